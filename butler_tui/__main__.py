@@ -1,0 +1,3 @@
+from butler_tui.cli import main
+
+main()

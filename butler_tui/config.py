@@ -1,0 +1,80 @@
+"""Settings: where the database is, and the shifts of the hotel's day.
+
+Defaults follow the service standards (early 07:00–15:30, middle 11:30–20:00, night 16:00–24:30;
+00:30–07:00 is the overnight covered by the night handover). A hotel changes them in the
+``settings`` table (``shifts`` as JSON) — see :func:`load_shifts`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import datetime, time, timedelta
+from pathlib import Path
+
+from pydantic import BaseModel, field_validator
+
+DEFAULT_DB = "butler.db"
+
+
+def default_db_path() -> Path:
+    """``$BUTLER_DB``, else ``./butler.db``."""
+    return Path(os.environ.get("BUTLER_DB") or DEFAULT_DB)
+
+
+class Shift(BaseModel):
+    name: str
+    start: str  # "HH:MM"
+    end: str  # "HH:MM", may pass midnight as "24:30"
+
+    @field_validator("start", "end")
+    @classmethod
+    def _hhmm(cls, value: str) -> str:
+        hours, _, minutes = value.partition(":")
+        if not (hours.isdigit() and minutes.isdigit() and 0 <= int(hours) <= 30 and 0 <= int(minutes) < 60):
+            raise ValueError(f"{value!r} is not a time of day as HH:MM")
+        return value
+
+    def _minutes(self, hhmm: str) -> int:
+        hours, minutes = hhmm.split(":")
+        return int(hours) * 60 + int(minutes)
+
+    def covers(self, moment: datetime) -> bool:
+        """Is local ``moment`` inside this shift (checking today's and yesterday's occurrence)?"""
+        minute_of_day = moment.hour * 60 + moment.minute
+        start, end = self._minutes(self.start), self._minutes(self.end)
+        return start <= minute_of_day < end or start <= minute_of_day + 24 * 60 < end
+
+    @property
+    def label(self) -> str:
+        return f"{self.name} {self.start}–{self.end}"
+
+
+DEFAULT_SHIFTS = [
+    Shift(name="early", start="07:00", end="15:30"),
+    Shift(name="middle", start="11:30", end="20:00"),
+    Shift(name="night", start="16:00", end="24:30"),
+]
+
+
+def shifts_on(moment: datetime, shifts: list[Shift] | None = None) -> list[Shift]:
+    """The shifts on duty at local ``moment``; empty in the overnight gap."""
+    return [s for s in (shifts or DEFAULT_SHIFTS) if s.covers(moment)]
+
+
+def shift_label(moment: datetime, shifts: list[Shift] | None = None) -> str:
+    """``early``, ``early+middle``…, or ``overnight`` (00:30–07:00 by default)."""
+    on = shifts_on(moment, shifts)
+    return "+".join(s.name for s in on) if on else "overnight"
+
+
+def load_shifts(raw: str | None) -> list[Shift]:
+    """Parse the ``shifts`` setting (a JSON list of {name,start,end}); defaults when unset."""
+    if not raw:
+        return list(DEFAULT_SHIFTS)
+    return [Shift.model_validate(item) for item in json.loads(raw)]
+
+
+def time_of(hhmm: str) -> time:
+    hours, minutes = (int(x) for x in hhmm.split(":"))
+    return (datetime.min + timedelta(hours=hours, minutes=minutes)).time()

@@ -1,0 +1,31 @@
+"""Errors a user may see. Each carries one clear sentence; the CLI prints it and exits non-zero."""
+
+from __future__ import annotations
+
+
+class ButlerError(Exception):
+    """Base for every error that is the user's to read (bad input, refused action, bad file)."""
+
+    exit_code = 1
+
+
+class NotFound(ButlerError):
+    """A station, staff member, room, guest, task or message that does not exist."""
+
+
+class InvalidInput(ButlerError):
+    """Input that fails validation; the message says which field and why."""
+
+    exit_code = 2
+
+
+class SchemaTooNew(ButlerError):
+    """The database was written by a newer butler-tui than this one."""
+
+    exit_code = 3
+
+
+class StoreUnavailable(ButlerError):
+    """The database cannot be opened or written (missing directory, read-only, disk full, locked)."""
+
+    exit_code = 4

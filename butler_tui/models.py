@@ -1,0 +1,326 @@
+"""Domain models (pydantic v2): one class per noun of the design.
+
+They validate what comes in — from the CLI, a CSV, the TUI or the demo files — before anything
+is written. Text is cleaned (control characters and escape sequences dropped) and bounded;
+codes and numbers are checked with messages a duty butler can act on. Use :func:`validate` to
+turn a ``ValidationError`` into one readable :class:`~butler_tui.errors.InvalidInput`.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from typing import Annotated, Any, Literal, TypeVar
+
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
+
+from butler_tui.errors import InvalidInput
+from butler_tui.text import clean_text
+
+# --------------------------------------------------------------------------------------------
+# Field types
+# --------------------------------------------------------------------------------------------
+
+
+def _cleaner(multiline: bool):
+    def clean(value: Any) -> Any:
+        return clean_text(value, multiline=multiline) if isinstance(value, str) else value
+
+    return clean
+
+
+def _bounded(min_len: int, max_len: int):
+    def check(value: str) -> str:
+        if len(value) < min_len:
+            raise ValueError("must not be empty" if min_len == 1 else f"must be at least {min_len} characters")
+        if len(value) > max_len:
+            raise ValueError(f"must be at most {max_len} characters (got {len(value)})")
+        return value
+
+    return check
+
+
+def Text(max_len: int, *, min_len: int = 1, multiline: bool = False) -> Any:
+    """A cleaned, length-bounded string type."""
+    return Annotated[str, BeforeValidator(_cleaner(multiline)), AfterValidator(_bounded(min_len, max_len))]
+
+
+def _pattern(regex: str, explain: str, *, upper: bool = False, lower: bool = False):
+    compiled = re.compile(regex)
+
+    def check(value: Any) -> Any:
+        if not isinstance(value, str):
+            value = str(value)
+        value = clean_text(value)
+        if upper:
+            value = value.upper()
+        if lower:
+            value = value.lower()
+        if not compiled.fullmatch(value):
+            raise ValueError(f"{value!r} is not valid: {explain}")
+        return value
+
+    return check
+
+
+StationCode = Annotated[
+    str,
+    BeforeValidator(
+        _pattern(r"[a-z][a-z0-9-]{1,31}", "a station code is 2–32 lowercase letters, digits or '-', e.g. floor-12", lower=True)
+    ),
+]
+TeamCode = Annotated[
+    str, BeforeValidator(_pattern(r"[A-Z][A-Z0-9]{1,9}", "a team code is 2–10 capital letters, e.g. LOBBY", upper=True))
+]
+StaffNo = Annotated[
+    str, BeforeValidator(_pattern(r"[A-Z0-9]{2,12}", "a staff no. is 2–12 letters or digits, e.g. 8001", upper=True))
+]
+RoomNumber = Annotated[
+    str, BeforeValidator(_pattern(r"[1-9][0-9]{2,3}", "a room number is 3–4 digits, floor first, e.g. 1208"))
+]
+Mobile = Annotated[
+    str,
+    BeforeValidator(
+        _pattern(r"\+?[0-9][0-9 -]{5,19}", "a mobile number is 6–20 digits, spaces or '-', optionally starting with +")
+    ),
+]
+CarPlate = Text(12)
+Priority = Annotated[int, Field(ge=1, le=5, description="1 is most urgent, 5 least")]
+
+Role = Literal["butler", "lead", "supervisor", "manager", "director", "admin"]
+ROLES: tuple[str, ...] = ("butler", "lead", "supervisor", "manager", "director", "admin")
+Occupancy = Literal["vacant", "occupied", "expected", "due_out"]
+HousekeepingStatus = Literal["dirty", "cleaning", "clean", "inspected", "out_of_order"]
+NoteKind = Literal["preference", "habit", "life_trace", "dietary", "special_date", "dislike", "complaint", "suggestion"]
+NOTE_KINDS: tuple[str, ...] = NoteKind.__args__  # type: ignore[attr-defined]
+StayStatus = Literal["expected", "room_ready", "arrived", "in_house", "due_out", "departed", "cancelled"]
+TaskStatus = Literal[
+    "new", "acknowledged", "in_progress", "done", "verified", "closed", "on_hold", "deferred", "cancelled", "reopened"
+]
+MessagePriority = Literal["routine", "urgent", "emergency"]
+AudienceKind = Literal["all", "stations", "team"]
+ShiftName = Literal["early", "middle", "night"]
+Salutation = Literal["先生", "女士", "Mr", "Ms", "Mrs", "Dr", ""]
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, validate_assignment=True)
+
+
+# --------------------------------------------------------------------------------------------
+# Nouns
+# --------------------------------------------------------------------------------------------
+
+
+class Team(Model):
+    code: TeamCode
+    name: Text(60)
+    name_zh: Text(30, min_len=0) = ""
+
+
+class Station(Model):
+    code: StationCode
+    name: Text(60)
+    name_zh: Text(30, min_len=0) = ""
+    team_code: TeamCode
+    floors: list[Annotated[int, Field(ge=1, le=199)]] = []
+    active: bool = True
+
+
+class Staff(Model):
+    staff_no: StaffNo
+    name: Text(40)
+    name_en: Text(60, min_len=0) = ""
+    team_code: TeamCode | None = None
+    role: Role = "butler"
+    title: Text(40, min_len=0) = ""
+    registered_butler: bool = False
+    active: bool = True
+
+
+class Room(Model):
+    number: RoomNumber
+    floor: Annotated[int, Field(ge=1, le=199)]
+    type: Text(40)
+    occupancy: Occupancy = "vacant"
+    hk_status: HousekeepingStatus = "clean"
+    dnd: bool = False
+    dnd_since: datetime | None = None
+
+    @model_validator(mode="after")
+    def _floor_matches_number(self) -> Room:
+        if int(self.number[:-2]) != self.floor:
+            raise ValueError(f"room {self.number} is on floor {int(self.number[:-2])}, not {self.floor}")
+        return self
+
+
+class Guest(Model):
+    id: int | None = None
+    name: Text(80)
+    salutation: Salutation = ""
+    member_no: Text(20, min_len=0) | None = None
+    mobile: Mobile | None = None
+    id_no: Text(30, min_len=0) | None = None
+    vip_level: Annotated[int, Field(ge=0, le=5)] = 0
+    member_level: Text(20, min_len=0) = ""
+    company: Text(80, min_len=0) = ""
+    language: Text(10) = "zh"
+    butler_no: StaffNo | None = None
+    car_plate: CarPlate | None = None
+    wechat: Text(40, min_len=0) | None = None
+    last_visit: date | None = None
+    visit_count: Annotated[int, Field(ge=0)] = 0
+
+
+class GuestNote(Model):
+    id: int | None = None
+    guest_id: int
+    kind: NoteKind
+    text: Text(1000, multiline=True)
+    author_no: StaffNo | None = None
+    station_code: StationCode | None = None
+    created_at: datetime | None = None
+    retired_at: datetime | None = None
+
+
+class Stay(Model):
+    """A reservation: arrival, stay and departure of one guest in one room."""
+
+    id: int | None = None
+    reservation_no: Annotated[
+        str, BeforeValidator(_pattern(r"[A-Za-z0-9-]{3,20}", "a reservation no. is 3–20 letters, digits or '-'"))
+    ]
+    guest_id: int
+    room_number: RoomNumber | None = None
+    room_type: Text(40, min_len=0) = ""
+    arrival_date: date
+    eta: datetime | None = None
+    departure_date: date
+    etd: datetime | None = None
+    party_size: Annotated[int, Field(ge=1, le=20)] = 1
+    car_plate: CarPlate | None = None
+    parking_bay: Text(10, min_len=0) | None = None
+    butler_no: StaffNo | None = None
+    booked_by: StaffNo | None = None
+    status: StayStatus = "expected"
+    remarks: Text(500, min_len=0, multiline=True) = ""
+
+    @model_validator(mode="after")
+    def _departure_after_arrival(self) -> Stay:
+        if self.departure_date < self.arrival_date:
+            raise ValueError(f"departure {self.departure_date} is before arrival {self.arrival_date}")
+        return self
+
+
+class Task(Model):
+    """A service order."""
+
+    id: int | None = None
+    type: Annotated[str, BeforeValidator(_pattern(r"[a-z][a-z_]{1,31}", "a task type is lowercase, e.g. turndown"))]
+    name: Text(120)
+    details: Text(2000, min_len=0, multiline=True) = ""
+    room_number: RoomNumber | None = None
+    area: Text(60, min_len=0) | None = None
+    guest_id: int | None = None
+    priority: Priority = 3
+    status: TaskStatus = "new"
+    station_code: StationCode | None = None
+    owner_no: StaffNo | None = None
+    owner_team: TeamCode | None = None
+    second_team: TeamCode | None = None
+    assignee_no: StaffNo | None = None
+    due_at: datetime | None = None
+    escalation_level: Annotated[int, Field(ge=0)] = 0
+    repeat_count: Annotated[int, Field(ge=0)] = 0
+    hold_reason: Text(200, min_len=0) | None = None
+    cancel_reason: Text(200, min_len=0) | None = None
+    resolution: Text(500, min_len=0, multiline=True) | None = None
+
+
+class Message(Model):
+    """A radio call: said once, to everyone concerned, acknowledged by each."""
+
+    id: int | None = None
+    from_station: StationCode
+    from_staff: StaffNo | None = None
+    audience_kind: AudienceKind = "all"
+    audience: list[str] = []
+    priority: MessagePriority = "routine"
+    body: Text(500)
+    room_number: RoomNumber | None = None
+    guest_id: int | None = None
+    task_id: int | None = None
+    parent_id: int | None = None
+    requires_ack: bool = True
+
+    @model_validator(mode="after")
+    def _audience_fits_kind(self) -> Message:
+        if self.audience_kind == "all" and self.audience:
+            raise ValueError("an 'all' message names no stations")
+        if self.audience_kind != "all" and not self.audience:
+            raise ValueError(f"a '{self.audience_kind}' message needs at least one recipient")
+        return self
+
+
+class Ack(Model):
+    message_id: int
+    station_code: StationCode
+    staff_no: StaffNo | None = None
+    acked_at: datetime | None = None
+
+
+class Handover(Model):
+    id: int | None = None
+    name: Text(80)
+    shift: ShiftName
+    shift_date: date
+    station_code: StationCode | None = None
+    team_code: TeamCode | None = None
+    author_no: StaffNo | None = None
+    signed_out_by: StaffNo | None = None
+    signed_out_at: datetime | None = None
+    signed_in_by: StaffNo | None = None
+    signed_in_at: datetime | None = None
+
+
+class Event(Model):
+    """One row of the append-only audit log, which is also every station's change feed."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: int
+    at: datetime
+    actor: str | None = None
+    station: str | None = None
+    entity: str
+    entity_id: str | None = None
+    action: str
+    before: Any = None
+    after: Any = None
+
+
+# --------------------------------------------------------------------------------------------
+# Validation helper
+# --------------------------------------------------------------------------------------------
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def describe(exc: ValidationError, what: str = "") -> str:
+    """One line per problem: ``field: reason``."""
+    parts = []
+    for err in exc.errors(include_url=False):
+        loc = ".".join(str(x) for x in err.get("loc", ()) if x != "__root__")
+        msg = str(err.get("msg", "invalid"))
+        msg = msg.removeprefix("Value error, ").removeprefix("Assertion failed, ")
+        parts.append(f"{loc}: {msg}" if loc else msg)
+    prefix = f"invalid {what}: " if what else "invalid input: "
+    return prefix + "; ".join(parts)
+
+
+def validate(model: type[M], data: dict[str, Any], what: str = "") -> M:
+    """Build ``model`` from ``data`` or raise one readable :class:`InvalidInput`."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise InvalidInput(describe(exc, what or model.__name__.lower())) from None

@@ -1,0 +1,161 @@
+"""Load the demo hotel from ``data/demo-hotel.json`` — idempotent, in one transaction.
+
+Days in the file are relative to the day of loading (day 0 = today), so the demo always has
+today's and tomorrow's arrivals. A second load changes nothing: rows are keyed by their natural
+keys (team and station codes, staff no., room number, member no., reservation no.) and the
+tasks and messages are loaded once, marked by the ``demo_loaded_at`` setting.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from butler_tui import clock
+from butler_tui.models import Guest, GuestNote, Message, Room, Staff, Station, Stay, Task, Team, validate
+from butler_tui.services.messaging import audience_json, recipients
+from butler_tui.store import Store, Tx
+
+
+def data_dir() -> Path:
+    """``butler_tui/_data`` in an installed wheel, else the repository's ``data/``."""
+    packaged = Path(__file__).resolve().parents[1] / "_data"
+    if packaged.is_dir():
+        return packaged
+    return Path(__file__).resolve().parents[2] / "data"
+
+
+DEMO_FILE = "demo-hotel.json"
+
+
+@dataclass
+class LoadReport:
+    inserted: dict[str, int] = field(default_factory=dict)
+    already_loaded: bool = False
+
+    @property
+    def total(self) -> int:
+        return sum(self.inserted.values())
+
+
+def _insert_or_ignore(tx: Tx, table: str, row: dict[str, Any]) -> bool:
+    cols = ", ".join(f"[{c}]" for c in row)
+    marks = ", ".join("?" for _ in row)
+    cur = tx.execute(f"INSERT OR IGNORE INTO [{table}] ({cols}) VALUES ({marks})", list(row.values()))
+    return cur.rowcount == 1
+
+
+def load_demo(store: Store, path: Path | None = None) -> LoadReport:
+    source = path or data_dir() / DEMO_FILE
+    data = json.loads(source.read_text(encoding="utf-8"))
+    report = LoadReport()
+    try:
+        _load(store, data, source, report)
+    except _NothingNew:
+        pass
+    return report
+
+
+class _NothingNew(Exception):
+    """Raised inside the transaction to roll it back when a reload inserted nothing."""
+
+
+def _load(store: Store, data: dict[str, Any], source: Path, report: LoadReport) -> None:
+    now = clock.now()
+    today = clock.today()
+    stamp = clock.iso(now)
+
+    def day(offset: int):
+        return today + timedelta(days=offset)
+
+    def count(table: str, inserted: bool) -> None:
+        report.inserted[table] = report.inserted.get(table, 0) + int(inserted)
+
+    with store.write(actor="demo", station=None) as tx:
+        loaded = tx.execute("SELECT value FROM settings WHERE name = 'demo_loaded_at'").fetchone()
+        report.already_loaded = loaded is not None
+        hotel = data["hotel"]
+        for key in ("name", "name_zh"):
+            _insert_or_ignore(tx, "settings", {"name": f"hotel_{key}", "value": hotel[key]})
+        for raw in data["teams"]:
+            count("teams", _insert_or_ignore(tx, "teams", validate(Team, raw).model_dump()))
+        for raw in data["staff"]:
+            count("staff", _insert_or_ignore(tx, "staff", validate(Staff, raw).model_dump()))
+        for raw in data["stations"]:
+            station = validate(Station, raw).model_dump()
+            station["floors"] = json.dumps(station["floors"])
+            count("stations", _insert_or_ignore(tx, "stations", station))
+        for raw in data["rooms"]:
+            fields = dict(raw)
+            since = fields.pop("dnd_since", None)
+            room = validate(Room, fields).model_dump()
+            room["dnd_since"] = clock.iso(clock.local_at(today, since)) if since else None
+            count("rooms", _insert_or_ignore(tx, "rooms", room))
+
+        for raw in data["guests"]:
+            fields = {k: v for k, v in raw.items() if k not in ("notes", "last_visit_days_ago")}
+            ago = raw.get("last_visit_days_ago")
+            fields["last_visit"] = day(-ago) if ago else None
+            guest = validate(Guest, fields).model_dump(exclude={"id"})
+            guest.update(created_at=stamp, updated_at=stamp)
+            inserted = _insert_or_ignore(tx, "guests", guest)
+            count("guests", inserted)
+            if not inserted:
+                continue
+            guest_id = tx.execute("SELECT id FROM guests WHERE member_no = ?", (guest["member_no"],)).fetchone()[0]
+            for note_raw in raw["notes"]:
+                note_fields = {k: v for k, v in note_raw.items() if k != "days_ago"}
+                note = validate(GuestNote, {**note_fields, "guest_id": guest_id}).model_dump(exclude={"id"})
+                note["created_at"] = clock.iso(now - timedelta(days=note_raw["days_ago"]))
+                tx.insert("guest_notes", note)
+                count("guest_notes", True)
+
+        for raw in data["stays"]:
+            fields = {k: v for k, v in raw.items() if k not in ("member_no", "arrival_day", "departure_day")}
+            guest_id = tx.execute("SELECT id FROM guests WHERE member_no = ?", (raw["member_no"],)).fetchone()[0]
+            arrival, departure = day(raw["arrival_day"]), day(raw["departure_day"])
+            fields.update(guest_id=guest_id, arrival_date=arrival, departure_date=departure)
+            fields["eta"] = clock.local_at(arrival, raw["eta"]) if raw.get("eta") else None
+            fields["etd"] = clock.local_at(departure, raw["etd"]) if raw.get("etd") else None
+            stay = validate(Stay, fields).model_dump(exclude={"id"})
+            for key in ("eta", "etd"):
+                stay[key] = clock.iso(stay[key]) if stay[key] else None
+            for key in ("arrival_date", "departure_date"):
+                stay[key] = stay[key].isoformat()
+            stay.update(created_at=stamp, updated_at=stamp)
+            count("stays", _insert_or_ignore(tx, "stays", stay))
+
+        if not report.already_loaded:
+            for raw in data["tasks"]:
+                fields = {k: v for k, v in raw.items() if k not in ("created_minutes_ago", "due_in_minutes")}
+                task = validate(Task, fields).model_dump(exclude={"id"})
+                created = now - timedelta(minutes=raw["created_minutes_ago"])
+                task.update(
+                    created_at=clock.iso(created),
+                    updated_at=clock.iso(created),
+                    due_at=clock.iso(now + timedelta(minutes=raw["due_in_minutes"])),
+                    acknowledged_at=clock.iso(created) if task["status"] != "new" else None,
+                    started_at=clock.iso(created) if task["status"] == "in_progress" else None,
+                )
+                tx.insert("tasks", task)
+                count("tasks", True)
+            for raw in data["messages"]:
+                fields = {k: v for k, v in raw.items() if k not in ("created_minutes_ago", "acked_by")}
+                message = validate(Message, fields).model_dump(exclude={"id"})
+                to = recipients(tx.db.conn, message["audience_kind"], message["audience"], message["from_station"])
+                message["audience"] = audience_json(message["audience"])
+                created = clock.iso(now - timedelta(minutes=raw["created_minutes_ago"]))
+                message_id = tx.insert("messages", {**message, "created_at": created})
+                for station in to:
+                    acked_by = raw.get("acked_by", {}).get(station)
+                    tx.insert("acks", {"message_id": message_id, "station_code": station, "staff_no": acked_by,
+                                       "acked_at": created if acked_by else None})
+                count("messages", True)
+            tx.insert("settings", {"name": "demo_loaded_at", "value": stamp})
+
+        if report.total == 0:
+            raise _NothingNew
+        tx.event("hotel", "demo", "load", after={"source": source.name, "inserted": report.inserted})

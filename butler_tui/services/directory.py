@@ -1,0 +1,70 @@
+"""Who and where: teams, stations, staff."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from butler_tui.errors import NotFound
+from butler_tui.models import Staff, Station, validate
+from butler_tui.store import Store
+
+
+@dataclass(frozen=True)
+class StationInfo:
+    code: str
+    name: str
+    name_zh: str
+    team_code: str
+    team_name: str
+    floors: tuple[int, ...]
+
+    @property
+    def label(self) -> str:
+        return f"{self.name} {self.name_zh}".strip()
+
+
+@dataclass(frozen=True)
+class StaffInfo:
+    staff_no: str
+    name: str
+    name_en: str
+    team_code: str | None
+    role: str
+    title: str
+
+    @property
+    def label(self) -> str:
+        return f"{self.name} ({self.staff_no})"
+
+
+def get_station(store: Store, code: str) -> StationInfo:
+    model = validate(Station, {"code": code, "name": "?", "team_code": "XX"}, "station")
+    row = store.row(
+        "SELECT s.*, t.name AS team_name FROM stations s JOIN teams t ON t.code = s.team_code"
+        " WHERE s.code = ? AND s.active",
+        (model.code,),
+    )
+    if row is None:
+        known = ", ".join(r["code"] for r in store.rows("SELECT code FROM stations WHERE active ORDER BY code"))
+        hint = f"; known stations: {known}" if known else "; the database has no stations (run `butler demo`)"
+        raise NotFound(f"unknown station {model.code!r}{hint}")
+    return StationInfo(
+        code=row["code"], name=row["name"], name_zh=row["name_zh"], team_code=row["team_code"],
+        team_name=row["team_name"], floors=tuple(json.loads(row["floors"] or "[]")),
+    )
+
+
+def list_stations(store: Store) -> list[StationInfo]:
+    return [get_station(store, r["code"]) for r in store.rows("SELECT code FROM stations WHERE active ORDER BY code")]
+
+
+def get_staff(store: Store, staff_no: str) -> StaffInfo:
+    model = validate(Staff, {"staff_no": staff_no, "name": "?"}, "staff")
+    row = store.row("SELECT * FROM staff WHERE staff_no = ? AND active", (model.staff_no,))
+    if row is None:
+        raise NotFound(f"unknown staff no. {model.staff_no!r}")
+    return StaffInfo(
+        staff_no=row["staff_no"], name=row["name"], name_en=row["name_en"], team_code=row["team_code"],
+        role=row["role"], title=row["title"],
+    )

@@ -1,0 +1,10 @@
+"""The store: one SQLite file shared by every station. No Textual here.
+
+``Store`` opens one connection per thread (WAL, busy_timeout, synchronous=FULL) and runs every
+write in ``BEGIN IMMEDIATE`` together with at least one ``events`` row.
+"""
+
+from butler_tui.store.database import Store, Tx
+from butler_tui.store.schema import SCHEMA_VERSION
+
+__all__ = ["SCHEMA_VERSION", "Store", "Tx"]

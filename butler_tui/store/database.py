@@ -1,0 +1,220 @@
+"""Connections and write transactions.
+
+Rules this module enforces (see ENGINEERING-NOTES: a deferred read-then-write transaction fails
+under concurrent stations, the busy timeout does not help):
+
+* one ``sqlite3`` connection per thread, opened lazily; ``isolation_level=None`` so the driver
+  never opens a transaction behind our back and a read never pins a snapshot;
+* WAL journal, ``busy_timeout``, ``synchronous=FULL`` (a commit survives power loss; ~0.2 ms);
+* every write goes through :meth:`Store.write`, which is ``BEGIN IMMEDIATE`` … ``COMMIT`` and
+  refuses to commit a transaction that did not record an event.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import sqlite3
+import threading
+import weakref
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+from butler_tui import clock
+from butler_tui.errors import ButlerError, SchemaTooNew, StoreUnavailable
+
+BUSY_TIMEOUT_MS = 10_000
+
+
+def _open_connection(path: Path) -> sqlite_utils.Database:
+    try:
+        conn = sqlite3.connect(
+            str(path), timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=True
+        )
+    except sqlite3.OperationalError as exc:
+        raise StoreUnavailable(f"cannot open database {path}: {exc}") from exc
+    db = sqlite_utils.Database(conn, execute_plugins=False)
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    conn.execute("PRAGMA foreign_keys = ON")
+    conn.execute("PRAGMA synchronous = FULL")
+    return db
+
+
+class Tx:
+    """One write transaction: the connection plus the actor who is making the change."""
+
+    def __init__(self, db: sqlite_utils.Database, actor: str | None, station: str | None):
+        self.db = db
+        self.actor = actor
+        self.station = station
+        self.event_ids: list[int] = []
+
+    def execute(self, sql: str, params: Any = ()) -> sqlite3.Cursor:
+        return self.db.conn.execute(sql, params)
+
+    def insert(self, table: str, row: dict[str, Any]) -> int:
+        """Insert one row and return its rowid."""
+        cols = ", ".join(f"[{c}]" for c in row)
+        marks = ", ".join("?" for _ in row)
+        cur = self.db.conn.execute(f"INSERT INTO [{table}] ({cols}) VALUES ({marks})", list(row.values()))
+        return int(cur.lastrowid or 0)
+
+    def event(
+        self,
+        entity: str,
+        entity_id: Any,
+        action: str,
+        before: Any = None,
+        after: Any = None,
+        *,
+        actor: str | None = None,
+        station: str | None = None,
+    ) -> int:
+        """Append an audit/change-feed event inside this transaction."""
+        cur = self.db.conn.execute(
+            "INSERT INTO events (at, actor, station, entity, entity_id, action, before, after)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                clock.now_iso(),
+                actor if actor is not None else self.actor,
+                station if station is not None else self.station,
+                entity,
+                None if entity_id is None else str(entity_id),
+                action,
+                _dump(before),
+                _dump(after),
+            ),
+        )
+        event_id = int(cur.lastrowid or 0)
+        self.event_ids.append(event_id)
+        return event_id
+
+
+def _dump(value: Any) -> str | None:
+    if value is None:
+        return None
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+
+
+class Store:
+    """The shared database file. Safe to use from several threads (one connection each)."""
+
+    def __init__(self, path: str | os.PathLike[str], *, migrate: bool = True, create: bool = True):
+        self.path = Path(path)
+        if not create and not self.path.exists():
+            raise StoreUnavailable(f"no database at {self.path} (run `butler init` first)")
+        if create and not self.path.exists():
+            _create_private_file(self.path)
+        self._local = threading.local()
+        # Weak: a worker thread's connection closes when the thread ends and its local goes away.
+        self._all: weakref.WeakSet[sqlite_utils.Database] = weakref.WeakSet()
+        self._lock = threading.Lock()
+        db = self.db
+        _enable_wal(db, self.path)
+        from butler_tui.store import schema
+
+        if migrate:
+            schema.migrate(db)
+        else:
+            schema.check_version(db)
+
+    # -- connections -------------------------------------------------------------------------
+    @property
+    def db(self) -> sqlite_utils.Database:
+        """This thread's connection."""
+        db = getattr(self._local, "db", None)
+        if db is None:
+            db = _open_connection(self.path)
+            self._local.db = db
+            with self._lock:
+                self._all.add(db)
+        return db
+
+    def close(self) -> None:
+        with self._lock:
+            for db in list(self._all):
+                with contextlib.suppress(sqlite3.Error):
+                    db.conn.close()
+            self._all.clear()
+        self._local = threading.local()
+
+    # -- reads ---------------------------------------------------------------------------------
+    def rows(self, sql: str, params: Any = ()) -> list[dict[str, Any]]:
+        """Run a query and materialise the rows (an open cursor would pin a read snapshot)."""
+        cur = self.db.conn.execute(sql, params)
+        names = [d[0] for d in cur.description or ()]
+        return [dict(zip(names, row)) for row in cur.fetchall()]
+
+    def row(self, sql: str, params: Any = ()) -> dict[str, Any] | None:
+        found = self.rows(sql, params)
+        return found[0] if found else None
+
+    def scalar(self, sql: str, params: Any = ()) -> Any:
+        row = self.db.conn.execute(sql, params).fetchone()
+        return row[0] if row else None
+
+    # -- writes --------------------------------------------------------------------------------
+    @contextlib.contextmanager
+    def write(self, actor: str | None = None, station: str | None = None) -> Iterator[Tx]:
+        """``BEGIN IMMEDIATE`` … ``COMMIT``; rolls back on any error; insists on an event row."""
+        conn = self.db.conn
+        if conn.in_transaction:
+            raise RuntimeError("nested write transaction on one connection")
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            raise _unavailable(self.path, exc) from exc
+        tx = Tx(self.db, actor, station)
+        try:
+            yield tx
+            if not tx.event_ids:
+                raise RuntimeError("a write transaction must record at least one event")
+            conn.execute("COMMIT")
+        except BaseException as exc:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            if isinstance(exc, sqlite3.OperationalError):
+                raise _unavailable(self.path, exc) from exc
+            raise
+
+
+def _unavailable(path: Path, exc: sqlite3.Error) -> ButlerError:
+    text = str(exc)
+    if "readonly" in text or "read-only" in text:
+        return StoreUnavailable(f"database {path} is read-only: {text}")
+    if "full" in text:
+        return StoreUnavailable(f"disk full while writing {path}: nothing was changed")
+    if "locked" in text or "busy" in text:
+        return StoreUnavailable(f"database {path} stayed locked for {BUSY_TIMEOUT_MS // 1000} s: try again")
+    return StoreUnavailable(f"database {path}: {text}")
+
+
+def _create_private_file(path: Path) -> None:
+    """Create the database file readable by its owner only (guest data lives here)."""
+    if not path.parent.exists():
+        raise StoreUnavailable(f"directory {path.parent} does not exist")
+    try:
+        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    except FileExistsError:
+        return
+    except OSError as exc:
+        raise StoreUnavailable(f"cannot create database {path}: {exc.strerror}") from exc
+    os.close(fd)
+
+
+def _enable_wal(db: sqlite_utils.Database, path: Path) -> None:
+    try:
+        mode = db.conn.execute("PRAGMA journal_mode").fetchone()[0]
+        if mode != "wal":
+            db.conn.execute("PRAGMA journal_mode = WAL")
+    except sqlite3.DatabaseError as exc:
+        if "file is not a database" in str(exc):
+            raise StoreUnavailable(f"{path} is not a butler database (not SQLite)") from exc
+        raise _unavailable(path, exc) from exc
+
+
+__all__ = ["Store", "Tx", "SchemaTooNew"]

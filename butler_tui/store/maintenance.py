@@ -1,0 +1,116 @@
+"""Integrity check, schema check, online backup and file-placement warnings."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import stat
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from butler_tui.errors import StoreUnavailable
+from butler_tui.store.database import Store
+from butler_tui.store.schema import SCHEMA_VERSION, check_version
+
+NETWORK_FILESYSTEMS = {"nfs", "nfs4", "cifs", "smb", "smbfs", "smb3", "sshfs", "fuse.sshfs", "afs", "9p",
+                       "glusterfs", "ceph", "fuse.glusterfs", "davfs", "fuse.davfs2"}
+
+
+@dataclass
+class CheckReport:
+    path: Path
+    integrity: list[str] = field(default_factory=list)
+    schema_version: int = 0
+    journal_mode: str = ""
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.integrity == ["ok"]
+
+
+def filesystem_type(path: Path) -> str | None:
+    """The mount type holding ``path`` (Linux /proc/mounts), or None when unknown."""
+    try:
+        mounts = Path("/proc/mounts").read_text().splitlines()
+    except OSError:
+        return None
+    target = str(path.resolve())
+    best, best_type = "", None
+    for line in mounts:
+        parts = line.split()
+        if len(parts) < 3:
+            continue
+        mount_point = parts[1].replace("\\040", " ")
+        if (target == mount_point or target.startswith(mount_point.rstrip("/") + "/")) and len(mount_point) >= len(best):
+            best, best_type = mount_point, parts[2]
+    return best_type
+
+
+def placement_warnings(path: Path) -> list[str]:
+    warnings = []
+    fs = filesystem_type(path)
+    if fs and fs.lower() in NETWORK_FILESYSTEMS:
+        warnings.append(
+            f"{path} is on a network filesystem ({fs}): WAL needs every station on the host that holds the"
+            " file — move it to a local disk and connect remote stations by SSH"
+        )
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return warnings
+    if mode & (stat.S_IRGRP | stat.S_IROTH | stat.S_IWGRP | stat.S_IWOTH):
+        warnings.append(
+            f"{path} is readable by other users (mode {stat.filemode(mode)}): it holds guest data —"
+            f" run `chmod 600 {path}`"
+        )
+    return warnings
+
+
+def check(store: Store) -> CheckReport:
+    report = CheckReport(path=store.path)
+    report.integrity = [row[0] for row in store.db.conn.execute("PRAGMA integrity_check").fetchall()]
+    report.schema_version = check_version(store.db)
+    if report.schema_version < SCHEMA_VERSION:
+        report.warnings.append(f"schema version {report.schema_version} is behind {SCHEMA_VERSION}: run `butler init`")
+    report.journal_mode = store.scalar("PRAGMA journal_mode")
+    if report.journal_mode != "wal":
+        report.warnings.append(f"journal mode is {report.journal_mode}, expected wal")
+    fk = store.rows("PRAGMA foreign_key_check")
+    if fk:
+        report.integrity.append(f"{len(fk)} rows break foreign keys (first: {fk[0]})")
+    report.warnings.extend(placement_warnings(store.path))
+    return report
+
+
+def backup(store: Store, dest: str | os.PathLike[str]) -> Path:
+    """Copy the live database with SQLite's online backup API (stations may keep writing)."""
+    target = Path(dest)
+    if target.is_dir():
+        target = target / store.path.name
+    if target.resolve() == store.path.resolve():
+        raise StoreUnavailable("backup destination is the database itself")
+    if not target.parent.exists():
+        raise StoreUnavailable(f"directory {target.parent} does not exist")
+    tmp = target.with_name(target.name + ".partial")
+    tmp.unlink(missing_ok=True)
+    fd = os.open(tmp, os.O_CREAT | os.O_WRONLY, 0o600)
+    os.close(fd)
+    try:
+        dst = sqlite3.connect(str(tmp))
+        try:
+            store.db.conn.backup(dst, pages=1024)
+            dst.execute("PRAGMA journal_mode = DELETE")
+            result = dst.execute("PRAGMA integrity_check").fetchone()[0]
+        finally:
+            dst.close()
+        if result != "ok":
+            raise StoreUnavailable(f"backup failed its integrity check: {result}")
+        os.replace(tmp, target)
+    except sqlite3.Error as exc:
+        tmp.unlink(missing_ok=True)
+        raise StoreUnavailable(f"backup to {target} failed: {exc}") from exc
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return target

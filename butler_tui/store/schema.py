@@ -1,0 +1,291 @@
+"""Schema, created and upgraded by sqlite-utils ``Migrations``.
+
+Migrations run inside ``BEGIN IMMEDIATE`` so that ten stations starting at once serialise on the
+write lock: the first applies them, the others find nothing pending. ``PRAGMA user_version`` holds
+the schema version; a file whose version is higher than this code knows is refused.
+
+Conventions: tables are the plural snake_case nouns; a thing with a name has a ``name`` column;
+instants are UTC ISO strings (``2026-11-24T08:30:00.000Z``), calendar days are local
+``YYYY-MM-DD``; lists are JSON text. The ``acks`` table holds one row per addressed station,
+created with the message; ``acked_at`` is filled when that station acknowledges.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+
+import sqlite_utils
+from sqlite_utils import Migrations
+
+from butler_tui import clock
+from butler_tui.errors import SchemaTooNew
+
+MIGRATIONS = Migrations("butler")
+
+_INITIAL = """
+CREATE TABLE settings (
+    name TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+
+CREATE TABLE teams (
+    code TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    name_zh TEXT NOT NULL DEFAULT ''
+);
+
+CREATE TABLE stations (
+    code TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    name_zh TEXT NOT NULL DEFAULT '',
+    team_code TEXT NOT NULL REFERENCES teams(code),
+    floors TEXT NOT NULL DEFAULT '[]',
+    active INTEGER NOT NULL DEFAULT 1
+);
+
+CREATE TABLE staff (
+    staff_no TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    name_en TEXT NOT NULL DEFAULT '',
+    team_code TEXT REFERENCES teams(code),
+    role TEXT NOT NULL CHECK (role IN ('butler','lead','supervisor','manager','director','admin')),
+    title TEXT NOT NULL DEFAULT '',
+    registered_butler INTEGER NOT NULL DEFAULT 0,
+    pin_hash TEXT,
+    failed_pins INTEGER NOT NULL DEFAULT 0,
+    locked_until TEXT,
+    active INTEGER NOT NULL DEFAULT 1
+);
+
+CREATE TABLE rooms (
+    number TEXT PRIMARY KEY,
+    floor INTEGER NOT NULL,
+    type TEXT NOT NULL,
+    occupancy TEXT NOT NULL DEFAULT 'vacant'
+        CHECK (occupancy IN ('vacant','occupied','expected','due_out')),
+    hk_status TEXT NOT NULL DEFAULT 'clean'
+        CHECK (hk_status IN ('dirty','cleaning','clean','inspected','out_of_order')),
+    dnd INTEGER NOT NULL DEFAULT 0,
+    dnd_since TEXT
+);
+CREATE INDEX rooms_floor ON rooms(floor);
+
+CREATE TABLE guests (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL,
+    salutation TEXT NOT NULL DEFAULT '',
+    member_no TEXT UNIQUE,
+    mobile TEXT,
+    id_no TEXT,
+    vip_level INTEGER NOT NULL DEFAULT 0 CHECK (vip_level BETWEEN 0 AND 5),
+    member_level TEXT NOT NULL DEFAULT '',
+    company TEXT NOT NULL DEFAULT '',
+    language TEXT NOT NULL DEFAULT 'zh',
+    butler_no TEXT REFERENCES staff(staff_no),
+    car_plate TEXT,
+    wechat TEXT,
+    last_visit TEXT,
+    visit_count INTEGER NOT NULL DEFAULT 0,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+CREATE INDEX guests_name ON guests(name);
+CREATE INDEX guests_car_plate ON guests(car_plate);
+
+CREATE TABLE guest_notes (
+    id INTEGER PRIMARY KEY,
+    guest_id INTEGER NOT NULL REFERENCES guests(id),
+    kind TEXT NOT NULL CHECK (kind IN ('preference','habit','life_trace','dietary','special_date',
+                                       'dislike','complaint','suggestion')),
+    text TEXT NOT NULL,
+    author_no TEXT REFERENCES staff(staff_no),
+    station_code TEXT REFERENCES stations(code),
+    created_at TEXT NOT NULL,
+    retired_at TEXT
+);
+CREATE INDEX guest_notes_guest ON guest_notes(guest_id);
+
+CREATE TABLE stays (
+    id INTEGER PRIMARY KEY,
+    reservation_no TEXT NOT NULL UNIQUE,
+    guest_id INTEGER NOT NULL REFERENCES guests(id),
+    room_number TEXT REFERENCES rooms(number),
+    room_type TEXT NOT NULL DEFAULT '',
+    arrival_date TEXT NOT NULL,
+    eta TEXT,
+    departure_date TEXT NOT NULL,
+    etd TEXT,
+    party_size INTEGER NOT NULL DEFAULT 1,
+    car_plate TEXT,
+    parking_bay TEXT,
+    butler_no TEXT REFERENCES staff(staff_no),
+    booked_by TEXT REFERENCES staff(staff_no),
+    status TEXT NOT NULL DEFAULT 'expected'
+        CHECK (status IN ('expected','room_ready','arrived','in_house','due_out','departed','cancelled')),
+    remarks TEXT NOT NULL DEFAULT '',
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+CREATE INDEX stays_arrival ON stays(arrival_date, status);
+CREATE INDEX stays_departure ON stays(departure_date, status);
+CREATE INDEX stays_guest ON stays(guest_id);
+
+CREATE TABLE tasks (
+    id INTEGER PRIMARY KEY,
+    type TEXT NOT NULL,
+    name TEXT NOT NULL,
+    details TEXT NOT NULL DEFAULT '',
+    room_number TEXT REFERENCES rooms(number),
+    area TEXT,
+    guest_id INTEGER REFERENCES guests(id),
+    priority INTEGER NOT NULL CHECK (priority BETWEEN 1 AND 5),
+    status TEXT NOT NULL DEFAULT 'new'
+        CHECK (status IN ('new','acknowledged','in_progress','done','verified','closed',
+                          'on_hold','deferred','cancelled','reopened')),
+    station_code TEXT REFERENCES stations(code),
+    owner_no TEXT REFERENCES staff(staff_no),
+    owner_team TEXT REFERENCES teams(code),
+    second_team TEXT REFERENCES teams(code),
+    assignee_no TEXT REFERENCES staff(staff_no),
+    created_at TEXT NOT NULL,
+    due_at TEXT,
+    acknowledged_at TEXT,
+    started_at TEXT,
+    done_at TEXT,
+    verified_at TEXT,
+    closed_at TEXT,
+    hold_reason TEXT,
+    held_since TEXT,
+    held_seconds INTEGER NOT NULL DEFAULT 0,
+    deferred_until TEXT,
+    escalation_level INTEGER NOT NULL DEFAULT 0,
+    ladder TEXT,
+    repeat_count INTEGER NOT NULL DEFAULT 0,
+    resolution TEXT,
+    cancel_reason TEXT,
+    updated_at TEXT NOT NULL
+);
+CREATE INDEX tasks_status ON tasks(status, due_at);
+CREATE INDEX tasks_room ON tasks(room_number);
+
+CREATE TABLE messages (
+    id INTEGER PRIMARY KEY,
+    from_station TEXT NOT NULL REFERENCES stations(code),
+    from_staff TEXT REFERENCES staff(staff_no),
+    audience_kind TEXT NOT NULL CHECK (audience_kind IN ('all','stations','team')),
+    audience TEXT NOT NULL DEFAULT '[]',
+    priority TEXT NOT NULL DEFAULT 'routine' CHECK (priority IN ('routine','urgent','emergency')),
+    body TEXT NOT NULL CHECK (length(body) BETWEEN 1 AND 500),
+    room_number TEXT REFERENCES rooms(number),
+    guest_id INTEGER REFERENCES guests(id),
+    task_id INTEGER REFERENCES tasks(id),
+    parent_id INTEGER REFERENCES messages(id),
+    requires_ack INTEGER NOT NULL DEFAULT 1,
+    created_at TEXT NOT NULL
+);
+CREATE INDEX messages_parent ON messages(parent_id);
+
+CREATE TABLE acks (
+    message_id INTEGER NOT NULL REFERENCES messages(id),
+    station_code TEXT NOT NULL REFERENCES stations(code),
+    staff_no TEXT REFERENCES staff(staff_no),
+    acked_at TEXT,
+    PRIMARY KEY (message_id, station_code)
+);
+CREATE INDEX acks_station ON acks(station_code, acked_at);
+
+CREATE TABLE handovers (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL,
+    shift TEXT NOT NULL,
+    shift_date TEXT NOT NULL,
+    station_code TEXT REFERENCES stations(code),
+    team_code TEXT REFERENCES teams(code),
+    author_no TEXT REFERENCES staff(staff_no),
+    report TEXT,
+    signed_out_by TEXT REFERENCES staff(staff_no),
+    signed_out_at TEXT,
+    signed_in_by TEXT REFERENCES staff(staff_no),
+    signed_in_at TEXT,
+    created_at TEXT NOT NULL
+);
+
+CREATE TABLE events (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    at TEXT NOT NULL,
+    actor TEXT,
+    station TEXT,
+    entity TEXT NOT NULL,
+    entity_id TEXT,
+    action TEXT NOT NULL,
+    before TEXT,
+    after TEXT
+);
+CREATE INDEX events_entity ON events(entity, entity_id);
+CREATE TRIGGER events_no_update BEFORE UPDATE ON events
+BEGIN SELECT RAISE(ABORT, 'events are append-only: UPDATE refused'); END;
+CREATE TRIGGER events_no_delete BEFORE DELETE ON events
+BEGIN SELECT RAISE(ABORT, 'events are append-only: DELETE refused'); END;
+"""
+
+
+def _executescript_in_tx(db: sqlite_utils.Database, script: str) -> None:
+    """``executescript`` would COMMIT first; run statement by statement inside the transaction."""
+    buffer = ""
+    for line in script.splitlines(keepends=True):
+        buffer += line
+        if sqlite3.complete_statement(buffer):
+            db.conn.execute(buffer)
+            buffer = ""
+    if buffer.strip():
+        raise ValueError(f"incomplete SQL statement in migration: {buffer[:80]!r}")
+
+
+@MIGRATIONS(name="0001_initial")
+def _initial(db: sqlite_utils.Database) -> None:
+    _executescript_in_tx(db, _INITIAL)
+
+
+SCHEMA_VERSION = len(MIGRATIONS._migrations)
+KNOWN = {m.name for m in MIGRATIONS._migrations}
+
+
+def _read_version(db: sqlite_utils.Database) -> int:
+    return int(db.conn.execute("PRAGMA user_version").fetchone()[0])
+
+
+def check_version(db: sqlite_utils.Database) -> int:
+    """Refuse a database written by a newer butler-tui; return its schema version."""
+    version = _read_version(db)
+    unknown = [m.name for m in MIGRATIONS.applied(db) if m.name not in KNOWN]
+    if version > SCHEMA_VERSION or unknown:
+        raise SchemaTooNew(
+            f"this database has schema version {max(version, SCHEMA_VERSION + len(unknown))}, newer than"
+            f" this butler-tui understands ({SCHEMA_VERSION}); upgrade butler-tui instead of opening it"
+        )
+    return version
+
+
+def migrate(db: sqlite_utils.Database) -> list[str]:
+    """Apply pending migrations under the write lock; return the names applied."""
+    if check_version(db) == SCHEMA_VERSION:
+        return []
+    conn = db.conn
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        check_version(db)  # another process may have upgraded it while we waited
+        pending = [m.name for m in MIGRATIONS.pending(db)]
+        MIGRATIONS.apply(db)
+        conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        if pending:
+            conn.execute(
+                "INSERT INTO events (at, entity, entity_id, action, after) VALUES (?, 'schema', ?, 'migrate', ?)",
+                (clock.now_iso(), str(SCHEMA_VERSION), json.dumps({"applied": pending})),
+            )
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    return pending
