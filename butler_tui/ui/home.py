@@ -1,0 +1,103 @@
+"""The home screen: what is waiting for this station, read from the database, kept live."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Grid, Vertical
+from textual.screen import Screen
+from textual.widgets import Digits, Footer, Label, Static
+
+from butler_tui import clock
+from butler_tui.services.overview import Overview
+from butler_tui.ui.station_bar import StationBar
+
+# (field, title, 中文, what it means)
+CARDS = [
+    ("arrivals_pending", "Arrivals to come", "待抵店", "today, not yet arrived"),
+    ("arrivals_today", "Arrivals today", "今日抵店", "all of today's"),
+    ("vip_arrivals_today", "VIP arrivals", "VIP 抵店", "today, VIP 1–5"),
+    ("in_house", "In house", "在住", "stays in the hotel"),
+    ("departures_today", "Departures today", "今日离店", "due out or gone"),
+    ("open_tasks", "Open tasks", "未完成任务", "not done yet"),
+    ("overdue_tasks", "Overdue tasks", "超时任务", "open, past due"),
+    ("unacked_messages", "Unacked messages", "未确认消息", "to this station"),
+]
+ALERT_FIELDS = {"overdue_tasks", "unacked_messages"}
+
+
+class Card(Vertical):
+    DEFAULT_CSS = """
+    Card {
+        border: round $primary;
+        padding: 0 1;
+        height: 9;
+    }
+    Card.-alert {
+        border: heavy $error;
+    }
+    Card Digits {
+        width: auto;
+    }
+    Card .card-title {
+        text-style: bold;
+    }
+    Card .card-help, Card .card-zh {
+        color: $text-muted;
+    }
+    """
+
+    def __init__(self, field: str, title: str, title_zh: str, help_text: str) -> None:
+        super().__init__(id=f"card-{field}")
+        self.field = field
+        self.title_text = Text(title)
+        self.title_zh = Text(title_zh)
+        self.help_text = Text(help_text)
+
+    def compose(self) -> ComposeResult:
+        yield Label(self.title_text, classes="card-title")
+        yield Label(self.title_zh, classes="card-zh")
+        yield Digits("…", id=f"value-{self.field}")
+        yield Label(self.help_text, classes="card-help")
+
+    def show(self, value: int) -> None:
+        self.query_one(Digits).update(str(value))
+        self.set_class(self.field in ALERT_FIELDS and value > 0, "-alert")
+
+
+class HomeScreen(Screen):
+    """Counts for this station; refreshed whenever any station changes something."""
+
+    DEFAULT_CSS = """
+    HomeScreen Grid {
+        grid-size: 4;
+        grid-gutter: 1 2;
+        padding: 1 2;
+        height: auto;
+    }
+    HomeScreen #home-status {
+        padding: 0 2;
+        color: $text-muted;
+    }
+    """
+
+    def compose(self) -> ComposeResult:
+        yield StationBar()
+        with Grid():
+            for card in CARDS:
+                yield Card(*card)
+        yield Static(Text("Loading…"), id="home-status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.refresh_data()
+
+    def refresh_data(self, events: list | None = None) -> None:
+        self.app.load_overview(self.show_overview)  # type: ignore[attr-defined]
+
+    def show_overview(self, figures: Overview) -> None:
+        for field, *_ in CARDS:
+            self.query_one(f"#card-{field}", Card).show(getattr(figures, field))
+        self.query_one("#home-status", Static).update(
+            Text(f"Updated {clock.local_now():%H:%M:%S} · live: changes from any station appear here by themselves")
+        )

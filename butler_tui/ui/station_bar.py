@@ -1,0 +1,61 @@
+"""The bar at the top of every screen: station, who is signed in, the shift, the clock, and the
+unacknowledged-message counter that stays until every message is acknowledged."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.reactive import reactive
+from textual.widgets import Static
+
+from butler_tui import clock
+from butler_tui.config import shift_label
+
+
+class StationBar(Static):
+    DEFAULT_CSS = """
+    StationBar {
+        dock: top;
+        height: 1;
+        background: $primary;
+        color: $text;
+        padding: 0 1;
+    }
+    StationBar.-alert {
+        background: $error;
+    }
+    """
+
+    station_label: reactive[str] = reactive("…")
+    staff_label: reactive[str] = reactive("not signed in")
+    unacked: reactive[int] = reactive(0)
+
+    def on_mount(self) -> None:
+        self.set_interval(15, self.refresh_bar)
+        self.refresh_bar()
+
+    def watch_station_label(self) -> None:
+        self.refresh_bar()
+
+    def watch_staff_label(self) -> None:
+        self.refresh_bar()
+
+    def watch_unacked(self, count: int) -> None:
+        self.set_class(count > 0, "-alert")
+        self.refresh_bar()
+
+    def refresh_bar(self) -> None:
+        now = clock.local_now()
+        text = Text(no_wrap=True, overflow="ellipsis")
+        text.append(self.station_label, style="bold")
+        text.append(" │ ")
+        text.append(self.staff_label)
+        text.append(" │ shift ")
+        text.append(shift_label(now))
+        text.append(" │ ")
+        if self.unacked:
+            text.append(f"🔔 {self.unacked} unacked", style="bold reverse")
+        else:
+            text.append("✓ all acked")
+        text.append(" │ ")
+        text.append(now.strftime("%a %d %b %H:%M"))
+        self.update(text)
