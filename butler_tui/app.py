@@ -48,7 +48,6 @@ class ButlerApp(App[None]):
     BINDINGS = [
         Binding("question_mark", "help", "Help", id="app.help"),
         Binding("h", "home", "Home", id="app.home"),
-        Binding("q", "quit", "Quit", id="app.quit"),
     ]
 
     def __init__(
@@ -68,6 +67,7 @@ class ButlerApp(App[None]):
         self.station: StationInfo | None = None
         self.staff: StaffInfo | None = None
         self.unacked = 0
+        self.overview: Overview | None = None
         self._stop_feed = threading.Event()
 
     # -- start ---------------------------------------------------------------------------------
@@ -135,8 +135,6 @@ class ButlerApp(App[None]):
         self.log.error(f"worker {event.worker.name} failed: {text}")
         self.notify(text, title="Could not complete", severity="error", markup=False, timeout=8)
 
-    def load_overview(self, then: Callable[[Overview], Any]) -> None:
-        self.run_db(overview, self.station_code, then=then, group="overview", exclusive=True)
 
     # -- live updates --------------------------------------------------------------------------
     @work(thread=True, exit_on_error=False, group="feed", name="change-feed")
@@ -160,13 +158,19 @@ class ButlerApp(App[None]):
                 refresh(message.events)
 
     def refresh_counts(self) -> None:
-        self.load_overview(self._show_counts)
+        """Read the station's figures once; the bar and any screen showing them get the same read."""
+        self.run_db(overview, self.station_code, then=self._show_counts, group="overview", exclusive=True)
 
     def _show_counts(self, figures: Overview) -> None:
         if figures.unacked_messages > self.unacked:
             self.bell()
         self.unacked = figures.unacked_messages
+        self.overview = figures
         self._update_bars()
+        for screen in self.screen_stack:
+            show = getattr(screen, "show_overview", None)
+            if show is not None:
+                show(figures)
 
     def on_unmount(self) -> None:
         self._stop_feed.set()
@@ -176,13 +180,12 @@ class ButlerApp(App[None]):
         if isinstance(self.screen, HelpScreen):
             return
         rows: list[tuple[str, str]] = []
-        seen: set[str] = set()
         for key, active in self.screen.active_bindings.items():
             binding: Binding = active.binding
-            if binding.description and binding.action not in seen:
-                seen.add(binding.action)
+            if key == self.COMMAND_PALETTE_BINDING:
+                rows.append((key, "Command palette: find any action or screen"))
+            elif binding.description:
                 rows.append((key_label(key), binding.description))
-        rows.append(("ctrl+p", "Command palette: find any action or screen"))
         title = getattr(self.screen, "TITLE", None) or type(self.screen).__name__.removesuffix("Screen")
         self.push_screen(HelpScreen(str(title), rows))
 

@@ -15,8 +15,10 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import random
 import sqlite3
 import threading
+import time
 import weakref
 from collections.abc import Iterator
 from pathlib import Path
@@ -37,10 +39,16 @@ def _open_connection(path: Path) -> sqlite_utils.Database:
         )
     except sqlite3.OperationalError as exc:
         raise StoreUnavailable(f"cannot open database {path}: {exc}") from exc
-    db = sqlite_utils.Database(conn, execute_plugins=False)
-    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-    conn.execute("PRAGMA foreign_keys = ON")
-    conn.execute("PRAGMA synchronous = FULL")
+    try:
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        conn.execute("PRAGMA foreign_keys = ON")
+        conn.execute("PRAGMA synchronous = FULL")
+        db = sqlite_utils.Database(conn, execute_plugins=False)
+    except sqlite3.DatabaseError as exc:
+        conn.close()
+        if "not a database" in str(exc):
+            raise StoreUnavailable(f"{path} is not a butler database (not SQLite)") from exc
+        raise StoreUnavailable(f"cannot open database {path}: {exc}") from exc
     return db
 
 
@@ -207,14 +215,23 @@ def _create_private_file(path: Path) -> None:
 
 
 def _enable_wal(db: sqlite_utils.Database, path: Path) -> None:
-    try:
-        mode = db.conn.execute("PRAGMA journal_mode").fetchone()[0]
-        if mode != "wal":
-            db.conn.execute("PRAGMA journal_mode = WAL")
-    except sqlite3.DatabaseError as exc:
-        if "file is not a database" in str(exc):
+    """Switch a new file to WAL. Several stations starting on a new file race for the exclusive lock
+    this needs, and SQLite may answer SQLITE_BUSY without calling the busy handler; so retry, with
+    jitter, until the busy timeout."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            mode = db.conn.execute("PRAGMA journal_mode").fetchone()[0]
+            if mode != "wal":
+                db.conn.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            busy = "locked" in str(exc) or "busy" in str(exc)
+            if not busy or time.monotonic() > deadline:
+                raise _unavailable(path, exc) from exc
+            time.sleep(random.uniform(0.005, 0.05))
+        except sqlite3.DatabaseError as exc:
             raise StoreUnavailable(f"{path} is not a butler database (not SQLite)") from exc
-        raise _unavailable(path, exc) from exc
 
 
 __all__ = ["Store", "Tx", "SchemaTooNew"]

@@ -90,10 +90,9 @@ class HomeScreen(Screen):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.refresh_data()
-
-    def refresh_data(self, events: list | None = None) -> None:
-        self.app.load_overview(self.show_overview)  # type: ignore[attr-defined]
+        figures = getattr(self.app, "overview", None)
+        if figures is not None:
+            self.show_overview(figures)
 
     def show_overview(self, figures: Overview) -> None:
         for field, *_ in CARDS:

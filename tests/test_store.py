@@ -1,0 +1,188 @@
+"""The store: migrations, concurrency, schema version, events."""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import sqlite3
+import stat
+from pathlib import Path
+
+import pytest
+
+from butler_tui import clock
+from butler_tui.errors import SchemaTooNew, StoreUnavailable
+from butler_tui.store import SCHEMA_VERSION, Store
+from butler_tui.store.schema import MIGRATIONS
+
+TABLES = {"settings", "teams", "stations", "staff", "rooms", "guests", "guest_notes", "stays", "tasks",
+          "messages", "acks", "handovers", "events"}
+
+
+def _tables(path: Path) -> set[str]:
+    conn = sqlite3.connect(path)
+    try:
+        return {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    finally:
+        conn.close()
+
+
+def test_fresh_file_gets_schema_wal_and_private_mode(db_path: Path):
+    store = Store(db_path)
+    assert TABLES <= _tables(db_path)
+    assert store.scalar("PRAGMA journal_mode") == "wal"
+    assert store.scalar("PRAGMA user_version") == SCHEMA_VERSION
+    assert stat.S_IMODE(db_path.stat().st_mode) == 0o600
+    assert store.scalar("PRAGMA busy_timeout") >= 5000
+    assert store.scalar("PRAGMA foreign_keys") == 1
+    migrate_events = store.rows("SELECT * FROM events WHERE entity = 'schema'")
+    assert len(migrate_events) == 1 and migrate_events[0]["action"] == "migrate"
+    store.close()
+
+
+def test_existing_file_is_migrated_and_keeps_its_data(db_path: Path):
+    names = [m.name for m in MIGRATIONS._migrations]
+    conn = sqlite3.connect(db_path, isolation_level=None)
+    import sqlite_utils
+
+    db = sqlite_utils.Database(conn)
+    # Build the oldest schema this code knows, with data in it, as an earlier release would have left it.
+    MIGRATIONS.apply(db, stop_before=names[1] if len(names) > 1 else None)
+    conn.execute("PRAGMA user_version = 1")
+    conn.execute("INSERT INTO teams (code, name) VALUES ('LOBBY', 'Lobby')")
+    conn.close()
+
+    store = Store(db_path)
+    assert store.scalar("PRAGMA user_version") == SCHEMA_VERSION
+    assert store.rows("SELECT code, name FROM teams") == [{"code": "LOBBY", "name": "Lobby"}]
+    applied = [m.name for m in MIGRATIONS.applied(store.db)]
+    assert applied == names
+    store.close()
+    # Opening again applies nothing and writes no migrate event.
+    again = Store(db_path)
+    assert again.scalar("SELECT count(*) FROM events WHERE entity='schema'") <= 1
+    again.close()
+
+
+def _open_store(path: str, barrier, results) -> None:
+    try:
+        barrier.wait(timeout=30)
+        Store(path).close()
+        results.put("ok")
+    except Exception as exc:  # pragma: no cover - reported to the parent
+        results.put(f"{type(exc).__name__}: {exc}")
+
+
+def test_ten_processes_migrating_at_once_all_succeed(db_path: Path):
+    ctx = mp.get_context("spawn")
+    barrier = ctx.Barrier(10)
+    results = ctx.Queue()
+    procs = [ctx.Process(target=_open_store, args=(str(db_path), barrier, results)) for _ in range(10)]
+    for p in procs:
+        p.start()
+    outcomes = [results.get(timeout=60) for _ in procs]
+    for p in procs:
+        p.join(timeout=30)
+    assert outcomes == ["ok"] * 10
+    store = Store(db_path)
+    assert store.scalar("SELECT count(*) FROM events WHERE entity='schema' AND action='migrate'") == 1
+    assert store.scalar("SELECT count(*) FROM _sqlite_migrations") == SCHEMA_VERSION
+    store.close()
+
+
+def test_newer_schema_is_refused(db_path: Path):
+    Store(db_path).close()
+    conn = sqlite3.connect(db_path)
+    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    conn.commit()
+    conn.close()
+    with pytest.raises(SchemaTooNew, match="newer than this butler-tui understands"):
+        Store(db_path)
+
+
+def test_unknown_applied_migration_is_refused(db_path: Path):
+    Store(db_path).close()
+    conn = sqlite3.connect(db_path)
+    conn.execute(
+        "INSERT INTO _sqlite_migrations (migration_set, name, applied_at) VALUES ('butler', '9999_future', 'x')"
+    )
+    conn.commit()
+    conn.close()
+    with pytest.raises(SchemaTooNew):
+        Store(db_path)
+
+
+def test_not_a_database_is_a_clear_error(tmp_path: Path):
+    bogus = tmp_path / "notes.txt"
+    bogus.write_text("this is not sqlite " * 100)
+    with pytest.raises(StoreUnavailable, match="not a butler database"):
+        Store(bogus)
+
+
+def test_a_change_and_its_event_commit_together(store: Store):
+    with store.write(actor="1002", station="lobby") as tx:
+        tx.insert("teams", {"code": "LOBBY", "name": "Lobby"})
+        tx.event("teams", "LOBBY", "create", after={"name": "Lobby"})
+    event = store.row("SELECT * FROM events WHERE entity='teams'")
+    assert event["actor"] == "1002" and event["station"] == "lobby" and event["action"] == "create"
+    assert event["after"] == '{"name": "Lobby"}'
+    assert event["at"].endswith("Z")
+
+
+def test_a_failed_change_leaves_neither_row_nor_event(store: Store):
+    before = store.scalar("SELECT count(*) FROM events")
+    with pytest.raises(sqlite3.IntegrityError):
+        with store.write(actor="1002", station="lobby") as tx:
+            tx.insert("teams", {"code": "LOBBY", "name": "Lobby"})
+            tx.event("teams", "LOBBY", "create")
+            tx.insert("stations", {"code": "lobby", "name": "Lobby", "team_code": "NOPE"})  # FK fails
+    assert store.scalar("SELECT count(*) FROM teams") == 0
+    assert store.scalar("SELECT count(*) FROM events") == before
+
+
+def test_a_write_without_an_event_is_refused(store: Store):
+    with pytest.raises(RuntimeError, match="at least one event"):
+        with store.write() as tx:
+            tx.insert("teams", {"code": "LOBBY", "name": "Lobby"})
+    assert store.scalar("SELECT count(*) FROM teams") == 0
+
+
+def test_events_cannot_be_edited_or_deleted(store: Store):
+    with store.write("x", "lobby") as tx:
+        tx.event("hotel", "1", "note")
+    conn = store.db.conn
+    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+        conn.execute("UPDATE events SET action = 'forged'")
+    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+        conn.execute("DELETE FROM events")
+    assert store.scalar("SELECT count(*) FROM events WHERE action='forged'") == 0
+
+
+def test_event_ids_are_never_reused(store: Store):
+    # AUTOINCREMENT: even if the top row could be removed, its id is not handed out again.
+    seq = store.scalar("SELECT seq FROM sqlite_sequence WHERE name='events'")
+    with store.write("x", "lobby") as tx:
+        new_id = tx.event("hotel", "1", "note")
+    assert new_id == seq + 1
+
+
+def test_connections_are_per_thread(store: Store):
+    import threading
+
+    seen = []
+
+    def worker():
+        seen.append(id(store.db))
+        store.scalar("SELECT 1")
+
+    t = threading.Thread(target=worker)
+    t.start()
+    t.join()
+    assert seen and seen[0] != id(store.db)
+
+
+def test_clock_format_is_fixed_width_utc():
+    from datetime import datetime, timezone
+
+    stamp = clock.iso(datetime(2026, 11, 24, 8, 30, 5, 123456, tzinfo=timezone.utc))
+    assert stamp == "2026-11-24T08:30:05.123Z"
+    assert clock.parse(stamp).tzinfo is not None
