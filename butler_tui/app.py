@@ -5,7 +5,9 @@ worker errors. A change-feed worker polls the database and refreshes the open sc
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -17,14 +19,20 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState, get_current_worker
 
+
 from butler_tui.errors import ButlerError
 from butler_tui.models import Event
+from butler_tui.services import messaging
 from butler_tui.services.directory import StaffInfo, StationInfo, get_staff, get_station
+from butler_tui.services.messaging import MessageView
 from butler_tui.services.overview import Overview, overview
 from butler_tui.store import Store
 from butler_tui.store.feed import ChangeFeed
+from butler_tui.ui.alerts import EmergencyScreen, UnackedBanner, message_line
+from butler_tui.ui.compose import ComposeScreen
 from butler_tui.ui.help import HelpScreen, key_label
 from butler_tui.ui.home import HomeScreen
+from butler_tui.ui.messages import MessagesScreen
 from butler_tui.ui.station_bar import StationBar
 
 R = TypeVar("R")
@@ -43,11 +51,35 @@ class DataChanged(Message):
         return False
 
 
+@dataclass(frozen=True)
+class StationState:
+    """What the bar, the banner and the home screen show, read in one go."""
+
+    overview: Overview
+    unacked: list[MessageView]
+    realert_minutes: float
+    codes: list[str]
+
+
+def read_station_state(store: Store, station: str) -> StationState:
+    codes = [r["code"] for r in store.rows("SELECT code FROM stations WHERE active ORDER BY code")]
+    codes += [f"team:{r['code']}" for r in store.rows("SELECT code FROM teams ORDER BY code")]
+    return StationState(
+        overview=overview(store, station),
+        unacked=messaging.unacked_for(store, station),
+        realert_minutes=messaging.realert_minutes(store),
+        codes=codes,
+    )
+
+
 class ButlerApp(App[None]):
     TITLE = "butler"
     BINDINGS = [
         Binding("question_mark", "help", "Help", id="app.help"),
         Binding("h", "home", "Home", id="app.home"),
+        Binding("m", "compose", "Message", id="app.compose"),
+        Binding("l", "messages", "Log", id="app.messages"),
+        Binding("a", "ack_oldest", "Ack", id="app.ack"),
     ]
 
     def __init__(
@@ -68,6 +100,8 @@ class ButlerApp(App[None]):
         self.staff: StaffInfo | None = None
         self.unacked = 0
         self.overview: Overview | None = None
+        self.state: StationState | None = None
+        self._alerted: dict[int, float] = {}  # message id -> monotonic time of its last alert
         self._stop_feed = threading.Event()
 
     # -- start ---------------------------------------------------------------------------------
@@ -77,6 +111,7 @@ class ButlerApp(App[None]):
         self.run_db(self._identify, then=self._show_identity)
         self.refresh_counts()
         self.watch_changes()
+        self.set_interval(10, self._realert)
 
     def _identify(self, store: Store) -> tuple[StationInfo, StaffInfo | None]:
         station = get_station(store, self.station_code)
@@ -86,10 +121,13 @@ class ButlerApp(App[None]):
     def _show_identity(self, identity: tuple[StationInfo, StaffInfo | None]) -> None:
         self.station, self.staff = identity
         self.sub_title = self.station.label
-        self._update_bars()
+        self.update_bars()
 
-    def _update_bars(self) -> None:
+    def update_bars(self) -> None:
+        unacked = self.state.unacked if self.state else []
         for screen in self.screen_stack:
+            for banner in screen.query(UnackedBanner):
+                banner.show_unacked(unacked)
             for bar in screen.query(StationBar):
                 if self.station:
                     bar.station_label = self.station.label
@@ -100,22 +138,29 @@ class ButlerApp(App[None]):
                 )
                 bar.unacked = self.unacked
 
-    def on_screen_resume(self) -> None:
-        self._update_bars()
-
     # -- database access -----------------------------------------------------------------------
     def run_db(
         self,
         fn: Callable[..., R],
         *args: Any,
         then: Callable[[R], Any] | None = None,
+        on_error: Callable[[ButlerError], Any] | None = None,
         group: str = "db",
         exclusive: bool = False,
+        **kwargs: Any,
     ) -> Worker[R]:
-        """Run ``fn(store, *args)`` in a thread worker; call ``then(result)`` on the UI thread."""
+        """Run ``fn(store, *args, **kwargs)`` in a thread worker; call ``then(result)`` on the UI
+        thread. A :class:`ButlerError` goes to ``on_error`` when given (an inline message), else to
+        the one error handler below."""
 
-        def job() -> R:
-            result = fn(self.store, *args)
+        def job() -> R | None:
+            try:
+                result = fn(self.store, *args, **kwargs)
+            except ButlerError as exc:
+                if on_error is None:
+                    raise
+                self.call_from_thread(on_error, exc)
+                return None
             if then is not None and not get_current_worker().is_cancelled:
                 self.call_from_thread(then, result)
             return result
@@ -158,19 +203,95 @@ class ButlerApp(App[None]):
                 refresh(message.events)
 
     def refresh_counts(self) -> None:
-        """Read the station's figures once; the bar and any screen showing them get the same read."""
-        self.run_db(overview, self.station_code, then=self._show_counts, group="overview", exclusive=True)
+        """Read the station's state once; the bar, the banner and the screens get the same read."""
+        self.run_db(read_station_state, self.station_code, then=self._show_state, group="state", exclusive=True)
 
-    def _show_counts(self, figures: Overview) -> None:
-        if figures.unacked_messages > self.unacked:
-            self.bell()
+    def _show_state(self, state: StationState) -> None:
+        figures = state.overview
+        self.state = state
         self.unacked = figures.unacked_messages
         self.overview = figures
-        self._update_bars()
+        self.update_bars()
         for screen in self.screen_stack:
             show = getattr(screen, "show_overview", None)
             if show is not None:
                 show(figures)
+        self._alert_new(state.unacked)
+
+    # -- alerts --------------------------------------------------------------------------------
+    def _alert_new(self, unacked: list[MessageView]) -> None:
+        """Ring for each message not seen before; an emergency takes over the screen."""
+        waiting = {m.id for m in unacked}
+        for gone in [k for k in self._alerted if k not in waiting]:
+            del self._alerted[gone]
+        # An emergency acknowledged elsewhere (another terminal, the CLI) closes its modal here.
+        for screen in list(self.screen_stack):
+            if isinstance(screen, EmergencyScreen) and screen.message.id not in waiting:
+                screen.dismiss(True)
+        shown = {s.message.id for s in self.screen_stack if isinstance(s, EmergencyScreen)}
+        for m in unacked:
+            if m.id in self._alerted:
+                continue
+            self._alerted[m.id] = time.monotonic()
+            self.bell()
+            if m.priority == "emergency":
+                if m.id not in shown:
+                    self.push_screen(EmergencyScreen(m))
+            else:
+                self.notify(message_line(m).plain, title=f"New {m.priority} message", markup=False,
+                            severity="warning" if m.priority == "urgent" else "information", timeout=10)
+
+    def _realert(self) -> None:
+        """An urgent or emergency message still unacknowledged rings again every N minutes."""
+        if self.state is None:
+            return
+        every = self.state.realert_minutes * 60
+        now = time.monotonic()
+        for m in self.state.unacked:
+            last = self._alerted.get(m.id)
+            if m.priority != "routine" and last is not None and now - last >= every:
+                self._alerted[m.id] = now
+                self.bell()
+                self.notify(message_line(m).plain, title="Still not acknowledged", markup=False,
+                            severity="error", timeout=15)
+
+    # -- the radio channel ---------------------------------------------------------------------
+    def acknowledge(self, message_id: int, *, then: Callable[[Any], Any] | None = None,
+                    on_error: Callable[[ButlerError], Any] | None = None) -> None:
+        def done(result: messaging.AckResult) -> None:
+            self.notify(f"Acknowledged #{result.message_id}", markup=False, timeout=3)
+            self.refresh_counts()
+            if then is not None:
+                then(result)
+
+        self.run_db(messaging.ack, message_id, station=self.station_code, staff_no=self.staff_no,
+                    then=done, on_error=on_error)
+
+    def send_message_from_station(self, *, then: Callable[[int], Any],
+                                  on_error: Callable[[ButlerError], Any], **fields: Any) -> None:
+        def sent(message_id: int) -> None:
+            self.notify(f"Sent #{message_id}", markup=False, timeout=3)
+            then(message_id)
+
+        self.run_db(messaging.send, from_station=self.station_code, from_staff=self.staff_no,
+                    then=sent, on_error=on_error, **fields)
+
+    def action_compose(self, parent: MessageView | None = None, room: str | None = None) -> None:
+        if isinstance(self.screen, (ComposeScreen, EmergencyScreen)):
+            return
+        codes = self.state.codes if self.state else []
+        self.push_screen(ComposeScreen(codes, parent=parent, room=room))
+
+    def action_messages(self) -> None:
+        if isinstance(self.screen, MessagesScreen):
+            return
+        self.action_home()
+        self.push_screen(MessagesScreen())
+
+    def action_ack_oldest(self) -> None:
+        """``a`` anywhere: acknowledge the message shown on the banner."""
+        if self.state and self.state.unacked:
+            self.acknowledge(self.state.unacked[0].id)
 
     def on_unmount(self) -> None:
         self._stop_feed.set()
@@ -197,6 +318,9 @@ class ButlerApp(App[None]):
         yield SystemCommand("Home", "Counts for this station", self.action_home)
         yield SystemCommand("Help", "Keys of this screen", self.action_help)
         yield SystemCommand("Refresh", "Read the figures again", self.refresh_counts)
+        yield SystemCommand("Messages", "The channel log: filter, search, ack, reply", self.action_messages)
+        yield SystemCommand("New message", "Say something to all stations, some, or a team", self.action_compose)
+        yield SystemCommand("Acknowledge", "Acknowledge the oldest unacknowledged message", self.action_ack_oldest)
         yield from super().get_system_commands(screen)
 
     def notify_text(self, text: str, **kwargs: Any) -> None:

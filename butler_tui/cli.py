@@ -146,5 +146,93 @@ def backup(ctx: click.Context, dest: Path) -> None:
     click.echo(f"backed up {store.path} to {target} ({target.stat().st_size:,} bytes)")
 
 
+# --------------------------------------------------------------------------------------------
+# The radio channel
+# --------------------------------------------------------------------------------------------
+
+
+@cli.command()
+@click.option("--from", "from_station", required=True, help="Sending station code.")
+@click.option("--staff", "staff_no", default=None, help="Staff no. of the sender.")
+@click.option("--to", "to", default="all", show_default=True,
+              help="all | station codes (lobby,fo) | team:CODE[,team:CODE].")
+@click.option("--priority", default="routine", show_default=True, help="routine | urgent | emergency.")
+@click.option("--room", default=None, help="Room the message is about.")
+@click.option("--guest", "guest_id", type=int, default=None, help="Guest id the message is about.")
+@click.option("--task", "task_id", type=int, default=None, help="Task id the message is about.")
+@click.option("--reply-to", "parent_id", type=int, default=None, help="Reply under this message.")
+@click.argument("text", nargs=-1, required=True)
+@click.pass_context
+def send(ctx: click.Context, from_station: str, staff_no: str | None, to: str, priority: str, room: str | None,
+         guest_id: int | None, task_id: int | None, parent_id: int | None, text: tuple[str, ...]) -> None:
+    """Broadcast TEXT; prints the new message id."""
+    from butler_tui.services import messaging
+
+    store = _store(ctx, create=False)
+    message_id = messaging.send(
+        store, from_station=from_station, from_staff=staff_no, to=to, priority=priority, room=room,
+        guest_id=guest_id, task_id=task_id, parent_id=parent_id, body=" ".join(text),
+    )
+    store.close()
+    click.echo(message_id)
+
+
+@cli.command()
+@click.argument("message_id", type=int)
+@click.option("--station", required=True, help="Acknowledging station code.")
+@click.option("--staff", "staff_no", default=None, help="Staff no. of who acknowledges.")
+@click.pass_context
+def ack(ctx: click.Context, message_id: int, station: str, staff_no: str | None) -> None:
+    """Acknowledge message MESSAGE_ID at a station."""
+    from butler_tui.services import messaging
+
+    store = _store(ctx, create=False)
+    result = messaging.ack(store, message_id, station=station, staff_no=staff_no)
+    store.close()
+    when = result.acked_at
+    if result.already:
+        click.echo(f"message {message_id} was already acknowledged by {result.station} at {when}")
+    else:
+        click.echo(f"acknowledged message {message_id} at {result.station} ({when})")
+
+
+@cli.command()
+@click.option("--station", default=None, help="Only messages to or from this station.")
+@click.option("--unacked", is_flag=True, help="Only messages still waiting for an acknowledgement.")
+@click.option("--priority", default=None, help="Only this priority.")
+@click.option("--search", default=None, help="Text, room number or sending station to look for.")
+@click.option("--limit", type=click.IntRange(1, 10_000), default=200, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="JSON array (shape in the README).")
+@click.pass_context
+def messages(ctx: click.Context, station: str | None, unacked: bool, priority: str | None, search: str | None,
+             limit: int, as_json: bool) -> None:
+    """The channel log, newest first."""
+    import json
+
+    from butler_tui.services import messaging
+    from butler_tui.services.directory import get_station
+
+    store = _store(ctx, create=False)
+    if station:
+        station = get_station(store, station).code
+    found = messaging.list_messages(
+        store, station=station, unacked=unacked, priority=priority, search=search, limit=limit
+    )
+    store.close()
+    if as_json:
+        click.echo(json.dumps([m.to_json() for m in found], ensure_ascii=False, indent=2))
+        return
+    from butler_tui import clock
+
+    for m in found:
+        acks = f"{len(m.acked)}/{len(m.recipients)} acked"
+        if m.pending:
+            acks += f" (waiting: {', '.join(m.pending)})"
+        click.echo(
+            f"#{m.id} {clock.show_local(m.created_at, '%m-%d %H:%M')} {m.priority:<9} {m.from_station} → "
+            f"{m.audience_label}: {m.body}  [{acks}]"
+        )
+
+
 def main() -> None:
     cli(prog_name="butler")

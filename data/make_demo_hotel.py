@@ -353,7 +353,7 @@ def main() -> None:
         "guests": guests,
         "stays": stays,
         "tasks": tasks,
-        "messages": messages,
+        "messages": sorted(messages, key=lambda m: -m["created_minutes_ago"]),  # ids follow time
     }
     write_sample_pms(guests)
     OUT.write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")

@@ -52,15 +52,8 @@ def load_demo(store: Store, path: Path | None = None) -> LoadReport:
     source = path or data_dir() / DEMO_FILE
     data = json.loads(source.read_text(encoding="utf-8"))
     report = LoadReport()
-    try:
-        _load(store, data, source, report)
-    except _NothingNew:
-        pass
+    _load(store, data, source, report)
     return report
-
-
-class _NothingNew(Exception):
-    """Raised inside the transaction to roll it back when a reload inserted nothing."""
 
 
 def _load(store: Store, data: dict[str, Any], source: Path, report: LoadReport) -> None:
@@ -157,5 +150,5 @@ def _load(store: Store, data: dict[str, Any], source: Path, report: LoadReport) 
             tx.insert("settings", {"name": "demo_loaded_at", "value": stamp})
 
         if report.total == 0:
-            raise _NothingNew
+            tx.abandon()
         tx.event("hotel", "demo", "load", after={"source": source.name, "inserted": report.inserted})

@@ -1,11 +1,92 @@
-"""The radio channel: messages said once, to every station concerned, each acknowledging."""
+"""The radio channel (对讲机): a message is said once, reaches every station concerned, and each of
+them acknowledges it (上传下达 → 落实 → 核实). The sender sees who has and who has not.
+
+Storage: ``messages`` holds the call; ``acks`` holds one row per addressed station, created with
+the message, whose ``acked_at``/``staff_no`` are filled when that station acknowledges.
+"""
 
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
+from dataclasses import dataclass, field
+from typing import Any
 
-from butler_tui.errors import NotFound
+from butler_tui import clock
+from butler_tui.errors import InvalidInput, NotFound
+from butler_tui.models import Message, validate
+from butler_tui.store import Store
+
+PRIORITIES = ("routine", "urgent", "emergency")
+PRIORITY_ALIASES = {"1": "emergency", "2": "urgent", "3": "routine", "normal": "routine", "r": "routine",
+                    "u": "urgent", "e": "emergency"}
+REALERT_MINUTES_DEFAULT = 3
+
+# Quick phrases: what butlers say most on the radio. {placeholders} are filled in before sending.
+QUICK_PHRASES: list[tuple[str, str]] = [
+    ("vip_arriving", "VIP arriving {room} in {minutes} min · VIP 客人 {minutes} 分钟后抵达 {room}"),
+    ("guest_request", "Guest {room} requests {item} · {room} 客人需要 {item}"),
+    ("room_ready", "Room {room} ready and inspected · {room} 房已查房可入住"),
+    ("guest_arrived", "Guest of {room} has arrived · {room} 客人已抵店"),
+    ("guest_out", "Guest of {room} has left the hotel · {room} 客人已外出"),
+    ("dnd_check", "DND {room}: please phone the guest · {room} 请勿打扰，请电话联系客人"),
+    ("luggage", "Luggage down from {room} · {room} 行李下楼"),
+    ("car_ready", "Car for {room} at the main door · {room} 车辆已在正门等候"),
+    ("repair", "Repair needed in {room}: {item} · {room} 需要维修：{item}"),
+    ("security", "Security to {place} at once · 安保请立即到 {place}"),
+]
+_PLACEHOLDER = re.compile(r"\{(\w+)\}")
+
+
+def phrase_text(key: str) -> str:
+    for name, text in QUICK_PHRASES:
+        if name == key:
+            return text
+    raise NotFound(f"unknown quick phrase {key!r}; known: {', '.join(n for n, _ in QUICK_PHRASES)}")
+
+
+def phrase_placeholders(key: str) -> list[str]:
+    return list(dict.fromkeys(_PLACEHOLDER.findall(phrase_text(key))))
+
+
+def render_phrase(key: str, **values: Any) -> str:
+    """Fill a quick phrase; every placeholder must be given."""
+    template = phrase_text(key)
+    missing = [name for name in phrase_placeholders(key) if not str(values.get(name) or "").strip()]
+    if missing:
+        raise InvalidInput(f"quick phrase {key!r} needs {', '.join(missing)}")
+    return _PLACEHOLDER.sub(lambda m: str(values[m.group(1)]).strip(), template)
+
+
+def fill_known(template: str, **values: Any) -> str:
+    """Fill the placeholders we know (e.g. the room), leave the others for the butler to type."""
+    return _PLACEHOLDER.sub(lambda m: str(values[m.group(1)]) if values.get(m.group(1)) else m.group(0), template)
+
+
+def parse_priority(value: str) -> str:
+    value = value.strip().lower()
+    value = PRIORITY_ALIASES.get(value, value)
+    if value not in PRIORITIES:
+        raise InvalidInput(f"priority {value!r} is not one of: routine, urgent, emergency")
+    return value
+
+
+def parse_audience(to: str | list[str]) -> tuple[str, list[str]]:
+    """``all`` | ``team:ROOMS[,team:FNB]`` | ``lobby,fo`` → (kind, codes)."""
+    parts = [p.strip() for p in (to.split(",") if isinstance(to, str) else to) if p.strip()]
+    if not parts:
+        raise InvalidInput("say who the message is to: all, station codes (lobby,fo) or team:CODE")
+    if any(p.lower() == "all" for p in parts):
+        if len(parts) > 1:
+            raise InvalidInput("'all' cannot be combined with other recipients")
+        return "all", []
+    teams = [p for p in parts if p.lower().startswith("team:")]
+    if teams and len(teams) != len(parts):
+        raise InvalidInput("send to teams or to stations, not both in one message")
+    if teams:
+        return "team", [p.split(":", 1)[1].strip().upper() for p in teams]
+    return "stations", [p.lower() for p in parts]
 
 
 def recipients(conn: sqlite3.Connection, kind: str, audience: list[str], from_station: str) -> list[str]:
@@ -24,7 +105,8 @@ def recipients(conn: sqlite3.Connection, kind: str, audience: list[str], from_st
         teams = {r[0] for r in conn.execute(f"SELECT code FROM teams WHERE code IN ({marks})", audience).fetchall()}
         missing = [code for code in audience if code not in teams]
         if missing:
-            raise NotFound(f"unknown team(s): {', '.join(missing)}")
+            known = ", ".join(r[0] for r in conn.execute("SELECT code FROM teams ORDER BY code").fetchall())
+            raise NotFound(f"unknown team(s): {', '.join(missing)}; known: {known}")
         rows = conn.execute(
             f"SELECT code FROM stations WHERE active AND team_code IN ({marks}) ORDER BY code", audience
         ).fetchall()
@@ -34,3 +116,297 @@ def recipients(conn: sqlite3.Connection, kind: str, audience: list[str], from_st
 
 def audience_json(audience: list[str]) -> str:
     return json.dumps(audience, ensure_ascii=False)
+
+
+# --------------------------------------------------------------------------------------------
+# Reading
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AckState:
+    station: str
+    staff_no: str | None
+    staff_name: str | None
+    acked_at: str | None
+
+
+@dataclass
+class MessageView:
+    id: int
+    created_at: str
+    from_station: str
+    from_staff: str | None
+    from_staff_name: str | None
+    audience_kind: str
+    audience: list[str]
+    priority: str
+    body: str
+    room_number: str | None
+    guest_id: int | None
+    task_id: int | None
+    parent_id: int | None
+    recipients: list[AckState] = field(default_factory=list)
+    reply_count: int = 0
+
+    @property
+    def acked(self) -> list[AckState]:
+        return [r for r in self.recipients if r.acked_at]
+
+    @property
+    def pending(self) -> list[str]:
+        return [r.station for r in self.recipients if not r.acked_at]
+
+    def ack_of(self, station: str) -> AckState | None:
+        return next((r for r in self.recipients if r.station == station), None)
+
+    def is_unacked_by(self, station: str) -> bool:
+        state = self.ack_of(station)
+        return state is not None and state.acked_at is None
+
+    @property
+    def audience_label(self) -> str:
+        if self.audience_kind == "all":
+            return "all"
+        if self.audience_kind == "team":
+            return ",".join(f"team:{code}" for code in self.audience)
+        return ",".join(self.audience)
+
+    def to_json(self) -> dict[str, Any]:
+        """The stable ``--json`` shape (documented in the README)."""
+        return {
+            "id": self.id,
+            "created_at": self.created_at,
+            "from": {"station": self.from_station, "staff": self.from_staff},
+            "to": {"kind": self.audience_kind, "codes": self.audience},
+            "priority": self.priority,
+            "body": self.body,
+            "links": {"room": self.room_number, "guest_id": self.guest_id, "task_id": self.task_id},
+            "parent_id": self.parent_id,
+            "replies": self.reply_count,
+            "recipients": [
+                {"station": r.station, "acked_at": r.acked_at, "staff": r.staff_no} for r in self.recipients
+            ],
+            "acked": len(self.acked),
+            "pending": self.pending,
+        }
+
+
+_SELECT = """
+SELECT m.*, s.name AS from_staff_name,
+       (SELECT count(*) FROM messages r WHERE r.parent_id = m.id) AS reply_count
+FROM messages m LEFT JOIN staff s ON s.staff_no = m.from_staff
+"""
+
+
+def _views(store: Store, where: str, params: list[Any], order: str = "m.id DESC", limit: int = 500) -> list[MessageView]:
+    rows = store.rows(f"{_SELECT} WHERE {where} ORDER BY {order} LIMIT ?", [*params, limit])
+    if not rows:
+        return []
+    ids = [r["id"] for r in rows]
+    marks = ",".join("?" for _ in ids)
+    acks = store.rows(
+        f"SELECT a.*, s.name AS staff_name FROM acks a LEFT JOIN staff s ON s.staff_no = a.staff_no"
+        f" WHERE a.message_id IN ({marks}) ORDER BY a.station_code",
+        ids,
+    )
+    by_message: dict[int, list[AckState]] = {}
+    for a in acks:
+        by_message.setdefault(a["message_id"], []).append(
+            AckState(station=a["station_code"], staff_no=a["staff_no"], staff_name=a["staff_name"], acked_at=a["acked_at"])
+        )
+    return [
+        MessageView(
+            id=r["id"], created_at=r["created_at"], from_station=r["from_station"], from_staff=r["from_staff"],
+            from_staff_name=r["from_staff_name"], audience_kind=r["audience_kind"],
+            audience=json.loads(r["audience"] or "[]"), priority=r["priority"], body=r["body"],
+            room_number=r["room_number"], guest_id=r["guest_id"], task_id=r["task_id"], parent_id=r["parent_id"],
+            recipients=by_message.get(r["id"], []), reply_count=r["reply_count"],
+        )
+        for r in rows
+    ]
+
+
+def get_message(store: Store, message_id: int) -> MessageView:
+    found = _views(store, "m.id = ?", [message_id])
+    if not found:
+        raise NotFound(f"no message {message_id}")
+    return found[0]
+
+
+def thread(store: Store, message_id: int) -> list[MessageView]:
+    """The message and its replies, oldest first."""
+    root = get_message(store, message_id)
+    while root.parent_id:
+        root = get_message(store, root.parent_id)
+    return [root, *_views(store, "m.parent_id = ?", [root.id], order="m.id ASC")]
+
+
+def list_messages(
+    store: Store,
+    *,
+    station: str | None = None,
+    unacked: bool = False,
+    priority: str | None = None,
+    search: str | None = None,
+    limit: int = 500,
+) -> list[MessageView]:
+    """The channel log, newest first. ``station`` = messages to or from it; ``unacked`` = still
+    waiting for an acknowledgement (from ``station`` when given)."""
+    where, params = ["1"], []
+    if station:
+        where.append(
+            "(m.from_station = ? OR EXISTS (SELECT 1 FROM acks a WHERE a.message_id = m.id AND a.station_code = ?))"
+        )
+        params += [station, station]
+    if unacked:
+        if station:
+            where.append(
+                "EXISTS (SELECT 1 FROM acks a WHERE a.message_id = m.id AND a.station_code = ? AND a.acked_at IS NULL)"
+            )
+            params.append(station)
+        else:
+            where.append("EXISTS (SELECT 1 FROM acks a WHERE a.message_id = m.id AND a.acked_at IS NULL)")
+    if priority:
+        where.append("m.priority = ?")
+        params.append(parse_priority(priority))
+    if search:
+        where.append("(instr(lower(m.body), lower(?)) > 0 OR m.room_number = ? OR m.from_station = lower(?))")
+        params += [search, search, search]
+    return _views(store, " AND ".join(where), params, limit=limit)
+
+
+def unacked_for(store: Store, station: str) -> list[MessageView]:
+    """Messages this station has not acknowledged yet, most urgent first, then oldest first."""
+    return _views(
+        store,
+        "EXISTS (SELECT 1 FROM acks a WHERE a.message_id = m.id AND a.station_code = ? AND a.acked_at IS NULL)",
+        [station],
+        order="CASE m.priority WHEN 'emergency' THEN 0 WHEN 'urgent' THEN 1 ELSE 2 END, m.id ASC",
+    )
+
+
+def realert_minutes(store: Store) -> float:
+    value = store.scalar("SELECT value FROM settings WHERE name = 'urgent_realert_minutes'")
+    try:
+        return float(value) if value is not None else REALERT_MINUTES_DEFAULT
+    except ValueError:
+        return REALERT_MINUTES_DEFAULT
+
+
+# --------------------------------------------------------------------------------------------
+# Writing
+# --------------------------------------------------------------------------------------------
+
+
+def send(
+    store: Store,
+    *,
+    from_station: str,
+    body: str,
+    to: str | list[str] = "all",
+    from_staff: str | None = None,
+    priority: str = "routine",
+    room: str | None = None,
+    guest_id: int | None = None,
+    task_id: int | None = None,
+    parent_id: int | None = None,
+) -> int:
+    """Broadcast a message; returns its id. Replies (``parent_id``) go back to the sender of the
+    thread, or — when the sender replies — to the thread's recipients, unless ``to`` is given."""
+    kind, codes = parse_audience(to) if to else ("all", [])
+    data = {
+        "from_station": from_station, "from_staff": from_staff, "audience_kind": kind, "audience": codes,
+        "priority": parse_priority(priority), "body": body, "room_number": room or None, "guest_id": guest_id,
+        "task_id": task_id, "parent_id": parent_id,
+    }
+    message = validate(Message, data, "message")
+    with store.write(actor=message.from_staff, station=message.from_station) as tx:
+        conn = tx.db.conn
+        if not conn.execute("SELECT 1 FROM stations WHERE code = ? AND active", (message.from_station,)).fetchone():
+            raise NotFound(f"unknown station {message.from_station!r}")
+        if message.from_staff and not conn.execute(
+            "SELECT 1 FROM staff WHERE staff_no = ? AND active", (message.from_staff,)
+        ).fetchone():
+            raise NotFound(f"unknown staff no. {message.from_staff!r}")
+        if message.room_number and not conn.execute(
+            "SELECT 1 FROM rooms WHERE number = ?", (message.room_number,)
+        ).fetchone():
+            raise NotFound(f"no room {message.room_number}")
+        for table, value in (("guests", message.guest_id), ("tasks", message.task_id)):
+            if value is not None and not conn.execute(f"SELECT 1 FROM {table} WHERE id = ?", (value,)).fetchone():
+                raise NotFound(f"no {table[:-1]} {value}")
+        kind, codes = message.audience_kind, message.audience
+        if message.parent_id is not None:
+            parent = conn.execute(
+                "SELECT id, from_station, parent_id FROM messages WHERE id = ?", (message.parent_id,)
+            ).fetchone()
+            if parent is None:
+                raise NotFound(f"no message {message.parent_id} to reply to")
+            root_id = parent[2] or parent[0]  # replies thread under the first message
+            message = message.model_copy(update={"parent_id": root_id})
+            if to in ("all", "", None) or to == ["all"]:
+                root = conn.execute("SELECT from_station FROM messages WHERE id = ?", (root_id,)).fetchone()
+                if root[0] != message.from_station:
+                    kind, codes = "stations", [root[0]]
+                else:
+                    kind = "stations"
+                    codes = [r[0] for r in conn.execute(
+                        "SELECT station_code FROM acks WHERE message_id = ? ORDER BY station_code", (root_id,)
+                    ).fetchall()]
+        to_stations = recipients(conn, kind, codes, message.from_station)
+        if not to_stations:
+            raise InvalidInput("nobody to send to: the only station addressed is the sender's own")
+        row = message.model_dump(exclude={"id"})
+        row.update(audience_kind=kind, audience=audience_json(codes), created_at=clock.now_iso())
+        message_id = tx.insert("messages", row)
+        for code in to_stations:
+            tx.insert("acks", {"message_id": message_id, "station_code": code})
+        tx.event(
+            "messages", message_id, "send",
+            after={"priority": row["priority"], "to": to_stations, "body": row["body"], "parent_id": row["parent_id"],
+                   "room": row["room_number"]},
+        )
+    return message_id
+
+
+@dataclass(frozen=True)
+class AckResult:
+    message_id: int
+    station: str
+    already: bool
+    acked_at: str
+
+
+def ack(store: Store, message_id: int, *, station: str, staff_no: str | None = None) -> AckResult:
+    """Acknowledge a message at a station. Acknowledging twice changes nothing."""
+    station = validate(Message, {"from_station": station, "body": "-"}).from_station
+    if staff_no:
+        staff_no = staff_no.strip().upper()
+    result: AckResult | None = None
+    with store.write(actor=staff_no, station=station) as tx:
+        conn = tx.db.conn
+        if not conn.execute("SELECT 1 FROM messages WHERE id = ?", (message_id,)).fetchone():
+            raise NotFound(f"no message {message_id}")
+        if staff_no and not conn.execute("SELECT 1 FROM staff WHERE staff_no = ? AND active", (staff_no,)).fetchone():
+            raise NotFound(f"unknown staff no. {staff_no!r}")
+        state = conn.execute(
+            "SELECT acked_at, staff_no FROM acks WHERE message_id = ? AND station_code = ?", (message_id, station)
+        ).fetchone()
+        if state is None:
+            if not conn.execute("SELECT 1 FROM stations WHERE code = ?", (station,)).fetchone():
+                raise NotFound(f"unknown station {station!r}")
+            raise NotFound(f"message {message_id} was not addressed to station {station}")
+        if state[0]:
+            result = AckResult(message_id, station, True, state[0])
+            tx.abandon()
+        now = clock.now_iso()
+        conn.execute(
+            "UPDATE acks SET acked_at = ?, staff_no = ? WHERE message_id = ? AND station_code = ?",
+            (now, staff_no, message_id, station),
+        )
+        tx.event("acks", f"{message_id}:{station}", "ack", before={"acked_at": None},
+                 after={"acked_at": now, "staff": staff_no})
+        result = AckResult(message_id, station, False, now)
+    assert result is not None
+    return result

@@ -4,7 +4,7 @@
 write in ``BEGIN IMMEDIATE`` together with at least one ``events`` row.
 """
 
-from butler_tui.store.database import Store, Tx
+from butler_tui.store.database import NoChange, Store, Tx
 from butler_tui.store.schema import SCHEMA_VERSION
 
-__all__ = ["SCHEMA_VERSION", "Store", "Tx"]
+__all__ = ["SCHEMA_VERSION", "NoChange", "Store", "Tx"]

@@ -52,6 +52,11 @@ def _open_connection(path: Path) -> sqlite_utils.Database:
     return db
 
 
+class NoChange(Exception):
+    """Raised inside :meth:`Store.write` (via :meth:`Tx.abandon`) when, having looked under the lock,
+    there is nothing to change: the transaction is rolled back quietly and no event is written."""
+
+
 class Tx:
     """One write transaction: the connection plus the actor who is making the change."""
 
@@ -63,6 +68,10 @@ class Tx:
 
     def execute(self, sql: str, params: Any = ()) -> sqlite3.Cursor:
         return self.db.conn.execute(sql, params)
+
+    def abandon(self) -> None:
+        """Nothing to change after all: roll back without an event (see :class:`NoChange`)."""
+        raise NoChange
 
     def insert(self, table: str, row: dict[str, Any]) -> int:
         """Insert one row and return its rowid."""
@@ -182,6 +191,9 @@ class Store:
             if not tx.event_ids:
                 raise RuntimeError("a write transaction must record at least one event")
             conn.execute("COMMIT")
+        except NoChange:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
         except BaseException as exc:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")

@@ -10,6 +10,7 @@ from textual.widgets import Digits, Footer, Label, Static
 
 from butler_tui import clock
 from butler_tui.services.overview import Overview
+from butler_tui.ui.alerts import UnackedBanner
 from butler_tui.ui.station_bar import StationBar
 
 # (field, title, 中文, what it means)
@@ -83,6 +84,7 @@ class HomeScreen(Screen):
 
     def compose(self) -> ComposeResult:
         yield StationBar()
+        yield UnackedBanner()
         with Grid():
             for card in CARDS:
                 yield Card(*card)

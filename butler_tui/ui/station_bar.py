@@ -14,7 +14,6 @@ from butler_tui.config import shift_label
 class StationBar(Static):
     DEFAULT_CSS = """
     StationBar {
-        dock: top;
         height: 1;
         background: $primary;
         color: $text;
@@ -32,6 +31,9 @@ class StationBar(Static):
     def on_mount(self) -> None:
         self.set_interval(15, self.refresh_bar)
         self.refresh_bar()
+        sync = getattr(self.app, "update_bars", None)
+        if sync is not None:
+            self.call_after_refresh(sync)
 
     def watch_station_label(self) -> None:
         self.refresh_bar()

@@ -1,0 +1,152 @@
+"""``m`` from any screen: say something on the channel (or reply under a message)."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.suggester import SuggestFromList
+from textual.widgets import Button, Input, Label, Select
+
+from butler_tui.errors import ButlerError
+from butler_tui.services import messaging
+from butler_tui.services.messaging import MessageView
+
+MAX_BODY = 500
+
+
+class ComposeScreen(ModalScreen[int | None]):
+    """Dismisses with the new message id, or None when cancelled."""
+
+    DEFAULT_CSS = """
+    ComposeScreen {
+        align: center middle;
+    }
+    ComposeScreen > Vertical {
+        width: 96;
+        height: auto;
+        border: round $primary;
+        background: $surface;
+        padding: 0 1;
+    }
+    ComposeScreen .field-label {
+        margin-top: 1;
+        color: $text-muted;
+    }
+    ComposeScreen Horizontal {
+        height: auto;
+    }
+    ComposeScreen #compose-priority {
+        width: 30;
+    }
+    ComposeScreen #compose-room {
+        width: 14;
+    }
+    ComposeScreen #compose-error {
+        color: $error;
+        height: auto;
+    }
+    ComposeScreen #compose-count {
+        color: $text-muted;
+    }
+    ComposeScreen #compose-buttons {
+        margin-top: 1;
+        align-horizontal: right;
+    }
+    """
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel", id="compose.cancel"),
+        Binding("ctrl+s", "send", "Send", priority=True, id="compose.send"),
+    ]
+
+    def __init__(self, codes: list[str], parent: MessageView | None = None, room: str | None = None) -> None:
+        super().__init__()
+        self.codes = codes
+        self.parent_message = parent
+        self.room = room or (parent.room_number if parent else None)
+
+    def compose(self) -> ComposeResult:
+        parent = self.parent_message
+        title = f"Reply to #{parent.id} from {parent.from_station}" if parent else "New message 发消息"
+        with Vertical():
+            yield Label(Text(title), classes="field-label")
+            if parent:
+                yield Label(Text(parent.body, overflow="ellipsis", no_wrap=True))
+            yield Label(Text("To: all · station codes (lobby,fo) · team:ROOMS" +
+                             (" — empty replies to the thread" if parent else "")), classes="field-label")
+            yield Input(
+                value="" if parent else "all", id="compose-to",
+                suggester=SuggestFromList(["all", *self.codes], case_sensitive=False),
+            )
+            with Horizontal():
+                yield Select(
+                    [("routine 普通", "routine"), ("urgent 加急", "urgent"), ("emergency 紧急", "emergency")],
+                    value="routine", allow_blank=False, id="compose-priority",
+                )
+                yield Input(value=self.room or "", placeholder="room", id="compose-room", max_length=4)
+                yield Select(
+                    [(text.split(" · ")[0], key) for key, text in messaging.QUICK_PHRASES],
+                    prompt="Quick phrase 常用语", id="compose-phrase",
+                )
+            yield Label(Text("Message"), classes="field-label")
+            yield Input(placeholder="What do you want to say? (Enter sends)", id="compose-body")
+            yield Label(Text(f"0/{MAX_BODY}"), id="compose-count")
+            yield Label(Text(""), id="compose-error")
+            with Horizontal(id="compose-buttons"):
+                yield Button(Text("Cancel (esc)"), id="compose-cancel")
+                yield Button(Text("Send (ctrl+s)"), variant="primary", id="compose-send")
+
+    def on_mount(self) -> None:
+        self.query_one("#compose-body" if not self.parent_message else "#compose-body", Input).focus()
+
+    @on(Select.Changed, "#compose-phrase")
+    def _phrase_picked(self, event: Select.Changed) -> None:
+        if event.value is Select.NULL:
+            return
+        room = self.query_one("#compose-room", Input).value.strip()
+        body = self.query_one("#compose-body", Input)
+        body.value = messaging.fill_known(messaging.phrase_text(str(event.value)), room=room)
+        body.focus()
+        # Put the cursor on the first placeholder left to fill.
+        start = body.value.find("{")
+        if start >= 0:
+            body.cursor_position = start
+
+    @on(Input.Changed, "#compose-body")
+    def _count(self, event: Input.Changed) -> None:
+        n = len(event.value)
+        label = Text(f"{n}/{MAX_BODY}", style="bold red" if n > MAX_BODY else "")
+        self.query_one("#compose-count", Label).update(label)
+
+    @on(Input.Submitted, "#compose-body")
+    def _submitted(self) -> None:
+        self.action_send()
+
+    @on(Button.Pressed, "#compose-send")
+    def _send_pressed(self) -> None:
+        self.action_send()
+
+    @on(Button.Pressed, "#compose-cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    def action_send(self) -> None:
+        to = self.query_one("#compose-to", Input).value.strip()
+        body = self.query_one("#compose-body", Input).value
+        if "{" in body and "}" in body:
+            self.show_error(ButlerError("fill in the {placeholders} of the quick phrase first"))
+            return
+        priority = str(self.query_one("#compose-priority", Select).value)
+        room = self.query_one("#compose-room", Input).value.strip() or None
+        self.query_one("#compose-error", Label).update("")
+        self.app.send_message_from_station(  # type: ignore[attr-defined]
+            body=body, to=to or ("" if self.parent_message else "all"), priority=priority, room=room,
+            parent_id=self.parent_message.id if self.parent_message else None,
+            then=self.dismiss, on_error=self.show_error,
+        )
+
+    def show_error(self, error: Exception) -> None:
+        self.query_one("#compose-error", Label).update(Text(str(error)))
