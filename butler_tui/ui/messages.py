@@ -268,6 +268,10 @@ class ThreadScreen(ModalScreen[None]):
         background: $surface;
         padding: 0 1;
     }
+    ThreadScreen VerticalScroll {
+        height: auto;
+        max-height: 28;
+    }
     """
     BINDINGS = [
         Binding("escape", "dismiss", "Close", id="thread.close"),
