@@ -27,7 +27,7 @@ from butler_tui.services.directory import StaffInfo, StationInfo, get_staff, get
 from butler_tui.services.messaging import MessageView
 from butler_tui.services.overview import Overview, overview
 from butler_tui.store import Store
-from butler_tui.store.feed import ChangeFeed
+from butler_tui.store.feed import follow
 from butler_tui.ui.alerts import EmergencyScreen, UnackedBanner, message_line
 from butler_tui.ui.compose import ComposeScreen
 from butler_tui.ui.help import HelpScreen, key_label
@@ -184,16 +184,8 @@ class ButlerApp(App[None]):
     # -- live updates --------------------------------------------------------------------------
     @work(thread=True, exit_on_error=False, group="feed", name="change-feed")
     def watch_changes(self) -> None:
-        feed = ChangeFeed(self.db_path)
-        worker = get_current_worker()
-        try:
-            while not worker.is_cancelled and not self._stop_feed.is_set():
-                events = feed.poll()
-                if events:
-                    self.post_message(DataChanged(events))
-                self._stop_feed.wait(self.poll_interval)
-        finally:
-            feed.close()
+        follow(self.db_path, lambda events: self.post_message(DataChanged(events)), interval=self.poll_interval,
+               stop=self._stop_feed)
 
     def on_data_changed(self, message: DataChanged) -> None:
         self.refresh_counts()

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import threading
+from collections.abc import Callable
 from pathlib import Path
 
 from butler_tui.models import Event
@@ -71,3 +73,26 @@ class ChangeFeed:
         if self._conn is not None:
             self._conn.close()
             self._conn = None
+
+
+def follow(
+    path: str | Path,
+    deliver: Callable[[list[Event]], object],
+    *,
+    interval: float,
+    stop: threading.Event,
+    start_at: int | None = None,
+) -> None:
+    """Poll the feed every ``interval`` seconds and hand new events to ``deliver`` until ``stop``.
+
+    This is the loop every open station runs (in a thread worker); the propagation benchmark runs it
+    too. The wait is the poll interval, which is the floor of cross-station latency."""
+    feed = ChangeFeed(path, start_at=start_at)
+    try:
+        while not stop.is_set():
+            events = feed.poll()
+            if events:
+                deliver(events)
+            stop.wait(interval)
+    finally:
+        feed.close()
