@@ -175,3 +175,21 @@ async def test_markup_and_escapes_show_literally_in_the_log(demo_db: Path):
         await pilot.press("l")
         await await_until(pilot, lambda: _has_row(app, mid))
         assert _row_cells(app, mid)["body"] == "[b]x[/b] [/] red"
+
+
+async def test_unacked_urgent_message_rings_again_after_the_configured_minutes(demo_db: Path):
+    app = ButlerApp(demo_db, "fnb", "4001")
+    async with app.run_test(size=(120, 36)) as pilot:
+        with app.store.write("admin", None) as tx:
+            tx.execute("INSERT INTO settings (name, value) VALUES ('urgent_realert_minutes', '0.001')")
+            tx.event("settings", "urgent_realert_minutes", "set", after="0.001")
+        messaging.send(app.store, from_station="cs", body="Table 12 allergy: peanuts", priority="urgent", to="fnb")
+        await await_until(pilot, lambda: app.state is not None and app.state.realert_minutes == 0.001
+                          and any("peanuts" in m.body for m in app.state.unacked))
+
+        def rang_again() -> bool:
+            app._realert()  # what the station's 10-second timer calls
+            return any(n.title == "Still not acknowledged" and "peanuts" in str(n.message)
+                       for n in app._notifications)
+
+        await await_until(pilot, rang_again)
