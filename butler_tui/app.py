@@ -80,6 +80,7 @@ class ButlerApp(App[None]):
         Binding("m", "compose", "Message", id="app.compose"),
         Binding("l", "messages", "Log", id="app.messages"),
         Binding("a", "ack_oldest", "Ack", id="app.ack"),
+        Binding("r", "arrivals", "Arrivals", id="app.arrivals"),
     ]
 
     def __init__(
@@ -280,6 +281,14 @@ class ButlerApp(App[None]):
         self.action_home()
         self.push_screen(MessagesScreen())
 
+    def action_arrivals(self) -> None:
+        from butler_tui.ui.arrivals import ArrivalsScreen
+
+        if isinstance(self.screen, ArrivalsScreen):
+            return
+        self.action_home()
+        self.push_screen(ArrivalsScreen())
+
     def action_ack_oldest(self) -> None:
         """``a`` anywhere: acknowledge the message shown on the banner."""
         if self.state and self.state.unacked:
@@ -312,6 +321,7 @@ class ButlerApp(App[None]):
         yield SystemCommand("Refresh", "Read the figures again", self.refresh_counts)
         yield SystemCommand("Messages", "The channel log: filter, search, ack, reply", self.action_messages)
         yield SystemCommand("New message", "Say something to all stations, some, or a team", self.action_compose)
+        yield SystemCommand("Arrivals", "Arrivals, departures and follow-up calls", self.action_arrivals)
         yield SystemCommand("Acknowledge", "Acknowledge the oldest unacknowledged message", self.action_ack_oldest)
         yield from super().get_system_commands(screen)
 

@@ -234,5 +234,32 @@ def messages(ctx: click.Context, station: str | None, unacked: bool, priority: s
         )
 
 
+# --------------------------------------------------------------------------------------------
+# Imports from the PMS
+# --------------------------------------------------------------------------------------------
+
+
+@cli.group(name="import")
+def import_group() -> None:
+    """Bring data in from the PMS."""
+
+
+@import_group.command(name="arrivals")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--staff", "staff_no", default=None, help="Staff no. recorded as the importer.")
+@click.pass_context
+def import_arrivals_cmd(ctx: click.Context, file: Path, staff_no: str | None) -> None:
+    """Import the PMS arrivals export FILE.csv (all rows or none; idempotent by reservation no.)."""
+    from butler_tui.services.pms_import import import_arrivals
+
+    store = _store(ctx, create=False)
+    report = import_arrivals(store, file, staff_no=staff_no)
+    store.close()
+    click.echo(
+        f"{file}: {report.rows} rows — {report.created} new, {report.updated} updated, {report.unchanged} unchanged;"
+        f" {report.guests_created} new guest(s)"
+    )
+
+
 def main() -> None:
     cli(prog_name="butler")

@@ -271,8 +271,8 @@ def main() -> None:
     for _ in range(20):
         stays.append(stay("expected", 1, rng.randint(2, 6), None, eta=hhmm(9, 23)))
     # Departed yesterday: follow-up calls due within 24 h.
-    for _ in range(12):
-        stays.append(stay("departed", -rng.randint(2, 5), -1, rng.choice(rooms), etd=hhmm(7, 13)))
+    for i in range(12):  # two left the day before yesterday: their follow-up call is overdue
+        stays.append(stay("departed", -rng.randint(3, 5), -2 if i < 2 else -1, rng.choice(rooms), etd=hhmm(7, 13)))
     for s in stays:
         if s["remarks"] == "" and rng.random() < 0.15:
             s["remarks"] = rng.choice(["蜜月，房间布置玫瑰花瓣", "商务出行，需要早餐打包", "携带婴儿，需婴儿床",

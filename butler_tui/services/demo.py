@@ -16,6 +16,7 @@ from typing import Any
 
 from butler_tui import clock
 from butler_tui.models import Guest, GuestNote, Message, Room, Staff, Station, Stay, Task, Team, validate
+from butler_tui.services.checklists import ensure_checklist
 from butler_tui.services.messaging import audience_json, recipients
 from butler_tui.store import Store, Tx
 
@@ -46,6 +47,63 @@ def _insert_or_ignore(tx: Tx, table: str, row: dict[str, Any]) -> bool:
     marks = ", ".join("?" for _ in row)
     cur = tx.execute(f"INSERT OR IGNORE INTO [{table}] ({cols}) VALUES ({marks})", list(row.values()))
     return cur.rowcount == 1
+
+
+# How far along each demo stay is, by status: the checklist stages completed so far.
+_STAGES_DONE = {
+    "expected": [],
+    "room_ready": ["pre_arrival"],
+    "in_house": ["pre_arrival", "arrival"],
+    "due_out": ["pre_arrival", "arrival", "pre_departure"],
+    "departed": ["pre_arrival", "arrival", "pre_departure", "departure"],
+}
+_TEAM_STATION = {"LOBBY": "lobby", "FO": "fo", "CS": "cs", "ROOMS": "floors-mid", "FNB": "fnb", "SEC": "security"}
+
+
+def _demo_progress(tx: Tx, stay_id: int, stay: dict[str, Any], raw: dict[str, Any], now) -> None:
+    """Give a demo stay a believable checklist: finished stages done and signed, the next one begun."""
+    ensure_checklist(tx, stay_id)
+    done_stages = _STAGES_DONE.get(stay["status"], [])
+    booker = stay["booked_by"] or "8002"
+    butler = stay["butler_no"] or "1002"
+
+    def station_of(staff_no: str) -> str:
+        team = tx.execute("SELECT team_code FROM staff WHERE staff_no = ?", (staff_no,)).fetchone()
+        return _TEAM_STATION.get(team[0] if team else "", "lobby")
+
+    items = tx.execute("SELECT id, stage, code, mandatory FROM checklist_items WHERE stay_id = ? ORDER BY position",
+                       (stay_id,)).fetchall()
+    for offset, (item_id, stage, code, mandatory) in enumerate(items):
+        if stage in done_stages:
+            tick = mandatory or (stay_id + offset) % 3 != 0
+        elif stage == "pre_arrival" and stay["status"] == "expected":
+            tick = code in ("file_pulled", "prefs_passed") or (code == "room_assigned" and stay["room_number"])
+        else:
+            tick = False
+        if not tick:
+            continue
+        who = booker if code in ("prep_verified", "room_assigned") else butler
+        when = clock.iso(now - timedelta(hours=2 + (len(done_stages) - (done_stages.index(stage) if stage in
+                                                                          done_stages else 0)) * 10))
+        tx.execute("UPDATE checklist_items SET done_at = ?, done_by = ?, done_station = ? WHERE id = ?",
+                   (when, who, station_of(who), item_id))
+    for stage in done_stages:
+        tx.insert("stay_stages", {"stay_id": stay_id, "stage": stage, "completed_at": clock.iso(now - timedelta(hours=1)),
+                                  "completed_by": booker if stage == "pre_arrival" else butler,
+                                  "completed_station": station_of(butler)})
+    updates: dict[str, Any] = {}
+    if stay["status"] in ("in_house", "due_out", "departed") and stay["eta"]:
+        updates["arrived_at"] = stay["eta"]
+    if stay["status"] == "departed":
+        updates["departed_at"] = stay["etd"] or clock.iso(now - timedelta(hours=20))
+    if stay["status"] in ("due_out", "departed"):
+        minutes = (stay_id * 7) % 60
+        updates.update(wakeup_time=f"06:{minutes:02d}", breakfast_time="07:30", luggage_time=f"08:{minutes:02d}",
+                       departure_time=clock.show_local(stay["etd"]) if stay["etd"] else "10:00",
+                       airport_car="Mercedes V-class, T3" if stay_id % 3 == 0 else None)
+    if updates:
+        sets = ", ".join(f"{k} = ?" for k in updates)
+        tx.execute(f"UPDATE stays SET {sets} WHERE id = ?", [*updates.values(), stay_id])
 
 
 def load_demo(store: Store, path: Path | None = None) -> LoadReport:
@@ -119,7 +177,12 @@ def _load(store: Store, data: dict[str, Any], source: Path, report: LoadReport) 
             for key in ("arrival_date", "departure_date"):
                 stay[key] = stay[key].isoformat()
             stay.update(created_at=stamp, updated_at=stamp)
-            count("stays", _insert_or_ignore(tx, "stays", stay))
+            inserted = _insert_or_ignore(tx, "stays", stay)
+            count("stays", inserted)
+            if inserted:
+                stay_id = tx.execute("SELECT id FROM stays WHERE reservation_no = ?",
+                                     (stay["reservation_no"],)).fetchone()[0]
+                _demo_progress(tx, stay_id, stay, raw, now)
 
         if not report.already_loaded:
             for raw in data["tasks"]:

@@ -247,6 +247,74 @@ def _initial(db: sqlite_utils.Database) -> None:
     _executescript_in_tx(db, _INITIAL)
 
 
+_ARRIVALS = """
+ALTER TABLE stays ADD COLUMN arrived_at TEXT;
+ALTER TABLE stays ADD COLUMN departed_at TEXT;
+ALTER TABLE stays ADD COLUMN cancel_reason TEXT;
+ALTER TABLE stays ADD COLUMN wakeup_time TEXT;
+ALTER TABLE stays ADD COLUMN breakfast_time TEXT;
+ALTER TABLE stays ADD COLUMN luggage_time TEXT;
+ALTER TABLE stays ADD COLUMN departure_time TEXT;
+ALTER TABLE stays ADD COLUMN airport_car TEXT;
+ALTER TABLE stays ADD COLUMN guest_feedback TEXT;
+
+CREATE TABLE checklist_items (
+    id INTEGER PRIMARY KEY,
+    stay_id INTEGER NOT NULL REFERENCES stays(id),
+    stage TEXT NOT NULL CHECK (stage IN ('pre_arrival','arrival','pre_departure','departure','follow_up')),
+    code TEXT NOT NULL,
+    name TEXT NOT NULL,
+    name_zh TEXT NOT NULL DEFAULT '',
+    mandatory INTEGER NOT NULL,
+    position INTEGER NOT NULL,
+    done_at TEXT,
+    done_by TEXT REFERENCES staff(staff_no),
+    done_station TEXT REFERENCES stations(code),
+    note TEXT,
+    UNIQUE (stay_id, code)
+);
+
+CREATE TABLE stay_stages (
+    stay_id INTEGER NOT NULL REFERENCES stays(id),
+    stage TEXT NOT NULL,
+    completed_at TEXT NOT NULL,
+    completed_by TEXT REFERENCES staff(staff_no),
+    completed_station TEXT REFERENCES stations(code),
+    PRIMARY KEY (stay_id, stage)
+);
+
+CREATE TABLE vip_notices (
+    id INTEGER PRIMARY KEY,
+    stay_id INTEGER NOT NULL UNIQUE REFERENCES stays(id),
+    name TEXT NOT NULL,
+    content TEXT NOT NULL,
+    teams TEXT NOT NULL DEFAULT '[]',
+    status TEXT NOT NULL DEFAULT 'draft' CHECK (status IN ('draft','approved','sent')),
+    created_by TEXT REFERENCES staff(staff_no),
+    created_at TEXT NOT NULL,
+    approved_by TEXT REFERENCES staff(staff_no),
+    approved_at TEXT,
+    sent_at TEXT,
+    message_id INTEGER REFERENCES messages(id)
+);
+"""
+
+
+@MIGRATIONS(name="0002_arrivals")
+def _arrivals(db: sqlite_utils.Database) -> None:
+    _executescript_in_tx(db, _ARRIVALS)
+    # Stays that already exist get their checklist now (new ones get it when they are created).
+    from butler_tui.services.checklists import build_items
+
+    for stay_id, car_plate, vip_level in db.conn.execute(
+        "SELECT s.id, s.car_plate, g.vip_level FROM stays s JOIN guests g ON g.id = s.guest_id"
+    ).fetchall():
+        for item in build_items({"id": stay_id, "car_plate": car_plate}, vip_level):
+            cols = ", ".join(item)
+            db.conn.execute(f"INSERT INTO checklist_items ({cols}) VALUES ({', '.join('?' for _ in item)})",
+                            list(item.values()))
+
+
 SCHEMA_VERSION = len(MIGRATIONS._migrations)
 KNOWN = {m.name for m in MIGRATIONS._migrations}
 

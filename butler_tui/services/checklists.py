@@ -1,0 +1,249 @@
+"""Per-stay checklists, built from the service design's steps (shared/seeds/001 §1C, §3).
+
+● items are mandatory: a stage cannot be completed while one is open. ★ items are optional.
+Some items are mandatory only for some stays (VIP passage for a VIP, the parking bay when the guest
+comes by car). Each tick records who, at which station, and when. "Whoever booked checks"
+(谁预订谁检查): the ``prep_verified`` item can only be ticked by the staff member who booked the stay.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from butler_tui import clock
+from butler_tui.errors import InvalidInput, NotFound
+from butler_tui.store import Store, Tx
+from butler_tui.text import clean_text
+
+STAGES: list[tuple[str, str, str]] = [
+    ("pre_arrival", "Pre-arrival preparation", "预抵准备"),
+    ("arrival", "Arrival", "抵店"),
+    ("pre_departure", "Evening before departure", "离店前一晚"),
+    ("departure", "Departure", "离店"),
+    ("follow_up", "After departure", "离店后"),
+]
+STAGE_NAMES = {code: (en, zh) for code, en, zh in STAGES}
+
+# (stage, code, English, 中文, mandatory: True / False / "vip" / "car")
+TEMPLATE: list[tuple[str, str, str, str, Any]] = [
+    ("pre_arrival", "room_assigned", "Room assigned by front-desk lead", "前台领班分配房间", True),
+    ("pre_arrival", "file_pulled", "Guest file pulled", "调取客史档案", True),
+    ("pre_arrival", "prefs_passed", "Preferences passed to the teams", "客人喜好传递至各部门", True),
+    ("pre_arrival", "butler_confirmed", "Dedicated butler (GRO) confirmed", "确认专属管家", True),
+    ("pre_arrival", "instructions_done", "Teams carried out the instructions", "各管家落实指令", True),
+    ("pre_arrival", "keys_verified", "Room keys verified", "核对房卡", True),
+    ("pre_arrival", "vip_passage", "VIP passage arranged", "安排 VIP 通道", "vip"),
+    ("pre_arrival", "parking_reserved", "Parking bay reserved", "预留停车位", "car"),
+    ("pre_arrival", "welcome_sms", "Welcome SMS sent", "发送欢迎短信", False),
+    ("pre_arrival", "prep_verified", "Preparation verified by who booked", "谁预订谁检查", True),
+    ("arrival", "checked_in", "Checked in without registration", "免登记入住", True),
+    ("arrival", "info_collected", "Guest information collected", "收集客人信息", True),
+    ("arrival", "escorted", "Escorted to the room (floor butler at the lift)", "引领入房（楼层管家电梯口迎候）", True),
+    ("arrival", "itinerary_confirmed", "Itinerary confirmed: meals, wake-up, luggage, departure", "确认行程", True),
+    ("arrival", "butler_sms", "'Your butler is …' SMS sent", "发送专属管家短信", False),
+    ("arrival", "vehicle_logged", "Vehicle logged by security", "安保登记车辆信息", "car"),
+    ("arrival", "team_told", "Team told the guest has arrived", "通知团队", False),
+    ("pre_departure", "opinion_asked", "Guest's opinion asked", "征询客人意见", True),
+    ("pre_departure", "plan_recorded", "Wake-up, breakfast, luggage, departure, car recorded",
+     "记录叫醒、早餐、行李、离店、送机时间", True),
+    ("departure", "bill_prepared", "Bill prepared in advance", "提前准备账单", True),
+    ("departure", "checkout_assisted", "Check-out assisted", "协助办理退房", True),
+    ("departure", "water_snacks", "Water and snacks for the road", "准备矿泉水和小食", False),
+    ("departure", "farewell", "Farewell", "送别客人", True),
+    ("departure", "farewell_sms", "Farewell SMS sent", "发送送别短信", False),
+    ("follow_up", "file_updated", "Guest file updated (preferences, suggestions)", "完善客史档案", True),
+    ("follow_up", "follow_up_call", "Follow-up call within 24 h, recorded", "24 小时内回访并记录", True),
+    ("follow_up", "filed_with_cs", "Filed with the guest-service centre for the PMS", "交客服中心录入 PMS", False),
+]
+BOOKER_ITEM = "prep_verified"
+NOTE_REQUIRED = {"follow_up_call": "what the guest said on the follow-up call"}
+BOOKER_FALLBACK_ROLES = ("lead", "supervisor", "manager", "director", "admin")
+
+
+def build_items(stay: dict[str, Any], vip_level: int) -> list[dict[str, Any]]:
+    """The checklist rows for one stay."""
+    items = []
+    for position, (stage, code, name, name_zh, rule) in enumerate(TEMPLATE):
+        if rule == "vip":
+            mandatory = vip_level > 0
+        elif rule == "car":
+            mandatory = bool(stay.get("car_plate"))
+        else:
+            mandatory = bool(rule)
+        items.append({"stay_id": stay["id"], "stage": stage, "code": code, "name": name, "name_zh": name_zh,
+                      "mandatory": int(mandatory), "position": position})
+    return items
+
+
+def ensure_checklist(tx: Tx, stay_id: int) -> int:
+    """Create the checklist of a stay that has none; returns how many items were created."""
+    if tx.execute("SELECT 1 FROM checklist_items WHERE stay_id = ? LIMIT 1", (stay_id,)).fetchone():
+        return 0
+    row = tx.execute(
+        "SELECT s.id, s.car_plate, g.vip_level FROM stays s JOIN guests g ON g.id = s.guest_id WHERE s.id = ?",
+        (stay_id,),
+    ).fetchone()
+    if row is None:
+        raise NotFound(f"no stay {stay_id}")
+    items = build_items({"id": row[0], "car_plate": row[1]}, row[2])
+    for item in items:
+        tx.insert("checklist_items", item)
+    return len(items)
+
+
+@dataclass(frozen=True)
+class Item:
+    id: int
+    stage: str
+    code: str
+    name: str
+    name_zh: str
+    mandatory: bool
+    done_at: str | None
+    done_by: str | None
+    done_by_name: str | None
+    done_station: str | None
+    note: str | None
+
+    @property
+    def mark(self) -> str:
+        return "●" if self.mandatory else "★"
+
+
+@dataclass(frozen=True)
+class StageProgress:
+    stage: str
+    done: int
+    total: int
+    open_mandatory: int
+    completed_at: str | None
+    completed_by: str | None
+
+    @property
+    def label(self) -> str:
+        en, zh = STAGE_NAMES[self.stage]
+        return f"{en} {zh}"
+
+
+def items(store: Store, stay_id: int) -> list[Item]:
+    rows = store.rows(
+        "SELECT c.*, s.name AS done_by_name FROM checklist_items c LEFT JOIN staff s ON s.staff_no = c.done_by"
+        " WHERE c.stay_id = ? ORDER BY c.position",
+        (stay_id,),
+    )
+    return [
+        Item(id=r["id"], stage=r["stage"], code=r["code"], name=r["name"], name_zh=r["name_zh"],
+             mandatory=bool(r["mandatory"]), done_at=r["done_at"], done_by=r["done_by"],
+             done_by_name=r["done_by_name"], done_station=r["done_station"], note=r["note"])
+        for r in rows
+    ]
+
+
+def progress(store: Store, stay_ids: list[int]) -> dict[int, dict[str, StageProgress]]:
+    """Per stay, per stage: done / total, open ● items, completion."""
+    if not stay_ids:
+        return {}
+    out: dict[int, dict[str, StageProgress]] = {}
+    marks = ",".join("?" for _ in stay_ids)
+    completed = {
+        (r["stay_id"], r["stage"]): r
+        for r in store.rows(f"SELECT * FROM stay_stages WHERE stay_id IN ({marks})", stay_ids)
+    }
+    for r in store.rows(
+        f"""SELECT stay_id, stage, count(*) AS total, count(done_at) AS done,
+                   sum(mandatory AND done_at IS NULL) AS open_mandatory
+            FROM checklist_items WHERE stay_id IN ({marks}) GROUP BY stay_id, stage""",
+        stay_ids,
+    ):
+        done = completed.get((r["stay_id"], r["stage"]))
+        out.setdefault(r["stay_id"], {})[r["stage"]] = StageProgress(
+            stage=r["stage"], done=r["done"], total=r["total"], open_mandatory=r["open_mandatory"] or 0,
+            completed_at=done["completed_at"] if done else None, completed_by=done["completed_by"] if done else None,
+        )
+    return out
+
+
+def _staff_role(tx: Tx, staff_no: str | None) -> str:
+    if not staff_no:
+        raise InvalidInput("sign in first: a checklist tick records who did it")
+    row = tx.execute("SELECT role FROM staff WHERE staff_no = ? AND active", (staff_no,)).fetchone()
+    if row is None:
+        raise NotFound(f"unknown staff no. {staff_no!r}")
+    return row[0]
+
+
+def tick(
+    store: Store, stay_id: int, code: str, *, staff_no: str | None, station: str | None, note: str | None = None,
+    done: bool = True,
+) -> None:
+    """Tick (or untick) one item of a stay's checklist."""
+    note = clean_text(note, multiline=True) if note else None
+    if note and len(note) > 500:
+        raise InvalidInput(f"note: must be at most 500 characters (got {len(note)})")
+    with store.write(actor=staff_no, station=station) as tx:
+        role = _staff_role(tx, staff_no)
+        ensure_checklist(tx, stay_id)
+        row = tx.execute(
+            "SELECT c.id, c.stage, c.done_at, c.note, c.name, s.booked_by, st.completed_at FROM checklist_items c"
+            " JOIN stays s ON s.id = c.stay_id"
+            " LEFT JOIN stay_stages st ON st.stay_id = c.stay_id AND st.stage = c.stage"
+            " WHERE c.stay_id = ? AND c.code = ?",
+            (stay_id, code),
+        ).fetchone()
+        if row is None:
+            raise NotFound(f"stay {stay_id} has no checklist item {code!r}")
+        item_id, stage, done_at, old_note, name, booked_by, stage_completed = row
+        if stage_completed:
+            raise InvalidInput(f"the {STAGE_NAMES[stage][0].lower()} stage is already completed")
+        if code == BOOKER_ITEM and done:
+            if booked_by and staff_no != booked_by:
+                booker = tx.execute("SELECT name FROM staff WHERE staff_no = ?", (booked_by,)).fetchone()
+                who = f"{booker[0]} ({booked_by})" if booker else booked_by
+                raise InvalidInput(f"only {who}, who booked this stay, can verify its preparation (谁预订谁检查)")
+            if not booked_by and role not in BOOKER_FALLBACK_ROLES:
+                raise InvalidInput("nobody is recorded as the booker: a lead or above verifies the preparation")
+        if done and code in NOTE_REQUIRED and not note:
+            raise InvalidInput(f"record {NOTE_REQUIRED[code]} (a note is required)")
+        if bool(done_at) == done and (note or None) == (old_note or None):
+            tx.abandon()
+        now = clock.now_iso()
+        if done:
+            tx.execute(
+                "UPDATE checklist_items SET done_at = ?, done_by = ?, done_station = ?, note = ? WHERE id = ?",
+                (now, staff_no, station, note, item_id),
+            )
+        else:
+            tx.execute(
+                "UPDATE checklist_items SET done_at = NULL, done_by = NULL, done_station = NULL WHERE id = ?",
+                (item_id,),
+            )
+        tx.event("checklist_items", item_id, "tick" if done else "untick",
+                 before={"done_at": done_at}, after={"stay_id": stay_id, "code": code, "done_at": now if done else None,
+                                                    "note": note})
+
+
+def complete_stage(store: Store, stay_id: int, stage: str, *, staff_no: str | None, station: str | None) -> None:
+    if stage not in STAGE_NAMES:
+        raise InvalidInput(f"unknown stage {stage!r}; stages: {', '.join(STAGE_NAMES)}")
+    with store.write(actor=staff_no, station=station) as tx:
+        _staff_role(tx, staff_no)
+        ensure_checklist(tx, stay_id)
+        if tx.execute("SELECT 1 FROM stay_stages WHERE stay_id = ? AND stage = ?", (stay_id, stage)).fetchone():
+            tx.abandon()
+        open_items = [r[0] for r in tx.execute(
+            "SELECT name FROM checklist_items WHERE stay_id = ? AND stage = ? AND mandatory AND done_at IS NULL"
+            " ORDER BY position", (stay_id, stage)).fetchall()]
+        if open_items:
+            raise InvalidInput(
+                f"cannot complete {STAGE_NAMES[stage][0].lower()}: {len(open_items)} ● item(s) open — "
+                + "; ".join(open_items)
+            )
+        now = clock.now_iso()
+        tx.insert("stay_stages", {"stay_id": stay_id, "stage": stage, "completed_at": now, "completed_by": staff_no,
+                                  "completed_station": station})
+        tx.event("stays", stay_id, "complete_stage", after={"stage": stage})
+
+
+def stage_completed(tx: Tx, stay_id: int, stage: str) -> bool:
+    return tx.execute("SELECT 1 FROM stay_stages WHERE stay_id = ? AND stage = ?", (stay_id, stage)).fetchone() is not None

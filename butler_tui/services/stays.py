@@ -1,0 +1,355 @@
+"""Stays: the arrivals board, the departures board, the follow-up-call queue, and the status
+transitions expected → room ready → arrived → in house → due out → departed (or cancelled).
+
+Every transition is guarded (a checklist stage that must be complete, a room that must be assigned
+and ready) and recorded as an event. Marking a guest arrived tells the floor station and the
+dedicated butler's station on the channel.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from butler_tui import clock
+from butler_tui.errors import InvalidInput, NotFound
+from butler_tui.services import checklists
+from butler_tui.services.checklists import StageProgress
+from butler_tui.services.messaging import recipients
+from butler_tui.store import Store, Tx
+from butler_tui.text import clean_text
+
+STATUSES = ("expected", "room_ready", "arrived", "in_house", "due_out", "departed", "cancelled")
+STATUS_LABEL = {
+    "expected": "expected 预抵", "room_ready": "room ready 房已备", "arrived": "arrived 已抵",
+    "in_house": "in house 在住", "due_out": "due out 预离", "departed": "departed 已离", "cancelled": "cancelled 取消",
+}
+# status -> (allowed from, checklist stage that must be complete first)
+TRANSITIONS: dict[str, tuple[tuple[str, ...], str | None]] = {
+    "room_ready": (("expected",), "pre_arrival"),
+    "arrived": (("expected", "room_ready"), None),
+    "in_house": (("arrived",), "arrival"),
+    "due_out": (("in_house",), None),
+    "departed": (("due_out", "in_house"), "departure"),
+}
+READY_HK = ("clean", "inspected")
+FOLLOW_UP_HOURS = 24
+
+
+@dataclass
+class StayRow:
+    id: int
+    reservation_no: str
+    status: str
+    guest_id: int
+    guest_name: str
+    salutation: str
+    vip_level: int
+    member_level: str
+    room_number: str | None
+    room_type: str
+    hk_status: str | None
+    arrival_date: str
+    eta: str | None
+    departure_date: str
+    etd: str | None
+    party_size: int
+    car_plate: str | None
+    parking_bay: str | None
+    butler_no: str | None
+    butler_name: str | None
+    booked_by: str | None
+    booked_by_name: str | None
+    remarks: str
+    arrived_at: str | None
+    departed_at: str | None
+    wakeup_time: str | None
+    breakfast_time: str | None
+    luggage_time: str | None
+    departure_time: str | None
+    airport_car: str | None
+    guest_feedback: str | None
+    progress: dict[str, StageProgress] = field(default_factory=dict)
+    follow_up_done_at: str | None = None
+    vip_notice_status: str | None = None
+
+    @property
+    def guest_label(self) -> str:
+        """Salutation + name, the way the hotel addresses the guest (王先生 / Mr John Smith)."""
+        if not self.salutation:
+            return self.guest_name
+        if self.salutation in ("先生", "女士"):
+            return f"{self.guest_name}{self.salutation}"
+        return f"{self.salutation} {self.guest_name}"
+
+    @property
+    def room_ready(self) -> bool:
+        return bool(self.room_number) and self.hk_status in READY_HK
+
+    @property
+    def follow_up_due(self) -> str | None:
+        if not self.departed_at:
+            return None
+        return clock.iso(clock.parse(self.departed_at) + timedelta(hours=FOLLOW_UP_HOURS))
+
+    def stage(self, stage: str) -> StageProgress | None:
+        return self.progress.get(stage)
+
+    def to_json(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items() if k != "progress"} | {
+            "progress": {k: {"done": p.done, "total": p.total, "open_mandatory": p.open_mandatory,
+                             "completed_at": p.completed_at} for k, p in self.progress.items()}
+        }
+
+
+_SELECT = """
+SELECT s.*, g.name AS guest_name, g.salutation, g.vip_level, g.member_level,
+       r.hk_status, b.name AS butler_name, k.name AS booked_by_name,
+       (SELECT done_at FROM checklist_items c WHERE c.stay_id = s.id AND c.code = 'follow_up_call')
+           AS follow_up_done_at,
+       (SELECT status FROM vip_notices v WHERE v.stay_id = s.id) AS vip_notice_status
+FROM stays s
+JOIN guests g ON g.id = s.guest_id
+LEFT JOIN rooms r ON r.number = s.room_number
+LEFT JOIN staff b ON b.staff_no = s.butler_no
+LEFT JOIN staff k ON k.staff_no = s.booked_by
+"""
+_FIELDS = set(StayRow.__dataclass_fields__) - {"id", "progress"}
+
+
+def _rows(store: Store, where: str, params: list[Any], order: str) -> list[StayRow]:
+    rows = store.rows(f"{_SELECT} WHERE {where} ORDER BY {order}", params)
+    found = [StayRow(id=r["id"], **{k: r[k] for k in _FIELDS}) for r in rows]
+    progress = checklists.progress(store, [s.id for s in found])
+    for stay in found:
+        stay.progress = progress.get(stay.id, {})
+    return found
+
+
+def arrivals(store: Store, day: date | None = None) -> list[StayRow]:
+    """A day's arrivals by ETA (no ETA last), cancelled ones left out."""
+    day = day or clock.today()
+    return _rows(store, "s.arrival_date = ? AND s.status != 'cancelled'", [day.isoformat()],
+                 "s.eta IS NULL, s.eta, g.vip_level DESC, s.id")
+
+
+def departures(store: Store, day: date | None = None) -> list[StayRow]:
+    """A day's departures: due out and already departed, by planned departure time."""
+    day = day or clock.today()
+    return _rows(store, "s.departure_date = ? AND s.status IN ('in_house','due_out','departed','arrived')",
+                 [day.isoformat()], "s.status = 'departed', coalesce(s.departure_time, s.etd) IS NULL,"
+                 " coalesce(s.departure_time, s.etd), s.id")
+
+
+def follow_up_queue(store: Store) -> list[StayRow]:
+    """Departed stays whose follow-up call is not recorded yet, the most overdue first."""
+    return _rows(
+        store,
+        "s.status = 'departed' AND NOT EXISTS (SELECT 1 FROM checklist_items c WHERE c.stay_id = s.id"
+        " AND c.code = 'follow_up_call' AND c.done_at IS NOT NULL)",
+        [],
+        "s.departed_at IS NULL, s.departed_at, s.id",
+    )
+
+
+def get_stay(store: Store, stay_id: int) -> StayRow:
+    found = _rows(store, "s.id = ?", [stay_id], "s.id")
+    if not found:
+        raise NotFound(f"no stay {stay_id}")
+    return found[0]
+
+
+def _floor_station(tx: Tx, room: str | None) -> str | None:
+    if not room:
+        return None
+    floor = tx.execute("SELECT floor FROM rooms WHERE number = ?", (room,)).fetchone()
+    if floor is None:
+        return None
+    for code, floors in tx.execute("SELECT code, floors FROM stations WHERE active ORDER BY code").fetchall():
+        if floor[0] in json.loads(floors or "[]"):
+            return code
+    return None
+
+
+def _butler_station(tx: Tx, butler_no: str | None) -> str | None:
+    if not butler_no:
+        return None
+    row = tx.execute(
+        "SELECT st.code FROM staff s JOIN stations st ON st.team_code = s.team_code AND st.active"
+        " WHERE s.staff_no = ? ORDER BY st.code LIMIT 1",
+        (butler_no,),
+    ).fetchone()
+    return row[0] if row else None
+
+
+def transition(
+    store: Store, stay_id: int, to: str, *, staff_no: str | None, station: str | None, reason: str | None = None
+) -> StayRow:
+    """Move a stay to status ``to``; refuses with the reason when a guard fails."""
+    if to not in STATUSES:
+        raise InvalidInput(f"unknown status {to!r}; one of: {', '.join(STATUSES)}")
+    reason = clean_text(reason) if reason else None
+    with store.write(actor=staff_no, station=station) as tx:
+        row = tx.execute(
+            "SELECT s.status, s.room_number, s.butler_no, g.name, g.salutation, g.vip_level, r.hk_status,"
+            " s.departure_date FROM stays s JOIN guests g ON g.id = s.guest_id"
+            " LEFT JOIN rooms r ON r.number = s.room_number WHERE s.id = ?",
+            (stay_id,),
+        ).fetchone()
+        if row is None:
+            raise NotFound(f"no stay {stay_id}")
+        status, room, butler_no, name, salutation, vip, hk, departure_date = row
+        if status == to:
+            tx.abandon()
+        label = STATUS_LABEL
+        if to == "cancelled":
+            if status in ("arrived", "in_house", "due_out", "departed"):
+                raise InvalidInput(f"a stay that is {label[status]} cannot be cancelled")
+            if not reason:
+                raise InvalidInput("give a reason to cancel a stay")
+        else:
+            allowed, stage = TRANSITIONS[to]
+            if status not in allowed:
+                raise InvalidInput(
+                    f"cannot go from {label[status]} to {label[to]}; from {label[status]} the next step is "
+                    + (", ".join(label[t] for t, (a, _) in TRANSITIONS.items() if status in a) or "none")
+                )
+            if to in ("room_ready", "arrived") and not room:
+                raise InvalidInput("assign a room first")
+            if to == "room_ready" and hk not in READY_HK:
+                raise InvalidInput(f"room {room} is {hk}, not clean or inspected yet")
+            if stage:
+                checklists.ensure_checklist(tx, stay_id)
+                if not checklists.stage_completed(tx, stay_id, stage):
+                    open_count = tx.execute(
+                        "SELECT count(*) FROM checklist_items WHERE stay_id = ? AND stage = ? AND mandatory"
+                        " AND done_at IS NULL", (stay_id, stage)).fetchone()[0]
+                    raise InvalidInput(
+                        f"complete the {checklists.STAGE_NAMES[stage][0].lower()} checklist first"
+                        f" ({open_count} ● item(s) open)"
+                    )
+        now = clock.now_iso()
+        updates: dict[str, Any] = {"status": to, "updated_at": now}
+        if to == "arrived":
+            updates["arrived_at"] = now
+        if to == "departed":
+            updates["departed_at"] = now
+        if to == "cancelled":
+            updates["cancel_reason"] = reason
+        sets = ", ".join(f"{k} = ?" for k in updates)
+        tx.execute(f"UPDATE stays SET {sets} WHERE id = ?", [*updates.values(), stay_id])
+        if room and to in ("arrived", "in_house"):
+            tx.execute("UPDATE rooms SET occupancy = 'occupied' WHERE number = ?", (room,))
+        elif room and to == "due_out":
+            tx.execute("UPDATE rooms SET occupancy = 'due_out' WHERE number = ?", (room,))
+        elif room and to == "departed":
+            tx.execute("UPDATE rooms SET occupancy = 'vacant', hk_status = 'dirty', dnd = 0, dnd_since = NULL"
+                       " WHERE number = ?", (room,))
+        elif room and to == "cancelled":
+            tx.execute("UPDATE rooms SET occupancy = 'vacant' WHERE number = ? AND occupancy = 'expected'", (room,))
+        tx.event("stays", stay_id, to, before={"status": status}, after={"status": to, "room": room,
+                                                                          "reason": reason})
+        if to == "arrived":
+            _announce_arrival(tx, stay_id, room, butler_no, name, salutation, vip, station)
+    return get_stay(store, stay_id)
+
+
+def _announce_arrival(tx: Tx, stay_id: int, room: str | None, butler_no: str | None, name: str, salutation: str,
+                      vip: int, station: str | None) -> None:
+    targets = [c for c in (_floor_station(tx, room), _butler_station(tx, butler_no)) if c and c != station]
+    targets = list(dict.fromkeys(targets))
+    if not targets or not station:
+        return
+    butler = tx.execute("SELECT name FROM staff WHERE staff_no = ?", (butler_no,)).fetchone() if butler_no else None
+    who = f"{name}{salutation}" if salutation in ("先生", "女士") else f"{salutation} {name}".strip()
+    body = f"Guest {who}{f' (VIP {vip})' if vip else ''} arrived, room {room}"
+    if butler:
+        body += f" — dedicated butler {butler[0]}"
+    body += f" · 客人 {who} 已抵店，{room} 房"
+    now = clock.now_iso()
+    message_id = tx.insert("messages", {
+        "from_station": station, "from_staff": tx.actor, "audience_kind": "stations",
+        "audience": json.dumps(targets), "priority": "urgent" if vip else "routine", "body": body[:500],
+        "room_number": room, "created_at": now,
+        "guest_id": tx.execute("SELECT guest_id FROM stays WHERE id = ?", (stay_id,)).fetchone()[0],
+    })
+    for code in recipients(tx.db.conn, "stations", targets, station):
+        tx.insert("acks", {"message_id": message_id, "station_code": code})
+    tx.event("messages", message_id, "send", after={"priority": "urgent" if vip else "routine", "to": targets,
+                                                    "body": body[:500], "room": room, "parent_id": None})
+
+
+PLAN_FIELDS = ("wakeup_time", "breakfast_time", "luggage_time", "departure_time", "airport_car", "guest_feedback")
+
+
+def record_departure_plan(store: Store, stay_id: int, *, staff_no: str | None, station: str | None,
+                          **answers: str | None) -> None:
+    """The evening-before-departure questions: wake-up, breakfast, luggage, departure, airport car."""
+    unknown = set(answers) - set(PLAN_FIELDS)
+    if unknown:
+        raise InvalidInput(f"unknown departure-plan field(s): {', '.join(sorted(unknown))}")
+    clean: dict[str, str | None] = {}
+    for key, value in answers.items():
+        value = clean_text(value) if value else None
+        if value and key.endswith("_time"):
+            parts = value.split(":")
+            if len(parts) != 2 or not all(p.isdigit() for p in parts) or int(parts[0]) > 23 or int(parts[1]) > 59:
+                raise InvalidInput(f"{key.replace('_', ' ')}: {value!r} is not a time like 06:30")
+            value = f"{int(parts[0]):02d}:{int(parts[1]):02d}"
+        if value and len(value) > 200:
+            raise InvalidInput(f"{key.replace('_', ' ')}: must be at most 200 characters")
+        clean[key] = value
+    with store.write(actor=staff_no, station=station) as tx:
+        before = tx.execute(f"SELECT {', '.join(clean)} FROM stays WHERE id = ?", (stay_id,)).fetchone()
+        if before is None:
+            raise NotFound(f"no stay {stay_id}")
+        if dict(zip(clean, before)) == clean:
+            tx.abandon()
+        sets = ", ".join(f"{k} = ?" for k in clean)
+        tx.execute(f"UPDATE stays SET {sets}, updated_at = ? WHERE id = ?", [*clean.values(), clock.now_iso(), stay_id])
+        tx.event("stays", stay_id, "departure_plan", before=dict(zip(clean, before)), after=clean)
+
+
+def assign_room(store: Store, stay_id: int, room: str | None, *, staff_no: str | None, station: str | None) -> None:
+    from butler_tui.models import Stay
+
+    if room:
+        room = Stay.model_validate({"reservation_no": "X-1", "guest_id": 1, "arrival_date": "2026-01-01",
+                                    "departure_date": "2026-01-01", "room_number": room}).room_number
+    with store.write(actor=staff_no, station=station) as tx:
+        row = tx.execute("SELECT room_number, status FROM stays WHERE id = ?", (stay_id,)).fetchone()
+        if row is None:
+            raise NotFound(f"no stay {stay_id}")
+        if row[1] not in ("expected", "room_ready"):
+            raise InvalidInput("the room can only be assigned before the guest arrives")
+        if row[0] == room:
+            tx.abandon()
+        if room:
+            occ = tx.execute("SELECT occupancy FROM rooms WHERE number = ?", (room,)).fetchone()
+            if occ is None:
+                raise NotFound(f"no room {room}")
+            clash = tx.execute(
+                "SELECT reservation_no FROM stays WHERE room_number = ? AND id != ? AND status IN"
+                " ('expected','room_ready','arrived','in_house','due_out') AND arrival_date <="
+                " (SELECT departure_date FROM stays WHERE id = ?) AND departure_date >"
+                " (SELECT arrival_date FROM stays WHERE id = ?)",
+                (room, stay_id, stay_id, stay_id),
+            ).fetchone()
+            if clash:
+                raise InvalidInput(f"room {room} is taken by reservation {clash[0]} on those dates")
+        tx.execute("UPDATE stays SET room_number = ?, status = 'expected', updated_at = ? WHERE id = ?",
+                   (room, clock.now_iso(), stay_id))
+        if row[0]:
+            tx.execute("UPDATE rooms SET occupancy = 'vacant' WHERE number = ? AND occupancy = 'expected'", (row[0],))
+        if room:
+            tx.execute("UPDATE rooms SET occupancy = 'expected' WHERE number = ? AND occupancy = 'vacant'", (room,))
+            if staff_no:  # assigning the room is the checklist's first step
+                checklists.ensure_checklist(tx, stay_id)
+                tx.execute(
+                    "UPDATE checklist_items SET done_at = ?, done_by = ?, done_station = ?"
+                    " WHERE stay_id = ? AND code = 'room_assigned' AND done_at IS NULL",
+                    (clock.now_iso(), staff_no, station, stay_id),
+                )
+        tx.event("stays", stay_id, "assign_room", before={"room": row[0]}, after={"room": room})

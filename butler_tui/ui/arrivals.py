@@ -1,0 +1,255 @@
+"""The arrivals board: a day's arrivals by ETA with room readiness and preparation progress; the
+departures with the evening-before answers; the follow-up-call queue (overdue highlighted)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Input, Static, TabbedContent, TabPane
+
+from butler_tui import clock
+from butler_tui.services import stays
+from butler_tui.services.stays import StayRow
+from butler_tui.ui.alerts import UnackedBanner
+from butler_tui.ui.station_bar import StationBar
+from butler_tui.ui.table import KeyedTable
+
+ENTITIES = {"stays", "checklist_items", "rooms", "vip_notices", "guests"}
+
+
+def vip_mark(level: int) -> Text:
+    return Text(f"★VIP{level}", style="bold magenta") if level else Text("")
+
+
+def ready_cell(s: StayRow) -> Text:
+    if s.status in ("arrived", "in_house", "due_out", "departed"):
+        return Text("guest in room", style="dim")
+    if not s.room_number:
+        return Text("— no room", style="yellow")
+    if s.room_ready:
+        return Text(f"✓ {s.hk_status}", style="green")
+    return Text(f"✗ {s.hk_status}", style="bold red")
+
+
+def stage_cell(s: StayRow, stage: str) -> Text:
+    p = s.stage(stage)
+    if p is None:
+        return Text("")
+    if p.completed_at:
+        return Text("✓ done", style="green")
+    text = Text(f"{p.done}/{p.total}")
+    if p.open_mandatory:
+        text.append(f" ●{p.open_mandatory}", style="bold yellow")
+    return text
+
+
+def arrival_cells(s: StayRow) -> dict[str, Text]:
+    car = s.car_plate or ""
+    if s.parking_bay:
+        car += f" @{s.parking_bay}"
+    return {
+        "eta": Text(clock.show_local(s.eta) or "—"),
+        "guest": Text(s.guest_label),
+        "vip": vip_mark(s.vip_level),
+        "room": Text(s.room_number or "—"),
+        "ready": ready_cell(s),
+        "butler": Text(s.butler_name or ""),
+        "car": Text(car),
+        "prep": stage_cell(s, "pre_arrival"),
+        "status": Text(stays.STATUS_LABEL[s.status]),
+    }
+
+
+def departure_cells(s: StayRow) -> dict[str, Text]:
+    return {
+        "time": Text(s.departure_time or clock.show_local(s.etd) or "—"),
+        "guest": Text(s.guest_label),
+        "vip": vip_mark(s.vip_level),
+        "room": Text(s.room_number or "—"),
+        "wakeup": Text(s.wakeup_time or "?", style="" if s.wakeup_time else "yellow"),
+        "breakfast": Text(s.breakfast_time or "?", style="" if s.breakfast_time else "yellow"),
+        "luggage": Text(s.luggage_time or "?", style="" if s.luggage_time else "yellow"),
+        "car": Text(s.airport_car or ""),
+        "evening": stage_cell(s, "pre_departure"),
+        "checkout": stage_cell(s, "departure"),
+        "status": Text(stays.STATUS_LABEL[s.status]),
+    }
+
+
+def follow_up_cells(s: StayRow) -> dict[str, Text]:
+    due = s.follow_up_due
+    now = clock.now()
+    if due is None:
+        state = Text("")
+    elif clock.parse(due) < now:
+        hours = (now - clock.parse(due)).total_seconds() / 3600
+        state = Text(f"OVERDUE {hours:.0f} h", style="bold white on red")
+    else:
+        hours = (clock.parse(due) - now).total_seconds() / 3600
+        state = Text(f"in {hours:.0f} h", style="yellow" if hours < 4 else "")
+    return {
+        "due": Text(clock.show_local(due, "%m-%d %H:%M") if due else "—"),
+        "state": state,
+        "guest": Text(s.guest_label),
+        "vip": vip_mark(s.vip_level),
+        "room": Text(s.room_number or "—"),
+        "departed": Text(clock.show_local(s.departed_at, "%m-%d %H:%M")),
+        "butler": Text(s.butler_name or ""),
+    }
+
+
+ARRIVAL_COLUMNS = [("eta", "ETA", 5), ("guest", "Guest", 18), ("vip", "VIP", 5), ("room", "Room", 4),
+                   ("ready", "Room ready", 12), ("butler", "Butler", 8), ("car", "Car / bay", 16),
+                   ("prep", "Prep ●", 8), ("status", "Status", 18)]
+DEPARTURE_COLUMNS = [("time", "Leaves", 6), ("guest", "Guest", 18), ("vip", "VIP", 5), ("room", "Room", 4),
+                     ("wakeup", "Wake-up", 7), ("breakfast", "Breakfast", 9), ("luggage", "Luggage", 7),
+                     ("car", "Airport car", 14), ("evening", "Evening ●", 9), ("checkout", "Check-out ●", 11),
+                     ("status", "Status", 14)]
+FOLLOW_UP_COLUMNS = [("due", "Call due", 11), ("state", "", 12), ("guest", "Guest", 20), ("vip", "VIP", 5),
+                     ("room", "Room", 4), ("departed", "Departed", 11), ("butler", "Butler", 10)]
+
+
+class ArrivalsScreen(Screen):
+    TITLE = "Arrivals 抵离店"
+    DEFAULT_CSS = """
+    ArrivalsScreen #arrivals-day {
+        height: 1;
+        padding: 0 1;
+    }
+    ArrivalsScreen #arrivals-filter {
+        display: none;
+    }
+    ArrivalsScreen #arrivals-filter.-visible {
+        display: block;
+    }
+    ArrivalsScreen TabbedContent, ArrivalsScreen TabPane, ArrivalsScreen DataTable {
+        height: 1fr;
+    }
+    """
+    BINDINGS = [
+        Binding("left_square_bracket", "day(-1)", "Prev day", id="arrivals.prev_day"),
+        Binding("right_square_bracket", "day(1)", "Next day", id="arrivals.next_day"),
+        Binding("t", "today", "Today", id="arrivals.today"),
+        Binding("1", "tab('arrivals')", "Arrivals", show=False, id="arrivals.tab_arrivals"),
+        Binding("2", "tab('departures')", "Departures", show=False, id="arrivals.tab_departures"),
+        Binding("3", "tab('follow-up')", "Follow-up calls", show=False, id="arrivals.tab_follow_up"),
+        Binding("slash", "filter", "Filter", id="arrivals.filter"),
+        Binding("escape", "back", "Back", id="arrivals.back"),
+        Binding("j", "cursor(1)", "Down", show=False, id="arrivals.down"),
+        Binding("k", "cursor(-1)", "Up", show=False, id="arrivals.up"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.day: date = clock.today()
+        self.filter_text = ""
+        self.rows: dict[str, list[StayRow]] = {"arrivals": [], "departures": [], "follow-up": []}
+
+    def compose(self) -> ComposeResult:
+        yield StationBar()
+        yield UnackedBanner()
+        yield Static(id="arrivals-day")
+        yield Input(placeholder="Filter by guest, room, plate or reservation — Esc clears", id="arrivals-filter")
+        with TabbedContent(initial="arrivals"):
+            with TabPane("Arrivals 抵店 (1)", id="arrivals"):
+                yield KeyedTable(ARRIVAL_COLUMNS, id="table-arrivals")
+            with TabPane("Departures 离店 (2)", id="departures"):
+                yield KeyedTable(DEPARTURE_COLUMNS, id="table-departures")
+            with TabPane("Follow-up calls 回访 (3)", id="follow-up"):
+                yield KeyedTable(FOLLOW_UP_COLUMNS, id="table-follow-up")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.refresh_data()
+        self.active_table().focus()
+
+    def refresh_data(self, events: list | None = None) -> None:
+        if events is not None and not any(e.entity in ENTITIES for e in events):
+            return
+        self.app.run_db(self._load, self.day, then=self._show, group="arrivals", exclusive=True)  # type: ignore[attr-defined]
+
+    @staticmethod
+    def _load(store, day: date) -> dict[str, list[StayRow]]:
+        return {"arrivals": stays.arrivals(store, day), "departures": stays.departures(store, day),
+                "follow-up": stays.follow_up_queue(store)}
+
+    def _matches(self, s: StayRow) -> bool:
+        needle = self.filter_text.lower()
+        if not needle:
+            return True
+        hay = " ".join(str(x) for x in (s.guest_name, s.room_number, s.car_plate, s.reservation_no, s.butler_name))
+        return needle in hay.lower()
+
+    def _show(self, data: dict[str, list[StayRow]], rebuild: bool = False) -> None:
+        self.rows = data
+        builders = {"arrivals": arrival_cells, "departures": departure_cells, "follow-up": follow_up_cells}
+        for tab, build in builders.items():
+            table = self.query_one(f"#table-{tab}", KeyedTable)
+            table.show({str(s.id): build(s) for s in data[tab] if self._matches(s)}, rebuild=rebuild)
+        arrivals, vip = data["arrivals"], sum(1 for s in data["arrivals"] if s.vip_level)
+        pending = sum(1 for s in arrivals if s.status in ("expected", "room_ready"))
+        overdue = sum(1 for s in data["follow-up"] if s.follow_up_due and clock.parse(s.follow_up_due) < clock.now())
+        head = Text()
+        head.append(f"{self.day:%a %d %b %Y}", style="bold")
+        if self.day == clock.today():
+            head.append(" (today)")
+        head.append(f" · {len(arrivals)} arrivals, {pending} to come, {vip} VIP · "
+                    f"{len(data['departures'])} departures · {len(data['follow-up'])} follow-up calls")
+        if overdue:
+            head.append(f", {overdue} OVERDUE", style="bold red")
+        head.append("   [ ] day · t today · enter open · / filter")
+        self.query_one("#arrivals-day", Static).update(head)
+
+    def active_table(self) -> KeyedTable:
+        tab = self.query_one(TabbedContent).active or "arrivals"
+        return self.query_one(f"#table-{tab}", KeyedTable)
+
+    @on(DataTable.RowSelected)
+    def _open(self, event: DataTable.RowSelected) -> None:
+        from butler_tui.ui.stay import StayScreen
+
+        self.app.push_screen(StayScreen(int(str(event.row_key.value))))
+
+    def action_day(self, delta: int) -> None:
+        self.day += timedelta(days=delta)
+        self.refresh_data()
+
+    def action_today(self) -> None:
+        self.day = clock.today()
+        self.refresh_data()
+
+    def action_tab(self, tab: str) -> None:
+        self.query_one(TabbedContent).active = tab
+        self.active_table().focus()
+
+    def action_filter(self) -> None:
+        box = self.query_one("#arrivals-filter", Input)
+        box.add_class("-visible")
+        box.focus()
+
+    @on(Input.Changed, "#arrivals-filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        self.filter_text = event.value.strip()
+        self._show(self.rows, rebuild=True)
+
+    @on(Input.Submitted, "#arrivals-filter")
+    def _filter_done(self) -> None:
+        self.active_table().focus()
+
+    def action_back(self) -> None:
+        box = self.query_one("#arrivals-filter", Input)
+        if box.has_focus or self.filter_text:
+            box.value = ""
+            box.remove_class("-visible")
+            self.active_table().focus()
+            return
+        self.app.pop_screen()
+
+    def action_cursor(self, delta: int) -> None:
+        table = self.active_table()
+        table.move_cursor(row=max(0, table.cursor_row + delta))

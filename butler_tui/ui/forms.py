@@ -1,0 +1,91 @@
+"""A small form in a modal: labelled inputs, an inline error line, Enter / ctrl+s to submit."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Input, Label, TextArea
+
+
+class FormScreen(ModalScreen[Any]):
+    """``fields``: (key, label, initial value, multiline). ``submit(values, form)`` runs the change and
+    calls ``form.dismiss(result)`` on success or ``form.show_error(error)`` on failure."""
+
+    DEFAULT_CSS = """
+    FormScreen {
+        align: center middle;
+    }
+    FormScreen > Vertical {
+        width: 90;
+        height: auto;
+        max-height: 90%;
+        border: round $primary;
+        background: $surface;
+        padding: 0 1;
+    }
+    FormScreen .form-title {
+        text-style: bold;
+        margin: 1 0;
+    }
+    FormScreen .form-label {
+        color: $text-muted;
+    }
+    FormScreen TextArea {
+        height: 10;
+    }
+    FormScreen #form-error {
+        color: $error;
+        height: auto;
+    }
+    """
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel", id="form.cancel"),
+        Binding("ctrl+s", "submit", "Save", priority=True, id="form.submit"),
+    ]
+
+    def __init__(self, title: str, fields: list[tuple[str, str, str, bool]],
+                 submit: Callable[[dict[str, str], FormScreen], Any], hint: str = "") -> None:
+        super().__init__()
+        self.form_title = title
+        self.fields = fields
+        self.submit = submit
+        self.hint = hint
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label(Text(self.form_title), classes="form-title")
+            if self.hint:
+                yield Label(Text(self.hint), classes="form-label")
+            for key, label, value, multiline in self.fields:
+                yield Label(Text(label), classes="form-label")
+                if multiline:
+                    yield TextArea(value, id=f"field-{key}", soft_wrap=True)
+                else:
+                    yield Input(value=value, id=f"field-{key}")
+            yield Label(Text(""), id="form-error")
+            yield Label(Text("ctrl+s save · esc cancel"), classes="form-label")
+
+    def values(self) -> dict[str, str]:
+        out = {}
+        for key, _label, _value, multiline in self.fields:
+            widget = self.query_one(f"#field-{key}")
+            out[key] = widget.text if multiline else widget.value  # type: ignore[attr-defined]
+        return out
+
+    @on(Input.Submitted)
+    def action_submit(self) -> None:
+        self.query_one("#form-error", Label).update("")
+        self.submit(self.values(), self)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    def show_error(self, error: Exception) -> None:
+        self.query_one("#form-error", Label).update(Text(str(error)))

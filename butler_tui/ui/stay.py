@@ -1,0 +1,242 @@
+"""One stay: the guest, the booking, the checklists stage by stage, and the status steps."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+from butler_tui import clock
+from butler_tui.services import checklists, stays, vip_notices
+from butler_tui.services.checklists import Item
+from butler_tui.services.stays import StayRow
+from butler_tui.services.vip_notices import VipNotice
+from butler_tui.ui.alerts import UnackedBanner
+from butler_tui.ui.arrivals import ENTITIES, vip_mark
+from butler_tui.ui.forms import FormScreen
+from butler_tui.ui.station_bar import StationBar
+from butler_tui.ui.table import KeyedTable
+
+NEXT = {"expected": "room_ready", "room_ready": "arrived", "arrived": "in_house", "in_house": "due_out",
+        "due_out": "departed"}
+COLUMNS = [("stage", "Stage", 10), ("mark", "", 1), ("item", "Item", 42), ("done", "Done by", 32), ("note", "Note", 22)]
+
+
+def item_cells(item: Item, completed: bool) -> dict[str, Text]:
+    en, zh = checklists.STAGE_NAMES[item.stage]
+    stage = Text(zh + (" ✓" if completed else ""), style="green" if completed else "")
+    if item.done_at:
+        who = item.done_by_name or item.done_by or ""
+        done = Text(f"✓ {who} @{item.done_station or '?'} {clock.show_local(item.done_at, '%m-%d %H:%M')}",
+                    style="green")
+    else:
+        done = Text("● open" if item.mandatory else "", style="bold yellow" if item.mandatory else "")
+    return {
+        "stage": stage,
+        "mark": Text(item.mark, style="bold" if item.mandatory else "dim"),
+        "item": Text(f"{item.name} {item.name_zh}", no_wrap=True, overflow="ellipsis"),
+        "done": done,
+        "note": Text(item.note or "", no_wrap=True, overflow="ellipsis"),
+    }
+
+
+class StayScreen(Screen):
+    TITLE = "Stay 入住"
+    DEFAULT_CSS = """
+    StayScreen #stay-head {
+        height: auto;
+        padding: 0 1;
+        border-bottom: solid $primary;
+    }
+    StayScreen KeyedTable {
+        height: 1fr;
+    }
+    """
+    BINDINGS = [
+        Binding("space", "toggle", "Tick", id="stay.tick"),
+        Binding("c", "complete", "Complete stage", id="stay.complete"),
+        Binding("n", "next", "Next status", id="stay.next"),
+        Binding("A", "arrived", "Arrived", id="stay.arrived"),
+        Binding("o", "assign_room", "Room", id="stay.room"),
+        Binding("d", "departure_plan", "Departure plan", id="stay.plan"),
+        Binding("v", "vip_notice", "VIP notice", id="stay.vip_notice"),
+        Binding("V", "approve_notice", "Approve+send notice", id="stay.approve_notice"),
+        Binding("X", "cancel_stay", "Cancel stay", show=False, id="stay.cancel"),
+        Binding("escape", "back", "Back", id="stay.back"),
+        Binding("j", "cursor(1)", "Down", show=False, id="stay.down"),
+        Binding("k", "cursor(-1)", "Up", show=False, id="stay.up"),
+    ]
+
+    def __init__(self, stay_id: int) -> None:
+        super().__init__()
+        self.stay_id = stay_id
+        self.stay: StayRow | None = None
+        self.items: list[Item] = []
+        self.notice: VipNotice | None = None
+
+    @property
+    def who(self) -> dict[str, Any]:
+        return {"staff_no": self.app.staff_no, "station": self.app.station_code}  # type: ignore[attr-defined]
+
+    def compose(self) -> ComposeResult:
+        yield StationBar()
+        yield UnackedBanner()
+        yield Static(Text("Loading…"), id="stay-head")
+        yield KeyedTable(COLUMNS, id="stay-items")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.refresh_data()
+        self.query_one(KeyedTable).focus()
+
+    def refresh_data(self, events: list | None = None) -> None:
+        if events is not None and not any(e.entity in ENTITIES for e in events):
+            return
+        self.app.run_db(self._load, self.stay_id, then=self._show, group=f"stay-{self.stay_id}",  # type: ignore[attr-defined]
+                        exclusive=True)
+
+    @staticmethod
+    def _load(store, stay_id: int) -> tuple[StayRow, list[Item], VipNotice | None]:
+        return stays.get_stay(store, stay_id), checklists.items(store, stay_id), vip_notices.get_notice(store, stay_id)
+
+    def _show(self, loaded: tuple[StayRow, list[Item], VipNotice | None]) -> None:
+        s, items, notice = loaded
+        self.stay, self.items, self.notice = s, items, notice
+        head = Text()
+        head.append(s.guest_label, style="bold")
+        head.append("  ")
+        head.append_text(vip_mark(s.vip_level))
+        head.append(f"  {s.member_level}  · reservation {s.reservation_no} · {stays.STATUS_LABEL[s.status]}\n")
+        head.append(f"Arrival {s.arrival_date} {clock.show_local(s.eta)}  → departure {s.departure_date}"
+                    f" {s.departure_time or clock.show_local(s.etd)}  · room {s.room_number or '— not assigned'}"
+                    f" ({s.room_type}{', ' + str(s.hk_status) if s.hk_status else ''}) · party of {s.party_size}\n")
+        head.append(f"Dedicated butler: {s.butler_name or '—'} · booked by {s.booked_by_name or s.booked_by or '—'}"
+                    f" (verifies the preparation)")
+        if s.car_plate:
+            head.append(f" · car {s.car_plate}" + (f" bay {s.parking_bay}" if s.parking_bay else ""))
+        if s.status in ("due_out", "departed") or s.wakeup_time:
+            head.append(f"\nWake-up {s.wakeup_time or '?'} · breakfast {s.breakfast_time or '?'} · luggage "
+                        f"{s.luggage_time or '?'} · leaves {s.departure_time or '?'} · car {s.airport_car or '—'}")
+        if s.remarks:
+            head.append("\nRemarks: ")
+            head.append(s.remarks)
+        if notice:
+            head.append(f"\nVIP notice: {notice.status}", style="bold magenta")
+        elif s.vip_level:
+            head.append("\nVIP notice: not written yet (v)", style="yellow")
+        head.append(f"\nNext: n → {stays.STATUS_LABEL.get(NEXT.get(s.status, ''), '—')}")
+        self.query_one("#stay-head", Static).update(head)
+        completed = {stage for stage, p in s.progress.items() if p.completed_at}
+        self.query_one(KeyedTable).show({i.code: item_cells(i, i.stage in completed) for i in items})
+
+    def selected(self) -> Item | None:
+        key = self.query_one(KeyedTable).selected_key
+        return next((i for i in self.items if i.code == key), None)
+
+    def _run(self, fn, *args: Any, notice: str | None = None, **kwargs: Any) -> None:
+        def ok(_: Any) -> None:
+            if notice:
+                self.notify(notice, markup=False, timeout=3)
+            self.refresh_data()
+
+        self.app.run_db(fn, *args, then=ok, **kwargs, **self.who)  # type: ignore[attr-defined]
+
+    # -- actions -------------------------------------------------------------------------------
+    def action_toggle(self) -> None:
+        item = self.selected()
+        if item is None:
+            return
+        if not item.done_at and item.code in checklists.NOTE_REQUIRED:
+            def submit(values: dict[str, str], form: FormScreen) -> None:
+                self.app.run_db(checklists.tick, self.stay_id, item.code, note=values["note"],  # type: ignore[attr-defined]
+                                then=lambda _: (form.dismiss(True), self.refresh_data()), on_error=form.show_error,
+                                **self.who)
+
+            self.app.push_screen(FormScreen(f"{item.name} {item.name_zh}",
+                                            [("note", checklists.NOTE_REQUIRED[item.code], "", True)], submit))
+            return
+        self._run(checklists.tick, self.stay_id, item.code, done=not item.done_at)
+
+    def action_complete(self) -> None:
+        item = self.selected()
+        if item is not None:
+            self._run(checklists.complete_stage, self.stay_id, item.stage,
+                      notice=f"{checklists.STAGE_NAMES[item.stage][0]} completed")
+
+    def action_next(self) -> None:
+        if self.stay and self.stay.status in NEXT:
+            to = NEXT[self.stay.status]
+            self._run(stays.transition, self.stay_id, to, notice=f"Now {stays.STATUS_LABEL[to]}")
+
+    def action_arrived(self) -> None:
+        self._run(stays.transition, self.stay_id, "arrived", notice="Arrived: floor and butler told")
+
+    def action_assign_room(self) -> None:
+        def submit(values: dict[str, str], form: FormScreen) -> None:
+            self.app.run_db(stays.assign_room, self.stay_id, values["room"].strip() or None,  # type: ignore[attr-defined]
+                            then=lambda _: (form.dismiss(True), self.refresh_data()), on_error=form.show_error,
+                            **self.who)
+
+        current = self.stay.room_number if self.stay and self.stay.room_number else ""
+        self.app.push_screen(FormScreen("Assign room 分房", [("room", "Room number", current, False)], submit))
+
+    def action_departure_plan(self) -> None:
+        s = self.stay
+        if s is None:
+            return
+        fields = [
+            ("wakeup_time", "Wake-up call (HH:MM) 叫醒", s.wakeup_time or "", False),
+            ("breakfast_time", "Breakfast (HH:MM) 早餐", s.breakfast_time or "", False),
+            ("luggage_time", "Luggage out (HH:MM) 行李", s.luggage_time or "", False),
+            ("departure_time", "Departure (HH:MM) 离店", s.departure_time or "", False),
+            ("airport_car", "Airport car 送机", s.airport_car or "", False),
+            ("guest_feedback", "Guest's opinion 客人意见", s.guest_feedback or "", False),
+        ]
+
+        def submit(values: dict[str, str], form: FormScreen) -> None:
+            self.app.run_db(stays.record_departure_plan, self.stay_id,  # type: ignore[attr-defined]
+                            then=lambda _: (form.dismiss(True), self.refresh_data()), on_error=form.show_error,
+                            **self.who, **values)
+
+        self.app.push_screen(FormScreen("Evening before departure 离店前一晚", fields, submit))
+
+    def action_vip_notice(self) -> None:
+        def open_form(draft: str) -> None:
+            content = self.notice.content if self.notice else draft
+            teams = ",".join(self.notice.teams if self.notice else vip_notices.DEFAULT_TEAMS)
+
+            def submit(values: dict[str, str], form: FormScreen) -> None:
+                self.app.run_db(vip_notices.create, self.stay_id, values["content"],  # type: ignore[attr-defined]
+                                [t for t in values["teams"].split(",") if t.strip()],
+                                then=lambda _: (form.dismiss(True), self.refresh_data()), on_error=form.show_error,
+                                **self.who)
+
+            self.app.push_screen(FormScreen(
+                "VIP reception notice 接待通知单",
+                [("content", "Notice (to the teams)", content, True), ("teams", "Teams (codes)", teams, False)],
+                submit, hint="A manager approves and sends it with V; each team's stations must acknowledge.",
+            ))
+
+        self.app.run_db(vip_notices.draft_text, self.stay_id, then=open_form)  # type: ignore[attr-defined]
+
+    def action_approve_notice(self) -> None:
+        self._run(vip_notices.approve_and_send, self.stay_id, notice="Notice approved and sent to the teams")
+
+    def action_cancel_stay(self) -> None:
+        def submit(values: dict[str, str], form: FormScreen) -> None:
+            self.app.run_db(stays.transition, self.stay_id, "cancelled", reason=values["reason"],  # type: ignore[attr-defined]
+                            then=lambda _: (form.dismiss(True), self.refresh_data()), on_error=form.show_error,
+                            **self.who)
+
+        self.app.push_screen(FormScreen("Cancel this stay", [("reason", "Reason", "", False)], submit))
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+    def action_cursor(self, delta: int) -> None:
+        table = self.query_one(KeyedTable)
+        table.move_cursor(row=max(0, table.cursor_row + delta))
