@@ -261,5 +261,229 @@ def import_arrivals_cmd(ctx: click.Context, file: Path, staff_no: str | None) ->
     )
 
 
+# --------------------------------------------------------------------------------------------
+# Tasks (service orders), SLA and escalation
+# --------------------------------------------------------------------------------------------
+
+
+def _print_task(task, as_json: bool) -> None:
+    import json
+
+    from butler_tui import clock
+    from butler_tui.services.tasks import STATUS_LABEL
+
+    if as_json:
+        click.echo(json.dumps(task.to_json(), ensure_ascii=False, indent=2))
+        return
+    due = task.effective_due
+    over = task.minutes_over
+    late = f" OVERDUE {over:.0f} min" if over and over > 0 else ""
+    click.echo(
+        f"#{task.id} P{task.priority} {task.type} · {task.name}"
+        f"{' · room ' + task.room_number if task.room_number else ''} · {STATUS_LABEL[task.status]}"
+        f" · owner {task.owner_name or task.owner_no or '-'} ({task.owner_team or '-'})"
+        f"{' · 2nd ' + task.second_team if task.second_team else ''}"
+        f" · due {clock.show_local(clock.iso(due), '%m-%d %H:%M') if due else '-'}{late}"
+        f"{' · L' + str(task.escalation_level) if task.escalation_level else ''}"
+    )
+
+
+@cli.group()
+def task() -> None:
+    """Service orders: add, list, show, update, and every lifecycle step."""
+
+
+@task.command(name="add")
+@click.option("--type", "type_", required=True, help="Task type, e.g. guest_request, repair (see `butler task types`).")
+@click.option("--station", required=True, help="Station where the request was received.")
+@click.option("--staff", "staff_no", required=True, help="Staff no. of who received it (first responsible).")
+@click.option("--room", default=None)
+@click.option("--priority", type=int, default=None, help="1 (most urgent) to 5; default from the type.")
+@click.option("--due", default=None, help="HH:MM, +30m, +2h or ISO; default from the type's SLA.")
+@click.option("--to-team", "second_team", default=None, help="Hand to this department as second responsible.")
+@click.option("--details", default="")
+@click.option("--json", "as_json", is_flag=True)
+@click.argument("name", nargs=-1)
+@click.pass_context
+def task_add(ctx, type_, station, staff_no, room, priority, due, second_team, details, as_json, name) -> None:
+    """Create a task; prints it (its id first)."""
+    from butler_tui.services import tasks
+
+    store = _store(ctx, create=False)
+    task_id = tasks.create(
+        store, type=type_, name=" ".join(name) or None, details=details, room=room, priority=priority,
+        staff_no=staff_no, station=station, due_at=tasks.parse_when(due) if due else None, second_team=second_team,
+    )
+    _print_task(tasks.get_task(store, task_id), as_json)
+    store.close()
+
+
+@task.command(name="list")
+@click.option("--station", default=None, help="Only this station's teams and floors.")
+@click.option("--all", "include_closed", is_flag=True, help="Include done, verified, closed and cancelled.")
+@click.option("--escalated", is_flag=True, help="The escalation queue: escalated or overdue, most urgent first.")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def task_list(ctx, station, include_closed, escalated, as_json) -> None:
+    """Open tasks, most urgent first."""
+    import json
+
+    from butler_tui.services import tasks
+
+    store = _store(ctx, create=False)
+    if escalated:
+        found = tasks.escalation_queue(store)
+    elif station:
+        teams, floors = tasks.teams_of_station(store, station.lower())
+        found = tasks.open_tasks(store, teams=teams, floors=floors, station=station.lower(),
+                                 include_closed=include_closed)
+    else:
+        found = tasks.open_tasks(store, include_closed=include_closed)
+    store.close()
+    if as_json:
+        click.echo(json.dumps([t.to_json() for t in found], ensure_ascii=False, indent=2))
+        return
+    for t in found:
+        _print_task(t, False)
+
+
+@task.command(name="show")
+@click.argument("task_id", type=int)
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def task_show(ctx, task_id, as_json) -> None:
+    """One task, with its history."""
+    from butler_tui import clock
+    from butler_tui.services import tasks
+
+    store = _store(ctx, create=False)
+    found = tasks.get_task(store, task_id)
+    history = store.rows("SELECT * FROM events WHERE entity = 'tasks' AND entity_id = ? ORDER BY id", (str(task_id),))
+    store.close()
+    _print_task(found, as_json)
+    if not as_json:
+        for e in history:
+            click.echo(f"  {clock.show_local(e['at'], '%m-%d %H:%M:%S')} {e['action']:<10} by {e['actor'] or '-'}"
+                       f" @{e['station'] or '-'} {e['after'] or ''}")
+
+
+@task.command(name="update")
+@click.argument("task_id", type=int)
+@click.option("--station", required=True)
+@click.option("--staff", "staff_no", required=True)
+@click.option("--name", default=None)
+@click.option("--details", default=None)
+@click.option("--room", default=None)
+@click.option("--priority", type=int, default=None)
+@click.option("--assignee", default=None)
+@click.option("--to-team", "second_team", default=None, help="Hand on to this department (second responsible).")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def task_update(ctx, task_id, station, staff_no, name, details, room, priority, assignee, second_team, as_json):
+    """Change a task's description, room, priority or assignee, or hand it on (--to-team)."""
+    from butler_tui.services import tasks
+
+    store = _store(ctx, create=False)
+    fields = {k: v for k, v in {"name": name, "details": details, "room_number": room, "priority": priority,
+                                "assignee_no": assignee}.items() if v is not None}
+    if second_team:
+        tasks.hand_on(store, task_id, second_team, staff_no=staff_no, station=station)
+    if fields:
+        tasks.update(store, task_id, staff_no=staff_no, station=station, **fields)
+    if not fields and not second_team:
+        raise ButlerError("nothing to update: give --name, --details, --room, --priority, --assignee or --to-team")
+    _print_task(tasks.get_task(store, task_id), as_json)
+    store.close()
+
+
+def _lifecycle_command(action: str, help_text: str, *, reason: bool = False, until: bool = False,
+                       resolution: bool = False) -> None:
+    @click.argument("task_id", type=int)
+    @click.option("--station", required=True)
+    @click.option("--staff", "staff_no", required=True)
+    @click.option("--json", "as_json", is_flag=True)
+    @click.pass_context
+    def command(ctx, task_id, station, staff_no, as_json, **extra) -> None:
+        from butler_tui.services import tasks
+
+        store = _store(ctx, create=False)
+        when = tasks.parse_when(extra["until"]) if extra.get("until") else None
+        result = tasks.transition(store, task_id, action, staff_no=staff_no, station=station,
+                                  reason=extra.get("reason"), until=when, resolution=extra.get("resolution"))
+        _print_task(result, as_json)
+        store.close()
+
+    command.__doc__ = help_text
+    if reason:
+        command = click.option("--reason", required=True)(command)
+    if until:
+        command = click.option("--until", required=True, help="HH:MM, +30m, +2h or ISO")(command)
+    if resolution:
+        command = click.option("--resolution", default=None, help="What was done.")(command)
+    task.command(name=action)(command)
+
+
+_lifecycle_command("ack", "Acknowledge a task (you take it).")
+_lifecycle_command("start", "Start working on a task.")
+_lifecycle_command("hold", "Put a task on hold (the SLA clock stops).", reason=True)
+_lifecycle_command("resume", "Resume a task that was on hold.")
+_lifecycle_command("defer", "Defer a task to a later time.", until=True)
+_lifecycle_command("done", "Mark a task done.", resolution=True)
+_lifecycle_command("verify", "Verify a done task (lead or above, not the person who did it).")
+_lifecycle_command("close", "Close a verified task.")
+_lifecycle_command("cancel", "Cancel a task.", reason=True)
+_lifecycle_command("reopen", "Reopen a done, verified or closed task (counts a repeat).", reason=True)
+
+
+@task.command(name="escalate")
+@click.argument("task_id", type=int)
+@click.option("--station", required=True)
+@click.option("--staff", "staff_no", required=True)
+@click.option("--reason", required=True)
+@click.pass_context
+def task_escalate(ctx, task_id, station, staff_no, reason) -> None:
+    """Escalate a task by hand, one level up, at once (首问责任制)."""
+    from butler_tui.services import tasks
+
+    store = _store(ctx, create=False)
+    _print_task(tasks.escalate_now(store, task_id, reason, staff_no=staff_no, station=station), False)
+    store.close()
+
+
+@task.command(name="types")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def task_types_cmd(ctx, as_json) -> None:
+    """The task types with their priority, SLA and escalation ladder."""
+    import json
+
+    from butler_tui.services.task_types import list_types
+
+    store = _store(ctx, create=False)
+    found = list_types(store)
+    store.close()
+    if as_json:
+        click.echo(json.dumps([t.model_dump() for t in found], ensure_ascii=False, indent=2))
+        return
+    for t in found:
+        steps = "; ".join(f"L{s.level} {s.when} +{s.after_minutes:g}m → {s.notify}" for s in t.ladder.steps)
+        due = f"{t.due_minutes} min" if t.due_minutes is not None else "12:00 / 14:00"
+        click.echo(f"{t.code:<18} P{t.priority} due {due:<10} {t.name} {t.name_zh} · {steps}")
+
+
+@cli.command()
+@click.option("--station", default=None, help="Station recorded as running the sweep.")
+@click.pass_context
+def sweep(ctx, station) -> None:
+    """Run the SLA / escalation checks once (for cron; open stations also sweep every few seconds)."""
+    from butler_tui.services.escalation import sweep as run_sweep
+
+    store = _store(ctx, create=False)
+    report = run_sweep(store, station=station)
+    store.close()
+    click.echo(f"examined {report.examined}, escalated {report.escalated}, reminders {report.repeated},"
+               f" fell back {report.fell_back}, undeferred {report.undeferred}")
+
+
 def main() -> None:
     cli(prog_name="butler")

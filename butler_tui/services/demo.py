@@ -17,6 +17,7 @@ from typing import Any
 from butler_tui import clock
 from butler_tui.models import Guest, GuestNote, Message, Room, Staff, Station, Stay, Task, Team, validate
 from butler_tui.services.checklists import ensure_checklist
+from butler_tui.services.escalation import next_check_iso
 from butler_tui.services.messaging import audience_json, recipients
 from butler_tui.store import Store, Tx
 
@@ -192,10 +193,14 @@ def _load(store: Store, data: dict[str, Any], source: Path, report: LoadReport) 
                 task.update(
                     created_at=clock.iso(created),
                     updated_at=clock.iso(created),
+                    clock_started_at=clock.iso(created),
+                    last_progress_at=clock.iso(now - timedelta(minutes=1)),
                     due_at=clock.iso(now + timedelta(minutes=raw["due_in_minutes"])),
                     acknowledged_at=clock.iso(created) if task["status"] != "new" else None,
                     started_at=clock.iso(created) if task["status"] == "in_progress" else None,
+                    ladder=tx.execute("SELECT ladder FROM task_types WHERE code = ?", (task["type"],)).fetchone()[0],
                 )
+                task["next_check_at"] = next_check_iso(task, now)
                 tx.insert("tasks", task)
                 count("tasks", True)
             for raw in data["messages"]:

@@ -315,6 +315,58 @@ def _arrivals(db: sqlite_utils.Database) -> None:
                             list(item.values()))
 
 
+_TASKS = """
+CREATE TABLE task_types (
+    code TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    name_zh TEXT NOT NULL DEFAULT '',
+    priority INTEGER NOT NULL CHECK (priority BETWEEN 1 AND 5),
+    due_minutes INTEGER,
+    team_code TEXT,
+    ladder TEXT NOT NULL
+);
+
+ALTER TABLE tasks ADD COLUMN hold_from TEXT;
+ALTER TABLE tasks ADD COLUMN clock_started_at TEXT;
+ALTER TABLE tasks ADD COLUMN last_progress_at TEXT;
+ALTER TABLE tasks ADD COLUMN next_check_at TEXT;
+ALTER TABLE tasks ADD COLUMN escalation_repeats INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE tasks ADD COLUMN last_escalated_at TEXT;
+CREATE INDEX tasks_next_check ON tasks(next_check_at) WHERE next_check_at IS NOT NULL;
+CREATE INDEX tasks_escalated ON tasks(escalation_level) WHERE escalation_level > 0;
+
+CREATE TABLE escalations (
+    id INTEGER PRIMARY KEY,
+    task_id INTEGER NOT NULL REFERENCES tasks(id),
+    level INTEGER NOT NULL,
+    repeat_no INTEGER NOT NULL DEFAULT 0,
+    fired_at TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    notify TEXT NOT NULL,
+    by_staff TEXT REFERENCES staff(staff_no),
+    message_id INTEGER REFERENCES messages(id),
+    UNIQUE (task_id, level, repeat_no)
+);
+"""
+
+
+@MIGRATIONS(name="0003_tasks_sla")
+def _tasks_sla(db: sqlite_utils.Database) -> None:
+    _executescript_in_tx(db, _TASKS)
+    from butler_tui.services.task_types import DEFAULT_TYPES
+
+    for t in DEFAULT_TYPES:
+        db.conn.execute(
+            "INSERT INTO task_types (code, name, name_zh, priority, due_minutes, team_code, ladder)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (t.code, t.name, t.name_zh, t.priority, t.due_minutes, t.team_code, t.ladder.model_dump_json()),
+        )
+    # Tasks already open are looked at by the next sweep, which snapshots their type's ladder.
+    db.conn.execute("UPDATE tasks SET clock_started_at = created_at, last_progress_at = updated_at,"
+                    " next_check_at = CASE WHEN status IN ('done','verified','closed','cancelled') THEN NULL"
+                    " ELSE created_at END")
+
+
 SCHEMA_VERSION = len(MIGRATIONS._migrations)
 KNOWN = {m.name for m in MIGRATIONS._migrations}
 

@@ -1,0 +1,483 @@
+"""Service orders (tasks): create, the lifecycle, first-asked responsibility, the boards' queries.
+
+Lifecycle: new → acknowledged → in_progress → done → verified → closed, with on_hold (reason
+required, SLA clock paused), deferred (to a time), cancelled (reason required) and reopened (from
+done / verified / closed; counts repeats). Every transition is an event with who, where, when, why.
+
+首问责任制: whoever creates the task is its first responsible person (``owner_no``, ``owner_team``)
+and keeps following it; handing it to another department adds a second responsible department.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from butler_tui import clock
+from butler_tui.errors import InvalidInput, NotFound
+from butler_tui.models import Task, validate
+from butler_tui.services import escalation
+from butler_tui.services.escalation import OPEN, Clock
+from butler_tui.services.task_types import DND_CHECK_TIMES, get_type
+from butler_tui.store import Store, Tx
+from butler_tui.text import clean_text
+
+VERIFY_ROLES = ("lead", "supervisor", "manager", "director", "admin")
+SUPERVISOR_ROLES = ("supervisor", "manager", "director", "admin")
+STATUS_LABEL = {
+    "new": "new 新建", "acknowledged": "acknowledged 已接", "in_progress": "in progress 处理中", "done": "done 完成",
+    "verified": "verified 已核实", "closed": "closed 关闭", "on_hold": "on hold 暂停", "deferred": "deferred 延后",
+    "cancelled": "cancelled 取消", "reopened": "reopened 重开",
+}
+# action -> (from statuses, to status)
+TRANSITIONS: dict[str, tuple[tuple[str, ...], str]] = {
+    "ack": (("new", "reopened"), "acknowledged"),
+    "start": (("new", "reopened", "acknowledged"), "in_progress"),
+    "hold": (("acknowledged", "in_progress"), "on_hold"),
+    "resume": (("on_hold",), "<previous>"),
+    "defer": (("new", "reopened", "acknowledged"), "deferred"),
+    "done": (("acknowledged", "in_progress"), "done"),
+    "verify": (("done",), "verified"),
+    "close": (("verified",), "closed"),
+    "cancel": (OPEN, "cancelled"),
+    "reopen": (("done", "verified", "closed"), "reopened"),
+}
+NEEDS_REASON = {"hold": "why the task is on hold", "cancel": "why the task is cancelled",
+                "reopen": "why the task is reopened"}
+
+
+@dataclass
+class TaskRow:
+    id: int
+    type: str
+    type_name: str
+    name: str
+    details: str
+    room_number: str | None
+    area: str | None
+    guest_id: int | None
+    guest_name: str | None
+    priority: int
+    status: str
+    station_code: str | None
+    owner_no: str | None
+    owner_name: str | None
+    owner_team: str | None
+    second_team: str | None
+    assignee_no: str | None
+    assignee_name: str | None
+    created_at: str
+    due_at: str | None
+    acknowledged_at: str | None
+    done_at: str | None
+    hold_reason: str | None
+    deferred_until: str | None
+    escalation_level: int
+    repeat_count: int
+    resolution: str | None
+    cancel_reason: str | None
+    updated_at: str
+    clock: Clock
+
+    @property
+    def effective_due(self) -> datetime | None:
+        return self.clock.effective_due(clock.now())
+
+    @property
+    def minutes_over(self) -> float | None:
+        return self.clock.minutes_over(clock.now())
+
+    @property
+    def overdue(self) -> bool:
+        over = self.minutes_over
+        return over is not None and over > 0
+
+    def to_json(self) -> dict[str, Any]:
+        due = self.effective_due
+        return {
+            "id": self.id, "type": self.type, "name": self.name, "details": self.details,
+            "room": self.room_number, "area": self.area, "guest_id": self.guest_id, "priority": self.priority,
+            "status": self.status, "station": self.station_code,
+            "owner": {"staff": self.owner_no, "team": self.owner_team}, "second_team": self.second_team,
+            "assignee": self.assignee_no, "created_at": self.created_at, "due_at": clock.iso(due) if due else None,
+            "overdue": self.overdue, "escalation_level": self.escalation_level, "repeat_count": self.repeat_count,
+            "hold_reason": self.hold_reason, "deferred_until": self.deferred_until, "resolution": self.resolution,
+            "cancel_reason": self.cancel_reason, "updated_at": self.updated_at,
+        }
+
+
+_SELECT = """
+SELECT t.*, ty.name AS type_name, g.name AS guest_name, o.name AS owner_name, a.name AS assignee_name
+FROM tasks t
+LEFT JOIN task_types ty ON ty.code = t.type
+LEFT JOIN guests g ON g.id = t.guest_id
+LEFT JOIN staff o ON o.staff_no = t.owner_no
+LEFT JOIN staff a ON a.staff_no = t.assignee_no
+"""
+_FIELDS = [f for f in TaskRow.__dataclass_fields__ if f not in ("clock",)]
+
+
+def _to_row(r: dict[str, Any]) -> TaskRow:
+    data = {k: r.get(k) for k in _FIELDS}
+    data["type_name"] = data["type_name"] or r["type"]
+    return TaskRow(**data, clock=Clock.from_row(r))
+
+
+def query(store: Store, where: str = "1", params: Any = (), order: str = "t.priority, t.due_at IS NULL, t.due_at, t.id",
+          limit: int = 5000) -> list[TaskRow]:
+    return [_to_row(r) for r in store.rows(f"{_SELECT} WHERE {where} ORDER BY {order} LIMIT ?", [*params, limit])]
+
+
+def get_task(store: Store, task_id: int) -> TaskRow:
+    found = query(store, "t.id = ?", [task_id])
+    if not found:
+        raise NotFound(f"no task {task_id}")
+    return found[0]
+
+
+def open_tasks(store: Store, *, teams: list[str] | None = None, floors: list[int] | None = None,
+               station: str | None = None, include_closed: bool = False) -> list[TaskRow]:
+    """Open tasks for a station: its teams (as owner or second department), its floors, or raised there."""
+    marks = ",".join(f"'{s}'" for s in OPEN)
+    where = ["1"] if include_closed else [f"t.status IN ({marks})"]
+    params: list[Any] = []
+    scope = []
+    if teams:
+        q = ",".join("?" for _ in teams)
+        scope.append(f"t.owner_team IN ({q}) OR t.second_team IN ({q})")
+        params += teams + teams
+    if floors:
+        q = ",".join("?" for _ in floors)
+        scope.append(f"t.room_number IN (SELECT number FROM rooms WHERE floor IN ({q}))")
+        params += floors
+    if station:
+        scope.append("t.station_code = ?")
+        params.append(station)
+    if scope:
+        where.append("(" + " OR ".join(scope) + ")")
+    return query(store, " AND ".join(where), params)
+
+
+def escalation_queue(store: Store) -> list[TaskRow]:
+    """Every escalated or overdue open task, most urgent first (priority, then longest over)."""
+    marks = ",".join(f"'{s}'" for s in OPEN)
+    rows = query(store, f"t.status IN ({marks}) AND (t.escalation_level > 0 OR t.due_at < ?)", [clock.now_iso()])
+    rows = [r for r in rows if r.escalation_level > 0 or r.overdue]
+    return sorted(rows, key=lambda r: (r.priority, -(r.minutes_over or -1e9), -r.escalation_level))
+
+
+# --------------------------------------------------------------------------------------------
+# Writing
+# --------------------------------------------------------------------------------------------
+
+
+def _staff(tx: Tx, staff_no: str | None) -> tuple[str, str | None, str] | None:
+    if not staff_no:
+        return None
+    row = tx.execute("SELECT staff_no, team_code, role FROM staff WHERE staff_no = ? AND active",
+                     (staff_no.upper(),)).fetchone()
+    if row is None:
+        raise NotFound(f"unknown staff no. {staff_no!r}")
+    return row[0], row[1], row[2]
+
+
+def dnd_due(now: datetime) -> datetime:
+    """A DND room is phoned at 12:00, and again at 14:00: the next of those checks."""
+    local = now.astimezone()
+    for hhmm in DND_CHECK_TIMES:
+        at = clock.local_at(local.date(), hhmm)
+        if at > now:
+            return at
+    return clock.local_at(local.date() + timedelta(days=1), DND_CHECK_TIMES[0])
+
+
+def create(
+    store: Store, *, type: str, name: str | None = None, details: str = "", room: str | None = None,
+    area: str | None = None, guest_id: int | None = None, priority: int | None = None,
+    staff_no: str | None = None, station: str | None = None, due_at: datetime | None = None,
+    second_team: str | None = None, assignee: str | None = None,
+) -> int:
+    """Create a service order; the creator is its first responsible person."""
+    task_type = get_type(store, type)
+    now = clock.now()
+    if due_at is None:
+        if task_type.code == "dnd_check":
+            due_at = dnd_due(now)
+        elif task_type.due_minutes is not None:
+            due_at = now + timedelta(minutes=task_type.due_minutes)
+    model = validate(Task, {
+        "type": task_type.code, "name": name or task_type.name, "details": details, "room_number": room or None,
+        "area": area or None, "guest_id": guest_id, "priority": priority if priority is not None else task_type.priority,
+        "station_code": station, "owner_no": staff_no, "second_team": second_team, "assignee_no": assignee,
+        "due_at": due_at,
+    }, "task")
+    with store.write(actor=model.owner_no, station=model.station_code) as tx:
+        creator = _staff(tx, model.owner_no)
+        if model.station_code and not tx.execute("SELECT 1 FROM stations WHERE code = ?",
+                                                 (model.station_code,)).fetchone():
+            raise NotFound(f"unknown station {model.station_code!r}")
+        if model.room_number and not tx.execute("SELECT 1 FROM rooms WHERE number = ?",
+                                                (model.room_number,)).fetchone():
+            raise NotFound(f"no room {model.room_number}")
+        if model.guest_id is not None and not tx.execute("SELECT 1 FROM guests WHERE id = ?",
+                                                         (model.guest_id,)).fetchone():
+            raise NotFound(f"no guest {model.guest_id}")
+        if model.second_team and not tx.execute("SELECT 1 FROM teams WHERE code = ?", (model.second_team,)).fetchone():
+            raise NotFound(f"unknown team {model.second_team!r}")
+        if model.assignee_no:
+            _staff(tx, model.assignee_no)
+        owner_team = creator[1] if creator else task_type.team_code
+        stamp = clock.iso(now)
+        row = model.model_dump(exclude={"id"})
+        row.update(
+            owner_team=owner_team, due_at=clock.iso(model.due_at) if model.due_at else None, created_at=stamp,
+            updated_at=stamp, clock_started_at=stamp, last_progress_at=stamp, ladder=task_type.ladder.model_dump_json(),
+        )
+        if row["second_team"] == owner_team:
+            row["second_team"] = None
+        task_id = tx.insert("tasks", row)
+        row["id"] = task_id
+        tx.execute("UPDATE tasks SET next_check_at = ? WHERE id = ?", (escalation.next_check_iso(row, now), task_id))
+        tx.event("tasks", task_id, "create", after={"type": row["type"], "name": row["name"], "room": row["room_number"],
+                                                    "priority": row["priority"], "owner": row["owner_no"],
+                                                    "owner_team": owner_team, "due_at": row["due_at"]})
+    return task_id
+
+
+def _load(tx: Tx, task_id: int) -> dict[str, Any]:
+    cur = tx.execute("SELECT * FROM tasks WHERE id = ?", (task_id,))
+    found = cur.fetchone()
+    if found is None:
+        raise NotFound(f"no task {task_id}")
+    return dict(zip([d[0] for d in cur.description], found))
+
+
+def _save(tx: Tx, row: dict[str, Any], changes: dict[str, Any], now: datetime) -> None:
+    row.update(changes)
+    changes = {**changes, "updated_at": clock.iso(now), "next_check_at": escalation.next_check_iso(row, now)}
+    sets = ", ".join(f"{k} = ?" for k in changes)
+    tx.execute(f"UPDATE tasks SET {sets} WHERE id = ?", [*changes.values(), row["id"]])
+
+
+def transition(
+    store: Store, task_id: int, action: str, *, staff_no: str | None, station: str | None,
+    reason: str | None = None, until: datetime | None = None, resolution: str | None = None,
+) -> TaskRow:
+    """Apply a lifecycle action (ack, start, hold, resume, defer, done, verify, close, cancel, reopen)."""
+    if action not in TRANSITIONS:
+        raise InvalidInput(f"unknown action {action!r}; one of: {', '.join(TRANSITIONS)}")
+    reason = clean_text(reason) if reason else None
+    resolution = clean_text(resolution, multiline=True) if resolution else None
+    if reason and len(reason) > 200:
+        raise InvalidInput(f"reason: must be at most 200 characters (got {len(reason)})")
+    if resolution and len(resolution) > 500:
+        raise InvalidInput(f"resolution: must be at most 500 characters (got {len(resolution)})")
+    if action in NEEDS_REASON and not reason:
+        raise InvalidInput(f"say {NEEDS_REASON[action]} (a reason is required)")
+    with store.write(actor=staff_no, station=station) as tx:
+        who = _staff(tx, staff_no)
+        if who is None:
+            raise InvalidInput("sign in first: every step of a task records who did it")
+        row = _load(tx, task_id)
+        allowed, target = TRANSITIONS[action]
+        status = row["status"]
+        if status not in allowed:
+            raise InvalidInput(f"task #{task_id} is {STATUS_LABEL[status]}: cannot {action} it"
+                               f" (only from {', '.join(allowed)})")
+        if action == "verify":
+            if who[2] not in VERIFY_ROLES:
+                raise InvalidInput(f"verification is by a lead or above; {who[0]} is a {who[2]}")
+            if row["assignee_no"] == who[0]:
+                raise InvalidInput("the person who did the work does not verify it: ask a lead or supervisor")
+        now = clock.now()
+        stamp = clock.iso(now)
+        changes: dict[str, Any] = {"status": target, "last_progress_at": stamp}
+        if action == "ack":
+            changes.update(acknowledged_at=stamp, assignee_no=row["assignee_no"] or who[0])
+        elif action == "start":
+            changes.update(started_at=stamp, assignee_no=row["assignee_no"] or who[0],
+                           acknowledged_at=row["acknowledged_at"] or stamp)
+        elif action == "hold":
+            changes.update(hold_reason=reason, held_since=stamp, hold_from=status)
+        elif action == "resume":
+            held = int((now - clock.parse(row["held_since"])).total_seconds()) if row["held_since"] else 0
+            changes.update(status=row["hold_from"] or "in_progress", held_since=None, hold_from=None,
+                           held_seconds=(row["held_seconds"] or 0) + held)
+        elif action == "defer":
+            if until is None or until <= now:
+                raise InvalidInput("defer to a time in the future")
+            changes.update(deferred_until=clock.iso(until))
+            if row["due_at"] and clock.parse(row["due_at"]) < until:
+                minutes = (clock.parse(row["due_at"]) - clock.parse(row["clock_started_at"] or row["created_at"]))
+                changes["due_at"] = clock.iso(until + minutes)
+        elif action == "done":
+            changes.update(done_at=stamp, resolution=resolution or row["resolution"],
+                           assignee_no=row["assignee_no"] or who[0])
+        elif action == "verify":
+            changes.update(verified_at=stamp)
+        elif action == "close":
+            changes.update(closed_at=stamp)
+        elif action == "cancel":
+            changes.update(cancel_reason=reason)
+        elif action == "reopen":
+            due_minutes = type_due_minutes(tx, row["type"])
+            due = now + timedelta(minutes=due_minutes) if due_minutes is not None else None
+            changes.update(repeat_count=row["repeat_count"] + 1, clock_started_at=stamp, acknowledged_at=None,
+                           done_at=None, verified_at=None, closed_at=None, escalation_level=0, escalation_repeats=0,
+                           last_escalated_at=None, held_seconds=0, held_since=None,
+                           due_at=clock.iso(due) if due else row["due_at"])
+        _save(tx, row, changes, now)
+        tx.event("tasks", task_id, action, before={"status": status},
+                 after={"status": changes["status"], "reason": reason, "resolution": resolution})
+    return get_task(store, task_id)
+
+
+def type_due_minutes(tx: Tx, type_code: str) -> int | None:
+    found = tx.execute("SELECT due_minutes FROM task_types WHERE code = ?", (type_code,)).fetchone()
+    return found[0] if found else None
+
+
+def update(store: Store, task_id: int, *, staff_no: str | None, station: str | None,
+           **fields: Any) -> TaskRow:
+    """Change what the task is about: name, details, room, priority, assignee, second team."""
+    allowed = {"name", "details", "room_number", "priority", "assignee_no", "second_team", "area"}
+    unknown = set(fields) - allowed
+    if unknown:
+        raise InvalidInput(f"cannot change {', '.join(sorted(unknown))}")
+    with store.write(actor=staff_no, station=station) as tx:
+        who = _staff(tx, staff_no)
+        if who is None:
+            raise InvalidInput("sign in first: every change of a task records who made it")
+        row = _load(tx, task_id)
+        merged = {k: row[k] for k in ("type", "name", "details", "room_number", "priority", "assignee_no",
+                                      "second_team", "area")} | {k: v for k, v in fields.items()}
+        model = validate(Task, merged, "task")
+        new = {k: getattr(model, k) for k in fields}
+        if new.get("room_number") and not tx.execute("SELECT 1 FROM rooms WHERE number = ?",
+                                                     (new["room_number"],)).fetchone():
+            raise NotFound(f"no room {new['room_number']}")
+        if new.get("assignee_no"):
+            _staff(tx, new["assignee_no"])
+        if new.get("second_team") and not tx.execute("SELECT 1 FROM teams WHERE code = ?",
+                                                     (new["second_team"],)).fetchone():
+            raise NotFound(f"unknown team {new['second_team']!r}")
+        changed = {k: v for k, v in new.items() if row[k] != v}
+        if not changed:
+            tx.abandon()
+        before = {k: row[k] for k in changed}
+        _save(tx, row, changed, clock.now())
+        tx.event("tasks", task_id, "update", before=before, after=changed)
+    return get_task(store, task_id)
+
+
+def hand_on(store: Store, task_id: int, team: str, *, staff_no: str | None, station: str | None,
+            note: str | None = None) -> TaskRow:
+    """Hand the task to another department: it becomes the second responsible department; the first
+    owner keeps following the task."""
+    team = team.strip().upper()
+    with store.write(actor=staff_no, station=station) as tx:
+        if _staff(tx, staff_no) is None:
+            raise InvalidInput("sign in first")
+        row = _load(tx, task_id)
+        if row["status"] not in OPEN:
+            raise InvalidInput(f"task #{task_id} is {STATUS_LABEL[row['status']]}: nothing to hand on")
+        if not tx.execute("SELECT 1 FROM teams WHERE code = ?", (team,)).fetchone():
+            raise NotFound(f"unknown team {team!r}")
+        if team == row["owner_team"]:
+            raise InvalidInput(f"{team} already owns the task as first responsible department")
+        if team == row["second_team"]:
+            tx.abandon()
+        before = {"second_team": row["second_team"], "assignee": row["assignee_no"]}
+        _save(tx, row, {"second_team": team, "assignee_no": None}, clock.now())
+        tx.event("tasks", task_id, "hand_on", before=before, after={"second_team": team, "note": clean_text(note or "")})
+    return get_task(store, task_id)
+
+
+def escalate_now(store: Store, task_id: int, reason: str, *, staff_no: str | None, station: str | None) -> TaskRow:
+    """What cannot be solved goes at once to the manager, then the director (第一时间)."""
+    reason = clean_text(reason or "")
+    if not reason:
+        raise InvalidInput("say why the task is escalated")
+    with store.write(actor=staff_no, station=station) as tx:
+        if _staff(tx, staff_no) is None:
+            raise InvalidInput("sign in first")
+        row = _load(tx, task_id)
+        if row["status"] not in OPEN:
+            raise InvalidInput(f"task #{task_id} is {STATUS_LABEL[row['status']]}: nothing to escalate")
+        escalation.fire_manual(tx, row, f"escalated by hand: {reason}"[:200], staff_no)
+    return get_task(store, task_id)
+
+
+def take_over(store: Store, task_id: int, *, staff_no: str | None, station: str | None,
+              assignee: str | None = None) -> TaskRow:
+    """A supervisor takes the task over (or reassigns it to ``assignee``); the first owner stays."""
+    with store.write(actor=staff_no, station=station) as tx:
+        who = _staff(tx, staff_no)
+        if who is None:
+            raise InvalidInput("sign in first")
+        if who[2] not in SUPERVISOR_ROLES + ("lead",):
+            raise InvalidInput(f"taking over or reassigning is for leads and supervisors; {who[0]} is a {who[2]}")
+        row = _load(tx, task_id)
+        if row["status"] not in OPEN:
+            raise InvalidInput(f"task #{task_id} is {STATUS_LABEL[row['status']]}")
+        target = assignee.strip().upper() if assignee else who[0]
+        _staff(tx, target)
+        if row["assignee_no"] == target:
+            tx.abandon()
+        now = clock.now()
+        _save(tx, row, {"assignee_no": target, "last_progress_at": clock.iso(now)}, now)
+        tx.event("tasks", task_id, "take_over" if target == who[0] else "reassign",
+                 before={"assignee": row["assignee_no"]}, after={"assignee": target})
+    return get_task(store, task_id)
+
+
+def resolve(store: Store, task_id: int, note: str, *, staff_no: str | None, station: str | None) -> TaskRow:
+    """A supervisor resolves an escalated task with a note: done and verified in one step."""
+    note = clean_text(note or "", multiline=True)
+    if not note:
+        raise InvalidInput("resolving needs a note saying what was done")
+    with store.write(actor=staff_no, station=station) as tx:
+        who = _staff(tx, staff_no)
+        if who is None:
+            raise InvalidInput("sign in first")
+        if who[2] not in SUPERVISOR_ROLES:
+            raise InvalidInput(f"resolving from the escalation queue is for supervisors and above; {who[0]} is a"
+                               f" {who[2]}")
+        row = _load(tx, task_id)
+        if row["status"] not in OPEN:
+            raise InvalidInput(f"task #{task_id} is {STATUS_LABEL[row['status']]}")
+        now = clock.now()
+        stamp = clock.iso(now)
+        held = int((now - clock.parse(row["held_since"])).total_seconds()) if row["held_since"] else 0
+        _save(tx, row, {"status": "verified", "resolution": note[:500], "done_at": stamp, "verified_at": stamp,
+                        "held_since": None, "held_seconds": (row["held_seconds"] or 0) + held,
+                        "last_progress_at": stamp}, now)
+        tx.event("tasks", task_id, "resolve", before={"status": row["status"]}, after={"status": "verified",
+                                                                                      "resolution": note[:500]})
+    return get_task(store, task_id)
+
+
+def parse_when(value: str) -> datetime:
+    """``HH:MM`` today (tomorrow if past), ``+30m`` / ``+2h``, or an ISO datetime."""
+    value = value.strip()
+    now = clock.now()
+    try:
+        if value.startswith("+") and value[-1] in "mh" and value[1:-1].isdigit():
+            amount = int(value[1:-1])
+            return now + (timedelta(minutes=amount) if value[-1] == "m" else timedelta(hours=amount))
+        if len(value) == 5 and value[2] == ":":
+            at = clock.local_at(clock.today(), value)
+            return at if at > now else at + timedelta(days=1)
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        return parsed if parsed.tzinfo else parsed.astimezone()
+    except ValueError:
+        raise InvalidInput(f"{value!r} is not a time: use HH:MM, +30m, +2h or an ISO date-time") from None
+
+
+def teams_of_station(store: Store, station: str) -> tuple[list[str], list[int]]:
+    row = store.row("SELECT team_code, floors FROM stations WHERE code = ?", (station,))
+    if row is None:
+        raise NotFound(f"unknown station {station!r}")
+    return [row["team_code"]], json.loads(row["floors"] or "[]")
