@@ -38,6 +38,7 @@ from butler_tui.ui.station_bar import StationBar
 R = TypeVar("R")
 
 POLL_INTERVAL = 0.05  # seconds; the change feed's floor for cross-station latency
+SWEEP_INTERVAL = 5.0  # seconds between SLA / escalation sweeps while a station is open
 
 
 class DataChanged(Message):
@@ -81,6 +82,8 @@ class ButlerApp(App[None]):
         Binding("l", "messages", "Log", id="app.messages"),
         Binding("a", "ack_oldest", "Ack", id="app.ack"),
         Binding("r", "arrivals", "Arrivals", id="app.arrivals"),
+        Binding("t", "rooms", "Rooms/tasks", id="app.rooms"),
+        Binding("e", "escalations", "Escalations", id="app.escalations"),
     ]
 
     def __init__(
@@ -113,6 +116,7 @@ class ButlerApp(App[None]):
         self.refresh_counts()
         self.watch_changes()
         self.set_interval(10, self._realert)
+        self.set_interval(SWEEP_INTERVAL, self.sweep)
 
     def _identify(self, store: Store) -> tuple[StationInfo, StaffInfo | None]:
         station = get_station(store, self.station_code)
@@ -281,6 +285,27 @@ class ButlerApp(App[None]):
         self.action_home()
         self.push_screen(MessagesScreen())
 
+    def sweep(self) -> None:
+        from butler_tui.services.escalation import sweep
+
+        self.run_db(sweep, station=self.station_code, group="sweep", exclusive=True)
+
+    def _open_board(self, screen_type: type[Screen]) -> None:
+        if isinstance(self.screen, screen_type):
+            return
+        self.action_home()
+        self.push_screen(screen_type())
+
+    def action_rooms(self) -> None:
+        from butler_tui.ui.tasks import RoomsScreen
+
+        self._open_board(RoomsScreen)
+
+    def action_escalations(self) -> None:
+        from butler_tui.ui.tasks import EscalationScreen
+
+        self._open_board(EscalationScreen)
+
     def action_arrivals(self) -> None:
         from butler_tui.ui.arrivals import ArrivalsScreen
 
@@ -322,6 +347,9 @@ class ButlerApp(App[None]):
         yield SystemCommand("Messages", "The channel log: filter, search, ack, reply", self.action_messages)
         yield SystemCommand("New message", "Say something to all stations, some, or a team", self.action_compose)
         yield SystemCommand("Arrivals", "Arrivals, departures and follow-up calls", self.action_arrivals)
+        yield SystemCommand("Rooms and tasks", "Floor board and this station's tasks", self.action_rooms)
+        yield SystemCommand("Escalation queue", "Escalated and overdue tasks, most urgent first",
+                            self.action_escalations)
         yield SystemCommand("Acknowledge", "Acknowledge the oldest unacknowledged message", self.action_ack_oldest)
         yield from super().get_system_commands(screen)
 

@@ -271,13 +271,14 @@ def _fire(tx: Tx, row: dict[str, Any], action: Action, repeat_no: int, stamp: st
 
 
 def _notify(tx: Tx, row: dict[str, Any], action: Action) -> int | None:
-    """Tell the owning and the second department on the channel."""
+    """Tell the owning and the second department on the channel — including the station where the
+    task was raised, since the sweep, not that station, is the sender."""
     teams = [t for t in (row.get("owner_team"), row.get("second_team")) if t]
     origin = row.get("station_code") or tx.station
-    if not teams or not origin:
+    if not origin:
         return None
-    stations = recipients(tx.db.conn, "team", teams, origin)
-    if row.get("station_code") and row["station_code"] not in stations and row["station_code"] != origin:
+    stations = recipients(tx.db.conn, "team", teams, "") if teams else []
+    if row.get("station_code") and row["station_code"] not in stations:
         stations.append(row["station_code"])
     if not stations:
         return None
@@ -285,11 +286,12 @@ def _notify(tx: Tx, row: dict[str, Any], action: Action) -> int | None:
     room = f" room {row['room_number']}" if row.get("room_number") else ""
     body = (f"{label} → {NOTIFY_LABEL[action.notify]}: task #{row['id']} {row['name']}{room} — {action.reason}"
             f" · 升级通知 P{row['priority']}")[:500]
-    priority = "emergency" if row["priority"] == 1 else "urgent"
+    # Only a safety emergency takes over the screens; other escalations are urgent (re-alerting) calls.
+    priority = "emergency" if row.get("type") == "safety_emergency" else "urgent"
     message_id = tx.insert("messages", {
-        "from_station": origin, "from_staff": None, "audience_kind": "team", "audience": json.dumps(teams),
-        "priority": priority, "body": body, "room_number": row.get("room_number"), "task_id": row["id"],
-        "created_at": clock.now_iso()})
+        "from_station": origin, "from_staff": None, "audience_kind": "team" if teams else "stations",
+        "audience": json.dumps(teams or stations), "priority": priority, "body": body,
+        "room_number": row.get("room_number"), "task_id": row["id"], "created_at": clock.now_iso()})
     for code in stations:
         tx.insert("acks", {"message_id": message_id, "station_code": code})
     tx.event("messages", message_id, "send", after={"priority": priority, "to": stations, "body": body,

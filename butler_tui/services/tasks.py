@@ -287,10 +287,10 @@ def transition(
             raise InvalidInput(f"task #{task_id} is {STATUS_LABEL[status]}: cannot {action} it"
                                f" (only from {', '.join(allowed)})")
         if action == "verify":
-            if who[2] not in VERIFY_ROLES:
-                raise InvalidInput(f"verification is by a lead or above; {who[0]} is a {who[2]}")
             if row["assignee_no"] == who[0]:
                 raise InvalidInput("the person who did the work does not verify it: ask a lead or supervisor")
+            if who[2] not in VERIFY_ROLES:
+                raise InvalidInput(f"verification is by a lead or above; {who[0]} is a {who[2]}")
         now = clock.now()
         stamp = clock.iso(now)
         changes: dict[str, Any] = {"status": target, "last_progress_at": stamp}

@@ -1,0 +1,438 @@
+"""The room/floor board and the task list, and the escalation queue.
+
+Room board: one line per floor, one token per room — occupancy letter, housekeeping letter, and a
+mark (z = do not disturb, ! = open task, ‼ = overdue task). Colour repeats what the letters say;
+it never carries meaning alone.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen, Screen
+from textual.widgets import DataTable, Footer, Input, Label, Static
+
+from butler_tui import clock
+from butler_tui.services import tasks
+from butler_tui.services.task_types import list_types
+from butler_tui.services.tasks import TaskRow
+from butler_tui.store import Store
+from butler_tui.ui.alerts import UnackedBanner
+from butler_tui.ui.forms import FormScreen
+from butler_tui.ui.station_bar import StationBar
+from butler_tui.ui.table import KeyedTable
+
+TASK_ENTITIES = {"tasks", "rooms", "stays"}
+OCC = {"vacant": "V", "occupied": "O", "expected": "E", "due_out": "D"}
+HK = {"dirty": "d", "cleaning": "c", "clean": "C", "inspected": "I", "out_of_order": "X"}
+HK_STYLE = {"dirty": "on dark_red", "cleaning": "black on yellow", "clean": "on dark_blue",
+            "inspected": "black on green", "out_of_order": "on grey30"}
+PRIORITY_STYLE = {1: "bold white on red", 2: "bold red", 3: "yellow", 4: "", 5: "dim"}
+LEGEND = ("Occupancy V vacant · O occupied · E arriving · D due out   Housekeeping d dirty · c cleaning · C clean ·"
+          " I inspected · X out of order   Mark z DND · ! open task · ‼ overdue")
+
+
+def due_cell(t: TaskRow) -> Text:
+    due = t.effective_due
+    if t.status == "on_hold":
+        return Text(f"held: {t.hold_reason or ''}", style="dim", no_wrap=True, overflow="ellipsis")
+    if t.status == "deferred":
+        return Text(f"deferred {clock.show_local(t.deferred_until)}", style="dim")
+    if due is None:
+        return Text("—")
+    over = t.minutes_over or 0
+    if over > 0:
+        return Text(f"OVERDUE {over:.0f}m", style="bold white on red")
+    if over > -10:
+        return Text(f"due {clock.show_local(clock.iso(due))} ({-over:.0f}m)", style="bold yellow")
+    return Text(f"due {clock.show_local(clock.iso(due), '%H:%M')}")
+
+
+def task_cells(t: TaskRow) -> dict[str, Text]:
+    return {
+        "id": Text(str(t.id)),
+        "p": Text(f"P{t.priority}", style=PRIORITY_STYLE.get(t.priority, "")),
+        "task": Text(t.name, no_wrap=True, overflow="ellipsis"),
+        "room": Text(t.room_number or t.area or "—"),
+        "status": Text(tasks.STATUS_LABEL[t.status]),
+        "owner": Text(f"{t.owner_name or t.owner_no or '—'} {t.owner_team or ''}".strip(), no_wrap=True,
+                      overflow="ellipsis"),
+        "second": Text(t.second_team or ""),
+        "assignee": Text(t.assignee_name or ""),
+        "due": due_cell(t),
+        "level": Text(f"L{t.escalation_level}" if t.escalation_level else "", style="bold red"),
+    }
+
+
+TASK_COLUMNS = [("id", "#", 4), ("p", "P", 2), ("task", "Task", 26), ("room", "Room", 5), ("status", "Status", 17),
+                ("owner", "First resp.", 13), ("second", "2nd", 5), ("assignee", "Doing it", 8),
+                ("due", "Due", 16), ("level", "Esc", 3)]
+
+
+def room_board(rooms: list[dict[str, Any]], marks: dict[str, str]) -> Text:
+    floors: dict[int, list[dict[str, Any]]] = {}
+    for r in rooms:
+        floors.setdefault(r["floor"], []).append(r)
+    width = max((len(v) for v in floors.values()), default=0)
+    text = Text(no_wrap=True)
+    text.append("     " + "".join(f"{i:02d}  " for i in range(1, width + 1)) + "\n", style="dim")
+    for floor in sorted(floors, reverse=True):
+        text.append(f"{floor:>3}F ", style="bold")
+        for r in sorted(floors[floor], key=lambda x: x["number"]):
+            mark = "z" if r["dnd"] else marks.get(r["number"], "·")
+            token = f"{OCC[r['occupancy']]}{HK[r['hk_status']]}{mark}"
+            text.append(token, style=HK_STYLE[r["hk_status"]] + (" bold" if mark in "!‼" else ""))
+            text.append(" ")
+        text.append("\n")
+    text.append(LEGEND, style="dim")
+    return text
+
+
+class BoardData:
+    def __init__(self, rooms: list[dict[str, Any]], task_rows: list[TaskRow], marks: dict[str, str]):
+        self.rooms, self.tasks, self.marks = rooms, task_rows, marks
+
+
+def load_board(store: Store, station: str, scope_all: bool) -> BoardData:
+    teams, floors = tasks.teams_of_station(store, station)
+    where = f"floor IN ({','.join(str(int(f)) for f in floors)})" if floors else "1"
+    rooms = store.rows(f"SELECT number, floor, occupancy, hk_status, dnd FROM rooms WHERE {where} ORDER BY number")
+    if scope_all:
+        task_rows = tasks.open_tasks(store)
+    else:
+        task_rows = tasks.open_tasks(store, teams=teams, floors=floors, station=station)
+    marks: dict[str, str] = {}
+    for t in tasks.open_tasks(store, floors=floors) if floors else tasks.open_tasks(store):
+        if t.room_number:
+            marks[t.room_number] = "‼" if t.overdue or marks.get(t.room_number) == "‼" else "!"
+    return BoardData(rooms, task_rows, marks)
+
+
+class TaskActions:
+    """The lifecycle keys, shared by the task list and the escalation queue."""
+
+    def selected_task_id(self) -> int | None:
+        key = self.query_one(KeyedTable).selected_key  # type: ignore[attr-defined]
+        return int(key) if key else None
+
+    @property
+    def who(self) -> dict[str, Any]:
+        return {"staff_no": self.app.staff_no, "station": self.app.station_code}  # type: ignore[attr-defined]
+
+    def _do(self, fn, *args: Any, notice: str, **kwargs: Any) -> None:
+        task_id = self.selected_task_id()
+        if task_id is None:
+            return
+        self.app.run_db(fn, task_id, *args, **kwargs, **self.who,  # type: ignore[attr-defined]
+                        then=lambda t: (self.notify(f"#{t.id} {notice}", markup=False, timeout=3),
+                                        self.refresh_data()))  # type: ignore[attr-defined]
+
+    def _form(self, title: str, fields: list[tuple[str, str, str, bool]], call) -> None:
+        task_id = self.selected_task_id()
+        if task_id is None:
+            return
+
+        def submit(values: dict[str, str], form: FormScreen) -> None:
+            fn, args, kwargs = call(values)
+            self.app.run_db(fn, task_id, *args, **kwargs, **self.who, on_error=form.show_error,  # type: ignore[attr-defined]
+                            then=lambda _: (form.dismiss(True), self.refresh_data()))  # type: ignore[attr-defined]
+
+        self.app.push_screen(FormScreen(f"{title} · task #{task_id}", fields, submit))  # type: ignore[attr-defined]
+
+    def action_step(self, action: str) -> None:
+        if action in tasks.NEEDS_REASON:
+            self._form(action.capitalize(), [("reason", f"Reason: {tasks.NEEDS_REASON[action]}", "", False)],
+                       lambda v: (tasks.transition, (action,), {"reason": v["reason"]}))
+        elif action == "defer":
+            self._form("Defer", [("until", "Until (HH:MM, +30m, +2h)", "+30m", False)],
+                       lambda v: (tasks.transition, ("defer",), {"until": tasks.parse_when(v["until"])}))
+        elif action == "done":
+            self._form("Done", [("resolution", "What was done (optional)", "", False)],
+                       lambda v: (tasks.transition, ("done",), {"resolution": v["resolution"] or None}))
+        else:
+            self._do(tasks.transition, action, notice=tasks.STATUS_LABEL[tasks.TRANSITIONS[action][1]]
+                     if action != "resume" else "resumed")
+
+    def action_hand_on(self) -> None:
+        self._form("Hand on to another department (second responsible)",
+                   [("team", "Team code (ENG, SEC, FNB, ROOMS, CS, LOBBY, FO, CONF, ACCT)", "", False),
+                    ("note", "Note", "", False)],
+                   lambda v: (tasks.hand_on, (v["team"],), {"note": v["note"]}))
+
+    def action_escalate(self) -> None:
+        self._form("Escalate now (首问责任制: at once to the manager, then the director)",
+                   [("reason", "Why it cannot be solved here", "", False)],
+                   lambda v: (tasks.escalate_now, (v["reason"],), {}))
+
+    def action_detail(self) -> None:
+        task_id = self.selected_task_id()
+        if task_id is not None:
+            self.app.run_db(_task_detail, task_id, then=lambda d: self.app.push_screen(TaskDetailScreen(*d)))  # type: ignore[attr-defined]
+
+
+def _task_detail(store: Store, task_id: int) -> tuple[TaskRow, list[dict[str, Any]]]:
+    history = store.rows("SELECT e.*, s.name AS actor_name FROM events e LEFT JOIN staff s ON s.staff_no = e.actor"
+                         " WHERE e.entity = 'tasks' AND e.entity_id = ? ORDER BY e.id", (str(task_id),))
+    return tasks.get_task(store, task_id), history
+
+
+class TaskDetailScreen(ModalScreen[None]):
+    DEFAULT_CSS = """
+    TaskDetailScreen { align: center middle; }
+    TaskDetailScreen > VerticalScroll {
+        width: 100; height: auto; max-height: 90%; border: round $primary; background: $surface; padding: 0 1;
+    }
+    """
+    BINDINGS = [Binding("escape", "dismiss", "Close", id="task_detail.close")]
+
+    def __init__(self, task: TaskRow, history: list[dict[str, Any]]) -> None:
+        super().__init__()
+        self.task_row, self.history = task, history
+
+    def compose(self) -> ComposeResult:
+        t = self.task_row
+        with VerticalScroll():
+            head = Text(f"#{t.id} P{t.priority} {t.type_name} · ", style="bold")
+            head.append(t.name)
+            head.append(f"\n{tasks.STATUS_LABEL[t.status]} · room {t.room_number or '—'} · first responsible "
+                        f"{t.owner_name or t.owner_no or '—'} ({t.owner_team or '—'})"
+                        f"{' · second department ' + t.second_team if t.second_team else ''}"
+                        f" · doing it {t.assignee_name or '—'} · escalation level {t.escalation_level}"
+                        f" · reopened {t.repeat_count}×\n")
+            head.append_text(due_cell(t))
+            if t.details:
+                head.append("\n")
+                head.append(t.details)
+            if t.resolution:
+                head.append("\nResolution: ")
+                head.append(t.resolution)
+            yield Static(head)
+            lines = Text()
+            for e in self.history:
+                lines.append(f"{clock.show_local(e['at'], '%m-%d %H:%M')} {e['action']:<10} "
+                             f"{e['actor_name'] or e['actor'] or '-'} @{e['station'] or '-'}  {e['after'] or ''}\n")
+            yield Label(Text("History", style="bold"))
+            yield Static(lines)
+            yield Label(Text("esc close"))
+
+
+TASK_BINDINGS = [
+    Binding("n", "new_task", "New", id="tasks.new"),
+    Binding("y", "step('ack')", "Ack", id="tasks.ack"),
+    Binding("s", "step('start')", "Start", id="tasks.start"),
+    Binding("w", "step('hold')", "Hold", id="tasks.hold"),
+    Binding("u", "step('resume')", "Resume", id="tasks.resume"),
+    Binding("d", "step('done')", "Done", id="tasks.done"),
+    Binding("v", "step('verify')", "Verify", id="tasks.verify"),
+    Binding("c", "step('close')", "Close", show=False, id="tasks.close"),
+    Binding("D", "step('defer')", "Defer", show=False, id="tasks.defer"),
+    Binding("x", "step('cancel')", "Cancel", show=False, id="tasks.cancel"),
+    Binding("o", "step('reopen')", "Reopen", show=False, id="tasks.reopen"),
+    Binding("f", "hand_on", "Hand on", id="tasks.hand_on"),
+    Binding("E", "escalate", "Escalate", id="tasks.escalate"),
+]
+
+
+class RoomsScreen(TaskActions, Screen):
+    TITLE = "Rooms & tasks 房务与任务"
+    DEFAULT_CSS = """
+    RoomsScreen #room-board { height: auto; padding: 0 1; }
+    RoomsScreen #tasks-head { height: 1; padding: 0 1; background: $boost; }
+    RoomsScreen #tasks-filter { display: none; }
+    RoomsScreen #tasks-filter.-visible { display: block; }
+    RoomsScreen KeyedTable { height: 1fr; }
+    """
+    BINDINGS = [
+        *TASK_BINDINGS,
+        Binding("enter", "detail", "Detail", show=False, id="tasks.detail"),
+        Binding("S", "toggle_scope", "All/mine", id="tasks.scope"),
+        Binding("slash", "filter", "Filter", id="tasks.filter"),
+        Binding("escape", "back", "Back", id="tasks.back"),
+        Binding("j", "cursor(1)", "Down", show=False, id="tasks.down"),
+        Binding("k", "cursor(-1)", "Up", show=False, id="tasks.up"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.scope_all = False
+        self.filter_text = ""
+        self.data: BoardData | None = None
+
+    def compose(self) -> ComposeResult:
+        yield StationBar()
+        yield UnackedBanner()
+        yield Static(Text("Loading rooms…"), id="room-board")
+        yield Static(id="tasks-head")
+        yield Input(placeholder="Filter tasks by text, room or team — Esc clears", id="tasks-filter")
+        yield KeyedTable(TASK_COLUMNS, id="task-table")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.refresh_data()
+        self.query_one(KeyedTable).focus()
+
+    def refresh_data(self, events: list | None = None) -> None:
+        if events is not None and not any(e.entity in TASK_ENTITIES for e in events):
+            return
+        self.app.run_db(load_board, self.app.station_code, self.scope_all, then=self._show,  # type: ignore[attr-defined]
+                        group="rooms-board", exclusive=True)
+
+    def _show(self, data: BoardData) -> None:
+        self.data = data
+        self.query_one("#room-board", Static).update(room_board(data.rooms, data.marks))
+        needle = self.filter_text.lower()
+        shown = [t for t in data.tasks if not needle or needle in " ".join(
+            str(x) for x in (t.name, t.room_number, t.owner_team, t.second_team, t.type, t.owner_name)).lower()]
+        self.query_one(KeyedTable).show({str(t.id): task_cells(t) for t in shown})
+        overdue = sum(1 for t in shown if t.overdue)
+        head = Text(f"Tasks · {'all stations' if self.scope_all else 'this station: its teams, floors and requests'}"
+                    f" · {len(shown)} open", style="bold")
+        if overdue:
+            head.append(f" · {overdue} OVERDUE", style="bold red")
+        head.append("   n new · y ack · s start · w hold · d done · v verify · f hand on · E escalate · S all/mine",
+                    style="dim")
+        self.query_one("#tasks-head", Static).update(head)
+
+    @on(DataTable.RowSelected)
+    def _selected(self) -> None:
+        self.action_detail()
+
+    def action_new_task(self) -> None:
+        def open_form(types) -> None:
+            codes = ", ".join(t.code for t in types)
+
+            def submit(values: dict[str, str], form: FormScreen) -> None:
+                priority = values["priority"].strip()
+                if priority and not priority.isdigit():
+                    form.show_error(ValueError("priority is a number from 1 (most urgent) to 5"))
+                    return
+                self.app.run_db(  # type: ignore[attr-defined]
+                    tasks.create, type=values["type"].strip().lower(), name=values["name"] or None,
+                    room=values["room"].strip() or None, details=values["details"],
+                    priority=int(priority) if priority else None, second_team=values["team"].strip().upper() or None,
+                    **self.who, on_error=form.show_error,
+                    then=lambda task_id: (form.dismiss(task_id), self.notify(f"Task #{task_id} created",
+                                                                             markup=False, timeout=3),
+                                          self.refresh_data()),
+                )
+
+            self.app.push_screen(FormScreen(
+                "New task 新任务 — you are its first responsible person",
+                [("type", f"Type: {codes}", "guest_request", False), ("room", "Room", "", False),
+                 ("name", "What (short)", "", False), ("details", "Details", "", False),
+                 ("priority", "Priority 1–5 (empty: the type's default)", "", False),
+                 ("team", "Hand to department (optional): ENG, SEC, FNB, ROOMS, CS…", "", False)],
+                submit))
+
+        self.app.run_db(list_types, then=open_form)  # type: ignore[attr-defined]
+
+    def action_toggle_scope(self) -> None:
+        self.scope_all = not self.scope_all
+        self.refresh_data()
+
+    def action_filter(self) -> None:
+        box = self.query_one("#tasks-filter", Input)
+        box.add_class("-visible")
+        box.focus()
+
+    @on(Input.Changed, "#tasks-filter")
+    def _filter(self, event: Input.Changed) -> None:
+        self.filter_text = event.value.strip()
+        if self.data:
+            self._show(self.data)
+
+    @on(Input.Submitted, "#tasks-filter")
+    def _filter_done(self) -> None:
+        self.query_one(KeyedTable).focus()
+
+    def action_back(self) -> None:
+        box = self.query_one("#tasks-filter", Input)
+        if box.has_focus or self.filter_text:
+            box.value = ""
+            box.remove_class("-visible")
+            self.query_one(KeyedTable).focus()
+            return
+        self.app.pop_screen()
+
+    def action_cursor(self, delta: int) -> None:
+        table = self.query_one(KeyedTable)
+        table.move_cursor(row=max(0, table.cursor_row + delta))
+
+
+ESCALATION_COLUMNS = [("id", "#", 4), ("p", "P", 2), ("level", "Esc", 3), ("task", "Task", 24), ("room", "Room", 5),
+                      ("owner", "First resp.", 13), ("second", "2nd", 5), ("assignee", "Doing it", 8),
+                      ("due", "Over by", 16), ("status", "Status", 17)]
+
+
+class EscalationScreen(TaskActions, Screen):
+    TITLE = "Escalation queue 升级队列"
+    DEFAULT_CSS = """
+    EscalationScreen #esc-head { height: 1; padding: 0 1; }
+    EscalationScreen KeyedTable { height: 1fr; }
+    """
+    BINDINGS = [
+        Binding("t", "take_over", "Take over", id="escalations.take_over"),
+        Binding("R", "reassign", "Reassign", id="escalations.reassign"),
+        Binding("x", "resolve", "Resolve", id="escalations.resolve"),
+        Binding("E", "escalate", "Escalate", id="escalations.escalate"),
+        Binding("f", "hand_on", "Hand on", id="escalations.hand_on"),
+        Binding("enter", "detail", "Detail", show=False, id="escalations.detail"),
+        Binding("escape", "back", "Back", id="escalations.back"),
+        Binding("j", "cursor(1)", "Down", show=False, id="escalations.down"),
+        Binding("k", "cursor(-1)", "Up", show=False, id="escalations.up"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        yield StationBar()
+        yield UnackedBanner()
+        yield Static(id="esc-head")
+        yield KeyedTable(ESCALATION_COLUMNS, id="escalation-table")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.refresh_data()
+        self.query_one(KeyedTable).focus()
+
+    def refresh_data(self, events: list | None = None) -> None:
+        if events is not None and not any(e.entity in TASK_ENTITIES for e in events):
+            return
+        self.app.run_db(tasks.escalation_queue, then=self._show, group="escalations", exclusive=True)  # type: ignore[attr-defined]
+
+    def _show(self, rows: list[TaskRow]) -> None:
+        self.query_one(KeyedTable).show({str(t.id): {
+            "id": Text(str(t.id)), "p": task_cells(t)["p"], "level": task_cells(t)["level"],
+            "task": Text(t.name, no_wrap=True, overflow="ellipsis"), "room": Text(t.room_number or "—"),
+            "owner": task_cells(t)["owner"], "second": Text(t.second_team or ""),
+            "assignee": Text(t.assignee_name or ""), "due": due_cell(t), "status": Text(tasks.STATUS_LABEL[t.status]),
+        } for t in rows})
+        head = Text(f"{len(rows)} escalated or overdue, most urgent first", style="bold")
+        head.append("   t take over · R reassign · x resolve with a note · E escalate · f hand on · enter history",
+                    style="dim")
+        self.query_one("#esc-head", Static).update(head)
+
+    @on(DataTable.RowSelected)
+    def _selected(self) -> None:
+        self.action_detail()
+
+    def action_take_over(self) -> None:
+        self._do(tasks.take_over, notice="taken over")
+
+    def action_reassign(self) -> None:
+        self._form("Reassign", [("assignee", "Staff no. of who does it now", "", False)],
+                   lambda v: (tasks.take_over, (), {"assignee": v["assignee"]}))
+
+    def action_resolve(self) -> None:
+        self._form("Resolve with a note", [("note", "What was done", "", False)],
+                   lambda v: (tasks.resolve, (v["note"],), {}))
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+    def action_cursor(self, delta: int) -> None:
+        table = self.query_one(KeyedTable)
+        table.move_cursor(row=max(0, table.cursor_row + delta))
