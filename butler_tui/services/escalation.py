@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -28,6 +29,12 @@ OPEN = ("new", "acknowledged", "in_progress", "on_hold", "deferred", "reopened")
 UNACKED = ("new", "reopened")
 WORKING = ("new", "acknowledged", "in_progress", "reopened")
 NOTIFY_LABEL = {"supervisor": "supervisor 主管", "manager": "manager 经理", "director": "director 总监"}
+
+
+@lru_cache(maxsize=256)
+def parse_ladder(raw: str) -> Ladder:
+    """Tasks snapshot their ladder as JSON; most share a handful of them, so parse each once."""
+    return Ladder.model_validate_json(raw)
 
 
 @dataclass
@@ -50,7 +57,7 @@ class Clock:
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> Clock:
-        ladder = Ladder.model_validate_json(row["ladder"]) if row.get("ladder") else None
+        ladder = parse_ladder(row["ladder"]) if row.get("ladder") else None
         values = {k: row.get(k) for k in cls.__dataclass_fields__ if k != "ladder"}
         for counter in ("held_seconds", "escalation_level", "escalation_repeats"):
             values[counter] = values[counter] or 0
@@ -174,22 +181,25 @@ class SweepReport:
         return self.escalated + self.repeated + self.fell_back + self.undeferred
 
 
-def sweep(store: Store, *, station: str | None = None, now: datetime | None = None, limit: int = 5000) -> SweepReport:
-    """Apply every rule that has come due. Cheap when nothing has: one indexed read, no lock."""
+def sweep(store: Store, *, station: str | None = None, now: datetime | None = None, batch: int = 500) -> SweepReport:
+    """Apply every rule that has come due. Cheap when nothing has: one indexed read, no lock. Work
+    is done in transactions of at most ``batch`` tasks so other stations' writes interleave."""
     now = now or clock.now()
     stamp = clock.iso(now)
     report = SweepReport()
-    if store.scalar("SELECT 1 FROM tasks WHERE next_check_at <= ? LIMIT 1", (stamp,)) is None:
-        return report
-    with store.write(actor="sweep", station=station) as tx:
-        rows = _due_rows(tx, stamp, limit)
-        report.examined = len(rows)
-        for row in rows:
-            _apply(tx, row, now, report)
-        if report.changed == 0 and not rows:
-            tx.abandon()
-        if report.changed == 0:
-            tx.event("tasks", None, "sweep", after={"examined": report.examined})
+    while store.scalar("SELECT 1 FROM tasks WHERE next_check_at <= ? LIMIT 1", (stamp,)) is not None:
+        before = report.changed
+        with store.write(actor="sweep", station=station) as tx:
+            rows = _due_rows(tx, stamp, batch)
+            if not rows:
+                tx.abandon()
+            report.examined += len(rows)
+            for row in rows:
+                _apply(tx, row, now, report)
+            if report.changed == before:
+                tx.event("tasks", None, "sweep", after={"examined": len(rows)})
+        if len(rows) < batch or report.changed == before:
+            break  # done, or nothing more can change now (never spin on the same rows)
     return report
 
 

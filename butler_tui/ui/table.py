@@ -12,6 +12,7 @@ class KeyedTable(DataTable):
         super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)
         self._columns_spec = columns
         self._cells: dict[str, dict[str, Text]] = {}
+        self._signatures: dict[str, tuple] = {}
 
     def on_mount(self) -> None:
         for key, label, width in self._columns_spec:
@@ -23,7 +24,13 @@ class KeyedTable(DataTable):
             return None
         return str(self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value)
 
-    def show(self, rows: dict[str, dict[str, Text]], *, rebuild: bool = False) -> None:
+    @staticmethod
+    def signature(cells: dict[str, Text]) -> tuple:
+        """What a row looks like, cheap to compare (compute it in the worker for big tables)."""
+        return tuple((c.plain, str(c.style), len(c.spans)) for c in cells.values())
+
+    def show(self, rows: dict[str, dict[str, Text]], *, rebuild: bool = False,
+             signatures: dict[str, tuple] | None = None) -> None:
         """Make the table show ``rows`` in this order, touching only what changed. When the order
         itself changed (a new row sorts into the middle), rows are laid out again and the cursor is
         put back on the row it was on."""
@@ -37,17 +44,21 @@ class KeyedTable(DataTable):
         if rebuild:
             self.clear()
             self._cells.clear()
+            self._signatures.clear()
         for key in [k for k in self._cells if k not in rows]:
             self.remove_row(key)
             del self._cells[key]
+            del self._signatures[key]
         for key, cells in rows.items():
+            signature = signatures[key] if signatures is not None else self.signature(cells)
             old = self._cells.get(key)
             if old is None:
                 self.add_row(*cells.values(), key=key)
-            else:
+            elif signature != self._signatures[key]:
                 for column, value in cells.items():
                     if value != old.get(column):
                         self.update_cell(key, column, value)
             self._cells[key] = cells
+            self._signatures[key] = signature
         if rebuild and selected in self._cells:
             self.move_cursor(row=self.get_row_index(selected), animate=False)

@@ -37,15 +37,16 @@ LEGEND = ("Occupancy V vacant · O occupied · E arriving · D due out   Houseke
           " I inspected · X out of order   Mark z DND · ! open task · ‼ overdue")
 
 
-def due_cell(t: TaskRow) -> Text:
-    due = t.effective_due
+def due_cell(t: TaskRow, now=None) -> Text:
+    now = now or clock.now()
+    due = t.clock.effective_due(now)
     if t.status == "on_hold":
         return Text(f"held: {t.hold_reason or ''}", style="dim", no_wrap=True, overflow="ellipsis")
     if t.status == "deferred":
         return Text(f"deferred {clock.show_local(t.deferred_until)}", style="dim")
     if due is None:
         return Text("—")
-    over = t.minutes_over or 0
+    over = t.clock.minutes_over(now) or 0
     if over > 0:
         return Text(f"OVERDUE {over:.0f}m", style="bold white on red")
     if over > -10:
@@ -53,7 +54,7 @@ def due_cell(t: TaskRow) -> Text:
     return Text(f"due {clock.show_local(clock.iso(due), '%H:%M')}")
 
 
-def task_cells(t: TaskRow) -> dict[str, Text]:
+def task_cells(t: TaskRow, now=None) -> dict[str, Text]:
     return {
         "id": Text(str(t.id)),
         "p": Text(f"P{t.priority}", style=PRIORITY_STYLE.get(t.priority, "")),
@@ -64,7 +65,7 @@ def task_cells(t: TaskRow) -> dict[str, Text]:
                       overflow="ellipsis"),
         "second": Text(t.second_team or ""),
         "assignee": Text(t.assignee_name or ""),
-        "due": due_cell(t),
+        "due": due_cell(t, now),
         "level": Text(f"L{t.escalation_level}" if t.escalation_level else "", style="bold red"),
     }
 
@@ -94,20 +95,30 @@ def room_board(rooms: list[dict[str, Any]], marks: dict[str, str]) -> Text:
 
 
 class BoardData:
+    """What the board shows, read and turned into table cells in the worker thread, off the UI."""
+
     def __init__(self, rooms: list[dict[str, Any]], task_rows: list[TaskRow], marks: dict[str, str]):
         self.rooms, self.tasks, self.marks = rooms, task_rows, marks
+        now = clock.now()
+        self.cells = {str(t.id): task_cells(t, now) for t in task_rows}
+        self.signatures = {key: KeyedTable.signature(cells) for key, cells in self.cells.items()}
 
 
 def load_board(store: Store, station: str, scope_all: bool) -> BoardData:
+    """Rooms of the station's floors (all floors if it covers none), the open tasks in scope, and a
+    mark per room with an open (!) or overdue (‼) task. One read of the open tasks serves all three."""
     teams, floors = tasks.teams_of_station(store, station)
-    where = f"floor IN ({','.join(str(int(f)) for f in floors)})" if floors else "1"
-    rooms = store.rows(f"SELECT number, floor, occupancy, hk_status, dnd FROM rooms WHERE {where} ORDER BY number")
+    all_rooms = store.rows("SELECT number, floor, occupancy, hk_status, dnd FROM rooms ORDER BY number")
+    floor_of = {r["number"]: r["floor"] for r in all_rooms}
+    rooms = [r for r in all_rooms if not floors or r["floor"] in floors]
+    everything = tasks.open_tasks(store)
     if scope_all:
-        task_rows = tasks.open_tasks(store)
+        task_rows = everything
     else:
-        task_rows = tasks.open_tasks(store, teams=teams, floors=floors, station=station)
+        task_rows = [t for t in everything if t.owner_team in teams or t.second_team in teams
+                     or t.station_code == station or (floors and floor_of.get(t.room_number or "") in floors)]
     marks: dict[str, str] = {}
-    for t in tasks.open_tasks(store, floors=floors) if floors else tasks.open_tasks(store):
+    for t in everything:
         if t.room_number:
             marks[t.room_number] = "‼" if t.overdue or marks.get(t.room_number) == "‼" else "!"
     return BoardData(rooms, task_rows, marks)
@@ -288,7 +299,8 @@ class RoomsScreen(TaskActions, Screen):
         needle = self.filter_text.lower()
         shown = [t for t in data.tasks if not needle or needle in " ".join(
             str(x) for x in (t.name, t.room_number, t.owner_team, t.second_team, t.type, t.owner_name)).lower()]
-        self.query_one(KeyedTable).show({str(t.id): task_cells(t) for t in shown})
+        self.query_one(KeyedTable).show({str(t.id): data.cells[str(t.id)] for t in shown},
+                                        signatures=data.signatures)
         overdue = sum(1 for t in shown if t.overdue)
         head = Text(f"Tasks · {'all stations' if self.scope_all else 'this station: its teams, floors and requests'}"
                     f" · {len(shown)} open", style="bold")
