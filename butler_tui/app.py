@@ -84,6 +84,7 @@ class ButlerApp(App[None]):
         Binding("r", "arrivals", "Arrivals", id="app.arrivals"),
         Binding("t", "rooms", "Rooms/tasks", id="app.rooms"),
         Binding("e", "escalations", "Escalations", id="app.escalations"),
+        Binding("g", "guest_lookup", "Guest", id="app.guest"),
     ]
 
     def __init__(
@@ -306,6 +307,18 @@ class ButlerApp(App[None]):
 
         self._open_board(EscalationScreen)
 
+    def action_guest_lookup(self) -> None:
+        from butler_tui.ui.guests import GuestLookupScreen
+
+        if isinstance(self.screen, (GuestLookupScreen, EmergencyScreen)):
+            return
+        self.push_screen(GuestLookupScreen())
+
+    def open_guest(self, guest_id: int, query: str | None = None) -> None:
+        from butler_tui.ui.guests import GuestProfileScreen
+
+        self.push_screen(GuestProfileScreen(guest_id, query=query))
+
     def action_arrivals(self) -> None:
         from butler_tui.ui.arrivals import ArrivalsScreen
 
@@ -347,6 +360,8 @@ class ButlerApp(App[None]):
         yield SystemCommand("Messages", "The channel log: filter, search, ack, reply", self.action_messages)
         yield SystemCommand("New message", "Say something to all stations, some, or a team", self.action_compose)
         yield SystemCommand("Arrivals", "Arrivals, departures and follow-up calls", self.action_arrivals)
+        yield SystemCommand("Guest lookup", "Find a guest by name, pinyin, room, mobile, member no., plate",
+                            self.action_guest_lookup)
         yield SystemCommand("Rooms and tasks", "Floor board and this station's tasks", self.action_rooms)
         yield SystemCommand("Escalation queue", "Escalated and overdue tasks, most urgent first",
                             self.action_escalations)

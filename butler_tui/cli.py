@@ -471,6 +471,96 @@ def task_types_cmd(ctx, as_json) -> None:
         click.echo(f"{t.code:<18} P{t.priority} due {due:<10} {t.name} {t.name_zh} · {steps}")
 
 
+# --------------------------------------------------------------------------------------------
+# Guests
+# --------------------------------------------------------------------------------------------
+
+
+@cli.group()
+def guest() -> None:
+    """Guest preference lookup and notes (客史档案)."""
+
+
+@guest.command(name="find")
+@click.argument("query", nargs=-1, required=True)
+@click.option("--station", default=None, help="Station making the lookup (audited).")
+@click.option("--staff", "staff_no", default=None, help="Staff no. making the lookup (audited).")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def guest_find(ctx, query, station, staff_no, as_json) -> None:
+    """Find guests by name, pinyin / initials, room, last digits of mobile, member no. or plate."""
+    import json
+
+    from butler_tui.services import guests
+
+    text = " ".join(query)
+    store = _store(ctx, create=False)
+    hits = guests.find(store, text)
+    guests.audit_lookup(store, text, len(hits), staff_no=staff_no, station=station)
+    store.close()
+    if as_json:
+        click.echo(json.dumps([h.to_json() for h in hits], ensure_ascii=False, indent=2))
+        return
+    if not hits:
+        click.echo(f"no guest matches {text!r}", err=True)
+        ctx.exit(1)
+    for h in hits:
+        vip = f" VIP{h.vip_level}" if h.vip_level else ""
+        room = f" room {h.room}" if h.room else ""
+        click.echo(f"{h.id:>6} {h.label}{vip}{room} · {h.member_no or '-'} · {h.mobile or '-'} · {h.matched}")
+
+
+@guest.command(name="show")
+@click.argument("guest_id", type=int)
+@click.option("--station", default=None)
+@click.option("--staff", "staff_no", default=None)
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def guest_show(ctx, guest_id, station, staff_no, as_json) -> None:
+    """A guest's profile: allergies and dislikes first, notes by kind, newest first."""
+    import json
+
+    from butler_tui import clock
+    from butler_tui.services import guests
+
+    store = _store(ctx, create=False)
+    p = guests.profile(store, guest_id, staff_no=staff_no, station=station)
+    store.close()
+    if as_json:
+        click.echo(json.dumps(p.to_json(), ensure_ascii=False, indent=2))
+        return
+    vip = f" VIP{p.vip_level}" if p.vip_level else ""
+    click.echo(f"{p.label}{vip} {p.member_level} · member {p.member_no or '-'} · mobile {p.mobile or '-'}"
+               f" · butler {p.butler_name or '-'}")
+    if p.current_stay:
+        s = p.current_stay
+        click.echo(f"now: room {s['room_number'] or '-'} ({s['status']}) {s['arrival_date']} → {s['departure_date']}")
+    click.echo(f"visits {p.visit_count}, last {p.last_visit or '-'}, stays on record {p.stays_recorded}")
+    for kind, notes in p.grouped():
+        click.echo(("⚠ " if kind in guests.WARN_KINDS else "") + guests.KIND_LABEL[kind])
+        for n in notes:
+            click.echo(f"  - {n.text}  ({n.author_name or n.author_no or '-'} @{n.station_code or '-'}"
+                       f" {clock.show_local(n.created_at, '%Y-%m-%d')}, note {n.id})")
+
+
+@guest.command(name="note")
+@click.argument("guest_id", type=int)
+@click.option("--kind", required=True, help="preference, habit, life_trace, dietary, special_date, dislike, "
+                                            "complaint, suggestion")
+@click.option("--station", default=None)
+@click.option("--staff", "staff_no", default=None)
+@click.argument("text", nargs=-1, required=True)
+@click.pass_context
+def guest_note(ctx, guest_id, kind, station, staff_no, text) -> None:
+    """Add a note to a guest's file; prints the note id."""
+    from butler_tui.services import guests
+
+    store = _store(ctx, create=False)
+    note_id = guests.add_note(store, guest_id, kind, " ".join(text), staff_no=staff_no, station=station)
+    store.close()
+    click.echo(note_id)
+
+
 @cli.command()
 @click.option("--station", default=None, help="Station recorded as running the sweep.")
 @click.pass_context

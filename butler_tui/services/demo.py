@@ -18,6 +18,7 @@ from butler_tui import clock
 from butler_tui.models import Guest, GuestNote, Message, Room, Staff, Station, Stay, Task, Team, validate
 from butler_tui.services.checklists import ensure_checklist
 from butler_tui.services.escalation import next_check_iso
+from butler_tui.services.guests import index_guest
 from butler_tui.services.messaging import audience_json, recipients
 from butler_tui.store import Store, Tx
 
@@ -158,6 +159,7 @@ def _load(store: Store, data: dict[str, Any], source: Path, report: LoadReport) 
             if not inserted:
                 continue
             guest_id = tx.execute("SELECT id FROM guests WHERE member_no = ?", (guest["member_no"],)).fetchone()[0]
+            index_guest(tx, guest_id)
             for note_raw in raw["notes"]:
                 note_fields = {k: v for k, v in note_raw.items() if k != "days_ago"}
                 note = validate(GuestNote, {**note_fields, "guest_id": guest_id}).model_dump(exclude={"id"})

@@ -19,6 +19,7 @@ from butler_tui import clock
 from butler_tui.errors import ButlerError, InvalidInput
 from butler_tui.models import Guest, Stay, describe
 from butler_tui.services.checklists import ensure_checklist
+from butler_tui.services.guests import index_guest
 from butler_tui.store import Store
 
 COLUMNS = ["reservation_no", "guest_name", "salutation", "member_no", "mobile", "vip_level", "arrival_date", "eta",
@@ -222,6 +223,7 @@ def _match_or_create_guest(tx, guest: dict[str, Any], now: str, report: ImportRe
         if found:
             return found[0]
     guest_id = tx.insert("guests", guest | {"created_at": now, "updated_at": now})
+    index_guest(tx, guest_id)
     tx.event("guests", guest_id, "create", after={"name": guest["name"], "source": "pms"})
     report.guests_created += 1
     return guest_id

@@ -367,6 +367,43 @@ def _tasks_sla(db: sqlite_utils.Database) -> None:
                     " ELSE created_at END")
 
 
+_GUEST_SEARCH = """
+CREATE TABLE guest_search (
+    key TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    guest_id INTEGER NOT NULL REFERENCES guests(id)
+);
+CREATE INDEX guest_search_key ON guest_search(key);
+CREATE INDEX guest_search_guest ON guest_search(guest_id);
+CREATE INDEX stays_room ON stays(room_number, status);
+
+CREATE VIRTUAL TABLE guests_fts USING fts5(name, content='guests', content_rowid='id', tokenize='trigram');
+CREATE TRIGGER guests_fts_insert AFTER INSERT ON guests BEGIN
+    INSERT INTO guests_fts(rowid, name) VALUES (new.id, new.name);
+END;
+CREATE TRIGGER guests_fts_delete AFTER DELETE ON guests BEGIN
+    INSERT INTO guests_fts(guests_fts, rowid, name) VALUES ('delete', old.id, old.name);
+END;
+CREATE TRIGGER guests_fts_update AFTER UPDATE OF name ON guests BEGIN
+    INSERT INTO guests_fts(guests_fts, rowid, name) VALUES ('delete', old.id, old.name);
+    INSERT INTO guests_fts(rowid, name) VALUES (new.id, new.name);
+END;
+INSERT INTO guests_fts(guests_fts) VALUES ('rebuild');
+"""
+
+
+@MIGRATIONS(name="0004_guest_search")
+def _guest_search(db: sqlite_utils.Database) -> None:
+    _executescript_in_tx(db, _GUEST_SEARCH)
+    from butler_tui.services.guests import search_keys
+
+    rows = db.conn.execute("SELECT id, name, mobile, member_no, car_plate FROM guests").fetchall()
+    db.conn.executemany(
+        "INSERT INTO guest_search (key, kind, guest_id) VALUES (?, ?, ?)",
+        [(key, kind, r[0]) for r in rows for key, kind in search_keys(r[1], r[2], r[3], r[4])],
+    )
+
+
 SCHEMA_VERSION = len(MIGRATIONS._migrations)
 KNOWN = {m.name for m in MIGRATIONS._migrations}
 

@@ -139,6 +139,8 @@ class ArrivalsScreen(Screen):
         Binding("2", "tab('departures')", "Departures", show=False, id="arrivals.tab_departures"),
         Binding("3", "tab('follow-up')", "Follow-up calls", show=False, id="arrivals.tab_follow_up"),
         Binding("slash", "filter", "Filter", id="arrivals.filter"),
+        Binding("G", "guest", "Guest profile", id="arrivals.guest"),
+        Binding("N", "guest_note", "Guest note", id="arrivals.guest_note"),
         Binding("escape", "back", "Back", id="arrivals.back"),
         Binding("j", "cursor(1)", "Down", show=False, id="arrivals.down"),
         Binding("k", "cursor(-1)", "Up", show=False, id="arrivals.up"),
@@ -214,6 +216,26 @@ class ArrivalsScreen(Screen):
         from butler_tui.ui.stay import StayScreen
 
         self.app.push_screen(StayScreen(int(str(event.row_key.value))))
+
+    def _selected_guest(self) -> int | None:
+        key = self.active_table().selected_key
+        for rows in self.rows.values():
+            for s in rows:
+                if str(s.id) == key:
+                    return s.guest_id
+        return None
+
+    def action_guest(self) -> None:
+        guest_id = self._selected_guest()
+        if guest_id is not None:
+            self.app.open_guest(guest_id)  # type: ignore[attr-defined]
+
+    def action_guest_note(self) -> None:
+        from butler_tui.ui.guests import open_note_form
+
+        guest_id = self._selected_guest()
+        if guest_id is not None:
+            open_note_form(self.app, guest_id)
 
     def action_day(self, delta: int) -> None:
         self.day += timedelta(days=delta)

@@ -66,6 +66,8 @@ class StayScreen(Screen):
         Binding("v", "vip_notice", "VIP notice", id="stay.vip_notice"),
         Binding("V", "approve_notice", "Approve+send notice", id="stay.approve_notice"),
         Binding("X", "cancel_stay", "Cancel stay", show=False, id="stay.cancel"),
+        Binding("G", "guest", "Guest profile", id="stay.guest"),
+        Binding("N", "guest_note", "Guest note", id="stay.guest_note"),
         Binding("escape", "back", "Back", id="stay.back"),
         Binding("j", "cursor(1)", "Down", show=False, id="stay.down"),
         Binding("k", "cursor(-1)", "Up", show=False, id="stay.up"),
@@ -233,6 +235,16 @@ class StayScreen(Screen):
                             **self.who)
 
         self.app.push_screen(FormScreen("Cancel this stay", [("reason", "Reason", "", False)], submit))
+
+    def action_guest(self) -> None:
+        if self.stay:
+            self.app.open_guest(self.stay.guest_id)  # type: ignore[attr-defined]
+
+    def action_guest_note(self) -> None:
+        from butler_tui.ui.guests import open_note_form
+
+        if self.stay:
+            open_note_form(self.app, self.stay.guest_id)
 
     def action_back(self) -> None:
         self.app.pop_screen()

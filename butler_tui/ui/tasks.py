@@ -180,6 +180,27 @@ class TaskActions:
                    [("reason", "Why it cannot be solved here", "", False)],
                    lambda v: (tasks.escalate_now, (v["reason"],), {}))
 
+    def _task_guest(self, then) -> None:
+        task_id = self.selected_task_id()
+        if task_id is None:
+            return
+
+        def got(task: TaskRow) -> None:
+            if task.guest_id is None:
+                self.notify(f"Task #{task.id} has no guest", markup=False, timeout=3)  # type: ignore[attr-defined]
+            else:
+                then(task.guest_id)
+
+        self.app.run_db(tasks.get_task, task_id, then=got)  # type: ignore[attr-defined]
+
+    def action_guest(self) -> None:
+        self._task_guest(self.app.open_guest)  # type: ignore[attr-defined]
+
+    def action_guest_note(self) -> None:
+        from butler_tui.ui.guests import open_note_form
+
+        self._task_guest(lambda guest_id: open_note_form(self.app, guest_id))  # type: ignore[attr-defined]
+
     def action_detail(self) -> None:
         task_id = self.selected_task_id()
         if task_id is not None:
@@ -246,6 +267,8 @@ TASK_BINDINGS = [
     Binding("o", "step('reopen')", "Reopen", show=False, id="tasks.reopen"),
     Binding("f", "hand_on", "Hand on", id="tasks.hand_on"),
     Binding("E", "escalate", "Escalate", id="tasks.escalate"),
+    Binding("G", "guest", "Guest", show=False, id="tasks.guest"),
+    Binding("N", "guest_note", "Guest note", show=False, id="tasks.guest_note"),
 ]
 
 

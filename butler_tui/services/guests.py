@@ -1,0 +1,414 @@
+"""Guest preferences (客史档案): find a guest in two keystrokes, read the profile, keep the notes.
+
+Finding: part of a name (Chinese or Latin), pinyin or pinyin initials of a Chinese name ("lxl" →
+李晓莉; every reading of a heteronym surname is indexed, so 曾 is found as zeng and ceng), a room
+number (the guest staying in it), the last digits of a mobile, a member number or a car plate.
+
+Indexes: ``guests_fts`` (FTS5, trigram) for name substrings of 3+ characters; ``guest_search``
+holds one row per key (pinyin and its suffixes, initials, reversed mobile digits, member no., plate
+both ways) for prefix range scans; 1–2 character Chinese names are matched by a scan (≈10 ms at
+100,000 guests, measured in bench/lookup.py).
+
+Privacy: mobile and ID numbers are masked unless the caller says the person may see them (the
+permission comes with sign-in and roles); opening a profile and a finished lookup are audit events.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from pypinyin import Style, lazy_pinyin, pinyin
+
+from butler_tui import clock
+from butler_tui.errors import InvalidInput, NotFound
+from butler_tui.models import NOTE_KINDS, GuestNote, validate
+from butler_tui.store import Store, Tx
+
+CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+# Kinds in the order a butler must read them: allergies and dislikes first.
+KIND_ORDER = ["dietary", "dislike", "preference", "habit", "life_trace", "special_date", "complaint", "suggestion"]
+KIND_LABEL = {
+    "dietary": "Dietary / allergy 饮食过敏", "dislike": "Dislikes 忌讳", "preference": "Preferences 喜好",
+    "habit": "Living habits 起居习惯", "life_trace": "Life traces 生活痕迹", "special_date": "Special dates 纪念日",
+    "complaint": "Complaints 投诉", "suggestion": "Suggestions 建议",
+}
+WARN_KINDS = {"dietary", "dislike"}
+CURRENT_STAY = ("arrived", "in_house", "due_out")
+MAX_RESULTS = 20
+
+
+# --------------------------------------------------------------------------------------------
+# The search index
+# --------------------------------------------------------------------------------------------
+
+
+def _latin(value: str) -> str:
+    return re.sub(r"[^0-9a-z]", "", value.lower())
+
+
+def pinyin_keys(name: str) -> set[tuple[str, str]]:
+    """Full pinyin (and from each syllable on), initials, for every reading of the surname."""
+    keys: set[tuple[str, str]] = set()
+    if not CJK.search(name):
+        words = [w for w in re.split(r"[\s\-'.]+", name.lower()) if w]
+        full = _latin(name)
+        if full:
+            keys.add((full, "py"))
+        for i in range(1, len(words)):
+            keys.add((_latin("".join(words[i:])), "py"))
+        if len(words) > 1:
+            keys.add(("".join(w[0] for w in words if w), "pyi"))
+        return keys
+    chars = [c for c in name if not c.isspace()]
+    first = pinyin(chars[0], style=Style.NORMAL, heteronym=True)[0] if chars else []
+    rest = lazy_pinyin(chars[1:], style=Style.NORMAL)
+    for surname in first or [chars[0]]:
+        syllables = [surname, *rest]
+        variants = {tuple(syllables), tuple(s.replace("v", "u") for s in syllables)}  # 吕: lv or lu
+        for sy in variants:
+            for i in range(len(sy)):
+                key = _latin("".join(sy[i:]))
+                if key:
+                    keys.add((key, "py"))
+            keys.add(("".join(s[0] for s in sy if s), "pyi"))
+    return keys
+
+
+def _digits(value: str | None) -> str:
+    return re.sub(r"\D", "", value or "")
+
+
+def _plate(value: str | None) -> str:
+    return re.sub(r"[\s·.\-]", "", value or "").upper()
+
+
+def search_keys(name: str, mobile: str | None, member_no: str | None, car_plate: str | None) -> set[tuple[str, str]]:
+    keys = pinyin_keys(name)
+    if _digits(mobile):
+        keys.add((_digits(mobile)[::-1], "mob"))
+    if member_no:
+        keys.add((member_no.upper(), "mem"))
+        keys.add((member_no.upper()[::-1], "memr"))
+    if _plate(car_plate):
+        keys.add((_plate(car_plate), "car"))
+        keys.add((_plate(car_plate)[::-1], "carr"))
+    return keys
+
+
+def index_guest(tx: Tx, guest_id: int) -> None:
+    """(Re)build one guest's search keys — call after inserting or changing a guest."""
+    row = tx.execute("SELECT name, mobile, member_no, car_plate FROM guests WHERE id = ?", (guest_id,)).fetchone()
+    tx.execute("DELETE FROM guest_search WHERE guest_id = ?", (guest_id,))
+    if row is None:
+        return
+    tx.db.conn.executemany("INSERT INTO guest_search (key, kind, guest_id) VALUES (?, ?, ?)",
+                           [(key, kind, guest_id) for key, kind in search_keys(*row)])
+
+
+# --------------------------------------------------------------------------------------------
+# Finding
+# --------------------------------------------------------------------------------------------
+
+
+def mask_mobile(mobile: str | None) -> str:
+    digits = _digits(mobile)
+    if not digits:
+        return ""
+    if len(digits) <= 4:
+        return "*" * len(digits)
+    head = 3 if len(digits) >= 10 else 0
+    return digits[:head] + "*" * (len(digits) - head - 4) + digits[-4:]
+
+
+def mask_id(value: str | None) -> str:
+    if not value:
+        return ""
+    return value[:2] + "*" * max(0, len(value) - 6) + value[-4:] if len(value) > 6 else "*" * len(value)
+
+
+@dataclass
+class GuestHit:
+    id: int
+    name: str
+    salutation: str
+    vip_level: int
+    member_no: str | None
+    mobile: str
+    room: str | None
+    stay_status: str | None
+    matched: str
+    score: int
+
+    @property
+    def label(self) -> str:
+        return address(self.name, self.salutation)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"id": self.id, "name": self.name, "salutation": self.salutation, "vip_level": self.vip_level,
+                "member_no": self.member_no, "mobile": self.mobile, "room": self.room, "stay_status": self.stay_status,
+                "matched": self.matched}
+
+
+def address(name: str, salutation: str) -> str:
+    """王先生 / Mr John Smith: how the hotel addresses the guest."""
+    if salutation in ("先生", "女士"):
+        return f"{name}{salutation}"
+    return f"{salutation} {name}".strip()
+
+
+def _prefix(store: Store, key: str, kinds: tuple[str, ...], limit: int = 200) -> list[tuple[int, str, str]]:
+    marks = ",".join("?" for _ in kinds)
+    return [(r["guest_id"], r["key"], r["kind"]) for r in store.rows(
+        f"SELECT guest_id, key, kind FROM guest_search WHERE key >= ? AND key < ? AND kind IN ({marks}) LIMIT ?",
+        [key, key + "\uffff", *kinds, limit])]
+
+
+def find(store: Store, query: str, *, limit: int = MAX_RESULTS, unmasked: bool = False) -> list[GuestHit]:
+    """Guests matching ``query``, best first."""
+    q = re.sub(r"\s+", " ", query).strip()
+    if not q:
+        return []
+    if len(q) > 60:
+        raise InvalidInput("search for at most 60 characters")
+    scores: dict[int, tuple[int, str]] = {}
+
+    def hit(guest_id: int, score: int, why: str) -> None:
+        if score > scores.get(guest_id, (-1, ""))[0]:
+            scores[guest_id] = (score, why)
+
+    if q.isdigit():
+        for r in store.rows("SELECT guest_id FROM stays WHERE room_number = ? AND (status IN ('arrived','in_house',"
+                            "'due_out') OR (status IN ('expected','room_ready') AND arrival_date = ?))",
+                            (q, clock.today().isoformat())):
+            hit(r["guest_id"], 100, f"room {q}")
+        if len(q) >= 3:
+            for gid, _key, _kind in _prefix(store, q[::-1], ("mob",)):
+                hit(gid, 80, f"mobile …{q}")
+            for gid, key, _kind in _prefix(store, q[::-1], ("memr",)):
+                hit(gid, 70, f"member no. {key[::-1]}")
+    if CJK.search(q):
+        cjk = q.replace(" ", "")
+        if len(cjk) >= 3:
+            phrase = '"' + cjk.replace('"', '""') + '"'
+            rows = store.rows("SELECT rowid AS id, name FROM guests_fts WHERE guests_fts MATCH ? LIMIT 200", (phrase,))
+        else:
+            rows = store.rows("SELECT id, name FROM guests WHERE instr(name, ?) > 0 LIMIT 200", (cjk,))
+        for r in rows:
+            score = 98 if r["name"] == cjk else 90 if r["name"].startswith(cjk) else 75
+            hit(r["id"], score, "name")
+        plate = _plate(q)
+        for gid, key, kind in _prefix(store, plate, ("car",)):
+            hit(gid, 85, f"car {key}")
+    else:
+        latin = _latin(q)
+        if latin and not q.isdigit():
+            for gid, key, kind in _prefix(store, latin, ("py", "pyi")):
+                if kind == "py":
+                    hit(gid, 95 if key == latin else 72, "name / pinyin")
+                else:
+                    hit(gid, 92 if key == latin else 60, "initials")
+            for gid, key, _kind in _prefix(store, q.upper().replace(" ", ""), ("mem",)):
+                hit(gid, 97 if key == q.upper() else 85, f"member no. {key}")
+            plate = _plate(q)
+            if len(plate) >= 3:
+                for gid, key, kind in _prefix(store, plate, ("car",)) + _prefix(store, plate[::-1], ("carr",)):
+                    hit(gid, 85, f"car {key if kind == 'car' else key[::-1]}")
+            if len(q) >= 3:
+                phrase = '"' + q.replace('"', '""') + '"'
+                for r in store.rows("SELECT rowid AS id FROM guests_fts WHERE guests_fts MATCH ? LIMIT 200", (phrase,)):
+                    hit(r["id"], 88, "name")
+    if not scores:
+        return []
+    ids = list(scores)
+    marks = ",".join("?" for _ in ids)
+    rows = {r["id"]: r for r in store.rows(
+        f"""SELECT g.id, g.name, g.salutation, g.vip_level, g.member_no, g.mobile, g.last_visit,
+                   (SELECT s.room_number FROM stays s WHERE s.guest_id = g.id AND s.status IN
+                        ('expected','room_ready','arrived','in_house','due_out') ORDER BY s.arrival_date LIMIT 1)
+                       AS room,
+                   (SELECT s.status FROM stays s WHERE s.guest_id = g.id AND s.status IN
+                        ('expected','room_ready','arrived','in_house','due_out') ORDER BY s.arrival_date LIMIT 1)
+                       AS stay_status
+            FROM guests g WHERE g.id IN ({marks})""", ids)}
+    hits = [
+        GuestHit(id=gid, name=r["name"], salutation=r["salutation"], vip_level=r["vip_level"],
+                 member_no=r["member_no"], mobile=r["mobile"] or "" if unmasked else mask_mobile(r["mobile"]),
+                 room=r["room"], stay_status=r["stay_status"], matched=scores[gid][1], score=scores[gid][0])
+        for gid, r in rows.items()
+    ]
+    hits.sort(key=lambda h: (-h.score, h.room is None, -h.vip_level, h.name))
+    return hits[:limit]
+
+
+def audit_lookup(store: Store, query: str, results: int, *, staff_no: str | None, station: str | None) -> None:
+    """A lookup is itself a record: who looked for whom, where, when."""
+    with store.write(actor=staff_no, station=station) as tx:
+        tx.event("guests", None, "lookup", after={"query": query[:60], "results": results})
+
+
+# --------------------------------------------------------------------------------------------
+# The profile
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Note:
+    id: int
+    kind: str
+    text: str
+    author_no: str | None
+    author_name: str | None
+    station_code: str | None
+    created_at: str
+
+    @property
+    def warn(self) -> bool:
+        return self.kind in WARN_KINDS
+
+
+@dataclass
+class Profile:
+    id: int
+    name: str
+    salutation: str
+    member_no: str | None
+    mobile: str
+    id_no: str
+    vip_level: int
+    member_level: str
+    company: str
+    language: str
+    butler_name: str | None
+    car_plate: str | None
+    wechat: str | None
+    last_visit: str | None
+    visit_count: int
+    stays_recorded: int
+    current_stay: dict[str, Any] | None
+    notes: list[Note] = field(default_factory=list)
+
+    @property
+    def label(self) -> str:
+        return address(self.name, self.salutation)
+
+    def grouped(self) -> list[tuple[str, list[Note]]]:
+        """Notes by kind, allergies and dislikes first, newest first within a kind."""
+        out = []
+        for kind in KIND_ORDER:
+            notes = sorted((n for n in self.notes if n.kind == kind), key=lambda n: n.created_at, reverse=True)
+            if notes:
+                out.append((kind, notes))
+        return out
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id, "name": self.name, "salutation": self.salutation, "member_no": self.member_no,
+            "mobile": self.mobile, "id_no": self.id_no, "vip_level": self.vip_level, "member_level": self.member_level,
+            "company": self.company, "language": self.language, "dedicated_butler": self.butler_name,
+            "car_plate": self.car_plate, "last_visit": self.last_visit, "visit_count": self.visit_count,
+            "stays_recorded": self.stays_recorded, "current_stay": self.current_stay,
+            "notes": {kind: [{"id": n.id, "text": n.text, "author": n.author_no, "station": n.station_code,
+                              "created_at": n.created_at} for n in notes] for kind, notes in self.grouped()},
+        }
+
+
+def profile(store: Store, guest_id: int, *, unmasked: bool = False, staff_no: str | None = None,
+            station: str | None = None, audit: bool = True, query: str | None = None) -> Profile:
+    """A guest's profile. Opening it is an audited read."""
+    g = store.row("SELECT g.*, b.name AS butler_name FROM guests g LEFT JOIN staff b ON b.staff_no = g.butler_no"
+                  " WHERE g.id = ?", (guest_id,))
+    if g is None:
+        raise NotFound(f"no guest {guest_id}")
+    current = store.row(
+        "SELECT reservation_no, room_number, status, arrival_date, departure_date FROM stays WHERE guest_id = ?"
+        " AND status IN ('expected','room_ready','arrived','in_house','due_out') ORDER BY arrival_date LIMIT 1",
+        (guest_id,))
+    stays_recorded = store.scalar("SELECT count(*) FROM stays WHERE guest_id = ? AND status != 'cancelled'",
+                                  (guest_id,))
+    notes = [Note(id=r["id"], kind=r["kind"], text=r["text"], author_no=r["author_no"], author_name=r["author_name"],
+                  station_code=r["station_code"], created_at=r["created_at"])
+             for r in store.rows("SELECT n.*, s.name AS author_name FROM guest_notes n LEFT JOIN staff s"
+                                 " ON s.staff_no = n.author_no WHERE n.guest_id = ? AND n.retired_at IS NULL",
+                                 (guest_id,))]
+    if audit:
+        with store.write(actor=staff_no, station=station) as tx:
+            tx.event("guests", guest_id, "view", after={"unmasked": unmasked, "query": (query or "")[:60] or None})
+    return Profile(
+        id=g["id"], name=g["name"], salutation=g["salutation"], member_no=g["member_no"],
+        mobile=(g["mobile"] or "") if unmasked else mask_mobile(g["mobile"]),
+        id_no=(g["id_no"] or "") if unmasked else mask_id(g["id_no"]), vip_level=g["vip_level"],
+        member_level=g["member_level"], company=g["company"], language=g["language"], butler_name=g["butler_name"],
+        car_plate=g["car_plate"], wechat=g["wechat"], last_visit=g["last_visit"], visit_count=g["visit_count"],
+        stays_recorded=stays_recorded, current_stay=current, notes=notes,
+    )
+
+
+def parse_kind(kind: str) -> str:
+    kind = kind.strip().lower().replace("-", "_").replace(" ", "_")
+    aliases = {"allergy": "dietary", "diet": "dietary", "pref": "preference", "trace": "life_trace",
+               "date": "special_date", "living": "habit"}
+    kind = aliases.get(kind, kind)
+    if kind not in NOTE_KINDS:
+        raise InvalidInput(f"note kind {kind!r} is not one of: {', '.join(NOTE_KINDS)}")
+    return kind
+
+
+def add_note(store: Store, guest_id: int, kind: str, text: str, *, staff_no: str | None,
+             station: str | None) -> int:
+    note = validate(GuestNote, {"guest_id": guest_id, "kind": parse_kind(kind), "text": text,
+                                "author_no": staff_no, "station_code": station}, "note")
+    with store.write(actor=note.author_no, station=note.station_code) as tx:
+        if not tx.execute("SELECT 1 FROM guests WHERE id = ?", (guest_id,)).fetchone():
+            raise NotFound(f"no guest {guest_id}")
+        if note.author_no and not tx.execute("SELECT 1 FROM staff WHERE staff_no = ?", (note.author_no,)).fetchone():
+            raise NotFound(f"unknown staff no. {note.author_no!r}")
+        if note.station_code and not tx.execute("SELECT 1 FROM stations WHERE code = ?",
+                                                (note.station_code,)).fetchone():
+            raise NotFound(f"unknown station {note.station_code!r}")
+        row = note.model_dump(exclude={"id", "created_at", "retired_at"})
+        note_id = tx.insert("guest_notes", {**row, "created_at": clock.now_iso()})
+        tx.event("guest_notes", note_id, "add", after={"guest_id": guest_id, "kind": row["kind"], "text": row["text"]})
+    return note_id
+
+
+def edit_note(store: Store, note_id: int, text: str, *, kind: str | None = None, staff_no: str | None,
+              station: str | None) -> None:
+    """Change a note's text (and kind); the event keeps what it said before."""
+    with store.write(actor=staff_no, station=station) as tx:
+        row = tx.execute("SELECT guest_id, kind, text, retired_at FROM guest_notes WHERE id = ?", (note_id,)).fetchone()
+        if row is None:
+            raise NotFound(f"no note {note_id}")
+        if row[3]:
+            raise InvalidInput("that note was retired; add a new one")
+        note = validate(GuestNote, {"guest_id": row[0], "kind": parse_kind(kind) if kind else row[1], "text": text},
+                        "note")
+        if (note.kind, note.text) == (row[1], row[2]):
+            tx.abandon()
+        tx.execute("UPDATE guest_notes SET kind = ?, text = ?, author_no = coalesce(?, author_no),"
+                   " station_code = coalesce(?, station_code) WHERE id = ?",
+                   (note.kind, note.text, staff_no, station, note_id))
+        tx.event("guest_notes", note_id, "edit", before={"kind": row[1], "text": row[2]},
+                 after={"kind": note.kind, "text": note.text})
+
+
+def retire_note(store: Store, note_id: int, *, staff_no: str | None, station: str | None) -> None:
+    with store.write(actor=staff_no, station=station) as tx:
+        row = tx.execute("SELECT retired_at, text FROM guest_notes WHERE id = ?", (note_id,)).fetchone()
+        if row is None:
+            raise NotFound(f"no note {note_id}")
+        if row[0]:
+            tx.abandon()
+        tx.execute("UPDATE guest_notes SET retired_at = ? WHERE id = ?", (clock.now_iso(), note_id))
+        tx.event("guest_notes", note_id, "retire", before={"text": row[1]})
+
+
+def guest_of_stay(store: Store, stay_id: int) -> int:
+    gid = store.scalar("SELECT guest_id FROM stays WHERE id = ?", (stay_id,))
+    if gid is None:
+        raise NotFound(f"no stay {stay_id}")
+    return gid
+
+
+__all__ = ["add_note", "edit_note", "find", "index_guest", "profile", "retire_note"]

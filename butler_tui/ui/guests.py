@@ -1,0 +1,244 @@
+"""``g`` from any screen: find a guest as you type, Enter opens the profile — allergies and
+dislikes first and marked — where notes are added, edited and retired."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen, Screen
+from textual.widgets import DataTable, Footer, Input, Label, Static
+
+from butler_tui import clock
+from butler_tui.models import NOTE_KINDS
+from butler_tui.services import guests
+from butler_tui.services.guests import GuestHit, Profile
+from butler_tui.ui.alerts import UnackedBanner
+from butler_tui.ui.forms import FormScreen
+from butler_tui.ui.station_bar import StationBar
+from butler_tui.ui.table import KeyedTable
+
+HIT_COLUMNS = [("guest", "Guest", 22), ("vip", "VIP", 5), ("room", "Room", 5), ("member", "Member no.", 10),
+               ("mobile", "Mobile", 13), ("matched", "Found by", 22)]
+
+
+def hit_cells(h: GuestHit) -> dict[str, Text]:
+    return {
+        "guest": Text(h.label, no_wrap=True, overflow="ellipsis"),
+        "vip": Text(f"★VIP{h.vip_level}", style="bold magenta") if h.vip_level else Text(""),
+        "room": Text(h.room or ""),
+        "member": Text(h.member_no or ""),
+        "mobile": Text(h.mobile),
+        "matched": Text(h.matched, style="dim"),
+    }
+
+
+class GuestLookupScreen(ModalScreen[None]):
+    """Results update as you type; ↑/↓ choose; Enter opens the profile."""
+
+    DEFAULT_CSS = """
+    GuestLookupScreen { align: center top; }
+    GuestLookupScreen > Vertical {
+        width: 96; height: 24; margin-top: 2; border: round $primary; background: $surface; padding: 0 1;
+    }
+    GuestLookupScreen KeyedTable { height: 1fr; }
+    GuestLookupScreen #lookup-hint { color: $text-muted; }
+    """
+    BINDINGS = [
+        Binding("escape", "close", "Close", id="lookup.close"),
+        Binding("down", "move(1)", "Next", show=False, priority=True, id="lookup.down"),
+        Binding("up", "move(-1)", "Previous", show=False, priority=True, id="lookup.up"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.hits: list[GuestHit] = []
+        self.query_text = ""
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label(Text("Find a guest 查找客人", style="bold"))
+            yield Input(placeholder="name · 拼音 or initials (lxl) · room · last digits of mobile · member no. · plate",
+                        id="lookup-input")
+            yield KeyedTable(HIT_COLUMNS, id="lookup-results")
+            yield Label(Text("type to search · ↑↓ choose · enter open · esc close"), id="lookup-hint")
+
+    def on_mount(self) -> None:
+        self.query_one(Input).focus()
+
+    @on(Input.Changed, "#lookup-input")
+    def _search(self, event: Input.Changed) -> None:
+        self.query_text = event.value
+        self.app.run_db(guests.find, event.value, then=self._show, group="guest-lookup", exclusive=True,  # type: ignore[attr-defined]
+                        on_error=lambda e: self.query_one("#lookup-hint", Label).update(Text(str(e))))
+
+    def _show(self, hits: list[GuestHit]) -> None:
+        self.hits = hits
+        table = self.query_one(KeyedTable)
+        table.show({str(h.id): hit_cells(h) for h in hits}, rebuild=True)
+        if hits:
+            table.move_cursor(row=0)
+        hint = f"{len(hits)} found" if self.query_text.strip() else "type to search"
+        self.query_one("#lookup-hint", Label).update(Text(f"{hint} · ↑↓ choose · enter open · esc close"))
+
+    def action_move(self, delta: int) -> None:
+        table = self.query_one(KeyedTable)
+        if table.row_count:
+            table.move_cursor(row=max(0, min(table.row_count - 1, table.cursor_row + delta)))
+
+    @on(Input.Submitted, "#lookup-input")
+    @on(DataTable.RowSelected)
+    def _open(self) -> None:
+        key = self.query_one(KeyedTable).selected_key
+        if key is None:
+            return
+        query = self.query_text
+        self.dismiss(None)
+        self.app.open_guest(int(key), query=query)  # type: ignore[attr-defined]
+
+    def action_close(self) -> None:
+        if self.query_text.strip():
+            app = self.app
+            app.run_db(guests.audit_lookup, self.query_text, len(self.hits),  # type: ignore[attr-defined]
+                       staff_no=app.staff_no, station=app.station_code)  # type: ignore[attr-defined]
+        self.dismiss(None)
+
+
+NOTE_COLUMNS = [("kind", "Kind", 22), ("text", "Note", 52), ("by", "By", 8), ("station", "Station", 11),
+                ("date", "Date", 10)]
+
+
+class GuestProfileScreen(Screen):
+    TITLE = "Guest profile 客史档案"
+    DEFAULT_CSS = """
+    GuestProfileScreen #profile-head { height: auto; padding: 0 1; border-bottom: solid $primary; }
+    GuestProfileScreen KeyedTable { height: 1fr; }
+    """
+    BINDINGS = [
+        Binding("n", "add_note", "Add note", id="profile.add_note"),
+        Binding("E", "edit_note", "Edit note", id="profile.edit_note"),
+        Binding("x", "retire_note", "Retire note", id="profile.retire_note"),
+        Binding("escape", "back", "Back", id="profile.back"),
+        Binding("j", "cursor(1)", "Down", show=False, id="profile.down"),
+        Binding("k", "cursor(-1)", "Up", show=False, id="profile.up"),
+    ]
+
+    def __init__(self, guest_id: int, query: str | None = None) -> None:
+        super().__init__()
+        self.guest_id = guest_id
+        self.lookup_query = query
+        self.profile: Profile | None = None
+        self._audited = False
+
+    @property
+    def who(self) -> dict[str, Any]:
+        return {"staff_no": self.app.staff_no, "station": self.app.station_code}  # type: ignore[attr-defined]
+
+    def compose(self) -> ComposeResult:
+        yield StationBar()
+        yield UnackedBanner()
+        yield Static(Text("Loading…"), id="profile-head")
+        yield KeyedTable(NOTE_COLUMNS, id="profile-notes")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.refresh_data()
+        self.query_one(KeyedTable).focus()
+
+    def refresh_data(self, events: list | None = None) -> None:
+        if events is not None and not any(e.entity in ("guests", "guest_notes", "stays") and e.action != "view"
+                                          and e.action != "lookup" for e in events):
+            return
+        audit = not self._audited  # opening the profile is the audited read; live refreshes are not
+        self._audited = True
+        self.app.run_db(guests.profile, self.guest_id, audit=audit, query=self.lookup_query,  # type: ignore[attr-defined]
+                        then=self._show, group=f"profile-{self.guest_id}", exclusive=True, **self.who)
+
+    def _show(self, p: Profile) -> None:
+        self.profile = p
+        head = Text()
+        head.append(p.label, style="bold")
+        if p.vip_level:
+            head.append(f"  ★VIP{p.vip_level}", style="bold magenta")
+        head.append(f"  {p.member_level}  member {p.member_no or '—'}  · {p.company or ''}\n")
+        head.append(f"Mobile {p.mobile or '—'} · ID {p.id_no or '—'} · language {p.language}"
+                    f" · dedicated butler {p.butler_name or '—'}" + (f" · car {p.car_plate}" if p.car_plate else ""))
+        head.append("\n")
+        if p.current_stay:
+            s = p.current_stay
+            head.append(f"Now: room {s['room_number'] or 'to assign'} · {s['status']} · {s['arrival_date']} →"
+                        f" {s['departure_date']} · reservation {s['reservation_no']}", style="bold")
+        else:
+            head.append("Not staying with us now")
+        head.append(f"\nVisits {p.visit_count} · last visit {p.last_visit or '—'} · stays on record {p.stays_recorded}")
+        warnings = [n for n in p.notes if n.warn]
+        if warnings:
+            head.append("\n⚠ ", style="bold red")
+            head.append(" · ".join(n.text for n in sorted(warnings, key=lambda n: n.kind)), style="bold red")
+        self.query_one("#profile-head", Static).update(head)
+        rows: dict[str, dict[str, Text]] = {}
+        for kind, notes in p.grouped():
+            for n in notes:
+                mark = "⚠ " if n.warn else ""
+                rows[str(n.id)] = {
+                    "kind": Text(mark + guests.KIND_LABEL[kind], style="bold red" if n.warn else ""),
+                    "text": Text(n.text, no_wrap=True, overflow="ellipsis"),
+                    "by": Text(n.author_name or n.author_no or ""),
+                    "station": Text(n.station_code or ""),
+                    "date": Text(clock.show_local(n.created_at, "%Y-%m-%d")),
+                }
+        self.query_one(KeyedTable).show(rows)
+
+    def selected_note(self):
+        key = self.query_one(KeyedTable).selected_key
+        if not key or self.profile is None:
+            return None
+        return next((n for n in self.profile.notes if str(n.id) == key), None)
+
+    def action_add_note(self) -> None:
+        open_note_form(self.app, self.guest_id, after=self.refresh_data)
+
+    def action_edit_note(self) -> None:
+        note = self.selected_note()
+        if note is None:
+            return
+
+        def submit(values: dict[str, str], form: FormScreen) -> None:
+            self.app.run_db(guests.edit_note, note.id, values["text"], kind=values["kind"],  # type: ignore[attr-defined]
+                            on_error=form.show_error, then=lambda _: (form.dismiss(True), self.refresh_data()),
+                            **self.who)
+
+        self.app.push_screen(FormScreen("Edit note 修改", [("kind", f"Kind: {', '.join(NOTE_KINDS)}", note.kind, False),
+                                                          ("text", "Note", note.text, True)], submit))
+
+    def action_retire_note(self) -> None:
+        note = self.selected_note()
+        if note is None:
+            return
+        self.app.run_db(guests.retire_note, note.id, then=lambda _: (self.notify("Note retired", markup=False,  # type: ignore[attr-defined]
+                                                                                  timeout=3), self.refresh_data()),
+                        **self.who)
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+    def action_cursor(self, delta: int) -> None:
+        table = self.query_one(KeyedTable)
+        table.move_cursor(row=max(0, table.cursor_row + delta))
+
+
+def open_note_form(app, guest_id: int, after=None, title: str = "Add a note 添加客史") -> None:
+    """The add-note form, for the profile and for any board row that has a guest."""
+
+    def submit(values: dict[str, str], form: FormScreen) -> None:
+        app.run_db(guests.add_note, guest_id, values["kind"], values["text"], staff_no=app.staff_no,
+                   station=app.station_code, on_error=form.show_error,
+                   then=lambda _: (form.dismiss(True), app.notify("Note added", markup=False, timeout=3),
+                                   after() if after else None))
+
+    app.push_screen(FormScreen(title, [("kind", f"Kind: {', '.join(NOTE_KINDS)} (allergy → dietary)", "preference",
+                                        False), ("text", "Note (up to 1,000 characters)", "", True)], submit))
