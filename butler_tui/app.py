@@ -22,7 +22,7 @@ from textual.worker import Worker, WorkerState, get_current_worker
 
 from butler_tui.errors import ButlerError
 from butler_tui.models import Event
-from butler_tui.services import messaging
+from butler_tui.services import handover, messaging
 from butler_tui.services.directory import StaffInfo, StationInfo, get_staff, get_station
 from butler_tui.services.messaging import MessageView
 from butler_tui.services.overview import Overview, overview
@@ -60,6 +60,7 @@ class StationState:
     unacked: list[MessageView]
     realert_minutes: float
     codes: list[str]
+    handover_unsigned: bool
 
 
 def read_station_state(store: Store, station: str) -> StationState:
@@ -70,6 +71,7 @@ def read_station_state(store: Store, station: str) -> StationState:
         unacked=messaging.unacked_for(store, station),
         realert_minutes=messaging.realert_minutes(store),
         codes=codes,
+        handover_unsigned=handover.pending(store, station) is not None,
     )
 
 
@@ -85,6 +87,7 @@ class ButlerApp(App[None]):
         Binding("t", "rooms", "Rooms/tasks", id="app.rooms"),
         Binding("e", "escalations", "Escalations", id="app.escalations"),
         Binding("g", "guest_lookup", "Guest", id="app.guest"),
+        Binding("b", "handover", "Handover", id="app.handover"),
     ]
 
     def __init__(
@@ -107,6 +110,7 @@ class ButlerApp(App[None]):
         self.overview: Overview | None = None
         self.state: StationState | None = None
         self._alerted: dict[int, float] = {}  # message id -> monotonic time of its last alert
+        self._handover_shown = False
         self._stop_feed = threading.Event()
 
     # -- start ---------------------------------------------------------------------------------
@@ -143,6 +147,7 @@ class ButlerApp(App[None]):
                     else "not signed in"
                 )
                 bar.unacked = self.unacked
+                bar.handover_unsigned = bool(self.state and self.state.handover_unsigned)
 
     # -- database access -----------------------------------------------------------------------
     def run_db(
@@ -215,6 +220,9 @@ class ButlerApp(App[None]):
             if show is not None:
                 show(figures)
         self._alert_new(state.unacked)
+        if state.handover_unsigned and not self._handover_shown:
+            self._handover_shown = True  # shown once on start; the bar keeps saying it until signed
+            self.action_handover()
 
     # -- alerts --------------------------------------------------------------------------------
     def _alert_new(self, unacked: list[MessageView]) -> None:
@@ -319,6 +327,11 @@ class ButlerApp(App[None]):
 
         self.push_screen(GuestProfileScreen(guest_id, query=query))
 
+    def action_handover(self) -> None:
+        from butler_tui.ui.handover import HandoverScreen
+
+        self._open_board(HandoverScreen)
+
     def action_arrivals(self) -> None:
         from butler_tui.ui.arrivals import ArrivalsScreen
 
@@ -362,6 +375,8 @@ class ButlerApp(App[None]):
         yield SystemCommand("Arrivals", "Arrivals, departures and follow-up calls", self.action_arrivals)
         yield SystemCommand("Guest lookup", "Find a guest by name, pinyin, room, mobile, member no., plate",
                             self.action_guest_lookup)
+        yield SystemCommand("Handover", "The shift's handover report, duty log and signatures",
+                            self.action_handover)
         yield SystemCommand("Rooms and tasks", "Floor board and this station's tasks", self.action_rooms)
         yield SystemCommand("Escalation queue", "Escalated and overdue tasks, most urgent first",
                             self.action_escalations)

@@ -561,6 +561,80 @@ def guest_note(ctx, guest_id, kind, station, staff_no, text) -> None:
     click.echo(note_id)
 
 
+# --------------------------------------------------------------------------------------------
+# Handover and duty log
+# --------------------------------------------------------------------------------------------
+
+
+@cli.command()
+@click.option("--station", default=None, help="The station's handover (default: the whole hotel).")
+@click.option("--shift", "shift_name", default=None, help="early | middle | night (default: the current one).")
+@click.option("--date", "day", default=None, help="The shift's date, YYYY-MM-DD (default: the current one).")
+@click.option("--format", "fmt", type=click.Choice(["markdown", "json"]), default="markdown", show_default=True)
+@click.option("--signed", is_flag=True, help="Print the signed (frozen) handover instead of a fresh report.")
+@click.pass_context
+def handover(ctx, station, shift_name, day, fmt, signed) -> None:
+    """Print the handover report (交班本) for a shift."""
+    import json
+    from datetime import date as date_type
+
+    from butler_tui.services import handover as service
+    from butler_tui.services.directory import get_station
+
+    store = _store(ctx, create=False)
+    if station:
+        station = get_station(store, station).code
+    try:
+        when = date_type.fromisoformat(day) if day else None
+    except ValueError:
+        raise ButlerError(f"--date {day!r} is not a date like 2026-11-24") from None
+    signatures = None
+    if signed:
+        if not station:
+            raise ButlerError("--signed needs --station")
+        record = service.latest(store, station)
+        if record is None:
+            raise ButlerError(f"no signed handover at {station} yet")
+        report, signatures = record.report, record.signatures
+    else:
+        report = service.build_report(store, station, shift_name, when)
+    store.close()
+    if fmt == "json":
+        click.echo(json.dumps(report | ({"signatures": signatures} if signatures else {}), ensure_ascii=False,
+                              indent=2))
+    else:
+        click.echo(service.to_markdown(report, signatures), nl=False)
+
+
+@cli.group(name="log")
+def duty_log() -> None:
+    """The duty log: timestamped entries per station; corrections are new entries."""
+
+
+@duty_log.command(name="add")
+@click.option("--station", required=True)
+@click.option("--staff", "staff_no", required=True)
+@click.option("--high", is_flag=True, help="Flag the entry as high priority.")
+@click.option("--room", default=None)
+@click.option("--guest", "guest_id", type=int, default=None)
+@click.option("--task", "task_id", type=int, default=None)
+@click.option("--corrects", type=int, default=None, help="The entry this one corrects.")
+@click.argument("text", nargs=-1, required=True)
+@click.pass_context
+def log_add(ctx, station, staff_no, high, room, guest_id, task_id, corrects, text) -> None:
+    """Add an entry; prints its id."""
+    from butler_tui.services import handover as service
+    from butler_tui.services.directory import get_staff, get_station
+
+    store = _store(ctx, create=False)
+    code = get_station(store, station).code
+    staff = get_staff(store, staff_no).staff_no
+    entry_id = service.add_entry(store, code, " ".join(text), staff_no=staff, high_priority=high, room=room,
+                                 guest_id=guest_id, task_id=task_id, corrects=corrects)
+    store.close()
+    click.echo(entry_id)
+
+
 @cli.command()
 @click.option("--station", default=None, help="Station recorded as running the sweep.")
 @click.pass_context

@@ -78,3 +78,48 @@ def load_shifts(raw: str | None) -> list[Shift]:
 def time_of(hhmm: str) -> time:
     hours, minutes = (int(x) for x in hhmm.split(":"))
     return (datetime.min + timedelta(hours=hours, minutes=minutes)).time()
+
+
+def shift_window(shift: Shift, day) -> tuple[datetime, datetime]:
+    """Local start and end of ``shift`` on ``day`` (an end past midnight falls on the next day)."""
+    from butler_tui import clock
+
+    return clock.local_at(day, shift.start), clock.local_at(day, shift.end)
+
+
+def latest_shift(moment: datetime, shifts: list[Shift] | None = None) -> tuple[Shift, object]:
+    """The shift that started most recently before ``moment`` (local), with its date. In the
+    overnight gap this is the night shift that just ended — the one whose handover is due."""
+    from datetime import timedelta
+
+    shifts = shifts or DEFAULT_SHIFTS
+    best = None
+    for offset in (0, -1):
+        day = moment.date() + timedelta(days=offset)
+        for s in shifts:
+            start, _end = shift_window(s, day)
+            if start <= moment and (best is None or start > best[2]):
+                best = (s, day, start)
+    assert best is not None
+    return best[0], best[1]
+
+
+def next_shift(shift: Shift, day, shifts: list[Shift] | None = None) -> tuple[Shift, object]:
+    from datetime import timedelta
+
+    shifts = sorted(shifts or DEFAULT_SHIFTS, key=lambda s: s.start)
+    names = [s.name for s in shifts]
+    i = names.index(shift.name)
+    if i + 1 < len(shifts):
+        return shifts[i + 1], day
+    return shifts[0], day + timedelta(days=1)
+
+
+def shift_named(name: str, shifts: list[Shift] | None = None) -> Shift:
+    for s in shifts or DEFAULT_SHIFTS:
+        if s.name == name:
+            return s
+    known = ", ".join(s.name for s in shifts or DEFAULT_SHIFTS)
+    from butler_tui.errors import InvalidInput
+
+    raise InvalidInput(f"unknown shift {name!r}; shifts: {known}")

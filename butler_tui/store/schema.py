@@ -404,6 +404,38 @@ def _guest_search(db: sqlite_utils.Database) -> None:
     )
 
 
+_HANDOVER = """
+CREATE TABLE log_entries (
+    id INTEGER PRIMARY KEY,
+    station_code TEXT NOT NULL REFERENCES stations(code),
+    shift TEXT NOT NULL,
+    shift_date TEXT NOT NULL,
+    author_no TEXT REFERENCES staff(staff_no),
+    created_at TEXT NOT NULL,
+    text TEXT NOT NULL CHECK (length(text) BETWEEN 1 AND 1000),
+    high_priority INTEGER NOT NULL DEFAULT 0,
+    room_number TEXT REFERENCES rooms(number),
+    guest_id INTEGER REFERENCES guests(id),
+    task_id INTEGER REFERENCES tasks(id),
+    corrects_id INTEGER REFERENCES log_entries(id)
+);
+CREATE INDEX log_entries_shift ON log_entries(station_code, shift_date, shift);
+CREATE TRIGGER log_entries_no_update BEFORE UPDATE ON log_entries
+BEGIN SELECT RAISE(ABORT, 'duty log entries are never edited: add a correction'); END;
+CREATE TRIGGER log_entries_no_delete BEFORE DELETE ON log_entries
+BEGIN SELECT RAISE(ABORT, 'duty log entries are never deleted: add a correction'); END;
+
+ALTER TABLE handovers ADD COLUMN next_shift TEXT;
+ALTER TABLE handovers ADD COLUMN next_shift_date TEXT;
+CREATE UNIQUE INDEX handovers_one_per_shift ON handovers(coalesce(station_code, ''), shift, shift_date);
+"""
+
+
+@MIGRATIONS(name="0005_duty_log_handover")
+def _duty_log_handover(db: sqlite_utils.Database) -> None:
+    _executescript_in_tx(db, _HANDOVER)
+
+
 SCHEMA_VERSION = len(MIGRATIONS._migrations)
 KNOWN = {m.name for m in MIGRATIONS._migrations}
 

@@ -27,6 +27,7 @@ class StationBar(Static):
     station_label: reactive[str] = reactive("…")
     staff_label: reactive[str] = reactive("not signed in")
     unacked: reactive[int] = reactive(0)
+    handover_unsigned: reactive[bool] = reactive(False)
 
     def on_mount(self) -> None:
         self.set_interval(15, self.refresh_bar)
@@ -41,6 +42,9 @@ class StationBar(Static):
     def watch_staff_label(self) -> None:
         self.refresh_bar()
 
+    def watch_handover_unsigned(self) -> None:
+        self.refresh_bar()
+
     def watch_unacked(self, count: int) -> None:
         self.set_class(count > 0, "-alert")
         self.refresh_bar()
@@ -53,6 +57,9 @@ class StationBar(Static):
         text.append(self.staff_label)
         text.append(" │ shift ")
         text.append(shift_label(now))
+        if self.handover_unsigned:
+            text.append(" │ ")
+            text.append("handover unsigned", style="bold reverse")
         text.append(" │ ")
         if self.unacked:
             text.append(f"🔔 {self.unacked} unacked", style="bold reverse")

@@ -1,0 +1,148 @@
+"""The handover book (交班本): this shift's report, generated from the data, the duty log, and the
+two signatures. A handover that the incoming shift has not signed is shown when the station starts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Markdown, Static
+
+from butler_tui import clock
+from butler_tui.services import handover
+from butler_tui.services.handover import HandoverRecord
+from butler_tui.store import Store
+from butler_tui.ui.alerts import UnackedBanner
+from butler_tui.ui.forms import FormScreen
+from butler_tui.ui.station_bar import StationBar
+from butler_tui.ui.table import KeyedTable
+
+LOG_COLUMNS = [("at", "At", 5), ("who", "Who", 8), ("flag", "", 4), ("text", "Entry", 70), ("ref", "", 18)]
+ENTITIES = {"tasks", "messages", "acks", "stays", "rooms", "log_entries", "handovers"}
+
+
+def load(store: Store, station: str) -> tuple[dict[str, Any], HandoverRecord | None, list[handover.LogEntry]]:
+    record = handover.pending(store, station)
+    shift, day = handover.current()
+    report = record.report if record else handover.build_report(store, station)
+    return report, record, handover.entries(store, station, shift.name, day)
+
+
+class HandoverScreen(Screen):
+    TITLE = "Handover 交班本"
+    DEFAULT_CSS = """
+    HandoverScreen #handover-state { height: auto; padding: 0 1; background: $boost; }
+    HandoverScreen #handover-state.-unsigned { background: $warning 50%; }
+    HandoverScreen VerticalScroll { height: 1fr; }
+    HandoverScreen KeyedTable { height: 8; border-top: solid $primary; }
+    """
+    BINDINGS = [
+        Binding("n", "log_entry", "Log entry", id="handover.log"),
+        Binding("c", "correct", "Correct entry", id="handover.correct"),
+        Binding("S", "sign_out", "Sign out (lead)", id="handover.sign_out"),
+        Binding("I", "sign_in", "Read & sign", id="handover.sign_in"),
+        Binding("escape", "back", "Back", id="handover.back"),
+        Binding("j", "scroll(1)", "Down", show=False, id="handover.down"),
+        Binding("k", "scroll(-1)", "Up", show=False, id="handover.up"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.record: HandoverRecord | None = None
+        self.entries: list[handover.LogEntry] = []
+        self._markdown = ""
+
+    @property
+    def who(self) -> dict[str, Any]:
+        return {"staff_no": self.app.staff_no, "station": self.app.station_code}  # type: ignore[attr-defined]
+
+    def compose(self) -> ComposeResult:
+        yield StationBar()
+        yield UnackedBanner()
+        yield Static(Text("Loading…"), id="handover-state")
+        with VerticalScroll(id="handover-report"):
+            yield Markdown("", id="handover-markdown")
+        yield KeyedTable(LOG_COLUMNS, id="handover-log")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.refresh_data()
+        self.query_one(KeyedTable).focus()
+
+    def refresh_data(self, events: list | None = None) -> None:
+        if events is not None and not any(e.entity in ENTITIES for e in events):
+            return
+        self.app.run_db(load, self.app.station_code, then=self._show, group="handover",  # type: ignore[attr-defined]
+                        exclusive=True)
+
+    def _show(self, loaded: tuple[dict[str, Any], HandoverRecord | None, list[handover.LogEntry]]) -> None:
+        report, record, log = loaded
+        self.record, self.entries = record, log
+        state = self.query_one("#handover-state", Static)
+        text = Text()
+        if record:
+            text.append("HANDOVER UNSIGNED 交班未签收 — ", style="bold")
+            text.append(f"{record.shift} {record.shift_date} signed out by {record.signed_out_name}"
+                        f" at {clock.show_local(record.signed_out_at)}. The incoming shift reads it and presses I"
+                        " to sign.")
+        else:
+            text.append(f"Live report for the {report['shift']} shift {report['shift_date']} → {report['next_shift']}",
+                        style="bold")
+            text.append(" · the outgoing lead signs with S; the report is frozen when signed")
+        state.update(text)
+        state.set_class(record is not None, "-unsigned")
+        markdown = handover.to_markdown(report, record.signatures if record else None)
+        if markdown != self._markdown:
+            self._markdown = markdown
+            self.query_one(Markdown).update(markdown)
+        self.query_one(KeyedTable).show({str(e.id): {
+            "at": Text(clock.show_local(e.created_at)),
+            "who": Text(e.author_name or e.author_no or ""),
+            "flag": Text("HIGH", style="bold red") if e.high_priority else Text(""),
+            "text": Text(e.text, no_wrap=True, overflow="ellipsis",
+                         style="strike dim" if e.corrected_by else ""),
+            "ref": Text(f"corrects #{e.corrects_id}" if e.corrects_id else
+                        (f"corrected by #{e.corrected_by}" if e.corrected_by else "")),
+        } for e in log})
+
+    def action_log_entry(self, corrects: int | None = None) -> None:
+        def submit(values: dict[str, str], form: FormScreen) -> None:
+            self.app.run_db(  # type: ignore[attr-defined]
+                handover.add_entry, self.app.station_code, values["text"],  # type: ignore[attr-defined]
+                staff_no=self.app.staff_no, high_priority=values["high"].strip().lower() in ("y", "yes", "1", "是"),  # type: ignore[attr-defined]
+                room=values["room"].strip() or None, corrects=corrects, on_error=form.show_error,
+                then=lambda _: (form.dismiss(True), self.refresh_data()))
+
+        title = f"Correct entry #{corrects} (a new entry; the old one stays)" if corrects else "Duty log entry 值班日志"
+        self.app.push_screen(FormScreen(title, [("text", "What happened", "", True),
+                                                ("high", "High priority? (y/n)", "n", False),
+                                                ("room", "Room (optional)", "", False)], submit))
+
+    def action_correct(self) -> None:
+        key = self.query_one(KeyedTable).selected_key
+        if key:
+            self.action_log_entry(corrects=int(key))
+
+    def action_sign_out(self) -> None:
+        self.app.run_db(handover.sign_out, self.app.station_code, staff_no=self.app.staff_no,  # type: ignore[attr-defined]
+                        then=lambda _: (self.notify("Handover signed out; the incoming shift signs next",
+                                                    markup=False, timeout=5), self.refresh_data(),
+                                        self.app.refresh_counts()))  # type: ignore[attr-defined]
+
+    def action_sign_in(self) -> None:
+        if self.record is None:
+            self.notify("No handover waiting for a signature", markup=False, timeout=3)
+            return
+        self.app.run_db(handover.sign_in, self.record.id, **self.who,  # type: ignore[attr-defined]
+                        then=lambda _: (self.notify("Handover read and signed", markup=False, timeout=5),
+                                        self.refresh_data(), self.app.refresh_counts()))  # type: ignore[attr-defined]
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+    def action_scroll(self, delta: int) -> None:
+        self.query_one(VerticalScroll).scroll_relative(y=delta * 3)

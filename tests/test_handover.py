@@ -1,0 +1,153 @@
+"""The handover book: report contents, sign-off rules, duty-log corrections, the Markdown golden file."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import time
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from butler_tui import clock
+from butler_tui.cli import cli
+from butler_tui.errors import InvalidInput
+from butler_tui.services import handover, messaging, tasks
+from butler_tui.services.demo import load_demo
+from butler_tui.store import Store
+
+GOLDEN = Path(__file__).parent / "golden" / "handover-floors-high.md"
+
+
+@pytest.fixture
+def shanghai():
+    """The hotel's time zone, fixed, so the report's local times do not depend on the machine."""
+    old = os.environ.get("TZ")
+    os.environ["TZ"] = "Asia/Shanghai"
+    time.tzset()
+    yield
+    if old is None:
+        del os.environ["TZ"]
+    else:
+        os.environ["TZ"] = old
+    time.tzset()
+    clock.freeze(None)
+
+
+@pytest.fixture
+def seeded(tmp_path: Path, shanghai):
+    """The demo hotel loaded at 21:40 on 24 Nov 2026 (night shift), plus a few shift events."""
+    clock.freeze(datetime(2026, 11, 24, 21, 40).astimezone())
+    store = Store(tmp_path / "hotel.db")
+    load_demo(store)
+    first = handover.add_entry(store, "floors-high", "Guest in 1208 reports a leaking tap | bathroom *now*",
+                               staff_no="2001", high_priority=True, room="1208")
+    handover.add_entry(store, "floors-high", "Plumber fixed it at 21:30", staff_no="2002", corrects=first)
+    task_id = tasks.create(store, type="lost_found", name="Black umbrella [b]", room="1305", staff_no="2002",
+                           station="floors-high")
+    messaging.send(store, from_station="lobby", to="floors-high", body="VIP 1401 arriving 23:00", priority="urgent")
+    yield store, task_id
+    store.close()
+
+
+def test_report_holds_what_the_next_shift_needs(seeded):
+    store, task_id = seeded
+    report = handover.build_report(store, "floors-high")
+    assert (report["shift"], report["shift_date"], report["next_shift"], report["next_shift_date"]) == (
+        "night", "2026-11-24", "early", "2026-11-25")
+    assert task_id in [t["id"] for t in report["open_tasks"]]
+    assert task_id in [t["id"] for t in report["lost_and_found"]]
+    assert any(m["body"] == "VIP 1401 arriving 23:00" for m in report["unacked_messages"])
+    # Only this station's floors (11–14) for rooms, VIPs and departures.
+    for key in ("vips_in_house", "departures_next_shift", "wake_up_calls", "dnd_rooms"):
+        for item in report[key]:
+            assert int(item["room"][:-2]) >= 11, (key, item)
+    assert report["vips_in_house"] and report["departures_next_shift"]
+    assert all(s["wake"] >= clock.iso(clock.now()) for s in report["wake_up_calls"])
+    assert [e["corrects"] for e in report["log"]] == [None, report["log"][0]["id"]]
+    assert report["log"][0]["corrected_by"] == report["log"][1]["id"] and report["log"][0]["high_priority"]
+    overdue_follow_ups = [f for f in report["follow_up_calls_due"] if f["overdue"]]
+    assert overdue_follow_ups  # the demo's two guests who left the day before yesterday
+
+
+def test_markdown_matches_the_golden_file(seeded):
+    store, _ = seeded
+    text = handover.to_markdown(handover.build_report(store, "floors-high"))
+    if os.environ.get("UPDATE_GOLDEN"):
+        GOLDEN.write_text(text, encoding="utf-8")
+    assert text == GOLDEN.read_text(encoding="utf-8")
+    assert "\\| bathroom \\*now\\*" in text  # user text is printed as typed, never formatted
+    assert "Black umbrella \\[b\\]" in text
+
+
+def test_log_entries_are_never_edited_corrections_are_new_entries(seeded):
+    store, _ = seeded
+    entry = handover.entries(store, "floors-high", "night", datetime(2026, 11, 24).date())[0]
+    conn = store.db.conn
+    with pytest.raises(sqlite3.IntegrityError, match="never edited"):
+        conn.execute("UPDATE log_entries SET text = 'changed' WHERE id = ?", (entry.id,))
+    with pytest.raises(sqlite3.IntegrityError, match="never deleted"):
+        conn.execute("DELETE FROM log_entries WHERE id = ?", (entry.id,))
+    with pytest.raises(InvalidInput, match="belongs to the floors-high log"):
+        handover.add_entry(store, "lobby", "wrong log", staff_no="1002", corrects=entry.id)
+    with pytest.raises(InvalidInput, match="needs its text"):
+        handover.add_entry(store, "lobby", "  ", staff_no="1002")
+    events = store.rows("SELECT action FROM events WHERE entity = 'log_entries' ORDER BY id")
+    assert [e["action"] for e in events] == ["add", "correct"]
+
+
+def test_sign_off_rules(seeded):
+    store, _ = seeded
+    with pytest.raises(InvalidInput, match="outgoing shift's lead signs"):
+        handover.sign_out(store, "floors-high", staff_no="2002")  # a butler
+    handover_id = handover.sign_out(store, "floors-high", staff_no="2001")
+    with pytest.raises(InvalidInput, match="already signed"):
+        handover.sign_out(store, "floors-high", staff_no="2001")
+    pending = handover.pending(store, "floors-high")
+    assert pending is not None and pending.id == handover_id and pending.signed_out_name == "李云敏"
+    # The report was frozen at signing: later changes do not alter it.
+    frozen = len(pending.report["open_tasks"])
+    tasks.create(store, type="turndown", room="1201", staff_no="2002", station="floors-high")
+    assert len(handover.pending(store, "floors-high").report["open_tasks"]) == frozen
+    with pytest.raises(InvalidInput, match="not the person who handed over"):
+        handover.sign_in(store, handover_id, staff_no="2001", station="floors-high")
+    handover.sign_in(store, handover_id, staff_no="2004", station="floors-high")
+    assert handover.pending(store, "floors-high") is None
+    with pytest.raises(InvalidInput, match="already read and signed"):
+        handover.sign_in(store, handover_id, staff_no="2003", station="floors-high")
+    actions = [(e["action"], e["actor"]) for e in store.rows(
+        "SELECT action, actor FROM events WHERE entity = 'handovers' ORDER BY id")]
+    assert actions == [("sign_out", "2001"), ("sign_in", "2004")]
+    signed = handover.to_markdown(pending.report, handover.latest(store, "floors-high").signatures)
+    assert "Outgoing (lead): 李云敏 at 2026-11-24 21:40" in signed and "Incoming: 席晓利 at" in signed
+
+
+def test_shifts_from_the_clock(shanghai):
+    cases = [((2026, 11, 24, 8, 0), ("early", "2026-11-24")), ((2026, 11, 24, 12, 0), ("middle", "2026-11-24")),
+             ((2026, 11, 24, 23, 0), ("night", "2026-11-24")), ((2026, 11, 25, 0, 20), ("night", "2026-11-24")),
+             ((2026, 11, 25, 3, 0), ("night", "2026-11-24"))]
+    for moment, expected in cases:
+        shift, day = handover.current(datetime(*moment).astimezone())
+        assert (shift.name, day.isoformat()) == expected, moment
+
+
+def test_cli_handover(seeded, tmp_path: Path):
+    store, _ = seeded
+    path = str(store.path)
+
+    def run(*args):
+        return CliRunner().invoke(cli, ["--db", path, *args])
+
+    md = run("handover", "--station", "floors-high")
+    assert md.exit_code == 0 and md.output.startswith("# Handover 交班本 — Floors 11–14")
+    data = json.loads(run("handover", "--station", "floors-high", "--format", "json").output)
+    assert data["shift"] == "night" and data["open_tasks"]
+    whole = run("handover", "--shift", "early", "--date", "2026-11-25")
+    assert whole.exit_code == 0 and "Whole hotel" in whole.output and "**Shift:** early 2026-11-25" in whole.output
+    assert run("handover", "--shift", "evening").exit_code == 2
+    assert run("handover", "--station", "floors-high", "--signed").exit_code == 1
+    added = run("log", "add", "--station", "floors-high", "--staff", "2001", "--high", "Fire door 12F propped open")
+    assert added.exit_code == 0 and added.output.strip().isdigit()
