@@ -39,6 +39,7 @@ R = TypeVar("R")
 
 POLL_INTERVAL = 0.05  # seconds; the change feed's floor for cross-station latency
 SWEEP_INTERVAL = 5.0  # seconds between SLA / escalation sweeps while a station is open
+AUTO_LOCK_MINUTES = 10.0  # idle time before the station signs the person out (settings: auto_lock_minutes)
 
 
 class DataChanged(Message):
@@ -61,6 +62,7 @@ class StationState:
     realert_minutes: float
     codes: list[str]
     handover_unsigned: bool
+    auto_lock_minutes: float
 
 
 def read_station_state(store: Store, station: str) -> StationState:
@@ -72,7 +74,16 @@ def read_station_state(store: Store, station: str) -> StationState:
         realert_minutes=messaging.realert_minutes(store),
         codes=codes,
         handover_unsigned=handover.pending(store, station) is not None,
+        auto_lock_minutes=_setting_minutes(store, "auto_lock_minutes", AUTO_LOCK_MINUTES),
     )
+
+
+def _setting_minutes(store: Store, name: str, default: float) -> float:
+    value = store.scalar("SELECT value FROM settings WHERE name = ?", (name,))
+    try:
+        return float(value) if value is not None else default
+    except ValueError:
+        return default
 
 
 class ButlerApp(App[None]):
@@ -88,6 +99,8 @@ class ButlerApp(App[None]):
         Binding("e", "escalations", "Escalations", id="app.escalations"),
         Binding("g", "guest_lookup", "Guest", id="app.guest"),
         Binding("b", "handover", "Handover", id="app.handover"),
+        Binding("ctrl+o", "sign_out", "Sign out", id="app.sign_out"),
+        Binding("ctrl+u", "switch_user", "Switch user", id="app.switch_user"),
     ]
 
     def __init__(
@@ -97,12 +110,19 @@ class ButlerApp(App[None]):
         staff_no: str | None = None,
         *,
         poll_interval: float = POLL_INTERVAL,
+        ask_pin: bool = False,
+        sign_in_hint: str = "",
     ) -> None:
+        """``staff_no`` without ``ask_pin`` opens the station already signed in (tests, the demo);
+        otherwise the sign-in screen asks for staff no. and PIN first."""
         super().__init__()
         self.db_path = Path(db_path)
         self.station_code = station
-        self.staff_no = staff_no
+        self.staff_no = None if ask_pin else staff_no
+        self._prefill_staff = staff_no or ""
+        self._sign_in_hint = sign_in_hint
         self.poll_interval = poll_interval
+        self.last_activity = time.monotonic()
         self.store = Store(self.db_path, create=False)
         self.station: StationInfo | None = None
         self.staff: StaffInfo | None = None
@@ -122,6 +142,57 @@ class ButlerApp(App[None]):
         self.watch_changes()
         self.set_interval(10, self._realert)
         self.set_interval(SWEEP_INTERVAL, self.sweep)
+        self.set_interval(15, self._check_idle)
+        if self.staff_no is None:
+            self.call_after_refresh(self.lock, "", self._prefill_staff)
+
+    # -- who is at the station -----------------------------------------------------------------
+    async def on_event(self, event) -> None:
+        from textual import events
+
+        if isinstance(event, (events.Key, events.MouseDown)):
+            self.last_activity = time.monotonic()
+        await super().on_event(event)
+
+    def lock(self, reason: str = "", prefill: str = "") -> None:
+        """Nobody is signed in: the sign-in screen covers the station until someone signs in."""
+        from butler_tui.ui.sign_in import SignInScreen
+
+        if any(isinstance(s, SignInScreen) for s in self.screen_stack):
+            return
+        self.staff_no, self.staff = None, None
+        self.update_bars()
+        label = self.station.label if self.station else self.station_code
+        self.push_screen(SignInScreen(label, prefill, reason, self._sign_in_hint), self._signed_in)
+
+    def _signed_in(self, person) -> None:
+        self.staff_no = person.staff_no
+        self.last_activity = time.monotonic()
+        self.run_db(self._identify, then=self._show_identity)
+        self.refresh_counts()
+        for screen in self.screen_stack:
+            refresh = getattr(screen, "refresh_data", None)
+            if refresh is not None:
+                refresh()
+
+    def _end_session(self, reason: str, prefill: str = "") -> None:
+        if self.staff_no:
+            from butler_tui.services import auth
+
+            self.run_db(auth.sign_out, self.staff_no, station=self.station_code, reason=reason)
+        self.lock({"idle": "Locked after no activity 无操作自动锁定", "sign out": "Signed out 已退出",
+                   "switch user": "Switch user 切换用户"}.get(reason, ""), prefill)
+
+    def action_sign_out(self) -> None:
+        self._end_session("sign out")
+
+    def action_switch_user(self) -> None:
+        self._end_session("switch user")
+
+    def _check_idle(self) -> None:
+        minutes = self.state.auto_lock_minutes if self.state else AUTO_LOCK_MINUTES
+        if self.staff_no and minutes > 0 and time.monotonic() - self.last_activity >= minutes * 60:
+            self._end_session("idle", self.staff_no)
 
     def _identify(self, store: Store) -> tuple[StationInfo, StaffInfo | None]:
         station = get_station(store, self.station_code)
@@ -375,6 +446,8 @@ class ButlerApp(App[None]):
         yield SystemCommand("Arrivals", "Arrivals, departures and follow-up calls", self.action_arrivals)
         yield SystemCommand("Guest lookup", "Find a guest by name, pinyin, room, mobile, member no., plate",
                             self.action_guest_lookup)
+        yield SystemCommand("Sign out", "Sign out of this station", self.action_sign_out)
+        yield SystemCommand("Switch user", "Let another staff member sign in", self.action_switch_user)
         yield SystemCommand("Handover", "The shift's handover report, duty log and signatures",
                             self.action_handover)
         yield SystemCommand("Rooms and tasks", "Floor board and this station's tasks", self.action_rooms)

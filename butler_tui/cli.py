@@ -87,7 +87,14 @@ def demo(ctx: click.Context, no_tui: bool, reset: bool, station: str, staff_no: 
         parts = ", ".join(f"{n} {table}" for table, n in report.inserted.items() if n)
         click.echo(f"loaded demo hotel into {path}: {parts}")
     if not no_tui:
-        _run_app(store, station, staff_no)
+        from butler_tui.services.demo import DEMO_PIN
+
+        # The demo opens signed in; every demo staff member's PIN is DEMO_PIN (ctrl+u switches user).
+        _run_app(store, station, staff_no, ask_pin=False, hint=f"demo hotel: every PIN is {DEMO_PIN}")
+    else:
+        from butler_tui.services.demo import DEMO_PIN
+
+        click.echo(f"demo staff sign in with PIN {DEMO_PIN}")
     store.close()
 
 
@@ -102,7 +109,7 @@ def run(ctx: click.Context, station: str, staff_no: str | None) -> None:
     store.close()
 
 
-def _run_app(store: Store, station: str, staff_no: str | None) -> None:
+def _run_app(store: Store, station: str, staff_no: str | None, *, ask_pin: bool = True, hint: str = "") -> None:
     from butler_tui.services.directory import get_staff, get_station
 
     station_info = get_station(store, station)
@@ -111,7 +118,8 @@ def _run_app(store: Store, station: str, staff_no: str | None) -> None:
         raise ButlerError("the station app needs a terminal (stdin is not a TTY); use --no-tui for scripts")
     from butler_tui.app import ButlerApp
 
-    ButlerApp(store.path, station_info.code, staff_info.staff_no if staff_info else None).run()
+    ButlerApp(store.path, station_info.code, staff_info.staff_no if staff_info else None, ask_pin=ask_pin,
+              sign_in_hint=hint).run()
 
 
 @cli.command()
@@ -450,6 +458,23 @@ def task_escalate(ctx, task_id, station, staff_no, reason) -> None:
     store.close()
 
 
+@task.command(name="ladder")
+@click.argument("type_code")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--by", required=True, help="Staff no. (a director or admin).")
+@click.option("--by-pin", default=None, help="Their PIN (else $BUTLER_PIN, else asked).")
+@click.pass_context
+def task_ladder(ctx, type_code, file, by, by_pin) -> None:
+    """Replace a task type's escalation ladder with the JSON in FILE (tasks in flight keep theirs)."""
+    from butler_tui.services.task_types import set_ladder
+
+    store = _store(ctx, create=False)
+    person = _admin(ctx, store, by, by_pin)
+    set_ladder(store, type_code, file.read_text(encoding="utf-8"), staff_no=person.staff_no)
+    store.close()
+    click.echo(f"ladder of {type_code} replaced")
+
+
 @task.command(name="types")
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_context
@@ -495,7 +520,7 @@ def guest_find(ctx, query, station, staff_no, as_json) -> None:
 
     text = " ".join(query)
     store = _store(ctx, create=False)
-    hits = guests.find(store, text)
+    hits = guests.find(store, text)  # the command line has no PIN: contact data stays masked
     guests.audit_lookup(store, text, len(hits), staff_no=staff_no, station=station)
     store.close()
     if as_json:
@@ -559,6 +584,100 @@ def guest_note(ctx, guest_id, kind, station, staff_no, text) -> None:
     note_id = guests.add_note(store, guest_id, kind, " ".join(text), staff_no=staff_no, station=station)
     store.close()
     click.echo(note_id)
+
+
+# --------------------------------------------------------------------------------------------
+# Staff and permissions
+# --------------------------------------------------------------------------------------------
+
+
+def _admin(ctx: click.Context, store: Store, by: str, by_pin: str | None):
+    """Admin commands: the admin proves who they are with their own PIN (option, $BUTLER_PIN, or prompt)."""
+    from butler_tui.services import auth
+
+    pin = by_pin or os.environ.get("BUTLER_PIN")
+    if pin is None:
+        if not sys.stdin.isatty():
+            raise ButlerError("give the admin's PIN with --by-pin or $BUTLER_PIN (no terminal to ask)")
+        pin = click.prompt(f"PIN of {by}", hide_input=True)
+    return auth.sign_in(store, by, pin, station=None)
+
+
+@cli.group()
+def staff() -> None:
+    """Staff accounts (admins): add staff, reset PINs."""
+
+
+@staff.command(name="add")
+@click.argument("staff_no")
+@click.argument("name")
+@click.option("--role", type=click.Choice(["butler", "lead", "supervisor", "manager", "director", "admin"]),
+              default="butler", show_default=True)
+@click.option("--team", default=None, help="Team code, e.g. LOBBY, ROOMS.")
+@click.option("--title", default="")
+@click.option("--pin", default=None, help="The new person's PIN (4–8 digits); asked when omitted.")
+@click.option("--by", required=True, help="Staff no. of the admin doing this.")
+@click.option("--by-pin", default=None, help="The admin's PIN (else $BUTLER_PIN, else asked).")
+@click.pass_context
+def staff_add(ctx, staff_no, name, role, team, title, pin, by, by_pin) -> None:
+    """Add a staff member."""
+    from butler_tui.services import auth
+
+    store = _store(ctx, create=False)
+    admin = _admin(ctx, store, by, by_pin)
+    if pin is None and sys.stdin.isatty():
+        pin = click.prompt(f"PIN for {staff_no}", hide_input=True, confirmation_prompt=True)
+    auth.add_staff(store, by=admin.staff_no, staff_no=staff_no, name=name, role=role, team=team, pin=pin,
+                   title=title)
+    store.close()
+    click.echo(f"added {staff_no.upper()} {name} ({role}){'' if pin else ' — no PIN yet: run staff reset-pin'}")
+
+
+@staff.command(name="reset-pin")
+@click.argument("staff_no")
+@click.option("--pin", default=None, help="The new PIN (4–8 digits); asked when omitted.")
+@click.option("--by", required=True, help="Staff no. of the admin doing this.")
+@click.option("--by-pin", default=None, help="The admin's PIN (else $BUTLER_PIN, else asked).")
+@click.pass_context
+def staff_reset_pin(ctx, staff_no, pin, by, by_pin) -> None:
+    """Set a new PIN for a staff member (and lift a lock)."""
+    from butler_tui.services import auth
+
+    store = _store(ctx, create=False)
+    admin = _admin(ctx, store, by, by_pin)
+    if pin is None:
+        if not sys.stdin.isatty():
+            raise ButlerError("give the new PIN with --pin (no terminal to ask)")
+        pin = click.prompt(f"new PIN for {staff_no}", hide_input=True, confirmation_prompt=True)
+    auth.reset_pin(store, by=admin.staff_no, staff_no=staff_no, pin=pin)
+    store.close()
+    click.echo(f"PIN of {staff_no.upper()} reset")
+
+
+@staff.command(name="list")
+@click.pass_context
+def staff_list(ctx) -> None:
+    """Staff with their team and role."""
+    store = _store(ctx, create=False)
+    for r in store.rows("SELECT staff_no, name, team_code, role, title, active, locked_until FROM staff"
+                        " ORDER BY staff_no"):
+        state = "" if r["active"] else " (inactive)"
+        click.echo(f"{r['staff_no']:<6} {r['name']:<8} {r['team_code'] or '-':<6} {r['role']:<10} {r['title']}{state}")
+    store.close()
+
+
+@cli.command()
+@click.pass_context
+def permissions(ctx) -> None:
+    """Who may do what (the permissions table)."""
+    from butler_tui.services.auth import ACTIONS
+
+    store = _store(ctx, create=False)
+    rows = store.rows("SELECT action, group_concat(role, ', ') AS roles FROM"
+                      " (SELECT * FROM permissions ORDER BY role) GROUP BY action ORDER BY action")
+    store.close()
+    for r in rows:
+        click.echo(f"{r['action']:<30} {r['roles']:<40} {ACTIONS.get(r['action'], '')}")
 
 
 # --------------------------------------------------------------------------------------------

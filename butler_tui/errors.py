@@ -29,3 +29,20 @@ class StoreUnavailable(ButlerError):
     """The database cannot be opened or written (missing directory, read-only, disk full, locked)."""
 
     exit_code = 4
+
+
+class PermissionDenied(ButlerError):
+    """The signed-in person's role may not do this. The refusal itself is recorded as an event."""
+
+    exit_code = 5
+
+    def __init__(self, message: str, *, action: str = "", staff_no: str | None = None):
+        super().__init__(message)
+        self.action = action
+        self.staff_no = staff_no
+
+
+class AuthFailed(ButlerError):
+    """Wrong staff no. or PIN, or a locked account."""
+
+    exit_code = 5

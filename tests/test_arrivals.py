@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from butler_tui import clock
 from butler_tui.cli import cli
-from butler_tui.errors import InvalidInput
+from butler_tui.errors import InvalidInput, PermissionDenied
 from butler_tui.services import checklists, messaging, stays, vip_notices
 from butler_tui.services.pms_import import ImportRejected, import_arrivals
 from butler_tui.store import Store
@@ -188,7 +188,7 @@ def test_vip_notice_draft_approve_by_manager_send_and_ack(demo_store: Store):
     draft = vip_notices.draft_text(demo_store, s.id)
     assert s.guest_name in draft
     vip_notices.create(demo_store, s.id, draft, ["ROOMS", "FNB"], staff_no="1002", station="lobby")
-    with pytest.raises(InvalidInput, match="approved by a manager or above"):
+    with pytest.raises(PermissionDenied, match="may not approve and send a VIP reception notice"):
         vip_notices.approve_and_send(demo_store, s.id, staff_no="1001", station="lobby")
     message_id = vip_notices.approve_and_send(demo_store, s.id, staff_no="0004", station="lobby")
     notice = vip_notices.get_notice(demo_store, s.id)

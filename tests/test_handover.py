@@ -14,7 +14,7 @@ from click.testing import CliRunner
 
 from butler_tui import clock
 from butler_tui.cli import cli
-from butler_tui.errors import InvalidInput
+from butler_tui.errors import InvalidInput, PermissionDenied
 from butler_tui.services import handover, messaging, tasks
 from butler_tui.services.demo import load_demo
 from butler_tui.store import Store
@@ -101,7 +101,7 @@ def test_log_entries_are_never_edited_corrections_are_new_entries(seeded):
 
 def test_sign_off_rules(seeded):
     store, _ = seeded
-    with pytest.raises(InvalidInput, match="outgoing shift's lead signs"):
+    with pytest.raises(PermissionDenied, match="may not sign the outgoing handover"):
         handover.sign_out(store, "floors-high", staff_no="2002")  # a butler
     handover_id = handover.sign_out(store, "floors-high", staff_no="2001")
     with pytest.raises(InvalidInput, match="already signed"):

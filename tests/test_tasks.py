@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from butler_tui import clock
 from butler_tui.cli import cli
-from butler_tui.errors import InvalidInput, NotFound
+from butler_tui.errors import InvalidInput, NotFound, PermissionDenied
 from butler_tui.services import escalation, messaging, tasks
 from butler_tui.store import Store
 
@@ -98,7 +98,7 @@ def test_the_whole_lifecycle_with_events(demo_store, at):
     tasks.transition(demo_store, task_id, "done", resolution="Two pillows delivered", **WHO)
     with pytest.raises(InvalidInput, match="does not verify it"):
         tasks.transition(demo_store, task_id, "verify", staff_no="2003", station="floors-mid")
-    with pytest.raises(InvalidInput, match="lead or above"):
+    with pytest.raises(PermissionDenied, match="may not verify a done task"):
         tasks.transition(demo_store, task_id, "verify", staff_no="2002", station="floors-low")
     tasks.transition(demo_store, task_id, "verify", **LEAD)
     tasks.transition(demo_store, task_id, "close", **LEAD)
@@ -230,7 +230,7 @@ def test_escalate_at_once_and_the_queue(demo_store, at):
     tasks.escalate_now(demo_store, task_id, "Guest demands the manager", staff_no="5003", station="cs")
     queue = tasks.escalation_queue(demo_store)
     assert task_id in [t.id for t in queue]
-    with pytest.raises(InvalidInput, match="for leads and supervisors"):
+    with pytest.raises(PermissionDenied, match="may not take over"):
         tasks.take_over(demo_store, task_id, staff_no="5003", station="cs")
     t = tasks.take_over(demo_store, task_id, staff_no="0003", station="cs")
     assert t.assignee_no == "0003" and t.owner_no == "5003"
@@ -305,7 +305,7 @@ def test_cli_task_commands(demo_db: Path):
     shown = run("task", "show", tid)
     assert "create" in shown.output and "ack" in shown.output and "done" in shown.output
     bad = run("task", "verify", tid, "--station", "cs", "--staff", "5002")
-    assert bad.exit_code == 2 and "lead or above" in bad.stderr
+    assert bad.exit_code == 5 and "may not verify a done task" in bad.stderr
     bad = run("task", "add", "--type", "massage", "--station", "cs", "--staff", "5002")
     assert bad.exit_code == 1 and "unknown task type 'massage'" in bad.stderr
     assert run("sweep").exit_code == 0

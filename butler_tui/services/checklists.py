@@ -58,7 +58,6 @@ TEMPLATE: list[tuple[str, str, str, str, Any]] = [
 ]
 BOOKER_ITEM = "prep_verified"
 NOTE_REQUIRED = {"follow_up_call": "what the guest said on the follow-up call"}
-BOOKER_FALLBACK_ROLES = ("lead", "supervisor", "manager", "director", "admin")
 
 
 def build_items(stay: dict[str, Any], vip_level: int) -> list[dict[str, Any]]:
@@ -182,7 +181,7 @@ def tick(
     if note and len(note) > 500:
         raise InvalidInput(f"note: must be at most 500 characters (got {len(note)})")
     with store.write(actor=staff_no, station=station) as tx:
-        role = _staff_role(tx, staff_no)
+        _staff_role(tx, staff_no)
         ensure_checklist(tx, stay_id)
         row = tx.execute(
             "SELECT c.id, c.stage, c.done_at, c.note, c.name, s.booked_by, st.completed_at FROM checklist_items c"
@@ -201,8 +200,10 @@ def tick(
                 booker = tx.execute("SELECT name FROM staff WHERE staff_no = ?", (booked_by,)).fetchone()
                 who = f"{booker[0]} ({booked_by})" if booker else booked_by
                 raise InvalidInput(f"only {who}, who booked this stay, can verify its preparation (谁预订谁检查)")
-            if not booked_by and role not in BOOKER_FALLBACK_ROLES:
-                raise InvalidInput("nobody is recorded as the booker: a lead or above verifies the preparation")
+            if not booked_by:
+                from butler_tui.services.auth import require
+
+                require(tx, staff_no, "verify_preparation_for_others")
         if done and code in NOTE_REQUIRED and not note:
             raise InvalidInput(f"record {NOTE_REQUIRED[code]} (a note is required)")
         if bool(done_at) == done and (note or None) == (old_note or None):

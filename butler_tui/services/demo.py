@@ -16,6 +16,7 @@ from typing import Any
 
 from butler_tui import clock
 from butler_tui.models import Guest, GuestNote, Message, Room, Staff, Station, Stay, Task, Team, validate
+from butler_tui.services.auth import hash_pin
 from butler_tui.services.checklists import ensure_checklist
 from butler_tui.services.escalation import next_check_iso
 from butler_tui.services.guests import index_guest
@@ -32,6 +33,7 @@ def data_dir() -> Path:
 
 
 DEMO_FILE = "demo-hotel.json"
+DEMO_PIN = "1234"  # every demo staff member signs in with it; real staff get their own (butler staff add)
 
 
 @dataclass
@@ -135,8 +137,10 @@ def _load(store: Store, data: dict[str, Any], source: Path, report: LoadReport) 
             _insert_or_ignore(tx, "settings", {"name": f"hotel_{key}", "value": hotel[key]})
         for raw in data["teams"]:
             count("teams", _insert_or_ignore(tx, "teams", validate(Team, raw).model_dump()))
+        pin_hash = hash_pin(DEMO_PIN)  # one scrypt for the whole demo team: they all share the demo PIN
         for raw in data["staff"]:
-            count("staff", _insert_or_ignore(tx, "staff", validate(Staff, raw).model_dump()))
+            staff = validate(Staff, raw).model_dump() | {"pin_hash": pin_hash}
+            count("staff", _insert_or_ignore(tx, "staff", staff))
         for raw in data["stations"]:
             station = validate(Station, raw).model_dump()
             station["floors"] = json.dumps(station["floors"])

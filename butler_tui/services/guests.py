@@ -24,6 +24,7 @@ from pypinyin import Style, lazy_pinyin, pinyin
 from butler_tui import clock
 from butler_tui.errors import InvalidInput, NotFound
 from butler_tui.models import NOTE_KINDS, GuestNote, validate
+from butler_tui.services.auth import may
 from butler_tui.store import Store, Tx
 
 CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
@@ -165,8 +166,9 @@ def _prefix(store: Store, key: str, kinds: tuple[str, ...], limit: int = 200) ->
         [key, key + "\uffff", *kinds, limit])]
 
 
-def find(store: Store, query: str, *, limit: int = MAX_RESULTS, unmasked: bool = False) -> list[GuestHit]:
-    """Guests matching ``query``, best first."""
+def find(store: Store, query: str, *, limit: int = MAX_RESULTS, viewer: str | None = None) -> list[GuestHit]:
+    """Guests matching ``query``, best first. Mobiles are masked unless ``viewer`` — a person signed
+    in with a PIN — may see them."""
     q = re.sub(r"\s+", " ", query).strip()
     if not q:
         return []
@@ -221,6 +223,7 @@ def find(store: Store, query: str, *, limit: int = MAX_RESULTS, unmasked: bool =
                     hit(r["id"], 88, "name")
     if not scores:
         return []
+    unmasked = may(store, viewer, "see_guest_contact")
     ids = list(scores)
     marks = ",".join("?" for _ in ids)
     rows = {r["id"]: r for r in store.rows(
@@ -314,9 +317,11 @@ class Profile:
         }
 
 
-def profile(store: Store, guest_id: int, *, unmasked: bool = False, staff_no: str | None = None,
-            station: str | None = None, audit: bool = True, query: str | None = None) -> Profile:
-    """A guest's profile. Opening it is an audited read."""
+def profile(store: Store, guest_id: int, *, staff_no: str | None = None, station: str | None = None,
+            audit: bool = True, query: str | None = None, signed_in: bool = False) -> Profile:
+    """A guest's profile. Mobile and ID are unmasked only for a person signed in with a PIN whose
+    role may see them; opening a profile is an audited read (recording whether they were shown)."""
+    unmasked = signed_in and may(store, staff_no, "see_guest_contact")
     g = store.row("SELECT g.*, b.name AS butler_name FROM guests g LEFT JOIN staff b ON b.staff_no = g.butler_no"
                   " WHERE g.id = ?", (guest_id,))
     if g is None:

@@ -22,11 +22,11 @@ from butler_tui import clock
 from butler_tui.config import Shift, latest_shift, next_shift, shift_named, shift_window
 from butler_tui.errors import InvalidInput, NotFound
 from butler_tui.services import messaging, stays, tasks
+from butler_tui.services.auth import require
 from butler_tui.services.guests import address
 from butler_tui.store import Store
 from butler_tui.text import clean_text
 
-SIGN_OUT_ROLES = ("lead", "supervisor", "manager", "director", "admin")
 
 
 # --------------------------------------------------------------------------------------------
@@ -383,11 +383,7 @@ def sign_out(store: Store, station: str, *, staff_no: str | None, shift_name: st
         raise InvalidInput("sign in first: the outgoing lead signs the handover")
     report = build_report(store, station, shift_name, day)
     with store.write(actor=staff_no, station=station) as tx:
-        who = tx.execute("SELECT name, role FROM staff WHERE staff_no = ? AND active", (staff_no,)).fetchone()
-        if who is None:
-            raise NotFound(f"unknown staff no. {staff_no!r}")
-        if who[1] not in SIGN_OUT_ROLES:
-            raise InvalidInput(f"the outgoing shift's lead signs the handover; {who[0]} is a {who[1]}")
+        require(tx, staff_no, "sign_out_handover")
         if tx.execute("SELECT 1 FROM handovers WHERE station_code = ? AND shift = ? AND shift_date = ?",
                       (station, report["shift"], report["shift_date"])).fetchone():
             raise InvalidInput(f"the {report['shift']} {report['shift_date']} handover of {station} is already signed")

@@ -96,3 +96,24 @@ def get_type(store: Store, code: str) -> TaskType:
 
 def list_types(store: Store) -> list[TaskType]:
     return [get_type(store, r["code"]) for r in store.rows("SELECT code FROM task_types ORDER BY code")]
+
+
+def set_ladder(store: Store, code: str, ladder_json: str, *, staff_no: str | None, station: str | None = None) -> None:
+    """Replace a type's ladder (directors and admins). Tasks already open keep the ladder they took."""
+    from pydantic import ValidationError
+
+    from butler_tui.errors import InvalidInput
+    from butler_tui.models import describe
+    from butler_tui.services.auth import require
+
+    try:
+        ladder = Ladder.model_validate_json(ladder_json)
+    except ValidationError as exc:
+        raise InvalidInput(describe(exc, "ladder")) from None
+    with store.write(actor=staff_no, station=station) as tx:
+        require(tx, staff_no, "edit_ladders")
+        before = tx.execute("SELECT ladder FROM task_types WHERE code = ?", (code,)).fetchone()
+        if before is None:
+            raise NotFound(f"unknown task type {code!r}")
+        tx.execute("UPDATE task_types SET ladder = ? WHERE code = ?", (ladder.model_dump_json(), code))
+        tx.event("task_types", code, "ladder", before=before[0], after=ladder.model_dump())

@@ -19,13 +19,12 @@ from butler_tui import clock
 from butler_tui.errors import InvalidInput, NotFound
 from butler_tui.models import Task, validate
 from butler_tui.services import escalation
+from butler_tui.services.auth import require
 from butler_tui.services.escalation import OPEN, Clock
 from butler_tui.services.task_types import DND_CHECK_TIMES, get_type
 from butler_tui.store import Store, Tx
 from butler_tui.text import clean_text
 
-VERIFY_ROLES = ("lead", "supervisor", "manager", "director", "admin")
-SUPERVISOR_ROLES = ("supervisor", "manager", "director", "admin")
 STATUS_LABEL = {
     "new": "new 新建", "acknowledged": "acknowledged 已接", "in_progress": "in progress 处理中", "done": "done 完成",
     "verified": "verified 已核实", "closed": "closed 关闭", "on_hold": "on hold 暂停", "deferred": "deferred 延后",
@@ -289,8 +288,7 @@ def transition(
         if action == "verify":
             if row["assignee_no"] == who[0]:
                 raise InvalidInput("the person who did the work does not verify it: ask a lead or supervisor")
-            if who[2] not in VERIFY_ROLES:
-                raise InvalidInput(f"verification is by a lead or above; {who[0]} is a {who[2]}")
+            require(tx, who[0], "verify_task")
         now = clock.now()
         stamp = clock.iso(now)
         changes: dict[str, Any] = {"status": target, "last_progress_at": stamp}
@@ -417,8 +415,7 @@ def take_over(store: Store, task_id: int, *, staff_no: str | None, station: str 
         who = _staff(tx, staff_no)
         if who is None:
             raise InvalidInput("sign in first")
-        if who[2] not in SUPERVISOR_ROLES + ("lead",):
-            raise InvalidInput(f"taking over or reassigning is for leads and supervisors; {who[0]} is a {who[2]}")
+        require(tx, who[0], "take_over_task")
         row = _load(tx, task_id)
         if row["status"] not in OPEN:
             raise InvalidInput(f"task #{task_id} is {STATUS_LABEL[row['status']]}")
@@ -442,9 +439,7 @@ def resolve(store: Store, task_id: int, note: str, *, staff_no: str | None, stat
         who = _staff(tx, staff_no)
         if who is None:
             raise InvalidInput("sign in first")
-        if who[2] not in SUPERVISOR_ROLES:
-            raise InvalidInput(f"resolving from the escalation queue is for supervisors and above; {who[0]} is a"
-                               f" {who[2]}")
+        require(tx, who[0], "resolve_escalation")
         row = _load(tx, task_id)
         if row["status"] not in OPEN:
             raise InvalidInput(f"task #{task_id} is {STATUS_LABEL[row['status']]}")

@@ -8,11 +8,11 @@ from dataclasses import dataclass
 
 from butler_tui import clock
 from butler_tui.errors import InvalidInput, NotFound
+from butler_tui.services.auth import require
 from butler_tui.services.messaging import recipients
 from butler_tui.store import Store
 from butler_tui.text import clean_text
 
-APPROVER_ROLES = ("manager", "director", "admin")
 DEFAULT_TEAMS = ["LOBBY", "ROOMS", "FNB", "SEC", "FO"]
 
 
@@ -109,12 +109,7 @@ def approve_and_send(store: Store, stay_id: int, *, staff_no: str | None, statio
     if not staff_no or not station:
         raise InvalidInput("sign in at a station first: approval records who approved")
     with store.write(actor=staff_no, station=station) as tx:
-        approver = tx.execute("SELECT name, role FROM staff WHERE staff_no = ? AND active", (staff_no,)).fetchone()
-        if approver is None:
-            raise NotFound(f"unknown staff no. {staff_no!r}")
-        if approver[1] not in APPROVER_ROLES:
-            raise InvalidInput(f"{approver[0]} is a {approver[1]}: a reception notice is approved by a manager"
-                               " or above")
+        require(tx, staff_no, "approve_vip_notice")
         notice = tx.execute("SELECT id, status, content, teams FROM vip_notices WHERE stay_id = ?",
                             (stay_id,)).fetchone()
         if notice is None:

@@ -27,7 +27,7 @@ from typing import Any
 import sqlite_utils
 
 from butler_tui import clock
-from butler_tui.errors import ButlerError, SchemaTooNew, StoreUnavailable
+from butler_tui.errors import ButlerError, PermissionDenied, SchemaTooNew, StoreUnavailable
 
 BUSY_TIMEOUT_MS = 10_000
 
@@ -175,6 +175,10 @@ class Store:
         return row[0] if row else None
 
     # -- writes --------------------------------------------------------------------------------
+    def _record_refusal(self, exc: PermissionDenied, actor: str | None, station: str | None) -> None:
+        """Every refusal is on the record, in its own transaction (the refused change was rolled back)."""
+        _refusal_event(self, exc, actor, station)
+
     @contextlib.contextmanager
     def write(self, actor: str | None = None, station: str | None = None) -> Iterator[Tx]:
         """``BEGIN IMMEDIATE`` … ``COMMIT``; rolls back on any error; insists on an event row."""
@@ -194,12 +198,22 @@ class Store:
         except NoChange:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
+        except PermissionDenied as exc:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            self._record_refusal(exc, actor, station)
+            raise
         except BaseException as exc:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
             if isinstance(exc, sqlite3.OperationalError):
                 raise _unavailable(self.path, exc) from exc
             raise
+
+
+def _refusal_event(store: "Store", exc: PermissionDenied, actor: str | None, station: str | None) -> None:
+    with store.write(actor=exc.staff_no or actor, station=station) as tx:
+        tx.event("permissions", exc.action or None, "refused", after={"reason": str(exc)})
 
 
 def _unavailable(path: Path, exc: sqlite3.Error) -> ButlerError:

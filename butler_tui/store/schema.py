@@ -436,6 +436,24 @@ def _duty_log_handover(db: sqlite_utils.Database) -> None:
     _executescript_in_tx(db, _HANDOVER)
 
 
+_PERMISSIONS = """
+CREATE TABLE permissions (
+    role TEXT NOT NULL CHECK (role IN ('butler','lead','supervisor','manager','director','admin')),
+    action TEXT NOT NULL,
+    PRIMARY KEY (role, action)
+);
+"""
+
+
+@MIGRATIONS(name="0006_permissions")
+def _permissions(db: sqlite_utils.Database) -> None:
+    _executescript_in_tx(db, _PERMISSIONS)
+    from butler_tui.services.auth import DEFAULT_PERMISSIONS
+
+    db.conn.executemany("INSERT INTO permissions (role, action) VALUES (?, ?)",
+                        [(role, action) for action, roles in DEFAULT_PERMISSIONS.items() for role in roles])
+
+
 SCHEMA_VERSION = len(MIGRATIONS._migrations)
 KNOWN = {m.name for m in MIGRATIONS._migrations}
 

@@ -73,7 +73,8 @@ class GuestLookupScreen(ModalScreen[None]):
     @on(Input.Changed, "#lookup-input")
     def _search(self, event: Input.Changed) -> None:
         self.query_text = event.value
-        self.app.run_db(guests.find, event.value, then=self._show, group="guest-lookup", exclusive=True,  # type: ignore[attr-defined]
+        self.app.run_db(guests.find, event.value, viewer=self.app.staff_no,  # type: ignore[attr-defined]
+                        then=self._show, group="guest-lookup", exclusive=True,
                         on_error=lambda e: self.query_one("#lookup-hint", Label).update(Text(str(e))))
 
     def _show(self, hits: list[GuestHit]) -> None:
@@ -155,7 +156,7 @@ class GuestProfileScreen(Screen):
             return
         audit = not self._audited  # opening the profile is the audited read; live refreshes are not
         self._audited = True
-        self.app.run_db(guests.profile, self.guest_id, audit=audit, query=self.lookup_query,  # type: ignore[attr-defined]
+        self.app.run_db(guests.profile, self.guest_id, audit=audit, query=self.lookup_query, signed_in=True,  # type: ignore[attr-defined]
                         then=self._show, group=f"profile-{self.guest_id}", exclusive=True, **self.who)
 
     def _show(self, p: Profile) -> None:

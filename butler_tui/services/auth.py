@@ -1,0 +1,186 @@
+"""Sign-in with staff no. + PIN, roles and the permission table.
+
+PINs are hashed with scrypt (n=2**14, r=8, p=1, 16-byte salt); five wrong PINs in a row lock that
+staff member for five minutes. Who may do what is the ``permissions`` table (role, action), seeded
+from :data:`DEFAULT_PERMISSIONS` and editable by the hotel. A refusal raises
+:class:`~butler_tui.errors.PermissionDenied` with a clear sentence, and the store records it as a
+``refused`` event after rolling the change back.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import os
+import re
+from dataclasses import dataclass
+from datetime import timedelta
+
+from butler_tui import clock
+from butler_tui.errors import AuthFailed, InvalidInput, NotFound, PermissionDenied
+from butler_tui.models import ROLES, Staff, validate
+from butler_tui.store import Store, Tx
+
+SCRYPT = {"n": 2**14, "r": 8, "p": 1}
+MAX_TRIES = 5
+LOCK_MINUTES = 5
+PIN_RULE = re.compile(r"\d{4,8}")
+
+ACTIONS = {
+    "verify_task": "verify a done task",
+    "approve_vip_notice": "approve and send a VIP reception notice",
+    "resolve_escalation": "resolve an escalated task",
+    "take_over_task": "take over or reassign a task",
+    "edit_ladders": "edit task types and escalation ladders",
+    "see_guest_contact": "see guests' unmasked mobile and ID numbers",
+    "manage_staff": "add staff and reset PINs",
+    "sign_out_handover": "sign the outgoing handover",
+    "verify_preparation_for_others": "verify the preparation of a stay nobody is recorded as booking",
+}
+DEFAULT_PERMISSIONS: dict[str, tuple[str, ...]] = {
+    "verify_task": ("lead", "supervisor", "manager", "director"),
+    "approve_vip_notice": ("manager", "director"),
+    "resolve_escalation": ("supervisor", "manager", "director"),
+    "take_over_task": ("lead", "supervisor", "manager", "director"),
+    "edit_ladders": ("director", "admin"),
+    "see_guest_contact": ("manager", "director", "admin"),
+    "manage_staff": ("admin",),
+    "sign_out_handover": ("lead", "supervisor", "manager", "director"),
+    "verify_preparation_for_others": ("lead", "supervisor", "manager", "director"),
+}
+
+
+def hash_pin(pin: str) -> str:
+    salt = os.urandom(16)
+    digest = hashlib.scrypt(pin.encode(), salt=salt, dklen=32, **SCRYPT)
+    return "scrypt${n}${r}${p}${salt}${digest}".format(
+        **SCRYPT, salt=base64.b64encode(salt).decode(), digest=base64.b64encode(digest).decode())
+
+
+def check_pin(pin: str, stored: str | None) -> bool:
+    if not stored or not stored.startswith("scrypt$"):
+        return False
+    _, n, r, p, salt, digest = stored.split("$")
+    candidate = hashlib.scrypt(pin.encode(), salt=base64.b64decode(salt), dklen=32, n=int(n), r=int(r), p=int(p))
+    return hmac.compare_digest(candidate, base64.b64decode(digest))
+
+
+def _valid_pin(pin: str) -> str:
+    if not PIN_RULE.fullmatch(pin or ""):
+        raise InvalidInput("a PIN is 4–8 digits")
+    return pin
+
+
+@dataclass(frozen=True)
+class Person:
+    staff_no: str
+    name: str
+    role: str
+    team_code: str | None
+
+
+def allowed_roles(conn, action: str) -> list[str]:
+    return [r[0] for r in conn.execute("SELECT role FROM permissions WHERE action = ? ORDER BY role", (action,))]
+
+
+def may(store: Store, staff_no: str | None, action: str) -> bool:
+    if not staff_no:
+        return False
+    return store.scalar("SELECT 1 FROM staff s JOIN permissions p ON p.role = s.role WHERE s.staff_no = ?"
+                        " AND s.active AND p.action = ?", (staff_no, action)) is not None
+
+
+def require(tx: Tx, staff_no: str | None, action: str) -> tuple[str, str]:
+    """Inside a write: refuse unless ``staff_no``'s role may do ``action``; returns (name, role)."""
+    if not staff_no:
+        raise InvalidInput("sign in first")
+    row = tx.execute("SELECT name, role FROM staff WHERE staff_no = ? AND active", (staff_no,)).fetchone()
+    if row is None:
+        raise NotFound(f"unknown staff no. {staff_no!r}")
+    if not tx.execute("SELECT 1 FROM permissions WHERE role = ? AND action = ?", (row[1], action)).fetchone():
+        roles = allowed_roles(tx.db.conn, action) or ["nobody"]
+        raise PermissionDenied(f"{row[0]} ({row[1]}) may not {ACTIONS.get(action, action)}: that is for "
+                               f"{', '.join(roles)}", action=action, staff_no=staff_no)
+    return row[0], row[1]
+
+
+def sign_in(store: Store, staff_no: str, pin: str, *, station: str | None) -> Person:
+    """Check a staff no. + PIN. Wrong PINs count; the fifth in a row locks for five minutes."""
+    staff_no = (staff_no or "").strip().upper()
+    if not staff_no:
+        raise AuthFailed("enter your staff no.")
+    result: Person | None = None
+    failure: str | None = None
+    with store.write(actor=staff_no, station=station) as tx:
+        row = tx.execute("SELECT name, role, team_code, pin_hash, failed_pins, locked_until, active FROM staff"
+                         " WHERE staff_no = ?", (staff_no,)).fetchone()
+        now = clock.now()
+        if row is None or not row[6]:
+            tx.event("sessions", staff_no, "sign_in_failed", after={"reason": "unknown staff no."})
+            failure = "unknown staff no. or wrong PIN"
+        elif row[5] and clock.parse(row[5]) > now:
+            tx.event("sessions", staff_no, "sign_in_refused", after={"reason": "locked", "until": row[5]})
+            failure = f"{row[0]} is locked after {MAX_TRIES} wrong PINs until {clock.show_local(row[5])}"
+        elif not row[3]:
+            tx.event("sessions", staff_no, "sign_in_failed", after={"reason": "no PIN set"})
+            failure = f"{row[0]} has no PIN yet: an admin sets it with `butler staff reset-pin`"
+        elif not check_pin(pin or "", row[3]):
+            tries = row[4] + 1
+            locked = clock.iso(now + timedelta(minutes=LOCK_MINUTES)) if tries >= MAX_TRIES else None
+            tx.execute("UPDATE staff SET failed_pins = ?, locked_until = ? WHERE staff_no = ?",
+                       (0 if locked else tries, locked, staff_no))
+            tx.event("sessions", staff_no, "sign_in_failed", after={"reason": "wrong PIN", "tries": tries,
+                                                                    "locked_until": locked})
+            failure = (f"wrong PIN: {row[0]} is now locked for {LOCK_MINUTES} minutes" if locked
+                       else f"wrong PIN ({MAX_TRIES - tries} tries left before a {LOCK_MINUTES}-minute lock)")
+        else:
+            tx.execute("UPDATE staff SET failed_pins = 0, locked_until = NULL WHERE staff_no = ?", (staff_no,))
+            tx.event("sessions", staff_no, "sign_in")
+            result = Person(staff_no, row[0], row[1], row[2])
+    if failure:
+        raise AuthFailed(failure)
+    assert result is not None
+    return result
+
+
+def sign_out(store: Store, staff_no: str, *, station: str | None, reason: str = "sign out") -> None:
+    with store.write(actor=staff_no, station=station) as tx:
+        tx.event("sessions", staff_no, "sign_out", after={"reason": reason})
+
+
+def add_staff(store: Store, *, by: str, staff_no: str, name: str, role: str, team: str | None, pin: str | None,
+              station: str | None = None, name_en: str = "", title: str = "") -> None:
+    if role not in ROLES:
+        raise InvalidInput(f"role {role!r} is not one of: {', '.join(ROLES)}")
+    model = validate(Staff, {"staff_no": staff_no, "name": name, "name_en": name_en, "team_code": team, "role": role,
+                             "title": title}, "staff")
+    pin_hash = hash_pin(_valid_pin(pin)) if pin else None
+    with store.write(actor=by, station=station) as tx:
+        require(tx, by, "manage_staff")
+        if tx.execute("SELECT 1 FROM staff WHERE staff_no = ?", (model.staff_no,)).fetchone():
+            raise InvalidInput(f"staff no. {model.staff_no} already exists")
+        if model.team_code and not tx.execute("SELECT 1 FROM teams WHERE code = ?", (model.team_code,)).fetchone():
+            raise NotFound(f"unknown team {model.team_code!r}")
+        tx.insert("staff", {**model.model_dump(), "pin_hash": pin_hash})
+        tx.event("staff", model.staff_no, "add", after={"name": model.name, "role": model.role,
+                                                        "team": model.team_code, "pin_set": bool(pin)})
+
+
+def reset_pin(store: Store, *, by: str, staff_no: str, pin: str, station: str | None = None) -> None:
+    pin_hash = hash_pin(_valid_pin(pin))
+    with store.write(actor=by, station=station) as tx:
+        require(tx, by, "manage_staff")
+        if not tx.execute("SELECT 1 FROM staff WHERE staff_no = ?", (staff_no.upper(),)).fetchone():
+            raise NotFound(f"unknown staff no. {staff_no!r}")
+        tx.execute("UPDATE staff SET pin_hash = ?, failed_pins = 0, locked_until = NULL WHERE staff_no = ?",
+                   (pin_hash, staff_no.upper()))
+        tx.event("staff", staff_no.upper(), "reset_pin", after={"by": by})
+
+
+def authenticate_admin(store: Store, staff_no: str, pin: str, station: str | None = None) -> Person:
+    """For CLI admin commands: the admin proves who they are with their own PIN."""
+    return sign_in(store, staff_no, pin, station=station)
+
+
+__all__ = ["ROLES", "add_staff", "check_pin", "hash_pin", "may", "require", "reset_pin", "sign_in"]

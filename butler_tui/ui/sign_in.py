@@ -1,0 +1,69 @@
+"""Sign-in at a station: staff no. + PIN. The screen cannot be dismissed without signing in; the
+station keeps receiving messages underneath."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Input, Label
+
+from butler_tui.services import auth
+from butler_tui.services.auth import Person
+
+
+class SignInScreen(ModalScreen[Person]):
+    DEFAULT_CSS = """
+    SignInScreen { align: center middle; background: $background 90%; }
+    SignInScreen > Vertical { width: 60; height: auto; border: heavy $primary; background: $surface; padding: 1 2; }
+    SignInScreen .title { text-style: bold; margin-bottom: 1; }
+    SignInScreen #sign-in-error { color: $error; height: auto; }
+    SignInScreen .hint { color: $text-muted; }
+    """
+    BINDINGS = [Binding("escape", "nothing", "Sign in to continue", show=False, id="sign_in.escape")]
+
+    def __init__(self, station_label: str, staff_no: str = "", reason: str = "", hint: str = "") -> None:
+        super().__init__()
+        self.station_label = station_label
+        self.prefill = staff_no
+        self.reason = reason
+        self.hint = hint
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label(Text(f"Sign in 登录 · {self.station_label}"), classes="title")
+            if self.reason:
+                yield Label(Text(self.reason), classes="hint")
+            yield Label(Text("Staff no. 工号"))
+            yield Input(value=self.prefill, id="sign-in-staff", max_length=12)
+            yield Label(Text("PIN 密码"))
+            yield Input(password=True, id="sign-in-pin", max_length=8)
+            yield Label(Text(""), id="sign-in-error")
+            yield Label(Text(self.hint or "Enter signs in · ctrl+q quits the station"), classes="hint")
+
+    def on_mount(self) -> None:
+        self.query_one("#sign-in-pin" if self.prefill else "#sign-in-staff", Input).focus()
+
+    @on(Input.Submitted, "#sign-in-staff")
+    def _next(self) -> None:
+        self.query_one("#sign-in-pin", Input).focus()
+
+    @on(Input.Submitted, "#sign-in-pin")
+    def _submit(self) -> None:
+        staff_no = self.query_one("#sign-in-staff", Input).value
+        pin_box = self.query_one("#sign-in-pin", Input)
+        pin, pin_box.value = pin_box.value, ""
+        self.query_one("#sign-in-error", Label).update("")
+        app = self.app
+        app.run_db(auth.sign_in, staff_no, pin, station=app.station_code,  # type: ignore[attr-defined]
+                   then=self.dismiss, on_error=self._failed)
+
+    def _failed(self, error: Exception) -> None:
+        self.query_one("#sign-in-error", Label).update(Text(str(error)))
+        self.query_one("#sign-in-pin", Input).focus()
+
+    def action_nothing(self) -> None:
+        self.app.bell()
