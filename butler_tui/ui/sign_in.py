@@ -31,6 +31,7 @@ class SignInScreen(ModalScreen[Person]):
         self.prefill = staff_no
         self.reason = reason
         self.hint = hint
+        self.AUTO_FOCUS = "#sign-in-pin" if staff_no else "#sign-in-staff"
 
     def compose(self) -> ComposeResult:
         with Vertical():
@@ -43,9 +44,6 @@ class SignInScreen(ModalScreen[Person]):
             yield Input(password=True, id="sign-in-pin", max_length=8)
             yield Label(Text(""), id="sign-in-error")
             yield Label(Text(self.hint or "Enter signs in · ctrl+q quits the station"), classes="hint")
-
-    def on_mount(self) -> None:
-        self.query_one("#sign-in-pin" if self.prefill else "#sign-in-staff", Input).focus()
 
     @on(Input.Submitted, "#sign-in-staff")
     def _next(self) -> None:
