@@ -99,7 +99,7 @@ def test_staff_admin_commands(demo_db: Path):
 async def test_station_asks_for_the_pin_and_shows_who_signed_in(demo_db: Path):
     app = ButlerApp(demo_db, "lobby", "1002", ask_pin=True)
     async with app.run_test(size=(120, 36)) as pilot:
-        await await_until(pilot, lambda: isinstance(app.screen, SignInScreen))
+        await await_until(pilot, lambda: isinstance(app.screen, SignInScreen) and app.screen.query("#sign-in-staff"))
         from textual.widgets import Input
 
         assert app.screen.query_one("#sign-in-staff", Input).value == "1002"
@@ -118,7 +118,8 @@ async def test_sign_out_switch_user_and_idle_lock(demo_db: Path):
     async with app.run_test(size=(120, 36)) as pilot:
         await await_until(pilot, lambda: app.state is not None)
         await pilot.press("ctrl+u")
-        await await_until(pilot, lambda: isinstance(app.screen, SignInScreen) and app.staff_no is None)
+        await await_until(pilot, lambda: isinstance(app.screen, SignInScreen) and app.staff_no is None
+                          and app.screen.query("#sign-in-staff"))
         await pilot.press(*"1001")
         await pilot.press("enter", *"1234", "enter")
         await await_until(pilot, lambda: app.staff_no == "1001")
