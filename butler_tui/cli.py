@@ -768,5 +768,18 @@ def sweep(ctx, station) -> None:
                f" fell back {report.fell_back}, undeferred {report.undeferred}")
 
 
+@cli.command()
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("screens"), show_default=True)
+def screenshots(out: Path) -> None:
+    """Write an SVG of every screen on the demo hotel (120×36, fixed clock) into OUT."""
+    import tempfile
+
+    from butler_tui.screenshots import capture_all
+
+    with tempfile.TemporaryDirectory() as work:
+        for path in capture_all(out, Path(work)):
+            click.echo(path)
+
+
 def main() -> None:
     cli(prog_name="butler")

@@ -28,7 +28,7 @@ def vip_mark(level: int) -> Text:
 
 def ready_cell(s: StayRow) -> Text:
     if s.status in ("arrived", "in_house", "due_out", "departed"):
-        return Text("guest in room", style="dim")
+        return Text("in room", style="dim")
     if not s.room_number:
         return Text("— no room", style="yellow")
     if s.room_ready:
@@ -204,7 +204,7 @@ class ArrivalsScreen(Screen):
                     f"{len(data['departures'])} departures · {len(data['follow-up'])} follow-up calls")
         if overdue:
             head.append(f", {overdue} OVERDUE", style="bold red")
-        head.append("   [ ] day · t today · enter open · / filter")
+        head.append("  ·  [ ] day · t today · enter open · / filter", style="dim")
         self.query_one("#arrivals-day", Static).update(head)
 
     def active_table(self) -> KeyedTable:

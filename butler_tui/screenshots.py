@@ -1,0 +1,199 @@
+"""Every screen on the demo hotel at 120×36, with a fixed clock: the SVGs in ``screens/``
+(``butler screenshots``) and the snapshot tests drive the app through the same scenarios."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from butler_tui import clock
+
+SIZE = (120, 36)
+TZ = "Asia/Shanghai"
+FROZEN = (2026, 11, 24, 10, 30)  # a Tuesday morning, early shift, in the hotel's time zone
+
+
+def use_hotel_time() -> None:
+    """Fix the time zone and the clock so every screenshot is the same on every machine."""
+    os.environ["TZ"] = TZ
+    time.tzset()
+    clock.freeze(datetime(*FROZEN).astimezone())
+
+
+def prepare(path: Path) -> None:
+    """The demo hotel, plus a few things that make the screens worth looking at."""
+    from butler_tui.services import handover, messaging, tasks
+    from butler_tui.services.demo import load_demo
+    from butler_tui.store import Store
+
+    use_hotel_time()
+    store = Store(path)
+    load_demo(store)
+    messaging.send(store, from_station="floors-high", from_staff="2001", to="lobby,fo", priority="urgent",
+                   room="1208", body="Guest 1208 asks for a late check-out and an airport car at 15:00")
+    handover.add_entry(store, "lobby", "VIP 王先生 arriving 14:00 — welcome sign at the main door", staff_no="1001",
+                       high_priority=True)
+    task_id = tasks.create(store, type="complaint", room="1422", name="Noise from the room next door",
+                           staff_no="5003", station="cs")
+    tasks.escalate_now(store, task_id, "guest asks for the duty manager", staff_no="5003", station="cs")
+    store.db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    store.close()
+
+
+Drive = Callable[[Any, Any], Awaitable[None]]
+
+
+async def until(pilot, condition: Callable[[], object], timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise TimeoutError("screen did not settle")
+        await pilot.pause(0.05)
+
+
+async def settle(app, pilot) -> None:
+    """Wait until the first read has arrived, then let the queued work finish."""
+    await until(pilot, lambda: app.state is not None)
+    await pilot.pause(0.3)
+    # Every database read has come back (the change feed runs for as long as the app does).
+    await until(pilot, lambda: not [w for w in app.workers if w.group != "feed" and not w.is_finished])
+    await pilot.pause(0.1)
+    app.clear_notifications()
+    await pilot.pause(0.05)
+
+
+async def _keys(app, pilot, *keys: str, screen: str | None = None) -> None:
+    await settle(app, pilot)
+    for key in keys:
+        await pilot.press(key)
+        await pilot.pause(0.05)
+    if screen:
+        await until(pilot, lambda: type(app.screen).__name__ == screen)
+    await settle(app, pilot)
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    station: str
+    staff: str | None
+    drive: Drive
+    setup: Callable[[Any], None] | None = None
+
+
+def _emergency(store) -> None:
+    from butler_tui.services import messaging
+
+    messaging.send(store, from_station="floors-mid", from_staff="2003", to="security", priority="emergency",
+                   room="908", body="Smoke in the 9F east corridor — guard and duty manager at once")
+
+
+async def _drive_emergency(app, pilot) -> None:
+    await until(pilot, lambda: type(app.screen).__name__ == "EmergencyScreen")
+    await settle(app, pilot)
+
+
+async def _drive_stay(app, pilot) -> None:
+    await _keys(app, pilot, "r", screen="ArrivalsScreen")
+    await pilot.press("down", "down")
+    await pilot.press("enter")
+    await until(pilot, lambda: type(app.screen).__name__ == "StayScreen")
+    await settle(app, pilot)
+
+
+async def _drive_profile(app, pilot) -> None:
+    await _keys(app, pilot, "g", screen="GuestLookupScreen")
+    for key in "lxl":
+        await pilot.press(key)
+    await pilot.pause(0.3)
+    await pilot.press("enter")
+    await until(pilot, lambda: type(app.screen).__name__ == "GuestProfileScreen")
+    await settle(app, pilot)
+
+
+async def _drive_lookup(app, pilot) -> None:
+    await _keys(app, pilot, "g", screen="GuestLookupScreen")
+    for key in "li":
+        await pilot.press(key)
+    await settle(app, pilot)
+
+
+async def _drive_thread(app, pilot) -> None:
+    await _keys(app, pilot, "l", screen="MessagesScreen")
+    await pilot.press("enter")
+    await until(pilot, lambda: type(app.screen).__name__ == "ThreadScreen")
+    await settle(app, pilot)
+
+
+async def _drive_sign_in(app, pilot) -> None:
+    await until(pilot, lambda: type(app.screen).__name__ == "SignInScreen")
+    await settle(app, pilot)
+
+
+def _plain(*keys: str, screen: str | None = None) -> Drive:
+    async def drive(app, pilot) -> None:
+        await _keys(app, pilot, *keys, screen=screen)
+
+    return drive
+
+
+SCENARIOS = [
+    Scenario("home", "lobby", "1002", _plain()),
+    Scenario("sign-in", "lobby", None, _drive_sign_in),
+    Scenario("help", "lobby", "1002", _plain("question_mark", screen="HelpScreen")),
+    Scenario("messages", "lobby", "1002", _plain("l", screen="MessagesScreen")),
+    Scenario("message-thread", "lobby", "1002", _drive_thread),
+    Scenario("compose", "floors-mid", "2003", _plain("m", screen="ComposeScreen")),
+    Scenario("emergency", "security", "7002", _drive_emergency, setup=_emergency),
+    Scenario("arrivals", "lobby", "1002", _plain("r", screen="ArrivalsScreen")),
+    Scenario("departures", "lobby", "1002", _plain("r", "2", screen="ArrivalsScreen")),
+    Scenario("follow-up-calls", "cs", "5002", _plain("r", "3", screen="ArrivalsScreen")),
+    Scenario("stay", "lobby", "1002", _drive_stay),
+    Scenario("rooms-and-tasks", "floors-mid", "2003", _plain("t", screen="RoomsScreen")),
+    Scenario("escalation-queue", "cs", "0003", _plain("e", screen="EscalationScreen")),
+    Scenario("guest-lookup", "lobby", "1002", _drive_lookup),
+    Scenario("guest-profile", "fnb", "4001", _drive_profile),
+    Scenario("handover", "lobby", "1001", _plain("b", screen="HandoverScreen")),
+]
+
+
+def scenario_db(template: Path, scenario: Scenario, work: Path) -> Path:
+    from butler_tui.store import Store
+
+    path = work / f"{scenario.name}.db"
+    shutil.copy(template, path)
+    if scenario.setup:
+        store = Store(path)
+        scenario.setup(store)
+        store.close()
+    return path
+
+
+def make_app(db: Path, scenario: Scenario):
+    from butler_tui.app import ButlerApp
+
+    return ButlerApp(db, scenario.station, scenario.staff, ask_pin=scenario.staff is None)
+
+
+async def _capture(db: Path, scenario: Scenario, out: Path) -> Path:
+    app = make_app(db, scenario)
+    async with app.run_test(size=SIZE) as pilot:
+        await scenario.drive(app, pilot)
+        return Path(app.save_screenshot(filename=f"{scenario.name}.svg", path=str(out)))
+
+
+def capture_all(out: Path, work: Path) -> list[Path]:
+    template = work / "template.db"
+    prepare(template)
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for scenario in SCENARIOS:
+        written.append(asyncio.run(_capture(scenario_db(template, scenario, work), scenario, out)))
+    return written
