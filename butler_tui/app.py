@@ -33,6 +33,7 @@ from butler_tui.ui.compose import ComposeScreen
 from butler_tui.ui.help import HelpScreen, key_label
 from butler_tui.ui.home import HomeScreen
 from butler_tui.ui.messages import MessagesScreen
+from butler_tui.ui.palette import GuestsAndRooms
 from butler_tui.ui.station_bar import StationBar
 
 R = TypeVar("R")
@@ -88,6 +89,7 @@ def _setting_minutes(store: Store, name: str, default: float) -> float:
 
 class ButlerApp(App[None]):
     TITLE = "butler"
+    COMMANDS = App.COMMANDS | {GuestsAndRooms}
     BINDINGS = [
         Binding("question_mark", "help", "Help", id="app.help"),
         Binding("h", "home", "Home", id="app.home"),
@@ -112,6 +114,7 @@ class ButlerApp(App[None]):
         poll_interval: float = POLL_INTERVAL,
         ask_pin: bool = False,
         sign_in_hint: str = "",
+        keymap: dict[str, str] | None = None,
     ) -> None:
         """``staff_no`` without ``ask_pin`` opens the station already signed in (tests, the demo);
         otherwise the sign-in screen asks for staff no. and PIN first."""
@@ -123,6 +126,8 @@ class ButlerApp(App[None]):
         self._sign_in_hint = sign_in_hint
         self.poll_interval = poll_interval
         self.last_activity = time.monotonic()
+        if keymap:
+            self.set_keymap(keymap)
         self.store = Store(self.db_path, create=False)
         self.station: StationInfo | None = None
         self.staff: StaffInfo | None = None
@@ -380,6 +385,12 @@ class ButlerApp(App[None]):
         from butler_tui.ui.tasks import RoomsScreen
 
         self._open_board(RoomsScreen)
+
+    def open_room(self, number: str) -> None:
+        from butler_tui.ui.tasks import RoomsScreen
+
+        self.action_home()
+        self.push_screen(RoomsScreen(filter_text=number))
 
     def action_escalations(self) -> None:
         from butler_tui.ui.tasks import EscalationScreen

@@ -101,16 +101,59 @@ def demo(ctx: click.Context, no_tui: bool, reset: bool, station: str, staff_no: 
 @cli.command()
 @click.option("--station", required=True, help="Station code, e.g. lobby or floors-high.")
 @click.option("--staff", "staff_no", default=None, help="Staff no. of the person at the station.")
+@click.option("--keymap", "keymap_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="TOML file remapping keys by binding id (see `butler keys`).")
 @click.pass_context
-def run(ctx: click.Context, station: str, staff_no: str | None) -> None:
-    """Open the TUI as a station."""
+def run(ctx: click.Context, station: str, staff_no: str | None, keymap_file: Path | None) -> None:
+    """Open the TUI as a station (it asks for staff no. and PIN)."""
     store = _store(ctx, create=False)
-    _run_app(store, station, staff_no)
+    _run_app(store, station, staff_no, keymap_file=keymap_file)
     store.close()
 
 
-def _run_app(store: Store, station: str, staff_no: str | None, *, ask_pin: bool = True, hint: str = "") -> None:
+@cli.command()
+@click.option("--station", required=True, help="Station the browser sessions open as.")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Listen address. Keep it on localhost behind the hotel's authenticating proxy.")
+@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True)
+@click.option("--public-url", default=None, help="The URL the proxy serves it under, if not http://HOST:PORT.")
+@click.pass_context
+def serve(ctx: click.Context, station: str, host: str, port: int, public_url: str | None) -> None:
+    """Serve the station in a browser with textual-serve (each connection runs its own station app,
+    which asks for staff no. and PIN). textual-serve has no authentication of its own."""
+    import shlex
+
+    from textual_serve.server import Server
+
+    from butler_tui.services.directory import get_station
+
+    store = _store(ctx, create=False)
+    code = get_station(store, station).code
+    path = store.path.resolve()
+    store.close()
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        click.echo(f"warning: listening on {host}: textual-serve has no authentication — put it behind the"
+                   " hotel's authenticating proxy", err=True)
+    command = " ".join(shlex.quote(part) for part in
+                       [sys.executable, "-m", "butler_tui", "--db", str(path), "run", "--station", code])
+    Server(command, host=host, port=port, title=f"butler · {code}", public_url=public_url).serve()
+
+
+@cli.command()
+def keys() -> None:
+    """Every key binding id, its key and what it does (for a keymap file)."""
+    from butler_tui.keymap import all_bindings
+
+    for binding_id, (key, description) in all_bindings().items():
+        click.echo(f"{binding_id:<28} {key:<22} {description}")
+
+
+def _run_app(store: Store, station: str, staff_no: str | None, *, ask_pin: bool = True, hint: str = "",
+             keymap_file: Path | None = None) -> None:
+    from butler_tui.keymap import find_keymap_file, load_keymap
     from butler_tui.services.directory import get_staff, get_station
+
+    keymap = load_keymap(find_keymap_file(keymap_file))
 
     station_info = get_station(store, station)
     staff_info = get_staff(store, staff_no) if staff_no else None
@@ -119,7 +162,7 @@ def _run_app(store: Store, station: str, staff_no: str | None, *, ask_pin: bool 
     from butler_tui.app import ButlerApp
 
     ButlerApp(store.path, station_info.code, staff_info.staff_no if staff_info else None, ask_pin=ask_pin,
-              sign_in_hint=hint).run()
+              sign_in_hint=hint, keymap=keymap).run()
 
 
 @cli.command()

@@ -137,10 +137,14 @@ def _load(store: Store, data: dict[str, Any], source: Path, report: LoadReport) 
             _insert_or_ignore(tx, "settings", {"name": f"hotel_{key}", "value": hotel[key]})
         for raw in data["teams"]:
             count("teams", _insert_or_ignore(tx, "teams", validate(Team, raw).model_dump()))
-        pin_hash = hash_pin(DEMO_PIN)  # one scrypt for the whole demo team: they all share the demo PIN
+        pin_hash = None
         for raw in data["staff"]:
-            staff = validate(Staff, raw).model_dump() | {"pin_hash": pin_hash}
-            count("staff", _insert_or_ignore(tx, "staff", staff))
+            staff = validate(Staff, raw).model_dump()
+            if tx.execute("SELECT 1 FROM staff WHERE staff_no = ?", (staff["staff_no"],)).fetchone():
+                count("staff", False)
+                continue
+            pin_hash = pin_hash or hash_pin(DEMO_PIN)  # one scrypt for the demo team: they share the demo PIN
+            count("staff", _insert_or_ignore(tx, "staff", staff | {"pin_hash": pin_hash}))
         for raw in data["stations"]:
             station = validate(Station, raw).model_dump()
             station["floors"] = json.dumps(station["floors"])

@@ -19,8 +19,6 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from pypinyin import Style, lazy_pinyin, pinyin
-
 from butler_tui import clock
 from butler_tui.errors import InvalidInput, NotFound
 from butler_tui.models import NOTE_KINDS, GuestNote, validate
@@ -51,6 +49,8 @@ def _latin(value: str) -> str:
 
 def pinyin_keys(name: str) -> set[tuple[str, str]]:
     """Full pinyin (and from each syllable on), initials, for every reading of the surname."""
+    from pypinyin import Style, lazy_pinyin, pinyin  # ~20 MB of dictionaries: loaded only to index a name
+
     keys: set[tuple[str, str]] = set()
     if not CJK.search(name):
         words = [w for w in re.split(r"[\s\-'.]+", name.lower()) if w]

@@ -291,10 +291,10 @@ class RoomsScreen(TaskActions, Screen):
         Binding("k", "cursor(-1)", "Up", show=False, id="tasks.up"),
     ]
 
-    def __init__(self) -> None:
+    def __init__(self, filter_text: str = "") -> None:
         super().__init__()
-        self.scope_all = False
-        self.filter_text = ""
+        self.scope_all = bool(filter_text)  # looking for one room: every station's tasks in it
+        self.filter_text = filter_text
         self.data: BoardData | None = None
 
     def compose(self) -> ComposeResult:
@@ -308,6 +308,10 @@ class RoomsScreen(TaskActions, Screen):
 
     def on_mount(self) -> None:
         self.refresh_data()
+        if self.filter_text:
+            box = self.query_one("#tasks-filter", Input)
+            box.value = self.filter_text
+            box.add_class("-visible")
         self.query_one(KeyedTable).focus()
 
     def refresh_data(self, events: list | None = None) -> None:

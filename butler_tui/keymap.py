@@ -1,0 +1,64 @@
+"""Remapping keys by binding id (Textual keymaps) from a TOML file.
+
+    [keymap]
+    "app.guest" = "f2"            # guest lookup on F2 instead of g
+    "messages.ack" = "space,a"    # several keys: comma-separated
+
+The file is ``--keymap FILE``, else ``$BUTLER_KEYMAP``, else ``~/.config/butler-tui/keymap.toml`` when
+it exists. ``butler keys`` lists every binding id with its key.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+
+from butler_tui.errors import InvalidInput
+
+DEFAULT_PATH = Path("~/.config/butler-tui/keymap.toml")
+
+
+def all_bindings() -> dict[str, tuple[str, str]]:
+    """binding id -> (key, description), over the app and every screen."""
+    from butler_tui.app import ButlerApp
+    from butler_tui.ui import alerts, arrivals, compose, forms, guests, handover, help, messages, stay, tasks
+
+    classes = [ButlerApp, alerts.EmergencyScreen, arrivals.ArrivalsScreen, compose.ComposeScreen, forms.FormScreen,
+               guests.GuestLookupScreen, guests.GuestProfileScreen, handover.HandoverScreen, help.HelpScreen,
+               messages.MessagesScreen, messages.ThreadScreen, stay.StayScreen, tasks.RoomsScreen,
+               tasks.EscalationScreen, tasks.TaskDetailScreen]
+    found: dict[str, tuple[str, str]] = {}
+    for cls in classes:
+        for binding in cls.BINDINGS:
+            if getattr(binding, "id", None):
+                found[binding.id] = (binding.key, binding.description)
+    return dict(sorted(found.items()))
+
+
+def find_keymap_file(explicit: str | os.PathLike[str] | None = None) -> Path | None:
+    if explicit:
+        return Path(explicit)
+    if os.environ.get("BUTLER_KEYMAP"):
+        return Path(os.environ["BUTLER_KEYMAP"])
+    default = DEFAULT_PATH.expanduser()
+    return default if default.exists() else None
+
+
+def load_keymap(path: Path | None) -> dict[str, str]:
+    if path is None:
+        return {}
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise InvalidInput(f"cannot read keymap {path}: {exc.strerror}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise InvalidInput(f"keymap {path} is not valid TOML: {exc}") from None
+    keymap = data.get("keymap", {})
+    if not isinstance(keymap, dict) or not all(isinstance(v, str) and v.strip() for v in keymap.values()):
+        raise InvalidInput(f"keymap {path}: put `\"binding.id\" = \"key\"` lines under [keymap]")
+    known = all_bindings()
+    unknown = sorted(set(keymap) - set(known))
+    if unknown:
+        raise InvalidInput(f"keymap {path}: unknown binding id(s) {', '.join(unknown)} (see `butler keys`)")
+    return {k: v.strip() for k, v in keymap.items()}

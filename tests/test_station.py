@@ -1,0 +1,106 @@
+"""What makes a station pleasant: remappable keys, the palette finding guests and rooms, the browser."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from butler_tui.app import ButlerApp
+from butler_tui.errors import InvalidInput
+from butler_tui.keymap import all_bindings, load_keymap
+from butler_tui.ui.guests import GuestLookupScreen, GuestProfileScreen
+from butler_tui.ui.tasks import RoomsScreen
+
+from .conftest import await_until
+
+
+def test_every_binding_has_an_id_and_a_description():
+    bindings = all_bindings()
+    assert {"app.guest", "app.compose", "messages.ack", "tasks.new", "stay.tick"} <= set(bindings)
+    assert all(description for _key, description in bindings.values())
+
+
+def test_keymap_file_is_checked(tmp_path: Path):
+    good = tmp_path / "good.toml"
+    good.write_text('[keymap]\n"app.guest" = "f2"\n', encoding="utf-8")
+    assert load_keymap(good) == {"app.guest": "f2"}
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[keymap]\n"app.nope" = "f2"\n', encoding="utf-8")
+    with pytest.raises(InvalidInput, match="unknown binding id"):
+        load_keymap(bad)
+    broken = tmp_path / "broken.toml"
+    broken.write_text("[keymap\n", encoding="utf-8")
+    with pytest.raises(InvalidInput, match="not valid TOML"):
+        load_keymap(broken)
+
+
+async def test_remapped_key_works_and_the_old_one_does_not(demo_db: Path):
+    app = ButlerApp(demo_db, "lobby", "1002", keymap={"app.guest": "f2"})
+    async with app.run_test(size=(120, 36)) as pilot:
+        await await_until(pilot, lambda: app.state is not None)
+        await pilot.press("g")
+        await pilot.pause(0.1)
+        assert not isinstance(app.screen, GuestLookupScreen)
+        await pilot.press("f2")
+        await await_until(pilot, lambda: isinstance(app.screen, GuestLookupScreen))
+
+
+async def test_palette_finds_guests_and_rooms(demo_db: Path):
+    app = ButlerApp(demo_db, "lobby", "1002")
+    async with app.run_test(size=(120, 36)) as pilot:
+        await await_until(pilot, lambda: app.state is not None)
+        await pilot.press("ctrl+p")
+        await await_until(pilot, lambda: type(app.screen).__name__ == "CommandPalette")
+        await pilot.press(*"lxl")
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await await_until(pilot, lambda: isinstance(app.screen, GuestProfileScreen) and app.screen.profile)
+        assert app.screen.profile.name == "李晓莉"
+        await pilot.press("escape")
+        await pilot.press("ctrl+p")
+        await await_until(pilot, lambda: type(app.screen).__name__ == "CommandPalette")
+        await pilot.press(*"908")
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await await_until(pilot, lambda: isinstance(app.screen, RoomsScreen))
+        assert app.screen.filter_text == "908"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_serve_answers_with_the_station_page(demo_db: Path):
+    port = _free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "butler_tui", "--db", str(demo_db), "serve", "--station", "lobby",
+                             "--port", str(port)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2) as response:
+                    page = response.read().decode()
+                    status = response.status
+                break
+            except OSError:
+                if time.monotonic() > deadline or proc.poll() is not None:
+                    raise AssertionError(f"serve did not answer: {proc.stdout.read().decode() if proc.poll() else ''}")
+                time.sleep(0.1)  # polling a server that is starting: the loop has a deadline
+        assert status == 200 and "textual.js" in page and "butler · lobby" in page
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def test_serve_refuses_an_unknown_station(demo_db: Path):
+    proc = subprocess.run([sys.executable, "-m", "butler_tui", "--db", str(demo_db), "serve", "--station", "spa"],
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 1 and "unknown station 'spa'" in proc.stderr
