@@ -104,3 +104,48 @@ def test_serve_refuses_an_unknown_station(demo_db: Path):
     proc = subprocess.run([sys.executable, "-m", "butler_tui", "--db", str(demo_db), "serve", "--station", "spa"],
                           capture_output=True, text=True, timeout=60)
     assert proc.returncode == 1 and "unknown station 'spa'" in proc.stderr
+
+
+def test_the_real_command_paints_in_a_terminal_and_quits_cleanly(demo_db: Path):
+    """`butler demo` in a pseudo-terminal: the path a person takes, not run_test()."""
+    import fcntl
+    import os
+    import pty
+    import select
+    import struct
+    import termios
+
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.environ["TERM"] = "xterm-256color"
+        os.execv(sys.executable, [sys.executable, "-m", "butler_tui", "--db", str(demo_db), "demo"])
+    fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", 36, 120, 0, 0))
+
+    def read_until(needle: bytes, timeout: float) -> bytes:
+        seen, deadline = b"", time.monotonic() + timeout
+        while needle not in seen and time.monotonic() < deadline:
+            if select.select([fd], [], [], 0.05)[0]:
+                try:
+                    seen += os.read(fd, 65536)
+                except OSError:
+                    break
+        return seen
+
+    try:
+        painted = read_until("Lobby / GRO desk".encode(), 30)
+        assert "Lobby / GRO desk".encode() in painted and b"Traceback" not in painted
+        for key in (b"l", b"h", b"g", b"\x1b", b"t", b"h"):  # a few boards, as a person would
+            os.write(fd, key)
+            read_until(b"\x00", 0.3)
+        os.write(fd, b"\x11")  # ctrl+q
+        rest = read_until(b"\x00", 3)
+        assert b"Traceback" not in rest
+        _, status = os.waitpid(pid, 0)
+        assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
+    finally:
+        try:
+            os.kill(pid, 9)
+            os.waitpid(pid, 0)
+        except (ProcessLookupError, ChildProcessError):
+            pass
+        os.close(fd)
