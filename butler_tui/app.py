@@ -207,6 +207,11 @@ class ButlerApp(App[None]):
     def _show_identity(self, identity: tuple[StationInfo, StaffInfo | None]) -> None:
         self.station, self.staff = identity
         self.sub_title = self.station.label
+        from butler_tui.ui.sign_in import SignInScreen
+
+        for screen in self.screen_stack:
+            if isinstance(screen, SignInScreen) and screen.is_mounted:
+                screen.show_station(self.station.label)
         self.update_bars()
 
     def update_bars(self) -> None:

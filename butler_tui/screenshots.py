@@ -133,7 +133,8 @@ async def _drive_thread(app, pilot) -> None:
 
 
 async def _drive_sign_in(app, pilot) -> None:
-    await until(pilot, lambda: type(app.screen).__name__ == "SignInScreen")
+    await until(pilot, lambda: type(app.screen).__name__ == "SignInScreen" and app.station is not None
+                and app.screen.station_label == app.station.label)
     await settle(app, pilot)
 
 

@@ -10,16 +10,15 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import ModalScreen, Screen
+from textual.screen import ModalScreen
 from textual.widgets import DataTable, Footer, Input, Label, Static
 
 from butler_tui import clock
 from butler_tui.models import NOTE_KINDS
 from butler_tui.services import guests
 from butler_tui.services.guests import GuestHit, Profile
-from butler_tui.ui.alerts import UnackedBanner
+from butler_tui.ui.board import Board
 from butler_tui.ui.forms import FormScreen
-from butler_tui.ui.station_bar import StationBar
 from butler_tui.ui.table import KeyedTable
 
 HIT_COLUMNS = [("guest", "Guest", 22), ("vip", "VIP", 5), ("room", "Room", 5), ("member", "Member no.", 10),
@@ -73,11 +72,18 @@ class GuestLookupScreen(ModalScreen[None]):
     @on(Input.Changed, "#lookup-input")
     def _search(self, event: Input.Changed) -> None:
         self.query_text = event.value
-        self.app.run_db(guests.find, event.value, viewer=self.app.staff_no,  # type: ignore[attr-defined]
-                        then=self._show, group="guest-lookup", exclusive=True,
+        query = event.value
+
+        def find(store) -> tuple[str, list[GuestHit]]:
+            return query, guests.find(store, query, viewer=self.app.staff_no)  # type: ignore[attr-defined]
+
+        self.app.run_db(find, then=self._show, group="guest-lookup", exclusive=True,  # type: ignore[attr-defined]
                         on_error=lambda e: self.query_one("#lookup-hint", Label).update(Text(str(e))))
 
-    def _show(self, hits: list[GuestHit]) -> None:
+    def _show(self, found: tuple[str, list[GuestHit]]) -> None:
+        query, hits = found
+        if query != self.query_text:
+            return  # an answer to an earlier keystroke, arriving after a later one
         self.hits = hits
         table = self.query_one(KeyedTable)
         table.show({str(h.id): hit_cells(h) for h in hits}, rebuild=True)
@@ -113,7 +119,7 @@ NOTE_COLUMNS = [("kind", "Kind", 22), ("text", "Note", 52), ("by", "By", 8), ("s
                 ("date", "Date", 10)]
 
 
-class GuestProfileScreen(Screen):
+class GuestProfileScreen(Board):
     TITLE = "Guest profile 客史档案"
     DEFAULT_CSS = """
     GuestProfileScreen #profile-head { height: auto; padding: 0 1; border-bottom: solid $primary; }
@@ -135,25 +141,18 @@ class GuestProfileScreen(Screen):
         self.profile: Profile | None = None
         self._audited = False
 
-    @property
-    def who(self) -> dict[str, Any]:
-        return {"staff_no": self.app.staff_no, "station": self.app.station_code}  # type: ignore[attr-defined]
-
     def compose(self) -> ComposeResult:
-        yield StationBar()
-        yield UnackedBanner()
+        yield from self.top()
         yield Static(Text("Loading…"), id="profile-head")
         yield KeyedTable(NOTE_COLUMNS, id="profile-notes")
         yield Footer()
 
-    def on_mount(self) -> None:
-        self.refresh_data()
-        self.query_one(KeyedTable).focus()
+    def concerns(self, events: list) -> bool:
+        # Reading a profile is itself an event (view, lookup): those do not change what it shows.
+        return any(e.entity in ("guests", "guest_notes", "stays") and e.action not in ("view", "lookup")
+                   for e in events)
 
-    def refresh_data(self, events: list | None = None) -> None:
-        if events is not None and not any(e.entity in ("guests", "guest_notes", "stays") and e.action != "view"
-                                          and e.action != "lookup" for e in events):
-            return
+    def load(self) -> None:
         audit = not self._audited  # opening the profile is the audited read; live refreshes are not
         self._audited = True
         self.app.run_db(guests.profile, self.guest_id, audit=audit, query=self.lookup_query, signed_in=True,  # type: ignore[attr-defined]
@@ -224,12 +223,6 @@ class GuestProfileScreen(Screen):
                                                                                   timeout=3), self.refresh_data()),
                         **self.who)
 
-    def action_back(self) -> None:
-        self.app.pop_screen()
-
-    def action_cursor(self, delta: int) -> None:
-        table = self.query_one(KeyedTable)
-        table.move_cursor(row=max(0, table.cursor_row + delta))
 
 
 def open_note_form(app, guest_id: int, after=None, title: str = "Add a note 添加客史") -> None:

@@ -9,30 +9,28 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.screen import Screen
 from textual.widgets import Footer, Markdown, Static
 
 from butler_tui import clock
 from butler_tui.services import handover
 from butler_tui.services.handover import HandoverRecord
 from butler_tui.store import Store
-from butler_tui.ui.alerts import UnackedBanner
+from butler_tui.ui.board import Board
 from butler_tui.ui.forms import FormScreen
-from butler_tui.ui.station_bar import StationBar
 from butler_tui.ui.table import KeyedTable
 
 LOG_COLUMNS = [("at", "At", 5), ("who", "Who", 8), ("flag", "", 4), ("text", "Entry", 70), ("ref", "", 18)]
 ENTITIES = {"tasks", "messages", "acks", "stays", "rooms", "log_entries", "handovers"}
 
 
-def load(store: Store, station: str) -> tuple[dict[str, Any], HandoverRecord | None, list[handover.LogEntry]]:
+def load_handover(store: Store, station: str) -> tuple[dict[str, Any], HandoverRecord | None, list[handover.LogEntry]]:
     record = handover.pending(store, station)
     shift, day = handover.current()
     report = record.report if record else handover.build_report(store, station)
     return report, record, handover.entries(store, station, shift.name, day)
 
 
-class HandoverScreen(Screen):
+class HandoverScreen(Board):
     TITLE = "Handover 交班本"
     DEFAULT_CSS = """
     HandoverScreen #handover-state { height: auto; padding: 0 1; background: $boost; }
@@ -56,27 +54,18 @@ class HandoverScreen(Screen):
         self.entries: list[handover.LogEntry] = []
         self._markdown = ""
 
-    @property
-    def who(self) -> dict[str, Any]:
-        return {"staff_no": self.app.staff_no, "station": self.app.station_code}  # type: ignore[attr-defined]
+    ENTITIES = frozenset(ENTITIES)
 
     def compose(self) -> ComposeResult:
-        yield StationBar()
-        yield UnackedBanner()
+        yield from self.top()
         yield Static(Text("Loading…"), id="handover-state")
         with VerticalScroll(id="handover-report"):
             yield Markdown("", id="handover-markdown")
         yield KeyedTable(LOG_COLUMNS, id="handover-log")
         yield Footer()
 
-    def on_mount(self) -> None:
-        self.refresh_data()
-        self.query_one(KeyedTable).focus()
-
-    def refresh_data(self, events: list | None = None) -> None:
-        if events is not None and not any(e.entity in ENTITIES for e in events):
-            return
-        self.app.run_db(load, self.app.station_code, then=self._show, group="handover",  # type: ignore[attr-defined]
+    def load(self) -> None:
+        self.app.run_db(load_handover, self.app.station_code, then=self._show, group="handover",  # type: ignore[attr-defined]
                         exclusive=True)
 
     def _show(self, loaded: tuple[dict[str, Any], HandoverRecord | None, list[handover.LogEntry]]) -> None:
@@ -140,9 +129,6 @@ class HandoverScreen(Screen):
         self.app.run_db(handover.sign_in, self.record.id, **self.who,  # type: ignore[attr-defined]
                         then=lambda _: (self.notify("Handover read and signed", markup=False, timeout=5),
                                         self.refresh_data(), self.app.refresh_counts()))  # type: ignore[attr-defined]
-
-    def action_back(self) -> None:
-        self.app.pop_screen()
 
     def action_scroll(self, delta: int) -> None:
         self.query_one(VerticalScroll).scroll_relative(y=delta * 3)

@@ -35,7 +35,7 @@ class SignInScreen(ModalScreen[Person]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(Text(f"Sign in 登录 · {self.station_label}"), classes="title")
+            yield Label(Text(f"Sign in 登录 · {self.station_label}"), classes="title", id="sign-in-title")
             if self.reason:
                 yield Label(Text(self.reason), classes="hint")
             yield Label(Text("Staff no. 工号"))
@@ -44,6 +44,16 @@ class SignInScreen(ModalScreen[Person]):
             yield Input(password=True, id="sign-in-pin", max_length=8)
             yield Label(Text(""), id="sign-in-error")
             yield Label(Text(self.hint or "Enter signs in · ctrl+q quits the station"), classes="hint")
+
+    def on_mount(self) -> None:
+        station = getattr(self.app, "station", None)
+        if station is not None and station.label != self.station_label:
+            self.call_after_refresh(self.show_station, station.label)
+
+    def show_station(self, label: str) -> None:
+        """The station's name arrives after the screen may already be up."""
+        self.station_label = label
+        self.query_one("#sign-in-title", Label).update(Text(f"Sign in 登录 · {label}"))
 
     @on(Input.Submitted, "#sign-in-staff")
     def _next(self) -> None:

@@ -7,7 +7,6 @@ from typing import Any
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from butler_tui import clock
@@ -15,10 +14,9 @@ from butler_tui.services import checklists, stays, vip_notices
 from butler_tui.services.checklists import Item
 from butler_tui.services.stays import StayRow
 from butler_tui.services.vip_notices import VipNotice
-from butler_tui.ui.alerts import UnackedBanner
 from butler_tui.ui.arrivals import ENTITIES, vip_mark
+from butler_tui.ui.board import Board
 from butler_tui.ui.forms import FormScreen
-from butler_tui.ui.station_bar import StationBar
 from butler_tui.ui.table import KeyedTable
 
 NEXT = {"expected": "room_ready", "room_ready": "arrived", "arrived": "in_house", "in_house": "due_out",
@@ -44,7 +42,7 @@ def item_cells(item: Item, completed: bool) -> dict[str, Text]:
     }
 
 
-class StayScreen(Screen):
+class StayScreen(Board):
     TITLE = "Stay 入住"
     DEFAULT_CSS = """
     StayScreen #stay-head {
@@ -80,24 +78,15 @@ class StayScreen(Screen):
         self.items: list[Item] = []
         self.notice: VipNotice | None = None
 
-    @property
-    def who(self) -> dict[str, Any]:
-        return {"staff_no": self.app.staff_no, "station": self.app.station_code}  # type: ignore[attr-defined]
+    ENTITIES = frozenset(ENTITIES)
 
     def compose(self) -> ComposeResult:
-        yield StationBar()
-        yield UnackedBanner()
+        yield from self.top()
         yield Static(Text("Loading…"), id="stay-head")
         yield KeyedTable(COLUMNS, id="stay-items")
         yield Footer()
 
-    def on_mount(self) -> None:
-        self.refresh_data()
-        self.query_one(KeyedTable).focus()
-
-    def refresh_data(self, events: list | None = None) -> None:
-        if events is not None and not any(e.entity in ENTITIES for e in events):
-            return
+    def load(self) -> None:
         self.app.run_db(self._load, self.stay_id, then=self._show, group=f"stay-{self.stay_id}",  # type: ignore[attr-defined]
                         exclusive=True)
 
@@ -246,9 +235,3 @@ class StayScreen(Screen):
         if self.stay:
             open_note_form(self.app, self.stay.guest_id)
 
-    def action_back(self) -> None:
-        self.app.pop_screen()
-
-    def action_cursor(self, delta: int) -> None:
-        table = self.query_one(KeyedTable)
-        table.move_cursor(row=max(0, table.cursor_row + delta))

@@ -14,7 +14,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.screen import ModalScreen, Screen
+from textual.screen import ModalScreen
 from textual.widgets import DataTable, Footer, Input, Label, Static
 
 from butler_tui import clock
@@ -22,9 +22,8 @@ from butler_tui.services import tasks
 from butler_tui.services.task_types import list_types
 from butler_tui.services.tasks import TaskRow
 from butler_tui.store import Store
-from butler_tui.ui.alerts import UnackedBanner
+from butler_tui.ui.board import Board
 from butler_tui.ui.forms import FormScreen
-from butler_tui.ui.station_bar import StationBar
 from butler_tui.ui.table import KeyedTable
 
 TASK_ENTITIES = {"tasks", "rooms", "stays"}
@@ -130,10 +129,6 @@ class TaskActions:
     def selected_task_id(self) -> int | None:
         key = self.query_one(KeyedTable).selected_key  # type: ignore[attr-defined]
         return int(key) if key else None
-
-    @property
-    def who(self) -> dict[str, Any]:
-        return {"staff_no": self.app.staff_no, "station": self.app.station_code}  # type: ignore[attr-defined]
 
     def _do(self, fn, *args: Any, notice: str, **kwargs: Any) -> None:
         task_id = self.selected_task_id()
@@ -272,7 +267,7 @@ TASK_BINDINGS = [
 ]
 
 
-class RoomsScreen(TaskActions, Screen):
+class RoomsScreen(TaskActions, Board):
     TITLE = "Rooms & tasks 房务与任务"
     DEFAULT_CSS = """
     RoomsScreen #room-board { height: auto; padding: 0 1; }
@@ -297,9 +292,10 @@ class RoomsScreen(TaskActions, Screen):
         self.filter_text = filter_text
         self.data: BoardData | None = None
 
+    ENTITIES = frozenset(TASK_ENTITIES)
+
     def compose(self) -> ComposeResult:
-        yield StationBar()
-        yield UnackedBanner()
+        yield from self.top()
         yield Static(Text("Loading rooms…"), id="room-board")
         yield Static(id="tasks-head")
         yield Input(placeholder="Filter tasks by text, room or team — Esc clears", id="tasks-filter")
@@ -307,16 +303,13 @@ class RoomsScreen(TaskActions, Screen):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.refresh_data()
+        super().on_mount()
         if self.filter_text:
             box = self.query_one("#tasks-filter", Input)
             box.value = self.filter_text
             box.add_class("-visible")
-        self.query_one(KeyedTable).focus()
 
-    def refresh_data(self, events: list | None = None) -> None:
-        if events is not None and not any(e.entity in TASK_ENTITIES for e in events):
-            return
+    def load(self) -> None:
         self.app.run_db(load_board, self.app.station_code, self.scope_all, then=self._show,  # type: ignore[attr-defined]
                         group="rooms-board", exclusive=True)
 
@@ -398,17 +391,13 @@ class RoomsScreen(TaskActions, Screen):
             return
         self.app.pop_screen()
 
-    def action_cursor(self, delta: int) -> None:
-        table = self.query_one(KeyedTable)
-        table.move_cursor(row=max(0, table.cursor_row + delta))
-
 
 ESCALATION_COLUMNS = [("id", "#", 4), ("p", "P", 2), ("level", "Esc", 3), ("task", "Task", 24), ("room", "Room", 5),
                       ("owner", "First resp.", 13), ("second", "2nd", 5), ("assignee", "Doing it", 8),
                       ("due", "Over by", 16), ("status", "Status", 17)]
 
 
-class EscalationScreen(TaskActions, Screen):
+class EscalationScreen(TaskActions, Board):
     TITLE = "Escalation queue 升级队列"
     DEFAULT_CSS = """
     EscalationScreen #esc-head { height: 1; padding: 0 1; }
@@ -426,20 +415,15 @@ class EscalationScreen(TaskActions, Screen):
         Binding("k", "cursor(-1)", "Up", show=False, id="escalations.up"),
     ]
 
+    ENTITIES = frozenset(TASK_ENTITIES)
+
     def compose(self) -> ComposeResult:
-        yield StationBar()
-        yield UnackedBanner()
+        yield from self.top()
         yield Static(id="esc-head")
         yield KeyedTable(ESCALATION_COLUMNS, id="escalation-table")
         yield Footer()
 
-    def on_mount(self) -> None:
-        self.refresh_data()
-        self.query_one(KeyedTable).focus()
-
-    def refresh_data(self, events: list | None = None) -> None:
-        if events is not None and not any(e.entity in TASK_ENTITIES for e in events):
-            return
+    def load(self) -> None:
         self.app.run_db(tasks.escalation_queue, then=self._show, group="escalations", exclusive=True)  # type: ignore[attr-defined]
 
     def _show(self, rows: list[TaskRow]) -> None:
@@ -469,9 +453,3 @@ class EscalationScreen(TaskActions, Screen):
         self._form("Resolve with a note", [("note", "What was done", "", False)],
                    lambda v: (tasks.resolve, (v["note"],), {}))
 
-    def action_back(self) -> None:
-        self.app.pop_screen()
-
-    def action_cursor(self, delta: int) -> None:
-        table = self.query_one(KeyedTable)
-        table.move_cursor(row=max(0, table.cursor_row + delta))
