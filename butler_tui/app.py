@@ -35,6 +35,7 @@ from butler_tui.ui.home import HomeScreen
 from butler_tui.ui.messages import MessagesScreen
 from butler_tui.ui.palette import GuestsAndRooms
 from butler_tui.ui.station_bar import StationBar
+from butler_tui.i18n import t
 
 R = TypeVar("R")
 
@@ -88,21 +89,21 @@ def _setting_minutes(store: Store, name: str, default: float) -> float:
 
 
 class ButlerApp(App[None]):
-    TITLE = "butler"
+    TITLE = t("butler")
     COMMANDS = App.COMMANDS | {GuestsAndRooms}
     BINDINGS = [
-        Binding("question_mark", "help", "Help", id="app.help"),
-        Binding("h", "home", "Home", id="app.home"),
-        Binding("m", "compose", "Message", id="app.compose"),
-        Binding("l", "messages", "Log", id="app.messages"),
-        Binding("a", "ack_oldest", "Ack", id="app.ack"),
-        Binding("r", "arrivals", "Arrivals", id="app.arrivals"),
-        Binding("t", "rooms", "Rooms/tasks", id="app.rooms"),
-        Binding("e", "escalations", "Escalations", id="app.escalations"),
-        Binding("g", "guest_lookup", "Guest", id="app.guest"),
-        Binding("b", "handover", "Handover", id="app.handover"),
-        Binding("ctrl+o", "sign_out", "Sign out", id="app.sign_out"),
-        Binding("ctrl+u", "switch_user", "Switch user", id="app.switch_user"),
+        Binding("question_mark", "help", t("Help"), id="app.help"),
+        Binding("h", "home", t("Home"), id="app.home"),
+        Binding("m", "compose", t("Message"), id="app.compose"),
+        Binding("l", "messages", t("Log"), id="app.messages"),
+        Binding("a", "ack_oldest", t("Ack"), id="app.ack"),
+        Binding("r", "arrivals", t("Arrivals"), id="app.arrivals"),
+        Binding("t", "rooms", t("Rooms/tasks"), id="app.rooms"),
+        Binding("e", "escalations", t("Escalations"), id="app.escalations"),
+        Binding("g", "guest_lookup", t("Guest"), id="app.guest"),
+        Binding("b", "handover", t("Handover"), id="app.handover"),
+        Binding("ctrl+o", "sign_out", t("Sign out"), id="app.sign_out"),
+        Binding("ctrl+u", "switch_user", t("Switch user"), id="app.switch_user"),
     ]
 
     def __init__(

@@ -45,12 +45,16 @@ def _store(ctx: click.Context, *, create: bool = True, migrate: bool = True) -> 
     default=None,
     help="Database file (default: $BUTLER_DB, else ./butler.db).",
 )
+@click.option("--lang", default=None, help="en or zh (default: $BUTLER_LANG, else the locale).")
 @click.version_option(__version__, prog_name="butler")
 @click.pass_context
-def cli(ctx: click.Context, db: Path | None) -> None:
+def cli(ctx: click.Context, db: Path | None, lang: str | None) -> None:
     """butler-tui: the butler team's stations on one shared SQLite file."""
+    from butler_tui.i18n import detect, set_language
+
     ctx.ensure_object(dict)
     ctx.obj["db"] = db or default_db_path()
+    set_language(detect(lang))
 
 
 @cli.command()

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import shutil
 import time
 from collections.abc import Callable
@@ -8,8 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from butler_tui.services.demo import load_demo
-from butler_tui.store import Store
+# The tests read English labels, whatever the machine's locale (a zh test sets its own).
+os.environ["BUTLER_LANG"] = "en"
+
+from butler_tui.services.demo import load_demo  # noqa: E402
+from butler_tui.store import Store  # noqa: E402
 
 
 @pytest.fixture

@@ -19,6 +19,7 @@ from datetime import date, datetime
 from typing import Any
 
 from butler_tui import clock
+from butler_tui.i18n import t as tr
 from butler_tui.config import Shift, latest_shift, next_shift, shift_named, shift_window
 from butler_tui.errors import InvalidInput, NotFound
 from butler_tui.services import messaging, stays, tasks
@@ -294,35 +295,38 @@ def _rows(report: dict[str, Any], key: str) -> tuple[list[str], list[list[str]]]
 def to_markdown(report: dict[str, Any], signatures: dict[str, Any] | None = None) -> str:
     start, end = report["window"]
     n_start, n_end = report["next_window"]
+    station = report["station_name"]
     lines = [
-        f"# Handover 交班本 — {md(report['station_name'])}",
+        f"# {tr('Handover 交班本')} — {md(tr(station) if station == 'Whole hotel 全酒店' else station)}",
         "",
-        f"**Shift:** {report['shift']} {report['shift_date']} ({_t(start)}–{_t(end)})  ",
-        f"**Hands over to:** {report['next_shift']} {report['next_shift_date']} ({_t(n_start)}–{_t(n_end)})  ",
-        f"**Generated:** {_t(report['generated_at'], '%Y-%m-%d %H:%M')}",
+        f"**{tr('Shift')}:** {tr(report['shift'])} {report['shift_date']} ({_t(start)}–{_t(end)})  ",
+        f"**{tr('Hands over to')}:** {tr(report['next_shift'])} {report['next_shift_date']}"
+        f" ({_t(n_start)}–{_t(n_end)})  ",
+        f"**{tr('Generated')}:** {_t(report['generated_at'], '%Y-%m-%d %H:%M')}",
         "",
-        "| Open tasks | Overdue | Escalated | Unacked messages | Arrivals to come | Departures next shift |",
+        "| " + " | ".join(tr(h) for h in ("Open tasks", "Overdue", "Escalated", "Unacked messages",
+                                         "Arrivals to come", "Departures next shift")) + " |",
         "|---:|---:|---:|---:|---:|---:|",
         f"| {len(report['open_tasks'])} | {len(report['overdue_tasks'])} | {len(report['escalations'])} |"
         f" {len(report['unacked_messages'])} | {len(report['arrivals_expected'])} |"
         f" {len(report['departures_next_shift'])} |",
     ]
     for key, title in SECTIONS:
-        lines += ["", f"## {title}", ""]
+        lines += ["", f"## {tr(title)}", ""]
         header, rows = _rows(report, key)
         if not rows:
-            lines.append("None.")
+            lines.append(tr("None."))
             continue
-        lines.append("| " + " | ".join(header) + " |")
+        lines.append("| " + " | ".join(tr(h) for h in header) + " |")
         lines.append("|" + "|".join("---" for _ in header) + "|")
         lines += ["| " + " | ".join(row) + " |" for row in rows]
-    lines += ["", "## Sign-off 签字", ""]
+    lines += ["", f"## {tr('Sign-off 签字')}", ""]
     sig = signatures or {}
     blank = "…………………… at ……:……"
     for label, name, at in (("Outgoing (lead)", "signed_out_name", "signed_out_at"),
                             ("Incoming", "signed_in_name", "signed_in_at")):
         signed = f"{md(sig[name])} at {_t(sig[at], '%Y-%m-%d %H:%M')}" if sig.get(at) else blank
-        lines.append(f"{label}: {signed}  ")
+        lines.append(f"{tr(label)}: {signed}  ")
     return "\n".join(lines) + "\n"
 
 

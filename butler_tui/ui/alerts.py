@@ -12,6 +12,7 @@ from textual.widgets import Button, Label, Static
 
 from butler_tui import clock
 from butler_tui.services.messaging import MessageView
+from butler_tui.i18n import t
 
 PRIORITY_LABEL = {"emergency": "EMERGENCY 紧急", "urgent": "URGENT 加急", "routine": "routine 普通"}
 PRIORITY_STYLE = {"emergency": "bold white on red", "urgent": "bold black on yellow", "routine": ""}
@@ -58,7 +59,7 @@ class UnackedBanner(Static):
             return
         first = unacked[0]
         text = Text(no_wrap=True, overflow="ellipsis")
-        text.append(f"🔔 {len(unacked)} to acknowledge ", style="bold")
+        text.append(f"🔔 {len(unacked)} {t('to acknowledge')} ", style="bold")
         text.append("· a ack · l log │ ")
         text.append_text(message_line(first))
         self.update(text)
@@ -96,8 +97,8 @@ class EmergencyScreen(ModalScreen[bool]):
     }
     """
     BINDINGS = [
-        Binding("a", "acknowledge", "Acknowledge", id="emergency.ack"),
-        Binding("escape", "nothing", "Must be acknowledged", show=False, id="emergency.esc"),
+        Binding("a", "acknowledge", t("Acknowledge"), id="emergency.ack"),
+        Binding("escape", "nothing", t("Must be acknowledged"), show=False, id="emergency.esc"),
     ]
 
     def __init__(self, message: MessageView) -> None:

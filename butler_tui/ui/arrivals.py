@@ -18,6 +18,7 @@ from butler_tui.services.stays import StayRow
 from butler_tui.ui.alerts import UnackedBanner
 from butler_tui.ui.station_bar import StationBar
 from butler_tui.ui.table import KeyedTable
+from butler_tui.i18n import t
 
 ENTITIES = {"stays", "checklist_items", "rooms", "vip_notices", "guests"}
 
@@ -115,7 +116,7 @@ FOLLOW_UP_COLUMNS = [("due", "Call due", 11), ("state", "", 12), ("guest", "Gues
 
 
 class ArrivalsScreen(Screen):
-    TITLE = "Arrivals 抵离店"
+    TITLE = t("Arrivals 抵离店")
     DEFAULT_CSS = """
     ArrivalsScreen #arrivals-day {
         height: 1;
@@ -132,18 +133,18 @@ class ArrivalsScreen(Screen):
     }
     """
     BINDINGS = [
-        Binding("left_square_bracket", "day(-1)", "Prev day", id="arrivals.prev_day"),
-        Binding("right_square_bracket", "day(1)", "Next day", id="arrivals.next_day"),
-        Binding("t", "today", "Today", id="arrivals.today"),
-        Binding("1", "tab('arrivals')", "Arrivals", show=False, id="arrivals.tab_arrivals"),
-        Binding("2", "tab('departures')", "Departures", show=False, id="arrivals.tab_departures"),
-        Binding("3", "tab('follow-up')", "Follow-up calls", show=False, id="arrivals.tab_follow_up"),
-        Binding("slash", "filter", "Filter", id="arrivals.filter"),
-        Binding("G", "guest", "Guest profile", id="arrivals.guest"),
-        Binding("N", "guest_note", "Guest note", id="arrivals.guest_note"),
-        Binding("escape", "back", "Back", id="arrivals.back"),
-        Binding("j", "cursor(1)", "Down", show=False, id="arrivals.down"),
-        Binding("k", "cursor(-1)", "Up", show=False, id="arrivals.up"),
+        Binding("left_square_bracket", "day(-1)", t("Prev day"), id="arrivals.prev_day"),
+        Binding("right_square_bracket", "day(1)", t("Next day"), id="arrivals.next_day"),
+        Binding("t", "today", t("Today"), id="arrivals.today"),
+        Binding("1", "tab('arrivals')", t("Arrivals"), show=False, id="arrivals.tab_arrivals"),
+        Binding("2", "tab('departures')", t("Departures"), show=False, id="arrivals.tab_departures"),
+        Binding("3", "tab('follow-up')", t("Follow-up calls"), show=False, id="arrivals.tab_follow_up"),
+        Binding("slash", "filter", t("Filter"), id="arrivals.filter"),
+        Binding("G", "guest", t("Guest profile"), id="arrivals.guest"),
+        Binding("N", "guest_note", t("Guest note"), id="arrivals.guest_note"),
+        Binding("escape", "back", t("Back"), id="arrivals.back"),
+        Binding("j", "cursor(1)", t("Down"), show=False, id="arrivals.down"),
+        Binding("k", "cursor(-1)", t("Up"), show=False, id="arrivals.up"),
     ]
 
     def __init__(self) -> None:

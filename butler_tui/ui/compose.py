@@ -14,6 +14,7 @@ from textual.widgets import Button, Input, Label, Select
 from butler_tui.errors import ButlerError
 from butler_tui.services import messaging
 from butler_tui.services.messaging import MessageView
+from butler_tui.i18n import t
 
 MAX_BODY = 500
 
@@ -58,8 +59,8 @@ class ComposeScreen(ModalScreen[int | None]):
     }
     """
     BINDINGS = [
-        Binding("escape", "cancel", "Cancel", id="compose.cancel"),
-        Binding("ctrl+s", "send", "Send", priority=True, id="compose.send"),
+        Binding("escape", "cancel", t("Cancel"), id="compose.cancel"),
+        Binding("ctrl+s", "send", t("Send"), priority=True, id="compose.send"),
     ]
 
     def __init__(self, codes: list[str], parent: MessageView | None = None, room: str | None = None) -> None:

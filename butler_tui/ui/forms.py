@@ -12,6 +12,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, TextArea
+from butler_tui.i18n import t
 
 
 class FormScreen(ModalScreen[Any]):
@@ -46,8 +47,8 @@ class FormScreen(ModalScreen[Any]):
     }
     """
     BINDINGS = [
-        Binding("escape", "cancel", "Cancel", id="form.cancel"),
-        Binding("ctrl+s", "submit", "Save", priority=True, id="form.submit"),
+        Binding("escape", "cancel", t("Cancel"), id="form.cancel"),
+        Binding("ctrl+s", "submit", t("Save"), priority=True, id="form.submit"),
     ]
 
     def __init__(self, title: str, fields: list[tuple[str, str, str, bool]],

@@ -20,6 +20,7 @@ from butler_tui.services.guests import GuestHit, Profile
 from butler_tui.ui.board import Board
 from butler_tui.ui.forms import FormScreen
 from butler_tui.ui.table import KeyedTable
+from butler_tui.i18n import t
 
 HIT_COLUMNS = [("guest", "Guest", 22), ("vip", "VIP", 5), ("room", "Room", 5), ("member", "Member no.", 10),
                ("mobile", "Mobile", 13), ("matched", "Found by", 22)]
@@ -48,9 +49,9 @@ class GuestLookupScreen(ModalScreen[None]):
     GuestLookupScreen #lookup-hint { color: $text-muted; }
     """
     BINDINGS = [
-        Binding("escape", "close", "Close", id="lookup.close"),
-        Binding("down", "move(1)", "Next", show=False, priority=True, id="lookup.down"),
-        Binding("up", "move(-1)", "Previous", show=False, priority=True, id="lookup.up"),
+        Binding("escape", "close", t("Close"), id="lookup.close"),
+        Binding("down", "move(1)", t("Next"), show=False, priority=True, id="lookup.down"),
+        Binding("up", "move(-1)", t("Previous"), show=False, priority=True, id="lookup.up"),
     ]
 
     def __init__(self) -> None:
@@ -120,18 +121,18 @@ NOTE_COLUMNS = [("kind", "Kind", 22), ("text", "Note", 52), ("by", "By", 8), ("s
 
 
 class GuestProfileScreen(Board):
-    TITLE = "Guest profile 客史档案"
+    TITLE = t("Guest profile 客史档案")
     DEFAULT_CSS = """
     GuestProfileScreen #profile-head { height: auto; padding: 0 1; border-bottom: solid $primary; }
     GuestProfileScreen KeyedTable { height: 1fr; }
     """
     BINDINGS = [
-        Binding("n", "add_note", "Add note", id="profile.add_note"),
-        Binding("E", "edit_note", "Edit note", id="profile.edit_note"),
-        Binding("x", "retire_note", "Retire note", id="profile.retire_note"),
-        Binding("escape", "back", "Back", id="profile.back"),
-        Binding("j", "cursor(1)", "Down", show=False, id="profile.down"),
-        Binding("k", "cursor(-1)", "Up", show=False, id="profile.up"),
+        Binding("n", "add_note", t("Add note"), id="profile.add_note"),
+        Binding("E", "edit_note", t("Edit note"), id="profile.edit_note"),
+        Binding("x", "retire_note", t("Retire note"), id="profile.retire_note"),
+        Binding("escape", "back", t("Back"), id="profile.back"),
+        Binding("j", "cursor(1)", t("Down"), show=False, id="profile.down"),
+        Binding("k", "cursor(-1)", t("Up"), show=False, id="profile.up"),
     ]
 
     def __init__(self, guest_id: int, query: str | None = None) -> None:

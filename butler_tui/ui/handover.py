@@ -18,6 +18,7 @@ from butler_tui.store import Store
 from butler_tui.ui.board import Board
 from butler_tui.ui.forms import FormScreen
 from butler_tui.ui.table import KeyedTable
+from butler_tui.i18n import t
 
 LOG_COLUMNS = [("at", "At", 5), ("who", "Who", 8), ("flag", "", 4), ("text", "Entry", 70), ("ref", "", 18)]
 ENTITIES = {"tasks", "messages", "acks", "stays", "rooms", "log_entries", "handovers"}
@@ -31,7 +32,7 @@ def load_handover(store: Store, station: str) -> tuple[dict[str, Any], HandoverR
 
 
 class HandoverScreen(Board):
-    TITLE = "Handover 交班本"
+    TITLE = t("Handover 交班本")
     DEFAULT_CSS = """
     HandoverScreen #handover-state { height: auto; padding: 0 1; background: $boost; }
     HandoverScreen #handover-state.-unsigned { background: $warning 50%; }
@@ -39,13 +40,13 @@ class HandoverScreen(Board):
     HandoverScreen KeyedTable { height: 8; border-top: solid $primary; }
     """
     BINDINGS = [
-        Binding("n", "log_entry", "Log entry", id="handover.log"),
-        Binding("c", "correct", "Correct entry", id="handover.correct"),
-        Binding("S", "sign_out", "Sign out (lead)", id="handover.sign_out"),
-        Binding("I", "sign_in", "Read & sign", id="handover.sign_in"),
-        Binding("escape", "back", "Back", id="handover.back"),
-        Binding("j", "scroll(1)", "Down", show=False, id="handover.down"),
-        Binding("k", "scroll(-1)", "Up", show=False, id="handover.up"),
+        Binding("n", "log_entry", t("Log entry"), id="handover.log"),
+        Binding("c", "correct", t("Correct entry"), id="handover.correct"),
+        Binding("S", "sign_out", t("Sign out (lead)"), id="handover.sign_out"),
+        Binding("I", "sign_in", t("Read & sign"), id="handover.sign_in"),
+        Binding("escape", "back", t("Back"), id="handover.back"),
+        Binding("j", "scroll(1)", t("Down"), show=False, id="handover.down"),
+        Binding("k", "scroll(-1)", t("Up"), show=False, id="handover.up"),
     ]
 
     def __init__(self) -> None:

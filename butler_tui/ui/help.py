@@ -8,6 +8,7 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Label, Static
+from butler_tui.i18n import t
 
 
 def key_label(key: str) -> str:
@@ -33,7 +34,7 @@ class HelpScreen(ModalScreen[None]):
         margin-bottom: 1;
     }
     """
-    BINDINGS = [Binding("escape,question_mark,q", "dismiss", "Close help", id="help.close")]
+    BINDINGS = [Binding("escape,question_mark,q", "dismiss", t("Close help"), id="help.close")]
 
     def __init__(self, screen_title: str, rows: list[tuple[str, str]]) -> None:
         super().__init__()

@@ -9,6 +9,7 @@ from textual.screen import Screen
 from textual.widgets import Digits, Footer, Label, Static
 
 from butler_tui import clock
+from butler_tui.i18n import language, t
 from butler_tui.services.overview import Overview
 from butler_tui.ui.alerts import UnackedBanner
 from butler_tui.ui.station_bar import StationBar
@@ -51,9 +52,11 @@ class Card(Vertical):
     def __init__(self, field: str, title: str, title_zh: str, help_text: str) -> None:
         super().__init__(id=f"card-{field}")
         self.field = field
-        self.title_text = Text(title)
-        self.title_zh = Text(title_zh)
-        self.help_text = Text(help_text)
+        if language() == "zh":  # Chinese first, the English name under it
+            self.title_text, self.title_zh = Text(title_zh), Text(title)
+        else:
+            self.title_text, self.title_zh = Text(title), Text(title_zh)
+        self.help_text = Text(t(help_text))
 
     def compose(self) -> ComposeResult:
         yield Label(self.title_text, classes="card-title")
@@ -100,5 +103,6 @@ class HomeScreen(Screen):
         for field, *_ in CARDS:
             self.query_one(f"#card-{field}", Card).show(getattr(figures, field))
         self.query_one("#home-status", Static).update(
-            Text(f"Updated {clock.local_now():%H:%M:%S} · live: changes from any station appear here by themselves")
+            Text(f"{t('Updated')} {clock.local_now():%H:%M:%S} · "
+                 f"{t('live: changes from any station appear here by themselves')}")
         )

@@ -16,6 +16,7 @@ from butler_tui.services import messaging
 from butler_tui.services.messaging import MessageView
 from butler_tui.ui.alerts import PRIORITY_STYLE, UnackedBanner, sender_label
 from butler_tui.ui.station_bar import StationBar
+from butler_tui.i18n import t
 
 COLUMNS = [("id", "#"), ("time", "Time"), ("priority", "Priority"), ("from", "From"), ("to", "To"),
            ("body", "Message"), ("acks", "Acks"), ("me", "This station")]
@@ -57,7 +58,7 @@ def _cells(m: MessageView, station: str) -> dict[str, Text]:
 
 
 class MessagesScreen(Screen):
-    TITLE = "Messages 消息"
+    TITLE = t("Messages 消息")
     DEFAULT_CSS = """
     MessagesScreen #filters {
         height: 1;
@@ -75,16 +76,16 @@ class MessagesScreen(Screen):
     }
     """
     BINDINGS = [
-        Binding("a", "ack", "Ack", id="messages.ack"),
-        Binding("r", "reply", "Reply", id="messages.reply"),
-        Binding("t", "open", "Thread", id="messages.open"),
-        Binding("u", "toggle_unacked", "Unacked only", id="messages.unacked"),
-        Binding("p", "cycle_priority", "Priority", id="messages.priority"),
-        Binding("s", "toggle_scope", "This station/all", id="messages.scope"),
-        Binding("slash", "search", "Search", id="messages.search"),
-        Binding("escape", "back", "Back", id="messages.back"),
-        Binding("j", "cursor_down", "Down", show=False, id="messages.down"),
-        Binding("k", "cursor_up", "Up", show=False, id="messages.up"),
+        Binding("a", "ack", t("Ack"), id="messages.ack"),
+        Binding("r", "reply", t("Reply"), id="messages.reply"),
+        Binding("t", "open", t("Thread"), id="messages.open"),
+        Binding("u", "toggle_unacked", t("Unacked only"), id="messages.unacked"),
+        Binding("p", "cycle_priority", t("Priority"), id="messages.priority"),
+        Binding("s", "toggle_scope", t("This station/all"), id="messages.scope"),
+        Binding("slash", "search", t("Search"), id="messages.search"),
+        Binding("escape", "back", t("Back"), id="messages.back"),
+        Binding("j", "cursor_down", t("Down"), show=False, id="messages.down"),
+        Binding("k", "cursor_up", t("Up"), show=False, id="messages.up"),
     ]
 
     def __init__(self) -> None:
@@ -106,7 +107,7 @@ class MessagesScreen(Screen):
         yield Input(placeholder="Search text, room or sending station — Enter keeps it, Esc clears", id="search")
         table: DataTable = DataTable(cursor_type="row", zebra_stripes=True, id="messages-table")
         for key, label in COLUMNS:
-            table.add_column(label, key=key, width=COLUMN_WIDTHS.get(key))
+            table.add_column(t(label), key=key, width=COLUMN_WIDTHS.get(key))
         yield table
         yield Footer()
 
@@ -274,8 +275,8 @@ class ThreadScreen(ModalScreen[None]):
     }
     """
     BINDINGS = [
-        Binding("escape", "dismiss", "Close", id="thread.close"),
-        Binding("r", "reply", "Reply", id="thread.reply"),
+        Binding("escape", "dismiss", t("Close"), id="thread.close"),
+        Binding("r", "reply", t("Reply"), id="thread.reply"),
     ]
 
     def __init__(self, messages: list[MessageView]) -> None:

@@ -13,6 +13,7 @@ from textual.widgets import Input, Label
 
 from butler_tui.services import auth
 from butler_tui.services.auth import Person
+from butler_tui.i18n import t
 
 
 class SignInScreen(ModalScreen[Person]):
@@ -23,7 +24,7 @@ class SignInScreen(ModalScreen[Person]):
     SignInScreen #sign-in-error { color: $error; height: auto; }
     SignInScreen .hint { color: $text-muted; }
     """
-    BINDINGS = [Binding("escape", "nothing", "Sign in to continue", show=False, id="sign_in.escape")]
+    BINDINGS = [Binding("escape", "nothing", t("Sign in to continue"), show=False, id="sign_in.escape")]
 
     def __init__(self, station_label: str, staff_no: str = "", reason: str = "", hint: str = "") -> None:
         super().__init__()

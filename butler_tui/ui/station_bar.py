@@ -9,6 +9,7 @@ from textual.widgets import Static
 
 from butler_tui import clock
 from butler_tui.config import shift_label
+from butler_tui.i18n import t
 
 
 class StationBar(Static):
@@ -54,17 +55,17 @@ class StationBar(Static):
         text = Text(no_wrap=True, overflow="ellipsis")
         text.append(self.station_label, style="bold")
         text.append(" │ ")
-        text.append(self.staff_label)
-        text.append(" │ shift ")
-        text.append(shift_label(now))
+        text.append(self.staff_label if self.staff_label != "not signed in" else t("not signed in"))
+        text.append(f" │ {t('shift')} ")
+        text.append("+".join(t(part) for part in shift_label(now).split("+")))
         if self.handover_unsigned:
             text.append(" │ ")
-            text.append("handover unsigned", style="bold reverse")
+            text.append(t("handover unsigned"), style="bold reverse")
         text.append(" │ ")
         if self.unacked:
-            text.append(f"🔔 {self.unacked} unacked", style="bold reverse")
+            text.append(f"🔔 {self.unacked} {t('unacked')}", style="bold reverse")
         else:
-            text.append("✓ all acked")
+            text.append(f"✓ {t('all acked')}")
         text.append(" │ ")
         text.append(now.strftime("%a %d %b %H:%M"))
         self.update(text)

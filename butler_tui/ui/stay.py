@@ -18,6 +18,7 @@ from butler_tui.ui.arrivals import ENTITIES, vip_mark
 from butler_tui.ui.board import Board
 from butler_tui.ui.forms import FormScreen
 from butler_tui.ui.table import KeyedTable
+from butler_tui.i18n import t
 
 NEXT = {"expected": "room_ready", "room_ready": "arrived", "arrived": "in_house", "in_house": "due_out",
         "due_out": "departed"}
@@ -43,7 +44,7 @@ def item_cells(item: Item, completed: bool) -> dict[str, Text]:
 
 
 class StayScreen(Board):
-    TITLE = "Stay 入住"
+    TITLE = t("Stay 入住")
     DEFAULT_CSS = """
     StayScreen #stay-head {
         height: auto;
@@ -55,20 +56,20 @@ class StayScreen(Board):
     }
     """
     BINDINGS = [
-        Binding("space", "toggle", "Tick", id="stay.tick"),
-        Binding("c", "complete", "Complete stage", id="stay.complete"),
-        Binding("n", "next", "Next status", id="stay.next"),
-        Binding("A", "arrived", "Arrived", id="stay.arrived"),
-        Binding("o", "assign_room", "Room", id="stay.room"),
-        Binding("d", "departure_plan", "Departure plan", id="stay.plan"),
-        Binding("v", "vip_notice", "VIP notice", id="stay.vip_notice"),
-        Binding("V", "approve_notice", "Approve+send notice", id="stay.approve_notice"),
-        Binding("X", "cancel_stay", "Cancel stay", show=False, id="stay.cancel"),
-        Binding("G", "guest", "Guest profile", id="stay.guest"),
-        Binding("N", "guest_note", "Guest note", id="stay.guest_note"),
-        Binding("escape", "back", "Back", id="stay.back"),
-        Binding("j", "cursor(1)", "Down", show=False, id="stay.down"),
-        Binding("k", "cursor(-1)", "Up", show=False, id="stay.up"),
+        Binding("space", "toggle", t("Tick"), id="stay.tick"),
+        Binding("c", "complete", t("Complete stage"), id="stay.complete"),
+        Binding("n", "next", t("Next status"), id="stay.next"),
+        Binding("A", "arrived", t("Arrived"), id="stay.arrived"),
+        Binding("o", "assign_room", t("Room"), id="stay.room"),
+        Binding("d", "departure_plan", t("Departure plan"), id="stay.plan"),
+        Binding("v", "vip_notice", t("VIP notice"), id="stay.vip_notice"),
+        Binding("V", "approve_notice", t("Approve+send notice"), id="stay.approve_notice"),
+        Binding("X", "cancel_stay", t("Cancel stay"), show=False, id="stay.cancel"),
+        Binding("G", "guest", t("Guest profile"), id="stay.guest"),
+        Binding("N", "guest_note", t("Guest note"), id="stay.guest_note"),
+        Binding("escape", "back", t("Back"), id="stay.back"),
+        Binding("j", "cursor(1)", t("Down"), show=False, id="stay.down"),
+        Binding("k", "cursor(-1)", t("Up"), show=False, id="stay.up"),
     ]
 
     def __init__(self, stay_id: int) -> None:

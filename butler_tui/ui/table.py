@@ -6,6 +6,8 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import DataTable
 
+from butler_tui.i18n import t
+
 
 class KeyedTable(DataTable):
     def __init__(self, columns: list[tuple[str, str, int | None]], **kwargs) -> None:
@@ -16,7 +18,7 @@ class KeyedTable(DataTable):
 
     def on_mount(self) -> None:
         for key, label, width in self._columns_spec:
-            self.add_column(label, key=key, width=width)
+            self.add_column(t(label), key=key, width=width)
 
     @property
     def selected_key(self) -> str | None:

@@ -25,6 +25,7 @@ from butler_tui.store import Store
 from butler_tui.ui.board import Board
 from butler_tui.ui.forms import FormScreen
 from butler_tui.ui.table import KeyedTable
+from butler_tui.i18n import t
 
 TASK_ENTITIES = {"tasks", "rooms", "stays"}
 OCC = {"vacant": "V", "occupied": "O", "expected": "E", "due_out": "D"}
@@ -215,7 +216,7 @@ class TaskDetailScreen(ModalScreen[None]):
         width: 100; height: auto; max-height: 90%; border: round $primary; background: $surface; padding: 0 1;
     }
     """
-    BINDINGS = [Binding("escape", "dismiss", "Close", id="task_detail.close")]
+    BINDINGS = [Binding("escape", "dismiss", t("Close"), id="task_detail.close")]
 
     def __init__(self, task: TaskRow, history: list[dict[str, Any]]) -> None:
         super().__init__()
@@ -249,26 +250,26 @@ class TaskDetailScreen(ModalScreen[None]):
 
 
 TASK_BINDINGS = [
-    Binding("n", "new_task", "New", id="tasks.new"),
-    Binding("y", "step('ack')", "Ack", id="tasks.ack"),
-    Binding("s", "step('start')", "Start", id="tasks.start"),
-    Binding("w", "step('hold')", "Hold", id="tasks.hold"),
-    Binding("u", "step('resume')", "Resume", id="tasks.resume"),
-    Binding("d", "step('done')", "Done", id="tasks.done"),
-    Binding("v", "step('verify')", "Verify", id="tasks.verify"),
-    Binding("c", "step('close')", "Close", show=False, id="tasks.close"),
-    Binding("D", "step('defer')", "Defer", show=False, id="tasks.defer"),
-    Binding("x", "step('cancel')", "Cancel", show=False, id="tasks.cancel"),
-    Binding("o", "step('reopen')", "Reopen", show=False, id="tasks.reopen"),
-    Binding("f", "hand_on", "Hand on", id="tasks.hand_on"),
-    Binding("E", "escalate", "Escalate", id="tasks.escalate"),
-    Binding("G", "guest", "Guest", show=False, id="tasks.guest"),
-    Binding("N", "guest_note", "Guest note", show=False, id="tasks.guest_note"),
+    Binding("n", "new_task", t("New"), id="tasks.new"),
+    Binding("y", "step('ack')", t("Ack"), id="tasks.ack"),
+    Binding("s", "step('start')", t("Start"), id="tasks.start"),
+    Binding("w", "step('hold')", t("Hold"), id="tasks.hold"),
+    Binding("u", "step('resume')", t("Resume"), id="tasks.resume"),
+    Binding("d", "step('done')", t("Done"), id="tasks.done"),
+    Binding("v", "step('verify')", t("Verify"), id="tasks.verify"),
+    Binding("c", "step('close')", t("Close"), show=False, id="tasks.close"),
+    Binding("D", "step('defer')", t("Defer"), show=False, id="tasks.defer"),
+    Binding("x", "step('cancel')", t("Cancel"), show=False, id="tasks.cancel"),
+    Binding("o", "step('reopen')", t("Reopen"), show=False, id="tasks.reopen"),
+    Binding("f", "hand_on", t("Hand on"), id="tasks.hand_on"),
+    Binding("E", "escalate", t("Escalate"), id="tasks.escalate"),
+    Binding("G", "guest", t("Guest"), show=False, id="tasks.guest"),
+    Binding("N", "guest_note", t("Guest note"), show=False, id="tasks.guest_note"),
 ]
 
 
 class RoomsScreen(TaskActions, Board):
-    TITLE = "Rooms & tasks 房务与任务"
+    TITLE = t("Rooms & tasks 房务与任务")
     DEFAULT_CSS = """
     RoomsScreen #room-board { height: auto; padding: 0 1; }
     RoomsScreen #tasks-head { height: 1; padding: 0 1; background: $boost; }
@@ -278,12 +279,12 @@ class RoomsScreen(TaskActions, Board):
     """
     BINDINGS = [
         *TASK_BINDINGS,
-        Binding("enter", "detail", "Detail", show=False, id="tasks.detail"),
-        Binding("S", "toggle_scope", "All/mine", id="tasks.scope"),
-        Binding("slash", "filter", "Filter", id="tasks.filter"),
-        Binding("escape", "back", "Back", id="tasks.back"),
-        Binding("j", "cursor(1)", "Down", show=False, id="tasks.down"),
-        Binding("k", "cursor(-1)", "Up", show=False, id="tasks.up"),
+        Binding("enter", "detail", t("Detail"), show=False, id="tasks.detail"),
+        Binding("S", "toggle_scope", t("All/mine"), id="tasks.scope"),
+        Binding("slash", "filter", t("Filter"), id="tasks.filter"),
+        Binding("escape", "back", t("Back"), id="tasks.back"),
+        Binding("j", "cursor(1)", t("Down"), show=False, id="tasks.down"),
+        Binding("k", "cursor(-1)", t("Up"), show=False, id="tasks.up"),
     ]
 
     def __init__(self, filter_text: str = "") -> None:
@@ -398,21 +399,21 @@ ESCALATION_COLUMNS = [("id", "#", 4), ("p", "P", 2), ("level", "Esc", 3), ("task
 
 
 class EscalationScreen(TaskActions, Board):
-    TITLE = "Escalation queue 升级队列"
+    TITLE = t("Escalation queue 升级队列")
     DEFAULT_CSS = """
     EscalationScreen #esc-head { height: 1; padding: 0 1; }
     EscalationScreen KeyedTable { height: 1fr; }
     """
     BINDINGS = [
-        Binding("t", "take_over", "Take over", id="escalations.take_over"),
-        Binding("R", "reassign", "Reassign", id="escalations.reassign"),
-        Binding("x", "resolve", "Resolve", id="escalations.resolve"),
-        Binding("E", "escalate", "Escalate", id="escalations.escalate"),
-        Binding("f", "hand_on", "Hand on", id="escalations.hand_on"),
-        Binding("enter", "detail", "Detail", show=False, id="escalations.detail"),
-        Binding("escape", "back", "Back", id="escalations.back"),
-        Binding("j", "cursor(1)", "Down", show=False, id="escalations.down"),
-        Binding("k", "cursor(-1)", "Up", show=False, id="escalations.up"),
+        Binding("t", "take_over", t("Take over"), id="escalations.take_over"),
+        Binding("R", "reassign", t("Reassign"), id="escalations.reassign"),
+        Binding("x", "resolve", t("Resolve"), id="escalations.resolve"),
+        Binding("E", "escalate", t("Escalate"), id="escalations.escalate"),
+        Binding("f", "hand_on", t("Hand on"), id="escalations.hand_on"),
+        Binding("enter", "detail", t("Detail"), show=False, id="escalations.detail"),
+        Binding("escape", "back", t("Back"), id="escalations.back"),
+        Binding("j", "cursor(1)", t("Down"), show=False, id="escalations.down"),
+        Binding("k", "cursor(-1)", t("Up"), show=False, id="escalations.up"),
     ]
 
     ENTITIES = frozenset(TASK_ENTITIES)
