@@ -370,17 +370,27 @@ def update(store: Store, task_id: int, *, staff_no: str | None, station: str | N
     return get_task(store, task_id)
 
 
+def _open_task(tx: Tx, task_id: int, staff_no: str | None, doing: str,
+               permission: str | None = None) -> tuple[tuple[str, str | None, str], dict[str, Any]]:
+    """The signed-in person (allowed to do this) and an open task, or a clear refusal."""
+    who = _staff(tx, staff_no)
+    if who is None:
+        raise InvalidInput("sign in first")
+    if permission:
+        require(tx, who[0], permission)
+    row = _load(tx, task_id)
+    if row["status"] not in OPEN:
+        raise InvalidInput(f"task #{task_id} is {STATUS_LABEL[row['status']]}: nothing to {doing}")
+    return who, row
+
+
 def hand_on(store: Store, task_id: int, team: str, *, staff_no: str | None, station: str | None,
             note: str | None = None) -> TaskRow:
     """Hand the task to another department: it becomes the second responsible department; the first
     owner keeps following the task."""
     team = team.strip().upper()
     with store.write(actor=staff_no, station=station) as tx:
-        if _staff(tx, staff_no) is None:
-            raise InvalidInput("sign in first")
-        row = _load(tx, task_id)
-        if row["status"] not in OPEN:
-            raise InvalidInput(f"task #{task_id} is {STATUS_LABEL[row['status']]}: nothing to hand on")
+        _who, row = _open_task(tx, task_id, staff_no, "hand on")
         if not tx.execute("SELECT 1 FROM teams WHERE code = ?", (team,)).fetchone():
             raise NotFound(f"unknown team {team!r}")
         if team == row["owner_team"]:
@@ -399,11 +409,7 @@ def escalate_now(store: Store, task_id: int, reason: str, *, staff_no: str | Non
     if not reason:
         raise InvalidInput("say why the task is escalated")
     with store.write(actor=staff_no, station=station) as tx:
-        if _staff(tx, staff_no) is None:
-            raise InvalidInput("sign in first")
-        row = _load(tx, task_id)
-        if row["status"] not in OPEN:
-            raise InvalidInput(f"task #{task_id} is {STATUS_LABEL[row['status']]}: nothing to escalate")
+        _who, row = _open_task(tx, task_id, staff_no, "escalate")
         escalation.fire_manual(tx, row, f"escalated by hand: {reason}"[:200], staff_no)
     return get_task(store, task_id)
 
@@ -412,13 +418,7 @@ def take_over(store: Store, task_id: int, *, staff_no: str | None, station: str 
               assignee: str | None = None) -> TaskRow:
     """A supervisor takes the task over (or reassigns it to ``assignee``); the first owner stays."""
     with store.write(actor=staff_no, station=station) as tx:
-        who = _staff(tx, staff_no)
-        if who is None:
-            raise InvalidInput("sign in first")
-        require(tx, who[0], "take_over_task")
-        row = _load(tx, task_id)
-        if row["status"] not in OPEN:
-            raise InvalidInput(f"task #{task_id} is {STATUS_LABEL[row['status']]}")
+        who, row = _open_task(tx, task_id, staff_no, "take over", "take_over_task")
         target = assignee.strip().upper() if assignee else who[0]
         _staff(tx, target)
         if row["assignee_no"] == target:
@@ -436,13 +436,7 @@ def resolve(store: Store, task_id: int, note: str, *, staff_no: str | None, stat
     if not note:
         raise InvalidInput("resolving needs a note saying what was done")
     with store.write(actor=staff_no, station=station) as tx:
-        who = _staff(tx, staff_no)
-        if who is None:
-            raise InvalidInput("sign in first")
-        require(tx, who[0], "resolve_escalation")
-        row = _load(tx, task_id)
-        if row["status"] not in OPEN:
-            raise InvalidInput(f"task #{task_id} is {STATUS_LABEL[row['status']]}")
+        _who, row = _open_task(tx, task_id, staff_no, "resolve", "resolve_escalation")
         now = clock.now()
         stamp = clock.iso(now)
         held = int((now - clock.parse(row["held_since"])).total_seconds()) if row["held_since"] else 0
