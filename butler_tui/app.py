@@ -20,6 +20,7 @@ from textual.screen import Screen
 from textual.worker import Worker, WorkerState, get_current_worker
 
 
+from butler_tui.config import use_hotel_shifts
 from butler_tui.errors import ButlerError
 from butler_tui.models import Event
 from butler_tui.services import handover, messaging
@@ -130,6 +131,7 @@ class ButlerApp(App[None]):
         if keymap:
             self.set_keymap(keymap)
         self.store = Store(self.db_path, create=False)
+        use_hotel_shifts(self.store)
         self.station: StationInfo | None = None
         self.staff: StaffInfo | None = None
         self.unacked = 0

@@ -35,7 +35,12 @@ class ButlerGroup(click.Group):
 
 
 def _store(ctx: click.Context, *, create: bool = True, migrate: bool = True) -> Store:
-    return Store(ctx.obj["db"], create=create, migrate=migrate)
+    from butler_tui.config import use_hotel_shifts
+
+    store = Store(ctx.obj["db"], create=create, migrate=migrate)
+    if migrate:
+        use_hotel_shifts(store)
+    return store
 
 
 @click.group(cls=ButlerGroup, context_settings={"help_option_names": ["-h", "--help"]})

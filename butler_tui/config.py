@@ -57,9 +57,31 @@ DEFAULT_SHIFTS = [
 ]
 
 
+_shifts: list[Shift] = list(DEFAULT_SHIFTS)
+
+
+def use_shifts(shifts: list[Shift]) -> None:
+    """The hotel's shifts (the ``shifts`` setting) for everything that asks which shift it is."""
+    global _shifts
+    _shifts = list(shifts) or list(DEFAULT_SHIFTS)
+
+
+def use_hotel_shifts(store) -> None:
+    """Read the ``shifts`` setting, e.g. ``[{"name": "early", "start": "06:30", "end": "15:00"}, …]``."""
+    from pydantic import ValidationError
+
+    from butler_tui.errors import InvalidInput
+
+    raw = store.scalar("SELECT value FROM settings WHERE name = 'shifts'")
+    try:
+        use_shifts(load_shifts(raw))
+    except (ValueError, ValidationError) as exc:
+        raise InvalidInput(f"the 'shifts' setting is not a list of {{name, start, end}}: {exc}") from None
+
+
 def shifts_on(moment: datetime, shifts: list[Shift] | None = None) -> list[Shift]:
     """The shifts on duty at local ``moment``; empty in the overnight gap."""
-    return [s for s in (shifts or DEFAULT_SHIFTS) if s.covers(moment)]
+    return [s for s in (shifts or _shifts) if s.covers(moment)]
 
 
 def shift_label(moment: datetime, shifts: list[Shift] | None = None) -> str:
@@ -92,7 +114,7 @@ def latest_shift(moment: datetime, shifts: list[Shift] | None = None) -> tuple[S
     overnight gap this is the night shift that just ended — the one whose handover is due."""
     from datetime import timedelta
 
-    shifts = shifts or DEFAULT_SHIFTS
+    shifts = shifts or _shifts
     best = None
     for offset in (0, -1):
         day = moment.date() + timedelta(days=offset)
@@ -107,7 +129,7 @@ def latest_shift(moment: datetime, shifts: list[Shift] | None = None) -> tuple[S
 def next_shift(shift: Shift, day, shifts: list[Shift] | None = None) -> tuple[Shift, object]:
     from datetime import timedelta
 
-    shifts = sorted(shifts or DEFAULT_SHIFTS, key=lambda s: s.start)
+    shifts = sorted(shifts or _shifts, key=lambda s: s.start)
     names = [s.name for s in shifts]
     i = names.index(shift.name)
     if i + 1 < len(shifts):
@@ -116,10 +138,10 @@ def next_shift(shift: Shift, day, shifts: list[Shift] | None = None) -> tuple[Sh
 
 
 def shift_named(name: str, shifts: list[Shift] | None = None) -> Shift:
-    for s in shifts or DEFAULT_SHIFTS:
+    for s in shifts or _shifts:
         if s.name == name:
             return s
-    known = ", ".join(s.name for s in shifts or DEFAULT_SHIFTS)
+    known = ", ".join(s.name for s in shifts or _shifts)
     from butler_tui.errors import InvalidInput
 
     raise InvalidInput(f"unknown shift {name!r}; shifts: {known}")

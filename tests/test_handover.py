@@ -151,3 +151,22 @@ def test_cli_handover(seeded, tmp_path: Path):
     assert run("handover", "--station", "floors-high", "--signed").exit_code == 1
     added = run("log", "add", "--station", "floors-high", "--staff", "2001", "--high", "Fire door 12F propped open")
     assert added.exit_code == 0 and added.output.strip().isdigit()
+
+
+def test_shifts_are_configurable(demo_store, shanghai):
+    from butler_tui.config import DEFAULT_SHIFTS, use_hotel_shifts, use_shifts
+
+    with demo_store.write("0009", None) as tx:
+        tx.execute("INSERT INTO settings (name, value) VALUES ('shifts', ?)", (
+            '[{"name": "early", "start": "06:00", "end": "14:00"},'
+            ' {"name": "late", "start": "14:00", "end": "22:00"},'
+            ' {"name": "night", "start": "22:00", "end": "30:00"}]',))
+        tx.event("settings", "shifts", "set")
+    try:
+        use_hotel_shifts(demo_store)
+        shift, day = handover.current(datetime(2026, 11, 24, 15, 0).astimezone())
+        assert (shift.name, day.isoformat()) == ("late", "2026-11-24")
+        shift, day = handover.current(datetime(2026, 11, 25, 3, 0).astimezone())
+        assert (shift.name, day.isoformat()) == ("night", "2026-11-24")
+    finally:
+        use_shifts(DEFAULT_SHIFTS)
