@@ -349,7 +349,7 @@ class ButlerApp(App[None]):
     def acknowledge(self, message_id: int, *, then: Callable[[Any], Any] | None = None,
                     on_error: Callable[[ButlerError], Any] | None = None) -> None:
         def done(result: messaging.AckResult) -> None:
-            self.notify(f"Acknowledged #{result.message_id}", markup=False, timeout=3)
+            self.notify(f"{t('Acknowledged')} #{result.message_id}", markup=False, timeout=3)
             self.refresh_counts()
             if then is not None:
                 then(result)
@@ -360,7 +360,7 @@ class ButlerApp(App[None]):
     def send_message_from_station(self, *, then: Callable[[int], Any],
                                   on_error: Callable[[ButlerError], Any], **fields: Any) -> None:
         def sent(message_id: int) -> None:
-            self.notify(f"Sent #{message_id}", markup=False, timeout=3)
+            self.notify(f"{t('Sent')} #{message_id}", markup=False, timeout=3)
             then(message_id)
 
         self.run_db(messaging.send, from_station=self.station_code, from_staff=self.staff_no,

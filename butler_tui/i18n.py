@@ -63,6 +63,26 @@ ZH: dict[str, str] = {
     "Follow-up calls due 回访": "待回访", "Do-not-disturb rooms 请勿打扰": "请勿打扰房",
     "Lost & found logged this shift 失物招领": "本班失物招领", "Duty log 值班日志": "值班日志",
     "Handover 交班本": "交班本", "Whole hotel 全酒店": "全酒店",
+    # forms and notices
+    "ctrl+s save · esc cancel": "ctrl+s 保存 · esc 取消", "Assign room 分房": "分房", "Room number": "房号",
+    "Cancel this stay": "取消本次入住", "Reason": "原因", "Edit note 修改": "修改备注", "Note": "备注",
+    "Evening before departure 离店前一晚": "离店前一晚", "Wake-up call (HH:MM) 叫醒": "叫醒时间 (HH:MM)",
+    "Breakfast (HH:MM) 早餐": "早餐时间 (HH:MM)", "Luggage out (HH:MM) 行李": "行李时间 (HH:MM)",
+    "Departure (HH:MM) 离店": "离店时间 (HH:MM)", "Airport car 送机": "送机", "Guest's opinion 客人意见": "客人意见",
+    "VIP reception notice 接待通知单": "接待通知单", "Notice (to the teams)": "通知内容（发给各部门）",
+    "Teams (codes)": "部门代码", "A manager approves and sends it with V; each team's stations must acknowledge.":
+    "经理按 V 审批并发送；各部门岗位须确认。", "Add a note 添加客史": "添加客史", "Note (up to 1,000 characters)":
+    "备注（最多 1000 字）", "Duty log entry 值班日志": "值班日志", "What happened": "发生了什么",
+    "High priority? (y/n)": "重要？(y/n)", "Room (optional)": "房号（可选）",
+    "New task 新任务 — you are its first responsible person": "新任务 — 您是首问责任人", "Room": "房间",
+    "What (short)": "事项（简述）", "Details": "详情", "Priority 1–5 (empty: the type's default)":
+    "优先级 1–5（空：按类型默认）", "Hand to department (optional): ENG, SEC, FNB, ROOMS, CS…":
+    "转交部门（可选）：ENG、SEC、FNB、ROOMS、CS…", "Until (HH:MM, +30m, +2h)": "延后到 (HH:MM, +30m, +2h)",
+    "What was done (optional)": "处理结果（可选）", "Staff no. of who does it now": "改派给（工号）",
+    "What was done": "处理结果", "Why it cannot be solved here": "无法解决的原因",
+    "Handover read and signed": "交班本已阅读并签收", "Handover signed out; the incoming shift signs next":
+    "已交班签字，等待接班签收", "No handover waiting for a signature": "没有待签收的交班本", "Note added": "已添加备注",
+    "Note retired": "备注已停用", "Acknowledged": "已确认", "Sent": "已发送",
 }
 
 

@@ -74,3 +74,15 @@ def test_handover_report_in_chinese(demo_db: Path):
     assert en.output.startswith("# Handover 交班本 — ") and "**Shift:**" in en.output
     bad = CliRunner().invoke(cli, ["--db", str(demo_db), "--lang", "fr", "handover"])
     assert bad.exit_code == 2 and "not one of: en, zh" in bad.stderr
+
+
+def test_forms_and_notices_have_chinese_labels():
+    try:
+        i18n.set_language("zh")
+        assert i18n.t("Assign room 分房") == "分房"
+        assert i18n.t("ctrl+s save · esc cancel") == "ctrl+s 保存 · esc 取消"
+        assert i18n.t("Note added") == "已添加备注"
+        assert i18n.t("no such label") == "no such label"  # untranslated labels stay English
+    finally:
+        i18n.set_language("en")
+    assert i18n.t("Assign room 分房") == "Assign room 分房"

@@ -61,17 +61,17 @@ class FormScreen(ModalScreen[Any]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(Text(self.form_title), classes="form-title")
+            yield Label(Text(t(self.form_title)), classes="form-title")
             if self.hint:
-                yield Label(Text(self.hint), classes="form-label")
+                yield Label(Text(t(self.hint)), classes="form-label")
             for key, label, value, multiline in self.fields:
-                yield Label(Text(label), classes="form-label")
+                yield Label(Text(t(label)), classes="form-label")
                 if multiline:
                     yield TextArea(value, id=f"field-{key}", soft_wrap=True)
                 else:
                     yield Input(value=value, id=f"field-{key}")
             yield Label(Text(""), id="form-error")
-            yield Label(Text("ctrl+s save · esc cancel"), classes="form-label")
+            yield Label(Text(t("ctrl+s save · esc cancel")), classes="form-label")
 
     def values(self) -> dict[str, str]:
         out = {}

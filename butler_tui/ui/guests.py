@@ -220,7 +220,7 @@ class GuestProfileScreen(Board):
         note = self.selected_note()
         if note is None:
             return
-        self.app.run_db(guests.retire_note, note.id, then=lambda _: (self.notify("Note retired", markup=False,  # type: ignore[attr-defined]
+        self.app.run_db(guests.retire_note, note.id, then=lambda _: (self.notify(t("Note retired"), markup=False,  # type: ignore[attr-defined]
                                                                                   timeout=3), self.refresh_data()),
                         **self.who)
 
@@ -232,7 +232,7 @@ def open_note_form(app, guest_id: int, after=None, title: str = "Add a note 添�
     def submit(values: dict[str, str], form: FormScreen) -> None:
         app.run_db(guests.add_note, guest_id, values["kind"], values["text"], staff_no=app.staff_no,
                    station=app.station_code, on_error=form.show_error,
-                   then=lambda _: (form.dismiss(True), app.notify("Note added", markup=False, timeout=3),
+                   then=lambda _: (form.dismiss(True), app.notify(t("Note added"), markup=False, timeout=3),
                                    after() if after else None))
 
     app.push_screen(FormScreen(title, [("kind", f"Kind: {', '.join(NOTE_KINDS)} (allergy → dietary)", "preference",

@@ -119,16 +119,16 @@ class HandoverScreen(Board):
 
     def action_sign_out(self) -> None:
         self.app.run_db(handover.sign_out, self.app.station_code, staff_no=self.app.staff_no,  # type: ignore[attr-defined]
-                        then=lambda _: (self.notify("Handover signed out; the incoming shift signs next",
+                        then=lambda _: (self.notify(t("Handover signed out; the incoming shift signs next"),
                                                     markup=False, timeout=5), self.refresh_data(),
                                         self.app.refresh_counts()))  # type: ignore[attr-defined]
 
     def action_sign_in(self) -> None:
         if self.record is None:
-            self.notify("No handover waiting for a signature", markup=False, timeout=3)
+            self.notify(t("No handover waiting for a signature"), markup=False, timeout=3)
             return
         self.app.run_db(handover.sign_in, self.record.id, **self.who,  # type: ignore[attr-defined]
-                        then=lambda _: (self.notify("Handover read and signed", markup=False, timeout=5),
+                        then=lambda _: (self.notify(t("Handover read and signed"), markup=False, timeout=5),
                                         self.refresh_data(), self.app.refresh_counts()))  # type: ignore[attr-defined]
 
     def action_scroll(self, delta: int) -> None:
