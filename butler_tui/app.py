@@ -20,7 +20,7 @@ from textual.screen import Screen
 from textual.worker import Worker, WorkerState, get_current_worker
 
 
-from butler_tui.config import use_hotel_shifts
+from butler_tui.config import setting_number, use_hotel_shifts
 from butler_tui.errors import ButlerError
 from butler_tui.models import Event
 from butler_tui.services import handover, messaging
@@ -77,16 +77,8 @@ def read_station_state(store: Store, station: str) -> StationState:
         realert_minutes=messaging.realert_minutes(store),
         codes=codes,
         handover_unsigned=handover.pending(store, station) is not None,
-        auto_lock_minutes=_setting_minutes(store, "auto_lock_minutes", AUTO_LOCK_MINUTES),
+        auto_lock_minutes=setting_number(store, "auto_lock_minutes", AUTO_LOCK_MINUTES),
     )
-
-
-def _setting_minutes(store: Store, name: str, default: float) -> float:
-    value = store.scalar("SELECT value FROM settings WHERE name = ?", (name,))
-    try:
-        return float(value) if value is not None else default
-    except ValueError:
-        return default
 
 
 class ButlerApp(App[None]):

@@ -57,6 +57,16 @@ DEFAULT_SHIFTS = [
 ]
 
 
+def setting_number(store, name: str, default: float) -> float:
+    """A numeric row of the ``settings`` table (e.g. ``auto_lock_minutes``); the default when unset or
+    not a number."""
+    value = store.scalar("SELECT value FROM settings WHERE name = ?", (name,))
+    try:
+        return float(value) if value is not None else default
+    except ValueError:
+        return default
+
+
 _shifts: list[Shift] = list(DEFAULT_SHIFTS)
 
 

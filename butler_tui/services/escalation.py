@@ -14,14 +14,13 @@ The sweep is idempotent and safe with several stations running it at once: it wo
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from functools import lru_cache
 from datetime import datetime, timedelta
 from typing import Any
 
 from butler_tui import clock
-from butler_tui.services.messaging import recipients
+from butler_tui.services.messaging import post, recipients
 from butler_tui.services.task_types import Ladder, get_type
 from butler_tui.store import Store, Tx
 
@@ -298,15 +297,9 @@ def _notify(tx: Tx, row: dict[str, Any], action: Action) -> int | None:
             f" · 升级通知 P{row['priority']}")[:500]
     # Only a safety emergency takes over the screens; other escalations are urgent (re-alerting) calls.
     priority = "emergency" if row.get("type") == "safety_emergency" else "urgent"
-    message_id = tx.insert("messages", {
-        "from_station": origin, "from_staff": None, "audience_kind": "team" if teams else "stations",
-        "audience": json.dumps(teams or stations), "priority": priority, "body": body,
-        "room_number": row.get("room_number"), "task_id": row["id"], "created_at": clock.now_iso()})
-    for code in stations:
-        tx.insert("acks", {"message_id": message_id, "station_code": code})
-    tx.event("messages", message_id, "send", after={"priority": priority, "to": stations, "body": body,
-                                                    "room": row.get("room_number"), "parent_id": None})
-    return message_id
+    return post(tx, from_station=origin, stations=stations, body=body, priority=priority,
+                kind="team" if teams else "stations", audience=teams or stations, room=row.get("room_number"),
+                task_id=row["id"])
 
 
 def fire_manual(tx: Tx, row: dict[str, Any], reason: str, by_staff: str | None) -> None:

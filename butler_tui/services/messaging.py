@@ -14,9 +14,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from butler_tui import clock
+from butler_tui.config import setting_number
 from butler_tui.errors import InvalidInput, NotFound
 from butler_tui.models import Message, validate
-from butler_tui.store import Store
+from butler_tui.store import Store, Tx
 
 PRIORITIES = ("routine", "urgent", "emergency")
 PRIORITY_ALIASES = {"1": "emergency", "2": "urgent", "3": "routine", "normal": "routine", "r": "routine",
@@ -287,16 +288,31 @@ def unacked_for(store: Store, station: str) -> list[MessageView]:
 
 
 def realert_minutes(store: Store) -> float:
-    value = store.scalar("SELECT value FROM settings WHERE name = 'urgent_realert_minutes'")
-    try:
-        return float(value) if value is not None else REALERT_MINUTES_DEFAULT
-    except ValueError:
-        return REALERT_MINUTES_DEFAULT
+    return setting_number(store, "urgent_realert_minutes", REALERT_MINUTES_DEFAULT)
 
 
 # --------------------------------------------------------------------------------------------
 # Writing
 # --------------------------------------------------------------------------------------------
+
+
+def post(
+    tx: Tx, *, from_station: str, stations: list[str], body: str, priority: str, kind: str, audience: list[str],
+    from_staff: str | None = None, room: str | None = None, guest_id: int | None = None, task_id: int | None = None,
+    parent_id: int | None = None,
+) -> int:
+    """Put a message on the channel inside ``tx``: the message, one ack row per addressed station,
+    and its ``send`` event. Services that tell stations something (arrivals, VIP notices,
+    escalations) post through here as :func:`send` does."""
+    message_id = tx.insert("messages", {
+        "from_station": from_station, "from_staff": from_staff, "audience_kind": kind,
+        "audience": audience_json(audience), "priority": priority, "body": body, "room_number": room,
+        "guest_id": guest_id, "task_id": task_id, "parent_id": parent_id, "created_at": clock.now_iso()})
+    for code in stations:
+        tx.insert("acks", {"message_id": message_id, "station_code": code})
+    tx.event("messages", message_id, "send",
+             after={"priority": priority, "to": stations, "body": body, "parent_id": parent_id, "room": room})
+    return message_id
 
 
 def send(
@@ -357,15 +373,10 @@ def send(
         to_stations = recipients(conn, kind, codes, message.from_station)
         if not to_stations:
             raise InvalidInput("nobody to send to: the only station addressed is the sender's own")
-        row = message.model_dump(exclude={"id"})
-        row.update(audience_kind=kind, audience=audience_json(codes), created_at=clock.now_iso())
-        message_id = tx.insert("messages", row)
-        for code in to_stations:
-            tx.insert("acks", {"message_id": message_id, "station_code": code})
-        tx.event(
-            "messages", message_id, "send",
-            after={"priority": row["priority"], "to": to_stations, "body": row["body"], "parent_id": row["parent_id"],
-                   "room": row["room_number"]},
+        message_id = post(
+            tx, from_station=message.from_station, from_staff=message.from_staff, stations=to_stations,
+            body=message.body, priority=message.priority, kind=kind, audience=codes, room=message.room_number,
+            guest_id=message.guest_id, task_id=message.task_id, parent_id=message.parent_id,
         )
     return message_id
 

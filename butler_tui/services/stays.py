@@ -17,7 +17,7 @@ from butler_tui import clock
 from butler_tui.errors import InvalidInput, NotFound
 from butler_tui.services import checklists
 from butler_tui.services.checklists import StageProgress
-from butler_tui.services.messaging import recipients
+from butler_tui.services.messaging import post, recipients
 from butler_tui.store import Store, Tx
 from butler_tui.text import clean_text
 
@@ -268,17 +268,10 @@ def _announce_arrival(tx: Tx, stay_id: int, room: str | None, butler_no: str | N
     if butler:
         body += f" — dedicated butler {butler[0]}"
     body += f" · 客人 {who} 已抵店，{room} 房"
-    now = clock.now_iso()
-    message_id = tx.insert("messages", {
-        "from_station": station, "from_staff": tx.actor, "audience_kind": "stations",
-        "audience": json.dumps(targets), "priority": "urgent" if vip else "routine", "body": body[:500],
-        "room_number": room, "created_at": now,
-        "guest_id": tx.execute("SELECT guest_id FROM stays WHERE id = ?", (stay_id,)).fetchone()[0],
-    })
-    for code in recipients(tx.db.conn, "stations", targets, station):
-        tx.insert("acks", {"message_id": message_id, "station_code": code})
-    tx.event("messages", message_id, "send", after={"priority": "urgent" if vip else "routine", "to": targets,
-                                                    "body": body[:500], "room": room, "parent_id": None})
+    guest_id = tx.execute("SELECT guest_id FROM stays WHERE id = ?", (stay_id,)).fetchone()[0]
+    post(tx, from_station=station, from_staff=tx.actor, stations=recipients(tx.db.conn, "stations", targets, station),
+         body=body[:500], priority="urgent" if vip else "routine", kind="stations", audience=targets, room=room,
+         guest_id=guest_id)
 
 
 PLAN_FIELDS = ("wakeup_time", "breakfast_time", "luggage_time", "departure_time", "airport_car", "guest_feedback")

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from butler_tui import clock
 from butler_tui.errors import InvalidInput, NotFound
 from butler_tui.services.auth import require
-from butler_tui.services.messaging import recipients
+from butler_tui.services.messaging import post, recipients
 from butler_tui.store import Store
 from butler_tui.text import clean_text
 
@@ -124,14 +124,9 @@ def approve_and_send(store: Store, stay_id: int, *, staff_no: str | None, statio
         room, guest_id = tx.execute("SELECT room_number, guest_id FROM stays WHERE id = ?", (stay_id,)).fetchone()
         now = clock.now_iso()
         body = ("接待通知单 VIP reception notice — " + content.replace("\n", " · "))[:500]
-        message_id = tx.insert("messages", {
-            "from_station": station, "from_staff": staff_no, "audience_kind": "team", "audience": json.dumps(teams),
-            "priority": "urgent", "body": body, "room_number": room, "guest_id": guest_id, "created_at": now})
-        for code in stations:
-            tx.insert("acks", {"message_id": message_id, "station_code": code})
+        message_id = post(tx, from_station=station, from_staff=staff_no, stations=stations, body=body,
+                          priority="urgent", kind="team", audience=teams, room=room, guest_id=guest_id)
         tx.execute("UPDATE vip_notices SET status = 'sent', approved_by = ?, approved_at = ?, sent_at = ?,"
                    " message_id = ? WHERE id = ?", (staff_no, now, now, message_id, notice_id))
         tx.event("vip_notices", notice_id, "approve", after={"by": staff_no})
-        tx.event("messages", message_id, "send", after={"priority": "urgent", "to": stations, "body": body,
-                                                        "room": room, "parent_id": None})
     return message_id

@@ -3,8 +3,6 @@ dislikes first and marked — where notes are added, edited and retired."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult

@@ -118,9 +118,9 @@ def load_board(store: Store, station: str, scope_all: bool) -> BoardData:
         task_rows = [t for t in everything if t.owner_team in teams or t.second_team in teams
                      or t.station_code == station or (floors and floor_of.get(t.room_number or "") in floors)]
     marks: dict[str, str] = {}
-    for t in everything:
-        if t.room_number:
-            marks[t.room_number] = "‼" if t.overdue or marks.get(t.room_number) == "‼" else "!"
+    for task in everything:
+        if task.room_number:
+            marks[task.room_number] = "‼" if task.overdue or marks.get(task.room_number) == "‼" else "!"
     return BoardData(rooms, task_rows, marks)
 
 
