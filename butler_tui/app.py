@@ -97,6 +97,7 @@ class ButlerApp(App[None]):
         Binding("b", "handover", t("Handover"), id="app.handover"),
         Binding("ctrl+o", "sign_out", t("Sign out"), id="app.sign_out"),
         Binding("ctrl+u", "switch_user", t("Switch user"), id="app.switch_user"),
+        Binding("ctrl+p", "command_palette", t("palette"), show=False, id="app.palette"),
     ]
 
     def __init__(
@@ -180,8 +181,8 @@ class ButlerApp(App[None]):
             from butler_tui.services import auth
 
             self.run_db(auth.sign_out, self.staff_no, station=self.station_code, reason=reason)
-        self.lock({"idle": "Locked after no activity 无操作自动锁定", "sign out": "Signed out 已退出",
-                   "switch user": "Switch user 切换用户"}.get(reason, ""), prefill)
+        self.lock(t({"idle": "Locked after no activity 无操作自动锁定", "sign out": "Signed out 已退出",
+                     "switch user": "Switch user 切换用户"}.get(reason, "")), prefill)
 
     def action_sign_out(self) -> None:
         self._end_session("sign out")
@@ -265,7 +266,7 @@ class ButlerApp(App[None]):
         error = event.worker.error
         text = str(error) if isinstance(error, ButlerError) else f"{type(error).__name__}: {error}"
         self.log.error(f"worker {event.worker.name} failed: {text}")
-        self.notify(text, title="Could not complete", severity="error", markup=False, timeout=8)
+        self.notify(text, title=t("Could not complete"), severity="error", markup=False, timeout=8)
 
 
     # -- live updates --------------------------------------------------------------------------
@@ -320,7 +321,8 @@ class ButlerApp(App[None]):
                 if m.id not in shown:
                     self.push_screen(EmergencyScreen(m))
             else:
-                self.notify(message_line(m).plain, title=f"New {m.priority} message", markup=False,
+                self.notify(message_line(m).plain, title=t("New {priority} message",
+                                                           priority=t(m.priority)), markup=False,
                             severity="warning" if m.priority == "urgent" else "information", timeout=10)
 
     def _realert(self) -> None:
@@ -334,14 +336,14 @@ class ButlerApp(App[None]):
             if m.priority != "routine" and last is not None and now - last >= every:
                 self._alerted[m.id] = now
                 self.bell()
-                self.notify(message_line(m).plain, title="Still not acknowledged", markup=False,
+                self.notify(message_line(m).plain, title=t("Still not acknowledged"), markup=False,
                             severity="error", timeout=15)
 
     # -- the radio channel ---------------------------------------------------------------------
     def acknowledge(self, message_id: int, *, then: Callable[[Any], Any] | None = None,
                     on_error: Callable[[ButlerError], Any] | None = None) -> None:
         def done(result: messaging.AckResult) -> None:
-            self.notify(f"{t('Acknowledged')} #{result.message_id}", markup=False, timeout=3)
+            self.notify(t("Acknowledged #{id}", id=result.message_id), markup=False, timeout=3)
             self.refresh_counts()
             if then is not None:
                 then(result)
@@ -352,7 +354,7 @@ class ButlerApp(App[None]):
     def send_message_from_station(self, *, then: Callable[[int], Any],
                                   on_error: Callable[[ButlerError], Any], **fields: Any) -> None:
         def sent(message_id: int) -> None:
-            self.notify(f"{t('Sent')} #{message_id}", markup=False, timeout=3)
+            self.notify(t("Sent #{id}", id=message_id), markup=False, timeout=3)
             then(message_id)
 
         self.run_db(messaging.send, from_station=self.station_code, from_staff=self.staff_no,
@@ -438,7 +440,7 @@ class ButlerApp(App[None]):
         for key, active in self.screen.active_bindings.items():
             binding: Binding = active.binding
             if key == self.COMMAND_PALETTE_BINDING:
-                rows.append((key, "Command palette: find any action or screen"))
+                rows.append((key, t("Command palette: find any action or screen")))
             elif binding.description:
                 rows.append((key_label(key), binding.description))
         title = getattr(self.screen, "TITLE", None) or type(self.screen).__name__.removesuffix("Screen")
@@ -449,23 +451,24 @@ class ButlerApp(App[None]):
             self.pop_screen()
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
-        yield SystemCommand("Home", "Counts for this station", self.action_home)
-        yield SystemCommand("Help", "Keys of this screen", self.action_help)
-        yield SystemCommand("Refresh", "Read the figures again", self.refresh_counts)
-        yield SystemCommand("Messages", "The channel log: filter, search, ack, reply", self.action_messages)
-        yield SystemCommand("New message", "Say something to all stations, some, or a team", self.action_compose)
-        yield SystemCommand("Arrivals", "Arrivals, departures and follow-up calls", self.action_arrivals)
-        yield SystemCommand("Guest lookup", "Find a guest by name, pinyin, room, mobile, member no., plate",
+        yield SystemCommand(t("Home"), t("Counts for this station"), self.action_home)
+        yield SystemCommand(t("Help"), t("Keys of this screen"), self.action_help)
+        yield SystemCommand(t("Refresh"), t("Read the figures again"), self.refresh_counts)
+        yield SystemCommand(t("Messages"), t("The channel log: filter, search, ack, reply"), self.action_messages)
+        yield SystemCommand(t("New message"), t("Say something to all stations, some, or a team"), self.action_compose)
+        yield SystemCommand(t("Arrivals"), t("Arrivals, departures and follow-up calls"), self.action_arrivals)
+        yield SystemCommand(t("Guest lookup"), t("Find a guest by name, pinyin, room, mobile, member no., plate"),
                             self.action_guest_lookup)
-        yield SystemCommand("Sign out", "Sign out of this station", self.action_sign_out)
-        yield SystemCommand("Switch user", "Let another staff member sign in", self.action_switch_user)
-        yield SystemCommand("Handover", "The shift's handover report, duty log and signatures",
+        yield SystemCommand(t("Sign out"), t("Sign out of this station"), self.action_sign_out)
+        yield SystemCommand(t("Switch user"), t("Let another staff member sign in"), self.action_switch_user)
+        yield SystemCommand(t("Handover"), t("The shift's handover report, duty log and signatures"),
                             self.action_handover)
-        yield SystemCommand("Rooms and tasks", "Floor board and this station's tasks", self.action_rooms)
-        yield SystemCommand("Escalation queue", "Escalated and overdue tasks, most urgent first",
+        yield SystemCommand(t("Rooms and tasks"), t("Floor board and this station's tasks"), self.action_rooms)
+        yield SystemCommand(t("Escalation queue"), t("Escalated and overdue tasks, most urgent first"),
                             self.action_escalations)
-        yield SystemCommand("Acknowledge", "Acknowledge the oldest unacknowledged message", self.action_ack_oldest)
-        yield from super().get_system_commands(screen)
+        yield SystemCommand(t("Acknowledge"), t("Acknowledge the oldest unacknowledged message"), self.action_ack_oldest)
+        for command in super().get_system_commands(screen):  # Textual's own (theme, quit, keys…)
+            yield command._replace(title=t(command.title), help=t(command.help))
 
     def notify_text(self, text: str, **kwargs: Any) -> None:
         """Notify with user or database text, never parsed as markup."""

@@ -17,6 +17,7 @@ import click
 from butler_tui import __version__
 from butler_tui.config import default_db_path
 from butler_tui.errors import ButlerError
+from butler_tui.i18n import t as tr
 from butler_tui.store import Store
 
 
@@ -30,7 +31,7 @@ class ButlerGroup(click.Group):
             click.echo(f"butler: {exc}", err=True)
             ctx.exit(exc.exit_code)
         except sqlite3.Error as exc:
-            click.echo(f"butler: database error: {exc}", err=True)
+            click.echo("butler: " + tr("database error: {error}", error=exc), err=True)
             ctx.exit(4)
 
 
@@ -71,7 +72,8 @@ def init(ctx: click.Context) -> None:
     path = ctx.obj["db"]
     existed = Path(path).exists()
     _store(ctx).close()
-    click.echo(f"{'migrated' if existed else 'created'} {path} (schema version {SCHEMA_VERSION})")
+    done = tr("migrated {path} (schema version {version})") if existed else tr("created {path} (schema version {version})")
+    click.echo(done.format(path=path, version=SCHEMA_VERSION))
 
 
 @cli.command()
@@ -91,19 +93,19 @@ def demo(ctx: click.Context, no_tui: bool, reset: bool, station: str, staff_no: 
     store = _store(ctx)
     report = load_demo(store)
     if report.total == 0:
-        click.echo(f"demo hotel already loaded in {path}")
+        click.echo(tr("demo hotel already loaded in {path}", path=path))
     else:
-        parts = ", ".join(f"{n} {table}" for table, n in report.inserted.items() if n)
-        click.echo(f"loaded demo hotel into {path}: {parts}")
+        parts = ", ".join(f"{n} {tr(table)}" for table, n in report.inserted.items() if n)
+        click.echo(tr("loaded demo hotel into {path}: {parts}", path=path, parts=parts))
     if not no_tui:
         from butler_tui.services.demo import DEMO_PIN
 
         # The demo opens signed in; every demo staff member's PIN is DEMO_PIN (ctrl+u switches user).
-        _run_app(store, station, staff_no, ask_pin=False, hint=f"demo hotel: every PIN is {DEMO_PIN}")
+        _run_app(store, station, staff_no, ask_pin=False, hint=tr("demo hotel: every PIN is {pin}", pin=DEMO_PIN))
     else:
         from butler_tui.services.demo import DEMO_PIN
 
-        click.echo(f"demo staff sign in with PIN {DEMO_PIN}")
+        click.echo(tr("demo staff sign in with PIN {pin}", pin=DEMO_PIN))
     store.close()
 
 
@@ -141,8 +143,8 @@ def serve(ctx: click.Context, station: str, host: str, port: int, public_url: st
     path = store.path.resolve()
     store.close()
     if host not in ("127.0.0.1", "localhost", "::1"):
-        click.echo(f"warning: listening on {host}: textual-serve has no authentication — put it behind the"
-                   " hotel's authenticating proxy", err=True)
+        click.echo(tr("warning: listening on {host}: textual-serve has no authentication — put it behind the"
+                      " hotel's authenticating proxy", host=host), err=True)
     command = " ".join(shlex.quote(part) for part in
                        [sys.executable, "-m", "butler_tui", "--db", str(path), "run", "--station", code])
     Server(command, host=host, port=port, title=f"butler · {code}", public_url=public_url).serve()
@@ -167,7 +169,7 @@ def _run_app(store: Store, station: str, staff_no: str | None, *, ask_pin: bool 
     station_info = get_station(store, station)
     staff_info = get_staff(store, staff_no) if staff_no else None
     if not sys.stdin.isatty() and not os.environ.get("BUTLER_FORCE_TUI"):
-        raise ButlerError("the station app needs a terminal (stdin is not a TTY); use --no-tui for scripts")
+        raise ButlerError(tr("the station app needs a terminal (stdin is not a TTY); use --no-tui for scripts"))
     from butler_tui.app import ButlerApp
 
     ButlerApp(store.path, station_info.code, staff_info.staff_no if staff_info else None, ask_pin=ask_pin,
@@ -183,14 +185,13 @@ def check(ctx: click.Context) -> None:
     store = _store(ctx, create=False, migrate=False)
     report = run_check(store)
     store.close()
-    click.echo(f"database:       {report.path}")
-    click.echo(f"schema version: {report.schema_version}")
-    click.echo(f"journal mode:   {report.journal_mode}")
-    click.echo(f"integrity:      {'; '.join(report.integrity)}")
+    for label, value in (("database", report.path), ("schema version", report.schema_version),
+                         ("journal mode", report.journal_mode), ("integrity", "; ".join(report.integrity))):
+        click.echo(f"{tr(label) + ':':<16}{value}")
     for warning in report.warnings:
-        click.echo(f"warning: {warning}", err=True)
+        click.echo(tr("warning: {text}", text=warning), err=True)
     if not report.ok:
-        raise ButlerError("integrity check failed")
+        raise ButlerError(tr("integrity check failed"))
 
 
 @cli.command()
@@ -203,7 +204,8 @@ def backup(ctx: click.Context, dest: Path) -> None:
     store = _store(ctx, create=False, migrate=False)
     target = run_backup(store, dest)
     store.close()
-    click.echo(f"backed up {store.path} to {target} ({target.stat().st_size:,} bytes)")
+    click.echo(tr("backed up {path} to {target} ({size:,} bytes)", path=store.path, target=target,
+                  size=target.stat().st_size))
 
 
 # --------------------------------------------------------------------------------------------
@@ -251,9 +253,11 @@ def ack(ctx: click.Context, message_id: int, station: str, staff_no: str | None)
     store.close()
     when = result.acked_at
     if result.already:
-        click.echo(f"message {message_id} was already acknowledged by {result.station} at {when}")
+        click.echo(tr("message {id} was already acknowledged by {station} at {when}", id=message_id,
+                      station=result.station, when=when))
     else:
-        click.echo(f"acknowledged message {message_id} at {result.station} ({when})")
+        click.echo(tr("acknowledged message {id} at {station} ({when})", id=message_id, station=result.station,
+                      when=when))
 
 
 @cli.command()
@@ -285,11 +289,11 @@ def messages(ctx: click.Context, station: str | None, unacked: bool, priority: s
     from butler_tui import clock
 
     for m in found:
-        acks = f"{len(m.acked)}/{len(m.recipients)} acked"
+        acks = tr("{done}/{total} acked", done=len(m.acked), total=len(m.recipients))
         if m.pending:
-            acks += f" (waiting: {', '.join(m.pending)})"
+            acks += tr(" (waiting: {stations})", stations=", ".join(m.pending))
         click.echo(
-            f"#{m.id} {clock.show_local(m.created_at, '%m-%d %H:%M')} {m.priority:<9} {m.from_station} → "
+            f"#{m.id} {clock.show_local(m.created_at, '%m-%d %H:%M')} {tr(m.priority):<9} {m.from_station} → "
             f"{m.audience_label}: {m.body}  [{acks}]"
         )
 
@@ -315,10 +319,9 @@ def import_arrivals_cmd(ctx: click.Context, file: Path, staff_no: str | None) ->
     store = _store(ctx, create=False)
     report = import_arrivals(store, file, staff_no=staff_no)
     store.close()
-    click.echo(
-        f"{file}: {report.rows} rows — {report.created} new, {report.updated} updated, {report.unchanged} unchanged;"
-        f" {report.guests_created} new guest(s)"
-    )
+    click.echo(tr("{file}: {rows} rows — {created} new, {updated} updated, {unchanged} unchanged; {guests} new"
+                  " guest(s)", file=file, rows=report.rows, created=report.created, updated=report.updated,
+                  unchanged=report.unchanged, guests=report.guests_created))
 
 
 # --------------------------------------------------------------------------------------------
@@ -337,15 +340,20 @@ def _print_task(task, as_json: bool) -> None:
         return
     due = task.effective_due
     over = task.minutes_over
-    late = f" OVERDUE {over:.0f} min" if over and over > 0 else ""
-    click.echo(
-        f"#{task.id} P{task.priority} {task.type} · {task.name}"
-        f"{' · room ' + task.room_number if task.room_number else ''} · {STATUS_LABEL[task.status]}"
-        f" · owner {task.owner_name or task.owner_no or '-'} ({task.owner_team or '-'})"
-        f"{' · 2nd ' + task.second_team if task.second_team else ''}"
-        f" · due {clock.show_local(clock.iso(due), '%m-%d %H:%M') if due else '-'}{late}"
-        f"{' · L' + str(task.escalation_level) if task.escalation_level else ''}"
-    )
+    parts = [f"#{task.id} P{task.priority} {task.type} · {task.name}"]
+    if task.room_number:
+        parts.append(tr("room {room}", room=task.room_number))
+    parts += [tr(STATUS_LABEL[task.status]),
+              tr("owner {name} ({team})", name=task.owner_name or task.owner_no or "-", team=task.owner_team or "-")]
+    if task.second_team:
+        parts.append(tr("2nd {team}", team=task.second_team))
+    due_text = tr("due {when}", when=clock.show_local(clock.iso(due), "%m-%d %H:%M") if due else "-")
+    if over and over > 0:
+        due_text += " " + tr("OVERDUE {minutes:.0f} min", minutes=over)
+    parts.append(due_text)
+    if task.escalation_level:
+        parts.append(f"L{task.escalation_level}")
+    click.echo(" · ".join(parts))
 
 
 @cli.group()
@@ -423,7 +431,8 @@ def task_show(ctx, task_id, as_json) -> None:
     _print_task(found, as_json)
     if not as_json:
         for e in history:
-            click.echo(f"  {clock.show_local(e['at'], '%m-%d %H:%M:%S')} {e['action']:<10} by {e['actor'] or '-'}"
+            by = tr("by {who}", who=e["actor"] or "-")
+            click.echo(f"  {clock.show_local(e['at'], '%m-%d %H:%M:%S')} {e['action']:<10} {by}"
                        f" @{e['station'] or '-'} {e['after'] or ''}")
 
 
@@ -451,7 +460,7 @@ def task_update(ctx, task_id, station, staff_no, name, details, room, priority, 
     if fields:
         tasks.update(store, task_id, staff_no=staff_no, station=station, **fields)
     if not fields and not second_team:
-        raise ButlerError("nothing to update: give --name, --details, --room, --priority, --assignee or --to-team")
+        raise ButlerError(tr("nothing to update: give --name, --details, --room, --priority, --assignee or --to-team"))
     _print_task(tasks.get_task(store, task_id), as_json)
     store.close()
 
@@ -524,7 +533,7 @@ def task_ladder(ctx, type_code, file, by, by_pin) -> None:
     person = _admin(ctx, store, by, by_pin)
     set_ladder(store, type_code, file.read_text(encoding="utf-8"), staff_no=person.staff_no)
     store.close()
-    click.echo(f"ladder of {type_code} replaced")
+    click.echo(tr("ladder of {code} replaced", code=type_code))
 
 
 @task.command(name="types")
@@ -544,8 +553,8 @@ def task_types_cmd(ctx, as_json) -> None:
         return
     for t in found:
         steps = "; ".join(f"L{s.level} {s.when} +{s.after_minutes:g}m → {s.notify}" for s in t.ladder.steps)
-        due = f"{t.due_minutes} min" if t.due_minutes is not None else "12:00 / 14:00"
-        click.echo(f"{t.code:<18} P{t.priority} due {due:<10} {t.name} {t.name_zh} · {steps}")
+        due = tr("{n} min", n=t.due_minutes) if t.due_minutes is not None else "12:00 / 14:00"
+        click.echo(f"{t.code:<18} P{t.priority} {tr('due {when}', when=due):<14} {t.name} {t.name_zh} · {steps}")
 
 
 # --------------------------------------------------------------------------------------------
@@ -579,11 +588,11 @@ def guest_find(ctx, query, station, staff_no, as_json) -> None:
         click.echo(json.dumps([h.to_json() for h in hits], ensure_ascii=False, indent=2))
         return
     if not hits:
-        click.echo(f"no guest matches {text!r}", err=True)
+        click.echo(tr("no guest matches {text!r}", text=text), err=True)
         ctx.exit(1)
     for h in hits:
         vip = f" VIP{h.vip_level}" if h.vip_level else ""
-        room = f" room {h.room}" if h.room else ""
+        room = " " + tr("room {room}", room=h.room) if h.room else ""
         click.echo(f"{h.id:>6} {h.label}{vip}{room} · {h.member_no or '-'} · {h.mobile or '-'} · {h.matched}")
 
 
@@ -599,6 +608,7 @@ def guest_show(ctx, guest_id, station, staff_no, as_json) -> None:
 
     from butler_tui import clock
     from butler_tui.services import guests
+    from butler_tui.services.stays import STATUS_LABEL as STAY_STATUS_LABEL
 
     store = _store(ctx, create=False)
     p = guests.profile(store, guest_id, staff_no=staff_no, station=station)
@@ -607,17 +617,21 @@ def guest_show(ctx, guest_id, station, staff_no, as_json) -> None:
         click.echo(json.dumps(p.to_json(), ensure_ascii=False, indent=2))
         return
     vip = f" VIP{p.vip_level}" if p.vip_level else ""
-    click.echo(f"{p.label}{vip} {p.member_level} · member {p.member_no or '-'} · mobile {p.mobile or '-'}"
-               f" · butler {p.butler_name or '-'}")
+    click.echo(tr("{label}{vip} {level} · member {member} · mobile {mobile} · butler {butler}", label=p.label, vip=vip,
+                  level=p.member_level, member=p.member_no or "-", mobile=p.mobile or "-",
+                  butler=p.butler_name or "-"))
     if p.current_stay:
         s = p.current_stay
-        click.echo(f"now: room {s['room_number'] or '-'} ({s['status']}) {s['arrival_date']} → {s['departure_date']}")
-    click.echo(f"visits {p.visit_count}, last {p.last_visit or '-'}, stays on record {p.stays_recorded}")
+        click.echo(tr("now: room {room} ({status}) {arrival} → {departure}", room=s["room_number"] or "-",
+                      status=tr(STAY_STATUS_LABEL[s["status"]]), arrival=s["arrival_date"],
+                      departure=s["departure_date"]))
+    click.echo(tr("visits {n}, last {last}, stays on record {stays}", n=p.visit_count, last=p.last_visit or "-",
+                  stays=p.stays_recorded))
     for kind, notes in p.grouped():
-        click.echo(("⚠ " if kind in guests.WARN_KINDS else "") + guests.KIND_LABEL[kind])
+        click.echo(("⚠ " if kind in guests.WARN_KINDS else "") + tr(guests.KIND_LABEL[kind]))
         for n in notes:
             click.echo(f"  - {n.text}  ({n.author_name or n.author_no or '-'} @{n.station_code or '-'}"
-                       f" {clock.show_local(n.created_at, '%Y-%m-%d')}, note {n.id})")
+                       f" {clock.show_local(n.created_at, '%Y-%m-%d')}, {tr('note {id}', id=n.id)})")
 
 
 @guest.command(name="note")
@@ -650,8 +664,8 @@ def _admin(ctx: click.Context, store: Store, by: str, by_pin: str | None):
     pin = by_pin or os.environ.get("BUTLER_PIN")
     if pin is None:
         if not sys.stdin.isatty():
-            raise ButlerError("give the admin's PIN with --by-pin or $BUTLER_PIN (no terminal to ask)")
-        pin = click.prompt(f"PIN of {by}", hide_input=True)
+            raise ButlerError(tr("give the admin's PIN with --by-pin or $BUTLER_PIN (no terminal to ask)"))
+        pin = click.prompt(tr("PIN of {staff_no}", staff_no=by), hide_input=True)
     return auth.sign_in(store, by, pin, station=None)
 
 
@@ -678,11 +692,12 @@ def staff_add(ctx, staff_no, name, role, team, title, pin, by, by_pin) -> None:
     store = _store(ctx, create=False)
     admin = _admin(ctx, store, by, by_pin)
     if pin is None and sys.stdin.isatty():
-        pin = click.prompt(f"PIN for {staff_no}", hide_input=True, confirmation_prompt=True)
+        pin = click.prompt(tr("PIN for {staff_no}", staff_no=staff_no), hide_input=True, confirmation_prompt=True)
     auth.add_staff(store, by=admin.staff_no, staff_no=staff_no, name=name, role=role, team=team, pin=pin,
                    title=title)
     store.close()
-    click.echo(f"added {staff_no.upper()} {name} ({role}){'' if pin else ' — no PIN yet: run staff reset-pin'}")
+    click.echo(tr("added {staff_no} {name} ({role})", staff_no=staff_no.upper(), name=name, role=tr(role))
+               + ("" if pin else tr(" — no PIN yet: run staff reset-pin")))
 
 
 @staff.command(name="reset-pin")
@@ -699,11 +714,11 @@ def staff_reset_pin(ctx, staff_no, pin, by, by_pin) -> None:
     admin = _admin(ctx, store, by, by_pin)
     if pin is None:
         if not sys.stdin.isatty():
-            raise ButlerError("give the new PIN with --pin (no terminal to ask)")
-        pin = click.prompt(f"new PIN for {staff_no}", hide_input=True, confirmation_prompt=True)
+            raise ButlerError(tr("give the new PIN with --pin (no terminal to ask)"))
+        pin = click.prompt(tr("new PIN for {staff_no}", staff_no=staff_no), hide_input=True, confirmation_prompt=True)
     auth.reset_pin(store, by=admin.staff_no, staff_no=staff_no, pin=pin)
     store.close()
-    click.echo(f"PIN of {staff_no.upper()} reset")
+    click.echo(tr("PIN of {staff_no} reset", staff_no=staff_no.upper()))
 
 
 @staff.command(name="list")
@@ -713,7 +728,7 @@ def staff_list(ctx) -> None:
     store = _store(ctx, create=False)
     for r in store.rows("SELECT staff_no, name, team_code, role, title, active, locked_until FROM staff"
                         " ORDER BY staff_no"):
-        state = "" if r["active"] else " (inactive)"
+        state = "" if r["active"] else tr(" (inactive)")
         click.echo(f"{r['staff_no']:<6} {r['name']:<8} {r['team_code'] or '-':<6} {r['role']:<10} {r['title']}{state}")
     store.close()
 
@@ -729,7 +744,7 @@ def permissions(ctx) -> None:
                       " (SELECT * FROM permissions ORDER BY role) GROUP BY action ORDER BY action")
     store.close()
     for r in rows:
-        click.echo(f"{r['action']:<30} {r['roles']:<40} {ACTIONS.get(r['action'], '')}")
+        click.echo(f"{r['action']:<30} {r['roles']:<40} {tr(ACTIONS.get(r['action'], ''))}")
 
 
 # --------------------------------------------------------------------------------------------
@@ -758,14 +773,14 @@ def handover(ctx, station, shift_name, day, fmt, signed) -> None:
     try:
         when = date_type.fromisoformat(day) if day else None
     except ValueError:
-        raise ButlerError(f"--date {day!r} is not a date like 2026-11-24") from None
+        raise ButlerError(tr("--date {day!r} is not a date like 2026-11-24", day=day)) from None
     signatures = None
     if signed:
         if not station:
-            raise ButlerError("--signed needs --station")
+            raise ButlerError(tr("--signed needs --station"))
         record = service.latest(store, station)
         if record is None:
-            raise ButlerError(f"no signed handover at {station} yet")
+            raise ButlerError(tr("no signed handover at {station} yet", station=station))
         report, signatures = record.report, record.signatures
     else:
         report = service.build_report(store, station, shift_name, when)
@@ -816,8 +831,9 @@ def sweep(ctx, station) -> None:
     store = _store(ctx, create=False)
     report = run_sweep(store, station=station)
     store.close()
-    click.echo(f"examined {report.examined}, escalated {report.escalated}, reminders {report.repeated},"
-               f" fell back {report.fell_back}, undeferred {report.undeferred}")
+    click.echo(tr("examined {examined}, escalated {escalated}, reminders {repeated}, fell back {fell_back},"
+                  " undeferred {undeferred}", examined=report.examined, escalated=report.escalated,
+                  repeated=report.repeated, fell_back=report.fell_back, undeferred=report.undeferred))
 
 
 @cli.command()

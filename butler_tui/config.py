@@ -14,6 +14,8 @@ from pathlib import Path
 
 from pydantic import BaseModel, field_validator
 
+from butler_tui.i18n import t as tr
+
 DEFAULT_DB = "butler.db"
 
 
@@ -32,7 +34,7 @@ class Shift(BaseModel):
     def _hhmm(cls, value: str) -> str:
         hours, _, minutes = value.partition(":")
         if not (hours.isdigit() and minutes.isdigit() and 0 <= int(hours) <= 30 and 0 <= int(minutes) < 60):
-            raise ValueError(f"{value!r} is not a time of day as HH:MM")
+            raise ValueError(tr("{value!r} is not a time of day as HH:MM", value=value))
         return value
 
     def _minutes(self, hhmm: str) -> int:
@@ -86,7 +88,7 @@ def use_hotel_shifts(store) -> None:
     try:
         use_shifts(load_shifts(raw))
     except (ValueError, ValidationError) as exc:
-        raise InvalidInput(f"the 'shifts' setting is not a list of {{name, start, end}}: {exc}") from None
+        raise InvalidInput(tr("the 'shifts' setting is not a list of {{name, start, end}}: {exc}", exc=exc)) from None
 
 
 def shifts_on(moment: datetime, shifts: list[Shift] | None = None) -> list[Shift]:
@@ -154,4 +156,4 @@ def shift_named(name: str, shifts: list[Shift] | None = None) -> Shift:
     known = ", ".join(s.name for s in shifts or _shifts)
     from butler_tui.errors import InvalidInput
 
-    raise InvalidInput(f"unknown shift {name!r}; shifts: {known}")
+    raise InvalidInput(tr("unknown shift {name!r}; shifts: {known}", name=name, known=known))

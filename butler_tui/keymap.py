@@ -15,6 +15,7 @@ import tomllib
 from pathlib import Path
 
 from butler_tui.errors import InvalidInput
+from butler_tui.i18n import t as tr
 
 DEFAULT_PATH = Path("~/.config/butler-tui/keymap.toml")
 
@@ -51,14 +52,15 @@ def load_keymap(path: Path | None) -> dict[str, str]:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
-        raise InvalidInput(f"cannot read keymap {path}: {exc.strerror}") from None
+        raise InvalidInput(tr("cannot read keymap {path}: {strerror}", path=path, strerror=exc.strerror)) from None
     except tomllib.TOMLDecodeError as exc:
-        raise InvalidInput(f"keymap {path} is not valid TOML: {exc}") from None
+        raise InvalidInput(tr("keymap {path} is not valid TOML: {exc}", path=path, exc=exc)) from None
     keymap = data.get("keymap", {})
     if not isinstance(keymap, dict) or not all(isinstance(v, str) and v.strip() for v in keymap.values()):
-        raise InvalidInput(f"keymap {path}: put `\"binding.id\" = \"key\"` lines under [keymap]")
+        raise InvalidInput(tr('keymap {path}: put `"binding.id" = "key"` lines under [keymap]', path=path))
     known = all_bindings()
     unknown = sorted(set(keymap) - set(known))
     if unknown:
-        raise InvalidInput(f"keymap {path}: unknown binding id(s) {', '.join(unknown)} (see `butler keys`)")
+        raise InvalidInput(tr("keymap {path}: unknown binding id(s) {unknown} (see `butler keys`)",
+                              path=path, unknown=", ".join(unknown)))
     return {k: v.strip() for k, v in keymap.items()}

@@ -15,6 +15,7 @@ from typing import Annotated, Any, Literal, TypeVar
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 
 from butler_tui.errors import InvalidInput
+from butler_tui.i18n import t as tr
 from butler_tui.text import clean_text
 
 # --------------------------------------------------------------------------------------------
@@ -34,7 +35,7 @@ def _bounded(min_len: int, max_len: int):
         if len(value) < min_len:
             raise ValueError("must not be empty" if min_len == 1 else f"must be at least {min_len} characters")
         if len(value) > max_len:
-            raise ValueError(f"must be at most {max_len} characters (got {len(value)})")
+            raise ValueError(tr("must be at most {max_len} characters (got {n})", max_len=max_len, n=len(value)))
         return value
 
     return check
@@ -57,7 +58,7 @@ def _pattern(regex: str, explain: str, *, upper: bool = False, lower: bool = Fal
         if lower:
             value = value.lower()
         if not compiled.fullmatch(value):
-            raise ValueError(f"{value!r} is not valid: {explain}")
+            raise ValueError(tr("{value!r} is not valid: {explain}", value=value, explain=tr(explain)))
         return value
 
     return check
@@ -150,7 +151,8 @@ class Room(Model):
     @model_validator(mode="after")
     def _floor_matches_number(self) -> Room:
         if int(self.number[:-2]) != self.floor:
-            raise ValueError(f"room {self.number} is on floor {int(self.number[:-2])}, not {self.floor}")
+            raise ValueError(tr("room {number} is on floor {actual}, not {floor}", number=self.number,
+                                actual=int(self.number[:-2]), floor=self.floor))
         return self
 
 
@@ -208,7 +210,8 @@ class Stay(Model):
     @model_validator(mode="after")
     def _departure_after_arrival(self) -> Stay:
         if self.departure_date < self.arrival_date:
-            raise ValueError(f"departure {self.departure_date} is before arrival {self.arrival_date}")
+            raise ValueError(tr("departure {departure} is before arrival {arrival}", departure=self.departure_date,
+                                arrival=self.arrival_date))
         return self
 
 
@@ -256,9 +259,9 @@ class Message(Model):
     @model_validator(mode="after")
     def _audience_fits_kind(self) -> Message:
         if self.audience_kind == "all" and self.audience:
-            raise ValueError("an 'all' message names no stations")
+            raise ValueError(tr("an 'all' message names no stations"))
         if self.audience_kind != "all" and not self.audience:
-            raise ValueError(f"a '{self.audience_kind}' message needs at least one recipient")
+            raise ValueError(tr("a '{kind}' message needs at least one recipient", kind=self.audience_kind))
         return self
 
 
@@ -306,16 +309,50 @@ class Event(Model):
 M = TypeVar("M", bound=BaseModel)
 
 
-def describe(exc: ValidationError, what: str = "") -> str:
-    """One line per problem: ``field: reason``."""
+# pydantic's own errors, said the way a duty butler reads them (``ctx`` fills the placeholders)
+PYDANTIC_MESSAGES = {
+    "missing": "is required",
+    "extra_forbidden": "is not a field here",
+    "greater_than_equal": "must be at least {ge}",
+    "less_than_equal": "must be at most {le}",
+    "greater_than": "must be more than {gt}",
+    "less_than": "must be less than {lt}",
+    "int_parsing": "must be a whole number",
+    "int_type": "must be a whole number",
+    "int_from_float": "must be a whole number",
+    "literal_error": "must be one of: {expected}",
+    "string_type": "must be text",
+    "date_parsing": "must be a date like 2026-11-24",
+    "date_from_datetime_parsing": "must be a date like 2026-11-24",
+    "date_type": "must be a date like 2026-11-24",
+    "datetime_parsing": "must be a date and time like 2026-11-24T14:30",
+    "datetime_from_date_parsing": "must be a date and time like 2026-11-24T14:30",
+    "datetime_type": "must be a date and time like 2026-11-24T14:30",
+    "bool_parsing": "must be yes or no",
+    "bool_type": "must be yes or no",
+}
+
+
+def list_problems(exc: ValidationError, rename: dict[str, str] | None = None) -> str:
+    """One ``field: reason`` per problem, joined with "; ", in the station's language. ``rename`` gives
+    fields the names the user knows them by (a CSV column)."""
     parts = []
+    rename = rename or {}
     for err in exc.errors(include_url=False):
-        loc = ".".join(str(x) for x in err.get("loc", ()) if x != "__root__")
-        msg = str(err.get("msg", "invalid"))
-        msg = msg.removeprefix("Value error, ").removeprefix("Assertion failed, ")
-        parts.append(f"{loc}: {msg}" if loc else msg)
-    prefix = f"invalid {what}: " if what else "invalid input: "
-    return prefix + "; ".join(parts)
+        loc = ".".join(tr(rename.get(str(x), str(x))) for x in err.get("loc", ()) if x != "__root__")
+        template = PYDANTIC_MESSAGES.get(err.get("type", ""))
+        if template:
+            msg = tr(template, **{k: v for k, v in (err.get("ctx") or {}).items() if f"{{{k}}}" in template})
+        else:
+            msg = str(err.get("msg", "invalid"))
+            msg = msg.removeprefix("Value error, ").removeprefix("Assertion failed, ")
+        parts.append(tr("{field}: {problem}", field=loc, problem=msg) if loc else msg)
+    return tr("; ").join(parts)
+
+
+def describe(exc: ValidationError, what: str = "") -> str:
+    """``invalid <what>: field: reason; …`` — one line for the whole input."""
+    return tr("invalid {what}: {problems}", what=tr(what or "input"), problems=list_problems(exc))
 
 
 def validate(model: type[M], data: dict[str, Any], what: str = "") -> M:

@@ -12,8 +12,16 @@ import pytest
 # The tests read English labels, whatever the machine's locale (a zh test sets its own).
 os.environ["BUTLER_LANG"] = "en"
 
+from butler_tui import i18n  # noqa: E402
 from butler_tui.services.demo import load_demo  # noqa: E402
 from butler_tui.store import Store  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _english_again():
+    """A test that switches the process to Chinese (``--lang zh`` through CliRunner) leaves it English."""
+    yield
+    i18n.set_language("en")
 
 
 @pytest.fixture

@@ -165,7 +165,7 @@ async def test_quick_phrase_fills_the_room(demo_db: Path):
         await await_until(pilot, lambda: body.value.startswith("Guest 1208 requests {item}"))
         await pilot.press("enter")
         error = app.screen.query_one("#compose-error", Label)
-        await await_until(pilot, lambda: "placeholders" in str(error.content))
+        await await_until(pilot, lambda: "blanks" in str(error.content))
 
 
 async def test_markup_and_escapes_show_literally_in_the_log(demo_db: Path):
@@ -193,3 +193,19 @@ async def test_unacked_urgent_message_rings_again_after_the_configured_minutes(d
                        for n in app._notifications)
 
         await await_until(pilot, rang_again)
+
+
+async def test_station_keys_cannot_take_an_emergency_off_the_screen(demo_db: Path):
+    """An emergency that arrives while a board is open stays up whatever navigation key is pressed."""
+    app = ButlerApp(demo_db, "security", "7002")
+    async with app.run_test(size=(120, 36)) as pilot:
+        await await_until(pilot, lambda: app.state is not None)
+        await pilot.press("t")
+        await await_until(pilot, lambda: type(app.screen).__name__ == "RoomsScreen")
+        messaging.send(app.store, from_station="lobby", body="Fire alarm 3F", priority="emergency", to="security")
+        await await_until(pilot, lambda: isinstance(app.screen, EmergencyScreen))
+        for key in ("h", "t", "r", "e", "b", "g", "m", "l", "ctrl+o", "ctrl+p", "question_mark"):
+            await pilot.press(key)
+            assert isinstance(app.screen, EmergencyScreen), key
+        await pilot.press("a")
+        await await_until(pilot, lambda: type(app.screen).__name__ == "RoomsScreen")

@@ -37,6 +37,25 @@ async def main():
                 break
         from butler_tui.ui.table import KeyedTable
         print("COLUMNS", " ".join(str(c.label) for c in app.screen.query_one(KeyedTable).columns.values()))
+        from textual.widgets import Static
+        for _ in range(100):
+            await pilot.pause(0.05)
+            head = str(app.screen.query_one("#arrivals-day", Static).content)
+            if "抵店" in head:
+                break
+        print("HEAD", head)
+        await pilot.press("escape")
+        await pilot.press("t")
+        for _ in range(100):
+            await pilot.pause(0.05)
+            if type(app.screen).__name__ == "RoomsScreen":
+                break
+        for _ in range(100):
+            await pilot.pause(0.05)
+            head = str(app.screen.query_one("#tasks-head", Static).content)
+            if "任务" in head:
+                break
+        print("TASKS", head)
 
 asyncio.run(main())
 """
@@ -64,6 +83,10 @@ def test_station_speaks_chinese(demo_db: Path):
     assert "班次" in out and "李晓莉" in out  # the station bar
     assert "帮助" in out and "发消息" in out and "抵店" in out  # the keys
     assert "预抵" in out and "管家" in out and "状态" in out  # the arrivals board's columns
+    head = next(line for line in out.splitlines() if line.startswith("HEAD"))
+    assert "年" in head and "周" in head and "待抵" in head and "回访" in head and "arrivals" not in head
+    tasks_head = next(line for line in out.splitlines() if line.startswith("TASKS"))
+    assert "任务 · 本岗位" in tasks_head and "未完成" in tasks_head and "open" not in tasks_head
 
 
 def test_handover_report_in_chinese(demo_db: Path):
@@ -86,3 +109,66 @@ def test_forms_and_notices_have_chinese_labels():
     finally:
         i18n.set_language("en")
     assert i18n.t("Assign room 分房") == "Assign room 分房"
+
+
+def _zh(db: Path, *args: str):
+    return CliRunner().invoke(cli, ["--db", str(db), "--lang", "zh", *args])
+
+
+def test_refusals_and_validation_in_chinese(demo_db: Path):
+    missing = _zh(demo_db, "task", "show", "999999")
+    assert missing.exit_code == 1 and missing.stderr == "butler: 没有任务 999999\n"
+    nowhere = _zh(demo_db, "send", "--from", "lobby", "--to", "spa", "你好")
+    assert nowhere.exit_code == 1 and "没有这些岗位：spa；现有：" in nowhere.stderr
+    too_long = _zh(demo_db, "send", "--from", "lobby", "x" * 501)
+    assert too_long.exit_code == 2 and "消息有误：内容：最多 500 个字（现在 501 个）" in too_long.stderr
+    bad_room = _zh(demo_db, "send", "--from", "lobby", "--room", "12a", "hi")
+    assert bad_room.exit_code == 2 and "房号是 3–4 位数字" in bad_room.stderr
+    # the same refusals in English
+    en = CliRunner().invoke(cli, ["--db", str(demo_db), "--lang", "en", "task", "show", "999999"])
+    assert en.stderr == "butler: no task 999999\n"
+
+
+def test_a_refusal_by_role_names_the_roles_in_chinese(demo_store):
+    from butler_tui.errors import PermissionDenied
+    from butler_tui.services import tasks
+
+    task_id = tasks.create(demo_store, type="complaint", room="908", staff_no="5003", station="cs")
+    tasks.escalate_now(demo_store, task_id, "Guest demands the manager", staff_no="5003", station="cs")
+    i18n.set_language("zh")
+    try:
+        tasks.take_over(demo_store, task_id, staff_no="5003", station="cs")
+    except PermissionDenied as exc:
+        text = str(exc)
+    assert "无权接手或改派任务：这需要" in text and "领班" in text and "主管" in text
+
+
+def test_an_escalation_reads_in_each_stations_language(demo_store):
+    """The sweep or a butler writes the escalation once; a Chinese and an English station each read it
+    in their own language, and the stored text (log, search, events) stays English."""
+    from butler_tui.services import messaging, tasks
+
+    task_id = tasks.create(demo_store, type="complaint", name="Noisy neighbours", room="908", staff_no="5003",
+                           station="cs")
+    tasks.escalate_now(demo_store, task_id, "Guest wants another room", staff_no="5003", station="cs")
+    message_id = demo_store.row("SELECT id FROM messages WHERE task_id = ?", (task_id,))["id"]
+    english = messaging.get_message(demo_store, message_id).body
+    assert english.startswith(f"ESCALATION L1 → supervisor 主管: task #{task_id} Noisy neighbours room 908"
+                              f" — escalated by hand: Guest wants another room")
+    i18n.set_language("zh")
+    chinese = messaging.get_message(demo_store, message_id).body
+    assert chinese.startswith(f"升级 L1 → 主管：任务 #{task_id} Noisy neighbours 908 房 — 人工升级：Guest wants another room")
+    assert demo_store.row("SELECT body FROM messages WHERE id = ?", (message_id,))["body"] == english
+    assert [m.id for m in messaging.list_messages(demo_store, search="escalated by hand")] == [message_id]
+
+
+def test_an_arrival_notice_reads_in_chinese(demo_store):
+    from butler_tui.services import messaging, stays
+
+    stay = demo_store.row("SELECT s.id FROM stays s JOIN guests g ON g.id = s.guest_id WHERE s.status = 'room_ready'"
+                          " AND s.room_number IS NOT NULL AND g.vip_level > 0 LIMIT 1")
+    stays.transition(demo_store, stay["id"], "arrived", staff_no="1002", station="lobby")
+    message = demo_store.row("SELECT id FROM messages ORDER BY id DESC LIMIT 1")
+    i18n.set_language("zh")
+    body = messaging.get_message(demo_store, message["id"]).body
+    assert "已抵店" in body and "（VIP " in body and "房" in body and "arrived" not in body

@@ -19,6 +19,7 @@ from datetime import timedelta
 
 from butler_tui import clock
 from butler_tui.errors import AuthFailed, InvalidInput, NotFound, PermissionDenied
+from butler_tui.i18n import t as tr
 from butler_tui.models import ROLES, Staff, validate
 from butler_tui.store import Store, Tx
 
@@ -68,7 +69,7 @@ def check_pin(pin: str, stored: str | None) -> bool:
 
 def _valid_pin(pin: str) -> str:
     if not PIN_RULE.fullmatch(pin or ""):
-        raise InvalidInput("a PIN is 4–8 digits")
+        raise InvalidInput(tr("a PIN is 4–8 digits"))
     return pin
 
 
@@ -94,14 +95,15 @@ def may(store: Store, staff_no: str | None, action: str) -> bool:
 def require(tx: Tx, staff_no: str | None, action: str) -> tuple[str, str]:
     """Inside a write: refuse unless ``staff_no``'s role may do ``action``; returns (name, role)."""
     if not staff_no:
-        raise InvalidInput("sign in first")
+        raise InvalidInput(tr("sign in first"))
     row = tx.execute("SELECT name, role FROM staff WHERE staff_no = ? AND active", (staff_no,)).fetchone()
     if row is None:
-        raise NotFound(f"unknown staff no. {staff_no!r}")
+        raise NotFound(tr("unknown staff no. {staff_no!r}", staff_no=staff_no))
     if not tx.execute("SELECT 1 FROM permissions WHERE role = ? AND action = ?", (row[1], action)).fetchone():
         roles = allowed_roles(tx.db.conn, action) or ["nobody"]
-        raise PermissionDenied(f"{row[0]} ({row[1]}) may not {ACTIONS.get(action, action)}: that is for "
-                               f"{', '.join(roles)}", action=action, staff_no=staff_no)
+        raise PermissionDenied(tr("{name} ({role}) may not {action}: that is for {roles}", name=row[0], role=tr(row[1]),
+                                  action=tr(ACTIONS.get(action, action)), roles=", ".join(tr(r) for r in roles)),
+                               action=action, staff_no=staff_no)
     return row[0], row[1]
 
 
@@ -109,7 +111,7 @@ def sign_in(store: Store, staff_no: str, pin: str, *, station: str | None) -> Pe
     """Check a staff no. + PIN. Wrong PINs count; the fifth in a row locks for five minutes."""
     staff_no = (staff_no or "").strip().upper()
     if not staff_no:
-        raise AuthFailed("enter your staff no.")
+        raise AuthFailed(tr("enter your staff no."))
     result: Person | None = None
     failure: str | None = None
     with store.write(actor=staff_no, station=station) as tx:
@@ -118,13 +120,14 @@ def sign_in(store: Store, staff_no: str, pin: str, *, station: str | None) -> Pe
         now = clock.now()
         if row is None or not row[6]:
             tx.event("sessions", staff_no, "sign_in_failed", after={"reason": "unknown staff no."})
-            failure = "unknown staff no. or wrong PIN"
+            failure = tr("unknown staff no. or wrong PIN")
         elif row[5] and clock.parse(row[5]) > now:
             tx.event("sessions", staff_no, "sign_in_refused", after={"reason": "locked", "until": row[5]})
-            failure = f"{row[0]} is locked after {MAX_TRIES} wrong PINs until {clock.show_local(row[5])}"
+            failure = tr("{name} is locked after {tries} wrong PINs until {until}", name=row[0], tries=MAX_TRIES,
+                         until=clock.show_local(row[5]))
         elif not row[3]:
             tx.event("sessions", staff_no, "sign_in_failed", after={"reason": "no PIN set"})
-            failure = f"{row[0]} has no PIN yet: an admin sets it with `butler staff reset-pin`"
+            failure = tr("{name} has no PIN yet: an admin sets it with `butler staff reset-pin`", name=row[0])
         elif not check_pin(pin or "", row[3]):
             tries = row[4] + 1
             locked = clock.iso(now + timedelta(minutes=LOCK_MINUTES)) if tries >= MAX_TRIES else None
@@ -132,8 +135,9 @@ def sign_in(store: Store, staff_no: str, pin: str, *, station: str | None) -> Pe
                        (0 if locked else tries, locked, staff_no))
             tx.event("sessions", staff_no, "sign_in_failed", after={"reason": "wrong PIN", "tries": tries,
                                                                     "locked_until": locked})
-            failure = (f"wrong PIN: {row[0]} is now locked for {LOCK_MINUTES} minutes" if locked
-                       else f"wrong PIN ({MAX_TRIES - tries} tries left before a {LOCK_MINUTES}-minute lock)")
+            failure = (tr("wrong PIN: {name} is now locked for {minutes} minutes", name=row[0], minutes=LOCK_MINUTES)
+                       if locked else tr("wrong PIN ({left} tries left before a {minutes}-minute lock)",
+                                         left=MAX_TRIES - tries, minutes=LOCK_MINUTES))
         else:
             tx.execute("UPDATE staff SET failed_pins = 0, locked_until = NULL WHERE staff_no = ?", (staff_no,))
             tx.event("sessions", staff_no, "sign_in")
@@ -152,16 +156,16 @@ def sign_out(store: Store, staff_no: str, *, station: str | None, reason: str = 
 def add_staff(store: Store, *, by: str, staff_no: str, name: str, role: str, team: str | None, pin: str | None,
               station: str | None = None, name_en: str = "", title: str = "") -> None:
     if role not in ROLES:
-        raise InvalidInput(f"role {role!r} is not one of: {', '.join(ROLES)}")
+        raise InvalidInput(tr("role {role!r} is not one of: {choices}", role=role, choices=", ".join(ROLES)))
     model = validate(Staff, {"staff_no": staff_no, "name": name, "name_en": name_en, "team_code": team, "role": role,
                              "title": title}, "staff")
     pin_hash = hash_pin(_valid_pin(pin)) if pin else None
     with store.write(actor=by, station=station) as tx:
         require(tx, by, "manage_staff")
         if tx.execute("SELECT 1 FROM staff WHERE staff_no = ?", (model.staff_no,)).fetchone():
-            raise InvalidInput(f"staff no. {model.staff_no} already exists")
+            raise InvalidInput(tr("staff no. {staff_no} already exists", staff_no=model.staff_no))
         if model.team_code and not tx.execute("SELECT 1 FROM teams WHERE code = ?", (model.team_code,)).fetchone():
-            raise NotFound(f"unknown team {model.team_code!r}")
+            raise NotFound(tr("unknown team {team!r}", team=model.team_code))
         tx.insert("staff", {**model.model_dump(), "pin_hash": pin_hash})
         tx.event("staff", model.staff_no, "add", after={"name": model.name, "role": model.role,
                                                         "team": model.team_code, "pin_set": bool(pin)})
@@ -172,7 +176,7 @@ def reset_pin(store: Store, *, by: str, staff_no: str, pin: str, station: str | 
     with store.write(actor=by, station=station) as tx:
         require(tx, by, "manage_staff")
         if not tx.execute("SELECT 1 FROM staff WHERE staff_no = ?", (staff_no.upper(),)).fetchone():
-            raise NotFound(f"unknown staff no. {staff_no!r}")
+            raise NotFound(tr("unknown staff no. {staff_no!r}", staff_no=staff_no))
         tx.execute("UPDATE staff SET pin_hash = ?, failed_pins = 0, locked_until = NULL WHERE staff_no = ?",
                    (pin_hash, staff_no.upper()))
         tx.event("staff", staff_no.upper(), "reset_pin", after={"by": by})

@@ -13,6 +13,8 @@ from typing import Any
 
 from butler_tui import clock
 from butler_tui.errors import InvalidInput, NotFound
+from butler_tui.i18n import pick
+from butler_tui.i18n import t as tr
 from butler_tui.store import Store, Tx
 from butler_tui.text import clean_text
 
@@ -24,6 +26,12 @@ STAGES: list[tuple[str, str, str]] = [
     ("follow_up", "After departure", "离店后"),
 ]
 STAGE_NAMES = {code: (en, zh) for code, en, zh in STAGES}
+
+
+def stage_name(stage: str) -> str:
+    """The stage's name in the station's language, for sentences ("the arrival stage …")."""
+    en, zh = STAGE_NAMES[stage]
+    return pick(en.lower(), zh)
 
 # (stage, code, English, 中文, mandatory: True / False / "vip" / "car")
 TEMPLATE: list[tuple[str, str, str, str, Any]] = [
@@ -84,7 +92,7 @@ def ensure_checklist(tx: Tx, stay_id: int) -> int:
         (stay_id,),
     ).fetchone()
     if row is None:
-        raise NotFound(f"no stay {stay_id}")
+        raise NotFound(tr("no stay {stay_id}", stay_id=stay_id))
     items = build_items({"id": row[0], "car_plate": row[1]}, row[2])
     for item in items:
         tx.insert("checklist_items", item)
@@ -165,10 +173,10 @@ def progress(store: Store, stay_ids: list[int]) -> dict[int, dict[str, StageProg
 
 def _staff_role(tx: Tx, staff_no: str | None) -> str:
     if not staff_no:
-        raise InvalidInput("sign in first: a checklist tick records who did it")
+        raise InvalidInput(tr("sign in first: a checklist tick records who did it"))
     row = tx.execute("SELECT role FROM staff WHERE staff_no = ? AND active", (staff_no,)).fetchone()
     if row is None:
-        raise NotFound(f"unknown staff no. {staff_no!r}")
+        raise NotFound(tr("unknown staff no. {staff_no!r}", staff_no=staff_no))
     return row[0]
 
 
@@ -179,7 +187,7 @@ def tick(
     """Tick (or untick) one item of a stay's checklist."""
     note = clean_text(note, multiline=True) if note else None
     if note and len(note) > 500:
-        raise InvalidInput(f"note: must be at most 500 characters (got {len(note)})")
+        raise InvalidInput(tr("note: must be at most 500 characters (got {n})", n=len(note)))
     with store.write(actor=staff_no, station=station) as tx:
         _staff_role(tx, staff_no)
         ensure_checklist(tx, stay_id)
@@ -191,21 +199,22 @@ def tick(
             (stay_id, code),
         ).fetchone()
         if row is None:
-            raise NotFound(f"stay {stay_id} has no checklist item {code!r}")
+            raise NotFound(tr("stay {stay_id} has no checklist item {code!r}", stay_id=stay_id, code=code))
         item_id, stage, done_at, old_note, name, booked_by, stage_completed = row
         if stage_completed:
-            raise InvalidInput(f"the {STAGE_NAMES[stage][0].lower()} stage is already completed")
+            raise InvalidInput(tr("the {stage} stage is already completed", stage=stage_name(stage)))
         if code == BOOKER_ITEM and done:
             if booked_by and staff_no != booked_by:
                 booker = tx.execute("SELECT name FROM staff WHERE staff_no = ?", (booked_by,)).fetchone()
                 who = f"{booker[0]} ({booked_by})" if booker else booked_by
-                raise InvalidInput(f"only {who}, who booked this stay, can verify its preparation (谁预订谁检查)")
+                raise InvalidInput(tr("only {who}, who booked this stay, can verify its preparation (谁预订谁检查)",
+                                      who=who))
             if not booked_by:
                 from butler_tui.services.auth import require
 
                 require(tx, staff_no, "verify_preparation_for_others")
         if done and code in NOTE_REQUIRED and not note:
-            raise InvalidInput(f"record {NOTE_REQUIRED[code]} (a note is required)")
+            raise InvalidInput(tr("record {what} (a note is required)", what=tr(NOTE_REQUIRED[code])))
         if bool(done_at) == done and (note or None) == (old_note or None):
             tx.abandon()
         now = clock.now_iso()
@@ -226,7 +235,8 @@ def tick(
 
 def complete_stage(store: Store, stay_id: int, stage: str, *, staff_no: str | None, station: str | None) -> None:
     if stage not in STAGE_NAMES:
-        raise InvalidInput(f"unknown stage {stage!r}; stages: {', '.join(STAGE_NAMES)}")
+        raise InvalidInput(tr("unknown stage {stage!r}; stages: {choices}",
+                              stage=stage, choices=", ".join(STAGE_NAMES)))
     with store.write(actor=staff_no, station=station) as tx:
         _staff_role(tx, staff_no)
         ensure_checklist(tx, stay_id)
@@ -236,10 +246,8 @@ def complete_stage(store: Store, stay_id: int, stage: str, *, staff_no: str | No
             "SELECT name FROM checklist_items WHERE stay_id = ? AND stage = ? AND mandatory AND done_at IS NULL"
             " ORDER BY position", (stay_id, stage)).fetchall()]
         if open_items:
-            raise InvalidInput(
-                f"cannot complete {STAGE_NAMES[stage][0].lower()}: {len(open_items)} ● item(s) open — "
-                + "; ".join(open_items)
-            )
+            raise InvalidInput(tr("cannot complete {stage}: {n} ● item(s) open — {items}", stage=stage_name(stage),
+                                  n=len(open_items), items="; ".join(open_items)))
         now = clock.now_iso()
         tx.insert("stay_stages", {"stay_id": stay_id, "stage": stage, "completed_at": now, "completed_by": staff_no,
                                   "completed_station": station})

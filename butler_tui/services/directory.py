@@ -6,6 +6,7 @@ import json
 from dataclasses import dataclass
 
 from butler_tui.errors import NotFound
+from butler_tui.i18n import t as tr
 from butler_tui.models import Staff, Station, validate
 from butler_tui.store import Store
 
@@ -47,8 +48,9 @@ def get_station(store: Store, code: str) -> StationInfo:
     )
     if row is None:
         known = ", ".join(r["code"] for r in store.rows("SELECT code FROM stations WHERE active ORDER BY code"))
-        hint = f"; known stations: {known}" if known else "; the database has no stations (run `butler demo`)"
-        raise NotFound(f"unknown station {model.code!r}{hint}")
+        hint = (tr("; known stations: {known}", known=known) if known
+                else tr("; the database has no stations (run `butler demo`)"))
+        raise NotFound(tr("unknown station {code!r}{hint}", code=model.code, hint=hint))
     return StationInfo(
         code=row["code"], name=row["name"], name_zh=row["name_zh"], team_code=row["team_code"],
         team_name=row["team_name"], floors=tuple(json.loads(row["floors"] or "[]")),
@@ -63,7 +65,7 @@ def get_staff(store: Store, staff_no: str) -> StaffInfo:
     model = validate(Staff, {"staff_no": staff_no, "name": "?"}, "staff")
     row = store.row("SELECT * FROM staff WHERE staff_no = ? AND active", (model.staff_no,))
     if row is None:
-        raise NotFound(f"unknown staff no. {model.staff_no!r}")
+        raise NotFound(tr("unknown staff no. {staff_no!r}", staff_no=model.staff_no))
     return StaffInfo(
         staff_no=row["staff_no"], name=row["name"], name_en=row["name_en"], team_code=row["team_code"],
         role=row["role"], title=row["title"],

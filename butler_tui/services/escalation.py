@@ -20,6 +20,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from butler_tui import clock
+from butler_tui.i18n import english, said
 from butler_tui.services.messaging import post, recipients
 from butler_tui.services.task_types import Ladder, get_type
 from butler_tui.store import Store, Tx
@@ -28,6 +29,7 @@ OPEN = ("new", "acknowledged", "in_progress", "on_hold", "deferred", "reopened")
 UNACKED = ("new", "reopened")
 WORKING = ("new", "acknowledged", "in_progress", "reopened")
 NOTIFY_LABEL = {"supervisor": "supervisor 主管", "manager": "manager 经理", "director": "director 总监"}
+Said = dict[str, Any]
 
 
 @lru_cache(maxsize=256)
@@ -85,7 +87,12 @@ class Action:
     at: datetime
     level: int = 0
     notify: str = ""
-    reason: str = ""
+    reason: Said | None = None  # a stored sentence (i18n.said): each station reads it in its language
+
+    @property
+    def why(self) -> str:
+        """The reason in English, as the escalations table and the events keep it."""
+        return english(self.reason) if self.reason else ""
 
 
 def _step_time(c: Clock, when: str, after: float, now: datetime) -> datetime | None:
@@ -109,7 +116,7 @@ def plan(c: Clock, now: datetime) -> tuple[list[Action], datetime | None]:
     if c.status == "deferred":
         until = clock.parse(c.deferred_until) if c.deferred_until else now
         if until <= now:
-            actions.append(Action("undefer", until, reason="deferral ended"))
+            actions.append(Action("undefer", until, reason=said("deferral ended")))
             return actions, None
         return actions, until
     ladder = c.ladder
@@ -117,7 +124,8 @@ def plan(c: Clock, now: datetime) -> tuple[list[Action], datetime | None]:
         since = clock.parse(c.last_progress_at or c.acknowledged_at or c.created_at)
         t = since + c.held(now) + timedelta(minutes=ladder.no_progress_minutes)
         if t <= now:
-            actions.append(Action("fallback", t, reason=f"no progress for {ladder.no_progress_minutes:g} min"))
+            actions.append(Action("fallback", t, reason=said("no progress for {minutes:g} min",
+                                                                   minutes=ladder.no_progress_minutes)))
         else:
             upcoming.append(t)
     level = c.escalation_level
@@ -129,10 +137,11 @@ def plan(c: Clock, now: datetime) -> tuple[list[Action], datetime | None]:
         if t is None:
             continue
         if t <= now:
-            what = "not acknowledged" if step.when == "unacknowledged" else "past due"
             minutes = step.after_minutes
-            reason = f"{what} {minutes:g} min" if step.when == "unacknowledged" else (
-                f"past due +{minutes:g} min" if minutes else "past due")
+            if step.when == "unacknowledged":
+                reason = said("not acknowledged {minutes:g} min", minutes=minutes)
+            else:
+                reason = said("past due +{minutes:g} min", minutes=minutes) if minutes else said("past due")
             actions.append(Action("escalate", t, step.level, step.notify, reason))
             level, fired_top_at = step.level, now
         else:
@@ -146,7 +155,7 @@ def plan(c: Clock, now: datetime) -> tuple[list[Action], datetime | None]:
             t = fired_top_at + timedelta(minutes=ladder.repeat_every_minutes)
             if t <= now and not any(a.kind == "escalate" for a in actions):
                 notify = next(s.notify for s in ladder.steps if s.level == top)
-                actions.append(Action("repeat", t, top, notify, f"still open, reminder {repeats + 1}"))
+                actions.append(Action("repeat", t, top, notify, said("still open, reminder {n}", n=repeats + 1)))
                 if repeats + 1 < ladder.max_repeats:
                     upcoming.append(now + timedelta(minutes=ladder.repeat_every_minutes))
             else:
@@ -224,7 +233,7 @@ def _apply(tx: Tx, row: dict[str, Any], now: datetime, report: SweepReport) -> N
             tx.execute("UPDATE tasks SET status = 'new', acknowledged_at = NULL, clock_started_at = ?,"
                        " updated_at = ? WHERE id = ?", (stamp, stamp, row["id"]))
             tx.event("tasks", row["id"], "fallback", before={"status": "acknowledged"},
-                     after={"status": "new", "reason": action.reason})
+                     after={"status": "new", "reason": action.why})
             row.update(status="new", acknowledged_at=None, clock_started_at=stamp)
             report.fell_back += 1
         elif action.kind == "undefer":
@@ -256,7 +265,7 @@ def _fire(tx: Tx, row: dict[str, Any], action: Action, repeat_no: int, stamp: st
     cur = tx.execute(
         "INSERT OR IGNORE INTO escalations (task_id, level, repeat_no, fired_at, reason, notify, by_staff)"
         " VALUES (?, ?, ?, ?, ?, ?, ?)",
-        (row["id"], action.level, repeat_no, stamp, action.reason, action.notify, by_staff),
+        (row["id"], action.level, repeat_no, stamp, action.why, action.notify, by_staff),
     )
     if cur.rowcount != 1:
         return False
@@ -274,7 +283,7 @@ def _fire(tx: Tx, row: dict[str, Any], action: Action, repeat_no: int, stamp: st
     message_id = _notify(tx, row, action)
     tx.execute("UPDATE escalations SET message_id = ? WHERE id = ?", (message_id, escalation_id))
     tx.event("tasks", row["id"], "escalate", before=before,
-             after={"level": action.level, "repeat": repeat_no, "notify": action.notify, "reason": action.reason,
+             after={"level": action.level, "repeat": repeat_no, "notify": action.notify, "reason": action.why,
                     "priority": row["priority"]})
     return True
 
@@ -291,18 +300,19 @@ def _notify(tx: Tx, row: dict[str, Any], action: Action) -> int | None:
         stations.append(row["station_code"])
     if not stations:
         return None
-    label = "REMINDER" if action.kind == "repeat" else f"ESCALATION L{action.level}"
-    room = f" room {row['room_number']}" if row.get("room_number") else ""
-    body = (f"{label} → {NOTIFY_LABEL[action.notify]}: task #{row['id']} {row['name']}{room} — {action.reason}"
-            f" · 升级通知 P{row['priority']}")[:500]
+    label = said("REMINDER") if action.kind == "repeat" else said("ESCALATION L{level}", level=action.level)
+    room = said(" room {room}", room=row["room_number"]) if row.get("room_number") else ""
+    body = said("{label} → {notify}: task #{id} {name}{room} — {reason} · P{priority}", label=label,
+                notify=said(NOTIFY_LABEL[action.notify]), id=row["id"], name=row["name"], room=room,
+                reason=action.reason or "", priority=row["priority"])
     # Only a safety emergency takes over the screens; other escalations are urgent (re-alerting) calls.
     priority = "emergency" if row.get("type") == "safety_emergency" else "urgent"
-    return post(tx, from_station=origin, stations=stations, body=body, priority=priority,
+    return post(tx, from_station=origin, stations=stations, body="", said=body, priority=priority,
                 kind="team" if teams else "stations", audience=teams or stations, room=row.get("room_number"),
                 task_id=row["id"])
 
 
-def fire_manual(tx: Tx, row: dict[str, Any], reason: str, by_staff: str | None) -> None:
+def fire_manual(tx: Tx, row: dict[str, Any], reason: Said, by_staff: str | None) -> None:
     """首问责任制: what the first responsible person cannot solve goes at once one level up."""
     level = row["escalation_level"] + 1
     notify = {1: "supervisor", 2: "manager"}.get(level, "director")

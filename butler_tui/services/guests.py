@@ -21,6 +21,7 @@ from typing import Any
 
 from butler_tui import clock
 from butler_tui.errors import InvalidInput, NotFound
+from butler_tui.i18n import t as tr
 from butler_tui.models import NOTE_KINDS, GuestNote, validate
 from butler_tui.services.auth import may
 from butler_tui.store import Store, Tx
@@ -173,7 +174,7 @@ def find(store: Store, query: str, *, limit: int = MAX_RESULTS, viewer: str | No
     if not q:
         return []
     if len(q) > 60:
-        raise InvalidInput("search for at most 60 characters")
+        raise InvalidInput(tr("search for at most 60 characters"))
     scores: dict[int, tuple[int, str]] = {}
 
     def hit(guest_id: int, score: int, why: str) -> None:
@@ -184,12 +185,12 @@ def find(store: Store, query: str, *, limit: int = MAX_RESULTS, viewer: str | No
         for r in store.rows("SELECT guest_id FROM stays WHERE room_number = ? AND (status IN ('arrived','in_house',"
                             "'due_out') OR (status IN ('expected','room_ready') AND arrival_date = ?))",
                             (q, clock.today().isoformat())):
-            hit(r["guest_id"], 100, f"room {q}")
+            hit(r["guest_id"], 100, tr("room {room}", room=q))
         if len(q) >= 3:
             for gid, _key, _kind in _prefix(store, q[::-1], ("mob",)):
-                hit(gid, 80, f"mobile …{q}")
+                hit(gid, 80, tr("mobile …{digits}", digits=q))
             for gid, key, _kind in _prefix(store, q[::-1], ("memr",)):
-                hit(gid, 70, f"member no. {key[::-1]}")
+                hit(gid, 70, tr("member no. {number}", number=key[::-1]))
     if CJK.search(q):
         cjk = q.replace(" ", "")
         if len(cjk) >= 3:
@@ -199,28 +200,28 @@ def find(store: Store, query: str, *, limit: int = MAX_RESULTS, viewer: str | No
             rows = store.rows("SELECT id, name FROM guests WHERE instr(name, ?) > 0 LIMIT 200", (cjk,))
         for r in rows:
             score = 98 if r["name"] == cjk else 90 if r["name"].startswith(cjk) else 75
-            hit(r["id"], score, "name")
+            hit(r["id"], score, tr("name"))
         plate = _plate(q)
         for gid, key, kind in _prefix(store, plate, ("car",)):
-            hit(gid, 85, f"car {key}")
+            hit(gid, 85, tr("car {plate}", plate=key))
     else:
         latin = _latin(q)
         if latin and not q.isdigit():
             for gid, key, kind in _prefix(store, latin, ("py", "pyi")):
                 if kind == "py":
-                    hit(gid, 95 if key == latin else 72, "name / pinyin")
+                    hit(gid, 95 if key == latin else 72, tr("name / pinyin"))
                 else:
-                    hit(gid, 92 if key == latin else 60, "initials")
+                    hit(gid, 92 if key == latin else 60, tr("initials"))
             for gid, key, _kind in _prefix(store, q.upper().replace(" ", ""), ("mem",)):
-                hit(gid, 97 if key == q.upper() else 85, f"member no. {key}")
+                hit(gid, 97 if key == q.upper() else 85, tr("member no. {number}", number=key))
             plate = _plate(q)
             if len(plate) >= 3:
                 for gid, key, kind in _prefix(store, plate, ("car",)) + _prefix(store, plate[::-1], ("carr",)):
-                    hit(gid, 85, f"car {key if kind == 'car' else key[::-1]}")
+                    hit(gid, 85, tr("car {plate}", plate=key if kind == "car" else key[::-1]))
             if len(q) >= 3:
                 phrase = '"' + q.replace('"', '""') + '"'
                 for r in store.rows("SELECT rowid AS id FROM guests_fts WHERE guests_fts MATCH ? LIMIT 200", (phrase,)):
-                    hit(r["id"], 88, "name")
+                    hit(r["id"], 88, tr("name"))
     if not scores:
         return []
     unmasked = may(store, viewer, "see_guest_contact")
@@ -325,7 +326,7 @@ def profile(store: Store, guest_id: int, *, staff_no: str | None = None, station
     g = store.row("SELECT g.*, b.name AS butler_name FROM guests g LEFT JOIN staff b ON b.staff_no = g.butler_no"
                   " WHERE g.id = ?", (guest_id,))
     if g is None:
-        raise NotFound(f"no guest {guest_id}")
+        raise NotFound(tr("no guest {guest_id}", guest_id=guest_id))
     current = store.row(
         "SELECT reservation_no, room_number, status, arrival_date, departure_date FROM stays WHERE guest_id = ?"
         " AND status IN ('expected','room_ready','arrived','in_house','due_out') ORDER BY arrival_date LIMIT 1",
@@ -356,7 +357,7 @@ def parse_kind(kind: str) -> str:
                "date": "special_date", "living": "habit"}
     kind = aliases.get(kind, kind)
     if kind not in NOTE_KINDS:
-        raise InvalidInput(f"note kind {kind!r} is not one of: {', '.join(NOTE_KINDS)}")
+        raise InvalidInput(tr("note kind {kind!r} is not one of: {choices}", kind=kind, choices=", ".join(NOTE_KINDS)))
     return kind
 
 
@@ -366,12 +367,12 @@ def add_note(store: Store, guest_id: int, kind: str, text: str, *, staff_no: str
                                 "author_no": staff_no, "station_code": station}, "note")
     with store.write(actor=note.author_no, station=note.station_code) as tx:
         if not tx.execute("SELECT 1 FROM guests WHERE id = ?", (guest_id,)).fetchone():
-            raise NotFound(f"no guest {guest_id}")
+            raise NotFound(tr("no guest {guest_id}", guest_id=guest_id))
         if note.author_no and not tx.execute("SELECT 1 FROM staff WHERE staff_no = ?", (note.author_no,)).fetchone():
-            raise NotFound(f"unknown staff no. {note.author_no!r}")
+            raise NotFound(tr("unknown staff no. {staff_no!r}", staff_no=note.author_no))
         if note.station_code and not tx.execute("SELECT 1 FROM stations WHERE code = ?",
                                                 (note.station_code,)).fetchone():
-            raise NotFound(f"unknown station {note.station_code!r}")
+            raise NotFound(tr("unknown station {station!r}", station=note.station_code))
         row = note.model_dump(exclude={"id", "created_at", "retired_at"})
         note_id = tx.insert("guest_notes", {**row, "created_at": clock.now_iso()})
         tx.event("guest_notes", note_id, "add", after={"guest_id": guest_id, "kind": row["kind"], "text": row["text"]})
@@ -384,9 +385,9 @@ def edit_note(store: Store, note_id: int, text: str, *, kind: str | None = None,
     with store.write(actor=staff_no, station=station) as tx:
         row = tx.execute("SELECT guest_id, kind, text, retired_at FROM guest_notes WHERE id = ?", (note_id,)).fetchone()
         if row is None:
-            raise NotFound(f"no note {note_id}")
+            raise NotFound(tr("no note {note_id}", note_id=note_id))
         if row[3]:
-            raise InvalidInput("that note was retired; add a new one")
+            raise InvalidInput(tr("that note was retired; add a new one"))
         note = validate(GuestNote, {"guest_id": row[0], "kind": parse_kind(kind) if kind else row[1], "text": text},
                         "note")
         if (note.kind, note.text) == (row[1], row[2]):
@@ -402,7 +403,7 @@ def retire_note(store: Store, note_id: int, *, staff_no: str | None, station: st
     with store.write(actor=staff_no, station=station) as tx:
         row = tx.execute("SELECT retired_at, text FROM guest_notes WHERE id = ?", (note_id,)).fetchone()
         if row is None:
-            raise NotFound(f"no note {note_id}")
+            raise NotFound(tr("no note {note_id}", note_id=note_id))
         if row[0]:
             tx.abandon()
         tx.execute("UPDATE guest_notes SET retired_at = ? WHERE id = ?", (clock.now_iso(), note_id))
@@ -412,7 +413,7 @@ def retire_note(store: Store, note_id: int, *, staff_no: str | None, station: st
 def guest_of_stay(store: Store, stay_id: int) -> int:
     gid = store.scalar("SELECT guest_id FROM stays WHERE id = ?", (stay_id,))
     if gid is None:
-        raise NotFound(f"no stay {stay_id}")
+        raise NotFound(tr("no stay {stay_id}", stay_id=stay_id))
     return gid
 
 

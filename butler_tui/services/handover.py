@@ -62,22 +62,23 @@ def add_entry(store: Store, station: str, text: str, *, staff_no: str | None, hi
               corrects: int | None = None) -> int:
     text = clean_text(text or "", multiline=True)
     if not text:
-        raise InvalidInput("a log entry needs its text")
+        raise InvalidInput(tr("a log entry needs its text"))
     if len(text) > 1000:
-        raise InvalidInput(f"text: must be at most 1000 characters (got {len(text)})")
+        raise InvalidInput(tr("text: must be at most 1000 characters (got {n})", n=len(text)))
     if not staff_no:
-        raise InvalidInput("sign in first: every log entry records who wrote it")
+        raise InvalidInput(tr("sign in first: every log entry records who wrote it"))
     shift, day = current()
     with store.write(actor=staff_no, station=station) as tx:
         for table, column, value in (("stations", "code", station), ("staff", "staff_no", staff_no),
                                      ("rooms", "number", room), ("guests", "id", guest_id), ("tasks", "id", task_id),
                                      ("log_entries", "id", corrects)):
             if value is not None and not tx.execute(f"SELECT 1 FROM {table} WHERE {column} = ?", (value,)).fetchone():
-                raise NotFound(f"no {table.rstrip('s').replace('_', ' ')} {value}")
+                raise NotFound(tr("no {what} {value}", what=tr(table.rstrip("s").replace("_", " ")), value=value))
         if corrects is not None:
             original = tx.execute("SELECT station_code FROM log_entries WHERE id = ?", (corrects,)).fetchone()
             if original[0] != station:
-                raise InvalidInput(f"entry {corrects} belongs to the {original[0]} log; correct it there")
+                raise InvalidInput(tr("entry {corrects} belongs to the {station} log; correct it there",
+                                      corrects=corrects, station=original[0]))
         entry_id = tx.insert("log_entries", {
             "station_code": station, "shift": shift.name, "shift_date": day.isoformat(), "author_no": staff_no,
             "created_at": clock.now_iso(), "text": text, "high_priority": int(high_priority), "room_number": room,
@@ -126,7 +127,7 @@ def build_report(store: Store, station: str | None, shift_name: str | None = Non
     teams, floors = _scope(store, station)
     station_row = store.row("SELECT name, name_zh FROM stations WHERE code = ?", (station,)) if station else None
     if station and station_row is None:
-        raise NotFound(f"unknown station {station!r}")
+        raise NotFound(tr("unknown station {station!r}", station=station))
 
     floor_rooms = {r["number"] for r in store.rows(
         f"SELECT number FROM rooms WHERE floor IN ({','.join(str(int(f)) for f in floors)})")} if floors else None
@@ -222,7 +223,7 @@ def md(value: Any) -> str:
 
 
 def _status(value: str) -> str:
-    return value.replace("_", " ")
+    return tr(value.replace("_", " "))
 
 
 def _t(iso: str | None, fmt: str = "%H:%M") -> str:
@@ -384,13 +385,14 @@ def sign_out(store: Store, station: str, *, staff_no: str | None, shift_name: st
              day: date | None = None) -> int:
     """The outgoing lead signs: the report is generated now and frozen with the signature."""
     if not staff_no:
-        raise InvalidInput("sign in first: the outgoing lead signs the handover")
+        raise InvalidInput(tr("sign in first: the outgoing lead signs the handover"))
     report = build_report(store, station, shift_name, day)
     with store.write(actor=staff_no, station=station) as tx:
         require(tx, staff_no, "sign_out_handover")
         if tx.execute("SELECT 1 FROM handovers WHERE station_code = ? AND shift = ? AND shift_date = ?",
                       (station, report["shift"], report["shift_date"])).fetchone():
-            raise InvalidInput(f"the {report['shift']} {report['shift_date']} handover of {station} is already signed")
+            raise InvalidInput(tr("the {shift} {shift_date} handover of {station} is already signed",
+                                  shift=tr(report["shift"]), shift_date=report["shift_date"], station=station))
         now = clock.now_iso()
         handover_id = tx.insert("handovers", {
             "name": f"{station} {report['shift']} {report['shift_date']}", "shift": report["shift"],
@@ -405,18 +407,18 @@ def sign_out(store: Store, station: str, *, staff_no: str | None, shift_name: st
 def sign_in(store: Store, handover_id: int, *, staff_no: str | None, station: str | None) -> None:
     """The incoming shift has read the handover and signs it."""
     if not staff_no:
-        raise InvalidInput("sign in first: the incoming shift signs the handover")
+        raise InvalidInput(tr("sign in first: the incoming shift signs the handover"))
     with store.write(actor=staff_no, station=station) as tx:
         row = tx.execute("SELECT signed_out_by, signed_in_at, station_code FROM handovers WHERE id = ?",
                          (handover_id,)).fetchone()
         if row is None:
-            raise NotFound(f"no handover {handover_id}")
+            raise NotFound(tr("no handover {handover_id}", handover_id=handover_id))
         if not tx.execute("SELECT 1 FROM staff WHERE staff_no = ? AND active", (staff_no,)).fetchone():
-            raise NotFound(f"unknown staff no. {staff_no!r}")
+            raise NotFound(tr("unknown staff no. {staff_no!r}", staff_no=staff_no))
         if row[1]:
-            raise InvalidInput("this handover was already read and signed")
+            raise InvalidInput(tr("this handover was already read and signed"))
         if row[0] == staff_no:
-            raise InvalidInput("the incoming shift signs: not the person who handed over")
+            raise InvalidInput(tr("the incoming shift signs: not the person who handed over"))
         tx.execute("UPDATE handovers SET signed_in_by = ?, signed_in_at = ? WHERE id = ?",
                    (staff_no, clock.now_iso(), handover_id))
         tx.event("handovers", handover_id, "sign_in", after={"by": staff_no})

@@ -16,6 +16,8 @@ from typing import Any
 from butler_tui import clock
 from butler_tui.config import setting_number
 from butler_tui.errors import InvalidInput, NotFound
+from butler_tui.i18n import english, render
+from butler_tui.i18n import t as tr
 from butler_tui.models import Message, validate
 from butler_tui.store import Store, Tx
 
@@ -44,7 +46,8 @@ def phrase_text(key: str) -> str:
     for name, text in QUICK_PHRASES:
         if name == key:
             return text
-    raise NotFound(f"unknown quick phrase {key!r}; known: {', '.join(n for n, _ in QUICK_PHRASES)}")
+    raise NotFound(tr("unknown quick phrase {key!r}; known: {known}",
+                      key=key, known=", ".join(n for n, _ in QUICK_PHRASES)))
 
 
 def phrase_placeholders(key: str) -> list[str]:
@@ -56,7 +59,7 @@ def render_phrase(key: str, **values: Any) -> str:
     template = phrase_text(key)
     missing = [name for name in phrase_placeholders(key) if not str(values.get(name) or "").strip()]
     if missing:
-        raise InvalidInput(f"quick phrase {key!r} needs {', '.join(missing)}")
+        raise InvalidInput(tr("quick phrase {key!r} needs {missing}", key=key, missing=", ".join(missing)))
     return _PLACEHOLDER.sub(lambda m: str(values[m.group(1)]).strip(), template)
 
 
@@ -69,7 +72,7 @@ def parse_priority(value: str) -> str:
     value = value.strip().lower()
     value = PRIORITY_ALIASES.get(value, value)
     if value not in PRIORITIES:
-        raise InvalidInput(f"priority {value!r} is not one of: routine, urgent, emergency")
+        raise InvalidInput(tr("priority {value!r} is not one of: routine, urgent, emergency", value=value))
     return value
 
 
@@ -77,14 +80,14 @@ def parse_audience(to: str | list[str]) -> tuple[str, list[str]]:
     """``all`` | ``team:ROOMS[,team:FNB]`` | ``lobby,fo`` → (kind, codes)."""
     parts = [p.strip() for p in (to.split(",") if isinstance(to, str) else to) if p.strip()]
     if not parts:
-        raise InvalidInput("say who the message is to: all, station codes (lobby,fo) or team:CODE")
+        raise InvalidInput(tr("say who the message is to: all, station codes (lobby,fo) or team:CODE"))
     if any(p.lower() == "all" for p in parts):
         if len(parts) > 1:
-            raise InvalidInput("'all' cannot be combined with other recipients")
+            raise InvalidInput(tr("'all' cannot be combined with other recipients"))
         return "all", []
     teams = [p for p in parts if p.lower().startswith("team:")]
     if teams and len(teams) != len(parts):
-        raise InvalidInput("send to teams or to stations, not both in one message")
+        raise InvalidInput(tr("send to teams or to stations, not both in one message"))
     if teams:
         return "team", [p.split(":", 1)[1].strip().upper() for p in teams]
     return "stations", [p.lower() for p in parts]
@@ -99,7 +102,8 @@ def recipients(conn: sqlite3.Connection, kind: str, audience: list[str], from_st
         known = {r[0] for r in conn.execute("SELECT code FROM stations WHERE active").fetchall()}
         missing = [code for code in audience if code not in known]
         if missing:
-            raise NotFound(f"unknown station(s): {', '.join(missing)}; known: {', '.join(sorted(known))}")
+            raise NotFound(tr("unknown station(s): {missing}; known: {known}",
+                              missing=", ".join(missing), known=", ".join(sorted(known))))
         codes = list(dict.fromkeys(audience))
     else:
         marks = ",".join("?" for _ in audience)
@@ -107,7 +111,7 @@ def recipients(conn: sqlite3.Connection, kind: str, audience: list[str], from_st
         missing = [code for code in audience if code not in teams]
         if missing:
             known = ", ".join(r[0] for r in conn.execute("SELECT code FROM teams ORDER BY code").fetchall())
-            raise NotFound(f"unknown team(s): {', '.join(missing)}; known: {known}")
+            raise NotFound(tr("unknown team(s): {missing}; known: {known}", missing=", ".join(missing), known=known))
         rows = conn.execute(
             f"SELECT code FROM stations WHERE active AND team_code IN ({marks}) ORDER BY code", audience
         ).fetchall()
@@ -220,7 +224,8 @@ def _views(store: Store, where: str, params: list[Any], order: str = "m.id DESC"
         MessageView(
             id=r["id"], created_at=r["created_at"], from_station=r["from_station"], from_staff=r["from_staff"],
             from_staff_name=r["from_staff_name"], audience_kind=r["audience_kind"],
-            audience=json.loads(r["audience"] or "[]"), priority=r["priority"], body=r["body"],
+            audience=json.loads(r["audience"] or "[]"), priority=r["priority"],
+            body=render(r["body_said"])[:500] if r["body_said"] else r["body"],
             room_number=r["room_number"], guest_id=r["guest_id"], task_id=r["task_id"], parent_id=r["parent_id"],
             recipients=by_message.get(r["id"], []), reply_count=r["reply_count"],
         )
@@ -231,7 +236,7 @@ def _views(store: Store, where: str, params: list[Any], order: str = "m.id DESC"
 def get_message(store: Store, message_id: int) -> MessageView:
     found = _views(store, "m.id = ?", [message_id])
     if not found:
-        raise NotFound(f"no message {message_id}")
+        raise NotFound(tr("no message {message_id}", message_id=message_id))
     return found[0]
 
 
@@ -299,15 +304,20 @@ def realert_minutes(store: Store) -> float:
 def post(
     tx: Tx, *, from_station: str, stations: list[str], body: str, priority: str, kind: str, audience: list[str],
     from_staff: str | None = None, room: str | None = None, guest_id: int | None = None, task_id: int | None = None,
-    parent_id: int | None = None,
+    parent_id: int | None = None, said: dict[str, Any] | None = None,
 ) -> int:
     """Put a message on the channel inside ``tx``: the message, one ack row per addressed station,
     and its ``send`` event. Services that tell stations something (arrivals, VIP notices,
-    escalations) post through here as :func:`send` does."""
+    escalations) post through here as :func:`send` does, with ``said`` — the sentence as a template
+    (:func:`butler_tui.i18n.said`) — so that every station reads it in its own language; ``body`` is
+    then the English text, for the log, the search and the events."""
+    if said is not None:
+        body = english(said)[:500]
     message_id = tx.insert("messages", {
         "from_station": from_station, "from_staff": from_staff, "audience_kind": kind,
         "audience": audience_json(audience), "priority": priority, "body": body, "room_number": room,
-        "guest_id": guest_id, "task_id": task_id, "parent_id": parent_id, "created_at": clock.now_iso()})
+        "guest_id": guest_id, "task_id": task_id, "parent_id": parent_id, "created_at": clock.now_iso(),
+        "body_said": json.dumps(said, ensure_ascii=False) if said is not None else None})
     for code in stations:
         tx.insert("acks", {"message_id": message_id, "station_code": code})
     tx.event("messages", message_id, "send",
@@ -340,25 +350,25 @@ def send(
     with store.write(actor=message.from_staff, station=message.from_station) as tx:
         conn = tx.db.conn
         if not conn.execute("SELECT 1 FROM stations WHERE code = ? AND active", (message.from_station,)).fetchone():
-            raise NotFound(f"unknown station {message.from_station!r}")
+            raise NotFound(tr("unknown station {station!r}", station=message.from_station))
         if message.from_staff and not conn.execute(
             "SELECT 1 FROM staff WHERE staff_no = ? AND active", (message.from_staff,)
         ).fetchone():
-            raise NotFound(f"unknown staff no. {message.from_staff!r}")
+            raise NotFound(tr("unknown staff no. {staff_no!r}", staff_no=message.from_staff))
         if message.room_number and not conn.execute(
             "SELECT 1 FROM rooms WHERE number = ?", (message.room_number,)
         ).fetchone():
-            raise NotFound(f"no room {message.room_number}")
+            raise NotFound(tr("no room {room}", room=message.room_number))
         for table, value in (("guests", message.guest_id), ("tasks", message.task_id)):
             if value is not None and not conn.execute(f"SELECT 1 FROM {table} WHERE id = ?", (value,)).fetchone():
-                raise NotFound(f"no {table[:-1]} {value}")
+                raise NotFound(tr("no {what} {value}", what=tr(table[:-1]), value=value))
         kind, codes = message.audience_kind, message.audience
         if message.parent_id is not None:
             parent = conn.execute(
                 "SELECT id, from_station, parent_id FROM messages WHERE id = ?", (message.parent_id,)
             ).fetchone()
             if parent is None:
-                raise NotFound(f"no message {message.parent_id} to reply to")
+                raise NotFound(tr("no message {parent_id} to reply to", parent_id=message.parent_id))
             root_id = parent[2] or parent[0]  # replies thread under the first message
             message = message.model_copy(update={"parent_id": root_id})
             if to in ("all", "", None) or to == ["all"]:
@@ -372,7 +382,7 @@ def send(
                     ).fetchall()]
         to_stations = recipients(conn, kind, codes, message.from_station)
         if not to_stations:
-            raise InvalidInput("nobody to send to: the only station addressed is the sender's own")
+            raise InvalidInput(tr("nobody to send to: the only station addressed is the sender's own"))
         message_id = post(
             tx, from_station=message.from_station, from_staff=message.from_staff, stations=to_stations,
             body=message.body, priority=message.priority, kind=kind, audience=codes, room=message.room_number,
@@ -398,16 +408,17 @@ def ack(store: Store, message_id: int, *, station: str, staff_no: str | None = N
     with store.write(actor=staff_no, station=station) as tx:
         conn = tx.db.conn
         if not conn.execute("SELECT 1 FROM messages WHERE id = ?", (message_id,)).fetchone():
-            raise NotFound(f"no message {message_id}")
+            raise NotFound(tr("no message {message_id}", message_id=message_id))
         if staff_no and not conn.execute("SELECT 1 FROM staff WHERE staff_no = ? AND active", (staff_no,)).fetchone():
-            raise NotFound(f"unknown staff no. {staff_no!r}")
+            raise NotFound(tr("unknown staff no. {staff_no!r}", staff_no=staff_no))
         state = conn.execute(
             "SELECT acked_at, staff_no FROM acks WHERE message_id = ? AND station_code = ?", (message_id, station)
         ).fetchone()
         if state is None:
             if not conn.execute("SELECT 1 FROM stations WHERE code = ?", (station,)).fetchone():
-                raise NotFound(f"unknown station {station!r}")
-            raise NotFound(f"message {message_id} was not addressed to station {station}")
+                raise NotFound(tr("unknown station {station!r}", station=station))
+            raise NotFound(tr("message {message_id} was not addressed to station {station}",
+                              message_id=message_id, station=station))
         if state[0]:
             result = AckResult(message_id, station, True, state[0])
             tx.abandon()

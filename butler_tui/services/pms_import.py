@@ -17,7 +17,8 @@ from typing import Any
 
 from butler_tui import clock
 from butler_tui.errors import ButlerError, InvalidInput
-from butler_tui.models import Guest, Stay, describe
+from butler_tui.i18n import t as tr
+from butler_tui.models import Guest, Stay, list_problems
 from butler_tui.services.checklists import ensure_checklist
 from butler_tui.services.guests import index_guest
 from butler_tui.store import Store
@@ -35,10 +36,10 @@ class ImportRejected(InvalidInput):
 
     def __init__(self, path: Path, problems: list[tuple[int, str]]):
         self.problems = problems
-        lines = [f"{path}: {len(problems)} bad row(s), nothing imported"]
-        lines += [f"  line {line}: {reason}" for line, reason in problems[:200]]
+        lines = [tr("{path}: {n} bad row(s), nothing imported", path=path, n=len(problems))]
+        lines += ["  " + tr("line {line}: {reason}", line=line, reason=reason) for line, reason in problems[:200]]
         if len(problems) > 200:
-            lines.append(f"  … and {len(problems) - 200} more")
+            lines.append("  " + tr("… and {n} more", n=len(problems) - 200))
         super().__init__("\n".join(lines))
 
 
@@ -56,19 +57,19 @@ def read_text(path: Path) -> str:
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        raise ButlerError(f"cannot read {path}: {exc.strerror}") from exc
+        raise ButlerError(tr("cannot read {path}: {strerror}", path=path, strerror=exc.strerror)) from exc
     for encoding in ("utf-8-sig", "gb18030"):  # PMS exports in China are often GBK
         try:
             return raw.decode(encoding)
         except UnicodeDecodeError:
             continue
-    raise InvalidInput(f"{path}: not UTF-8 or GB18030 text")
+    raise InvalidInput(tr("{path}: not UTF-8 or GB18030 text", path=path))
 
 
 def _hhmm(value: str, day: date) -> str:
     parts = value.split(":")
     if len(parts) != 2 or not all(p.isdigit() for p in parts) or int(parts[0]) > 23 or int(parts[1]) > 59:
-        raise ValueError(f"eta {value!r} is not a time like 14:30")
+        raise ValueError(tr("eta {value!r} is not a time like 14:30", value=value))
     return clock.iso(clock.local_at(day, f"{int(parts[0]):02d}:{int(parts[1]):02d}"))
 
 
@@ -79,10 +80,12 @@ def parse(path: Path, store: Store) -> list[dict[str, Any]]:
     header = [h.strip() for h in (reader.fieldnames or [])]
     missing = [c for c in REQUIRED if c not in header]
     if missing:
-        raise InvalidInput(f"{path}: missing column(s) {', '.join(missing)}; expected: {', '.join(COLUMNS)}")
+        raise InvalidInput(tr("{path}: missing column(s) {missing}; expected: {expected}",
+                              path=path, missing=", ".join(missing), expected=", ".join(COLUMNS)))
     unknown = [h for h in header if h not in COLUMNS]
     if unknown:
-        raise InvalidInput(f"{path}: unknown column(s) {', '.join(unknown)}; expected: {', '.join(COLUMNS)}")
+        raise InvalidInput(tr("{path}: unknown column(s) {unknown}; expected: {expected}",
+                              path=path, unknown=", ".join(unknown), expected=", ".join(COLUMNS)))
     reader.fieldnames = header
     rooms = {r["number"] for r in store.rows("SELECT number FROM rooms")}
     staff = {r["staff_no"] for r in store.rows("SELECT staff_no FROM staff")}
@@ -92,9 +95,10 @@ def parse(path: Path, store: Store) -> list[dict[str, Any]]:
     for raw in reader:
         line = reader.line_num
         if len(rows) + len(problems) >= MAX_ROWS:
-            raise InvalidInput(f"{path}: more than {MAX_ROWS:,} rows; split the file")
+            raise InvalidInput(tr("{path}: more than {max_rows:,} rows; split the file", path=path, max_rows=MAX_ROWS))
         if None in raw:
-            problems.append((line, f"{len(raw[None]) + len(header)} fields, expected {len(header)}"))
+            problems.append((line, tr("{n} fields, expected {expected}", n=len(raw[None]) + len(header),
+                                        expected=len(header))))
             continue
         values = {k: (v or "").strip() for k, v in raw.items()}
         if not any(values.values()):
@@ -106,12 +110,12 @@ def parse(path: Path, store: Store) -> list[dict[str, Any]]:
             continue
         res = rows[-1]["stay"]["reservation_no"]
         if res in seen:
-            problems.append((line, f"reservation {res} also on line {seen[res]}"))
+            problems.append((line, tr("reservation {res} also on line {line}", res=res, line=seen[res])))
         seen[res] = line
     if problems:
         raise ImportRejected(path, problems)
     if not rows:
-        raise InvalidInput(f"{path}: no arrivals in the file")
+        raise InvalidInput(tr("{path}: no arrivals in the file", path=path))
     return rows
 
 
@@ -128,12 +132,12 @@ def _row(values: dict[str, str], rooms: set[str], staff: set[str]) -> dict[str, 
             "vip_level": values.get("vip_level") or 0,
         })
     except ValidationError as exc:
-        problems.append(describe(exc, "guest").removeprefix("invalid guest: ").replace("name:", "guest_name:"))
+        problems.append(list_problems(exc, rename={"name": "guest_name"}))
     arrival: date | None = None
     try:
         arrival = date.fromisoformat(values["arrival_date"])
     except ValueError:
-        problems.append(f"arrival_date {values['arrival_date']!r} is not a date like 2026-11-25")
+        problems.append(tr("arrival_date {value!r} is not a date like 2026-11-25", value=values["arrival_date"]))
     try:
         stay = Stay.model_validate({
             "reservation_no": values["reservation_no"], "guest_id": 0, "room_type": values.get("room_type", ""),
@@ -143,7 +147,7 @@ def _row(values: dict[str, str], rooms: set[str], staff: set[str]) -> dict[str, 
             "remarks": values.get("remarks", ""),
         })
     except ValidationError as exc:
-        problems.append(describe(exc, "stay").removeprefix("invalid stay: "))
+        problems.append(list_problems(exc))
     eta = None
     if values.get("eta") and arrival:
         try:
@@ -152,9 +156,9 @@ def _row(values: dict[str, str], rooms: set[str], staff: set[str]) -> dict[str, 
             problems.append(str(exc))
     if stay is not None:
         if stay.room_number and stay.room_number not in rooms:
-            problems.append(f"room {stay.room_number} does not exist")
+            problems.append(tr("room {room} does not exist", room=stay.room_number))
         if stay.booked_by and stay.booked_by not in staff:
-            problems.append(f"booked_by {stay.booked_by} is not a staff no.")
+            problems.append(tr("booked_by {staff_no} is not a staff no.", staff_no=stay.booked_by))
     if problems or guest is None or stay is None:
         raise ValueError("; ".join(problems))
     row = stay.model_dump(exclude={"id", "guest_id", "status", "etd", "parking_bay", "butler_no"})

@@ -15,6 +15,8 @@ from typing import Any
 
 from butler_tui import clock
 from butler_tui.errors import InvalidInput, NotFound
+from butler_tui.i18n import said
+from butler_tui.i18n import t as tr
 from butler_tui.services import checklists
 from butler_tui.services.checklists import StageProgress
 from butler_tui.services.messaging import post, recipients
@@ -157,7 +159,7 @@ def follow_up_queue(store: Store) -> list[StayRow]:
 def get_stay(store: Store, stay_id: int) -> StayRow:
     found = _rows(store, "s.id = ?", [stay_id], "s.id")
     if not found:
-        raise NotFound(f"no stay {stay_id}")
+        raise NotFound(tr("no stay {stay_id}", stay_id=stay_id))
     return found[0]
 
 
@@ -189,7 +191,7 @@ def transition(
 ) -> StayRow:
     """Move a stay to status ``to``; refuses with the reason when a guard fails."""
     if to not in STATUSES:
-        raise InvalidInput(f"unknown status {to!r}; one of: {', '.join(STATUSES)}")
+        raise InvalidInput(tr("unknown status {to!r}; one of: {choices}", to=to, choices=", ".join(STATUSES)))
     reason = clean_text(reason) if reason else None
     with store.write(actor=staff_no, station=station) as tx:
         row = tx.execute(
@@ -199,37 +201,34 @@ def transition(
             (stay_id,),
         ).fetchone()
         if row is None:
-            raise NotFound(f"no stay {stay_id}")
+            raise NotFound(tr("no stay {stay_id}", stay_id=stay_id))
         status, room, butler_no, name, salutation, vip, hk, departure_date = row
         if status == to:
             tx.abandon()
-        label = STATUS_LABEL
+        label = {k: tr(v) for k, v in STATUS_LABEL.items()}
         if to == "cancelled":
             if status in ("arrived", "in_house", "due_out", "departed"):
-                raise InvalidInput(f"a stay that is {label[status]} cannot be cancelled")
+                raise InvalidInput(tr("a stay that is {status} cannot be cancelled", status=label[status]))
             if not reason:
-                raise InvalidInput("give a reason to cancel a stay")
+                raise InvalidInput(tr("give a reason to cancel a stay"))
         else:
             allowed, stage = TRANSITIONS[to]
             if status not in allowed:
-                raise InvalidInput(
-                    f"cannot go from {label[status]} to {label[to]}; from {label[status]} the next step is "
-                    + (", ".join(label[t] for t, (a, _) in TRANSITIONS.items() if status in a) or "none")
-                )
+                nexts = ", ".join(label[t] for t, (a, _) in TRANSITIONS.items() if status in a) or tr("none")
+                raise InvalidInput(tr("cannot go from {status} to {to}; from {status} the next step is {next}",
+                                      status=label[status], to=label[to], next=nexts))
             if to in ("room_ready", "arrived") and not room:
-                raise InvalidInput("assign a room first")
+                raise InvalidInput(tr("assign a room first"))
             if to == "room_ready" and hk not in READY_HK:
-                raise InvalidInput(f"room {room} is {hk}, not clean or inspected yet")
+                raise InvalidInput(tr("room {room} is {hk}, not clean or inspected yet", room=room, hk=tr(hk)))
             if stage:
                 checklists.ensure_checklist(tx, stay_id)
                 if not checklists.stage_completed(tx, stay_id, stage):
                     open_count = tx.execute(
                         "SELECT count(*) FROM checklist_items WHERE stay_id = ? AND stage = ? AND mandatory"
                         " AND done_at IS NULL", (stay_id, stage)).fetchone()[0]
-                    raise InvalidInput(
-                        f"complete the {checklists.STAGE_NAMES[stage][0].lower()} checklist first"
-                        f" ({open_count} ● item(s) open)"
-                    )
+                    raise InvalidInput(tr("complete the {stage} checklist first ({open_count} ● item(s) open)",
+                                          stage=checklists.stage_name(stage), open_count=open_count))
         now = clock.now_iso()
         updates: dict[str, Any] = {"status": to, "updated_at": now}
         if to == "arrived":
@@ -264,13 +263,12 @@ def _announce_arrival(tx: Tx, stay_id: int, room: str | None, butler_no: str | N
         return
     butler = tx.execute("SELECT name FROM staff WHERE staff_no = ?", (butler_no,)).fetchone() if butler_no else None
     who = f"{name}{salutation}" if salutation in ("先生", "女士") else f"{salutation} {name}".strip()
-    body = f"Guest {who}{f' (VIP {vip})' if vip else ''} arrived, room {room}"
-    if butler:
-        body += f" — dedicated butler {butler[0]}"
-    body += f" · 客人 {who} 已抵店，{room} 房"
+    body = said("Guest {who}{vip} arrived, room {room}{butler}", who=who,
+                vip=said(" (VIP {level})", level=vip) if vip else "", room=room,
+                butler=said(" — dedicated butler {name}", name=butler[0]) if butler else "")
     guest_id = tx.execute("SELECT guest_id FROM stays WHERE id = ?", (stay_id,)).fetchone()[0]
     post(tx, from_station=station, from_staff=tx.actor, stations=recipients(tx.db.conn, "stations", targets, station),
-         body=body[:500], priority="urgent" if vip else "routine", kind="stations", audience=targets, room=room,
+         body="", said=body, priority="urgent" if vip else "routine", kind="stations", audience=targets, room=room,
          guest_id=guest_id)
 
 
@@ -282,22 +280,23 @@ def record_departure_plan(store: Store, stay_id: int, *, staff_no: str | None, s
     """The evening-before-departure questions: wake-up, breakfast, luggage, departure, airport car."""
     unknown = set(answers) - set(PLAN_FIELDS)
     if unknown:
-        raise InvalidInput(f"unknown departure-plan field(s): {', '.join(sorted(unknown))}")
+        raise InvalidInput(tr("unknown departure-plan field(s): {fields}", fields=", ".join(sorted(unknown))))
     clean: dict[str, str | None] = {}
     for key, value in answers.items():
         value = clean_text(value) if value else None
         if value and key.endswith("_time"):
             parts = value.split(":")
             if len(parts) != 2 or not all(p.isdigit() for p in parts) or int(parts[0]) > 23 or int(parts[1]) > 59:
-                raise InvalidInput(f"{key.replace('_', ' ')}: {value!r} is not a time like 06:30")
+                raise InvalidInput(tr("{field}: {value!r} is not a time like 06:30",
+                                      field=tr(key.replace("_", " ")), value=value))
             value = f"{int(parts[0]):02d}:{int(parts[1]):02d}"
         if value and len(value) > 200:
-            raise InvalidInput(f"{key.replace('_', ' ')}: must be at most 200 characters")
+            raise InvalidInput(tr("{field}: must be at most 200 characters", field=tr(key.replace("_", " "))))
         clean[key] = value
     with store.write(actor=staff_no, station=station) as tx:
         before = tx.execute(f"SELECT {', '.join(clean)} FROM stays WHERE id = ?", (stay_id,)).fetchone()
         if before is None:
-            raise NotFound(f"no stay {stay_id}")
+            raise NotFound(tr("no stay {stay_id}", stay_id=stay_id))
         if dict(zip(clean, before)) == clean:
             tx.abandon()
         sets = ", ".join(f"{k} = ?" for k in clean)
@@ -314,15 +313,15 @@ def assign_room(store: Store, stay_id: int, room: str | None, *, staff_no: str |
     with store.write(actor=staff_no, station=station) as tx:
         row = tx.execute("SELECT room_number, status FROM stays WHERE id = ?", (stay_id,)).fetchone()
         if row is None:
-            raise NotFound(f"no stay {stay_id}")
+            raise NotFound(tr("no stay {stay_id}", stay_id=stay_id))
         if row[1] not in ("expected", "room_ready"):
-            raise InvalidInput("the room can only be assigned before the guest arrives")
+            raise InvalidInput(tr("the room can only be assigned before the guest arrives"))
         if row[0] == room:
             tx.abandon()
         if room:
             occ = tx.execute("SELECT occupancy FROM rooms WHERE number = ?", (room,)).fetchone()
             if occ is None:
-                raise NotFound(f"no room {room}")
+                raise NotFound(tr("no room {room}", room=room))
             clash = tx.execute(
                 "SELECT reservation_no FROM stays WHERE room_number = ? AND id != ? AND status IN"
                 " ('expected','room_ready','arrived','in_house','due_out') AND arrival_date <="
@@ -331,7 +330,8 @@ def assign_room(store: Store, stay_id: int, room: str | None, *, staff_no: str |
                 (room, stay_id, stay_id, stay_id),
             ).fetchone()
             if clash:
-                raise InvalidInput(f"room {room} is taken by reservation {clash[0]} on those dates")
+                raise InvalidInput(tr("room {room} is taken by reservation {reservation} on those dates",
+                                      room=room, reservation=clash[0]))
         tx.execute("UPDATE stays SET room_number = ?, status = 'expected', updated_at = ? WHERE id = ?",
                    (room, clock.now_iso(), stay_id))
         if row[0]:

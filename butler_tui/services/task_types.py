@@ -14,6 +14,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from butler_tui.errors import NotFound
+from butler_tui.i18n import t as tr
 from butler_tui.store import Store
 
 
@@ -90,7 +91,7 @@ def get_type(store: Store, code: str) -> TaskType:
     row = store.row("SELECT * FROM task_types WHERE code = ?", (code,))
     if row is None:
         known = ", ".join(r["code"] for r in store.rows("SELECT code FROM task_types ORDER BY code"))
-        raise NotFound(f"unknown task type {code!r}; known: {known}")
+        raise NotFound(tr("unknown task type {code!r}; known: {known}", code=code, known=known))
     return TaskType(**{**row, "ladder": Ladder.model_validate_json(row["ladder"])})
 
 
@@ -114,6 +115,6 @@ def set_ladder(store: Store, code: str, ladder_json: str, *, staff_no: str | Non
         require(tx, staff_no, "edit_ladders")
         before = tx.execute("SELECT ladder FROM task_types WHERE code = ?", (code,)).fetchone()
         if before is None:
-            raise NotFound(f"unknown task type {code!r}")
+            raise NotFound(tr("unknown task type {code!r}", code=code))
         tx.execute("UPDATE task_types SET ladder = ? WHERE code = ?", (ladder.model_dump_json(), code))
         tx.event("task_types", code, "ladder", before=before[0], after=ladder.model_dump())

@@ -17,6 +17,8 @@ from typing import Any
 
 from butler_tui import clock
 from butler_tui.errors import InvalidInput, NotFound
+from butler_tui.i18n import said
+from butler_tui.i18n import t as tr
 from butler_tui.models import Task, validate
 from butler_tui.services import escalation
 from butler_tui.services.auth import require
@@ -132,7 +134,7 @@ def query(store: Store, where: str = "1", params: Any = (), order: str = "t.prio
 def get_task(store: Store, task_id: int) -> TaskRow:
     found = query(store, "t.id = ?", [task_id])
     if not found:
-        raise NotFound(f"no task {task_id}")
+        raise NotFound(tr("no task {task_id}", task_id=task_id))
     return found[0]
 
 
@@ -178,7 +180,7 @@ def _staff(tx: Tx, staff_no: str | None) -> tuple[str, str | None, str] | None:
     row = tx.execute("SELECT staff_no, team_code, role FROM staff WHERE staff_no = ? AND active",
                      (staff_no.upper(),)).fetchone()
     if row is None:
-        raise NotFound(f"unknown staff no. {staff_no!r}")
+        raise NotFound(tr("unknown staff no. {staff_no!r}", staff_no=staff_no))
     return row[0], row[1], row[2]
 
 
@@ -216,15 +218,15 @@ def create(
         creator = _staff(tx, model.owner_no)
         if model.station_code and not tx.execute("SELECT 1 FROM stations WHERE code = ?",
                                                  (model.station_code,)).fetchone():
-            raise NotFound(f"unknown station {model.station_code!r}")
+            raise NotFound(tr("unknown station {station!r}", station=model.station_code))
         if model.room_number and not tx.execute("SELECT 1 FROM rooms WHERE number = ?",
                                                 (model.room_number,)).fetchone():
-            raise NotFound(f"no room {model.room_number}")
+            raise NotFound(tr("no room {room}", room=model.room_number))
         if model.guest_id is not None and not tx.execute("SELECT 1 FROM guests WHERE id = ?",
                                                          (model.guest_id,)).fetchone():
-            raise NotFound(f"no guest {model.guest_id}")
+            raise NotFound(tr("no guest {guest_id}", guest_id=model.guest_id))
         if model.second_team and not tx.execute("SELECT 1 FROM teams WHERE code = ?", (model.second_team,)).fetchone():
-            raise NotFound(f"unknown team {model.second_team!r}")
+            raise NotFound(tr("unknown team {team!r}", team=model.second_team))
         if model.assignee_no:
             _staff(tx, model.assignee_no)
         owner_team = creator[1] if creator else task_type.team_code
@@ -249,7 +251,7 @@ def _load(tx: Tx, task_id: int) -> dict[str, Any]:
     cur = tx.execute("SELECT * FROM tasks WHERE id = ?", (task_id,))
     found = cur.fetchone()
     if found is None:
-        raise NotFound(f"no task {task_id}")
+        raise NotFound(tr("no task {task_id}", task_id=task_id))
     return dict(zip([d[0] for d in cur.description], found))
 
 
@@ -266,28 +268,30 @@ def transition(
 ) -> TaskRow:
     """Apply a lifecycle action (ack, start, hold, resume, defer, done, verify, close, cancel, reopen)."""
     if action not in TRANSITIONS:
-        raise InvalidInput(f"unknown action {action!r}; one of: {', '.join(TRANSITIONS)}")
+        raise InvalidInput(tr("unknown action {action!r}; one of: {choices}",
+                              action=action, choices=", ".join(TRANSITIONS)))
     reason = clean_text(reason) if reason else None
     resolution = clean_text(resolution, multiline=True) if resolution else None
     if reason and len(reason) > 200:
-        raise InvalidInput(f"reason: must be at most 200 characters (got {len(reason)})")
+        raise InvalidInput(tr("reason: must be at most 200 characters (got {n})", n=len(reason)))
     if resolution and len(resolution) > 500:
-        raise InvalidInput(f"resolution: must be at most 500 characters (got {len(resolution)})")
+        raise InvalidInput(tr("resolution: must be at most 500 characters (got {n})", n=len(resolution)))
     if action in NEEDS_REASON and not reason:
-        raise InvalidInput(f"say {NEEDS_REASON[action]} (a reason is required)")
+        raise InvalidInput(tr("say {what} (a reason is required)", what=tr(NEEDS_REASON[action])))
     with store.write(actor=staff_no, station=station) as tx:
         who = _staff(tx, staff_no)
         if who is None:
-            raise InvalidInput("sign in first: every step of a task records who did it")
+            raise InvalidInput(tr("sign in first: every step of a task records who did it"))
         row = _load(tx, task_id)
         allowed, target = TRANSITIONS[action]
         status = row["status"]
         if status not in allowed:
-            raise InvalidInput(f"task #{task_id} is {STATUS_LABEL[status]}: cannot {action} it"
-                               f" (only from {', '.join(allowed)})")
+            raise InvalidInput(tr("task #{task_id} is {status}: cannot {action} it (only from {allowed})",
+                                  task_id=task_id, status=tr(STATUS_LABEL[status]), action=tr(action),
+                                  allowed=", ".join(tr(STATUS_LABEL[a]) for a in allowed)))
         if action == "verify":
             if row["assignee_no"] == who[0]:
-                raise InvalidInput("the person who did the work does not verify it: ask a lead or supervisor")
+                raise InvalidInput(tr("the person who did the work does not verify it: ask a lead or supervisor"))
             require(tx, who[0], "verify_task")
         now = clock.now()
         stamp = clock.iso(now)
@@ -305,7 +309,7 @@ def transition(
                            held_seconds=(row["held_seconds"] or 0) + held)
         elif action == "defer":
             if until is None or until <= now:
-                raise InvalidInput("defer to a time in the future")
+                raise InvalidInput(tr("defer to a time in the future"))
             changes.update(deferred_until=clock.iso(until))
             if row["due_at"] and clock.parse(row["due_at"]) < until:
                 minutes = (clock.parse(row["due_at"]) - clock.parse(row["clock_started_at"] or row["created_at"]))
@@ -343,11 +347,11 @@ def update(store: Store, task_id: int, *, staff_no: str | None, station: str | N
     allowed = {"name", "details", "room_number", "priority", "assignee_no", "second_team", "area"}
     unknown = set(fields) - allowed
     if unknown:
-        raise InvalidInput(f"cannot change {', '.join(sorted(unknown))}")
+        raise InvalidInput(tr("cannot change {fields}", fields=", ".join(sorted(unknown))))
     with store.write(actor=staff_no, station=station) as tx:
         who = _staff(tx, staff_no)
         if who is None:
-            raise InvalidInput("sign in first: every change of a task records who made it")
+            raise InvalidInput(tr("sign in first: every change of a task records who made it"))
         row = _load(tx, task_id)
         merged = {k: row[k] for k in ("type", "name", "details", "room_number", "priority", "assignee_no",
                                       "second_team", "area")} | {k: v for k, v in fields.items()}
@@ -355,12 +359,12 @@ def update(store: Store, task_id: int, *, staff_no: str | None, station: str | N
         new = {k: getattr(model, k) for k in fields}
         if new.get("room_number") and not tx.execute("SELECT 1 FROM rooms WHERE number = ?",
                                                      (new["room_number"],)).fetchone():
-            raise NotFound(f"no room {new['room_number']}")
+            raise NotFound(tr("no room {room}", room=new["room_number"]))
         if new.get("assignee_no"):
             _staff(tx, new["assignee_no"])
         if new.get("second_team") and not tx.execute("SELECT 1 FROM teams WHERE code = ?",
                                                      (new["second_team"],)).fetchone():
-            raise NotFound(f"unknown team {new['second_team']!r}")
+            raise NotFound(tr("unknown team {team!r}", team=new["second_team"]))
         changed = {k: v for k, v in new.items() if row[k] != v}
         if not changed:
             tx.abandon()
@@ -375,12 +379,13 @@ def _open_task(tx: Tx, task_id: int, staff_no: str | None, doing: str,
     """The signed-in person (allowed to do this) and an open task, or a clear refusal."""
     who = _staff(tx, staff_no)
     if who is None:
-        raise InvalidInput("sign in first")
+        raise InvalidInput(tr("sign in first"))
     if permission:
         require(tx, who[0], permission)
     row = _load(tx, task_id)
     if row["status"] not in OPEN:
-        raise InvalidInput(f"task #{task_id} is {STATUS_LABEL[row['status']]}: nothing to {doing}")
+        raise InvalidInput(tr("task #{task_id} is {status}: nothing to {doing}", task_id=task_id,
+                              status=tr(STATUS_LABEL[row["status"]]), doing=tr(doing)))
     return who, row
 
 
@@ -392,9 +397,9 @@ def hand_on(store: Store, task_id: int, team: str, *, staff_no: str | None, stat
     with store.write(actor=staff_no, station=station) as tx:
         _who, row = _open_task(tx, task_id, staff_no, "hand on")
         if not tx.execute("SELECT 1 FROM teams WHERE code = ?", (team,)).fetchone():
-            raise NotFound(f"unknown team {team!r}")
+            raise NotFound(tr("unknown team {team!r}", team=team))
         if team == row["owner_team"]:
-            raise InvalidInput(f"{team} already owns the task as first responsible department")
+            raise InvalidInput(tr("{team} already owns the task as first responsible department", team=team))
         if team == row["second_team"]:
             tx.abandon()
         before = {"second_team": row["second_team"], "assignee": row["assignee_no"]}
@@ -407,10 +412,10 @@ def escalate_now(store: Store, task_id: int, reason: str, *, staff_no: str | Non
     """What cannot be solved goes at once to the manager, then the director (第一时间)."""
     reason = clean_text(reason or "")
     if not reason:
-        raise InvalidInput("say why the task is escalated")
+        raise InvalidInput(tr("say why the task is escalated"))
     with store.write(actor=staff_no, station=station) as tx:
         _who, row = _open_task(tx, task_id, staff_no, "escalate")
-        escalation.fire_manual(tx, row, f"escalated by hand: {reason}"[:200], staff_no)
+        escalation.fire_manual(tx, row, said("escalated by hand: {reason}", reason=reason[:180]), staff_no)
     return get_task(store, task_id)
 
 
@@ -434,7 +439,7 @@ def resolve(store: Store, task_id: int, note: str, *, staff_no: str | None, stat
     """A supervisor resolves an escalated task with a note: done and verified in one step."""
     note = clean_text(note or "", multiline=True)
     if not note:
-        raise InvalidInput("resolving needs a note saying what was done")
+        raise InvalidInput(tr("resolving needs a note saying what was done"))
     with store.write(actor=staff_no, station=station) as tx:
         _who, row = _open_task(tx, task_id, staff_no, "resolve", "resolve_escalation")
         now = clock.now()
@@ -462,11 +467,12 @@ def parse_when(value: str) -> datetime:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
         return parsed if parsed.tzinfo else parsed.astimezone()
     except ValueError:
-        raise InvalidInput(f"{value!r} is not a time: use HH:MM, +30m, +2h or an ISO date-time") from None
+        raise InvalidInput(tr("{value!r} is not a time: use HH:MM, +30m, +2h or an ISO date-time",
+                              value=value)) from None
 
 
 def teams_of_station(store: Store, station: str) -> tuple[list[str], list[int]]:
     row = store.row("SELECT team_code, floors FROM stations WHERE code = ?", (station,))
     if row is None:
-        raise NotFound(f"unknown station {station!r}")
+        raise NotFound(tr("unknown station {station!r}", station=station))
     return [row["team_code"]], json.loads(row["floors"] or "[]")

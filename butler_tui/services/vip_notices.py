@@ -8,6 +8,8 @@ from dataclasses import dataclass
 
 from butler_tui import clock
 from butler_tui.errors import InvalidInput, NotFound
+from butler_tui.i18n import said
+from butler_tui.i18n import t as tr
 from butler_tui.services.auth import require
 from butler_tui.services.messaging import post, recipients
 from butler_tui.store import Store
@@ -47,7 +49,7 @@ def draft_text(store: Store, stay_id: int) -> str:
         " FROM stays s JOIN guests g ON g.id = s.guest_id LEFT JOIN staff b ON b.staff_no = s.butler_no"
         " WHERE s.id = ?", (stay_id,))
     if stay is None:
-        raise NotFound(f"no stay {stay_id}")
+        raise NotFound(tr("no stay {stay_id}", stay_id=stay_id))
     notes = store.rows(
         "SELECT kind, text FROM guest_notes WHERE guest_id = ? AND retired_at IS NULL"
         " AND kind IN ('preference','dietary','dislike','special_date','habit') ORDER BY"
@@ -57,13 +59,15 @@ def draft_text(store: Store, stay_id: int) -> str:
         f"{stay['salutation']} {stay['name']}".strip()
     lines = [
         f"VIP {stay['vip_level']} {stay['member_level']} · {who}" + (f" · {stay['company']}" if stay["company"] else ""),
-        f"Arrival {stay['arrival_date']} {clock.show_local(stay['eta'])} · departure {stay['departure_date']}"
-        f" · room {stay['room_number'] or 'to assign'} · party of {stay['party_size']}",
+        tr("Arrival {arrival} {eta} · departure {departure} · room {room} · party of {party}",
+           arrival=stay["arrival_date"], eta=clock.show_local(stay["eta"]), departure=stay["departure_date"],
+           room=stay["room_number"] or tr("to assign"), party=stay["party_size"]),
     ]
     if stay["butler"]:
-        lines.append(f"Dedicated butler: {stay['butler']}")
+        lines.append(tr("Dedicated butler: {name}", name=stay["butler"]))
     if stay["car_plate"]:
-        lines.append(f"Car {stay['car_plate']}" + (f", bay {stay['parking_bay']}" if stay["parking_bay"] else ""))
+        lines.append(tr("Car {plate}", plate=stay["car_plate"])
+                     + (tr(", bay {bay}", bay=stay["parking_bay"]) if stay["parking_bay"] else ""))
     lines += [f"- {n['text']}" for n in notes]
     return "\n".join(lines)
 
@@ -72,25 +76,25 @@ def create(store: Store, stay_id: int, content: str, teams: list[str] | None, *,
            station: str | None) -> int:
     content = clean_text(content, multiline=True)
     if not content:
-        raise InvalidInput("the notice needs its content")
+        raise InvalidInput(tr("the notice needs its content"))
     if len(content) > 2000:
-        raise InvalidInput(f"content: must be at most 2000 characters (got {len(content)})")
+        raise InvalidInput(tr("content: must be at most 2000 characters (got {n})", n=len(content)))
     teams = [t.strip().upper() for t in (teams or DEFAULT_TEAMS) if t.strip()]
     with store.write(actor=staff_no, station=station) as tx:
         stay = tx.execute("SELECT s.reservation_no, g.vip_level, g.name FROM stays s JOIN guests g ON g.id = s.guest_id"
                           " WHERE s.id = ?", (stay_id,)).fetchone()
         if stay is None:
-            raise NotFound(f"no stay {stay_id}")
+            raise NotFound(tr("no stay {stay_id}", stay_id=stay_id))
         if stay[1] == 0:
-            raise InvalidInput("a reception notice is for VIP guests (VIP level 1–5)")
+            raise InvalidInput(tr("a reception notice is for VIP guests (VIP level 1–5)"))
         known = {r[0] for r in tx.execute("SELECT code FROM teams").fetchall()}
         unknown = [t for t in teams if t not in known]
         if unknown:
-            raise NotFound(f"unknown team(s): {', '.join(unknown)}")
+            raise NotFound(tr("unknown team(s): {missing}", missing=", ".join(unknown)))
         existing = tx.execute("SELECT id, status FROM vip_notices WHERE stay_id = ?", (stay_id,)).fetchone()
         now = clock.now_iso()
         if existing and existing[1] == "sent":
-            raise InvalidInput("the notice was already sent; send a message on the channel for changes")
+            raise InvalidInput(tr("the notice was already sent; send a message on the channel for changes"))
         if existing:
             tx.execute("UPDATE vip_notices SET content = ?, teams = ?, status = 'draft', approved_by = NULL,"
                        " approved_at = NULL WHERE id = ?", (content, json.dumps(teams), existing[0]))
@@ -107,24 +111,24 @@ def create(store: Store, stay_id: int, content: str, teams: list[str] | None, *,
 def approve_and_send(store: Store, stay_id: int, *, staff_no: str | None, station: str | None) -> int:
     """Approve the notice (manager, director or admin) and send it to the teams; returns the message id."""
     if not staff_no or not station:
-        raise InvalidInput("sign in at a station first: approval records who approved")
+        raise InvalidInput(tr("sign in at a station first: approval records who approved"))
     with store.write(actor=staff_no, station=station) as tx:
         require(tx, staff_no, "approve_vip_notice")
         notice = tx.execute("SELECT id, status, content, teams FROM vip_notices WHERE stay_id = ?",
                             (stay_id,)).fetchone()
         if notice is None:
-            raise NotFound("write the reception notice first")
+            raise NotFound(tr("write the reception notice first"))
         notice_id, status, content, teams_json = notice
         if status == "sent":
-            raise InvalidInput("the notice was already approved and sent")
+            raise InvalidInput(tr("the notice was already approved and sent"))
         teams = json.loads(teams_json)
         stations = recipients(tx.db.conn, "team", teams, station)
         if not stations:
-            raise InvalidInput("none of the notice's teams has a station to receive it")
+            raise InvalidInput(tr("none of the notice's teams has a station to receive it"))
         room, guest_id = tx.execute("SELECT room_number, guest_id FROM stays WHERE id = ?", (stay_id,)).fetchone()
         now = clock.now_iso()
-        body = ("接待通知单 VIP reception notice — " + content.replace("\n", " · "))[:500]
-        message_id = post(tx, from_station=station, from_staff=staff_no, stations=stations, body=body,
+        body = said("VIP reception notice — {content}", content=content.replace("\n", " · ")[:450])
+        message_id = post(tx, from_station=station, from_staff=staff_no, stations=stations, body="", said=body,
                           priority="urgent", kind="team", audience=teams, room=room, guest_id=guest_id)
         tx.execute("UPDATE vip_notices SET status = 'sent', approved_by = ?, approved_at = ?, sent_at = ?,"
                    " message_id = ? WHERE id = ?", (staff_no, now, now, message_id, notice_id))

@@ -28,6 +28,7 @@ import sqlite_utils
 
 from butler_tui import clock
 from butler_tui.errors import ButlerError, PermissionDenied, SchemaTooNew, StoreUnavailable
+from butler_tui.i18n import t as tr
 
 BUSY_TIMEOUT_MS = 10_000
 
@@ -38,7 +39,7 @@ def _open_connection(path: Path) -> sqlite_utils.Database:
             str(path), timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=True
         )
     except sqlite3.OperationalError as exc:
-        raise StoreUnavailable(f"cannot open database {path}: {exc}") from exc
+        raise StoreUnavailable(tr("cannot open database {path}: {exc}", path=path, exc=exc)) from exc
     try:
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         conn.execute("PRAGMA foreign_keys = ON")
@@ -47,8 +48,8 @@ def _open_connection(path: Path) -> sqlite_utils.Database:
     except sqlite3.DatabaseError as exc:
         conn.close()
         if "not a database" in str(exc):
-            raise StoreUnavailable(f"{path} is not a butler database (not SQLite)") from exc
-        raise StoreUnavailable(f"cannot open database {path}: {exc}") from exc
+            raise StoreUnavailable(tr("{path} is not a butler database (not SQLite)", path=path)) from exc
+        raise StoreUnavailable(tr("cannot open database {path}: {exc}", path=path, exc=exc)) from exc
     return db
 
 
@@ -123,7 +124,7 @@ class Store:
     def __init__(self, path: str | os.PathLike[str], *, migrate: bool = True, create: bool = True):
         self.path = Path(path)
         if not create and not self.path.exists():
-            raise StoreUnavailable(f"no database at {self.path} (run `butler init` first)")
+            raise StoreUnavailable(tr("no database at {path} (run `butler init` first)", path=self.path))
         if create and not self.path.exists():
             _create_private_file(self.path)
         self._local = threading.local()
@@ -219,24 +220,26 @@ def _refusal_event(store: "Store", exc: PermissionDenied, actor: str | None, sta
 def _unavailable(path: Path, exc: sqlite3.Error) -> ButlerError:
     text = str(exc)
     if "readonly" in text or "read-only" in text:
-        return StoreUnavailable(f"database {path} is read-only: {text}")
+        return StoreUnavailable(tr("database {path} is read-only: {text}", path=path, text=text))
     if "full" in text:
-        return StoreUnavailable(f"disk full while writing {path}: nothing was changed")
+        return StoreUnavailable(tr("disk full while writing {path}: nothing was changed", path=path))
     if "locked" in text or "busy" in text:
-        return StoreUnavailable(f"database {path} stayed locked for {BUSY_TIMEOUT_MS // 1000} s: try again")
-    return StoreUnavailable(f"database {path}: {text}")
+        return StoreUnavailable(tr("database {path} stayed locked for {seconds} s: try again",
+                                   path=path, seconds=BUSY_TIMEOUT_MS // 1000))
+    return StoreUnavailable(tr("database {path}: {text}", path=path, text=text))
 
 
 def _create_private_file(path: Path) -> None:
     """Create the database file readable by its owner only (guest data lives here)."""
     if not path.parent.exists():
-        raise StoreUnavailable(f"directory {path.parent} does not exist")
+        raise StoreUnavailable(tr("directory {parent} does not exist", parent=path.parent))
     try:
         fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
     except FileExistsError:
         return
     except OSError as exc:
-        raise StoreUnavailable(f"cannot create database {path}: {exc.strerror}") from exc
+        raise StoreUnavailable(tr("cannot create database {path}: {strerror}",
+                                  path=path, strerror=exc.strerror)) from exc
     os.close(fd)
 
 
@@ -257,7 +260,7 @@ def _enable_wal(db: sqlite_utils.Database, path: Path) -> None:
                 raise _unavailable(path, exc) from exc
             time.sleep(random.uniform(0.005, 0.05))
         except sqlite3.DatabaseError as exc:
-            raise StoreUnavailable(f"{path} is not a butler database (not SQLite)") from exc
+            raise StoreUnavailable(tr("{path} is not a butler database (not SQLite)", path=path)) from exc
 
 
 __all__ = ["Store", "Tx", "SchemaTooNew"]

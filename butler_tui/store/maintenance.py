@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from butler_tui.errors import StoreUnavailable
+from butler_tui.i18n import t as tr
 from butler_tui.store.database import Store
 from butler_tui.store.schema import SCHEMA_VERSION, check_version
 
@@ -51,19 +52,16 @@ def placement_warnings(path: Path) -> list[str]:
     warnings = []
     fs = filesystem_type(path)
     if fs and fs.lower() in NETWORK_FILESYSTEMS:
-        warnings.append(
-            f"{path} is on a network filesystem ({fs}): WAL needs every station on the host that holds the"
-            " file — move it to a local disk and connect remote stations by SSH"
-        )
+        warnings.append(tr("{path} is on a network filesystem ({fs}): WAL needs every station on the host that"
+                           " holds the file — move it to a local disk and connect remote stations by SSH",
+                           path=path, fs=fs))
     try:
         mode = os.stat(path).st_mode
     except OSError:
         return warnings
     if mode & (stat.S_IRGRP | stat.S_IROTH | stat.S_IWGRP | stat.S_IWOTH):
-        warnings.append(
-            f"{path} is readable by other users (mode {stat.filemode(mode)}): it holds guest data —"
-            f" run `chmod 600 {path}`"
-        )
+        warnings.append(tr("{path} is readable by other users (mode {mode}): it holds guest data — run"
+                           " `chmod 600 {path}`", path=path, mode=stat.filemode(mode)))
     return warnings
 
 
@@ -72,13 +70,14 @@ def check(store: Store) -> CheckReport:
     report.integrity = [row[0] for row in store.db.conn.execute("PRAGMA integrity_check").fetchall()]
     report.schema_version = check_version(store.db)
     if report.schema_version < SCHEMA_VERSION:
-        report.warnings.append(f"schema version {report.schema_version} is behind {SCHEMA_VERSION}: run `butler init`")
+        report.warnings.append(tr("schema version {version} is behind {latest}: run `butler init`",
+                                  version=report.schema_version, latest=SCHEMA_VERSION))
     report.journal_mode = store.scalar("PRAGMA journal_mode")
     if report.journal_mode != "wal":
-        report.warnings.append(f"journal mode is {report.journal_mode}, expected wal")
+        report.warnings.append(tr("journal mode is {mode}, expected wal", mode=report.journal_mode))
     fk = store.rows("PRAGMA foreign_key_check")
     if fk:
-        report.integrity.append(f"{len(fk)} rows break foreign keys (first: {fk[0]})")
+        report.integrity.append(tr("{n} rows break foreign keys (first: {first})", n=len(fk), first=fk[0]))
     report.warnings.extend(placement_warnings(store.path))
     return report
 
@@ -89,9 +88,9 @@ def backup(store: Store, dest: str | os.PathLike[str]) -> Path:
     if target.is_dir():
         target = target / store.path.name
     if target.resolve() == store.path.resolve():
-        raise StoreUnavailable("backup destination is the database itself")
+        raise StoreUnavailable(tr("backup destination is the database itself"))
     if not target.parent.exists():
-        raise StoreUnavailable(f"directory {target.parent} does not exist")
+        raise StoreUnavailable(tr("directory {parent} does not exist", parent=target.parent))
     tmp = target.with_name(target.name + ".partial")
     tmp.unlink(missing_ok=True)
     fd = os.open(tmp, os.O_CREAT | os.O_WRONLY, 0o600)
@@ -105,11 +104,11 @@ def backup(store: Store, dest: str | os.PathLike[str]) -> Path:
         finally:
             dst.close()
         if result != "ok":
-            raise StoreUnavailable(f"backup failed its integrity check: {result}")
+            raise StoreUnavailable(tr("backup failed its integrity check: {result}", result=result))
         os.replace(tmp, target)
     except sqlite3.Error as exc:
         tmp.unlink(missing_ok=True)
-        raise StoreUnavailable(f"backup to {target} failed: {exc}") from exc
+        raise StoreUnavailable(tr("backup to {target} failed: {exc}", target=target, exc=exc)) from exc
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise

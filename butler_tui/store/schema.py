@@ -20,6 +20,7 @@ from sqlite_utils import Migrations
 
 from butler_tui import clock
 from butler_tui.errors import SchemaTooNew
+from butler_tui.i18n import t as tr
 
 MIGRATIONS = Migrations("butler")
 
@@ -239,7 +240,7 @@ def _executescript_in_tx(db: sqlite_utils.Database, script: str) -> None:
             db.conn.execute(buffer)
             buffer = ""
     if buffer.strip():
-        raise ValueError(f"incomplete SQL statement in migration: {buffer[:80]!r}")
+        raise ValueError(tr("incomplete SQL statement in migration: {sql!r}", sql=buffer[:80]))
 
 
 @MIGRATIONS(name="0001_initial")
@@ -454,6 +455,13 @@ def _permissions(db: sqlite_utils.Database) -> None:
                         [(role, action) for action, roles in DEFAULT_PERMISSIONS.items() for role in roles])
 
 
+@MIGRATIONS(name="0007_message_templates")
+def _message_templates(db: sqlite_utils.Database) -> None:
+    """Messages the services write (escalations, arrivals) keep their sentence as a template and
+    parameters, so each station reads them in its own language; ``body`` keeps the English text."""
+    _executescript_in_tx(db, "ALTER TABLE messages ADD COLUMN body_said TEXT;")
+
+
 SCHEMA_VERSION = len(MIGRATIONS._migrations)
 KNOWN = {m.name for m in MIGRATIONS._migrations}
 
@@ -468,8 +476,9 @@ def check_version(db: sqlite_utils.Database) -> int:
     unknown = [m.name for m in MIGRATIONS.applied(db) if m.name not in KNOWN]
     if version > SCHEMA_VERSION or unknown:
         raise SchemaTooNew(
-            f"this database has schema version {max(version, SCHEMA_VERSION + len(unknown))}, newer than"
-            f" this butler-tui understands ({SCHEMA_VERSION}); upgrade butler-tui instead of opening it"
+            tr("this database has schema version {version}, newer than this butler-tui understands ({known});"
+               " upgrade butler-tui instead of opening it", version=max(version, SCHEMA_VERSION + len(unknown)),
+               known=SCHEMA_VERSION)
         )
     return version
 

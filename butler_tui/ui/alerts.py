@@ -25,10 +25,10 @@ def sender_label(m: MessageView) -> str:
 def message_line(m: MessageView) -> Text:
     """One line: priority badge, time, sender, room, body — all literal text."""
     line = Text(no_wrap=True, overflow="ellipsis")
-    line.append(f" {PRIORITY_LABEL[m.priority].split()[0].upper()} ", style=PRIORITY_STYLE[m.priority] or "bold")
+    line.append(f" {t(PRIORITY_LABEL[m.priority]).split()[0].upper()} ", style=PRIORITY_STYLE[m.priority] or "bold")
     line.append(f" {clock.show_local(m.created_at)} {sender_label(m)}")
     if m.room_number:
-        line.append(f" · room {m.room_number}")
+        line.append(" · " + t("room {room}", room=m.room_number))
     line.append(": ")
     line.append(m.body)
     return line
@@ -60,7 +60,7 @@ class UnackedBanner(Static):
         first = unacked[0]
         text = Text(no_wrap=True, overflow="ellipsis")
         text.append(f"🔔 {len(unacked)} {t('to acknowledge')} ", style="bold")
-        text.append("· a ack · l log │ ")
+        text.append(t("· a ack · l log │ "))
         text.append_text(message_line(first))
         self.update(text)
 
@@ -108,14 +108,15 @@ class EmergencyScreen(ModalScreen[bool]):
     def compose(self) -> ComposeResult:
         m = self.message
         with Vertical():
-            yield Label(Text(f"⚠ EMERGENCY 紧急 · #{m.id} · {clock.show_local(m.created_at)}"), id="emergency-title")
-            who = Text(f"From {sender_label(m)}")
+            yield Label(Text(t("⚠ EMERGENCY 紧急 · #{id} · {at}", id=m.id, at=clock.show_local(m.created_at))),
+                        id="emergency-title")
+            who = Text(t("From {sender}", sender=sender_label(m)))
             if m.room_number:
-                who.append(f" · room {m.room_number}")
+                who.append(" · " + t("room {room}", room=m.room_number))
             yield Label(who)
             yield Static(Text(m.body), id="emergency-body")
             yield Label(Text(""), id="emergency-error")
-            yield Button(Text("Acknowledge 确认收到 (a)"), variant="error", id="emergency-ack")
+            yield Button(Text(t("Acknowledge 确认收到 (a)")), variant="error", id="emergency-ack")
 
     def on_mount(self) -> None:
         self.app.bell()

@@ -18,7 +18,7 @@ from butler_tui.services.stays import StayRow
 from butler_tui.ui.alerts import UnackedBanner
 from butler_tui.ui.station_bar import StationBar
 from butler_tui.ui.table import KeyedTable
-from butler_tui.i18n import t
+from butler_tui.i18n import day_label, t
 
 ENTITIES = {"stays", "checklist_items", "rooms", "vip_notices", "guests"}
 
@@ -29,12 +29,12 @@ def vip_mark(level: int) -> Text:
 
 def ready_cell(s: StayRow) -> Text:
     if s.status in ("arrived", "in_house", "due_out", "departed"):
-        return Text("in room", style="dim")
+        return Text(t("in room"), style="dim")
     if not s.room_number:
-        return Text("— no room", style="yellow")
+        return Text(t("— no room"), style="yellow")
     if s.room_ready:
-        return Text(f"✓ {s.hk_status}", style="green")
-    return Text(f"✗ {s.hk_status}", style="bold red")
+        return Text(f"✓ {t(s.hk_status)}", style="green")
+    return Text(f"✗ {t(s.hk_status)}", style="bold red")
 
 
 def stage_cell(s: StayRow, stage: str) -> Text:
@@ -42,7 +42,7 @@ def stage_cell(s: StayRow, stage: str) -> Text:
     if p is None:
         return Text("")
     if p.completed_at:
-        return Text("✓ done", style="green")
+        return Text(t("✓ done"), style="green")
     text = Text(f"{p.done}/{p.total}")
     if p.open_mandatory:
         text.append(f" ●{p.open_mandatory}", style="bold yellow")
@@ -62,7 +62,7 @@ def arrival_cells(s: StayRow) -> dict[str, Text]:
         "butler": Text(s.butler_name or ""),
         "car": Text(car),
         "prep": stage_cell(s, "pre_arrival"),
-        "status": Text(stays.STATUS_LABEL[s.status]),
+        "status": Text(t(stays.STATUS_LABEL[s.status])),
     }
 
 
@@ -78,7 +78,7 @@ def departure_cells(s: StayRow) -> dict[str, Text]:
         "car": Text(s.airport_car or ""),
         "evening": stage_cell(s, "pre_departure"),
         "checkout": stage_cell(s, "departure"),
-        "status": Text(stays.STATUS_LABEL[s.status]),
+        "status": Text(t(stays.STATUS_LABEL[s.status])),
     }
 
 
@@ -89,10 +89,10 @@ def follow_up_cells(s: StayRow) -> dict[str, Text]:
         state = Text("")
     elif clock.parse(due) < now:
         hours = (now - clock.parse(due)).total_seconds() / 3600
-        state = Text(f"OVERDUE {hours:.0f} h", style="bold white on red")
+        state = Text(t("OVERDUE {hours:.0f} h", hours=hours), style="bold white on red")
     else:
         hours = (clock.parse(due) - now).total_seconds() / 3600
-        state = Text(f"in {hours:.0f} h", style="yellow" if hours < 4 else "")
+        state = Text(t("in {hours:.0f} h", hours=hours), style="yellow" if hours < 4 else "")
     return {
         "due": Text(clock.show_local(due, "%m-%d %H:%M") if due else "—"),
         "state": state,
@@ -157,13 +157,13 @@ class ArrivalsScreen(Screen):
         yield StationBar()
         yield UnackedBanner()
         yield Static(id="arrivals-day")
-        yield Input(placeholder="Filter by guest, room, plate or reservation — Esc clears", id="arrivals-filter")
+        yield Input(placeholder=t("Filter by guest, room, plate or reservation — Esc clears"), id="arrivals-filter")
         with TabbedContent(initial="arrivals"):
-            with TabPane("Arrivals 抵店 (1)", id="arrivals"):
+            with TabPane(t("Arrivals 抵店 (1)"), id="arrivals"):
                 yield KeyedTable(ARRIVAL_COLUMNS, id="table-arrivals")
-            with TabPane("Departures 离店 (2)", id="departures"):
+            with TabPane(t("Departures 离店 (2)"), id="departures"):
                 yield KeyedTable(DEPARTURE_COLUMNS, id="table-departures")
-            with TabPane("Follow-up calls 回访 (3)", id="follow-up"):
+            with TabPane(t("Follow-up calls 回访 (3)"), id="follow-up"):
                 yield KeyedTable(FOLLOW_UP_COLUMNS, id="table-follow-up")
         yield Footer()
 
@@ -198,14 +198,15 @@ class ArrivalsScreen(Screen):
         pending = sum(1 for s in arrivals if s.status in ("expected", "room_ready"))
         overdue = sum(1 for s in data["follow-up"] if s.follow_up_due and clock.parse(s.follow_up_due) < clock.now())
         head = Text()
-        head.append(f"{self.day:%a %d %b %Y}", style="bold")
+        head.append(day_label(self.day), style="bold")
         if self.day == clock.today():
-            head.append(" (today)")
-        head.append(f" · {len(arrivals)} arrivals, {pending} to come, {vip} VIP · "
-                    f"{len(data['departures'])} departures · {len(data['follow-up'])} follow-up calls")
+            head.append(t(" (today)"))
+        head.append(" · " + t("{arrivals} arrivals, {pending} to come, {vip} VIP · {departures} departures ·"
+                              " {calls} follow-up calls", arrivals=len(arrivals), pending=pending, vip=vip,
+                              departures=len(data["departures"]), calls=len(data["follow-up"])))
         if overdue:
-            head.append(f", {overdue} OVERDUE", style="bold red")
-        head.append("  ·  [ ] day · t today · enter open · / filter", style="dim")
+            head.append(t(", {n} OVERDUE", n=overdue), style="bold red")
+        head.append(t("  ·  [ ] day · t today · enter open · / filter"), style="dim")
         self.query_one("#arrivals-day", Static).update(head)
 
     def active_table(self) -> KeyedTable:

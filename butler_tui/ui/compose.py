@@ -14,7 +14,7 @@ from textual.widgets import Button, Input, Label, Select
 from butler_tui.errors import ButlerError
 from butler_tui.services import messaging
 from butler_tui.services.messaging import MessageView
-from butler_tui.i18n import t
+from butler_tui.i18n import pick, t
 
 MAX_BODY = 500
 
@@ -71,34 +71,36 @@ class ComposeScreen(ModalScreen[int | None]):
 
     def compose(self) -> ComposeResult:
         parent = self.parent_message
-        title = f"Reply to #{parent.id} from {parent.from_station}" if parent else "New message 发消息"
+        title = (t("Reply to #{id} from {station}", id=parent.id, station=parent.from_station) if parent
+                 else t("New message 发消息"))
         with Vertical():
             yield Label(Text(title), classes="field-label")
             if parent:
                 yield Label(Text(parent.body, overflow="ellipsis", no_wrap=True))
-            yield Label(Text("To: all · station codes (lobby,fo) · team:ROOMS" +
-                             (" — empty replies to the thread" if parent else "")), classes="field-label")
+            yield Label(Text(t("To: all · station codes (lobby,fo) · team:ROOMS") +
+                             (t(" — empty replies to the thread") if parent else "")), classes="field-label")
             yield Input(
                 value="" if parent else "all", id="compose-to",
                 suggester=SuggestFromList(["all", *self.codes], case_sensitive=False),
             )
             with Horizontal():
                 yield Select(
-                    [("routine 普通", "routine"), ("urgent 加急", "urgent"), ("emergency 紧急", "emergency")],
+                    [(t(label), key) for label, key in (("routine 普通", "routine"), ("urgent 加急", "urgent"),
+                                                         ("emergency 紧急", "emergency"))],
                     value="routine", allow_blank=False, id="compose-priority",
                 )
-                yield Input(value=self.room or "", placeholder="room", id="compose-room", max_length=4)
+                yield Input(value=self.room or "", placeholder=t("room"), id="compose-room", max_length=4)
                 yield Select(
-                    [(text.split(" · ")[0], key) for key, text in messaging.QUICK_PHRASES],
-                    prompt="Quick phrase 常用语", id="compose-phrase",
+                    [(pick(text.split(" · ")[0], text.split(" · ")[-1]), key) for key, text in messaging.QUICK_PHRASES],
+                    prompt=t("Quick phrase 常用语"), id="compose-phrase",
                 )
-            yield Label(Text("Message"), classes="field-label")
-            yield Input(placeholder="What do you want to say? (Enter sends)", id="compose-body")
+            yield Label(Text(t("Message")), classes="field-label")
+            yield Input(placeholder=t("What do you want to say? (Enter sends)"), id="compose-body")
             yield Label(Text(f"0/{MAX_BODY}"), id="compose-count")
             yield Label(Text(""), id="compose-error")
             with Horizontal(id="compose-buttons"):
-                yield Button(Text("Cancel (esc)"), id="compose-cancel")
-                yield Button(Text("Send (ctrl+s)"), variant="primary", id="compose-send")
+                yield Button(Text(t("Cancel (esc)")), id="compose-cancel")
+                yield Button(Text(t("Send (ctrl+s)")), variant="primary", id="compose-send")
 
     def on_mount(self) -> None:
         self.query_one("#compose-body" if not self.parent_message else "#compose-body", Input).focus()
@@ -138,7 +140,7 @@ class ComposeScreen(ModalScreen[int | None]):
         to = self.query_one("#compose-to", Input).value.strip()
         body = self.query_one("#compose-body", Input).value
         if "{" in body and "}" in body:
-            self.show_error(ButlerError("fill in the {placeholders} of the quick phrase first"))
+            self.show_error(ButlerError(t("fill in the blanks (in braces) of the quick phrase first")))
             return
         priority = str(self.query_one("#compose-priority", Select).value)
         room = self.query_one("#compose-room", Input).value.strip() or None

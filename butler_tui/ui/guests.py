@@ -13,7 +13,7 @@ from textual.widgets import DataTable, Footer, Input, Label, Static
 
 from butler_tui import clock
 from butler_tui.models import NOTE_KINDS
-from butler_tui.services import guests
+from butler_tui.services import guests, stays
 from butler_tui.services.guests import GuestHit, Profile
 from butler_tui.ui.board import Board
 from butler_tui.ui.forms import FormScreen
@@ -59,11 +59,11 @@ class GuestLookupScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(Text("Find a guest 查找客人", style="bold"))
-            yield Input(placeholder="name · 拼音 or initials (lxl) · room · last digits of mobile · member no. · plate",
+            yield Label(Text(t("Find a guest 查找客人"), style="bold"))
+            yield Input(placeholder=t("name · 拼音 or initials (lxl) · room · last digits of mobile · member no. · plate"),
                         id="lookup-input")
             yield KeyedTable(HIT_COLUMNS, id="lookup-results")
-            yield Label(Text("type to search · ↑↓ choose · enter open · esc close"), id="lookup-hint")
+            yield Label(Text(t("type to search") + t(" · ↑↓ choose · enter open · esc close")), id="lookup-hint")
 
     def on_mount(self) -> None:
         self.query_one(Input).focus()
@@ -88,8 +88,8 @@ class GuestLookupScreen(ModalScreen[None]):
         table.show({str(h.id): hit_cells(h) for h in hits}, rebuild=True)
         if hits:
             table.move_cursor(row=0)
-        hint = f"{len(hits)} found" if self.query_text.strip() else "type to search"
-        self.query_one("#lookup-hint", Label).update(Text(f"{hint} · ↑↓ choose · enter open · esc close"))
+        hint = t("{n} found", n=len(hits)) if self.query_text.strip() else t("type to search")
+        self.query_one("#lookup-hint", Label).update(Text(hint + t(" · ↑↓ choose · enter open · esc close")))
 
     def action_move(self, delta: int) -> None:
         table = self.query_one(KeyedTable)
@@ -142,7 +142,7 @@ class GuestProfileScreen(Board):
 
     def compose(self) -> ComposeResult:
         yield from self.top()
-        yield Static(Text("Loading…"), id="profile-head")
+        yield Static(Text(t("Loading…")), id="profile-head")
         yield KeyedTable(NOTE_COLUMNS, id="profile-notes")
         yield Footer()
 
@@ -163,17 +163,22 @@ class GuestProfileScreen(Board):
         head.append(p.label, style="bold")
         if p.vip_level:
             head.append(f"  ★VIP{p.vip_level}", style="bold magenta")
-        head.append(f"  {p.member_level}  member {p.member_no or '—'}  · {p.company or ''}\n")
-        head.append(f"Mobile {p.mobile or '—'} · ID {p.id_no or '—'} · language {p.language}"
-                    f" · dedicated butler {p.butler_name or '—'}" + (f" · car {p.car_plate}" if p.car_plate else ""))
+        head.append(f"  {p.member_level}  " + t("member {number}", number=p.member_no or "—")
+                    + f"  · {p.company or ''}\n")
+        head.append(t("Mobile {mobile} · ID {id_no} · language {language} · dedicated butler {butler}",
+                      mobile=p.mobile or "—", id_no=p.id_no or "—", language=p.language, butler=p.butler_name or "—")
+                    + (" · " + t("car {plate}", plate=p.car_plate) if p.car_plate else ""))
         head.append("\n")
         if p.current_stay:
             s = p.current_stay
-            head.append(f"Now: room {s['room_number'] or 'to assign'} · {s['status']} · {s['arrival_date']} →"
-                        f" {s['departure_date']} · reservation {s['reservation_no']}", style="bold")
+            head.append(t("Now: room {room} · {status} · {arrival} → {departure} · reservation {reservation}",
+                          room=s["room_number"] or t("to assign"), status=t(stays.STATUS_LABEL[s["status"]]),
+                          arrival=s["arrival_date"], departure=s["departure_date"],
+                          reservation=s["reservation_no"]), style="bold")
         else:
-            head.append("Not staying with us now")
-        head.append(f"\nVisits {p.visit_count} · last visit {p.last_visit or '—'} · stays on record {p.stays_recorded}")
+            head.append(t("Not staying with us now"))
+        head.append("\n" + t("Visits {n} · last visit {last} · stays on record {stays}", n=p.visit_count,
+                                last=p.last_visit or "—", stays=p.stays_recorded))
         warnings = [n for n in p.notes if n.warn]
         if warnings:
             head.append("\n⚠ ", style="bold red")
@@ -184,7 +189,7 @@ class GuestProfileScreen(Board):
             for n in notes:
                 mark = "⚠ " if n.warn else ""
                 rows[str(n.id)] = {
-                    "kind": Text(mark + guests.KIND_LABEL[kind], style="bold red" if n.warn else ""),
+                    "kind": Text(mark + t(guests.KIND_LABEL[kind]), style="bold red" if n.warn else ""),
                     "text": Text(n.text, no_wrap=True, overflow="ellipsis"),
                     "by": Text(n.author_name or n.author_no or ""),
                     "station": Text(n.station_code or ""),
@@ -211,8 +216,8 @@ class GuestProfileScreen(Board):
                             on_error=form.show_error, then=lambda _: (form.dismiss(True), self.refresh_data()),
                             **self.who)
 
-        self.app.push_screen(FormScreen("Edit note 修改", [("kind", f"Kind: {', '.join(NOTE_KINDS)}", note.kind, False),
-                                                          ("text", "Note", note.text, True)], submit))
+        self.app.push_screen(FormScreen("Edit note 修改", [("kind", t("Kind: {kinds}", kinds=", ".join(NOTE_KINDS)),
+                                                           note.kind, False), ("text", "Note", note.text, True)], submit))
 
     def action_retire_note(self) -> None:
         note = self.selected_note()
@@ -233,5 +238,6 @@ def open_note_form(app, guest_id: int, after=None, title: str = "Add a note 添�
                    then=lambda _: (form.dismiss(True), app.notify(t("Note added"), markup=False, timeout=3),
                                    after() if after else None))
 
-    app.push_screen(FormScreen(title, [("kind", f"Kind: {', '.join(NOTE_KINDS)} (allergy → dietary)", "preference",
-                                        False), ("text", "Note (up to 1,000 characters)", "", True)], submit))
+    app.push_screen(FormScreen(title, [("kind", t("Kind: {kinds} (allergy → dietary)", kinds=", ".join(NOTE_KINDS)),
+                                        "preference", False), ("text", "Note (up to 1,000 characters)", "", True)],
+                               submit))

@@ -59,7 +59,7 @@ class HandoverScreen(Board):
 
     def compose(self) -> ComposeResult:
         yield from self.top()
-        yield Static(Text("Loading…"), id="handover-state")
+        yield Static(Text(t("Loading…")), id="handover-state")
         with VerticalScroll(id="handover-report"):
             yield Markdown("", id="handover-markdown")
         yield KeyedTable(LOG_COLUMNS, id="handover-log")
@@ -75,14 +75,14 @@ class HandoverScreen(Board):
         state = self.query_one("#handover-state", Static)
         text = Text()
         if record:
-            text.append("HANDOVER UNSIGNED 交班未签收 — ", style="bold")
-            text.append(f"{record.shift} {record.shift_date} signed out by {record.signed_out_name}"
-                        f" at {clock.show_local(record.signed_out_at)}. The incoming shift reads it and presses I"
-                        " to sign.")
+            text.append(t("HANDOVER UNSIGNED 交班未签收 — "), style="bold")
+            text.append(t("{shift} {date} signed out by {name} at {at}. The incoming shift reads it and presses I"
+                          " to sign.", shift=t(record.shift), date=record.shift_date, name=record.signed_out_name,
+                          at=clock.show_local(record.signed_out_at)))
         else:
-            text.append(f"Live report for the {report['shift']} shift {report['shift_date']} → {report['next_shift']}",
-                        style="bold")
-            text.append(" · the outgoing lead signs with S; the report is frozen when signed")
+            text.append(t("Live report for the {shift} shift {date} → {next}", shift=t(report["shift"]),
+                          date=report["shift_date"], next=t(report["next_shift"])), style="bold")
+            text.append(t(" · the outgoing lead signs with S; the report is frozen when signed"))
         state.update(text)
         state.set_class(record is not None, "-unsigned")
         markdown = handover.to_markdown(report, record.signatures if record else None)
@@ -92,11 +92,11 @@ class HandoverScreen(Board):
         self.query_one(KeyedTable).show({str(e.id): {
             "at": Text(clock.show_local(e.created_at)),
             "who": Text(e.author_name or e.author_no or ""),
-            "flag": Text("HIGH", style="bold red") if e.high_priority else Text(""),
+            "flag": Text(t("HIGH"), style="bold red") if e.high_priority else Text(""),
             "text": Text(e.text, no_wrap=True, overflow="ellipsis",
                          style="strike dim" if e.corrected_by else ""),
-            "ref": Text(f"corrects #{e.corrects_id}" if e.corrects_id else
-                        (f"corrected by #{e.corrected_by}" if e.corrected_by else "")),
+            "ref": Text(t("corrects #{id}", id=e.corrects_id) if e.corrects_id else
+                        (t("corrected by #{id}", id=e.corrected_by) if e.corrected_by else "")),
         } for e in log})
 
     def action_log_entry(self, corrects: int | None = None) -> None:
@@ -107,7 +107,8 @@ class HandoverScreen(Board):
                 room=values["room"].strip() or None, corrects=corrects, on_error=form.show_error,
                 then=lambda _: (form.dismiss(True), self.refresh_data()))
 
-        title = f"Correct entry #{corrects} (a new entry; the old one stays)" if corrects else "Duty log entry 值班日志"
+        title = (t("Correct entry #{id} (a new entry; the old one stays)", id=corrects) if corrects
+                 else "Duty log entry 值班日志")
         self.app.push_screen(FormScreen(title, [("text", "What happened", "", True),
                                                 ("high", "High priority? (y/n)", "n", False),
                                                 ("room", "Room (optional)", "", False)], submit))

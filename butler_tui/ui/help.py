@@ -43,11 +43,11 @@ class HelpScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll():
-            yield Label(Text(f"Keys · {self.screen_title}"), classes="help-title")
+            yield Label(Text(t("Keys · {screen}", screen=self.screen_title)), classes="help-title")
             table = Text()
             for key, description in self.rows:
                 table.append(f"{key:>10}  ", style="bold")
                 table.append(description + "\n")
             table.append("\n")
-            table.append("Esc or ? closes this help.", style="italic")
+            table.append(t("Esc or ? closes this help."), style="italic")
             yield Static(table)

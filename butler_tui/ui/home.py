@@ -91,7 +91,7 @@ class HomeScreen(Screen):
         with Grid():
             for card in CARDS:
                 yield Card(*card)
-        yield Static(Text("Loading…"), id="home-status")
+        yield Static(Text(t("Loading…")), id="home-status")
         yield Footer()
 
     def on_mount(self) -> None:

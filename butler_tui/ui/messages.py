@@ -31,19 +31,20 @@ def when(stamp: str) -> str:
 
 
 def _cells(m: MessageView, station: str) -> dict[str, Text]:
-    priority = Text(m.priority, style=PRIORITY_STYLE[m.priority])
+    priority = Text(t(m.priority), style=PRIORITY_STYLE[m.priority])
     acks = Text(f"{len(m.acked)}/{len(m.recipients)}")
     if m.pending and m.from_station == station:
-        acks.append(" waiting", style="yellow")
+        acks.append(t(" waiting"), style="yellow")
     if m.from_station == station:
-        me = Text("sent")
+        me = Text(t("sent"))
     elif m.is_unacked_by(station):
-        me = Text("● ACK NEEDED", style="bold red")
+        me = Text(t("● ACK NEEDED"), style="bold red")
     elif m.ack_of(station):
-        me = Text("✓ acked", style="green")
+        me = Text(t("✓ acked"), style="green")
     else:
         me = Text("")
-    body = Text(("↳ " if m.parent_id else "") + m.body + (f"  [{m.reply_count} replies]" if m.reply_count else ""),
+    body = Text(("↳ " if m.parent_id else "") + m.body + (t("  [{n} replies]",
+                                                            n=m.reply_count) if m.reply_count else ""),
                 no_wrap=True, overflow="ellipsis")
     return {
         "id": Text(str(m.id)),
@@ -104,7 +105,7 @@ class MessagesScreen(Screen):
         yield StationBar()
         yield UnackedBanner()
         yield Static(id="filters")
-        yield Input(placeholder="Search text, room or sending station — Enter keeps it, Esc clears", id="search")
+        yield Input(placeholder=t("Search text, room or sending station — Enter keeps it, Esc clears"), id="search")
         table: DataTable = DataTable(cursor_type="row", zebra_stripes=True, id="messages-table")
         for key, label in COLUMNS:
             table.add_column(t(label), key=key, width=COLUMN_WIDTHS.get(key))
@@ -159,18 +160,19 @@ class MessagesScreen(Screen):
             table.move_cursor(row=table.row_count - 1)
 
     def _show_filters(self) -> None:
-        priority = PRIORITY_FILTERS[self.priority_index] or "any"
+        priority = t(PRIORITY_FILTERS[self.priority_index] or "any")
         text = Text()
-        text.append("Showing: ")
-        text.append("all stations" if self.all_stations else f"to/from {self.station}", style="bold")
+        text.append(t("Showing: "))
+        text.append(t("all stations") if self.all_stations else t("to/from {station}", station=self.station),
+                    style="bold")
         text.append(" · ")
-        text.append("unacked only" if self.unacked_only else "acked and unacked", style="bold")
-        text.append(" · priority ")
+        text.append(t("unacked only") if self.unacked_only else t("acked and unacked"), style="bold")
+        text.append(t(" · priority "))
         text.append(priority, style="bold")
         if self.search_text:
-            text.append(" · search ")
+            text.append(t(" · search "))
             text.append(repr(self.search_text), style="bold")
-        text.append("   (s scope · u unacked · p priority · / search)")
+        text.append(t("   (s scope · u unacked · p priority · / search)"))
         self.query_one("#filters", Static).update(text)
 
     def _refilter(self) -> None:
@@ -198,7 +200,7 @@ class MessagesScreen(Screen):
         if m is None:
             return
         if not m.is_unacked_by(self.station):
-            self.notify(f"#{m.id} needs no acknowledgement from {self.station}", markup=False)
+            self.notify(t("#{id} needs no acknowledgement from {station}", id=m.id, station=self.station), markup=False)
             return
         self.app.acknowledge(m.id)  # type: ignore[attr-defined]
 
@@ -288,10 +290,10 @@ class ThreadScreen(ModalScreen[None]):
             with VerticalScroll():
                 for m in self.thread:
                     head = Text(f"#{m.id} {clock.show_local(m.created_at, '%m-%d %H:%M')} ", style="bold")
-                    head.append(m.priority, style=PRIORITY_STYLE[m.priority])
+                    head.append(t(m.priority), style=PRIORITY_STYLE[m.priority])
                     head.append(f"  {sender_label(m)} → {m.audience_label}")
                     if m.room_number:
-                        head.append(f" · room {m.room_number}")
+                        head.append(" · " + t("room {room}", room=m.room_number))
                     yield Label(head)
                     yield Static(Text(m.body))
                     acks = Text("  ")
@@ -300,9 +302,9 @@ class ThreadScreen(ModalScreen[None]):
                             who = f" {r.staff_name}" if r.staff_name else ""
                             acks.append(f"✓ {r.station}{who} {clock.show_local(r.acked_at)}  ", style="green")
                         else:
-                            acks.append(f"✗ {r.station} waiting  ", style="bold red")
+                            acks.append(f"✗ {r.station}{t(' waiting')}  ", style="bold red")
                     yield Static(acks)
-            yield Label(Text("r reply · esc close"))
+            yield Label(Text(t("r reply · esc close")))
 
     def action_reply(self) -> None:
         self.dismiss(None)

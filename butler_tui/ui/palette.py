@@ -9,6 +9,7 @@ from functools import partial
 from textual.command import Hit, Hits, Provider
 from textual.content import Content
 
+from butler_tui.i18n import t
 from butler_tui.services import guests
 
 
@@ -24,15 +25,16 @@ class GuestsAndRooms(Provider):
         except Exception:
             return
         for h in hits:
-            label = f"Guest {h.label}" + (f" · room {h.room}" if h.room else "") + (f" · VIP{h.vip_level}"
-                                                                                    if h.vip_level else "")
+            label = (t("Guest {name}", name=h.label) + (" · " + t("room {room}", room=h.room) if h.room else "")
+                     + (f" · VIP{h.vip_level}" if h.vip_level else ""))
             yield Hit(0.9 if h.score >= 90 else 0.6, Content(label), partial(app.open_guest, h.id),  # type: ignore[attr-defined]
-                      text=label, help=f"found by {h.matched}")
+                      text=label, help=t("found by {how}", how=h.matched))
         number = query.strip()
         if re.fullmatch(r"[1-9]\d{2,3}", number):
             room = await asyncio.to_thread(store.row, "SELECT number, floor, type, occupancy, hk_status FROM rooms"
                                                       " WHERE number = ?", (number,))
             if room:
-                label = f"Room {room['number']} · {room['type']} · {room['occupancy']} · {room['hk_status']}"
+                label = (t("Room {number}", number=room["number"])
+                         + f" · {room['type']} · {t(room['occupancy'])} · {t(room['hk_status'])}")
                 yield Hit(1.0, Content(label), partial(app.open_room, room["number"]),  # type: ignore[attr-defined]
-                          text=label, help="rooms & tasks, filtered to this room")
+                          text=label, help=t("rooms & tasks, filtered to this room"))

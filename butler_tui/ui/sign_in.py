@@ -36,15 +36,16 @@ class SignInScreen(ModalScreen[Person]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(Text(f"Sign in 登录 · {self.station_label}"), classes="title", id="sign-in-title")
+            yield Label(Text(t("Sign in 登录 · {station}", station=self.station_label)), classes="title",
+                        id="sign-in-title")
             if self.reason:
                 yield Label(Text(self.reason), classes="hint")
-            yield Label(Text("Staff no. 工号"))
+            yield Label(Text(t("Staff no. 工号")))
             yield Input(value=self.prefill, id="sign-in-staff", max_length=12)
-            yield Label(Text("PIN 密码"))
+            yield Label(Text(t("PIN 密码")))
             yield Input(password=True, id="sign-in-pin", max_length=8)
             yield Label(Text(""), id="sign-in-error")
-            yield Label(Text(self.hint or "Enter signs in · ctrl+q quits the station"), classes="hint")
+            yield Label(Text(self.hint or t("Enter signs in · ctrl+q quits the station")), classes="hint")
 
     def on_mount(self) -> None:
         station = getattr(self.app, "station", None)
@@ -54,7 +55,7 @@ class SignInScreen(ModalScreen[Person]):
     def show_station(self, label: str) -> None:
         """The station's name arrives after the screen may already be up."""
         self.station_label = label
-        self.query_one("#sign-in-title", Label).update(Text(f"Sign in 登录 · {label}"))
+        self.query_one("#sign-in-title", Label).update(Text(t("Sign in 登录 · {station}", station=label)))
 
     @on(Input.Submitted, "#sign-in-staff")
     def _next(self) -> None:

@@ -9,7 +9,7 @@ from textual.widgets import Static
 
 from butler_tui import clock
 from butler_tui.config import shift_label
-from butler_tui.i18n import t
+from butler_tui.i18n import moment_label, t
 
 
 class StationBar(Static):
@@ -67,5 +67,5 @@ class StationBar(Static):
         else:
             text.append(f"✓ {t('all acked')}")
         text.append(" │ ")
-        text.append(now.strftime("%a %d %b %H:%M"))
+        text.append(moment_label(now))
         self.update(text)

@@ -18,11 +18,16 @@ from butler_tui.ui.arrivals import ENTITIES, vip_mark
 from butler_tui.ui.board import Board
 from butler_tui.ui.forms import FormScreen
 from butler_tui.ui.table import KeyedTable
-from butler_tui.i18n import t
+from butler_tui.i18n import pick, t
 
 NEXT = {"expected": "room_ready", "room_ready": "arrived", "arrived": "in_house", "in_house": "due_out",
         "due_out": "departed"}
 COLUMNS = [("stage", "Stage", 10), ("mark", "", 1), ("item", "Item", 42), ("done", "Done by", 32), ("note", "Note", 22)]
+
+
+def item_label(item: Item) -> str:
+    """English stations read both names (the team's own terms are Chinese); Chinese ones the Chinese."""
+    return pick(f"{item.name} {item.name_zh}", item.name_zh)
 
 
 def item_cells(item: Item, completed: bool) -> dict[str, Text]:
@@ -33,11 +38,11 @@ def item_cells(item: Item, completed: bool) -> dict[str, Text]:
         done = Text(f"✓ {who} @{item.done_station or '?'} {clock.show_local(item.done_at, '%m-%d %H:%M')}",
                     style="green")
     else:
-        done = Text("● open" if item.mandatory else "", style="bold yellow" if item.mandatory else "")
+        done = Text(t("● open") if item.mandatory else "", style="bold yellow" if item.mandatory else "")
     return {
         "stage": stage,
         "mark": Text(item.mark, style="bold" if item.mandatory else "dim"),
-        "item": Text(f"{item.name} {item.name_zh}", no_wrap=True, overflow="ellipsis"),
+        "item": Text(item_label(item), no_wrap=True, overflow="ellipsis"),
         "done": done,
         "note": Text(item.note or "", no_wrap=True, overflow="ellipsis"),
     }
@@ -83,7 +88,7 @@ class StayScreen(Board):
 
     def compose(self) -> ComposeResult:
         yield from self.top()
-        yield Static(Text("Loading…"), id="stay-head")
+        yield Static(Text(t("Loading…")), id="stay-head")
         yield KeyedTable(COLUMNS, id="stay-items")
         yield Footer()
 
@@ -102,25 +107,31 @@ class StayScreen(Board):
         head.append(s.guest_label, style="bold")
         head.append("  ")
         head.append_text(vip_mark(s.vip_level))
-        head.append(f"  {s.member_level}  · reservation {s.reservation_no} · {stays.STATUS_LABEL[s.status]}\n")
-        head.append(f"Arrival {s.arrival_date} {clock.show_local(s.eta)}  → departure {s.departure_date}"
-                    f" {s.departure_time or clock.show_local(s.etd)}  · room {s.room_number or '— not assigned'}"
-                    f" ({s.room_type}{', ' + str(s.hk_status) if s.hk_status else ''}) · party of {s.party_size}\n")
-        head.append(f"Dedicated butler: {s.butler_name or '—'} · booked by {s.booked_by_name or s.booked_by or '—'}"
-                    f" (verifies the preparation)")
+        head.append(f"  {s.member_level}  · " + t("reservation {number}", number=s.reservation_no)
+                    + f" · {t(stays.STATUS_LABEL[s.status])}\n")
+        room_type = s.room_type + (f", {t(s.hk_status)}" if s.hk_status else "")
+        head.append(t("Arrival {arrival} {eta}  → departure {departure} {etd}  · room {room} ({room_type})"
+                      " · party of {party}", arrival=s.arrival_date, eta=clock.show_local(s.eta),
+                      departure=s.departure_date, etd=s.departure_time or clock.show_local(s.etd),
+                      room=s.room_number or t("— not assigned"), room_type=room_type, party=s.party_size) + "\n")
+        head.append(t("Dedicated butler: {butler} · booked by {booker} (verifies the preparation)",
+                      butler=s.butler_name or "—", booker=s.booked_by_name or s.booked_by or "—"))
         if s.car_plate:
-            head.append(f" · car {s.car_plate}" + (f" bay {s.parking_bay}" if s.parking_bay else ""))
+            head.append(" · " + t("car {plate}", plate=s.car_plate)
+                        + (" " + t("bay {bay}", bay=s.parking_bay) if s.parking_bay else ""))
         if s.status in ("due_out", "departed") or s.wakeup_time:
-            head.append(f"\nWake-up {s.wakeup_time or '?'} · breakfast {s.breakfast_time or '?'} · luggage "
-                        f"{s.luggage_time or '?'} · leaves {s.departure_time or '?'} · car {s.airport_car or '—'}")
+            head.append("\n" + t("Wake-up {wakeup} · breakfast {breakfast} · luggage {luggage} · leaves {leaves}"
+                                  " · car {car}", wakeup=s.wakeup_time or "?", breakfast=s.breakfast_time or "?",
+                                  luggage=s.luggage_time or "?", leaves=s.departure_time or "?",
+                                  car=s.airport_car or "—"))
         if s.remarks:
-            head.append("\nRemarks: ")
+            head.append("\n" + t("Remarks: "))
             head.append(s.remarks)
         if notice:
-            head.append(f"\nVIP notice: {notice.status}", style="bold magenta")
+            head.append("\n" + t("VIP notice: {status}", status=t(notice.status)), style="bold magenta")
         elif s.vip_level:
-            head.append("\nVIP notice: not written yet (v)", style="yellow")
-        head.append(f"\nNext: n → {stays.STATUS_LABEL.get(NEXT.get(s.status, ''), '—')}")
+            head.append("\n" + t("VIP notice: not written yet (v)"), style="yellow")
+        head.append("\n" + t("Next: n → {status}", status=t(stays.STATUS_LABEL.get(NEXT.get(s.status, ""), "—"))))
         self.query_one("#stay-head", Static).update(head)
         completed = {stage for stage, p in s.progress.items() if p.completed_at}
         self.query_one(KeyedTable).show({i.code: item_cells(i, i.stage in completed) for i in items})
@@ -148,8 +159,8 @@ class StayScreen(Board):
                                 then=lambda _: (form.dismiss(True), self.refresh_data()), on_error=form.show_error,
                                 **self.who)
 
-            self.app.push_screen(FormScreen(f"{item.name} {item.name_zh}",
-                                            [("note", checklists.NOTE_REQUIRED[item.code], "", True)], submit))
+            self.app.push_screen(FormScreen(item_label(item),
+                                            [("note", t(checklists.NOTE_REQUIRED[item.code]), "", True)], submit))
             return
         self._run(checklists.tick, self.stay_id, item.code, done=not item.done_at)
 
@@ -157,15 +168,15 @@ class StayScreen(Board):
         item = self.selected()
         if item is not None:
             self._run(checklists.complete_stage, self.stay_id, item.stage,
-                      notice=f"{checklists.STAGE_NAMES[item.stage][0]} completed")
+                      notice=t("{stage} completed", stage=checklists.stage_name(item.stage)))
 
     def action_next(self) -> None:
         if self.stay and self.stay.status in NEXT:
             to = NEXT[self.stay.status]
-            self._run(stays.transition, self.stay_id, to, notice=f"Now {stays.STATUS_LABEL[to]}")
+            self._run(stays.transition, self.stay_id, to, notice=t("Now {status}", status=t(stays.STATUS_LABEL[to])))
 
     def action_arrived(self) -> None:
-        self._run(stays.transition, self.stay_id, "arrived", notice="Arrived: floor and butler told")
+        self._run(stays.transition, self.stay_id, "arrived", notice=t("Arrived: floor and butler told"))
 
     def action_assign_room(self) -> None:
         def submit(values: dict[str, str], form: FormScreen) -> None:
@@ -216,7 +227,7 @@ class StayScreen(Board):
         self.app.run_db(vip_notices.draft_text, self.stay_id, then=open_form)  # type: ignore[attr-defined]
 
     def action_approve_notice(self) -> None:
-        self._run(vip_notices.approve_and_send, self.stay_id, notice="Notice approved and sent to the teams")
+        self._run(vip_notices.approve_and_send, self.stay_id, notice=t("Notice approved and sent to the teams"))
 
     def action_cancel_stay(self) -> None:
         def submit(values: dict[str, str], form: FormScreen) -> None:

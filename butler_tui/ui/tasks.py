@@ -25,7 +25,7 @@ from butler_tui.store import Store
 from butler_tui.ui.board import Board
 from butler_tui.ui.forms import FormScreen
 from butler_tui.ui.table import KeyedTable
-from butler_tui.i18n import t
+from butler_tui.i18n import t as tr
 
 TASK_ENTITIES = {"tasks", "rooms", "stays"}
 OCC = {"vacant": "V", "occupied": "O", "expected": "E", "due_out": "D"}
@@ -41,17 +41,17 @@ def due_cell(t: TaskRow, now=None) -> Text:
     now = now or clock.now()
     due = t.clock.effective_due(now)
     if t.status == "on_hold":
-        return Text(f"held: {t.hold_reason or ''}", style="dim", no_wrap=True, overflow="ellipsis")
+        return Text(tr("held: {reason}", reason=t.hold_reason or ""), style="dim", no_wrap=True, overflow="ellipsis")
     if t.status == "deferred":
-        return Text(f"deferred {clock.show_local(t.deferred_until)}", style="dim")
+        return Text(tr("deferred {until}", until=clock.show_local(t.deferred_until)), style="dim")
     if due is None:
         return Text("—")
     over = t.clock.minutes_over(now) or 0
     if over > 0:
-        return Text(f"OVERDUE {over:.0f}m", style="bold white on red")
+        return Text(tr("OVERDUE {minutes:.0f}m", minutes=over), style="bold white on red")
     if over > -10:
-        return Text(f"due {clock.show_local(clock.iso(due))} ({-over:.0f}m)", style="bold yellow")
-    return Text(f"due {clock.show_local(clock.iso(due), '%H:%M')}")
+        return Text(tr("due {when}", when=f"{clock.show_local(clock.iso(due))} ({-over:.0f}m)"), style="bold yellow")
+    return Text(tr("due {when}", when=clock.show_local(clock.iso(due), "%H:%M")))
 
 
 def task_cells(t: TaskRow, now=None) -> dict[str, Text]:
@@ -60,7 +60,7 @@ def task_cells(t: TaskRow, now=None) -> dict[str, Text]:
         "p": Text(f"P{t.priority}", style=PRIORITY_STYLE.get(t.priority, "")),
         "task": Text(t.name, no_wrap=True, overflow="ellipsis"),
         "room": Text(t.room_number or t.area or "—"),
-        "status": Text(tasks.STATUS_LABEL[t.status]),
+        "status": Text(tr(tasks.STATUS_LABEL[t.status])),
         "owner": Text(f"{t.owner_name or t.owner_no or '—'} {t.owner_team or ''}".strip(), no_wrap=True,
                       overflow="ellipsis"),
         "second": Text(t.second_team or ""),
@@ -90,7 +90,7 @@ def room_board(rooms: list[dict[str, Any]], marks: dict[str, str]) -> Text:
             text.append(token, style=HK_STYLE[r["hk_status"]] + (" bold" if mark in "!‼" else ""))
             text.append(" ")
         text.append("\n")
-    text.append(LEGEND, style="dim")
+    text.append(tr(LEGEND), style="dim")
     return text
 
 
@@ -136,7 +136,7 @@ class TaskActions:
         if task_id is None:
             return
         self.app.run_db(fn, task_id, *args, **kwargs, **self.who,  # type: ignore[attr-defined]
-                        then=lambda t: (self.notify(f"#{t.id} {notice}", markup=False, timeout=3),
+                        then=lambda task: (self.notify(f"#{task.id} {notice}", markup=False, timeout=3),
                                         self.refresh_data()))  # type: ignore[attr-defined]
 
     def _form(self, title: str, fields: list[tuple[str, str, str, bool]], call) -> None:
@@ -149,11 +149,12 @@ class TaskActions:
             self.app.run_db(fn, task_id, *args, **kwargs, **self.who, on_error=form.show_error,  # type: ignore[attr-defined]
                             then=lambda _: (form.dismiss(True), self.refresh_data()))  # type: ignore[attr-defined]
 
-        self.app.push_screen(FormScreen(f"{title} · task #{task_id}", fields, submit))  # type: ignore[attr-defined]
+        self.app.push_screen(FormScreen(tr("{title} · task #{id}", title=tr(title), id=task_id), fields, submit))  # type: ignore[attr-defined]
 
     def action_step(self, action: str) -> None:
         if action in tasks.NEEDS_REASON:
-            self._form(action.capitalize(), [("reason", f"Reason: {tasks.NEEDS_REASON[action]}", "", False)],
+            self._form(action.capitalize(), [("reason", tr("Reason: {what}", what=tr(tasks.NEEDS_REASON[action])),
+                                              "", False)],
                        lambda v: (tasks.transition, (action,), {"reason": v["reason"]}))
         elif action == "defer":
             self._form("Defer", [("until", "Until (HH:MM, +30m, +2h)", "+30m", False)],
@@ -162,8 +163,8 @@ class TaskActions:
             self._form("Done", [("resolution", "What was done (optional)", "", False)],
                        lambda v: (tasks.transition, ("done",), {"resolution": v["resolution"] or None}))
         else:
-            self._do(tasks.transition, action, notice=tasks.STATUS_LABEL[tasks.TRANSITIONS[action][1]]
-                     if action != "resume" else "resumed")
+            self._do(tasks.transition, action, notice=tr(tasks.STATUS_LABEL[tasks.TRANSITIONS[action][1]])
+                     if action != "resume" else tr("resumed"))
 
     def action_hand_on(self) -> None:
         self._form("Hand on to another department (second responsible)",
@@ -183,7 +184,7 @@ class TaskActions:
 
         def got(task: TaskRow) -> None:
             if task.guest_id is None:
-                self.notify(f"Task #{task.id} has no guest", markup=False, timeout=3)  # type: ignore[attr-defined]
+                self.notify(tr("Task #{id} has no guest", id=task.id), markup=False, timeout=3)  # type: ignore[attr-defined]
             else:
                 then(task.guest_id)
 
@@ -216,7 +217,7 @@ class TaskDetailScreen(ModalScreen[None]):
         width: 100; height: auto; max-height: 90%; border: round $primary; background: $surface; padding: 0 1;
     }
     """
-    BINDINGS = [Binding("escape", "dismiss", t("Close"), id="task_detail.close")]
+    BINDINGS = [Binding("escape", "dismiss", tr("Close"), id="task_detail.close")]
 
     def __init__(self, task: TaskRow, history: list[dict[str, Any]]) -> None:
         super().__init__()
@@ -227,49 +228,51 @@ class TaskDetailScreen(ModalScreen[None]):
         with VerticalScroll():
             head = Text(f"#{t.id} P{t.priority} {t.type_name} · ", style="bold")
             head.append(t.name)
-            head.append(f"\n{tasks.STATUS_LABEL[t.status]} · room {t.room_number or '—'} · first responsible "
-                        f"{t.owner_name or t.owner_no or '—'} ({t.owner_team or '—'})"
-                        f"{' · second department ' + t.second_team if t.second_team else ''}"
-                        f" · doing it {t.assignee_name or '—'} · escalation level {t.escalation_level}"
-                        f" · reopened {t.repeat_count}×\n")
+            head.append("\n" + tr(tasks.STATUS_LABEL[t.status]) + " · " + tr("room {room}", room=t.room_number or "—")
+                        + " · " + tr("first responsible {name} ({team})", name=t.owner_name or t.owner_no or "—",
+                                     team=t.owner_team or "—")
+                        + (" · " + tr("second department {team}", team=t.second_team) if t.second_team else "")
+                        + " · " + tr("doing it {name} · escalation level {level} · reopened {n}×",
+                                     name=t.assignee_name or "—", level=t.escalation_level, n=t.repeat_count)
+                        + "\n")
             head.append_text(due_cell(t))
             if t.details:
                 head.append("\n")
                 head.append(t.details)
             if t.resolution:
-                head.append("\nResolution: ")
+                head.append("\n" + tr("Resolution: "))
                 head.append(t.resolution)
             yield Static(head)
             lines = Text()
             for e in self.history:
                 lines.append(f"{clock.show_local(e['at'], '%m-%d %H:%M')} {e['action']:<10} "
                              f"{e['actor_name'] or e['actor'] or '-'} @{e['station'] or '-'}  {e['after'] or ''}\n")
-            yield Label(Text("History", style="bold"))
+            yield Label(Text(tr("History"), style="bold"))
             yield Static(lines)
-            yield Label(Text("esc close"))
+            yield Label(Text(tr("esc close")))
 
 
 TASK_BINDINGS = [
-    Binding("n", "new_task", t("New"), id="tasks.new"),
-    Binding("y", "step('ack')", t("Ack"), id="tasks.ack"),
-    Binding("s", "step('start')", t("Start"), id="tasks.start"),
-    Binding("w", "step('hold')", t("Hold"), id="tasks.hold"),
-    Binding("u", "step('resume')", t("Resume"), id="tasks.resume"),
-    Binding("d", "step('done')", t("Done"), id="tasks.done"),
-    Binding("v", "step('verify')", t("Verify"), id="tasks.verify"),
-    Binding("c", "step('close')", t("Close"), show=False, id="tasks.close"),
-    Binding("D", "step('defer')", t("Defer"), show=False, id="tasks.defer"),
-    Binding("x", "step('cancel')", t("Cancel"), show=False, id="tasks.cancel"),
-    Binding("o", "step('reopen')", t("Reopen"), show=False, id="tasks.reopen"),
-    Binding("f", "hand_on", t("Hand on"), id="tasks.hand_on"),
-    Binding("E", "escalate", t("Escalate"), id="tasks.escalate"),
-    Binding("G", "guest", t("Guest"), show=False, id="tasks.guest"),
-    Binding("N", "guest_note", t("Guest note"), show=False, id="tasks.guest_note"),
+    Binding("n", "new_task", tr("New"), id="tasks.new"),
+    Binding("y", "step('ack')", tr("Ack"), id="tasks.ack"),
+    Binding("s", "step('start')", tr("Start"), id="tasks.start"),
+    Binding("w", "step('hold')", tr("Hold"), id="tasks.hold"),
+    Binding("u", "step('resume')", tr("Resume"), id="tasks.resume"),
+    Binding("d", "step('done')", tr("Done"), id="tasks.done"),
+    Binding("v", "step('verify')", tr("Verify"), id="tasks.verify"),
+    Binding("c", "step('close')", tr("Close"), show=False, id="tasks.close"),
+    Binding("D", "step('defer')", tr("Defer"), show=False, id="tasks.defer"),
+    Binding("x", "step('cancel')", tr("Cancel"), show=False, id="tasks.cancel"),
+    Binding("o", "step('reopen')", tr("Reopen"), show=False, id="tasks.reopen"),
+    Binding("f", "hand_on", tr("Hand on"), id="tasks.hand_on"),
+    Binding("E", "escalate", tr("Escalate"), id="tasks.escalate"),
+    Binding("G", "guest", tr("Guest"), show=False, id="tasks.guest"),
+    Binding("N", "guest_note", tr("Guest note"), show=False, id="tasks.guest_note"),
 ]
 
 
 class RoomsScreen(TaskActions, Board):
-    TITLE = t("Rooms & tasks 房务与任务")
+    TITLE = tr("Rooms & tasks 房务与任务")
     DEFAULT_CSS = """
     RoomsScreen #room-board { height: auto; padding: 0 1; }
     RoomsScreen #tasks-head { height: 1; padding: 0 1; background: $boost; }
@@ -279,12 +282,12 @@ class RoomsScreen(TaskActions, Board):
     """
     BINDINGS = [
         *TASK_BINDINGS,
-        Binding("enter", "detail", t("Detail"), show=False, id="tasks.detail"),
-        Binding("S", "toggle_scope", t("All/mine"), id="tasks.scope"),
-        Binding("slash", "filter", t("Filter"), id="tasks.filter"),
-        Binding("escape", "back", t("Back"), id="tasks.back"),
-        Binding("j", "cursor(1)", t("Down"), show=False, id="tasks.down"),
-        Binding("k", "cursor(-1)", t("Up"), show=False, id="tasks.up"),
+        Binding("enter", "detail", tr("Detail"), show=False, id="tasks.detail"),
+        Binding("S", "toggle_scope", tr("All/mine"), id="tasks.scope"),
+        Binding("slash", "filter", tr("Filter"), id="tasks.filter"),
+        Binding("escape", "back", tr("Back"), id="tasks.back"),
+        Binding("j", "cursor(1)", tr("Down"), show=False, id="tasks.down"),
+        Binding("k", "cursor(-1)", tr("Up"), show=False, id="tasks.up"),
     ]
 
     def __init__(self, filter_text: str = "") -> None:
@@ -297,9 +300,9 @@ class RoomsScreen(TaskActions, Board):
 
     def compose(self) -> ComposeResult:
         yield from self.top()
-        yield Static(Text("Loading rooms…"), id="room-board")
+        yield Static(Text(tr("Loading rooms…")), id="room-board")
         yield Static(id="tasks-head")
-        yield Input(placeholder="Filter tasks by text, room or team — Esc clears", id="tasks-filter")
+        yield Input(placeholder=tr("Filter tasks by text, room or team — Esc clears"), id="tasks-filter")
         yield KeyedTable(TASK_COLUMNS, id="task-table")
         yield Footer()
 
@@ -323,11 +326,11 @@ class RoomsScreen(TaskActions, Board):
         self.query_one(KeyedTable).show({str(t.id): data.cells[str(t.id)] for t in shown},
                                         signatures=data.signatures)
         overdue = sum(1 for t in shown if t.overdue)
-        head = Text(f"Tasks · {'all stations' if self.scope_all else 'this station: its teams, floors and requests'}"
-                    f" · {len(shown)} open", style="bold")
+        scope = tr("all stations") if self.scope_all else tr("this station: its teams, floors and requests")
+        head = Text(tr("Tasks · {scope} · {n} open", scope=scope, n=len(shown)), style="bold")
         if overdue:
-            head.append(f" · {overdue} OVERDUE", style="bold red")
-        head.append("   n new · y ack · s start · w hold · d done · v verify · f hand on · E escalate · S all/mine",
+            head.append(tr(" · {n} OVERDUE", n=overdue), style="bold red")
+        head.append(tr("   n new · y ack · s start · w hold · d done · v verify · f hand on · E escalate · S all/mine"),
                     style="dim")
         self.query_one("#tasks-head", Static).update(head)
 
@@ -342,21 +345,21 @@ class RoomsScreen(TaskActions, Board):
             def submit(values: dict[str, str], form: FormScreen) -> None:
                 priority = values["priority"].strip()
                 if priority and not priority.isdigit():
-                    form.show_error(ValueError("priority is a number from 1 (most urgent) to 5"))
+                    form.show_error(ValueError(tr("priority is a number from 1 (most urgent) to 5")))
                     return
                 self.app.run_db(  # type: ignore[attr-defined]
                     tasks.create, type=values["type"].strip().lower(), name=values["name"] or None,
                     room=values["room"].strip() or None, details=values["details"],
                     priority=int(priority) if priority else None, second_team=values["team"].strip().upper() or None,
                     **self.who, on_error=form.show_error,
-                    then=lambda task_id: (form.dismiss(task_id), self.notify(f"Task #{task_id} created",
+                    then=lambda task_id: (form.dismiss(task_id), self.notify(tr("Task #{id} created", id=task_id),
                                                                              markup=False, timeout=3),
                                           self.refresh_data()),
                 )
 
             self.app.push_screen(FormScreen(
                 "New task 新任务 — you are its first responsible person",
-                [("type", f"Type: {codes}", "guest_request", False), ("room", "Room", "", False),
+                [("type", tr("Type: {codes}", codes=codes), "guest_request", False), ("room", "Room", "", False),
                  ("name", "What (short)", "", False), ("details", "Details", "", False),
                  ("priority", "Priority 1–5 (empty: the type's default)", "", False),
                  ("team", "Hand to department (optional): ENG, SEC, FNB, ROOMS, CS…", "", False)],
@@ -399,21 +402,21 @@ ESCALATION_COLUMNS = [("id", "#", 4), ("p", "P", 2), ("level", "Esc", 3), ("task
 
 
 class EscalationScreen(TaskActions, Board):
-    TITLE = t("Escalation queue 升级队列")
+    TITLE = tr("Escalation queue 升级队列")
     DEFAULT_CSS = """
     EscalationScreen #esc-head { height: 1; padding: 0 1; }
     EscalationScreen KeyedTable { height: 1fr; }
     """
     BINDINGS = [
-        Binding("t", "take_over", t("Take over"), id="escalations.take_over"),
-        Binding("R", "reassign", t("Reassign"), id="escalations.reassign"),
-        Binding("x", "resolve", t("Resolve"), id="escalations.resolve"),
-        Binding("E", "escalate", t("Escalate"), id="escalations.escalate"),
-        Binding("f", "hand_on", t("Hand on"), id="escalations.hand_on"),
-        Binding("enter", "detail", t("Detail"), show=False, id="escalations.detail"),
-        Binding("escape", "back", t("Back"), id="escalations.back"),
-        Binding("j", "cursor(1)", t("Down"), show=False, id="escalations.down"),
-        Binding("k", "cursor(-1)", t("Up"), show=False, id="escalations.up"),
+        Binding("t", "take_over", tr("Take over"), id="escalations.take_over"),
+        Binding("R", "reassign", tr("Reassign"), id="escalations.reassign"),
+        Binding("x", "resolve", tr("Resolve"), id="escalations.resolve"),
+        Binding("E", "escalate", tr("Escalate"), id="escalations.escalate"),
+        Binding("f", "hand_on", tr("Hand on"), id="escalations.hand_on"),
+        Binding("enter", "detail", tr("Detail"), show=False, id="escalations.detail"),
+        Binding("escape", "back", tr("Back"), id="escalations.back"),
+        Binding("j", "cursor(1)", tr("Down"), show=False, id="escalations.down"),
+        Binding("k", "cursor(-1)", tr("Up"), show=False, id="escalations.up"),
     ]
 
     ENTITIES = frozenset(TASK_ENTITIES)
@@ -432,10 +435,10 @@ class EscalationScreen(TaskActions, Board):
             "id": Text(str(t.id)), "p": task_cells(t)["p"], "level": task_cells(t)["level"],
             "task": Text(t.name, no_wrap=True, overflow="ellipsis"), "room": Text(t.room_number or "—"),
             "owner": task_cells(t)["owner"], "second": Text(t.second_team or ""),
-            "assignee": Text(t.assignee_name or ""), "due": due_cell(t), "status": Text(tasks.STATUS_LABEL[t.status]),
+            "assignee": Text(t.assignee_name or ""), "due": due_cell(t), "status": Text(tr(tasks.STATUS_LABEL[t.status])),
         } for t in rows})
-        head = Text(f"{len(rows)} escalated or overdue, most urgent first", style="bold")
-        head.append("   t take over · R reassign · x resolve with a note · E escalate · f hand on · enter history",
+        head = Text(tr("{n} escalated or overdue, most urgent first", n=len(rows)), style="bold")
+        head.append(tr("   t take over · R reassign · x resolve with a note · E escalate · f hand on · enter history"),
                     style="dim")
         self.query_one("#esc-head", Static).update(head)
 
@@ -444,7 +447,7 @@ class EscalationScreen(TaskActions, Board):
         self.action_detail()
 
     def action_take_over(self) -> None:
-        self._do(tasks.take_over, notice="taken over")
+        self._do(tasks.take_over, notice=tr("taken over"))
 
     def action_reassign(self) -> None:
         self._form("Reassign", [("assignee", "Staff no. of who does it now", "", False)],
