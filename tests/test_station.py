@@ -58,7 +58,7 @@ async def test_palette_finds_guests_and_rooms(demo_db: Path):
         await pilot.press("ctrl+p")
         await await_until(pilot, lambda: type(app.screen).__name__ == "CommandPalette")
         await pilot.press(*"lxl")
-        await pilot.pause(0.5)
+        await await_until(pilot, lambda: _palette_shows(app, "李晓莉"))
         await pilot.press("enter")
         await await_until(pilot, lambda: isinstance(app.screen, GuestProfileScreen) and app.screen.profile)
         assert app.screen.profile.name == "李晓莉"
@@ -66,10 +66,52 @@ async def test_palette_finds_guests_and_rooms(demo_db: Path):
         await pilot.press("ctrl+p")
         await await_until(pilot, lambda: type(app.screen).__name__ == "CommandPalette")
         await pilot.press(*"908")
-        await pilot.pause(0.5)
+        await await_until(pilot, lambda: _palette_shows(app, "908"))
         await pilot.press("enter")
         await await_until(pilot, lambda: isinstance(app.screen, RoomsScreen))
         assert app.screen.filter_text == "908"
+
+
+def _palette_shows(app, text: str) -> bool:
+    """The palette's highlighted hit mentions ``text`` (its search runs in the background)."""
+    from textual.command import CommandList
+
+    found = app.screen.query(CommandList)
+    if not found:
+        return False
+    options = found.first()
+    index = options.highlighted
+    return index is not None and text in str(options.get_option_at_index(index).prompt)
+
+
+@pytest.mark.parametrize("keys,screen,placeholder", [("l", "MessagesScreen", "Search"), ("r", "ArrivalsScreen", "Filter"),
+                                                     ("tS", "RoomsScreen", "Filter")])
+async def test_slash_filters_enter_keeps_it_esc_clears_then_leaves(demo_db: Path, keys, screen, placeholder):
+    from textual.widgets import Input
+
+    from butler_tui.ui.table import KeyedTable
+
+    app = ButlerApp(demo_db, "lobby", "1002")
+    async with app.run_test(size=(120, 36)) as pilot:
+        await await_until(pilot, lambda: app.state is not None)
+        await pilot.press(*keys)  # (the rooms board shows every station's tasks with S)
+        await await_until(pilot, lambda: type(app.screen).__name__ == screen)
+        table = app.screen.query_one(KeyedTable)
+        await await_until(pilot, lambda: table.row_count > 1)
+        everything = table.row_count
+        await pilot.press("slash")
+        box = app.screen.query_one("#board-filter", Input)
+        assert box.has_focus and box.placeholder.startswith(placeholder)
+        await pilot.press(*"zzzz")  # typing goes to the box, not to the board's keys
+        await await_until(pilot, lambda: table.row_count == 0)
+        assert type(app.screen).__name__ == screen and app.screen.filter_text == "zzzz"
+        await pilot.press("enter")
+        assert table.has_focus and box.display and app.screen.filter_text == "zzzz"
+        await pilot.press("escape")
+        await await_until(pilot, lambda: table.row_count == everything)
+        assert type(app.screen).__name__ == screen and not box.display
+        await pilot.press("escape")
+        await await_until(pilot, lambda: type(app.screen).__name__ == "HomeScreen")
 
 
 def _free_port() -> int:

@@ -9,16 +9,14 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Input, Static, TabbedContent, TabPane
+from textual.widgets import DataTable, Footer, Static, TabbedContent, TabPane
 
 from butler_tui import clock
+from butler_tui.i18n import day_label, t
 from butler_tui.services import stays
 from butler_tui.services.stays import StayRow
-from butler_tui.ui.alerts import UnackedBanner
-from butler_tui.ui.station_bar import StationBar
+from butler_tui.ui.board import Board
 from butler_tui.ui.table import KeyedTable
-from butler_tui.i18n import day_label, t
 
 ENTITIES = {"stays", "checklist_items", "rooms", "vip_notices", "guests"}
 
@@ -115,18 +113,12 @@ FOLLOW_UP_COLUMNS = [("due", "Call due", 11), ("state", "", 12), ("guest", "Gues
                      ("room", "Room", 4), ("departed", "Departed", 11), ("butler", "Butler", 10)]
 
 
-class ArrivalsScreen(Screen):
+class ArrivalsScreen(Board):
     TITLE = t("Arrivals 抵离店")
     DEFAULT_CSS = """
     ArrivalsScreen #arrivals-day {
         height: 1;
         padding: 0 1;
-    }
-    ArrivalsScreen #arrivals-filter {
-        display: none;
-    }
-    ArrivalsScreen #arrivals-filter.-visible {
-        display: block;
     }
     ArrivalsScreen TabbedContent, ArrivalsScreen TabPane, ArrivalsScreen DataTable {
         height: 1fr;
@@ -150,14 +142,12 @@ class ArrivalsScreen(Screen):
     def __init__(self) -> None:
         super().__init__()
         self.day: date = clock.today()
-        self.filter_text = ""
         self.rows: dict[str, list[StayRow]] = {"arrivals": [], "departures": [], "follow-up": []}
 
     def compose(self) -> ComposeResult:
-        yield StationBar()
-        yield UnackedBanner()
+        yield from self.top()
         yield Static(id="arrivals-day")
-        yield Input(placeholder=t("Filter by guest, room, plate or reservation — Esc clears"), id="arrivals-filter")
+        yield self.filter_box(t("Filter by guest, room, plate or reservation — Esc clears"))
         with TabbedContent(initial="arrivals"):
             with TabPane(t("Arrivals 抵店 (1)"), id="arrivals"):
                 yield KeyedTable(ARRIVAL_COLUMNS, id="table-arrivals")
@@ -167,13 +157,9 @@ class ArrivalsScreen(Screen):
                 yield KeyedTable(FOLLOW_UP_COLUMNS, id="table-follow-up")
         yield Footer()
 
-    def on_mount(self) -> None:
-        self.refresh_data()
-        self.active_table().focus()
+    ENTITIES = frozenset(ENTITIES)
 
-    def refresh_data(self, events: list | None = None) -> None:
-        if events is not None and not any(e.entity in ENTITIES for e in events):
-            return
+    def load(self) -> None:
         self.app.run_db(self._load, self.day, then=self._show, group="arrivals", exclusive=True)  # type: ignore[attr-defined]
 
     @staticmethod
@@ -251,29 +237,5 @@ class ArrivalsScreen(Screen):
         self.query_one(TabbedContent).active = tab
         self.active_table().focus()
 
-    def action_filter(self) -> None:
-        box = self.query_one("#arrivals-filter", Input)
-        box.add_class("-visible")
-        box.focus()
-
-    @on(Input.Changed, "#arrivals-filter")
-    def _filter_changed(self, event: Input.Changed) -> None:
-        self.filter_text = event.value.strip()
+    def filter_changed(self) -> None:
         self._show(self.rows, rebuild=True)
-
-    @on(Input.Submitted, "#arrivals-filter")
-    def _filter_done(self) -> None:
-        self.active_table().focus()
-
-    def action_back(self) -> None:
-        box = self.query_one("#arrivals-filter", Input)
-        if box.has_focus or self.filter_text:
-            box.value = ""
-            box.remove_class("-visible")
-            self.active_table().focus()
-            return
-        self.app.pop_screen()
-
-    def action_cursor(self, delta: int) -> None:
-        table = self.active_table()
-        table.move_cursor(row=max(0, table.cursor_row + delta))

@@ -8,19 +8,19 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
-from textual.screen import ModalScreen, Screen
-from textual.widgets import DataTable, Footer, Input, Label, Static
+from textual.screen import ModalScreen
+from textual.widgets import DataTable, Footer, Label, Static
 
 from butler_tui import clock
+from butler_tui.i18n import t
 from butler_tui.services import messaging
 from butler_tui.services.messaging import MessageView
-from butler_tui.ui.alerts import PRIORITY_STYLE, UnackedBanner, sender_label
-from butler_tui.ui.station_bar import StationBar
-from butler_tui.i18n import t
+from butler_tui.ui.alerts import PRIORITY_STYLE, sender_label
+from butler_tui.ui.board import Board
+from butler_tui.ui.table import KeyedTable
 
-COLUMNS = [("id", "#"), ("time", "Time"), ("priority", "Priority"), ("from", "From"), ("to", "To"),
-           ("body", "Message"), ("acks", "Acks"), ("me", "This station")]
-COLUMN_WIDTHS = {"time": 5, "priority": 9, "from": 11, "to": 12, "body": 44, "acks": 11, "me": 12}
+COLUMNS = [("id", "#", None), ("time", "Time", 5), ("priority", "Priority", 9), ("from", "From", 11), ("to", "To", 12),
+           ("body", "Message", 44), ("acks", "Acks", 11), ("me", "This station", 12)]
 PRIORITY_FILTERS = [None, "emergency", "urgent", "routine"]
 
 
@@ -58,7 +58,7 @@ def _cells(m: MessageView, station: str) -> dict[str, Text]:
     }
 
 
-class MessagesScreen(Screen):
+class MessagesScreen(Board):
     TITLE = t("Messages 消息")
     DEFAULT_CSS = """
     MessagesScreen #filters {
@@ -66,13 +66,7 @@ class MessagesScreen(Screen):
         padding: 0 1;
         color: $text-muted;
     }
-    MessagesScreen #search {
-        display: none;
-    }
-    MessagesScreen #search.-visible {
-        display: block;
-    }
-    MessagesScreen DataTable {
+    MessagesScreen KeyedTable {
         height: 1fr;
     }
     """
@@ -83,18 +77,18 @@ class MessagesScreen(Screen):
         Binding("u", "toggle_unacked", t("Unacked only"), id="messages.unacked"),
         Binding("p", "cycle_priority", t("Priority"), id="messages.priority"),
         Binding("s", "toggle_scope", t("This station/all"), id="messages.scope"),
-        Binding("slash", "search", t("Search"), id="messages.search"),
+        Binding("slash", "filter", t("Search"), id="messages.search"),
         Binding("escape", "back", t("Back"), id="messages.back"),
-        Binding("j", "cursor_down", t("Down"), show=False, id="messages.down"),
-        Binding("k", "cursor_up", t("Up"), show=False, id="messages.up"),
+        Binding("j", "cursor(1)", t("Down"), show=False, id="messages.down"),
+        Binding("k", "cursor(-1)", t("Up"), show=False, id="messages.up"),
     ]
+    ENTITIES = frozenset({"messages", "acks"})
 
     def __init__(self) -> None:
         super().__init__()
         self.unacked_only = False
         self.priority_index = 0
         self.all_stations = False
-        self.search_text = ""
         self.messages: dict[int, MessageView] = {}
 
     @property
@@ -102,28 +96,21 @@ class MessagesScreen(Screen):
         return self.app.station_code  # type: ignore[attr-defined]
 
     def compose(self) -> ComposeResult:
-        yield StationBar()
-        yield UnackedBanner()
+        yield from self.top()
         yield Static(id="filters")
-        yield Input(placeholder=t("Search text, room or sending station — Enter keeps it, Esc clears"), id="search")
-        table: DataTable = DataTable(cursor_type="row", zebra_stripes=True, id="messages-table")
-        for key, label in COLUMNS:
-            table.add_column(t(label), key=key, width=COLUMN_WIDTHS.get(key))
-        yield table
+        yield self.filter_box(t("Search text, room or sending station — Enter keeps it, Esc clears"))
+        yield KeyedTable(COLUMNS, id="messages-table")
         yield Footer()
 
     def on_mount(self) -> None:
         self._show_filters()
-        self.refresh_data()
-        self.query_one(DataTable).focus()
+        super().on_mount()
 
     # -- data ----------------------------------------------------------------------------------
-    def refresh_data(self, events: list | None = None) -> None:
-        if events is not None and not any(e.entity in ("messages", "acks") for e in events):
-            return
+    def load(self, rebuild: bool = False) -> None:
         self.app.run_db(  # type: ignore[attr-defined]
             messaging.list_messages,
-            then=self.show_messages, group="messages-list", exclusive=True,
+            then=lambda found: self.show_messages(found, rebuild=rebuild), group="messages-list", exclusive=True,
             **self._query(),
         )
 
@@ -132,30 +119,16 @@ class MessagesScreen(Screen):
             "station": None if self.all_stations else self.station,
             "unacked": self.unacked_only,
             "priority": PRIORITY_FILTERS[self.priority_index],
-            "search": self.search_text or None,
+            "search": self.filter_text or None,
         }
 
     def show_messages(self, found: list[MessageView], rebuild: bool = False) -> None:
-        table = self.query_one(DataTable)
-        ordered = sorted(found, key=lambda m: m.id)  # a radio log reads top to bottom
-        wanted = {m.id for m in ordered}
+        """A radio log reads top to bottom; a cursor on the last line follows new messages down."""
+        table = self.active_table()
         at_bottom = table.row_count == 0 or table.cursor_row >= table.row_count - 1
-        if rebuild:
-            table.clear()
-            self.messages.clear()
-        for key in [k for k in self.messages if k not in wanted]:
-            table.remove_row(str(key))
-            del self.messages[key]
-        for m in ordered:
-            cells = _cells(m, self.station)
-            if m.id in self.messages:
-                old = _cells(self.messages[m.id], self.station)
-                for column, value in cells.items():
-                    if value != old[column]:
-                        table.update_cell(str(m.id), column, value)
-            else:
-                table.add_row(*cells.values(), key=str(m.id))
-            self.messages[m.id] = m
+        ordered = sorted(found, key=lambda m: m.id)
+        table.show({str(m.id): _cells(m, self.station) for m in ordered}, rebuild=rebuild)
+        self.messages = {m.id: m for m in ordered}
         if at_bottom and table.row_count:
             table.move_cursor(row=table.row_count - 1)
 
@@ -169,25 +142,18 @@ class MessagesScreen(Screen):
         text.append(t("unacked only") if self.unacked_only else t("acked and unacked"), style="bold")
         text.append(t(" · priority "))
         text.append(priority, style="bold")
-        if self.search_text:
+        if self.filter_text:
             text.append(t(" · search "))
-            text.append(repr(self.search_text), style="bold")
+            text.append(repr(self.filter_text), style="bold")
         text.append(t("   (s scope · u unacked · p priority · / search)"))
         self.query_one("#filters", Static).update(text)
 
-    def _refilter(self) -> None:
+    def filter_changed(self) -> None:
         self._show_filters()
-        self.app.run_db(  # type: ignore[attr-defined]
-            messaging.list_messages,
-            then=lambda found: self.show_messages(found, rebuild=True), group="messages-list", exclusive=True,
-            **self._query(),
-        )
+        self.load(rebuild=True)
 
     def selected(self) -> MessageView | None:
-        table = self.query_one(DataTable)
-        if not table.row_count:
-            return None
-        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        key = self.active_table().selected_key
         return self.messages.get(int(key)) if key else None
 
     # -- actions -------------------------------------------------------------------------------
@@ -200,7 +166,8 @@ class MessagesScreen(Screen):
         if m is None:
             return
         if not m.is_unacked_by(self.station):
-            self.notify(t("#{id} needs no acknowledgement from {station}", id=m.id, station=self.station), markup=False)
+            self.notify(t("#{id} needs no acknowledgement from {station}", id=m.id, station=self.station),
+                        markup=False)
             return
         self.app.acknowledge(m.id)  # type: ignore[attr-defined]
 
@@ -212,48 +179,20 @@ class MessagesScreen(Screen):
     def action_open(self) -> None:
         m = self.selected()
         if m is not None:
-            self.app.run_db(messaging.thread, m.id, then=lambda t: self.app.push_screen(ThreadScreen(t)))  # type: ignore[attr-defined]
+            self.app.run_db(messaging.thread, m.id,  # type: ignore[attr-defined]
+                            then=lambda thread: self.app.push_screen(ThreadScreen(thread)))
 
     def action_toggle_unacked(self) -> None:
         self.unacked_only = not self.unacked_only
-        self._refilter()
+        self.filter_changed()
 
     def action_cycle_priority(self) -> None:
         self.priority_index = (self.priority_index + 1) % len(PRIORITY_FILTERS)
-        self._refilter()
+        self.filter_changed()
 
     def action_toggle_scope(self) -> None:
         self.all_stations = not self.all_stations
-        self._refilter()
-
-    def action_search(self) -> None:
-        search = self.query_one("#search", Input)
-        search.add_class("-visible")
-        search.focus()
-
-    @on(Input.Changed, "#search")
-    def _search_changed(self, event: Input.Changed) -> None:
-        self.search_text = event.value.strip()
-        self._refilter()
-
-    @on(Input.Submitted, "#search")
-    def _search_done(self) -> None:
-        self.query_one(DataTable).focus()
-
-    def action_back(self) -> None:
-        search = self.query_one("#search", Input)
-        if search.has_focus or self.search_text:
-            search.value = ""
-            search.remove_class("-visible")
-            self.query_one(DataTable).focus()
-            return
-        self.app.pop_screen()
-
-    def action_cursor_down(self) -> None:
-        self.query_one(DataTable).action_cursor_down()
-
-    def action_cursor_up(self) -> None:
-        self.query_one(DataTable).action_cursor_up()
+        self.filter_changed()
 
 
 class ThreadScreen(ModalScreen[None]):

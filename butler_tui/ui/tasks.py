@@ -15,7 +15,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import DataTable, Footer, Input, Label, Static
+from textual.widgets import DataTable, Footer, Label, Static
 
 from butler_tui import clock
 from butler_tui.services import tasks
@@ -276,8 +276,6 @@ class RoomsScreen(TaskActions, Board):
     DEFAULT_CSS = """
     RoomsScreen #room-board { height: auto; padding: 0 1; }
     RoomsScreen #tasks-head { height: 1; padding: 0 1; background: $boost; }
-    RoomsScreen #tasks-filter { display: none; }
-    RoomsScreen #tasks-filter.-visible { display: block; }
     RoomsScreen KeyedTable { height: 1fr; }
     """
     BINDINGS = [
@@ -302,16 +300,9 @@ class RoomsScreen(TaskActions, Board):
         yield from self.top()
         yield Static(Text(tr("Loading rooms…")), id="room-board")
         yield Static(id="tasks-head")
-        yield Input(placeholder=tr("Filter tasks by text, room or team — Esc clears"), id="tasks-filter")
+        yield self.filter_box(tr("Filter tasks by text, room or team — Esc clears"))
         yield KeyedTable(TASK_COLUMNS, id="task-table")
         yield Footer()
-
-    def on_mount(self) -> None:
-        super().on_mount()
-        if self.filter_text:
-            box = self.query_one("#tasks-filter", Input)
-            box.value = self.filter_text
-            box.add_class("-visible")
 
     def load(self) -> None:
         self.app.run_db(load_board, self.app.station_code, self.scope_all, then=self._show,  # type: ignore[attr-defined]
@@ -371,29 +362,9 @@ class RoomsScreen(TaskActions, Board):
         self.scope_all = not self.scope_all
         self.refresh_data()
 
-    def action_filter(self) -> None:
-        box = self.query_one("#tasks-filter", Input)
-        box.add_class("-visible")
-        box.focus()
-
-    @on(Input.Changed, "#tasks-filter")
-    def _filter(self, event: Input.Changed) -> None:
-        self.filter_text = event.value.strip()
+    def filter_changed(self) -> None:
         if self.data:
             self._show(self.data)
-
-    @on(Input.Submitted, "#tasks-filter")
-    def _filter_done(self) -> None:
-        self.query_one(KeyedTable).focus()
-
-    def action_back(self) -> None:
-        box = self.query_one("#tasks-filter", Input)
-        if box.has_focus or self.filter_text:
-            box.value = ""
-            box.remove_class("-visible")
-            self.query_one(KeyedTable).focus()
-            return
-        self.app.pop_screen()
 
 
 ESCALATION_COLUMNS = [("id", "#", 4), ("p", "P", 2), ("level", "Esc", 3), ("task", "Task", 24), ("room", "Room", 5),
