@@ -21,8 +21,55 @@ from butler_tui.i18n import t as tr
 from butler_tui.store import Store
 
 
+def _lang_in(args: list[str]) -> str | None:
+    """``--lang X`` / ``--lang=X`` among the group's options, before Click has parsed them."""
+    for i, arg in enumerate(args):
+        if arg == "--lang" and i + 1 < len(args):
+            return args[i + 1]
+        if arg.startswith("--lang="):
+            return arg.split("=", 1)[1]
+    return None
+
+
+def _speak(group: click.Group, args: list[str]) -> None:
+    """Choose the language before Click prints anything (``--help`` is answered while parsing), and
+    put Click's own words and every command's and option's help into it."""
+    import click.core
+    import click.decorators
+    import click.exceptions
+    import click.formatting
+    import click.parser
+    import click.types
+
+    from butler_tui.i18n import detect, set_language
+
+    try:
+        set_language(detect(_lang_in(args)))
+    except ButlerError:
+        set_language("en")  # the group's callback reports the bad value
+    for module in (click.core, click.decorators, click.exceptions, click.formatting, click.parser, click.types):
+        module._ = tr  # type: ignore[attr-defined]
+        if hasattr(module, "ngettext"):
+            module.ngettext = lambda one, many, n: tr(one if n == 1 else many)  # type: ignore[attr-defined]
+
+    def localise(command: click.Command) -> None:
+        command._help_option = None  # Click keeps the --help option it made, in the language of then
+        for owner in (command, *command.params):
+            english = owner.__dict__.setdefault("_help_en", getattr(owner, "help", None))
+            if english:
+                owner.help = tr(english)  # type: ignore[attr-defined]
+        for sub in getattr(command, "commands", {}).values():
+            localise(sub)
+
+    localise(group)
+
+
 class ButlerGroup(click.Group):
     """Turns every ButlerError (and stray SQLite error) into one clear line and an exit code."""
+
+    def main(self, args: Any = None, *rest: Any, **kwargs: Any) -> Any:
+        _speak(self, list(sys.argv[1:] if args is None else args))
+        return super().main(args, *rest, **kwargs)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:

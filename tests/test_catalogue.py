@@ -166,3 +166,22 @@ def test_values_shown_inside_sentences_have_chinese():
         i18n.set_language("en")
     assert not untranslated
     assert not [k for k in NOTE_KINDS if k not in guests.KIND_LABEL]
+
+
+def test_every_command_and_option_help_has_chinese():
+    import click
+
+    from butler_tui.cli import cli
+
+    missing = []
+
+    def walk(command: click.Command) -> None:
+        for owner in (command, *command.params):
+            text = owner.__dict__.get("_help_en", getattr(owner, "help", None))
+            if text and text not in ZH and not _bilingual(text):
+                missing.append(text)
+        for sub in getattr(command, "commands", {}).values():
+            walk(sub)
+
+    walk(cli)
+    assert not missing, f"{len(missing)} help texts without Chinese:\n" + "\n".join(missing)

@@ -172,3 +172,16 @@ def test_an_arrival_notice_reads_in_chinese(demo_store):
     i18n.set_language("zh")
     body = messaging.get_message(demo_store, message["id"]).body
     assert "已抵店" in body and "（VIP " in body and "房" in body and "arrived" not in body
+
+
+def test_help_in_chinese_then_english_again():
+    zh = CliRunner().invoke(cli, ["--lang", "zh", "task", "add", "--help"])
+    assert zh.exit_code == 0
+    assert zh.output.startswith("用法：") and "选项" in zh.output and "新建任务" in zh.output
+    assert "[必填]" in zh.output and "显示此帮助并退出" in zh.output
+    top = CliRunner().invoke(cli, ["--lang", "zh", "--help"])  # answered while Click parses the group
+    assert "管家团队各岗位" in top.output and "命令" in top.output
+    en = CliRunner().invoke(cli, ["--lang", "en", "task", "add", "--help"])
+    assert en.output.startswith("Usage:") and "Create a task" in en.output and "[required]" in en.output
+    typo = CliRunner().invoke(cli, ["--lang", "zh", "task", "nope"])
+    assert typo.exit_code == 2 and "没有命令 'nope'" in typo.stderr
