@@ -124,7 +124,7 @@ SENTENCES: dict[str, str] = {
     "Reply to #{id} from {station}": "回复 {station} 的 #{id}",
     "To: all · station codes (lobby,fo) · team:ROOMS": "发给：all（全部）· 岗位代码 (lobby,fo) · team:部门代码",
     " — empty replies to the thread": " — 留空则回复原对话", "room": "房号",
-    "What do you want to say? (Enter sends)": "要说什么？（回车发送）",
+    "Message text": "消息内容", "What do you want to say? (Enter sends)": "要说什么？（回车发送）",
     # guests
     "Loading…": "加载中…", "member {number}": "会员 {number}",
     "Mobile {mobile} · ID {id_no} · language {language} · dedicated butler {butler}":

@@ -94,7 +94,7 @@ class ComposeScreen(ModalScreen[int | None]):
                     [(pick(text.split(" · ")[0], text.split(" · ")[-1]), key) for key, text in messaging.QUICK_PHRASES],
                     prompt=t("Quick phrase 常用语"), id="compose-phrase",
                 )
-            yield Label(Text(t("Message")), classes="field-label")
+            yield Label(Text(t("Message text")), classes="field-label")
             yield Input(placeholder=t("What do you want to say? (Enter sends)"), id="compose-body")
             yield Label(Text(f"0/{MAX_BODY}"), id="compose-count")
             yield Label(Text(""), id="compose-error")
