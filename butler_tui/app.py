@@ -442,7 +442,7 @@ class ButlerApp(App[None]):
             if key == self.COMMAND_PALETTE_BINDING:
                 rows.append((key, t("Command palette: find any action or screen")))
             elif binding.description:
-                rows.append((key_label(key), binding.description))
+                rows.append((key_label(key), t(binding.description)))  # Textual's widget keys too
         title = getattr(self.screen, "TITLE", None) or type(self.screen).__name__.removesuffix("Screen")
         self.push_screen(HelpScreen(str(title), rows))
 

@@ -56,6 +56,12 @@ async def main():
             if "任务" in head:
                 break
         print("TASKS", head)
+        await pilot.press("question_mark")
+        for _ in range(100):
+            await pilot.pause(0.05)
+            if type(app.screen).__name__ == "HelpScreen":
+                break
+        print("HELP", " ".join(str(w.content) for w in app.screen.query(Static)).replace("\n", " "))
 
 asyncio.run(main())
 """
@@ -87,6 +93,8 @@ def test_station_speaks_chinese(demo_db: Path):
     assert "年" in head and "周" in head and "待抵" in head and "回访" in head and "arrivals" not in head
     tasks_head = next(line for line in out.splitlines() if line.startswith("TASKS"))
     assert "任务 · 本岗位" in tasks_head and "未完成" in tasks_head and "open" not in tasks_head
+    help_text = next(line for line in out.splitlines() if line.startswith("HELP"))
+    assert "光标下移" in help_text and "新建" in help_text and "Cursor" not in help_text  # Textual's keys too
 
 
 def test_handover_report_in_chinese(demo_db: Path):
