@@ -18,49 +18,39 @@ from butler_tui.i18n import detect, set_language
 set_language(detect(None))
 from butler_tui.app import ButlerApp
 from butler_tui.ui.station_bar import StationBar
-from textual.widgets import Footer
+from butler_tui.ui.table import KeyedTable
+from textual.widgets import Static
+
+async def until(pilot, read, wanted):
+    # Poll (with a deadline) until read() shows what is wanted; give back what it read.
+    for _ in range(100):
+        await pilot.pause(0.05)
+        value = read()
+        if wanted(value):
+            break
+    return value
+
+def screen_is(app, name):
+    return lambda: type(app.screen).__name__, lambda got: got == name
+
+def text_of(app, selector, widget=Static):
+    return lambda: str(app.screen.query_one(selector, widget).content)
 
 async def main():
     app = ButlerApp(sys.argv[1], "lobby", "1002")
     async with app.run_test(size=(120, 36)) as pilot:
-        for _ in range(100):
-            await pilot.pause(0.05)
-            bar = str(app.screen.query_one(StationBar).content)
-            if "李晓莉" in bar:
-                break
-        print("BAR", bar)
+        print("BAR", await until(pilot, text_of(app, StationBar, StationBar), lambda bar: "李晓莉" in bar))
         print("KEYS", " ".join(b.binding.description for b in app.screen.active_bindings.values()))
         await pilot.press("r")
-        for _ in range(100):
-            await pilot.pause(0.05)
-            if type(app.screen).__name__ == "ArrivalsScreen":
-                break
-        from butler_tui.ui.table import KeyedTable
+        await until(pilot, *screen_is(app, "ArrivalsScreen"))
         print("COLUMNS", " ".join(str(c.label) for c in app.screen.query_one(KeyedTable).columns.values()))
-        from textual.widgets import Static
-        for _ in range(100):
-            await pilot.pause(0.05)
-            head = str(app.screen.query_one("#arrivals-day", Static).content)
-            if "抵店" in head:
-                break
-        print("HEAD", head)
+        print("HEAD", await until(pilot, text_of(app, "#arrivals-day"), lambda head: "抵店" in head))
         await pilot.press("escape")
         await pilot.press("t")
-        for _ in range(100):
-            await pilot.pause(0.05)
-            if type(app.screen).__name__ == "RoomsScreen":
-                break
-        for _ in range(100):
-            await pilot.pause(0.05)
-            head = str(app.screen.query_one("#tasks-head", Static).content)
-            if "任务" in head:
-                break
-        print("TASKS", head)
+        await until(pilot, *screen_is(app, "RoomsScreen"))
+        print("TASKS", await until(pilot, text_of(app, "#tasks-head"), lambda head: "任务" in head))
         await pilot.press("question_mark")
-        for _ in range(100):
-            await pilot.pause(0.05)
-            if type(app.screen).__name__ == "HelpScreen":
-                break
+        await until(pilot, *screen_is(app, "HelpScreen"))
         print("HELP", " ".join(str(w.content) for w in app.screen.query(Static)).replace("\n", " "))
 
 asyncio.run(main())

@@ -15,7 +15,7 @@ from butler_tui import clock
 from butler_tui.i18n import day_label, t
 from butler_tui.services import stays
 from butler_tui.services.stays import StayRow
-from butler_tui.ui.board import Board
+from butler_tui.ui.board import Board, board_keys
 from butler_tui.ui.table import KeyedTable
 
 ENTITIES = {"stays", "checklist_items", "rooms", "vip_notices", "guests"}
@@ -134,9 +134,7 @@ class ArrivalsScreen(Board):
         Binding("slash", "filter", t("Filter"), id="arrivals.filter"),
         Binding("G", "guest", t("Guest profile"), id="arrivals.guest"),
         Binding("N", "guest_note", t("Guest note"), id="arrivals.guest_note"),
-        Binding("escape", "back", t("Back"), id="arrivals.back"),
-        Binding("j", "cursor(1)", t("Down"), show=False, id="arrivals.down"),
-        Binding("k", "cursor(-1)", t("Up"), show=False, id="arrivals.up"),
+        *board_keys("arrivals"),
     ]
 
     def __init__(self) -> None:

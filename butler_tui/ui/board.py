@@ -7,12 +7,23 @@ from typing import Any, ClassVar
 
 from textual import on
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Input
 
+from butler_tui.i18n import t
 from butler_tui.ui.alerts import UnackedBanner
 from butler_tui.ui.station_bar import StationBar
 from butler_tui.ui.table import KeyedTable
+
+
+def board_keys(prefix: str, move: str = "cursor") -> list[Binding]:
+    """esc back, j/k down and up: every board has them, each under its own binding id (keymaps)."""
+    return [
+        Binding("escape", "back", t("Back"), id=f"{prefix}.back"),
+        Binding("j", f"{move}(1)", t("Down"), show=False, id=f"{prefix}.down"),
+        Binding("k", f"{move}(-1)", t("Up"), show=False, id=f"{prefix}.up"),
+    ]
 
 
 class Board(Screen):

@@ -15,7 +15,7 @@ from butler_tui import clock
 from butler_tui.models import NOTE_KINDS
 from butler_tui.services import guests, stays
 from butler_tui.services.guests import GuestHit, Profile
-from butler_tui.ui.board import Board
+from butler_tui.ui.board import Board, board_keys
 from butler_tui.ui.forms import FormScreen
 from butler_tui.ui.table import KeyedTable
 from butler_tui.i18n import t
@@ -128,9 +128,7 @@ class GuestProfileScreen(Board):
         Binding("n", "add_note", t("Add note"), id="profile.add_note"),
         Binding("E", "edit_note", t("Edit note"), id="profile.edit_note"),
         Binding("x", "retire_note", t("Retire note"), id="profile.retire_note"),
-        Binding("escape", "back", t("Back"), id="profile.back"),
-        Binding("j", "cursor(1)", t("Down"), show=False, id="profile.down"),
-        Binding("k", "cursor(-1)", t("Up"), show=False, id="profile.up"),
+        *board_keys("profile"),
     ]
 
     def __init__(self, guest_id: int, query: str | None = None) -> None:

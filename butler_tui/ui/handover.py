@@ -15,7 +15,7 @@ from butler_tui import clock
 from butler_tui.services import handover
 from butler_tui.services.handover import HandoverRecord
 from butler_tui.store import Store
-from butler_tui.ui.board import Board
+from butler_tui.ui.board import Board, board_keys
 from butler_tui.ui.forms import FormScreen
 from butler_tui.ui.table import KeyedTable
 from butler_tui.i18n import t
@@ -44,9 +44,7 @@ class HandoverScreen(Board):
         Binding("c", "correct", t("Correct entry"), id="handover.correct"),
         Binding("S", "sign_out", t("Sign out (lead)"), id="handover.sign_out"),
         Binding("I", "sign_in", t("Read & sign"), id="handover.sign_in"),
-        Binding("escape", "back", t("Back"), id="handover.back"),
-        Binding("j", "scroll(1)", t("Down"), show=False, id="handover.down"),
-        Binding("k", "scroll(-1)", t("Up"), show=False, id="handover.up"),
+        *board_keys("handover", "scroll"),
     ]
 
     def __init__(self) -> None:

@@ -16,7 +16,7 @@ from butler_tui.i18n import t
 from butler_tui.services import messaging
 from butler_tui.services.messaging import MessageView
 from butler_tui.ui.alerts import PRIORITY_STYLE, sender_label
-from butler_tui.ui.board import Board
+from butler_tui.ui.board import Board, board_keys
 from butler_tui.ui.table import KeyedTable
 
 COLUMNS = [("id", "#", None), ("time", "Time", 5), ("priority", "Priority", 9), ("from", "From", 11), ("to", "To", 12),
@@ -78,9 +78,7 @@ class MessagesScreen(Board):
         Binding("p", "cycle_priority", t("Priority"), id="messages.priority"),
         Binding("s", "toggle_scope", t("This station/all"), id="messages.scope"),
         Binding("slash", "filter", t("Search"), id="messages.search"),
-        Binding("escape", "back", t("Back"), id="messages.back"),
-        Binding("j", "cursor(1)", t("Down"), show=False, id="messages.down"),
-        Binding("k", "cursor(-1)", t("Up"), show=False, id="messages.up"),
+        *board_keys("messages"),
     ]
     ENTITIES = frozenset({"messages", "acks"})
 

@@ -15,7 +15,7 @@ from butler_tui.services.checklists import Item
 from butler_tui.services.stays import StayRow
 from butler_tui.services.vip_notices import VipNotice
 from butler_tui.ui.arrivals import ENTITIES, vip_mark
-from butler_tui.ui.board import Board
+from butler_tui.ui.board import Board, board_keys
 from butler_tui.ui.forms import FormScreen
 from butler_tui.ui.table import KeyedTable
 from butler_tui.i18n import pick, t
@@ -72,9 +72,7 @@ class StayScreen(Board):
         Binding("X", "cancel_stay", t("Cancel stay"), show=False, id="stay.cancel"),
         Binding("G", "guest", t("Guest profile"), id="stay.guest"),
         Binding("N", "guest_note", t("Guest note"), id="stay.guest_note"),
-        Binding("escape", "back", t("Back"), id="stay.back"),
-        Binding("j", "cursor(1)", t("Down"), show=False, id="stay.down"),
-        Binding("k", "cursor(-1)", t("Up"), show=False, id="stay.up"),
+        *board_keys("stay"),
     ]
 
     def __init__(self, stay_id: int) -> None:

@@ -22,7 +22,7 @@ from butler_tui.services import tasks
 from butler_tui.services.task_types import list_types
 from butler_tui.services.tasks import TaskRow
 from butler_tui.store import Store
-from butler_tui.ui.board import Board
+from butler_tui.ui.board import Board, board_keys
 from butler_tui.ui.forms import FormScreen
 from butler_tui.ui.table import KeyedTable
 from butler_tui.i18n import t as tr
@@ -284,9 +284,7 @@ class RoomsScreen(TaskActions, Board):
         Binding("enter", "detail", tr("Detail"), show=False, id="tasks.detail"),
         Binding("S", "toggle_scope", tr("All/mine"), id="tasks.scope"),
         Binding("slash", "filter", tr("Filter"), id="tasks.filter"),
-        Binding("escape", "back", tr("Back"), id="tasks.back"),
-        Binding("j", "cursor(1)", tr("Down"), show=False, id="tasks.down"),
-        Binding("k", "cursor(-1)", tr("Up"), show=False, id="tasks.up"),
+        *board_keys("tasks"),
     ]
 
     def __init__(self, filter_text: str = "") -> None:
@@ -386,9 +384,7 @@ class EscalationScreen(TaskActions, Board):
         Binding("E", "escalate", tr("Escalate"), id="escalations.escalate"),
         Binding("f", "hand_on", tr("Hand on"), id="escalations.hand_on"),
         Binding("enter", "detail", tr("Detail"), show=False, id="escalations.detail"),
-        Binding("escape", "back", tr("Back"), id="escalations.back"),
-        Binding("j", "cursor(1)", tr("Down"), show=False, id="escalations.down"),
-        Binding("k", "cursor(-1)", tr("Up"), show=False, id="escalations.up"),
+        *board_keys("escalations"),
     ]
 
     ENTITIES = frozenset(TASK_ENTITIES)
