@@ -192,8 +192,12 @@ def serve(ctx: click.Context, station: str, host: str, port: int, public_url: st
     if host not in ("127.0.0.1", "localhost", "::1"):
         click.echo(tr("warning: listening on {host}: textual-serve has no authentication — put it behind the"
                       " hotel's authenticating proxy", host=host), err=True)
+    from butler_tui.i18n import language
+
+    # Each browser session is a station process of its own: same file, same station, same language.
     command = " ".join(shlex.quote(part) for part in
-                       [sys.executable, "-m", "butler_tui", "--db", str(path), "run", "--station", code])
+                       [sys.executable, "-m", "butler_tui", "--db", str(path), "--lang", language(), "run",
+                        "--station", code])
     Server(command, host=host, port=port, title=f"butler · {code}", public_url=public_url).serve()
 
 

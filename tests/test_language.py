@@ -183,3 +183,21 @@ def test_help_in_chinese_then_english_again():
     assert en.output.startswith("Usage:") and "Create a task" in en.output and "[required]" in en.output
     typo = CliRunner().invoke(cli, ["--lang", "zh", "task", "nope"])
     assert typo.exit_code == 2 and "没有命令 'nope'" in typo.stderr
+
+
+def test_browser_sessions_speak_the_language_serve_was_started_in(demo_db: Path, monkeypatch):
+    import textual_serve.server
+
+    started = []
+
+    class Recorder:
+        def __init__(self, command, **kwargs):
+            started.append(command)
+
+        def serve(self):
+            pass
+
+    monkeypatch.setattr(textual_serve.server, "Server", Recorder)
+    result = _zh(demo_db, "serve", "--station", "lobby")
+    assert result.exit_code == 0, result.output
+    assert "--lang zh run --station lobby" in started[0]
