@@ -77,37 +77,46 @@ def pick(en: str, zh: str | None) -> str:
     return zh if _language == "zh" and zh else en
 
 
+WEEKDAYS_ZH = "一二三四五六日"
+Said = dict[str, Any]
+"""A sentence stored to be read later: ``{"t": English template, "p": parameters}`` (see :func:`said`)."""
+
+
 def day_label(day: date) -> str:
     """A day as the station shows it: ``Tue 24 Nov 2026`` / ``2026年11月24日 周二``."""
     if _language == "zh":
-        return f"{day.year}年{day.month}月{day.day}日 周{'一二三四五六日'[day.weekday()]}"
+        return f"{day.year}年{day.month}月{day.day}日 周{WEEKDAYS_ZH[day.weekday()]}"
     return f"{day:%a %d %b %Y}"
 
 
 def moment_label(moment: datetime) -> str:
     """The station bar's clock: ``Tue 24 Nov 10:30`` / ``11月24日 周二 10:30``."""
     if _language == "zh":
-        return f"{moment.month}月{moment.day}日 周{'一二三四五六日'[moment.weekday()]} {moment:%H:%M}"
+        return f"{moment.month}月{moment.day}日 周{WEEKDAYS_ZH[moment.weekday()]} {moment:%H:%M}"
     return f"{moment:%a %d %b %H:%M}"
 
 
-def said(text: str, /, **params: Any) -> dict[str, Any]:
+def said(text: str, /, **params: Any) -> Said:
     """A sentence to store and render later, in the reader's language (see :func:`render`).
     A parameter may itself be a ``said(...)`` (a reason inside an escalation notice)."""
     return {"t": text, "p": params}
 
 
-def english(stored: dict[str, Any]) -> str:
+def _fill(stored: Said, lookup: Any) -> str:
+    """The stored sentence with its parameters — stored sentences among them too — filled in, each
+    template first passed through ``lookup``."""
+    params = {k: _fill(v, lookup) if isinstance(v, dict) and "t" in v else v for k, v in stored.get("p", {}).items()}
+    text = lookup(stored["t"])
+    return text.format(**params) if params else text
+
+
+def english(stored: Said) -> str:
     """A stored sentence in English, whatever language this process speaks."""
-    params = {k: english(v) if isinstance(v, dict) and "t" in v else v for k, v in stored.get("p", {}).items()}
-    return stored["t"].format(**params) if params else stored["t"]
+    return _fill(stored, str)
 
 
-def render(stored: dict[str, Any] | str | None) -> str:
+def render(stored: Said | str | None) -> str:
     """A sentence stored with :func:`said` (or its JSON) in the chosen language."""
     if stored is None:
         return ""
-    if isinstance(stored, str):
-        stored = json.loads(stored)
-    params = {k: render(v) if isinstance(v, dict) and "t" in v else v for k, v in stored.get("p", {}).items()}
-    return t(stored["t"], **params)
+    return _fill(json.loads(stored) if isinstance(stored, str) else stored, t)

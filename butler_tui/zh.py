@@ -237,7 +237,7 @@ SENTENCES: dict[str, str] = {
     "see guests' unmasked mobile and ID numbers": "查看客人完整的手机和证件号", "add staff and reset PINs": "添加员工和重置密码",
     "sign the outgoing handover": "交班签字", "verify the preparation of a stay nobody is recorded as booking":
     "检查无预订人记录的入住准备",
-    "station": "岗位", "staff": "员工", "guest": "客人", "task": "任务", "log entry": "日志记录", "message": "消息",
+    "station": "岗位", "team": "部门", "staff": "员工", "guest": "客人", "task": "任务", "log entry": "日志记录", "message": "消息",
     "note": "备注", "stay": "入住", "ladder": "升级规则", "input": "输入", "none": "无",
     "stations": "个岗位", "teams": "个部门", "rooms": "间客房", "guests": "位客人", "guest_notes": "条客史",
     "stays": "条入住", "tasks": "项任务", "messages": "条消息", "acks": "条确认", "log_entries": "条日志",

@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from butler_tui import clock
-from butler_tui.i18n import english, said
+from butler_tui.i18n import Said, english, said
 from butler_tui.services.messaging import post, recipients
 from butler_tui.services.task_types import Ladder, get_type
 from butler_tui.store import Store, Tx
@@ -29,7 +29,6 @@ OPEN = ("new", "acknowledged", "in_progress", "on_hold", "deferred", "reopened")
 UNACKED = ("new", "reopened")
 WORKING = ("new", "acknowledged", "in_progress", "reopened")
 NOTIFY_LABEL = {"supervisor": "supervisor 主管", "manager": "manager 经理", "director": "director 总监"}
-Said = dict[str, Any]
 
 
 @lru_cache(maxsize=256)
@@ -307,7 +306,7 @@ def _notify(tx: Tx, row: dict[str, Any], action: Action) -> int | None:
                 reason=action.reason or "", priority=row["priority"])
     # Only a safety emergency takes over the screens; other escalations are urgent (re-alerting) calls.
     priority = "emergency" if row.get("type") == "safety_emergency" else "urgent"
-    return post(tx, from_station=origin, stations=stations, body="", said=body, priority=priority,
+    return post(tx, from_station=origin, stations=stations, said=body, priority=priority,
                 kind="team" if teams else "stations", audience=teams or stations, room=row.get("room_number"),
                 task_id=row["id"])
 

@@ -181,14 +181,16 @@ def find(store: Store, query: str, *, limit: int = MAX_RESULTS, viewer: str | No
         if score > scores.get(guest_id, (-1, ""))[0]:
             scores[guest_id] = (score, why)
 
+    by_name = tr("name")  # why a guest was found: the same words for every row of a kind
     if q.isdigit():
+        by_room, by_mobile = tr("room {room}", room=q), tr("mobile …{digits}", digits=q)
         for r in store.rows("SELECT guest_id FROM stays WHERE room_number = ? AND (status IN ('arrived','in_house',"
                             "'due_out') OR (status IN ('expected','room_ready') AND arrival_date = ?))",
                             (q, clock.today().isoformat())):
-            hit(r["guest_id"], 100, tr("room {room}", room=q))
+            hit(r["guest_id"], 100, by_room)
         if len(q) >= 3:
             for gid, _key, _kind in _prefix(store, q[::-1], ("mob",)):
-                hit(gid, 80, tr("mobile …{digits}", digits=q))
+                hit(gid, 80, by_mobile)
             for gid, key, _kind in _prefix(store, q[::-1], ("memr",)):
                 hit(gid, 70, tr("member no. {number}", number=key[::-1]))
     if CJK.search(q):
@@ -200,18 +202,19 @@ def find(store: Store, query: str, *, limit: int = MAX_RESULTS, viewer: str | No
             rows = store.rows("SELECT id, name FROM guests WHERE instr(name, ?) > 0 LIMIT 200", (cjk,))
         for r in rows:
             score = 98 if r["name"] == cjk else 90 if r["name"].startswith(cjk) else 75
-            hit(r["id"], score, tr("name"))
+            hit(r["id"], score, by_name)
         plate = _plate(q)
         for gid, key, kind in _prefix(store, plate, ("car",)):
             hit(gid, 85, tr("car {plate}", plate=key))
     else:
         latin = _latin(q)
         if latin and not q.isdigit():
+            by_pinyin, by_initials = tr("name / pinyin"), tr("initials")
             for gid, key, kind in _prefix(store, latin, ("py", "pyi")):
                 if kind == "py":
-                    hit(gid, 95 if key == latin else 72, tr("name / pinyin"))
+                    hit(gid, 95 if key == latin else 72, by_pinyin)
                 else:
-                    hit(gid, 92 if key == latin else 60, tr("initials"))
+                    hit(gid, 92 if key == latin else 60, by_initials)
             for gid, key, _kind in _prefix(store, q.upper().replace(" ", ""), ("mem",)):
                 hit(gid, 97 if key == q.upper() else 85, tr("member no. {number}", number=key))
             plate = _plate(q)
@@ -221,7 +224,7 @@ def find(store: Store, query: str, *, limit: int = MAX_RESULTS, viewer: str | No
             if len(q) >= 3:
                 phrase = '"' + q.replace('"', '""') + '"'
                 for r in store.rows("SELECT rowid AS id FROM guests_fts WHERE guests_fts MATCH ? LIMIT 200", (phrase,)):
-                    hit(r["id"], 88, tr("name"))
+                    hit(r["id"], 88, by_name)
     if not scores:
         return []
     unmasked = may(store, viewer, "see_guest_contact")

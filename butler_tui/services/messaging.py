@@ -16,7 +16,7 @@ from typing import Any
 from butler_tui import clock
 from butler_tui.config import setting_number
 from butler_tui.errors import InvalidInput, NotFound
-from butler_tui.i18n import english, render
+from butler_tui.i18n import Said, english, render
 from butler_tui.i18n import t as tr
 from butler_tui.models import Message, validate
 from butler_tui.store import Store, Tx
@@ -302,9 +302,9 @@ def realert_minutes(store: Store) -> float:
 
 
 def post(
-    tx: Tx, *, from_station: str, stations: list[str], body: str, priority: str, kind: str, audience: list[str],
+    tx: Tx, *, from_station: str, stations: list[str], priority: str, kind: str, audience: list[str], body: str = "",
     from_staff: str | None = None, room: str | None = None, guest_id: int | None = None, task_id: int | None = None,
-    parent_id: int | None = None, said: dict[str, Any] | None = None,
+    parent_id: int | None = None, said: Said | None = None,
 ) -> int:
     """Put a message on the channel inside ``tx``: the message, one ack row per addressed station,
     and its ``send`` event. Services that tell stations something (arrivals, VIP notices,

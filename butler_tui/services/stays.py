@@ -268,7 +268,7 @@ def _announce_arrival(tx: Tx, stay_id: int, room: str | None, butler_no: str | N
                 butler=said(" — dedicated butler {name}", name=butler[0]) if butler else "")
     guest_id = tx.execute("SELECT guest_id FROM stays WHERE id = ?", (stay_id,)).fetchone()[0]
     post(tx, from_station=station, from_staff=tx.actor, stations=recipients(tx.db.conn, "stations", targets, station),
-         body="", said=body, priority="urgent" if vip else "routine", kind="stations", audience=targets, room=room,
+         said=body, priority="urgent" if vip else "routine", kind="stations", audience=targets, room=room,
          guest_id=guest_id)
 
 

@@ -128,7 +128,7 @@ def approve_and_send(store: Store, stay_id: int, *, staff_no: str | None, statio
         room, guest_id = tx.execute("SELECT room_number, guest_id FROM stays WHERE id = ?", (stay_id,)).fetchone()
         now = clock.now_iso()
         body = said("VIP reception notice — {content}", content=content.replace("\n", " · ")[:450])
-        message_id = post(tx, from_station=station, from_staff=staff_no, stations=stations, body="", said=body,
+        message_id = post(tx, from_station=station, from_staff=staff_no, stations=stations, said=body,
                           priority="urgent", kind="team", audience=teams, room=room, guest_id=guest_id)
         tx.execute("UPDATE vip_notices SET status = 'sent', approved_by = ?, approved_at = ?, sent_at = ?,"
                    " message_id = ? WHERE id = ?", (staff_no, now, now, message_id, notice_id))
