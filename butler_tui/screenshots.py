@@ -122,7 +122,7 @@ async def _drive_profile(app, pilot) -> None:
     await _keys(app, pilot, "g", screen="GuestLookupScreen")
     for key in "lxl":
         await pilot.press(key)
-    await pilot.pause(0.3)
+    await until(pilot, lambda: app.screen.answered == "lxl")
     await pilot.press("enter")
     await until(pilot, lambda: type(app.screen).__name__ == "GuestProfileScreen")
     await settle(app, pilot)

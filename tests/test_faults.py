@@ -168,7 +168,7 @@ async def test_the_app_keeps_showing_data_when_writes_fail(demo_db: Path, monkey
                                       on_error=lambda e: app.notify(str(e), markup=False))
         await await_until(pilot, lambda: any("read-only" in str(n.message) for n in app._notifications))
         app.screen.refresh_data()
-        await pilot.pause(0.2)
+        await await_until(pilot, lambda: all(w.is_finished for w in app.workers if w.group == "messages-list"))
         assert app.is_running and len(app.screen.messages) == shown  # reads still work, the board stays
         assert app.store.scalar("SELECT count(*) FROM messages WHERE body = 'this cannot be saved'") == 0
 

@@ -56,6 +56,7 @@ class GuestLookupScreen(ModalScreen[None]):
         super().__init__()
         self.hits: list[GuestHit] = []
         self.query_text = ""
+        self.answered: str | None = None  # the text the shown hits answer
 
     def compose(self) -> ComposeResult:
         with Vertical():
@@ -83,7 +84,7 @@ class GuestLookupScreen(ModalScreen[None]):
         query, hits = found
         if query != self.query_text:
             return  # an answer to an earlier keystroke, arriving after a later one
-        self.hits = hits
+        self.hits, self.answered = hits, query
         table = self.query_one(KeyedTable)
         table.show({str(h.id): hit_cells(h) for h in hits}, rebuild=True)
         if hits:
