@@ -119,8 +119,9 @@ def init(ctx: click.Context) -> None:
     path = ctx.obj["db"]
     existed = Path(path).exists()
     _store(ctx).close()
-    done = tr("migrated {path} (schema version {version})") if existed else tr("created {path} (schema version {version})")
-    click.echo(done.format(path=path, version=SCHEMA_VERSION))
+    params = {"path": path, "version": SCHEMA_VERSION}
+    click.echo(tr("migrated {path} (schema version {version})", **params) if existed
+               else tr("created {path} (schema version {version})", **params))
 
 
 @cli.command()
