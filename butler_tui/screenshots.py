@@ -61,6 +61,11 @@ async def until(pilot, condition: Callable[[], object], timeout: float = 10.0) -
         await pilot.pause(0.05)
 
 
+def showing(app, screen: str) -> bool:
+    """The app shows the screen named ``screen`` with its widgets composed (not merely pushed)."""
+    return type(app.screen).__name__ == screen and app.screen.is_mounted
+
+
 async def settle(app, pilot) -> None:
     """Wait until the first read has arrived, then let the queued work finish."""
     await until(pilot, lambda: app.state is not None)
@@ -82,7 +87,7 @@ async def _keys(app, pilot, *keys: str, screen: str | None = None) -> None:
         await pilot.press(key)
         await pilot.pause(0.05)
     if screen:
-        await until(pilot, lambda: type(app.screen).__name__ == screen)
+        await until(pilot, lambda: showing(app, screen))
     await settle(app, pilot)
 
 
@@ -106,7 +111,7 @@ async def _drive_emergency(app, pilot) -> None:
     # the moment the modal came up, so that moment has to be the same every time.
     await settle(app, pilot)
     _emergency(app.store)
-    await until(pilot, lambda: type(app.screen).__name__ == "EmergencyScreen")
+    await until(pilot, lambda: showing(app, "EmergencyScreen"))
     await settle(app, pilot)
 
 
@@ -114,7 +119,7 @@ async def _drive_stay(app, pilot) -> None:
     await _keys(app, pilot, "r", screen="ArrivalsScreen")
     await pilot.press("down", "down")
     await pilot.press("enter")
-    await until(pilot, lambda: type(app.screen).__name__ == "StayScreen")
+    await until(pilot, lambda: showing(app, "StayScreen"))
     await settle(app, pilot)
 
 
@@ -124,7 +129,7 @@ async def _drive_profile(app, pilot) -> None:
         await pilot.press(key)
     await until(pilot, lambda: app.screen.answered == "lxl")
     await pilot.press("enter")
-    await until(pilot, lambda: type(app.screen).__name__ == "GuestProfileScreen")
+    await until(pilot, lambda: showing(app, "GuestProfileScreen"))
     await settle(app, pilot)
 
 
@@ -138,14 +143,14 @@ async def _drive_lookup(app, pilot) -> None:
 async def _drive_thread(app, pilot) -> None:
     await _keys(app, pilot, "l", screen="MessagesScreen")
     await pilot.press("enter")
-    await until(pilot, lambda: type(app.screen).__name__ == "ThreadScreen")
+    await until(pilot, lambda: showing(app, "ThreadScreen"))
     await settle(app, pilot)
 
 
 async def _drive_sign_in(app, pilot) -> None:
     await settle(app, pilot)
     await pilot.press("ctrl+u")  # switch user: the sign-in screen over a settled station
-    await until(pilot, lambda: type(app.screen).__name__ == "SignInScreen" and app.station is not None
+    await until(pilot, lambda: showing(app, "SignInScreen") and app.station is not None
                 and app.screen.station_label == app.station.label)
     await settle(app, pilot)
 

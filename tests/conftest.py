@@ -72,6 +72,15 @@ def wait_until(condition: Callable[[], object], timeout: float = 5.0, interval: 
         time.sleep(interval)
 
 
+def on_screen(app, screen_type: type) -> bool:
+    """The app shows a ``screen_type`` whose widgets are composed and mounted.
+
+    ``app.screen`` changes as soon as a screen is pushed, a moment before its compose has run; a test that
+    queries the screen's widgets must wait for this, not just for the type.
+    """
+    return isinstance(app.screen, screen_type) and app.screen.is_mounted
+
+
 async def await_until(pilot, condition: Callable[[], object], timeout: float = 5.0) -> object:
     """Like :func:`wait_until` inside a running app: lets the app process messages while polling."""
     deadline = time.monotonic() + timeout

@@ -12,7 +12,7 @@ from butler_tui.ui.arrivals import ArrivalsScreen
 from butler_tui.ui.stay import StayScreen
 from butler_tui.ui.table import KeyedTable
 
-from .conftest import await_until
+from .conftest import await_until, on_screen
 
 
 def _table(app: ButlerApp, name: str) -> KeyedTable:
@@ -25,7 +25,7 @@ def _cell(table: KeyedTable, key: str, column: str) -> str:
 
 async def _open_board(app: ButlerApp, pilot) -> KeyedTable:
     await pilot.press("r")
-    await await_until(pilot, lambda: isinstance(app.screen, ArrivalsScreen) and _table(app, "arrivals").row_count)
+    await await_until(pilot, lambda: on_screen(app, ArrivalsScreen) and _table(app, "arrivals").row_count)
     return _table(app, "arrivals")
 
 
@@ -68,7 +68,7 @@ async def test_open_a_stay_tick_and_see_refusals(demo_db: Path):
                     and s.booked_by != "1003")
         table.move_cursor(row=table.get_row_index(str(stay.id)))
         await pilot.press("enter")
-        await await_until(pilot, lambda: isinstance(app.screen, StayScreen) and app.screen.items)
+        await await_until(pilot, lambda: on_screen(app, StayScreen) and app.screen.items)
         items = app.screen.query_one(KeyedTable)
         items.move_cursor(row=items.get_row_index("keys_verified"))
         await pilot.press("space")

@@ -17,7 +17,7 @@ from butler_tui.store import Store
 from butler_tui.ui.sign_in import SignInScreen
 from butler_tui.ui.station_bar import StationBar
 
-from .conftest import await_until
+from .conftest import await_until, on_screen
 
 
 def test_pins_are_salted_scrypt_hashes():
@@ -99,7 +99,7 @@ def test_staff_admin_commands(demo_db: Path):
 async def test_station_asks_for_the_pin_and_shows_who_signed_in(demo_db: Path):
     app = ButlerApp(demo_db, "lobby", "1002", ask_pin=True)
     async with app.run_test(size=(120, 36)) as pilot:
-        await await_until(pilot, lambda: isinstance(app.screen, SignInScreen) and app.screen.query("#sign-in-staff"))
+        await await_until(pilot, lambda: on_screen(app, SignInScreen) and app.screen.query("#sign-in-staff"))
         from textual.widgets import Input
 
         assert app.screen.query_one("#sign-in-staff", Input).value == "1002"
@@ -118,7 +118,7 @@ async def test_sign_out_switch_user_and_idle_lock(demo_db: Path):
     async with app.run_test(size=(120, 36)) as pilot:
         await await_until(pilot, lambda: app.state is not None)
         await pilot.press("ctrl+u")
-        await await_until(pilot, lambda: isinstance(app.screen, SignInScreen) and app.staff_no is None
+        await await_until(pilot, lambda: on_screen(app, SignInScreen) and app.staff_no is None
                           and app.screen.query("#sign-in-staff"))
         await pilot.press(*"1001")
         await pilot.press("enter", *"1234", "enter")
@@ -126,7 +126,7 @@ async def test_sign_out_switch_user_and_idle_lock(demo_db: Path):
         # Idle: nothing pressed for longer than auto_lock_minutes.
         app.last_activity -= 11 * 60
         app._check_idle()
-        await await_until(pilot, lambda: isinstance(app.screen, SignInScreen) and app.staff_no is None)
+        await await_until(pilot, lambda: on_screen(app, SignInScreen) and app.staff_no is None)
 
         def sessions():
             return [(r["action"], r["actor"]) for r in app.store.rows(

@@ -14,7 +14,7 @@ from butler_tui.ui.alerts import EmergencyScreen, UnackedBanner
 from butler_tui.ui.compose import ComposeScreen
 from butler_tui.ui.messages import MessagesScreen
 
-from .conftest import await_until
+from .conftest import await_until, on_screen
 
 
 def _row_cells(app: ButlerApp, message_id: int) -> dict[str, str]:
@@ -23,13 +23,13 @@ def _row_cells(app: ButlerApp, message_id: int) -> dict[str, str]:
 
 
 def _has_row(app: ButlerApp, message_id: int) -> bool:
-    return isinstance(app.screen, MessagesScreen) and str(message_id) in [
+    return on_screen(app, MessagesScreen) and str(message_id) in [
         k.value for k in app.screen.query_one(DataTable).rows]
 
 
 async def _compose_and_send(app: ButlerApp, pilot, *, to: str, body: str) -> None:
     await pilot.press("m")
-    await await_until(pilot, lambda: isinstance(app.screen, ComposeScreen))
+    await await_until(pilot, lambda: on_screen(app, ComposeScreen))
     app.screen.query_one("#compose-to", Input).value = to
     app.screen.query_one("#compose-body", Input).focus()
     await pilot.press(*body)
@@ -42,9 +42,9 @@ async def test_send_at_a_appears_at_b_ack_at_b_shows_acked_at_a(demo_db: Path):
     async with a.run_test(size=(120, 36)) as pa, b.run_test(size=(120, 36)) as pb:
         await pa.press("l")
         await pb.press("l")
-        await await_until(pa, lambda: isinstance(a.screen, MessagesScreen))
+        await await_until(pa, lambda: on_screen(a, MessagesScreen))
         await _compose_and_send(a, pa, to="floors-high,fo", body="Guest 1208 needs towels")
-        await await_until(pa, lambda: isinstance(a.screen, MessagesScreen))
+        await await_until(pa, lambda: on_screen(a, MessagesScreen))
         mid = a.store.scalar("SELECT max(id) FROM messages")
         # B sees it without a key press, marked as needing its acknowledgement.
         await await_until(pb, lambda: _has_row(b, mid))
@@ -69,7 +69,7 @@ async def test_live_update_keeps_the_cursor_where_it_was(demo_db: Path):
     app = ButlerApp(demo_db, "lobby", "1002")
     async with app.run_test(size=(120, 36)) as pilot:
         await pilot.press("l")
-        await await_until(pilot, lambda: isinstance(app.screen, MessagesScreen) and app.screen.messages)
+        await await_until(pilot, lambda: on_screen(app, MessagesScreen) and app.screen.messages)
         table = app.screen.query_one(DataTable)
         table.move_cursor(row=0)
         first_key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
@@ -103,7 +103,7 @@ async def test_emergency_takes_over_until_explicitly_acknowledged(demo_db: Path)
         await await_until(pilot, lambda: app.state is not None)
         mid = messaging.send(app.store, from_station="floors-mid", body="Smoke in corridor 9F [b]now[/b]",
                              priority="emergency", to="security,lobby", room="908")
-        await await_until(pilot, lambda: isinstance(app.screen, EmergencyScreen))
+        await await_until(pilot, lambda: on_screen(app, EmergencyScreen))
         body = app.screen.query_one("#emergency-body")
         assert str(body.content) == "Smoke in corridor 9F [b]now[/b]"  # literal, not bold markup
         await pilot.press("escape")
@@ -120,7 +120,7 @@ async def test_emergency_acknowledged_elsewhere_closes_the_modal(demo_db: Path):
         await await_until(pilot, lambda: app.state is not None)
         mid = messaging.send(app.store, from_station="lobby", body="Fight at the bar", priority="emergency",
                              to="security")
-        await await_until(pilot, lambda: isinstance(app.screen, EmergencyScreen))
+        await await_until(pilot, lambda: on_screen(app, EmergencyScreen))
         messaging.ack(app.store, mid, station="security", staff_no="7003")
         await await_until(pilot, lambda: not isinstance(app.screen, EmergencyScreen))
 
@@ -146,7 +146,7 @@ async def test_typing_letters_in_the_compose_box_triggers_no_keys(demo_db: Path)
     app = ButlerApp(demo_db, "lobby", "1002")
     async with app.run_test(size=(120, 36)) as pilot:
         await pilot.press("m")
-        await await_until(pilot, lambda: isinstance(app.screen, ComposeScreen))
+        await await_until(pilot, lambda: on_screen(app, ComposeScreen))
         await pilot.press(*"help me all")  # h = home, l = log, m = compose, a = ack elsewhere
         assert isinstance(app.screen, ComposeScreen)
         assert app.screen.query_one("#compose-body", Input).value == "help me all"
@@ -156,7 +156,7 @@ async def test_quick_phrase_fills_the_room(demo_db: Path):
     app = ButlerApp(demo_db, "lobby", "1002")
     async with app.run_test(size=(120, 36)) as pilot:
         await pilot.press("m")
-        await await_until(pilot, lambda: isinstance(app.screen, ComposeScreen))
+        await await_until(pilot, lambda: on_screen(app, ComposeScreen))
         from textual.widgets import Select
 
         app.screen.query_one("#compose-room", Input).value = "1208"
@@ -203,7 +203,7 @@ async def test_station_keys_cannot_take_an_emergency_off_the_screen(demo_db: Pat
         await pilot.press("t")
         await await_until(pilot, lambda: type(app.screen).__name__ == "RoomsScreen")
         messaging.send(app.store, from_station="lobby", body="Fire alarm 3F", priority="emergency", to="security")
-        await await_until(pilot, lambda: isinstance(app.screen, EmergencyScreen))
+        await await_until(pilot, lambda: on_screen(app, EmergencyScreen))
         for key in ("h", "t", "r", "e", "b", "g", "m", "l", "ctrl+o", "ctrl+p", "question_mark"):
             await pilot.press(key)
             assert isinstance(app.screen, EmergencyScreen), key

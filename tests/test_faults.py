@@ -21,7 +21,7 @@ from butler_tui.errors import StoreUnavailable
 from butler_tui.services import messaging, tasks
 from butler_tui.store import Store, database
 
-from .conftest import await_until
+from .conftest import await_until, on_screen
 
 WRITERS, ROUNDS = 20, 8
 STATIONS = ["lobby", "fo", "floors-low", "floors-mid", "floors-high", "fnb", "conf", "cs", "security", "acct", "eng"]
@@ -159,7 +159,7 @@ async def test_the_app_keeps_showing_data_when_writes_fail(demo_db: Path, monkey
         await pilot.press("l")
         from butler_tui.ui.messages import MessagesScreen
 
-        await await_until(pilot, lambda: isinstance(app.screen, MessagesScreen) and app.screen.messages)
+        await await_until(pilot, lambda: on_screen(app, MessagesScreen) and app.screen.messages)
         shown = len(app.screen.messages)
         monkeypatch.setattr(database, "_open_connection", _faulty("PRAGMA query_only = 1"))
         app.store.close()  # every thread opens its connection again, now read-only

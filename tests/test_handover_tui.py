@@ -12,7 +12,7 @@ from butler_tui.ui.handover import HandoverScreen
 from butler_tui.ui.station_bar import StationBar
 from butler_tui.ui.table import KeyedTable
 
-from .conftest import await_until
+from .conftest import await_until, on_screen
 
 
 async def test_unsigned_handover_is_shown_on_start_until_the_incoming_shift_signs(demo_db: Path):
@@ -21,7 +21,7 @@ async def test_unsigned_handover_is_shown_on_start_until_the_incoming_shift_sign
     store.close()
     app = ButlerApp(demo_db, "lobby", "1002")
     async with app.run_test(size=(120, 36)) as pilot:
-        await await_until(pilot, lambda: isinstance(app.screen, HandoverScreen) and app.screen.record is not None)
+        await await_until(pilot, lambda: on_screen(app, HandoverScreen) and app.screen.record is not None)
         bar = app.screen.query_one(StationBar)
         await await_until(pilot, lambda: "handover unsigned" in str(bar.content))
         state = str(app.screen.query_one("#handover-state").content)
@@ -36,23 +36,23 @@ async def test_log_entry_and_correction_from_the_screen(demo_db: Path):
     app = ButlerApp(demo_db, "floors-high", "2001")
     async with app.run_test(size=(120, 36)) as pilot:
         await pilot.press("b")
-        await await_until(pilot, lambda: isinstance(app.screen, HandoverScreen))
+        await await_until(pilot, lambda: on_screen(app, HandoverScreen))
         await pilot.press("n")
-        await await_until(pilot, lambda: isinstance(app.screen, FormScreen))
+        await await_until(pilot, lambda: on_screen(app, FormScreen))
         from textual.widgets import Input, TextArea
 
         app.screen.query_one("#field-text", TextArea).text = "Fire door on 12F propped open [b]"
         app.screen.query_one("#field-high", Input).value = "y"
         await pilot.press("ctrl+s")
-        await await_until(pilot, lambda: isinstance(app.screen, HandoverScreen) and app.screen.entries)
+        await await_until(pilot, lambda: on_screen(app, HandoverScreen) and app.screen.entries)
         table = app.screen.query_one(KeyedTable)
         first = app.screen.entries[0]
         assert str(table.get_cell(str(first.id), "text")) == "Fire door on 12F propped open [b]"
         assert str(table.get_cell(str(first.id), "flag")) == "HIGH"
         await pilot.press("c")
-        await await_until(pilot, lambda: isinstance(app.screen, FormScreen))
+        await await_until(pilot, lambda: on_screen(app, FormScreen))
         app.screen.query_one("#field-text", TextArea).text = "Door closed by security"
         await pilot.press("ctrl+s")
-        await await_until(pilot, lambda: isinstance(app.screen, HandoverScreen) and len(app.screen.entries) == 2)
+        await await_until(pilot, lambda: on_screen(app, HandoverScreen) and len(app.screen.entries) == 2)
         assert app.screen.entries[1].corrects_id == first.id
         assert str(table.get_cell(str(first.id), "ref")) == f"corrected by #{app.screen.entries[1].id}"

@@ -17,7 +17,7 @@ from butler_tui.keymap import all_bindings, load_keymap
 from butler_tui.ui.guests import GuestLookupScreen, GuestProfileScreen
 from butler_tui.ui.tasks import RoomsScreen
 
-from .conftest import await_until
+from .conftest import await_until, on_screen
 
 
 def test_every_binding_has_an_id_and_a_description():
@@ -48,7 +48,7 @@ async def test_remapped_key_works_and_the_old_one_does_not(demo_db: Path):
         await pilot.pause(0.1)
         assert not isinstance(app.screen, GuestLookupScreen)
         await pilot.press("f2")
-        await await_until(pilot, lambda: isinstance(app.screen, GuestLookupScreen))
+        await await_until(pilot, lambda: on_screen(app, GuestLookupScreen))
 
 
 async def test_palette_finds_guests_and_rooms(demo_db: Path):
@@ -60,7 +60,7 @@ async def test_palette_finds_guests_and_rooms(demo_db: Path):
         await pilot.press(*"lxl")
         await await_until(pilot, lambda: _palette_shows(app, "李晓莉"))
         await pilot.press("enter")
-        await await_until(pilot, lambda: isinstance(app.screen, GuestProfileScreen) and app.screen.profile)
+        await await_until(pilot, lambda: on_screen(app, GuestProfileScreen) and app.screen.profile)
         assert app.screen.profile.name == "李晓莉"
         await pilot.press("escape")
         await pilot.press("ctrl+p")
@@ -68,7 +68,7 @@ async def test_palette_finds_guests_and_rooms(demo_db: Path):
         await pilot.press(*"908")
         await await_until(pilot, lambda: _palette_shows(app, "908"))
         await pilot.press("enter")
-        await await_until(pilot, lambda: isinstance(app.screen, RoomsScreen))
+        await await_until(pilot, lambda: on_screen(app, RoomsScreen))
         assert app.screen.filter_text == "908"
 
 

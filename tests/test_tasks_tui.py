@@ -10,7 +10,7 @@ from butler_tui.ui.forms import FormScreen
 from butler_tui.ui.table import KeyedTable
 from butler_tui.ui.tasks import EscalationScreen, RoomsScreen
 
-from .conftest import await_until
+from .conftest import await_until, on_screen
 
 
 def _cell(table: KeyedTable, key: str, column: str) -> str:
@@ -21,7 +21,7 @@ async def test_room_board_shows_the_stations_floors_and_marks(demo_db: Path):
     app = ButlerApp(demo_db, "floors-mid", "2003")
     async with app.run_test(size=(120, 36)) as pilot:
         await pilot.press("t")
-        await await_until(pilot, lambda: isinstance(app.screen, RoomsScreen) and app.screen.data is not None)
+        await await_until(pilot, lambda: on_screen(app, RoomsScreen) and app.screen.data is not None)
         board = str(app.screen.query_one("#room-board").content)
         assert " 10F " in board and "  7F " in board and " 11F " not in board
         assert "V vacant" in board  # the legend: letters, not colour alone
@@ -39,7 +39,7 @@ async def test_keys_drive_the_lifecycle_and_refusals_show(demo_db: Path):
         task_id = tasks.create(app.store, type="amenity_delivery", room="908", name="Water", staff_no="2003",
                                station="floors-mid")
         await pilot.press("t")
-        table = await await_until(pilot, lambda: isinstance(app.screen, RoomsScreen)
+        table = await await_until(pilot, lambda: on_screen(app, RoomsScreen)
                                   and app.screen.query_one(KeyedTable))
         await await_until(pilot, lambda: str(task_id) in [str(k.value) for k in table.rows])
         table.move_cursor(row=table.get_row_index(str(task_id)))
@@ -48,9 +48,9 @@ async def test_keys_drive_the_lifecycle_and_refusals_show(demo_db: Path):
         await pilot.press("s")
         await await_until(pilot, lambda: _cell(table, str(task_id), "status").startswith("in progress"))
         await pilot.press("w")
-        await await_until(pilot, lambda: isinstance(app.screen, FormScreen))
+        await await_until(pilot, lambda: on_screen(app, FormScreen))
         await pilot.press(*"guest asleep", "enter")
-        await await_until(pilot, lambda: isinstance(app.screen, RoomsScreen)
+        await await_until(pilot, lambda: on_screen(app, RoomsScreen)
                           and _cell(table, str(task_id), "status").startswith("on hold"))
         assert _cell(table, str(task_id), "due").startswith("held: guest asleep")
         await pilot.press("v")  # verify an on-hold task: refused, shown, app keeps running
@@ -63,9 +63,9 @@ async def test_new_task_form_shows_errors_inline(demo_db: Path):
     app = ButlerApp(demo_db, "lobby", "1002")
     async with app.run_test(size=(120, 36)) as pilot:
         await pilot.press("t")
-        await await_until(pilot, lambda: isinstance(app.screen, RoomsScreen))
+        await await_until(pilot, lambda: on_screen(app, RoomsScreen))
         await pilot.press("n")
-        form = await await_until(pilot, lambda: isinstance(app.screen, FormScreen) and app.screen)
+        form = await await_until(pilot, lambda: on_screen(app, FormScreen) and app.screen)
         from textual.widgets import Input
 
         form.query_one("#field-type", Input).value = "massage"
@@ -77,7 +77,7 @@ async def test_new_task_form_shows_errors_inline(demo_db: Path):
         form.query_one("#field-name", Input).value = "[b]Extra towels[/b]"
         before = app.store.scalar("SELECT count(*) FROM tasks")
         await pilot.press("ctrl+s")
-        await await_until(pilot, lambda: isinstance(app.screen, RoomsScreen))
+        await await_until(pilot, lambda: on_screen(app, RoomsScreen))
         assert app.store.scalar("SELECT count(*) FROM tasks") == before + 1
         new_id = app.store.scalar("SELECT max(id) FROM tasks")
         table = app.screen.query_one(KeyedTable)
@@ -91,7 +91,7 @@ async def test_escalation_queue_take_over_and_resolve(demo_db: Path):
         task_id = tasks.create(app.store, type="complaint", room="1208", name="Noise", staff_no="5003", station="cs")
         tasks.escalate_now(app.store, task_id, "guest wants the manager", staff_no="5003", station="cs")
         await pilot.press("e")
-        table = await await_until(pilot, lambda: isinstance(app.screen, EscalationScreen)
+        table = await await_until(pilot, lambda: on_screen(app, EscalationScreen)
                                   and app.screen.query_one(KeyedTable))
         await await_until(pilot, lambda: str(task_id) in [str(k.value) for k in table.rows])
         assert _cell(table, str(task_id), "level") == "L1"
@@ -99,8 +99,8 @@ async def test_escalation_queue_take_over_and_resolve(demo_db: Path):
         await pilot.press("t")
         await await_until(pilot, lambda: _cell(table, str(task_id), "assignee") == "吴明远")
         await pilot.press("x")
-        await await_until(pilot, lambda: isinstance(app.screen, FormScreen))
+        await await_until(pilot, lambda: on_screen(app, FormScreen))
         await pilot.press(*"apologised and moved the guest", "enter")
-        await await_until(pilot, lambda: isinstance(app.screen, EscalationScreen)
+        await await_until(pilot, lambda: on_screen(app, EscalationScreen)
                           and str(task_id) not in [str(k.value) for k in table.rows])
         assert tasks.get_task(app.store, task_id).status == "verified"
