@@ -9,7 +9,7 @@ from pathlib import Path
 from textual.widgets import DataTable, Input, Label
 
 from butler_tui.app import ButlerApp
-from butler_tui.services import messaging
+from butler_tui.services import messaging, tasks
 from butler_tui.ui.alerts import EmergencyScreen, UnackedBanner
 from butler_tui.ui.compose import ComposeScreen
 from butler_tui.ui.messages import MessagesScreen
@@ -209,3 +209,18 @@ async def test_station_keys_cannot_take_an_emergency_off_the_screen(demo_db: Pat
             assert isinstance(app.screen, EmergencyScreen), key
         await pilot.press("a")
         await await_until(pilot, lambda: type(app.screen).__name__ == "RoomsScreen")
+
+
+async def test_a_message_to_a_team_the_sender_belongs_to_asks_the_sender_too(demo_db: Path):
+    """An escalation sent from the lobby to team:LOBBY waits for the lobby's ack: its row says so, like the banner."""
+    app = ButlerApp(demo_db, "lobby", "1002")
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.press("l")
+        task_id = tasks.create(app.store, type="guest_request", name="Extra bed", room="1408", staff_no="1002",
+                               station="lobby")
+        tasks.escalate_now(app.store, task_id, "guest waiting", staff_no="1002", station="lobby")
+        mid = app.store.scalar("SELECT max(id) FROM messages WHERE task_id = ?", (task_id,))
+        assert messaging.get_message(app.store, mid).from_station == "lobby"
+        await await_until(pilot, lambda: _has_row(app, mid))
+        await await_until(pilot, lambda: _row_cells(app, mid)["me"] == "● ACK NEEDED")
+        assert app.screen.query_one(DataTable).columns["body"].label.plain == "Message text"

@@ -20,7 +20,7 @@ from butler_tui.ui.board import Board, board_keys
 from butler_tui.ui.table import KeyedTable
 
 COLUMNS = [("id", "#", None), ("time", "Time", 5), ("priority", "Priority", 9), ("from", "From", 11), ("to", "To", 12),
-           ("body", "Message", 44), ("acks", "Acks", 11), ("me", "This station", 12)]
+           ("body", "Message text", 42), ("acks", "Acks", 13), ("me", "This station", 12)]
 PRIORITY_FILTERS = [None, "emergency", "urgent", "routine"]
 
 
@@ -35,10 +35,10 @@ def _cells(m: MessageView, station: str) -> dict[str, Text]:
     acks = Text(f"{len(m.acked)}/{len(m.recipients)}")
     if m.pending and m.from_station == station:
         acks.append(t(" waiting"), style="yellow")
-    if m.from_station == station:
-        me = Text(t("sent"))
-    elif m.is_unacked_by(station):
+    if m.is_unacked_by(station):  # also what this station sent to an audience it belongs to (team:LOBBY)
         me = Text(t("● ACK NEEDED"), style="bold red")
+    elif m.from_station == station:
+        me = Text(t("sent"))
     elif m.ack_of(station):
         me = Text(t("✓ acked"), style="green")
     else:
