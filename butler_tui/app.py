@@ -36,7 +36,7 @@ from butler_tui.ui.home import HomeScreen
 from butler_tui.ui.messages import MessagesScreen
 from butler_tui.ui.palette import GuestsAndRooms
 from butler_tui.ui.station_bar import StationBar
-from butler_tui.i18n import t
+from butler_tui.i18n import own_part, t
 
 R = TypeVar("R")
 
@@ -219,7 +219,7 @@ class ButlerApp(App[None]):
                 if self.station:
                     bar.station_label = self.station.label
                 bar.staff_label = (
-                    f"{self.staff.name} ({self.staff.staff_no}) {self.staff.title.split(' ', 1)[-1]}"
+                    f"{self.staff.name} ({self.staff.staff_no}) {own_part(self.staff.title)}"
                     if self.staff
                     else "not signed in"
                 )

@@ -72,6 +72,21 @@ def _chinese_part(text: str) -> str:
     return found.group(1) if found else text
 
 
+_CHINESE_FIRST = re.compile(r"([\u3400-\u9fff][^A-Za-z]*?) +([A-Za-z].*)")
+
+
+def own_part(text: str) -> str:
+    """Of a text a hotel keeps in both languages in one field — a job title ``"大堂管家领班 Lobby butler
+    lead"`` or ``"Lobby butler lead 大堂管家领班"`` — the part in the chosen language; any other text whole."""
+    found = _CHINESE_FIRST.fullmatch(text)
+    if found:
+        return found.group(1) if _language == "zh" else found.group(2)
+    found = _BILINGUAL.fullmatch(text)
+    if found:
+        return found.group(1) if _language == "zh" else text[: found.start(1)].rstrip()
+    return text
+
+
 def pick(en: str, zh: str | None) -> str:
     """Of a name kept in both languages (a station, a team, a checklist item), the one to show."""
     return zh if _language == "zh" and zh else en

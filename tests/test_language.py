@@ -201,3 +201,13 @@ def test_browser_sessions_speak_the_language_serve_was_started_in(demo_db: Path,
     result = _zh(demo_db, "serve", "--station", "lobby")
     assert result.exit_code == 0, result.output
     assert "--lang zh run --station lobby" in started[0]
+
+
+def test_a_job_title_kept_in_both_languages_shows_the_readers_part():
+    i18n.set_language("en")
+    assert i18n.own_part("大堂管家领班 Lobby butler lead") == "Lobby butler lead"
+    assert i18n.own_part("Night manager") == "Night manager"  # an English-only title whole, not its last word
+    i18n.set_language("zh")
+    assert i18n.own_part("大堂管家领班 Lobby butler lead") == "大堂管家领班"
+    assert i18n.own_part("Lobby butler lead 大堂管家领班") == "大堂管家领班"
+    assert i18n.own_part("GRO") == "GRO"
