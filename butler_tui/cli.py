@@ -891,14 +891,11 @@ def sweep(ctx, station) -> None:
 @cli.command()
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("screens"), show_default=True)
 def screenshots(out: Path) -> None:
-    """Write an SVG of every screen on the demo hotel (120×36, fixed clock) into OUT."""
-    import tempfile
+    """Write an SVG of every screen on the demo hotel (120×36, fixed clock): English into OUT, 简体中文 into OUT/zh."""
+    from butler_tui.screenshots import capture_languages
 
-    from butler_tui.screenshots import capture_all
-
-    with tempfile.TemporaryDirectory() as work:
-        for path in capture_all(out, Path(work)):
-            click.echo(path)
+    for path in capture_languages(out):
+        click.echo(path)
 
 
 def main() -> None:

@@ -1,11 +1,18 @@
 """Every screen on the demo hotel at 120×36, with a fixed clock: the SVGs in ``screens/``
-(``butler screenshots``) and the snapshot tests drive the app through the same scenarios."""
+(``butler screenshots``) and the snapshot tests drive the app through the same scenarios.
+
+A station speaks one language for its whole life (key labels are read when the screen classes are
+made), so each language is captured by a process of its own: ``python -m butler_tui.screenshots
+LANG OUT [NAME …]``; :func:`capture_languages` runs one for English (``OUT``) and one for 简体中文
+(``OUT/zh``)."""
 
 from __future__ import annotations
 
 import asyncio
 import os
 import shutil
+import subprocess
+import sys
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -14,6 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from butler_tui import clock
+from butler_tui.errors import ButlerError
+from butler_tui.i18n import t as tr
 
 SIZE = (120, 36)
 TZ = "Asia/Shanghai"
@@ -201,11 +210,50 @@ async def _capture(db: Path, scenario: Scenario, out: Path) -> Path:
         return Path(app.save_screenshot(filename=f"{scenario.name}.svg", path=str(out)))
 
 
-def capture_all(out: Path, work: Path) -> list[Path]:
+def capture_all(out: Path, work: Path, names: list[str] | None = None) -> list[Path]:
+    """The scenarios (all, or those named) in this process's language, as SVGs in ``out``."""
     template = work / "template.db"
     prepare(template)
     out.mkdir(parents=True, exist_ok=True)
     written = []
     for scenario in SCENARIOS:
+        if names and scenario.name not in names:
+            continue
         written.append(asyncio.run(_capture(scenario_db(template, scenario, work), scenario, out)))
     return written
+
+
+LANGUAGE_DIRS = {"en": ".", "zh": "zh"}
+
+
+def capture_language(lang: str, out: Path, names: list[str] | None = None) -> list[Path]:
+    """The scenarios in ``lang``, captured by a station process of that language."""
+    done = subprocess.run([sys.executable, "-m", "butler_tui.screenshots", lang, str(out), *(names or [])],
+                          capture_output=True, text=True, timeout=600)
+    if done.returncode != 0:
+        raise ButlerError(tr("the {lang} screenshots failed: {error}", lang=lang,
+                             error=(done.stderr.strip().splitlines() or ["?"])[-1]))
+    return [Path(line) for line in done.stdout.splitlines() if line]
+
+
+def capture_languages(out: Path) -> list[Path]:
+    """Every screen in English into ``out`` and in 简体中文 into ``out/zh``."""
+    return [path for lang, sub in LANGUAGE_DIRS.items() for path in capture_language(lang, out / sub)]
+
+
+def _main(argv: list[str]) -> None:
+    import tempfile
+
+    from butler_tui.i18n import set_language
+
+    set_language(argv[0])  # before the screens are imported
+    unknown = set(argv[2:]) - {s.name for s in SCENARIOS}
+    if unknown:
+        sys.exit("unknown scenario(s): " + ", ".join(sorted(unknown)))
+    with tempfile.TemporaryDirectory() as work:
+        for path in capture_all(Path(argv[1]), Path(work), argv[2:]):
+            print(path)
+
+
+if __name__ == "__main__":
+    _main(sys.argv[1:])

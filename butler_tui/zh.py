@@ -515,7 +515,9 @@ CLI_HELP: dict[str, str] = {
     "The entry this one corrects.": "本条更正的记录。",
     "Run the SLA / escalation checks once (for cron; open stations also sweep every few seconds).": "执行一次时限/升级检查（供 cron 使用；打开的岗位每隔几秒也会检查）。",
     "Station recorded as running the sweep.": "记录为执行检查的岗位。",
-    "Write an SVG of every screen on the demo hotel (120×36, fixed clock) into OUT.": "把演示酒店每个界面的 SVG 截图（120×36，固定时钟）写入 OUT。",
+    "Write an SVG of every screen on the demo hotel (120×36, fixed clock): English into OUT, 简体中文 into OUT/zh.":
+        "把演示酒店每个界面的 SVG 截图（120×36，固定时钟）写入：英文版到 OUT，简体中文版到 OUT/zh。",
+    "the {lang} screenshots failed: {error}": "{lang} 截图失败：{error}",
     # Click's own words
     "Usage:": "用法：", "Options": "选项", "Commands": "命令", "Show this message and exit.": "显示此帮助并退出。",
     "Show the version and exit.": "显示版本并退出。", "Error: {message}": "错误：{message}",

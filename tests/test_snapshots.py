@@ -1,7 +1,10 @@
 """Every screen as an SVG snapshot on the demo hotel, 120×36, with the clock and time zone fixed.
 
 Update after an intended change: ``pytest tests/test_snapshots.py --snapshot-update``
-(``butler screenshots`` writes the same scenarios to screens/ for the README)."""
+(``butler screenshots`` writes the same scenarios to screens/ for the README).
+
+The boards in 简体中文 — where wide characters must line up in the tables — are captured by a station
+process speaking Chinese and compared with ``screens/zh/`` (update those with ``butler screenshots``)."""
 
 from __future__ import annotations
 
@@ -12,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from butler_tui import clock
-from butler_tui.screenshots import SCENARIOS, SIZE, make_app, prepare, scenario_db, use_hotel_time
+from butler_tui.screenshots import SCENARIOS, SIZE, capture_language, make_app, prepare, scenario_db, use_hotel_time
 
 
 @pytest.fixture(scope="module")
@@ -39,3 +42,22 @@ def test_screen(snap_compare, template: Path, tmp_path: Path, scenario):
         await scenario.drive(pilot.app, pilot)
 
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+
+
+SCREENS = Path(__file__).resolve().parent.parent / "screens"
+CHINESE = ["home", "messages", "arrivals", "rooms-and-tasks", "guest-profile", "handover"]
+
+
+@pytest.fixture(scope="module")
+def chinese_screens(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("zh")
+    capture_language("zh", out, CHINESE)
+    return out
+
+
+@pytest.mark.parametrize("name", CHINESE)
+def test_chinese_screen(chinese_screens: Path, name: str):
+    got = (chinese_screens / f"{name}.svg").read_text(encoding="utf-8")
+    if got != (SCREENS / "zh" / f"{name}.svg").read_text(encoding="utf-8"):
+        pytest.fail(f"the Chinese {name} screen is not screens/zh/{name}.svg: see {chinese_screens / name}.svg; "
+                    "if the change is intended, run `butler screenshots`")
