@@ -70,9 +70,13 @@ async def until(pilot, condition: Callable[[], object], timeout: float = 10.0) -
         await pilot.pause(0.05)
 
 
-def showing(app, screen: str) -> bool:
-    """The app shows the screen named ``screen`` with its widgets composed (not merely pushed)."""
-    return type(app.screen).__name__ == screen and app.screen.is_mounted
+def showing(app, screen: str | type) -> bool:
+    """The app shows ``screen`` (a screen class, or its name) with its widgets composed and mounted.
+
+    ``app.screen`` changes as soon as a screen is pushed, a moment before its compose has run: whatever
+    reads the screen's widgets must wait for this, not just for the type."""
+    shown = isinstance(app.screen, screen) if isinstance(screen, type) else type(app.screen).__name__ == screen
+    return shown and app.screen.is_mounted
 
 
 async def settle(app, pilot) -> None:

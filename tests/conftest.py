@@ -13,6 +13,7 @@ import pytest
 os.environ["BUTLER_LANG"] = "en"
 
 from butler_tui import i18n  # noqa: E402
+from butler_tui.screenshots import showing as on_screen  # noqa: E402,F401  (screen composed, not only pushed)
 from butler_tui.services.demo import load_demo  # noqa: E402
 from butler_tui.store import Store  # noqa: E402
 
@@ -70,15 +71,6 @@ def wait_until(condition: Callable[[], object], timeout: float = 5.0, interval: 
         if time.monotonic() > deadline:
             raise AssertionError(f"condition not met within {timeout} s")
         time.sleep(interval)
-
-
-def on_screen(app, screen_type: type) -> bool:
-    """The app shows a ``screen_type`` whose widgets are composed and mounted.
-
-    ``app.screen`` changes as soon as a screen is pushed, a moment before its compose has run; a test that
-    queries the screen's widgets must wait for this, not just for the type.
-    """
-    return isinstance(app.screen, screen_type) and app.screen.is_mounted
 
 
 async def await_until(pilot, condition: Callable[[], object], timeout: float = 5.0) -> object:
