@@ -9,6 +9,7 @@ station's name). RSS is read from /proc after start, and again after opening eve
 from __future__ import annotations
 
 import argparse
+import contextlib
 import fcntl
 import os
 import pty
@@ -64,7 +65,7 @@ def one_run(db: Path, tour: bool) -> tuple[float, float, float]:
                                   "--staff", "1002"])
     fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", 36, 120, 0, 0))
     t0 = time.perf_counter()
-    ok, _ = read_until(fd, "Lobby / GRO desk".encode(), 30)
+    ok, _ = read_until(fd, b"Lobby / GRO desk", 30)
     first_paint = time.perf_counter() - t0 if ok else float("nan")
     drain(fd, 2.0)
     rss_start = rss_mb(pid)
@@ -78,10 +79,8 @@ def one_run(db: Path, tour: bool) -> tuple[float, float, float]:
         rss_tour = rss_mb(pid)
     os.write(fd, b"\x11")  # ctrl+q
     drain(fd, 1.0)
-    try:
+    with contextlib.suppress(ProcessLookupError):
         os.kill(pid, 9)
-    except ProcessLookupError:
-        pass
     os.waitpid(pid, 0)
     os.close(fd)
     return first_paint, rss_start, rss_tour

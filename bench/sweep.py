@@ -59,7 +59,7 @@ def time_sweep(template: Path, tmp: Path, label: str, shift_minutes: float, make
             store.db.conn.execute("BEGIN IMMEDIATE")
             store.db.conn.execute(
                 "UPDATE tasks SET next_check_at = ? WHERE id % ? != 0 AND type = 'guest_request'",
-                (clock.iso(clock.now() + timedelta(days=1)), int(round(1 / make_due))),
+                (clock.iso(clock.now() + timedelta(days=1)), round(1 / make_due)),
             )
             store.db.conn.execute("INSERT INTO events (at, entity, action) VALUES (?, 'bench', 'spread')",
                                   (clock.now_iso(),))

@@ -19,9 +19,9 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState, get_current_worker
 
-
 from butler_tui.config import setting_number, use_hotel_shifts
 from butler_tui.errors import ButlerError
+from butler_tui.i18n import own_part, t
 from butler_tui.models import Event
 from butler_tui.services import handover, messaging
 from butler_tui.services.directory import StaffInfo, StationInfo, get_staff, get_station
@@ -36,7 +36,6 @@ from butler_tui.ui.home import HomeScreen
 from butler_tui.ui.messages import MessagesScreen
 from butler_tui.ui.palette import GuestsAndRooms
 from butler_tui.ui.station_bar import StationBar
-from butler_tui.i18n import own_part, t
 
 R = TypeVar("R")
 

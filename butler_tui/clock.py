@@ -9,8 +9,8 @@ arrival date, a shift — are stored as local dates. Tests and screenshots freez
 from __future__ import annotations
 
 import os
-from datetime import date, datetime, timedelta, timezone
-from typing import Callable
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
 
 _frozen: datetime | None = None
 
@@ -29,8 +29,8 @@ def now() -> datetime:
     """The current instant, timezone-aware (UTC)."""
     frozen = _frozen or _from_env()
     if frozen is not None:
-        return frozen.astimezone(timezone.utc)
-    return datetime.now(timezone.utc)
+        return frozen.astimezone(UTC)
+    return datetime.now(UTC)
 
 
 def freeze(moment: datetime | None) -> None:
@@ -55,7 +55,7 @@ def iso(moment: datetime) -> str:
     """Store format: ``2026-11-24T08:30:00.000Z``."""
     if moment.tzinfo is None:
         moment = moment.astimezone()
-    utc = moment.astimezone(timezone.utc)
+    utc = moment.astimezone(UTC)
     return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
 
 

@@ -55,10 +55,10 @@ LABELS: dict[str, str] = {
     "Departures in the next shift 下一班离店": "下一班离店", "Wake-up calls in the next shift 叫醒": "下一班叫醒",
     "Follow-up calls due 回访": "待回访", "Do-not-disturb rooms 请勿打扰": "请勿打扰房",
     "Lost & found logged this shift 失物招领": "本班失物招领", "Duty log 值班日志": "值班日志",
-    "Handover 交班本": "交班本", "Whole hotel 全酒店": "全酒店",
+    "Whole hotel 全酒店": "全酒店",
     # forms and notices
     "ctrl+s save · esc cancel": "ctrl+s 保存 · esc 取消", "Assign room 分房": "分房", "Room number": "房号",
-    "Cancel this stay": "取消本次入住", "Reason": "原因", "Edit note 修改": "修改备注", "Note": "备注",
+    "Cancel this stay": "取消本次入住", "Reason": "原因", "Edit note 修改": "修改备注",
     "Evening before departure 离店前一晚": "离店前一晚", "Wake-up call (HH:MM) 叫醒": "叫醒时间 (HH:MM)",
     "Breakfast (HH:MM) 早餐": "早餐时间 (HH:MM)", "Luggage out (HH:MM) 行李": "行李时间 (HH:MM)",
     "Departure (HH:MM) 离店": "离店时间 (HH:MM)", "Airport car 送机": "送机", "Guest's opinion 客人意见": "客人意见",
@@ -67,7 +67,7 @@ LABELS: dict[str, str] = {
     "经理按 V 审批并发送；各部门岗位须确认。", "Add a note 添加客史": "添加客史", "Note (up to 1,000 characters)":
     "备注（最多 1000 字）", "Duty log entry 值班日志": "值班日志", "What happened": "发生了什么",
     "High priority? (y/n)": "重要？(y/n)", "Room (optional)": "房号（可选）",
-    "New task 新任务 — you are its first responsible person": "新任务 — 您是首问责任人", "Room": "房间",
+    "New task 新任务 — you are its first responsible person": "新任务 — 您是首问责任人",
     "What (short)": "事项（简述）", "Details": "详情", "Priority 1–5 (empty: the type's default)":
     "优先级 1–5（空：按类型默认）", "Hand to department (optional): ENG, SEC, FNB, ROOMS, CS…":
     "转交部门（可选）：ENG、SEC、FNB、ROOMS、CS…", "Until (HH:MM, +30m, +2h)": "延后到 (HH:MM, +30m, +2h)",
@@ -224,7 +224,7 @@ SENTENCES: dict[str, str] = {
     "arrived": "已抵", "in house": "在住", "due out": "预离", "departed": "已离",
     "dirty": "脏房", "cleaning": "清扫中", "clean": "已清洁", "inspected": "已检查", "out_of_order": "维修停用",
     "vacant": "空房", "occupied": "住客", "expected": "预抵", "due_out": "预离",
-    "butler": "管家", "lead": "领班", "supervisor": "主管", "manager": "经理", "director": "总监", "admin": "管理员",
+    "lead": "领班", "supervisor": "主管", "manager": "经理", "director": "总监", "admin": "管理员",
     "nobody": "无人",
     "ack": "接单", "start": "开始", "hold": "暂停", "resume": "继续", "defer": "延后", "done": "完成",
     "verify": "核实", "close": "关闭", "cancel": "取消", "reopen": "重开", "hand on": "转交", "escalate": "升级",

@@ -12,10 +12,10 @@ import pytest
 # The tests read English labels, whatever the machine's locale (a zh test sets its own).
 os.environ["BUTLER_LANG"] = "en"
 
-from butler_tui import i18n  # noqa: E402
-from butler_tui.screenshots import showing as on_screen  # noqa: E402,F401  (screen composed, not only pushed)
-from butler_tui.services.demo import load_demo  # noqa: E402
-from butler_tui.store import Store  # noqa: E402
+from butler_tui import i18n
+from butler_tui.screenshots import showing as on_screen  # noqa: F401  (screen composed, not only pushed)
+from butler_tui.services.demo import load_demo
+from butler_tui.store import Store
 
 
 @pytest.fixture(autouse=True)

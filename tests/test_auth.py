@@ -45,7 +45,7 @@ def test_sign_in_and_five_wrong_pins_lock_for_five_minutes(demo_store: Store):
 
 
 def test_unknown_staff_gets_the_same_answer_as_a_wrong_pin(demo_store: Store):
-    with pytest.raises(AuthFailed, match="unknown staff no. or wrong PIN"):
+    with pytest.raises(AuthFailed, match=r"unknown staff no\. or wrong PIN"):
         auth.sign_in(demo_store, "9999", "1234", station="lobby")
 
 

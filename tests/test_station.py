@@ -132,9 +132,10 @@ def test_serve_answers_with_the_station_page(demo_db: Path):
                     page = response.read().decode()
                     status = response.status
                 break
-            except OSError:
+            except OSError as exc:
                 if time.monotonic() > deadline or proc.poll() is not None:
-                    raise AssertionError(f"serve did not answer: {proc.stdout.read().decode() if proc.poll() else ''}")
+                    output = proc.stdout.read().decode() if proc.poll() else ""
+                    raise AssertionError(f"serve did not answer: {output}") from exc
                 time.sleep(0.1)  # polling a server that is starting: the loop has a deadline
         assert status == 200 and "textual.js" in page and "butler · lobby" in page
     finally:
@@ -174,8 +175,8 @@ def test_the_real_command_paints_in_a_terminal_and_quits_cleanly(demo_db: Path):
         return seen
 
     try:
-        painted = read_until("Lobby / GRO desk".encode(), 30)
-        assert "Lobby / GRO desk".encode() in painted and b"Traceback" not in painted
+        painted = read_until(b"Lobby / GRO desk", 30)
+        assert b"Lobby / GRO desk" in painted and b"Traceback" not in painted
         for key in (b"l", b"h", b"g", b"\x1b", b"t", b"h"):  # a few boards, as a person would
             os.write(fd, key)
             read_until(b"\x00", 0.3)

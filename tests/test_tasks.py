@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import multiprocessing as mp
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -16,7 +16,7 @@ from butler_tui.services import escalation, messaging, tasks
 from butler_tui.store import Store
 
 # An hour from now, on the minute: later than anything the demo hotel holds.
-T0 = datetime.now(timezone.utc).replace(second=0, microsecond=0) + timedelta(hours=1)
+T0 = datetime.now(UTC).replace(second=0, microsecond=0) + timedelta(hours=1)
 
 
 @pytest.fixture

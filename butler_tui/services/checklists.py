@@ -200,7 +200,7 @@ def tick(
         ).fetchone()
         if row is None:
             raise NotFound(tr("stay {stay_id} has no checklist item {code!r}", stay_id=stay_id, code=code))
-        item_id, stage, done_at, old_note, name, booked_by, stage_completed = row
+        item_id, stage, done_at, old_note, _name, booked_by, stage_completed = row
         if stage_completed:
             raise InvalidInput(tr("the {stage} stage is already completed", stage=stage_name(stage)))
         if code == BOOKER_ITEM and done:

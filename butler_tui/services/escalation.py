@@ -15,8 +15,8 @@ The sweep is idempotent and safe with several stations running it at once: it wo
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from butler_tui import clock
@@ -214,7 +214,7 @@ def _due_rows(tx: Tx, stamp: str, limit: int) -> list[dict[str, Any]]:
     cur = tx.execute(
         "SELECT * FROM tasks WHERE next_check_at <= ? ORDER BY next_check_at LIMIT ?", (stamp, limit))
     names = [d[0] for d in cur.description]
-    return [dict(zip(names, r)) for r in cur.fetchall()]
+    return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
 
 
 def _apply(tx: Tx, row: dict[str, Any], now: datetime, report: SweepReport) -> None:

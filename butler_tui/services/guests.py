@@ -204,7 +204,7 @@ def find(store: Store, query: str, *, limit: int = MAX_RESULTS, viewer: str | No
             score = 98 if r["name"] == cjk else 90 if r["name"].startswith(cjk) else 75
             hit(r["id"], score, by_name)
         plate = _plate(q)
-        for gid, key, kind in _prefix(store, plate, ("car",)):
+        for gid, key, _kind in _prefix(store, plate, ("car",)):
             hit(gid, 85, tr("car {plate}", plate=key))
     else:
         latin = _latin(q)

@@ -19,16 +19,14 @@ from datetime import date, datetime
 from typing import Any
 
 from butler_tui import clock
-from butler_tui.i18n import t as tr
 from butler_tui.config import Shift, latest_shift, next_shift, shift_named, shift_window
 from butler_tui.errors import InvalidInput, NotFound
+from butler_tui.i18n import t as tr
 from butler_tui.services import messaging, stays, tasks
 from butler_tui.services.auth import require
 from butler_tui.services.guests import address
 from butler_tui.store import Store
 from butler_tui.text import clean_text
-
-
 
 # --------------------------------------------------------------------------------------------
 # The duty log

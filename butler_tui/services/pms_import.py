@@ -196,7 +196,7 @@ def import_arrivals(store: Store, path: str | Path, *, staff_no: str | None = No
                 report.changed_ids.append(stay_id)
                 continue
             stay_id, status = existing[0], existing[1]
-            before = dict(zip(["guest_id", *STAY_FIELDS], existing[2:]))
+            before = dict(zip(["guest_id", *STAY_FIELDS], existing[2:], strict=True))
             after = {k: stay[k] for k in before}
             if before == after:
                 report.unchanged += 1

@@ -202,7 +202,7 @@ def transition(
         ).fetchone()
         if row is None:
             raise NotFound(tr("no stay {stay_id}", stay_id=stay_id))
-        status, room, butler_no, name, salutation, vip, hk, departure_date = row
+        status, room, butler_no, name, salutation, vip, hk, _departure_date = row
         if status == to:
             tx.abandon()
         label = {k: tr(v) for k, v in STATUS_LABEL.items()}
@@ -297,11 +297,11 @@ def record_departure_plan(store: Store, stay_id: int, *, staff_no: str | None, s
         before = tx.execute(f"SELECT {', '.join(clean)} FROM stays WHERE id = ?", (stay_id,)).fetchone()
         if before is None:
             raise NotFound(tr("no stay {stay_id}", stay_id=stay_id))
-        if dict(zip(clean, before)) == clean:
+        if dict(zip(clean, before, strict=True)) == clean:
             tx.abandon()
         sets = ", ".join(f"{k} = ?" for k in clean)
         tx.execute(f"UPDATE stays SET {sets}, updated_at = ? WHERE id = ?", [*clean.values(), clock.now_iso(), stay_id])
-        tx.event("stays", stay_id, "departure_plan", before=dict(zip(clean, before)), after=clean)
+        tx.event("stays", stay_id, "departure_plan", before=dict(zip(clean, before, strict=True)), after=clean)
 
 
 def assign_room(store: Store, stay_id: int, room: str | None, *, staff_no: str | None, station: str | None) -> None:

@@ -252,7 +252,7 @@ def _load(tx: Tx, task_id: int) -> dict[str, Any]:
     found = cur.fetchone()
     if found is None:
         raise NotFound(tr("no task {task_id}", task_id=task_id))
-    return dict(zip([d[0] for d in cur.description], found))
+    return dict(zip([d[0] for d in cur.description], found, strict=True))
 
 
 def _save(tx: Tx, row: dict[str, Any], changes: dict[str, Any], now: datetime) -> None:
@@ -354,7 +354,7 @@ def update(store: Store, task_id: int, *, staff_no: str | None, station: str | N
             raise InvalidInput(tr("sign in first: every change of a task records who made it"))
         row = _load(tx, task_id)
         merged = {k: row[k] for k in ("type", "name", "details", "room_number", "priority", "assignee_no",
-                                      "second_team", "area")} | {k: v for k, v in fields.items()}
+                                      "second_team", "area")} | dict(fields)
         model = validate(Task, merged, "task")
         new = {k: getattr(model, k) for k in fields}
         if new.get("room_number") and not tx.execute("SELECT 1 FROM rooms WHERE number = ?",

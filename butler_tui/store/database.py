@@ -165,7 +165,7 @@ class Store:
         """Run a query and materialise the rows (an open cursor would pin a read snapshot)."""
         cur = self.db.conn.execute(sql, params)
         names = [d[0] for d in cur.description or ()]
-        return [dict(zip(names, row)) for row in cur.fetchall()]
+        return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
 
     def row(self, sql: str, params: Any = ()) -> dict[str, Any] | None:
         found = self.rows(sql, params)
@@ -212,7 +212,7 @@ class Store:
             raise
 
 
-def _refusal_event(store: "Store", exc: PermissionDenied, actor: str | None, station: str | None) -> None:
+def _refusal_event(store: Store, exc: PermissionDenied, actor: str | None, station: str | None) -> None:
     with store.write(actor=exc.staff_no or actor, station=station) as tx:
         tx.event("permissions", exc.action or None, "refused", after={"reason": str(exc)})
 
@@ -263,4 +263,4 @@ def _enable_wal(db: sqlite_utils.Database, path: Path) -> None:
             raise StoreUnavailable(tr("{path} is not a butler database (not SQLite)", path=path)) from exc
 
 
-__all__ = ["Store", "Tx", "SchemaTooNew"]
+__all__ = ["SchemaTooNew", "Store", "Tx"]

@@ -11,8 +11,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Label, Static
 
 from butler_tui import clock
-from butler_tui.services.messaging import MessageView
 from butler_tui.i18n import t
+from butler_tui.services.messaging import MessageView
 
 PRIORITY_LABEL = {"emergency": "EMERGENCY 紧急", "urgent": "URGENT 加急", "routine": "routine 普通"}
 PRIORITY_STYLE = {"emergency": "bold white on red", "urgent": "bold black on yellow", "routine": ""}

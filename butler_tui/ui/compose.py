@@ -12,9 +12,9 @@ from textual.suggester import SuggestFromList
 from textual.widgets import Button, Input, Label, Select
 
 from butler_tui.errors import ButlerError
+from butler_tui.i18n import pick, t
 from butler_tui.services import messaging
 from butler_tui.services.messaging import MessageView
-from butler_tui.i18n import pick, t
 
 MAX_BODY = 500
 
@@ -103,7 +103,7 @@ class ComposeScreen(ModalScreen[int | None]):
                 yield Button(Text(t("Send (ctrl+s)")), variant="primary", id="compose-send")
 
     def on_mount(self) -> None:
-        self.query_one("#compose-body" if not self.parent_message else "#compose-body", Input).focus()
+        self.query_one("#compose-body", Input).focus()
 
     @on(Select.Changed, "#compose-phrase")
     def _phrase_picked(self, event: Select.Changed) -> None:

@@ -12,13 +12,13 @@ from textual.screen import ModalScreen
 from textual.widgets import DataTable, Footer, Input, Label, Static
 
 from butler_tui import clock
+from butler_tui.i18n import t
 from butler_tui.models import NOTE_KINDS
 from butler_tui.services import guests, stays
 from butler_tui.services.guests import GuestHit, Profile
 from butler_tui.ui.board import Board, board_keys
 from butler_tui.ui.forms import FormScreen
 from butler_tui.ui.table import KeyedTable
-from butler_tui.i18n import t
 
 HIT_COLUMNS = [("guest", "Guest", 22), ("vip", "VIP", 5), ("room", "Room", 5), ("member", "Member no.", 10),
                ("mobile", "Mobile", 13), ("matched", "Found by", 22)]

@@ -12,13 +12,13 @@ from textual.containers import VerticalScroll
 from textual.widgets import Footer, Markdown, Static
 
 from butler_tui import clock
+from butler_tui.i18n import t
 from butler_tui.services import handover
 from butler_tui.services.handover import HandoverRecord
 from butler_tui.store import Store
 from butler_tui.ui.board import Board, board_keys
 from butler_tui.ui.forms import FormScreen
 from butler_tui.ui.table import KeyedTable
-from butler_tui.i18n import t
 
 LOG_COLUMNS = [("at", "At", 5), ("who", "Who", 8), ("flag", "", 4), ("text", "Entry", 70), ("ref", "", 18)]
 ENTITIES = {"tasks", "messages", "acks", "stays", "rooms", "log_entries", "handovers"}

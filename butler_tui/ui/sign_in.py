@@ -11,9 +11,9 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label
 
+from butler_tui.i18n import t
 from butler_tui.services import auth
 from butler_tui.services.auth import Person
-from butler_tui.i18n import t
 
 
 class SignInScreen(ModalScreen[Person]):

@@ -10,6 +10,7 @@ from textual.binding import Binding
 from textual.widgets import Footer, Static
 
 from butler_tui import clock
+from butler_tui.i18n import pick, t
 from butler_tui.services import checklists, stays, vip_notices
 from butler_tui.services.checklists import Item
 from butler_tui.services.stays import StayRow
@@ -18,7 +19,6 @@ from butler_tui.ui.arrivals import ENTITIES, vip_mark
 from butler_tui.ui.board import Board, board_keys
 from butler_tui.ui.forms import FormScreen
 from butler_tui.ui.table import KeyedTable
-from butler_tui.i18n import pick, t
 
 NEXT = {"expected": "room_ready", "room_ready": "arrived", "arrived": "in_house", "in_house": "due_out",
         "due_out": "departed"}
@@ -31,7 +31,7 @@ def item_label(item: Item) -> str:
 
 
 def item_cells(item: Item, completed: bool) -> dict[str, Text]:
-    en, zh = checklists.STAGE_NAMES[item.stage]
+    _en, zh = checklists.STAGE_NAMES[item.stage]
     stage = Text(zh + (" ✓" if completed else ""), style="green" if completed else "")
     if item.done_at:
         who = item.done_by_name or item.done_by or ""

@@ -18,6 +18,7 @@ from textual.screen import ModalScreen
 from textual.widgets import DataTable, Footer, Label, Static
 
 from butler_tui import clock
+from butler_tui.i18n import t as tr
 from butler_tui.services import tasks
 from butler_tui.services.task_types import list_types
 from butler_tui.services.tasks import TaskRow
@@ -25,7 +26,6 @@ from butler_tui.store import Store
 from butler_tui.ui.board import Board, board_keys
 from butler_tui.ui.forms import FormScreen
 from butler_tui.ui.table import KeyedTable
-from butler_tui.i18n import t as tr
 
 TASK_ENTITIES = {"tasks", "rooms", "stays"}
 OCC = {"vacant": "V", "occupied": "O", "expected": "E", "due_out": "D"}
