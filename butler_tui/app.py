@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Generator, Iterable
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -19,7 +20,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState, get_current_worker
 
-from butler_tui.config import setting_number, use_hotel_shifts
+from butler_tui import context
 from butler_tui.errors import ButlerError
 from butler_tui.i18n import own_part, t
 from butler_tui.models import Event
@@ -27,6 +28,7 @@ from butler_tui.services import handover, messaging
 from butler_tui.services.directory import StaffInfo, StationInfo, get_staff, get_station
 from butler_tui.services.messaging import MessageView
 from butler_tui.services.overview import Overview, overview
+from butler_tui.services.settings import hotel_shifts, setting_number
 from butler_tui.store import Store
 from butler_tui.store.feed import follow
 from butler_tui.ui.alerts import EmergencyScreen, UnackedBanner, message_line
@@ -109,9 +111,12 @@ class ButlerApp(App[None]):
         ask_pin: bool = False,
         sign_in_hint: str = "",
         keymap: dict[str, str] | None = None,
+        language: str | None = None,
     ) -> None:
         """``staff_no`` without ``ask_pin`` opens the station already signed in (tests, the demo);
-        otherwise the sign-in screen asks for staff no. and PIN first."""
+        otherwise the sign-in screen asks for staff no. and PIN first. ``language`` defaults to the
+        language of the context the app is made in; the app keeps its own context (language, the
+        hotel's shifts) and shares only the clock with its maker (see :mod:`butler_tui.context`)."""
         super().__init__()
         self.db_path = Path(db_path)
         self.station_code = station
@@ -123,7 +128,8 @@ class ButlerApp(App[None]):
         if keymap:
             self.set_keymap(keymap)
         self.store = Store(self.db_path, create=False)
-        use_hotel_shifts(self.store)
+        made_in = context.current()
+        self.context = made_in.derive(language=language or made_in.language, shifts=hotel_shifts(self.store))
         self.station: StationInfo | None = None
         self.staff: StaffInfo | None = None
         self.unacked = 0
@@ -132,6 +138,14 @@ class ButlerApp(App[None]):
         self._alerted: dict[int, float] = {}  # message id -> monotonic time of its last alert
         self._handover_shown = False
         self._stop_feed = threading.Event()
+
+    @contextmanager
+    def _context(self) -> Generator[None, None, None]:
+        """Textual sets its context variables around the app's message processing here; the
+        station's own context (language, shifts) goes in with them, so every handler, screen and
+        widget task of this app runs under it."""
+        with super()._context(), context.using(self.context):
+            yield
 
     # -- start ---------------------------------------------------------------------------------
     def on_mount(self) -> None:
@@ -253,7 +267,7 @@ class ButlerApp(App[None]):
             return result
 
         return self.run_worker(
-            job, name=getattr(fn, "__name__", "db"), group=group, exclusive=exclusive, thread=True,
+            context.bound(self.context, job), name=getattr(fn, "__name__", "db"), group=group, exclusive=exclusive, thread=True,
             exit_on_error=False,
         )
 

@@ -83,7 +83,7 @@ class ButlerGroup(click.Group):
 
 
 def _store(ctx: click.Context, *, create: bool = True, migrate: bool = True) -> Store:
-    from butler_tui.config import use_hotel_shifts
+    from butler_tui.services.settings import use_hotel_shifts
 
     store = Store(ctx.obj["db"], create=create, migrate=migrate)
     if migrate:

@@ -3,7 +3,8 @@
 Instants are stored as UTC ISO-8601 strings with millisecond precision and a trailing ``Z``
 (fixed width, so they sort as text). Calendar things a hotel thinks of in local time — an
 arrival date, a shift — are stored as local dates. Tests and screenshots freeze the clock with
-:func:`freeze` or the ``BUTLER_NOW`` environment variable (an ISO datetime).
+:func:`freeze` or the ``BUTLER_NOW`` environment variable (an ISO datetime). The frozen instant is
+part of the current :class:`~butler_tui.context.Context` (shared by a test and the stations it starts).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import os
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 
-_frozen: datetime | None = None
+from butler_tui.context import current
 
 
 def _from_env() -> datetime | None:
@@ -27,7 +28,7 @@ def _from_env() -> datetime | None:
 
 def now() -> datetime:
     """The current instant, timezone-aware (UTC)."""
-    frozen = _frozen or _from_env()
+    frozen = current().clock.frozen or _from_env()
     if frozen is not None:
         return frozen.astimezone(UTC)
     return datetime.now(UTC)
@@ -35,10 +36,9 @@ def now() -> datetime:
 
 def freeze(moment: datetime | None) -> None:
     """Freeze the clock at ``moment`` (aware or local-naive); ``None`` thaws it."""
-    global _frozen
     if moment is not None and moment.tzinfo is None:
         moment = moment.astimezone()
-    _frozen = moment
+    current().clock.frozen = moment
 
 
 def local_now() -> datetime:

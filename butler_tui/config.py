@@ -2,7 +2,8 @@
 
 Defaults follow the service standards (early 07:00–15:30, middle 11:30–20:00, night 16:00–24:30;
 00:30–07:00 is the overnight covered by the night handover). A hotel changes them in the
-``settings`` table (``shifts`` as JSON) — see :func:`load_shifts`.
+``settings`` table (``shifts`` as JSON) — see :func:`load_shifts`; the services read that row
+(``services.settings``) and put the shifts into the current context.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, field_validator
 
+from butler_tui.context import current
 from butler_tui.i18n import t as tr
 
 DEFAULT_DB = "butler.db"
@@ -59,41 +61,19 @@ DEFAULT_SHIFTS = [
 ]
 
 
-def setting_number(store, name: str, default: float) -> float:
-    """A numeric row of the ``settings`` table (e.g. ``auto_lock_minutes``); the default when unset or
-    not a number."""
-    value = store.scalar("SELECT value FROM settings WHERE name = ?", (name,))
-    try:
-        return float(value) if value is not None else default
-    except ValueError:
-        return default
-
-
-_shifts: list[Shift] = list(DEFAULT_SHIFTS)
+def current_shifts() -> list[Shift]:
+    """The shifts of the current context (the hotel's ``shifts`` setting once read), else the defaults."""
+    return current().shifts or list(DEFAULT_SHIFTS)
 
 
 def use_shifts(shifts: list[Shift]) -> None:
-    """The hotel's shifts (the ``shifts`` setting) for everything that asks which shift it is."""
-    global _shifts
-    _shifts = list(shifts) or list(DEFAULT_SHIFTS)
-
-
-def use_hotel_shifts(store) -> None:
-    """Read the ``shifts`` setting, e.g. ``[{"name": "early", "start": "06:30", "end": "15:00"}, …]``."""
-    from pydantic import ValidationError
-
-    from butler_tui.errors import InvalidInput
-
-    raw = store.scalar("SELECT value FROM settings WHERE name = 'shifts'")
-    try:
-        use_shifts(load_shifts(raw))
-    except (ValueError, ValidationError) as exc:
-        raise InvalidInput(tr("the 'shifts' setting is not a list of {{name, start, end}}: {exc}", exc=exc)) from None
+    """The hotel's shifts for everything in the current context that asks which shift it is."""
+    current().shifts = list(shifts) or list(DEFAULT_SHIFTS)
 
 
 def shifts_on(moment: datetime, shifts: list[Shift] | None = None) -> list[Shift]:
     """The shifts on duty at local ``moment``; empty in the overnight gap."""
-    return [s for s in (shifts or _shifts) if s.covers(moment)]
+    return [s for s in (shifts or current_shifts()) if s.covers(moment)]
 
 
 def shift_label(moment: datetime, shifts: list[Shift] | None = None) -> str:
@@ -126,7 +106,7 @@ def latest_shift(moment: datetime, shifts: list[Shift] | None = None) -> tuple[S
     overnight gap this is the night shift that just ended — the one whose handover is due."""
     from datetime import timedelta
 
-    shifts = shifts or _shifts
+    shifts = shifts or current_shifts()
     best = None
     for offset in (0, -1):
         day = moment.date() + timedelta(days=offset)
@@ -141,7 +121,7 @@ def latest_shift(moment: datetime, shifts: list[Shift] | None = None) -> tuple[S
 def next_shift(shift: Shift, day, shifts: list[Shift] | None = None) -> tuple[Shift, object]:
     from datetime import timedelta
 
-    shifts = sorted(shifts or _shifts, key=lambda s: s.start)
+    shifts = sorted(shifts or current_shifts(), key=lambda s: s.start)
     names = [s.name for s in shifts]
     i = names.index(shift.name)
     if i + 1 < len(shifts):
@@ -150,10 +130,10 @@ def next_shift(shift: Shift, day, shifts: list[Shift] | None = None) -> tuple[Sh
 
 
 def shift_named(name: str, shifts: list[Shift] | None = None) -> Shift:
-    for s in shifts or _shifts:
+    for s in shifts or current_shifts():
         if s.name == name:
             return s
-    known = ", ".join(s.name for s in shifts or _shifts)
+    known = ", ".join(s.name for s in shifts or current_shifts())
     from butler_tui.errors import InvalidInput
 
     raise InvalidInput(tr("unknown shift {name!r}; shifts: {known}", name=name, known=known))

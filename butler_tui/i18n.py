@@ -21,10 +21,10 @@ import re
 from datetime import date, datetime
 from typing import Any
 
+from butler_tui.context import current
 from butler_tui.zh import ZH
 
 LANGUAGES = ("en", "zh")
-_language = "en"
 
 
 def detect(explicit: str | None = None) -> str:
@@ -39,26 +39,25 @@ def detect(explicit: str | None = None) -> str:
 
 
 def set_language(lang: str | None) -> str:
-    """Choose the language (before the UI is imported: key labels are read when classes are made)."""
-    global _language
+    """Choose the language of the current context (see :mod:`butler_tui.context`)."""
     chosen = (lang or "en").lower()[:2]
     if chosen not in LANGUAGES:
         from butler_tui.errors import InvalidInput
 
         raise InvalidInput(t("language {lang!r} is not one of: {choices}", lang=lang, choices=", ".join(LANGUAGES)))
-    _language = chosen
+    current().language = chosen
     return chosen
 
 
 def language() -> str:
-    return _language
+    return current().language
 
 
 def t(text: str, /, **params: Any) -> str:
     """The label or sentence in the chosen language (English when there is no translation), with
     ``params`` filled into its ``{placeholders}``. Parameters are inserted as they are: text from a
     user or the database is never read as a template."""
-    if _language == "zh":
+    if current().language == "zh":
         text = ZH.get(text) or _chinese_part(text)
     return text.format(**params) if params else text
 
@@ -80,16 +79,16 @@ def own_part(text: str) -> str:
     lead"`` or ``"Lobby butler lead 大堂管家领班"`` — the part in the chosen language; any other text whole."""
     found = _CHINESE_FIRST.fullmatch(text)
     if found:
-        return found.group(1) if _language == "zh" else found.group(2)
+        return found.group(1) if current().language == "zh" else found.group(2)
     found = _BILINGUAL.fullmatch(text)
     if found:
-        return found.group(1) if _language == "zh" else text[: found.start(1)].rstrip()
+        return found.group(1) if current().language == "zh" else text[: found.start(1)].rstrip()
     return text
 
 
 def pick(en: str, zh: str | None) -> str:
     """Of a name kept in both languages (a station, a team, a checklist item), the one to show."""
-    return zh if _language == "zh" and zh else en
+    return zh if current().language == "zh" and zh else en
 
 
 WEEKDAYS_ZH = "一二三四五六日"
@@ -99,14 +98,14 @@ Said = dict[str, Any]
 
 def day_label(day: date) -> str:
     """A day as the station shows it: ``Tue 24 Nov 2026`` / ``2026年11月24日 周二``."""
-    if _language == "zh":
+    if current().language == "zh":
         return f"{day.year}年{day.month}月{day.day}日 周{WEEKDAYS_ZH[day.weekday()]}"
     return f"{day:%a %d %b %Y}"
 
 
 def moment_label(moment: datetime) -> str:
     """The station bar's clock: ``Tue 24 Nov 10:30`` / ``11月24日 周二 10:30``."""
-    if _language == "zh":
+    if current().language == "zh":
         return f"{moment.month}月{moment.day}日 周{WEEKDAYS_ZH[moment.weekday()]} {moment:%H:%M}"
     return f"{moment:%a %d %b %H:%M}"
 

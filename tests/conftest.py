@@ -12,17 +12,19 @@ import pytest
 # The tests read English labels, whatever the machine's locale (a zh test sets its own).
 os.environ["BUTLER_LANG"] = "en"
 
-from butler_tui import i18n
+from butler_tui import context
 from butler_tui.screenshots import showing as on_screen  # noqa: F401  (screen composed, not only pushed)
 from butler_tui.services.demo import load_demo
 from butler_tui.store import Store
 
 
 @pytest.fixture(autouse=True)
-def _english_again():
-    """A test that switches the process to Chinese (``--lang zh`` through CliRunner) leaves it English."""
+def _own_context():
+    """Each test acts under a context of its own (English, the real clock, the default shifts): a test
+    that switches to Chinese (``--lang zh`` through CliRunner) or freezes the clock leaves nothing behind."""
+    token = context.enter(context.Context(language="en"))
     yield
-    i18n.set_language("en")
+    context.leave(token)
 
 
 @pytest.fixture

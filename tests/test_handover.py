@@ -154,7 +154,7 @@ def test_cli_handover(seeded, tmp_path: Path):
 
 
 def test_shifts_are_configurable(demo_store, shanghai):
-    from butler_tui.config import DEFAULT_SHIFTS, use_hotel_shifts, use_shifts
+    from butler_tui.services.settings import use_hotel_shifts
 
     with demo_store.write("0009", None) as tx:
         tx.execute("INSERT INTO settings (name, value) VALUES ('shifts', ?)", (
@@ -162,11 +162,8 @@ def test_shifts_are_configurable(demo_store, shanghai):
             ' {"name": "late", "start": "14:00", "end": "22:00"},'
             ' {"name": "night", "start": "22:00", "end": "30:00"}]',))
         tx.event("settings", "shifts", "set")
-    try:
-        use_hotel_shifts(demo_store)
-        shift, day = handover.current(datetime(2026, 11, 24, 15, 0).astimezone())
-        assert (shift.name, day.isoformat()) == ("late", "2026-11-24")
-        shift, day = handover.current(datetime(2026, 11, 25, 3, 0).astimezone())
-        assert (shift.name, day.isoformat()) == ("night", "2026-11-24")
-    finally:
-        use_shifts(DEFAULT_SHIFTS)
+    use_hotel_shifts(demo_store)  # into this test's own context (conftest): nothing to undo
+    shift, day = handover.current(datetime(2026, 11, 24, 15, 0).astimezone())
+    assert (shift.name, day.isoformat()) == ("late", "2026-11-24")
+    shift, day = handover.current(datetime(2026, 11, 25, 3, 0).astimezone())
+    assert (shift.name, day.isoformat()) == ("night", "2026-11-24")

@@ -14,11 +14,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from butler_tui import clock
-from butler_tui.config import setting_number
 from butler_tui.errors import InvalidInput, NotFound
 from butler_tui.i18n import Said, english, render
 from butler_tui.i18n import t as tr
 from butler_tui.models import Message, validate
+from butler_tui.services.settings import setting_number
 from butler_tui.store import Store, Tx
 
 PRIORITIES = ("routine", "urgent", "emergency")
