@@ -361,3 +361,30 @@ def validate(model: type[M], data: dict[str, Any], what: str = "") -> M:
         return model.model_validate(data)
     except ValidationError as exc:
         raise InvalidInput(describe(exc, what or model.__name__.lower())) from None
+
+
+# -- task types and their escalation ladders (defaults in butler_tui.defaults) --
+
+
+class Step(BaseModel):
+    level: int = Field(ge=1, le=9)
+    when: Literal["unacknowledged", "overdue"]
+    after_minutes: float = Field(ge=0)
+    notify: Literal["supervisor", "manager", "director"]
+
+
+class Ladder(BaseModel):
+    steps: list[Step]
+    repeat_every_minutes: float = Field(default=15, gt=0)
+    max_repeats: int = Field(default=3, ge=0, le=10)
+    no_progress_minutes: float | None = Field(default=30, gt=0)
+
+
+class TaskType(BaseModel):
+    code: str
+    name: str
+    name_zh: str
+    priority: int = Field(ge=1, le=5)
+    due_minutes: int | None
+    team_code: str | None
+    ladder: Ladder

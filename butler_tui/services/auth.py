@@ -2,7 +2,7 @@
 
 PINs are hashed with scrypt (n=2**14, r=8, p=1, 16-byte salt); five wrong PINs in a row lock that
 staff member for five minutes. Who may do what is the ``permissions`` table (role, action), seeded
-from :data:`DEFAULT_PERMISSIONS` and editable by the hotel. A refusal raises
+from :data:`butler_tui.defaults.DEFAULT_PERMISSIONS` and editable by the hotel. A refusal raises
 :class:`~butler_tui.errors.PermissionDenied` with a clear sentence, and the store records it as a
 ``refused`` event after rolling the change back.
 """
@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from butler_tui import clock
+from butler_tui.defaults import ACTIONS, DEFAULT_PERMISSIONS  # noqa: F401  (re-exported)
 from butler_tui.errors import AuthFailed, InvalidInput, NotFound, PermissionDenied
 from butler_tui.i18n import t as tr
 from butler_tui.models import ROLES, Staff, validate
@@ -27,30 +28,6 @@ SCRYPT = {"n": 2**14, "r": 8, "p": 1}
 MAX_TRIES = 5
 LOCK_MINUTES = 5
 PIN_RULE = re.compile(r"\d{4,8}")
-
-ACTIONS = {
-    "verify_task": "verify a done task",
-    "approve_vip_notice": "approve and send a VIP reception notice",
-    "resolve_escalation": "resolve an escalated task",
-    "take_over_task": "take over or reassign a task",
-    "edit_ladders": "edit task types and escalation ladders",
-    "see_guest_contact": "see guests' unmasked mobile and ID numbers",
-    "manage_staff": "add staff and reset PINs",
-    "sign_out_handover": "sign the outgoing handover",
-    "verify_preparation_for_others": "verify the preparation of a stay nobody is recorded as booking",
-}
-DEFAULT_PERMISSIONS: dict[str, tuple[str, ...]] = {
-    "verify_task": ("lead", "supervisor", "manager", "director"),
-    "approve_vip_notice": ("manager", "director"),
-    "resolve_escalation": ("supervisor", "manager", "director"),
-    "take_over_task": ("lead", "supervisor", "manager", "director"),
-    "edit_ladders": ("director", "admin"),
-    "see_guest_contact": ("manager", "director", "admin"),
-    "manage_staff": ("admin",),
-    "sign_out_handover": ("lead", "supervisor", "manager", "director"),
-    "verify_preparation_for_others": ("lead", "supervisor", "manager", "director"),
-}
-
 
 def hash_pin(pin: str) -> str:
     salt = os.urandom(16)

@@ -9,22 +9,15 @@ comes by car). Each tick records who, at which station, and when. "Whoever booke
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from butler_tui import clock
+from butler_tui.defaults import STAGES, TEMPLATE, build_items  # noqa: F401  (re-exported)
 from butler_tui.errors import InvalidInput, NotFound
 from butler_tui.i18n import pick
 from butler_tui.i18n import t as tr
 from butler_tui.store import Store, Tx
 from butler_tui.text import clean_text
 
-STAGES: list[tuple[str, str, str]] = [
-    ("pre_arrival", "Pre-arrival preparation", "预抵准备"),
-    ("arrival", "Arrival", "抵店"),
-    ("pre_departure", "Evening before departure", "离店前一晚"),
-    ("departure", "Departure", "离店"),
-    ("follow_up", "After departure", "离店后"),
-]
 STAGE_NAMES = {code: (en, zh) for code, en, zh in STAGES}
 
 
@@ -33,54 +26,8 @@ def stage_name(stage: str) -> str:
     en, zh = STAGE_NAMES[stage]
     return pick(en.lower(), zh)
 
-# (stage, code, English, 中文, mandatory: True / False / "vip" / "car")
-TEMPLATE: list[tuple[str, str, str, str, Any]] = [
-    ("pre_arrival", "room_assigned", "Room assigned by front-desk lead", "前台领班分配房间", True),
-    ("pre_arrival", "file_pulled", "Guest file pulled", "调取客史档案", True),
-    ("pre_arrival", "prefs_passed", "Preferences passed to the teams", "客人喜好传递至各部门", True),
-    ("pre_arrival", "butler_confirmed", "Dedicated butler (GRO) confirmed", "确认专属管家", True),
-    ("pre_arrival", "instructions_done", "Teams carried out the instructions", "各管家落实指令", True),
-    ("pre_arrival", "keys_verified", "Room keys verified", "核对房卡", True),
-    ("pre_arrival", "vip_passage", "VIP passage arranged", "安排 VIP 通道", "vip"),
-    ("pre_arrival", "parking_reserved", "Parking bay reserved", "预留停车位", "car"),
-    ("pre_arrival", "welcome_sms", "Welcome SMS sent", "发送欢迎短信", False),
-    ("pre_arrival", "prep_verified", "Preparation verified by who booked", "谁预订谁检查", True),
-    ("arrival", "checked_in", "Checked in without registration", "免登记入住", True),
-    ("arrival", "info_collected", "Guest information collected", "收集客人信息", True),
-    ("arrival", "escorted", "Escorted to the room (floor butler at the lift)", "引领入房（楼层管家电梯口迎候）", True),
-    ("arrival", "itinerary_confirmed", "Itinerary confirmed: meals, wake-up, luggage, departure", "确认行程", True),
-    ("arrival", "butler_sms", "'Your butler is …' SMS sent", "发送专属管家短信", False),
-    ("arrival", "vehicle_logged", "Vehicle logged by security", "安保登记车辆信息", "car"),
-    ("arrival", "team_told", "Team told the guest has arrived", "通知团队", False),
-    ("pre_departure", "opinion_asked", "Guest's opinion asked", "征询客人意见", True),
-    ("pre_departure", "plan_recorded", "Wake-up, breakfast, luggage, departure, car recorded",
-     "记录叫醒、早餐、行李、离店、送机时间", True),
-    ("departure", "bill_prepared", "Bill prepared in advance", "提前准备账单", True),
-    ("departure", "checkout_assisted", "Check-out assisted", "协助办理退房", True),
-    ("departure", "water_snacks", "Water and snacks for the road", "准备矿泉水和小食", False),
-    ("departure", "farewell", "Farewell", "送别客人", True),
-    ("departure", "farewell_sms", "Farewell SMS sent", "发送送别短信", False),
-    ("follow_up", "file_updated", "Guest file updated (preferences, suggestions)", "完善客史档案", True),
-    ("follow_up", "follow_up_call", "Follow-up call within 24 h, recorded", "24 小时内回访并记录", True),
-    ("follow_up", "filed_with_cs", "Filed with the guest-service centre for the PMS", "交客服中心录入 PMS", False),
-]
 BOOKER_ITEM = "prep_verified"
 NOTE_REQUIRED = {"follow_up_call": "what the guest said on the follow-up call"}
-
-
-def build_items(stay: dict[str, Any], vip_level: int) -> list[dict[str, Any]]:
-    """The checklist rows for one stay."""
-    items = []
-    for position, (stage, code, name, name_zh, rule) in enumerate(TEMPLATE):
-        if rule == "vip":
-            mandatory = vip_level > 0
-        elif rule == "car":
-            mandatory = bool(stay.get("car_plate"))
-        else:
-            mandatory = bool(rule)
-        items.append({"stay_id": stay["id"], "stage": stage, "code": code, "name": name, "name_zh": name_zh,
-                      "mandatory": int(mandatory), "position": position})
-    return items
 
 
 def ensure_checklist(tx: Tx, stay_id: int) -> int:

@@ -23,10 +23,13 @@ from butler_tui import clock
 from butler_tui.errors import InvalidInput, NotFound
 from butler_tui.i18n import t as tr
 from butler_tui.models import NOTE_KINDS, GuestNote, validate
+from butler_tui.search_keys import CJK, pinyin_keys, search_keys  # noqa: F401  (re-exported)
+from butler_tui.search_keys import digits as _digits
+from butler_tui.search_keys import latin as _latin
+from butler_tui.search_keys import plate_key as _plate
 from butler_tui.services.auth import may
 from butler_tui.store import Store, Tx
 
-CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 # Kinds in the order a butler must read them: allergies and dislikes first.
 KIND_ORDER = ["dietary", "dislike", "preference", "habit", "life_trace", "special_date", "complaint", "suggestion"]
 KIND_LABEL = {
@@ -42,61 +45,6 @@ MAX_RESULTS = 20
 # --------------------------------------------------------------------------------------------
 # The search index
 # --------------------------------------------------------------------------------------------
-
-
-def _latin(value: str) -> str:
-    return re.sub(r"[^0-9a-z]", "", value.lower())
-
-
-def pinyin_keys(name: str) -> set[tuple[str, str]]:
-    """Full pinyin (and from each syllable on), initials, for every reading of the surname."""
-    from pypinyin import Style, lazy_pinyin, pinyin  # ~20 MB of dictionaries: loaded only to index a name
-
-    keys: set[tuple[str, str]] = set()
-    if not CJK.search(name):
-        words = [w for w in re.split(r"[\s\-'.]+", name.lower()) if w]
-        full = _latin(name)
-        if full:
-            keys.add((full, "py"))
-        for i in range(1, len(words)):
-            keys.add((_latin("".join(words[i:])), "py"))
-        if len(words) > 1:
-            keys.add(("".join(w[0] for w in words if w), "pyi"))
-        return keys
-    chars = [c for c in name if not c.isspace()]
-    first = pinyin(chars[0], style=Style.NORMAL, heteronym=True)[0] if chars else []
-    rest = lazy_pinyin(chars[1:], style=Style.NORMAL)
-    for surname in first or [chars[0]]:
-        syllables = [surname, *rest]
-        variants = {tuple(syllables), tuple(s.replace("v", "u") for s in syllables)}  # 吕: lv or lu
-        for sy in variants:
-            for i in range(len(sy)):
-                key = _latin("".join(sy[i:]))
-                if key:
-                    keys.add((key, "py"))
-            keys.add(("".join(s[0] for s in sy if s), "pyi"))
-    return keys
-
-
-def _digits(value: str | None) -> str:
-    return re.sub(r"\D", "", value or "")
-
-
-def _plate(value: str | None) -> str:
-    return re.sub(r"[\s·.\-]", "", value or "").upper()
-
-
-def search_keys(name: str, mobile: str | None, member_no: str | None, car_plate: str | None) -> set[tuple[str, str]]:
-    keys = pinyin_keys(name)
-    if _digits(mobile):
-        keys.add((_digits(mobile)[::-1], "mob"))
-    if member_no:
-        keys.add((member_no.upper(), "mem"))
-        keys.add((member_no.upper()[::-1], "memr"))
-    if _plate(car_plate):
-        keys.add((_plate(car_plate), "car"))
-        keys.add((_plate(car_plate)[::-1], "carr"))
-    return keys
 
 
 def index_guest(tx: Tx, guest_id: int) -> None:

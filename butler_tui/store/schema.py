@@ -19,8 +19,10 @@ import sqlite_utils
 from sqlite_utils import Migrations
 
 from butler_tui import clock
+from butler_tui.defaults import DEFAULT_PERMISSIONS, DEFAULT_TYPES, build_items
 from butler_tui.errors import SchemaTooNew
 from butler_tui.i18n import t as tr
+from butler_tui.search_keys import search_keys
 
 MIGRATIONS = Migrations("butler")
 
@@ -305,8 +307,6 @@ CREATE TABLE vip_notices (
 def _arrivals(db: sqlite_utils.Database) -> None:
     _executescript_in_tx(db, _ARRIVALS)
     # Stays that already exist get their checklist now (new ones get it when they are created).
-    from butler_tui.services.checklists import build_items
-
     for stay_id, car_plate, vip_level in db.conn.execute(
         "SELECT s.id, s.car_plate, g.vip_level FROM stays s JOIN guests g ON g.id = s.guest_id"
     ).fetchall():
@@ -354,8 +354,6 @@ CREATE TABLE escalations (
 @MIGRATIONS(name="0003_tasks_sla")
 def _tasks_sla(db: sqlite_utils.Database) -> None:
     _executescript_in_tx(db, _TASKS)
-    from butler_tui.services.task_types import DEFAULT_TYPES
-
     for t in DEFAULT_TYPES:
         db.conn.execute(
             "INSERT INTO task_types (code, name, name_zh, priority, due_minutes, team_code, ladder)"
@@ -396,8 +394,6 @@ INSERT INTO guests_fts(guests_fts) VALUES ('rebuild');
 @MIGRATIONS(name="0004_guest_search")
 def _guest_search(db: sqlite_utils.Database) -> None:
     _executescript_in_tx(db, _GUEST_SEARCH)
-    from butler_tui.services.guests import search_keys
-
     rows = db.conn.execute("SELECT id, name, mobile, member_no, car_plate FROM guests").fetchall()
     db.conn.executemany(
         "INSERT INTO guest_search (key, kind, guest_id) VALUES (?, ?, ?)",
@@ -449,8 +445,6 @@ CREATE TABLE permissions (
 @MIGRATIONS(name="0006_permissions")
 def _permissions(db: sqlite_utils.Database) -> None:
     _executescript_in_tx(db, _PERMISSIONS)
-    from butler_tui.services.auth import DEFAULT_PERMISSIONS
-
     db.conn.executemany("INSERT INTO permissions (role, action) VALUES (?, ?)",
                         [(role, action) for action, roles in DEFAULT_PERMISSIONS.items() for role in roles])
 
