@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import os
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 from pydantic import BaseModel, field_validator
@@ -94,14 +94,14 @@ def time_of(hhmm: str) -> time:
     return (datetime.min + timedelta(hours=hours, minutes=minutes)).time()
 
 
-def shift_window(shift: Shift, day) -> tuple[datetime, datetime]:
+def shift_window(shift: Shift, day: date) -> tuple[datetime, datetime]:
     """Local start and end of ``shift`` on ``day`` (an end past midnight falls on the next day)."""
     from butler_tui import clock
 
     return clock.local_at(day, shift.start), clock.local_at(day, shift.end)
 
 
-def latest_shift(moment: datetime, shifts: list[Shift] | None = None) -> tuple[Shift, object]:
+def latest_shift(moment: datetime, shifts: list[Shift] | None = None) -> tuple[Shift, date]:
     """The shift that started most recently before ``moment`` (local), with its date. In the
     overnight gap this is the night shift that just ended — the one whose handover is due."""
     from datetime import timedelta
@@ -118,7 +118,7 @@ def latest_shift(moment: datetime, shifts: list[Shift] | None = None) -> tuple[S
     return best[0], best[1]
 
 
-def next_shift(shift: Shift, day, shifts: list[Shift] | None = None) -> tuple[Shift, object]:
+def next_shift(shift: Shift, day: date, shifts: list[Shift] | None = None) -> tuple[Shift, date]:
     from datetime import timedelta
 
     shifts = sorted(shifts or current_shifts(), key=lambda s: s.start)

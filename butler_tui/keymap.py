@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import tomllib
 from pathlib import Path
+from typing import Any
 
 from butler_tui.errors import InvalidInput
 from butler_tui.i18n import t as tr
@@ -25,7 +26,7 @@ def all_bindings() -> dict[str, tuple[str, str]]:
     from butler_tui.app import ButlerApp
     from butler_tui.ui import alerts, arrivals, compose, forms, guests, handover, help, messages, stay, tasks
 
-    classes = [ButlerApp, alerts.EmergencyScreen, arrivals.ArrivalsScreen, compose.ComposeScreen, forms.FormScreen,
+    classes: list[Any] = [ButlerApp, alerts.EmergencyScreen, arrivals.ArrivalsScreen, compose.ComposeScreen, forms.FormScreen,
                guests.GuestLookupScreen, guests.GuestProfileScreen, handover.HandoverScreen, help.HelpScreen,
                messages.MessagesScreen, messages.ThreadScreen, stay.StayScreen, tasks.RoomsScreen,
                tasks.EscalationScreen, tasks.TaskDetailScreen]

@@ -9,10 +9,21 @@ turn a ``ValidationError`` into one readable :class:`~butler_tui.errors.InvalidI
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Annotated, Any, Literal, TypeVar
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    GetCoreSchemaHandler,
+    ValidationError,
+    model_validator,
+)
+from pydantic_core import CoreSchema, core_schema
 
 from butler_tui.errors import InvalidInput
 from butler_tui.i18n import t as tr
@@ -23,14 +34,14 @@ from butler_tui.text import clean_text
 # --------------------------------------------------------------------------------------------
 
 
-def _cleaner(multiline: bool):
+def _cleaner(multiline: bool) -> Callable[[Any], Any]:
     def clean(value: Any) -> Any:
         return clean_text(value, multiline=multiline) if isinstance(value, str) else value
 
     return clean
 
 
-def _bounded(min_len: int, max_len: int):
+def _bounded(min_len: int, max_len: int) -> Callable[[str], str]:
     def check(value: str) -> str:
         if len(value) < min_len:
             raise ValueError("must not be empty" if min_len == 1 else f"must be at least {min_len} characters")
@@ -41,12 +52,21 @@ def _bounded(min_len: int, max_len: int):
     return check
 
 
-def Text(max_len: int, *, min_len: int = 1, multiline: bool = False) -> Any:
-    """A cleaned, length-bounded string type."""
-    return Annotated[str, BeforeValidator(_cleaner(multiline)), AfterValidator(_bounded(min_len, max_len))]
+@dataclass(frozen=True)
+class Bounded:
+    """A cleaned, length-bounded string: ``Annotated[str, Bounded(60)]`` (control characters and
+    escape sequences removed, then the length checked)."""
+
+    max_len: int
+    min_len: int = 1
+    multiline: bool = False
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
+        checked = core_schema.no_info_after_validator_function(_bounded(self.min_len, self.max_len), handler(source))
+        return core_schema.no_info_before_validator_function(_cleaner(self.multiline), checked)
 
 
-def _pattern(regex: str, explain: str, *, upper: bool = False, lower: bool = False):
+def _pattern(regex: str, explain: str, *, upper: bool = False, lower: bool = False) -> Any:
     compiled = re.compile(regex)
 
     def check(value: Any) -> Any:
@@ -85,7 +105,7 @@ Mobile = Annotated[
         _pattern(r"\+?[0-9][0-9 -]{5,19}", "a mobile number is 6–20 digits, spaces or '-', optionally starting with +")
     ),
 ]
-CarPlate = Text(12)
+CarPlate = Annotated[str, Bounded(12)]
 Priority = Annotated[int, Field(ge=1, le=5, description="1 is most urgent, 5 least")]
 
 Role = Literal["butler", "lead", "supervisor", "manager", "director", "admin"]
@@ -115,14 +135,14 @@ class Model(BaseModel):
 
 class Team(Model):
     code: TeamCode
-    name: Text(60)
-    name_zh: Text(30, min_len=0) = ""
+    name: Annotated[str, Bounded(60)]
+    name_zh: Annotated[str, Bounded(30, min_len=0)] = ""
 
 
 class Station(Model):
     code: StationCode
-    name: Text(60)
-    name_zh: Text(30, min_len=0) = ""
+    name: Annotated[str, Bounded(60)]
+    name_zh: Annotated[str, Bounded(30, min_len=0)] = ""
     team_code: TeamCode
     floors: list[Annotated[int, Field(ge=1, le=199)]] = []
     active: bool = True
@@ -130,11 +150,11 @@ class Station(Model):
 
 class Staff(Model):
     staff_no: StaffNo
-    name: Text(40)
-    name_en: Text(60, min_len=0) = ""
+    name: Annotated[str, Bounded(40)]
+    name_en: Annotated[str, Bounded(60, min_len=0)] = ""
     team_code: TeamCode | None = None
     role: Role = "butler"
-    title: Text(40, min_len=0) = ""
+    title: Annotated[str, Bounded(40, min_len=0)] = ""
     registered_butler: bool = False
     active: bool = True
 
@@ -142,7 +162,7 @@ class Staff(Model):
 class Room(Model):
     number: RoomNumber
     floor: Annotated[int, Field(ge=1, le=199)]
-    type: Text(40)
+    type: Annotated[str, Bounded(40)]
     occupancy: Occupancy = "vacant"
     hk_status: HousekeepingStatus = "clean"
     dnd: bool = False
@@ -158,18 +178,18 @@ class Room(Model):
 
 class Guest(Model):
     id: int | None = None
-    name: Text(80)
+    name: Annotated[str, Bounded(80)]
     salutation: Salutation = ""
-    member_no: Text(20, min_len=0) | None = None
+    member_no: Annotated[str, Bounded(20, min_len=0)] | None = None
     mobile: Mobile | None = None
-    id_no: Text(30, min_len=0) | None = None
+    id_no: Annotated[str, Bounded(30, min_len=0)] | None = None
     vip_level: Annotated[int, Field(ge=0, le=5)] = 0
-    member_level: Text(20, min_len=0) = ""
-    company: Text(80, min_len=0) = ""
-    language: Text(10) = "zh"
+    member_level: Annotated[str, Bounded(20, min_len=0)] = ""
+    company: Annotated[str, Bounded(80, min_len=0)] = ""
+    language: Annotated[str, Bounded(10)] = "zh"
     butler_no: StaffNo | None = None
     car_plate: CarPlate | None = None
-    wechat: Text(40, min_len=0) | None = None
+    wechat: Annotated[str, Bounded(40, min_len=0)] | None = None
     last_visit: date | None = None
     visit_count: Annotated[int, Field(ge=0)] = 0
 
@@ -178,7 +198,7 @@ class GuestNote(Model):
     id: int | None = None
     guest_id: int
     kind: NoteKind
-    text: Text(1000, multiline=True)
+    text: Annotated[str, Bounded(1000, multiline=True)]
     author_no: StaffNo | None = None
     station_code: StationCode | None = None
     created_at: datetime | None = None
@@ -194,18 +214,18 @@ class Stay(Model):
     ]
     guest_id: int
     room_number: RoomNumber | None = None
-    room_type: Text(40, min_len=0) = ""
+    room_type: Annotated[str, Bounded(40, min_len=0)] = ""
     arrival_date: date
     eta: datetime | None = None
     departure_date: date
     etd: datetime | None = None
     party_size: Annotated[int, Field(ge=1, le=20)] = 1
     car_plate: CarPlate | None = None
-    parking_bay: Text(10, min_len=0) | None = None
+    parking_bay: Annotated[str, Bounded(10, min_len=0)] | None = None
     butler_no: StaffNo | None = None
     booked_by: StaffNo | None = None
     status: StayStatus = "expected"
-    remarks: Text(500, min_len=0, multiline=True) = ""
+    remarks: Annotated[str, Bounded(500, min_len=0, multiline=True)] = ""
 
     @model_validator(mode="after")
     def _departure_after_arrival(self) -> Stay:
@@ -220,10 +240,10 @@ class Task(Model):
 
     id: int | None = None
     type: Annotated[str, BeforeValidator(_pattern(r"[a-z][a-z_]{1,31}", "a task type is lowercase, e.g. turndown"))]
-    name: Text(120)
-    details: Text(2000, min_len=0, multiline=True) = ""
+    name: Annotated[str, Bounded(120)]
+    details: Annotated[str, Bounded(2000, min_len=0, multiline=True)] = ""
     room_number: RoomNumber | None = None
-    area: Text(60, min_len=0) | None = None
+    area: Annotated[str, Bounded(60, min_len=0)] | None = None
     guest_id: int | None = None
     priority: Priority = 3
     status: TaskStatus = "new"
@@ -235,9 +255,9 @@ class Task(Model):
     due_at: datetime | None = None
     escalation_level: Annotated[int, Field(ge=0)] = 0
     repeat_count: Annotated[int, Field(ge=0)] = 0
-    hold_reason: Text(200, min_len=0) | None = None
-    cancel_reason: Text(200, min_len=0) | None = None
-    resolution: Text(500, min_len=0, multiline=True) | None = None
+    hold_reason: Annotated[str, Bounded(200, min_len=0)] | None = None
+    cancel_reason: Annotated[str, Bounded(200, min_len=0)] | None = None
+    resolution: Annotated[str, Bounded(500, min_len=0, multiline=True)] | None = None
 
 
 class Message(Model):
@@ -249,7 +269,7 @@ class Message(Model):
     audience_kind: AudienceKind = "all"
     audience: list[str] = []
     priority: MessagePriority = "routine"
-    body: Text(500)
+    body: Annotated[str, Bounded(500)]
     room_number: RoomNumber | None = None
     guest_id: int | None = None
     task_id: int | None = None
@@ -274,7 +294,7 @@ class Ack(Model):
 
 class Handover(Model):
     id: int | None = None
-    name: Text(80)
+    name: Annotated[str, Bounded(80)]
     shift: ShiftName
     shift_date: date
     station_code: StationCode | None = None

@@ -14,11 +14,13 @@ import hashlib
 import hmac
 import os
 import re
+import sqlite3
 from dataclasses import dataclass
 from datetime import timedelta
 
 from butler_tui import clock
-from butler_tui.defaults import ACTIONS, DEFAULT_PERMISSIONS  # noqa: F401  (re-exported)
+from butler_tui.defaults import ACTIONS as ACTIONS
+from butler_tui.defaults import DEFAULT_PERMISSIONS as DEFAULT_PERMISSIONS
 from butler_tui.errors import AuthFailed, InvalidInput, NotFound, PermissionDenied
 from butler_tui.i18n import t as tr
 from butler_tui.models import ROLES, Staff, validate
@@ -58,7 +60,7 @@ class Person:
     team_code: str | None
 
 
-def allowed_roles(conn, action: str) -> list[str]:
+def allowed_roles(conn: sqlite3.Connection, action: str) -> list[str]:
     return [r[0] for r in conn.execute("SELECT role FROM permissions WHERE action = ? ORDER BY role", (action,))]
 
 

@@ -11,7 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from butler_tui import clock
-from butler_tui.defaults import STAGES, TEMPLATE, build_items  # noqa: F401  (re-exported)
+from butler_tui.defaults import STAGES as STAGES
+from butler_tui.defaults import TEMPLATE as TEMPLATE
+from butler_tui.defaults import build_items as build_items
 from butler_tui.errors import InvalidInput, NotFound
 from butler_tui.i18n import pick
 from butler_tui.i18n import t as tr
@@ -124,7 +126,7 @@ def _staff_role(tx: Tx, staff_no: str | None) -> str:
     row = tx.execute("SELECT role FROM staff WHERE staff_no = ? AND active", (staff_no,)).fetchone()
     if row is None:
         raise NotFound(tr("unknown staff no. {staff_no!r}", staff_no=staff_no))
-    return row[0]
+    return str(row[0])
 
 
 def tick(

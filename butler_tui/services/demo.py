@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -64,7 +64,7 @@ _STAGES_DONE = {
 _TEAM_STATION = {"LOBBY": "lobby", "FO": "fo", "CS": "cs", "ROOMS": "floors-mid", "FNB": "fnb", "SEC": "security"}
 
 
-def _demo_progress(tx: Tx, stay_id: int, stay: dict[str, Any], raw: dict[str, Any], now) -> None:
+def _demo_progress(tx: Tx, stay_id: int, stay: dict[str, Any], raw: dict[str, Any], now: datetime) -> None:
     """Give a demo stay a believable checklist: finished stages done and signed, the next one begun."""
     ensure_checklist(tx, stay_id)
     done_stages = _STAGES_DONE.get(stay["status"], [])
@@ -123,7 +123,7 @@ def _load(store: Store, data: dict[str, Any], source: Path, report: LoadReport) 
     today = clock.today()
     stamp = clock.iso(now)
 
-    def day(offset: int):
+    def day(offset: int) -> date:
         return today + timedelta(days=offset)
 
     def count(table: str, inserted: bool) -> None:
@@ -215,15 +215,15 @@ def _load(store: Store, data: dict[str, Any], source: Path, report: LoadReport) 
                 count("tasks", True)
             for raw in data["messages"]:
                 fields = {k: v for k, v in raw.items() if k not in ("created_minutes_ago", "acked_by")}
-                message = validate(Message, fields).model_dump(exclude={"id"})
-                to = recipients(tx.db.conn, message["audience_kind"], message["audience"], message["from_station"])
-                message["audience"] = audience_json(message["audience"])
-                created = clock.iso(now - timedelta(minutes=raw["created_minutes_ago"]))
-                message_id = tx.insert("messages", {**message, "created_at": created})
-                for station in to:
-                    acked_by = raw.get("acked_by", {}).get(station)
-                    tx.insert("acks", {"message_id": message_id, "station_code": station, "staff_no": acked_by,
-                                       "acked_at": created if acked_by else None})
+                sent = validate(Message, fields).model_dump(exclude={"id"})
+                to = recipients(tx.db.conn, sent["audience_kind"], sent["audience"], sent["from_station"])
+                sent["audience"] = audience_json(sent["audience"])
+                sent_at = clock.iso(now - timedelta(minutes=raw["created_minutes_ago"]))
+                message_id = tx.insert("messages", {**sent, "created_at": sent_at})
+                for recipient in to:
+                    acked_by = raw.get("acked_by", {}).get(recipient)
+                    tx.insert("acks", {"message_id": message_id, "station_code": recipient, "staff_no": acked_by,
+                                       "acked_at": sent_at if acked_by else None})
                 count("messages", True)
             tx.insert("settings", {"name": "demo_loaded_at", "value": stamp})
 

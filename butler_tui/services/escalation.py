@@ -58,7 +58,7 @@ class Clock:
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> Clock:
         ladder = parse_ladder(row["ladder"]) if row.get("ladder") else None
-        values = {k: row.get(k) for k in cls.__dataclass_fields__ if k != "ladder"}
+        values: dict[str, Any] = {k: row.get(k) for k in cls.__dataclass_fields__ if k != "ladder"}
         for counter in ("held_seconds", "escalation_level", "escalation_repeats"):
             values[counter] = values[counter] or 0
         return cls(**values, ladder=ladder)
@@ -121,12 +121,12 @@ def plan(c: Clock, now: datetime) -> tuple[list[Action], datetime | None]:
     ladder = c.ladder
     if c.status == "acknowledged" and ladder.no_progress_minutes:
         since = clock.parse(c.last_progress_at or c.acknowledged_at or c.created_at)
-        t = since + c.held(now) + timedelta(minutes=ladder.no_progress_minutes)
-        if t <= now:
-            actions.append(Action("fallback", t, reason=said("no progress for {minutes:g} min",
-                                                                   minutes=ladder.no_progress_minutes)))
+        fallback_at = since + c.held(now) + timedelta(minutes=ladder.no_progress_minutes)
+        if fallback_at <= now:
+            actions.append(Action("fallback", fallback_at, reason=said("no progress for {minutes:g} min",
+                                                                       minutes=ladder.no_progress_minutes)))
         else:
-            upcoming.append(t)
+            upcoming.append(fallback_at)
     level = c.escalation_level
     fired_top_at = clock.parse(c.last_escalated_at) if c.last_escalated_at else None
     for step in sorted(ladder.steps, key=lambda s: s.level):
@@ -256,7 +256,7 @@ def get_type_ladder(tx: Tx, type_code: str) -> str:
     found = tx.execute("SELECT ladder FROM task_types WHERE code = ?", (type_code,)).fetchone()
     if found is None:
         raise LookupError(type_code)
-    return found[0]
+    return str(found[0])
 
 
 def _fire(tx: Tx, row: dict[str, Any], action: Action, repeat_no: int, stamp: str,

@@ -23,10 +23,12 @@ from butler_tui import clock
 from butler_tui.errors import InvalidInput, NotFound
 from butler_tui.i18n import t as tr
 from butler_tui.models import NOTE_KINDS, GuestNote, validate
-from butler_tui.search_keys import CJK, pinyin_keys, search_keys  # noqa: F401  (re-exported)
+from butler_tui.search_keys import CJK as CJK
 from butler_tui.search_keys import digits as _digits
 from butler_tui.search_keys import latin as _latin
+from butler_tui.search_keys import pinyin_keys as pinyin_keys
 from butler_tui.search_keys import plate_key as _plate
+from butler_tui.search_keys import search_keys as search_keys
 from butler_tui.services.auth import may
 from butler_tui.store import Store, Tx
 
@@ -178,7 +180,7 @@ def find(store: Store, query: str, *, limit: int = MAX_RESULTS, viewer: str | No
     unmasked = may(store, viewer, "see_guest_contact")
     ids = list(scores)
     marks = ",".join("?" for _ in ids)
-    rows = {r["id"]: r for r in store.rows(
+    by_id = {r["id"]: r for r in store.rows(
         f"""SELECT g.id, g.name, g.salutation, g.vip_level, g.member_no, g.mobile, g.last_visit,
                    (SELECT s.room_number FROM stays s WHERE s.guest_id = g.id AND s.status IN
                         ('expected','room_ready','arrived','in_house','due_out') ORDER BY s.arrival_date LIMIT 1)
@@ -191,7 +193,7 @@ def find(store: Store, query: str, *, limit: int = MAX_RESULTS, viewer: str | No
         GuestHit(id=gid, name=r["name"], salutation=r["salutation"], vip_level=r["vip_level"],
                  member_no=r["member_no"], mobile=r["mobile"] or "" if unmasked else mask_mobile(r["mobile"]),
                  room=r["room"], stay_status=r["stay_status"], matched=scores[gid][1], score=scores[gid][0])
-        for gid, r in rows.items()
+        for gid, r in by_id.items()
     ]
     hits.sort(key=lambda h: (-h.score, h.room is None, -h.vip_level, h.name))
     return hits[:limit]
@@ -365,7 +367,7 @@ def guest_of_stay(store: Store, stay_id: int) -> int:
     gid = store.scalar("SELECT guest_id FROM stays WHERE id = ?", (stay_id,))
     if gid is None:
         raise NotFound(tr("no stay {stay_id}", stay_id=stay_id))
-    return gid
+    return int(gid)
 
 
 __all__ = ["add_note", "edit_note", "find", "index_guest", "profile", "retire_note"]

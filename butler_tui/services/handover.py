@@ -52,7 +52,7 @@ class LogEntry:
 
 
 def current(moment: datetime | None = None) -> tuple[Shift, date]:
-    return latest_shift((moment or clock.now()).astimezone())  # type: ignore[return-value]
+    return latest_shift((moment or clock.now()).astimezone())
 
 
 def add_entry(store: Store, station: str, text: str, *, staff_no: str | None, high_priority: bool = False,
@@ -134,10 +134,10 @@ def build_report(store: Store, station: str | None, shift_name: str | None = Non
         return floor_rooms is None or (room is not None and room in floor_rooms)
 
     open_rows = tasks.open_tasks(store, teams=teams or None, floors=floors or None, station=station)
-    task_items = [{
+    task_items: list[dict[str, Any]] = [{
         "id": t.id, "priority": t.priority, "name": t.name, "room": t.room_number, "status": t.status,
         "owner": t.owner_name or t.owner_no, "owner_team": t.owner_team, "second_team": t.second_team,
-        "due": clock.iso(t.clock.effective_due(now)) if t.clock.effective_due(now) else None,
+        "due": clock.iso(due) if (due := t.clock.effective_due(now)) else None,
         "minutes_over": round(t.clock.minutes_over(now) or 0) if (t.clock.minutes_over(now) or 0) > 0 else 0,
         "escalation_level": t.escalation_level, "hold_reason": t.hold_reason,
     } for t in open_rows]

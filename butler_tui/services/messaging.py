@@ -110,8 +110,9 @@ def recipients(conn: sqlite3.Connection, kind: str, audience: list[str], from_st
         teams = {r[0] for r in conn.execute(f"SELECT code FROM teams WHERE code IN ({marks})", audience).fetchall()}
         missing = [code for code in audience if code not in teams]
         if missing:
-            known = ", ".join(r[0] for r in conn.execute("SELECT code FROM teams ORDER BY code").fetchall())
-            raise NotFound(tr("unknown team(s): {missing}; known: {known}", missing=", ".join(missing), known=known))
+            known_teams = ", ".join(r[0] for r in conn.execute("SELECT code FROM teams ORDER BY code").fetchall())
+            raise NotFound(tr("unknown team(s): {missing}; known: {known}", missing=", ".join(missing),
+                              known=known_teams))
         rows = conn.execute(
             f"SELECT code FROM stations WHERE active AND team_code IN ({marks}) ORDER BY code", audience
         ).fetchall()

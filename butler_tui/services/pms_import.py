@@ -21,7 +21,7 @@ from butler_tui.i18n import t as tr
 from butler_tui.models import Guest, Stay, list_problems
 from butler_tui.services.checklists import ensure_checklist
 from butler_tui.services.guests import index_guest
-from butler_tui.store import Store
+from butler_tui.store import Store, Tx
 
 COLUMNS = ["reservation_no", "guest_name", "salutation", "member_no", "mobile", "vip_level", "arrival_date", "eta",
            "departure_date", "room_type", "room_number", "party_size", "car_plate", "booked_by", "remarks"]
@@ -216,16 +216,16 @@ def import_arrivals(store: Store, path: str | Path, *, staff_no: str | None = No
     return report
 
 
-def _match_or_create_guest(tx, guest: dict[str, Any], now: str, report: ImportReport) -> int:
+def _match_or_create_guest(tx: Tx, guest: dict[str, Any], now: str, report: ImportReport) -> int:
     if guest.get("member_no"):
         found = tx.execute("SELECT id FROM guests WHERE member_no = ?", (guest["member_no"],)).fetchone()
         if found:
-            return found[0]
+            return int(found[0])
     if guest.get("mobile"):
         found = tx.execute("SELECT id FROM guests WHERE name = ? AND mobile = ?",
                            (guest["name"], guest["mobile"])).fetchone()
         if found:
-            return found[0]
+            return int(found[0])
     guest_id = tx.insert("guests", guest | {"created_at": now, "updated_at": now})
     index_guest(tx, guest_id)
     tx.event("guests", guest_id, "create", after={"name": guest["name"], "source": "pms"})

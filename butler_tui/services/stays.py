@@ -171,7 +171,7 @@ def _floor_station(tx: Tx, room: str | None) -> str | None:
         return None
     for code, floors in tx.execute("SELECT code, floors FROM stations WHERE active ORDER BY code").fetchall():
         if floor[0] in json.loads(floors or "[]"):
-            return code
+            return str(code)
     return None
 
 

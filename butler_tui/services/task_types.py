@@ -9,10 +9,13 @@ its type's ladder when it is created, so editing a ladder does not rewrite tasks
 
 from __future__ import annotations
 
-from butler_tui.defaults import DEFAULT_TYPES, DND_CHECK_TIMES  # noqa: F401  (re-exported)
+from butler_tui.defaults import DEFAULT_TYPES as DEFAULT_TYPES
+from butler_tui.defaults import DND_CHECK_TIMES as DND_CHECK_TIMES
 from butler_tui.errors import NotFound
 from butler_tui.i18n import t as tr
-from butler_tui.models import Ladder, Step, TaskType  # noqa: F401  (re-exported)
+from butler_tui.models import Ladder as Ladder
+from butler_tui.models import Step as Step
+from butler_tui.models import TaskType as TaskType
 from butler_tui.store import Store
 
 

@@ -121,7 +121,7 @@ _FIELDS = [f for f in TaskRow.__dataclass_fields__ if f not in ("clock",)]
 
 
 def _to_row(r: dict[str, Any]) -> TaskRow:
-    data = {k: r.get(k) for k in _FIELDS}
+    data: dict[str, Any] = {k: r.get(k) for k in _FIELDS}
     data["type_name"] = data["type_name"] or r["type"]
     return TaskRow(**data, clock=Clock.from_row(r))
 

@@ -105,7 +105,7 @@ def create(store: Store, stay_id: int, content: str, teams: list[str] | None, *,
                 "stay_id": stay_id, "name": f"接待通知单 {stay[2]} {stay[0]}", "content": content,
                 "teams": json.dumps(teams), "status": "draft", "created_by": staff_no, "created_at": now})
             tx.event("vip_notices", notice_id, "create", after={"stay_id": stay_id, "teams": teams})
-    return notice_id
+    return int(notice_id)
 
 
 def approve_and_send(store: Store, stay_id: int, *, staff_no: str | None, station: str | None) -> int:
