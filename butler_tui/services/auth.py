@@ -93,10 +93,17 @@ def sign_in(store: Store, staff_no: str, pin: str, *, station: str | None) -> Pe
         raise AuthFailed(tr("enter your staff no."))
     result: Person | None = None
     failure: str | None = None
+    # The PIN hash (~80 ms of scrypt) is checked before the write lock is taken, so sign-ins do not
+    # queue behind each other's hashing nor hold up other stations' writes; under the lock the row is
+    # read again, and the answer is used only if the stored hash is still the one that was checked.
+    stored = store.scalar("SELECT pin_hash FROM staff WHERE staff_no = ?", (staff_no,))
+    checked: dict[str | None, bool] = {stored: check_pin(pin or "", stored)} if stored else {}
     with store.write(actor=staff_no, station=station) as tx:
         row = tx.execute("SELECT name, role, team_code, pin_hash, failed_pins, locked_until, active FROM staff"
                          " WHERE staff_no = ?", (staff_no,)).fetchone()
         now = clock.now()
+        if row is not None and row[3] and row[3] not in checked:  # the PIN was reset meanwhile (rare)
+            checked[row[3]] = check_pin(pin or "", row[3])
         if row is None or not row[6]:
             tx.event("sessions", staff_no, "sign_in_failed", after={"reason": "unknown staff no."})
             failure = tr("unknown staff no. or wrong PIN")
@@ -107,7 +114,7 @@ def sign_in(store: Store, staff_no: str, pin: str, *, station: str | None) -> Pe
         elif not row[3]:
             tx.event("sessions", staff_no, "sign_in_failed", after={"reason": "no PIN set"})
             failure = tr("{name} has no PIN yet: an admin sets it with `butler staff reset-pin`", name=row[0])
-        elif not check_pin(pin or "", row[3]):
+        elif not checked[row[3]]:
             tries = row[4] + 1
             locked = clock.iso(now + timedelta(minutes=LOCK_MINUTES)) if tries >= MAX_TRIES else None
             tx.execute("UPDATE staff SET failed_pins = ?, locked_until = ? WHERE staff_no = ?",
