@@ -174,3 +174,12 @@ def authenticate_admin(store: Store, staff_no: str, pin: str, station: str | Non
 
 
 __all__ = ["ROLES", "add_staff", "check_pin", "hash_pin", "may", "require", "reset_pin", "sign_in"]
+
+
+def permission_table(store: Store) -> dict[str, list[str]]:
+    """The ``permissions`` table read as who may do what: each action (in order) → the roles that may (in
+    order). Actions nobody may do are not in it; :data:`ACTIONS` describes each action."""
+    table: dict[str, list[str]] = {}
+    for r in store.rows("SELECT action, role FROM permissions ORDER BY action, role"):
+        table.setdefault(r["action"], []).append(r["role"])
+    return table

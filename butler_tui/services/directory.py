@@ -70,3 +70,26 @@ def get_staff(store: Store, staff_no: str) -> StaffInfo:
         staff_no=row["staff_no"], name=row["name"], name_en=row["name_en"], team_code=row["team_code"],
         role=row["role"], title=row["title"],
     )
+
+
+@dataclass(frozen=True)
+class StaffEntry:
+    """One line of the staff list, active or not."""
+
+    staff_no: str
+    name: str
+    team_code: str | None
+    role: str
+    title: str
+    active: bool
+    locked_until: str | None
+
+
+def list_staff(store: Store) -> list[StaffEntry]:
+    """Every staff member, active or not, by staff no., with team, role and lock."""
+    return [
+        StaffEntry(staff_no=r["staff_no"], name=r["name"], team_code=r["team_code"], role=r["role"],
+                   title=r["title"], active=bool(r["active"]), locked_until=r["locked_until"])
+        for r in store.rows("SELECT staff_no, name, team_code, role, title, active, locked_until FROM staff"
+                            " ORDER BY staff_no")
+    ]

@@ -476,3 +476,11 @@ def teams_of_station(store: Store, station: str) -> tuple[list[str], list[int]]:
     if row is None:
         raise NotFound(tr("unknown station {station!r}", station=station))
     return [row["team_code"]], json.loads(row["floors"] or "[]")
+
+
+def history(store: Store, task_id: int) -> list[dict[str, Any]]:
+    """A task's events, oldest first: every column of ``events`` (``at``, ``action``, ``actor``, ``station``,
+    ``before``, ``after`` …) plus ``actor_name``, the acting staff member's name (``None`` when the actor is
+    no staff member, e.g. the sweep). The CLI's ``task show`` and the station's task detail both read it."""
+    return store.rows("SELECT e.*, s.name AS actor_name FROM events e LEFT JOIN staff s ON s.staff_no = e.actor"
+                      " WHERE e.entity = 'tasks' AND e.entity_id = ? ORDER BY e.id", (str(task_id),))

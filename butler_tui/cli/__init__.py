@@ -1,0 +1,81 @@
+"""The ``butler`` command line: a thin layer over the services, one module per group of commands.
+
+Bad input gets one line on stderr and a non-zero exit — never a traceback, never a half-written
+change (every write is one transaction). Errors become exit codes in one place, :mod:`.errors`; a
+command gets its store from :func:`.common.use_store`, which Click closes when the command ends; each
+invocation acts under a :class:`~butler_tui.context.Context` of its own (its language, the hotel's
+shifts), so two invocations in one process — tests with CliRunner — share nothing but the clock.
+
+* :mod:`.admin` — init, check, backup, sweep
+* :mod:`.station` — demo, run, serve, keys, screenshots (the station app)
+* :mod:`.messages` — send, ack, messages (the radio channel)
+* :mod:`.tasks` — task … (service orders, SLA, escalation ladders)
+* :mod:`.guests` — guest … (preferences and notes)
+* :mod:`.handover` — handover, log … (交班本 and the duty log)
+* :mod:`.pms` — import … (data from the PMS)
+* :mod:`.staff` — staff …, permissions
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import click
+
+from butler_tui import __version__, context
+from butler_tui.cli import admin, guests, handover, language, messages, pms, staff, station, tasks
+from butler_tui.cli.common import Options
+from butler_tui.cli.errors import reported
+from butler_tui.config import default_db_path
+from butler_tui.i18n import detect, set_language
+
+
+class ButlerGroup(click.Group):
+    """Runs each invocation under its own context, in its language, with errors reported in one place."""
+
+    def main(self, args: Sequence[str] | None = None, *rest: Any, **kwargs: Any) -> Any:
+        argv = list(sys.argv[1:] if args is None else args)
+        # The invocation's own settings; the clock stays shared (a test's frozen clock reaches the command).
+        own = context.current().derive(language=language.chosen(argv), shifts=None)
+        with context.using(own):
+            language.speak(self)  # before Click parses: --help is answered while parsing
+            return super().main(args, *rest, **kwargs)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        with reported(ctx):
+            return super().invoke(ctx)
+
+
+@click.group(cls=ButlerGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--db",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Database file (default: $BUTLER_DB, else ./butler.db).",
+)
+@click.option("--lang", default=None, help="en or zh (default: $BUTLER_LANG, else the locale).")
+@click.version_option(__version__, prog_name="butler")
+@click.pass_context
+def cli(ctx: click.Context, db: Path | None, lang: str | None) -> None:
+    """butler-tui: the butler team's stations on one shared SQLite file."""
+    ctx.obj = Options(db=db or default_db_path())
+    set_language(detect(lang))  # the language is already chosen; this refuses one we do not speak
+
+
+def _add_commands(group: click.Group) -> None:
+    for module in (admin, station, messages, tasks, guests, handover, pms, staff):
+        for command in module.COMMANDS:
+            group.add_command(command)
+
+
+_add_commands(cli)
+
+
+def main() -> None:
+    cli(prog_name="butler")
+
+
+__all__ = ["ButlerGroup", "cli", "main"]

@@ -1,0 +1,70 @@
+"""Looking after the file: init, check, backup, and the sweep cron runs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from butler_tui.cli.common import options, use_store
+from butler_tui.errors import ButlerError
+from butler_tui.i18n import t as tr
+
+
+@click.command()
+@click.pass_context
+def init(ctx: click.Context) -> None:
+    """Create the database, or migrate it to this version's schema."""
+    from butler_tui.store import SCHEMA_VERSION
+
+    path = options(ctx).db
+    existed = Path(path).exists()
+    use_store(ctx, create=True)  # opening it creates or migrates it
+    params = {"path": path, "version": SCHEMA_VERSION}
+    click.echo(tr("migrated {path} (schema version {version})", **params) if existed
+               else tr("created {path} (schema version {version})", **params))
+
+
+@click.command()
+@click.pass_context
+def check(ctx: click.Context) -> None:
+    """Integrity check, schema check, and warnings about where the file lives."""
+    from butler_tui.services.maintenance import check as run_check
+
+    report = run_check(use_store(ctx, migrate=False))
+    for label, value in (("database", report.path), ("schema version", report.schema_version),
+                         ("journal mode", report.journal_mode), ("integrity", "; ".join(report.integrity))):
+        click.echo(f"{tr(label) + ':':<16}{value}")
+    for warning in report.warnings:
+        click.echo(tr("warning: {text}", text=warning), err=True)
+    if not report.ok:
+        raise ButlerError(tr("integrity check failed"))
+
+
+@click.command()
+@click.argument("dest", type=click.Path(path_type=Path))
+@click.pass_context
+def backup(ctx: click.Context, dest: Path) -> None:
+    """Copy the live database to DEST with SQLite's online backup API."""
+    from butler_tui.services.maintenance import backup as run_backup
+
+    store = use_store(ctx, migrate=False)
+    target = run_backup(store, dest)
+    click.echo(tr("backed up {path} to {target} ({size:,} bytes)", path=store.path, target=target,
+                  size=target.stat().st_size))
+
+
+@click.command()
+@click.option("--station", default=None, help="Station recorded as running the sweep.")
+@click.pass_context
+def sweep(ctx: click.Context, station: str | None) -> None:
+    """Run the SLA / escalation checks once (for cron; open stations also sweep every few seconds)."""
+    from butler_tui.services.escalation import sweep as run_sweep
+
+    report = run_sweep(use_store(ctx), station=station)
+    click.echo(tr("examined {examined}, escalated {escalated}, reminders {repeated}, fell back {fell_back},"
+                  " undeferred {undeferred}", examined=report.examined, escalated=report.escalated,
+                  repeated=report.repeated, fell_back=report.fell_back, undeferred=report.undeferred))
+
+
+COMMANDS: list[click.Command] = [init, check, backup, sweep]

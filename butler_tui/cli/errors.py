@@ -1,0 +1,46 @@
+"""The one place where an error becomes one line on stderr and an exit code.
+
+A command raises; it does not print and exit. :class:`~butler_tui.cli.ButlerGroup` runs every command
+inside :func:`reported`, which turns an error the user is to read into ``butler: <sentence>`` and an exit
+code (:func:`explain`); anything else is a bug and keeps its traceback.
+
+* 1 — :class:`~butler_tui.errors.ButlerError`, :class:`~butler_tui.errors.NotFound`
+* 2 — :class:`~butler_tui.errors.InvalidInput` (a bad ``--lang`` too); Click's own usage errors also exit 2
+* 3 — :class:`~butler_tui.errors.SchemaTooNew`
+* 4 — :class:`~butler_tui.errors.StoreUnavailable`, and any ``sqlite3.Error`` the store let through
+* 5 — :class:`~butler_tui.errors.PermissionDenied`, :class:`~butler_tui.errors.AuthFailed`
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import click
+
+from butler_tui.errors import ButlerError, StoreUnavailable
+from butler_tui.i18n import t as tr
+
+
+def explain(exc: BaseException) -> tuple[str, int] | None:
+    """The sentence and exit code for an error the user is to read; ``None`` for anything else."""
+    if isinstance(exc, ButlerError):
+        return str(exc), exc.exit_code
+    if isinstance(exc, sqlite3.Error):
+        return tr("database error: {error}", error=exc), StoreUnavailable.exit_code
+    return None
+
+
+@contextmanager
+def reported(ctx: click.Context) -> Iterator[None]:
+    """Run a command: an error the user is to read ends it with ``butler: <sentence>`` and its exit code."""
+    try:
+        yield
+    except Exception as exc:
+        explained = explain(exc)
+        if explained is None:
+            raise
+        sentence, code = explained
+        click.echo(f"butler: {sentence}", err=True)
+        ctx.exit(code)

@@ -1,0 +1,94 @@
+"""Guest preferences (客史档案): ``guest find | show | note``."""
+
+from __future__ import annotations
+
+import click
+
+from butler_tui.cli.common import echo_json, use_store
+from butler_tui.i18n import t as tr
+
+
+@click.group()
+def guest() -> None:
+    """Guest preference lookup and notes (客史档案)."""
+
+
+@guest.command(name="find")
+@click.argument("query", nargs=-1, required=True)
+@click.option("--station", default=None, help="Station making the lookup (audited).")
+@click.option("--staff", "staff_no", default=None, help="Staff no. making the lookup (audited).")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def guest_find(ctx: click.Context, query: tuple[str, ...], station: str | None, staff_no: str | None,
+               as_json: bool) -> None:
+    """Find guests by name, pinyin / initials, room, last digits of mobile, member no. or plate."""
+    from butler_tui.services import guests
+
+    text = " ".join(query)
+    store = use_store(ctx)
+    hits = guests.find(store, text)  # the command line has no PIN: contact data stays masked
+    guests.audit_lookup(store, text, len(hits), staff_no=staff_no, station=station)
+    if as_json:
+        echo_json([h.to_json() for h in hits])
+        return
+    if not hits:
+        # Not an error, a search that found nothing: exit 1 as grep does, with a plain line (no "butler:").
+        click.echo(tr("no guest matches {text!r}", text=text), err=True)
+        ctx.exit(1)
+    for h in hits:
+        vip = f" VIP{h.vip_level}" if h.vip_level else ""
+        room = " " + tr("room {room}", room=h.room) if h.room else ""
+        click.echo(f"{h.id:>6} {h.label}{vip}{room} · {h.member_no or '-'} · {h.mobile or '-'} · {h.matched}")
+
+
+@guest.command(name="show")
+@click.argument("guest_id", type=int)
+@click.option("--station", default=None)
+@click.option("--staff", "staff_no", default=None)
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def guest_show(ctx: click.Context, guest_id: int, station: str | None, staff_no: str | None, as_json: bool) -> None:
+    """A guest's profile: allergies and dislikes first, notes by kind, newest first."""
+    from butler_tui import clock
+    from butler_tui.services import guests
+    from butler_tui.services.stays import STATUS_LABEL as STAY_STATUS_LABEL
+
+    p = guests.profile(use_store(ctx), guest_id, staff_no=staff_no, station=station)
+    if as_json:
+        echo_json(p.to_json())
+        return
+    vip = f" VIP{p.vip_level}" if p.vip_level else ""
+    click.echo(tr("{label}{vip} {level} · member {member} · mobile {mobile} · butler {butler}", label=p.label, vip=vip,
+                  level=p.member_level, member=p.member_no or "-", mobile=p.mobile or "-",
+                  butler=p.butler_name or "-"))
+    if p.current_stay:
+        s = p.current_stay
+        click.echo(tr("now: room {room} ({status}) {arrival} → {departure}", room=s["room_number"] or "-",
+                      status=tr(STAY_STATUS_LABEL[s["status"]]), arrival=s["arrival_date"],
+                      departure=s["departure_date"]))
+    click.echo(tr("visits {n}, last {last}, stays on record {stays}", n=p.visit_count, last=p.last_visit or "-",
+                  stays=p.stays_recorded))
+    for kind, notes in p.grouped():
+        click.echo(("⚠ " if kind in guests.WARN_KINDS else "") + tr(guests.KIND_LABEL[kind]))
+        for n in notes:
+            click.echo(f"  - {n.text}  ({n.author_name or n.author_no or '-'} @{n.station_code or '-'}"
+                       f" {clock.show_local(n.created_at, '%Y-%m-%d')}, {tr('note {id}', id=n.id)})")
+
+
+@guest.command(name="note")
+@click.argument("guest_id", type=int)
+@click.option("--kind", required=True, help="preference, habit, life_trace, dietary, special_date, dislike, "
+                                            "complaint, suggestion")
+@click.option("--station", default=None)
+@click.option("--staff", "staff_no", default=None)
+@click.argument("text", nargs=-1, required=True)
+@click.pass_context
+def guest_note(ctx: click.Context, guest_id: int, kind: str, station: str | None, staff_no: str | None,
+               text: tuple[str, ...]) -> None:
+    """Add a note to a guest's file; prints the note id."""
+    from butler_tui.services import guests
+
+    click.echo(guests.add_note(use_store(ctx), guest_id, kind, " ".join(text), staff_no=staff_no, station=station))
+
+
+COMMANDS: list[click.Command] = [guest]

@@ -1,0 +1,79 @@
+"""The shift's paper: ``handover`` (交班本) and the duty log (``log add``)."""
+
+from __future__ import annotations
+
+import click
+
+from butler_tui.cli.common import echo_json, use_store
+from butler_tui.errors import ButlerError
+from butler_tui.i18n import t as tr
+
+
+@click.command()
+@click.option("--station", default=None, help="The station's handover (default: the whole hotel).")
+@click.option("--shift", "shift_name", default=None, help="early | middle | night (default: the current one).")
+@click.option("--date", "day", default=None, help="The shift's date, YYYY-MM-DD (default: the current one).")
+@click.option("--format", "fmt", type=click.Choice(["markdown", "json"]), default="markdown", show_default=True)
+@click.option("--signed", is_flag=True, help="Print the signed (frozen) handover instead of a fresh report.")
+@click.pass_context
+def handover(ctx: click.Context, station: str | None, shift_name: str | None, day: str | None, fmt: str,
+             signed: bool) -> None:
+    """Print the handover report (交班本) for a shift."""
+    from datetime import date as date_type
+
+    from butler_tui.services import handover as service
+    from butler_tui.services.directory import get_station
+
+    store = use_store(ctx)
+    if station:
+        station = get_station(store, station).code
+    try:
+        when = date_type.fromisoformat(day) if day else None
+    except ValueError:
+        raise ButlerError(tr("--date {day!r} is not a date like 2026-11-24", day=day)) from None
+    signatures = None
+    if signed:
+        if not station:
+            raise ButlerError(tr("--signed needs --station"))
+        record = service.latest(store, station)
+        if record is None:
+            raise ButlerError(tr("no signed handover at {station} yet", station=station))
+        report, signatures = record.report, record.signatures
+    else:
+        report = service.build_report(store, station, shift_name, when)
+    if fmt == "json":
+        echo_json(report | ({"signatures": signatures} if signatures else {}))
+    else:
+        click.echo(service.to_markdown(report, signatures), nl=False)
+
+
+@click.group(name="log")
+def duty_log() -> None:
+    """The duty log: timestamped entries per station; corrections are new entries."""
+
+
+@duty_log.command(name="add")
+@click.option("--station", required=True)
+@click.option("--staff", "staff_no", required=True)
+@click.option("--high", is_flag=True, help="Flag the entry as high priority.")
+@click.option("--room", default=None)
+@click.option("--guest", "guest_id", type=int, default=None)
+@click.option("--task", "task_id", type=int, default=None)
+@click.option("--corrects", type=int, default=None, help="The entry this one corrects.")
+@click.argument("text", nargs=-1, required=True)
+@click.pass_context
+def log_add(ctx: click.Context, station: str, staff_no: str, high: bool, room: str | None, guest_id: int | None,
+            task_id: int | None, corrects: int | None, text: tuple[str, ...]) -> None:
+    """Add an entry; prints its id."""
+    from butler_tui.services import handover as service
+    from butler_tui.services.directory import get_staff, get_station
+
+    store = use_store(ctx)
+    code = get_station(store, station).code
+    staff = get_staff(store, staff_no).staff_no
+    entry_id = service.add_entry(store, code, " ".join(text), staff_no=staff, high_priority=high, room=room,
+                                 guest_id=guest_id, task_id=task_id, corrects=corrects)
+    click.echo(entry_id)
+
+
+COMMANDS: list[click.Command] = [handover, duty_log]

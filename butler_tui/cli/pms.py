@@ -1,0 +1,32 @@
+"""Data from the PMS: ``import arrivals``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from butler_tui.cli.common import use_store
+from butler_tui.i18n import t as tr
+
+
+@click.group(name="import")
+def import_group() -> None:
+    """Bring data in from the PMS."""
+
+
+@import_group.command(name="arrivals")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--staff", "staff_no", default=None, help="Staff no. recorded as the importer.")
+@click.pass_context
+def import_arrivals_cmd(ctx: click.Context, file: Path, staff_no: str | None) -> None:
+    """Import the PMS arrivals export FILE.csv (all rows or none; idempotent by reservation no.)."""
+    from butler_tui.services.pms_import import import_arrivals
+
+    report = import_arrivals(use_store(ctx), file, staff_no=staff_no)
+    click.echo(tr("{file}: {rows} rows — {created} new, {updated} updated, {unchanged} unchanged; {guests} new"
+                  " guest(s)", file=file, rows=report.rows, created=report.created, updated=report.updated,
+                  unchanged=report.unchanged, guests=report.guests_created))
+
+
+COMMANDS: list[click.Command] = [import_group]

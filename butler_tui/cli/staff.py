@@ -1,0 +1,86 @@
+"""Staff accounts and who may do what: ``staff add | reset-pin | list``, ``permissions``."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from butler_tui.cli.common import admin_sign_in, use_store
+from butler_tui.errors import ButlerError
+from butler_tui.i18n import t as tr
+
+
+@click.group()
+def staff() -> None:
+    """Staff accounts (admins): add staff, reset PINs."""
+
+
+@staff.command(name="add")
+@click.argument("staff_no")
+@click.argument("name")
+@click.option("--role", type=click.Choice(["butler", "lead", "supervisor", "manager", "director", "admin"]),
+              default="butler", show_default=True)
+@click.option("--team", default=None, help="Team code, e.g. LOBBY, ROOMS.")
+@click.option("--title", default="")
+@click.option("--pin", default=None, help="The new person's PIN (4–8 digits); asked when omitted.")
+@click.option("--by", required=True, help="Staff no. of the admin doing this.")
+@click.option("--by-pin", default=None, help="The admin's PIN (else $BUTLER_PIN, else asked).")
+@click.pass_context
+def staff_add(ctx: click.Context, staff_no: str, name: str, role: str, team: str | None, title: str,
+              pin: str | None, by: str, by_pin: str | None) -> None:
+    """Add a staff member."""
+    from butler_tui.services import auth
+
+    store = use_store(ctx)
+    admin = admin_sign_in(store, by, by_pin)
+    if pin is None and sys.stdin.isatty():
+        pin = click.prompt(tr("PIN for {staff_no}", staff_no=staff_no), hide_input=True, confirmation_prompt=True)
+    auth.add_staff(store, by=admin.staff_no, staff_no=staff_no, name=name, role=role, team=team, pin=pin,
+                   title=title)
+    click.echo(tr("added {staff_no} {name} ({role})", staff_no=staff_no.upper(), name=name, role=tr(role))
+               + ("" if pin else tr(" — no PIN yet: run staff reset-pin")))
+
+
+@staff.command(name="reset-pin")
+@click.argument("staff_no")
+@click.option("--pin", default=None, help="The new PIN (4–8 digits); asked when omitted.")
+@click.option("--by", required=True, help="Staff no. of the admin doing this.")
+@click.option("--by-pin", default=None, help="The admin's PIN (else $BUTLER_PIN, else asked).")
+@click.pass_context
+def staff_reset_pin(ctx: click.Context, staff_no: str, pin: str | None, by: str, by_pin: str | None) -> None:
+    """Set a new PIN for a staff member (and lift a lock)."""
+    from butler_tui.services import auth
+
+    store = use_store(ctx)
+    admin = admin_sign_in(store, by, by_pin)
+    if pin is None:
+        if not sys.stdin.isatty():
+            raise ButlerError(tr("give the new PIN with --pin (no terminal to ask)"))
+        pin = click.prompt(tr("new PIN for {staff_no}", staff_no=staff_no), hide_input=True, confirmation_prompt=True)
+    auth.reset_pin(store, by=admin.staff_no, staff_no=staff_no, pin=pin)
+    click.echo(tr("PIN of {staff_no} reset", staff_no=staff_no.upper()))
+
+
+@staff.command(name="list")
+@click.pass_context
+def staff_list(ctx: click.Context) -> None:
+    """Staff with their team and role."""
+    from butler_tui.services.directory import list_staff
+
+    for s in list_staff(use_store(ctx)):
+        state = "" if s.active else tr(" (inactive)")
+        click.echo(f"{s.staff_no:<6} {s.name:<8} {s.team_code or '-':<6} {s.role:<10} {s.title}{state}")
+
+
+@click.command()
+@click.pass_context
+def permissions(ctx: click.Context) -> None:
+    """Who may do what (the permissions table)."""
+    from butler_tui.services.auth import ACTIONS, permission_table
+
+    for action, roles in permission_table(use_store(ctx)).items():
+        click.echo(f"{action:<30} {', '.join(roles):<40} {tr(ACTIONS.get(action, ''))}")
+
+
+COMMANDS: list[click.Command] = [staff, permissions]

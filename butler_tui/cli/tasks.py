@@ -1,0 +1,235 @@
+"""Service orders: ``task …`` — add, list, show, update, every lifecycle step, escalation, ladders, types."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from butler_tui.cli.common import admin_sign_in, echo_json, use_store
+from butler_tui.errors import ButlerError
+from butler_tui.i18n import t as tr
+
+if TYPE_CHECKING:
+    from butler_tui.services.tasks import TaskRow
+
+
+def _print_task(task: TaskRow, as_json: bool) -> None:
+    from butler_tui import clock
+    from butler_tui.services.tasks import STATUS_LABEL
+
+    if as_json:
+        echo_json(task.to_json())
+        return
+    due = task.effective_due
+    over = task.minutes_over
+    parts = [f"#{task.id} P{task.priority} {task.type} · {task.name}"]
+    if task.room_number:
+        parts.append(tr("room {room}", room=task.room_number))
+    parts += [tr(STATUS_LABEL[task.status]),
+              tr("owner {name} ({team})", name=task.owner_name or task.owner_no or "-", team=task.owner_team or "-")]
+    if task.second_team:
+        parts.append(tr("2nd {team}", team=task.second_team))
+    due_text = tr("due {when}", when=clock.show_local(clock.iso(due), "%m-%d %H:%M") if due else "-")
+    if over and over > 0:
+        due_text += " " + tr("OVERDUE {minutes:.0f} min", minutes=over)
+    parts.append(due_text)
+    if task.escalation_level:
+        parts.append(f"L{task.escalation_level}")
+    click.echo(" · ".join(parts))
+
+
+@click.group()
+def task() -> None:
+    """Service orders: add, list, show, update, and every lifecycle step."""
+
+
+@task.command(name="add")
+@click.option("--type", "type_", required=True, help="Task type, e.g. guest_request, repair (see `butler task types`).")
+@click.option("--station", required=True, help="Station where the request was received.")
+@click.option("--staff", "staff_no", required=True, help="Staff no. of who received it (first responsible).")
+@click.option("--room", default=None)
+@click.option("--priority", type=int, default=None, help="1 (most urgent) to 5; default from the type.")
+@click.option("--due", default=None, help="HH:MM, +30m, +2h or ISO; default from the type's SLA.")
+@click.option("--to-team", "second_team", default=None, help="Hand to this department as second responsible.")
+@click.option("--details", default="")
+@click.option("--json", "as_json", is_flag=True)
+@click.argument("name", nargs=-1)
+@click.pass_context
+def task_add(ctx: click.Context, type_: str, station: str, staff_no: str, room: str | None, priority: int | None,
+             due: str | None, second_team: str | None, details: str, as_json: bool, name: tuple[str, ...]) -> None:
+    """Create a task; prints it (its id first)."""
+    from butler_tui.services import tasks
+
+    store = use_store(ctx)
+    task_id = tasks.create(
+        store, type=type_, name=" ".join(name) or None, details=details, room=room, priority=priority,
+        staff_no=staff_no, station=station, due_at=tasks.parse_when(due) if due else None, second_team=second_team,
+    )
+    _print_task(tasks.get_task(store, task_id), as_json)
+
+
+@task.command(name="list")
+@click.option("--station", default=None, help="Only this station's teams and floors.")
+@click.option("--all", "include_closed", is_flag=True, help="Include done, verified, closed and cancelled.")
+@click.option("--escalated", is_flag=True, help="The escalation queue: escalated or overdue, most urgent first.")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def task_list(ctx: click.Context, station: str | None, include_closed: bool, escalated: bool, as_json: bool) -> None:
+    """Open tasks, most urgent first."""
+    from butler_tui.services import tasks
+
+    store = use_store(ctx)
+    if escalated:
+        found = tasks.escalation_queue(store)
+    elif station:
+        teams, floors = tasks.teams_of_station(store, station.lower())
+        found = tasks.open_tasks(store, teams=teams, floors=floors, station=station.lower(),
+                                 include_closed=include_closed)
+    else:
+        found = tasks.open_tasks(store, include_closed=include_closed)
+    if as_json:
+        echo_json([t.to_json() for t in found])
+        return
+    for t in found:
+        _print_task(t, False)
+
+
+@task.command(name="show")
+@click.argument("task_id", type=int)
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def task_show(ctx: click.Context, task_id: int, as_json: bool) -> None:
+    """One task, with its history."""
+    from butler_tui import clock
+    from butler_tui.services import tasks
+
+    store = use_store(ctx)
+    found = tasks.get_task(store, task_id)
+    history = tasks.history(store, task_id)
+    _print_task(found, as_json)
+    if not as_json:
+        for e in history:
+            by = tr("by {who}", who=e["actor"] or "-")
+            click.echo(f"  {clock.show_local(e['at'], '%m-%d %H:%M:%S')} {e['action']:<10} {by}"
+                       f" @{e['station'] or '-'} {e['after'] or ''}")
+
+
+@task.command(name="update")
+@click.argument("task_id", type=int)
+@click.option("--station", required=True)
+@click.option("--staff", "staff_no", required=True)
+@click.option("--name", default=None)
+@click.option("--details", default=None)
+@click.option("--room", default=None)
+@click.option("--priority", type=int, default=None)
+@click.option("--assignee", default=None)
+@click.option("--to-team", "second_team", default=None, help="Hand on to this department (second responsible).")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def task_update(ctx: click.Context, task_id: int, station: str, staff_no: str, name: str | None, details: str | None,
+                room: str | None, priority: int | None, assignee: str | None, second_team: str | None,
+                as_json: bool) -> None:
+    """Change a task's description, room, priority or assignee, or hand it on (--to-team)."""
+    from butler_tui.services import tasks
+
+    store = use_store(ctx)
+    fields = {k: v for k, v in {"name": name, "details": details, "room_number": room, "priority": priority,
+                                "assignee_no": assignee}.items() if v is not None}
+    if second_team:
+        tasks.hand_on(store, task_id, second_team, staff_no=staff_no, station=station)
+    if fields:
+        tasks.update(store, task_id, staff_no=staff_no, station=station, **fields)
+    if not fields and not second_team:
+        raise ButlerError(tr("nothing to update: give --name, --details, --room, --priority, --assignee or --to-team"))
+    _print_task(tasks.get_task(store, task_id), as_json)
+
+
+def _lifecycle_command(action: str, help_text: str, *, reason: bool = False, until: bool = False,
+                       resolution: bool = False) -> None:
+    @click.argument("task_id", type=int)
+    @click.option("--station", required=True)
+    @click.option("--staff", "staff_no", required=True)
+    @click.option("--json", "as_json", is_flag=True)
+    @click.pass_context
+    def command(ctx: click.Context, /, task_id: int, station: str, staff_no: str, as_json: bool,
+                **extra: str | None) -> None:
+        from butler_tui.services import tasks
+
+        store = use_store(ctx)
+        until = extra.get("until")
+        when = tasks.parse_when(until) if until else None
+        result = tasks.transition(store, task_id, action, staff_no=staff_no, station=station,
+                                  reason=extra.get("reason"), until=when, resolution=extra.get("resolution"))
+        _print_task(result, as_json)
+
+    command.__doc__ = help_text
+    if reason:
+        command = click.option("--reason", required=True)(command)
+    if until:
+        command = click.option("--until", required=True, help="HH:MM, +30m, +2h or ISO")(command)
+    if resolution:
+        command = click.option("--resolution", default=None, help="What was done.")(command)
+    task.command(name=action)(command)
+
+
+_lifecycle_command("ack", "Acknowledge a task (you take it).")
+_lifecycle_command("start", "Start working on a task.")
+_lifecycle_command("hold", "Put a task on hold (the SLA clock stops).", reason=True)
+_lifecycle_command("resume", "Resume a task that was on hold.")
+_lifecycle_command("defer", "Defer a task to a later time.", until=True)
+_lifecycle_command("done", "Mark a task done.", resolution=True)
+_lifecycle_command("verify", "Verify a done task (lead or above, not the person who did it).")
+_lifecycle_command("close", "Close a verified task.")
+_lifecycle_command("cancel", "Cancel a task.", reason=True)
+_lifecycle_command("reopen", "Reopen a done, verified or closed task (counts a repeat).", reason=True)
+
+
+@task.command(name="escalate")
+@click.argument("task_id", type=int)
+@click.option("--station", required=True)
+@click.option("--staff", "staff_no", required=True)
+@click.option("--reason", required=True)
+@click.pass_context
+def task_escalate(ctx: click.Context, task_id: int, station: str, staff_no: str, reason: str) -> None:
+    """Escalate a task by hand, one level up, at once (首问责任制)."""
+    from butler_tui.services import tasks
+
+    _print_task(tasks.escalate_now(use_store(ctx), task_id, reason, staff_no=staff_no, station=station), False)
+
+
+@task.command(name="ladder")
+@click.argument("type_code")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--by", required=True, help="Staff no. (a director or admin).")
+@click.option("--by-pin", default=None, help="Their PIN (else $BUTLER_PIN, else asked).")
+@click.pass_context
+def task_ladder(ctx: click.Context, type_code: str, file: Path, by: str, by_pin: str | None) -> None:
+    """Replace a task type's escalation ladder with the JSON in FILE (tasks in flight keep theirs)."""
+    from butler_tui.services.task_types import set_ladder
+
+    store = use_store(ctx)
+    person = admin_sign_in(store, by, by_pin)
+    set_ladder(store, type_code, file.read_text(encoding="utf-8"), staff_no=person.staff_no)
+    click.echo(tr("ladder of {code} replaced", code=type_code))
+
+
+@task.command(name="types")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def task_types_cmd(ctx: click.Context, as_json: bool) -> None:
+    """The task types with their priority, SLA and escalation ladder."""
+    from butler_tui.services.task_types import list_types
+
+    found = list_types(use_store(ctx))
+    if as_json:
+        echo_json([t.model_dump() for t in found])
+        return
+    for t in found:
+        steps = "; ".join(f"L{s.level} {s.when} +{s.after_minutes:g}m → {s.notify}" for s in t.ladder.steps)
+        due = tr("{n} min", n=t.due_minutes) if t.due_minutes is not None else "12:00 / 14:00"
+        click.echo(f"{t.code:<18} P{t.priority} {tr('due {when}', when=due):<14} {t.name} {t.name_zh} · {steps}")
+
+
+COMMANDS: list[click.Command] = [task]
