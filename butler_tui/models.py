@@ -33,7 +33,8 @@ def _cleaner(multiline: bool):
 def _bounded(min_len: int, max_len: int):
     def check(value: str) -> str:
         if len(value) < min_len:
-            raise ValueError("must not be empty" if min_len == 1 else f"must be at least {min_len} characters")
+            raise ValueError(tr("must not be empty") if min_len == 1
+                             else tr("must be at least {min_len} characters", min_len=min_len))
         if len(value) > max_len:
             raise ValueError(tr("must be at most {max_len} characters (got {n})", max_len=max_len, n=len(value)))
         return value
