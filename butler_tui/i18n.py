@@ -2,10 +2,20 @@
 
 The language is chosen once, before the UI is imported: ``butler --lang zh|en``, else
 ``$BUTLER_LANG``, else the locale (``LC_ALL`` / ``LC_MESSAGES`` / ``LANG`` starting with ``zh``), else
-English. Labels and sentences are written in English in the code and looked up in
-:mod:`butler_tui.zh`; a sentence is a template whose ``{placeholders}`` are filled after the lookup
-(``t("no stay {id}", id=7)``). English keeps the hotel's own Chinese terms where the team uses them
-(交班本, 首问责任制).
+English. Labels and sentences are written in English in the code and looked up in a gettext
+catalogue (``locale/zh_CN/LC_MESSAGES/butler.po``, compiled to ``butler.mo``); a sentence is a template
+whose ``{placeholders}`` are filled after the lookup (``t("no stay {id}", id=7)``). English keeps the
+hotel's own Chinese terms where the team uses them (交班本, 首问责任制). To add or change a
+translation: ``python -m butler_tui.i18n_tools`` (see :mod:`butler_tui.i18n_tools`).
+
+The catalogue is read with the standard library's :mod:`gettext` from the ``.mo`` committed next to its
+``.po`` — not compiled by Babel when the station starts: start-up time matters at a station, Babel
+is a large import, and a compile cache would need a writable place and its own staleness rule.
+``tests/test_catalogue.py`` compiles the ``.po`` afresh and fails when the committed ``.mo`` differs, so
+it cannot go stale. The ``.mo`` is read the first time a language other than English is asked for (an
+English station never opens it) and then kept for the process: it is data that never changes, while
+the *language* is read from :func:`butler_tui.context.current` on every call, so two stations in one
+process each speak their own.
 
 What the services *store* for other stations to read — the texts of escalation and arrival messages —
 is kept as a template and its parameters (:func:`said`), and rendered by each reader in its own
@@ -19,12 +29,16 @@ import json
 import os
 import re
 from datetime import date, datetime
+from gettext import GNUTranslations, NullTranslations
+from pathlib import Path
 from typing import Any
 
 from butler_tui.context import current
-from butler_tui.zh import ZH
 
 LANGUAGES = ("en", "zh")
+LOCALES = {"zh": "zh_CN"}  # language -> its catalogue under locale/ (English is the code's own)
+LOCALE_DIR = Path(__file__).resolve().parent / "locale"
+DOMAIN = "butler"
 
 
 def detect(explicit: str | None = None) -> str:
@@ -53,12 +67,35 @@ def language() -> str:
     return current().language
 
 
+def N_(text: str, /) -> str:
+    """``text`` unchanged: marks a label for the catalogue (the extraction finds it here) that is given
+    to :func:`t` later, where it is shown — a key's label kept in a table, a status's name."""
+    return text
+
+
+_CATALOGUES: dict[str, NullTranslations] = {}
+
+
+def catalogue(lang: str) -> NullTranslations:
+    """The translations of ``lang``, read once per process (immutable data, shared by every context)."""
+    found = _CATALOGUES.get(lang)
+    if found is None:
+        if lang in LOCALES:
+            with (LOCALE_DIR / LOCALES[lang] / "LC_MESSAGES" / f"{DOMAIN}.mo").open("rb") as mo:
+                found = _Catalogue(mo)
+        else:
+            found = NullTranslations()
+        found = _CATALOGUES.setdefault(lang, found)
+    return found
+
+
 def t(text: str, /, **params: Any) -> str:
     """The label or sentence in the chosen language (English when there is no translation), with
     ``params`` filled into its ``{placeholders}``. Parameters are inserted as they are: text from a
     user or the database is never read as a template."""
-    if current().language == "zh":
-        text = ZH.get(text) or _chinese_part(text)
+    lang = current().language
+    if lang != "en" and text:  # "" is the catalogue's header in gettext, not a message
+        text = (_CATALOGUES.get(lang) or catalogue(lang)).gettext(text)
     return text.format(**params) if params else text
 
 
@@ -69,6 +106,14 @@ def _chinese_part(text: str) -> str:
     """Labels the hotel writes in both languages — ``"in progress 处理中"`` — show their Chinese part."""
     found = _BILINGUAL.fullmatch(text)
     return found.group(1) if found else text
+
+
+class _Catalogue(GNUTranslations):
+    """A compiled catalogue (``.mo``). A text it does not have shows as written, or — a label the hotel
+    writes in both languages — as its Chinese part. (Only ``gettext``: no plurals, no fallback chain.)"""
+
+    def gettext(self, message: str) -> str:
+        return self._catalog.get(message) or _chinese_part(message)  # type: ignore[attr-defined]
 
 
 _CHINESE_FIRST = re.compile(r"([\u3400-\u9fff][^A-Za-z]*?) +([A-Za-z].*)")

@@ -26,6 +26,7 @@ from pydantic import (
 from pydantic_core import CoreSchema, core_schema
 
 from butler_tui.errors import InvalidInput
+from butler_tui.i18n import N_
 from butler_tui.i18n import t as tr
 from butler_tui.text import clean_text
 
@@ -44,7 +45,8 @@ def _cleaner(multiline: bool) -> Callable[[Any], Any]:
 def _bounded(min_len: int, max_len: int) -> Callable[[str], str]:
     def check(value: str) -> str:
         if len(value) < min_len:
-            raise ValueError("must not be empty" if min_len == 1 else f"must be at least {min_len} characters")
+            raise ValueError(tr("must not be empty") if min_len == 1
+                             else tr("must be at least {min_len} characters", min_len=min_len))
         if len(value) > max_len:
             raise ValueError(tr("must be at most {max_len} characters (got {n})", max_len=max_len, n=len(value)))
         return value
@@ -87,22 +89,22 @@ def _pattern(regex: str, explain: str, *, upper: bool = False, lower: bool = Fal
 StationCode = Annotated[
     str,
     BeforeValidator(
-        _pattern(r"[a-z][a-z0-9-]{1,31}", "a station code is 2–32 lowercase letters, digits or '-', e.g. floor-12", lower=True)
+        _pattern(r"[a-z][a-z0-9-]{1,31}", N_("a station code is 2–32 lowercase letters, digits or '-', e.g. floor-12"), lower=True)
     ),
 ]
 TeamCode = Annotated[
-    str, BeforeValidator(_pattern(r"[A-Z][A-Z0-9]{1,9}", "a team code is 2–10 capital letters, e.g. LOBBY", upper=True))
+    str, BeforeValidator(_pattern(r"[A-Z][A-Z0-9]{1,9}", N_("a team code is 2–10 capital letters, e.g. LOBBY"), upper=True))
 ]
 StaffNo = Annotated[
-    str, BeforeValidator(_pattern(r"[A-Z0-9]{2,12}", "a staff no. is 2–12 letters or digits, e.g. 8001", upper=True))
+    str, BeforeValidator(_pattern(r"[A-Z0-9]{2,12}", N_("a staff no. is 2–12 letters or digits, e.g. 8001"), upper=True))
 ]
 RoomNumber = Annotated[
-    str, BeforeValidator(_pattern(r"[1-9][0-9]{2,3}", "a room number is 3–4 digits, floor first, e.g. 1208"))
+    str, BeforeValidator(_pattern(r"[1-9][0-9]{2,3}", N_("a room number is 3–4 digits, floor first, e.g. 1208")))
 ]
 Mobile = Annotated[
     str,
     BeforeValidator(
-        _pattern(r"\+?[0-9][0-9 -]{5,19}", "a mobile number is 6–20 digits, spaces or '-', optionally starting with +")
+        _pattern(r"\+?[0-9][0-9 -]{5,19}", N_("a mobile number is 6–20 digits, spaces or '-', optionally starting with +"))
     ),
 ]
 CarPlate = Annotated[str, Bounded(12)]
@@ -331,25 +333,25 @@ M = TypeVar("M", bound=BaseModel)
 
 # pydantic's own errors, said the way a duty butler reads them (``ctx`` fills the placeholders)
 PYDANTIC_MESSAGES = {
-    "missing": "is required",
-    "extra_forbidden": "is not a field here",
-    "greater_than_equal": "must be at least {ge}",
-    "less_than_equal": "must be at most {le}",
-    "greater_than": "must be more than {gt}",
-    "less_than": "must be less than {lt}",
-    "int_parsing": "must be a whole number",
-    "int_type": "must be a whole number",
-    "int_from_float": "must be a whole number",
-    "literal_error": "must be one of: {expected}",
-    "string_type": "must be text",
-    "date_parsing": "must be a date like 2026-11-24",
-    "date_from_datetime_parsing": "must be a date like 2026-11-24",
-    "date_type": "must be a date like 2026-11-24",
-    "datetime_parsing": "must be a date and time like 2026-11-24T14:30",
-    "datetime_from_date_parsing": "must be a date and time like 2026-11-24T14:30",
-    "datetime_type": "must be a date and time like 2026-11-24T14:30",
-    "bool_parsing": "must be yes or no",
-    "bool_type": "must be yes or no",
+    "missing": N_("is required"),
+    "extra_forbidden": N_("is not a field here"),
+    "greater_than_equal": N_("must be at least {ge}"),
+    "less_than_equal": N_("must be at most {le}"),
+    "greater_than": N_("must be more than {gt}"),
+    "less_than": N_("must be less than {lt}"),
+    "int_parsing": N_("must be a whole number"),
+    "int_type": N_("must be a whole number"),
+    "int_from_float": N_("must be a whole number"),
+    "literal_error": N_("must be one of: {expected}"),
+    "string_type": N_("must be text"),
+    "date_parsing": N_("must be a date like 2026-11-24"),
+    "date_from_datetime_parsing": N_("must be a date like 2026-11-24"),
+    "date_type": N_("must be a date like 2026-11-24"),
+    "datetime_parsing": N_("must be a date and time like 2026-11-24T14:30"),
+    "datetime_from_date_parsing": N_("must be a date and time like 2026-11-24T14:30"),
+    "datetime_type": N_("must be a date and time like 2026-11-24T14:30"),
+    "bool_parsing": N_("must be yes or no"),
+    "bool_type": N_("must be yes or no"),
 }
 
 

@@ -1,9 +1,11 @@
 """Every sentence a user can read goes through ``t()`` and has its 简体中文.
 
 Read from the source, so a new sentence without a translation fails here rather than showing in
-English at a Chinese station: every string literal passed to ``t()``/``said()`` must be in the
+English at a Chinese station: every string literal passed to ``t()``/``said()``/``N_()`` must be in the
 catalogue with the same ``{placeholders}``; errors, notifications and validation messages may not be
-built from bare literals or f-strings.
+built from bare literals or f-strings. The catalogue is the gettext one the station reads
+(``butler_tui/locale``): its ``.pot``, ``.po`` and ``.mo`` must be what ``python -m butler_tui.i18n_tools``
+writes from the code, every message translated.
 """
 
 from __future__ import annotations
@@ -15,12 +17,14 @@ from pathlib import Path
 
 import pytest
 
-from butler_tui import i18n
-from butler_tui.zh import ZH
+from butler_tui import i18n, i18n_tools
+from butler_tui.context import Context, using
 
 PACKAGE = Path(__file__).resolve().parent.parent / "butler_tui"
-SOURCES = sorted(p for p in PACKAGE.rglob("*.py") if p.name != "zh.py")
-TRANSLATORS = {"t", "tr", "said"}
+SOURCES = sorted(PACKAGE.rglob("*.py"))
+TRANSLATORS = {"t", "tr", "said", "N_"}
+# the 简体中文 catalogue as the station reads it (the committed .mo): English -> Chinese
+ZH: dict[str, str] = {k: v for k, v in i18n.catalogue("zh")._catalog.items() if k}  # type: ignore[attr-defined]
 ERRORS = {"ButlerError", "NotFound", "InvalidInput", "SchemaTooNew", "StoreUnavailable", "PermissionDenied",
           "AuthFailed", "ValueError"}
 TELLERS = {"notify", "show_error", "show_notice", "echo_error", "fail", "echo", "prompt"}
@@ -62,7 +66,7 @@ def _calls():
 
 
 def _fields(text: str) -> set[str]:
-    return {f for _, f, _, _ in string.Formatter().parse(text) if f}
+    return {f for _, f, _, _ in string.Formatter().parse(text) if f} | set(re.findall(r"%\(\w+\)", text))
 
 
 def _bilingual(text: str) -> str | None:
@@ -185,3 +189,58 @@ def test_every_command_and_option_help_has_chinese():
 
     walk(cli)
     assert not missing, f"{len(missing)} help texts without Chinese:\n" + "\n".join(missing)
+
+
+def test_the_catalogue_is_what_the_refresh_command_writes(capsys):
+    """``.pot``, ``.po`` and ``.mo`` up to date with the code: nothing new left out, nothing gone kept
+    (the remedy for a failure: ``python -m butler_tui.i18n_tools``)."""
+    status = i18n_tools.run(check=True)
+    assert status == 0, capsys.readouterr().out
+
+
+def test_every_message_of_the_code_has_chinese_with_the_same_placeholders():
+    po = {m.id: m for m in i18n_tools.read(i18n_tools.po_path("zh_CN")) if m.id}
+    messages = [m.id for m in i18n_tools.template() if m.id]
+    assert len(messages) > 900  # the extraction found the code's messages (t, said, N_, forms, help)
+    missing = [m for m in messages if m not in po or not po[m].string]
+    fuzzy = [m for m in messages if m in po and po[m].fuzzy]
+    mismatched = [f"{m!r} → {po[m].string!r}" for m in messages
+                  if m in po and po[m].string and _fields(po[m].string) != _fields(m)]
+    assert not missing, f"{len(missing)} without Chinese:\n" + "\n".join(missing)
+    assert not fuzzy, "fuzzy (check the Chinese, then drop the flag):\n" + "\n".join(fuzzy)
+    assert not mismatched, "placeholders differ:\n" + "\n".join(mismatched)
+
+
+def test_the_committed_mo_is_a_fresh_compile_of_the_po():
+    """The station reads the .mo; it must say exactly what the .po says (header and every message;
+    only the line naming Babel's version may differ)."""
+    po, mo = i18n_tools.po_path("zh_CN"), i18n_tools.mo_path("zh_CN")
+    fresh = i18n_tools.mo_translations(i18n_tools.compile_bytes(po.read_bytes()))
+    committed = i18n_tools.mo_translations(mo.read_bytes())
+    assert committed == fresh, "butler.mo is stale: run python -m butler_tui.i18n_tools"
+    assert len(committed) > 900
+
+
+def test_two_stations_in_one_process_read_one_catalogue_each_in_its_language():
+    with using(Context(language="zh")):
+        assert i18n.t("Help") == "帮助"
+        assert i18n.t("") == ""  # gettext keeps its header under "": never shown for an empty label
+        with using(Context(language="en")):
+            assert i18n.t("Help") == "Help"
+            assert i18n.t("in progress 处理中") == "in progress 处理中"
+        assert i18n.t("in progress 处理中") == "处理中"
+        assert i18n.N_("Help") == "Help"  # a mark for the extraction, translated where it is shown
+    assert i18n.catalogue("zh") is i18n.catalogue("zh")  # read once per process
+
+
+def test_the_station_and_the_cli_read_the_catalogue_without_babel():
+    """Babel is a tool of the catalogue (the test extra), not of the station: nothing it runs imports it."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from butler_tui import i18n; import butler_tui.cli, butler_tui.app; i18n.set_language('zh');"
+            " assert i18n.t('Help') == '帮助'; print(sorted(m for m in sys.modules if m.split('.')[0] == 'babel'))")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
+                          cwd=PACKAGE.parent)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "[]"

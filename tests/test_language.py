@@ -122,6 +122,8 @@ def test_refusals_and_validation_in_chinese(demo_db: Path):
     assert too_long.exit_code == 2 and "消息有误：内容：最多 500 个字（现在 501 个）" in too_long.stderr
     bad_room = _zh(demo_db, "send", "--from", "lobby", "--room", "12a", "hi")
     assert bad_room.exit_code == 2 and "房号是 3–4 位数字" in bad_room.stderr
+    empty = _zh(demo_db, "send", "--from", "lobby", "   ")
+    assert empty.exit_code == 2 and "消息有误：内容：不能为空" in empty.stderr
     # the same refusals in English
     en = CliRunner().invoke(cli, ["--db", str(demo_db), "--lang", "en", "task", "show", "999999"])
     assert en.stderr == "butler: no task 999999\n"
