@@ -249,6 +249,10 @@ def thread(store: Store, message_id: int) -> list[MessageView]:
     return [root, *_views(store, "m.parent_id = ?", [root.id], order="m.id ASC")]
 
 
+# Read from the open acks (a partial index), not by looking at every message ever sent.
+_UNACKED_BY = "m.id IN (SELECT message_id FROM acks WHERE station_code = ? AND acked_at IS NULL)"
+
+
 def list_messages(
     store: Store,
     *,
@@ -262,18 +266,14 @@ def list_messages(
     waiting for an acknowledgement (from ``station`` when given)."""
     where, params = ["1"], []
     if station:
-        where.append(
-            "(m.from_station = ? OR EXISTS (SELECT 1 FROM acks a WHERE a.message_id = m.id AND a.station_code = ?))"
-        )
+        where.append("(m.from_station = ? OR m.id IN (SELECT message_id FROM acks WHERE station_code = ?))")
         params += [station, station]
     if unacked:
         if station:
-            where.append(
-                "EXISTS (SELECT 1 FROM acks a WHERE a.message_id = m.id AND a.station_code = ? AND a.acked_at IS NULL)"
-            )
+            where.append(_UNACKED_BY)
             params.append(station)
         else:
-            where.append("EXISTS (SELECT 1 FROM acks a WHERE a.message_id = m.id AND a.acked_at IS NULL)")
+            where.append("m.id IN (SELECT message_id FROM acks WHERE acked_at IS NULL)")
     if priority:
         where.append("m.priority = ?")
         params.append(parse_priority(priority))
@@ -287,7 +287,7 @@ def unacked_for(store: Store, station: str) -> list[MessageView]:
     """Messages this station has not acknowledged yet, most urgent first, then oldest first."""
     return _views(
         store,
-        "EXISTS (SELECT 1 FROM acks a WHERE a.message_id = m.id AND a.station_code = ? AND a.acked_at IS NULL)",
+        _UNACKED_BY,
         [station],
         order="CASE m.priority WHEN 'emergency' THEN 0 WHEN 'urgent' THEN 1 ELSE 2 END, m.id ASC",
     )

@@ -149,8 +149,9 @@ def follow_up_queue(store: Store) -> list[StayRow]:
     """Departed stays whose follow-up call is not recorded yet, the most overdue first."""
     return _rows(
         store,
-        "s.status = 'departed' AND NOT EXISTS (SELECT 1 FROM checklist_items c WHERE c.stay_id = s.id"
-        " AND c.code = 'follow_up_call' AND c.done_at IS NOT NULL)",
+        # From the open follow-up items (a partial index), not every departed stay of the hotel's history.
+        "s.status = 'departed' AND s.id IN (SELECT stay_id FROM checklist_items"
+        " WHERE code = 'follow_up_call' AND done_at IS NULL)",
         [],
         "s.departed_at IS NULL, s.departed_at, s.id",
     )

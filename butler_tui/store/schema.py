@@ -456,6 +456,31 @@ def _message_templates(db: sqlite_utils.Database) -> None:
     _executescript_in_tx(db, "ALTER TABLE messages ADD COLUMN body_said TEXT;")
 
 
+_HISTORY_INDEXES = """
+-- What a station re-reads on every change must cost what today's work costs, not what a year of
+-- history costs (issue 15; bench/history.py measures both). Partial indexes hold only the rows that
+-- are still open, so they stay small however long the hotel runs.
+CREATE INDEX acks_open ON acks(station_code, message_id) WHERE acked_at IS NULL;
+CREATE INDEX acks_open_message ON acks(message_id) WHERE acked_at IS NULL;
+CREATE INDEX acks_station_message ON acks(station_code, message_id);
+CREATE INDEX messages_from ON messages(from_station, id);
+CREATE INDEX stays_status ON stays(status, room_number);
+CREATE INDEX checklist_follow_up_open ON checklist_items(stay_id)
+    WHERE code = 'follow_up_call' AND done_at IS NULL;
+CREATE INDEX handovers_station ON handovers(station_code, id);
+CREATE INDEX handovers_pending ON handovers(station_code, id)
+    WHERE signed_out_at IS NOT NULL AND signed_in_at IS NULL;
+CREATE INDEX tasks_type_created ON tasks(type, created_at);
+CREATE INDEX log_entries_day ON log_entries(shift_date, shift);
+CREATE INDEX log_entries_corrects ON log_entries(corrects_id) WHERE corrects_id IS NOT NULL;
+"""
+
+
+@MIGRATIONS(name="0008_history_indexes")
+def _history_indexes(db: sqlite_utils.Database) -> None:
+    _executescript_in_tx(db, _HISTORY_INDEXES)
+
+
 SCHEMA_VERSION = len(MIGRATIONS._migrations)
 KNOWN = {m.name for m in MIGRATIONS._migrations}
 

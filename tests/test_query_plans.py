@@ -1,0 +1,80 @@
+"""What a station re-reads on every change is answered from indexes, never by scanning the history
+tables: the plans (EXPLAIN QUERY PLAN) of every statement those reads run are checked here, so a
+year of messages, tasks and stays costs a station nothing on refresh (bench/history.py measures it)."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from butler_tui import clock
+from butler_tui.services import escalation, handover, messaging, overview, stays, tasks
+from butler_tui.store import Store
+
+HISTORY = {"messages", "acks", "tasks", "stays", "events", "checklist_items", "handovers", "log_entries",
+           "escalations", "guests", "guest_notes"}
+
+REPEATED: dict[str, Callable[[Store], Any]] = {
+    "overview": lambda s: overview.overview(s, "lobby"),
+    "unacked for a station": lambda s: messaging.unacked_for(s, "lobby"),
+    "the log of a station": lambda s: messaging.list_messages(s, station="floors-mid"),
+    "unacked at a station": lambda s: messaging.list_messages(s, station="lobby", unacked=True),
+    "unacked hotel-wide": lambda s: messaging.list_messages(s, unacked=True),
+    "pending handover": lambda s: handover.pending(s, "lobby"),
+    "arrivals": lambda s: stays.arrivals(s, clock.today()),
+    "departures": lambda s: stays.departures(s, clock.today()),
+    "follow-up queue": stays.follow_up_queue,
+    "handover report, a station": lambda s: handover.build_report(s, "floors-mid"),
+    "handover report, the hotel": lambda s: handover.build_report(s, None),
+    "open tasks of a station": lambda s: tasks.open_tasks(s, teams=["ROOMS"], floors=[8, 9], station="floors-mid"),
+    "escalation queue": tasks.escalation_queue,
+    "sweep": lambda s: escalation.sweep(s),
+}
+
+_TABLE = re.compile(r"\b(?:FROM|JOIN)\s+([a-z_]\w*)(?:\s+(?:AS\s+)?([a-z_]\w*))?", re.I)
+_KEYWORDS = {"where", "on", "left", "join", "order", "group", "limit", "inner", "using", "and", "or"}
+
+
+def _partial_indexes(conn: sqlite3.Connection) -> set[str]:
+    return {name for name, sql in conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index'")
+            if sql and re.search(r"\)\s*WHERE\b", sql, re.I)}
+
+
+def _scans(conn: sqlite3.Connection, sql: str) -> list[str]:
+    """Plan lines that scan a history table (a SEARCH uses an index; a SCAN reads every row). Reading
+    all of a partial index is fine: it holds only the open rows (unacked, not yet called back)."""
+    partial = _partial_indexes(conn)
+    aliases: dict[str, str] = {}
+    for table, alias in _TABLE.findall(sql):
+        aliases[table.lower()] = table.lower()
+        if alias and alias.lower() not in _KEYWORDS:
+            aliases[alias.lower()] = table.lower()
+    bad = []
+    for *_ids, detail in conn.execute(f"EXPLAIN QUERY PLAN {sql}").fetchall():
+        found = re.match(r"SCAN (\w+)", detail)
+        index = re.search(r"USING (?:COVERING )?INDEX (\w+)", detail)
+        if index and index.group(1) in partial:
+            continue
+        if found and aliases.get(found.group(1).lower(), found.group(1).lower()) in HISTORY:
+            bad.append(detail)
+    return bad
+
+
+@pytest.mark.parametrize("read", list(REPEATED))
+def test_a_repeated_read_never_scans_history(demo_store: Store, read: str) -> None:
+    statements: list[str] = []
+    demo_store.rows("SELECT 1")  # this thread's connection
+    conn = demo_store.db.conn
+    conn.set_trace_callback(statements.append)
+    try:
+        REPEATED[read](demo_store)
+    finally:
+        conn.set_trace_callback(None)
+    selects = [sql for sql in dict.fromkeys(statements) if re.match(r"\s*(SELECT|WITH)\b", sql, re.I)]
+    assert selects, "the read ran no query"
+    scans = {sql: bad for sql in selects if (bad := _scans(conn, sql))}
+    assert not scans, "\n\n".join(f"{sql}\n  -> {bad}" for sql, bad in scans.items())
