@@ -111,3 +111,34 @@ def test_the_installed_command_prints_one_line_not_a_traceback(tmp_path: Path):
     )
     assert proc.returncode == 4
     assert proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr
+
+
+def test_check_is_quick_by_default_and_full_reads_everything(demo_db: Path):
+    from butler_tui.services import maintenance
+    from butler_tui.store import Store
+
+    conn = sqlite3.connect(demo_db)  # a row written around the program, breaking a foreign key
+    conn.execute("INSERT INTO guest_notes (guest_id, kind, text, created_at) VALUES (999999, 'preference', 'x', '2026')")
+    conn.commit()
+    conn.close()
+    quick = run(demo_db, "check")
+    assert quick.exit_code == 0 and "integrity:      ok" in quick.output  # quick_check: pages and records only
+    full = CliRunner().invoke(cli, ["--db", str(demo_db), "check", "--full"])
+    assert full.exit_code == 1 and "break foreign keys" in full.output
+    seen: list[tuple[int, int]] = []
+    store = Store(demo_db)
+    try:
+        maintenance.check(store, progress=lambda done, total: seen.append((done, total)))
+    finally:
+        store.close()
+    assert seen and seen[-1][0] == seen[-1][1] and [d for d, _ in seen] == sorted(d for d, _ in seen)
+
+
+def test_check_finds_a_damaged_page(demo_db: Path):
+    size = demo_db.stat().st_size
+    with open(demo_db, "r+b") as f:  # overwrite a run of pages in the middle of the file
+        f.seek(size // 2 // 4096 * 4096)
+        f.write(b"\xde\xad\xbe\xef" * 4096)
+    result = CliRunner().invoke(cli, ["--db", str(demo_db), "check"])
+    assert result.exit_code != 0
+    assert "Traceback" not in result.output

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -25,13 +29,34 @@ def init(ctx: click.Context) -> None:
                else tr("created {path} (schema version {version})", **params))
 
 
+@contextmanager
+def _progress_bar(label: str) -> Iterator[Callable[[int, int], None]]:
+    """A bar on stderr while a long check or backup runs (only on a terminal: nothing in a script)."""
+    bar: Any = None
+
+    def advance(done: int, total: int) -> None:
+        nonlocal bar
+        if bar is None:
+            bar = click.progressbar(length=total, label=label, file=sys.stderr)
+            bar.__enter__()
+        bar.update(done - bar.pos)
+
+    try:
+        yield advance
+    finally:
+        if bar is not None:
+            bar.__exit__(None, None, None)
+
+
 @click.command()
+@click.option("--full", is_flag=True, help="Read the whole file: integrity_check and the foreign keys (slow on a big file).")
 @click.pass_context
-def check(ctx: click.Context) -> None:
-    """Integrity check, schema check, and warnings about where the file lives."""
+def check(ctx: click.Context, full: bool) -> None:
+    """Integrity check (quick; --full reads everything), schema check, and warnings about the file."""
     from butler_tui.services.maintenance import check as run_check
 
-    report = run_check(use_store(ctx, migrate=False))
+    with _progress_bar(tr("checking")) as progress:
+        report = run_check(use_store(ctx, migrate=False), full=full, progress=progress)
     for label, value in (("database", report.path), ("schema version", report.schema_version),
                          ("journal mode", report.journal_mode), ("integrity", "; ".join(report.integrity))):
         click.echo(f"{tr(label) + ':':<16}{value}")
@@ -49,7 +74,8 @@ def backup(ctx: click.Context, dest: Path) -> None:
     from butler_tui.services.maintenance import backup as run_backup
 
     store = use_store(ctx, migrate=False)
-    target = run_backup(store, dest)
+    with _progress_bar(tr("backing up")) as progress:
+        target = run_backup(store, dest, progress=progress)
     click.echo(tr("backed up {path} to {target} ({size:,} bytes)", path=store.path, target=target,
                   size=target.stat().st_size))
 

@@ -8,16 +8,17 @@ from pathlib import Path
 
 from butler_tui.store import Store
 from butler_tui.store import maintenance as _maintenance
-from butler_tui.store.maintenance import CheckReport
+from butler_tui.store.maintenance import CheckReport, Progress
 
-__all__ = ["CheckReport", "backup", "check"]
-
-
-def check(store: Store) -> CheckReport:
-    """Integrity and schema check of ``store``'s file, with warnings about where it lives."""
-    return _maintenance.check(store)
+__all__ = ["CheckReport", "Progress", "backup", "check"]
 
 
-def backup(store: Store, dest: str | os.PathLike[str]) -> Path:
+def check(store: Store, *, full: bool = False, progress: Progress | None = None) -> CheckReport:
+    """Integrity and schema check of ``store``'s file, with warnings about where it lives: quick by
+    default, the whole file (integrity_check, foreign keys) with ``full``."""
+    return _maintenance.check(store, full=full, progress=progress)
+
+
+def backup(store: Store, dest: str | os.PathLike[str], *, progress: Progress | None = None) -> Path:
     """Copy the live database to ``dest`` with SQLite's online backup API; the file written."""
-    return _maintenance.backup(store, dest)
+    return _maintenance.backup(store, dest, progress=progress)
