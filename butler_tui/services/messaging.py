@@ -264,8 +264,18 @@ def list_messages(
 ) -> list[MessageView]:
     """The channel log, newest first. ``station`` = messages to or from it; ``unacked`` = still
     waiting for an acknowledgement (from ``station`` when given)."""
-    where, params = ["1"], []
-    if station:
+    where: list[str] = ["1"]
+    params: list[Any] = []
+    if station and unacked:
+        pass  # waiting for the station's ack already means it was sent to the station
+    elif station and not priority and not search:
+        # The newest ``limit`` to or from the station are among the newest ``limit`` of each side:
+        # two short index ranges, however many messages the hotel has sent over the years.
+        where.append("m.id IN (SELECT id FROM (SELECT message_id AS id FROM acks WHERE station_code = ?"
+                     " ORDER BY message_id DESC LIMIT ?) UNION SELECT id FROM (SELECT id FROM messages"
+                     " WHERE from_station = ? ORDER BY id DESC LIMIT ?))")
+        params += [station, limit, station, limit]
+    elif station:
         where.append("(m.from_station = ? OR m.id IN (SELECT message_id FROM acks WHERE station_code = ?))")
         params += [station, station]
     if unacked:

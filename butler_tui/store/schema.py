@@ -471,6 +471,7 @@ CREATE INDEX handovers_station ON handovers(station_code, id);
 CREATE INDEX handovers_pending ON handovers(station_code, id)
     WHERE signed_out_at IS NOT NULL AND signed_in_at IS NULL;
 CREATE INDEX tasks_type_created ON tasks(type, created_at);
+CREATE INDEX tasks_board_order ON tasks(priority, due_at IS NULL, due_at, id);
 CREATE INDEX log_entries_day ON log_entries(shift_date, shift);
 CREATE INDEX log_entries_corrects ON log_entries(corrects_id) WHERE corrects_id IS NOT NULL;
 """
