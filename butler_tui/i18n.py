@@ -53,6 +53,12 @@ def language() -> str:
     return current().language
 
 
+def N_(text: str) -> str:
+    """Mark ``text`` as a label to translate later, where it is shown (a key label, a screen title):
+    it is written in English where it is defined, and ``t()`` gives it in the reader's language."""
+    return text
+
+
 def t(text: str, /, **params: Any) -> str:
     """The label or sentence in the chosen language (English when there is no translation), with
     ``params`` filled into its ``{placeholders}``. Parameters are inserted as they are: text from a

@@ -21,7 +21,7 @@ DEFAULT_PATH = Path("~/.config/butler-tui/keymap.toml")
 
 
 def all_bindings() -> dict[str, tuple[str, str]]:
-    """binding id -> (key, description), over the app and every screen."""
+    """binding id -> (key, description in the current language), over the app and every screen."""
     from butler_tui.app import ButlerApp
     from butler_tui.ui import alerts, arrivals, compose, forms, guests, handover, help, messages, stay, tasks
 
@@ -33,7 +33,7 @@ def all_bindings() -> dict[str, tuple[str, str]]:
     for cls in classes:
         for binding in cls.BINDINGS:
             if getattr(binding, "id", None):
-                found[binding.id] = (binding.key, binding.description)
+                found[binding.id] = (binding.key, tr(binding.description))
     return dict(sorted(found.items()))
 
 
