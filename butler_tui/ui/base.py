@@ -92,10 +92,12 @@ def station_of(app: App[Any]) -> StationApp:
 
 
 def in_station_language(node: DOMNode) -> None:
-    """Give ``node``'s key labels in the language of the context it is made in — the station's own, as
-    the station makes its screens while it handles a key or a message."""
+    """Give ``node``'s key labels (ours: those with an id) in the language of the context it is made in —
+    the station's own, as the station makes its screens while it handles a key or a message. Textual's
+    own keys are translated where they are listed (``?``)."""
     node._bindings = BindingsMap.from_keys({
-        key: [replace(binding, description=t(binding.description)) for binding in bindings]
+        key: [replace(binding, description=t(binding.description)) if binding.id else binding
+              for binding in bindings]
         for key, bindings in node._bindings.key_to_bindings.items()
     })
 
