@@ -1,6 +1,8 @@
 """The station app (Textual). A thin layer: every database call runs in a thread worker
 (``exit_on_error=False``), results come back with ``call_from_thread``, and one handler reports
-worker errors. A change-feed worker polls the database and refreshes the open screens."""
+worker errors. A change-feed worker follows the database; the app tells its screens what changed
+(:class:`~butler_tui.ui.base.StationChanged`, :class:`~butler_tui.ui.base.StateRead`) and each screen
+decides whether that concerns it."""
 
 from __future__ import annotations
 
@@ -10,10 +12,10 @@ from collections.abc import Callable, Generator, Iterable
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.message import Message
@@ -22,83 +24,69 @@ from textual.worker import Worker, WorkerState, get_current_worker
 
 from butler_tui import context
 from butler_tui.errors import ButlerError
-from butler_tui.i18n import own_part, t
+from butler_tui.i18n import N_, own_part, t
 from butler_tui.models import Event
-from butler_tui.services import handover, messaging
+from butler_tui.services import auth, messaging
+from butler_tui.services.auth import Actor, Person
 from butler_tui.services.directory import StaffInfo, StationInfo, get_staff, get_station
-from butler_tui.services.messaging import MessageView
-from butler_tui.services.overview import Overview, overview
-from butler_tui.services.settings import hotel_shifts, setting_number
+from butler_tui.services.escalation import sweep
+from butler_tui.services.feed import follow
+from butler_tui.services.messaging import AckResult, MessageView
+from butler_tui.services.overview import AUTO_LOCK_MINUTES, Overview, StationState, station_state
+from butler_tui.services.settings import hotel_shifts
 from butler_tui.store import Store
-from butler_tui.store.feed import follow
 from butler_tui.ui.alerts import EmergencyScreen, UnackedBanner, message_line
+from butler_tui.ui.base import StateRead, StationChanged, in_station_language
 from butler_tui.ui.compose import ComposeScreen
 from butler_tui.ui.help import HelpScreen, key_label
 from butler_tui.ui.home import HomeScreen
 from butler_tui.ui.messages import MessagesScreen
 from butler_tui.ui.palette import GuestsAndRooms
+from butler_tui.ui.sign_in import SignInScreen
 from butler_tui.ui.station_bar import StationBar
+
+# The other boards (arrivals, a stay, rooms and tasks, the guest screens, the handover book with its
+# Markdown) are imported when first opened: the station paints its first screen sooner.
+
+if TYPE_CHECKING:
+    from butler_tui.ui.base import StationApp
 
 R = TypeVar("R")
 
 POLL_INTERVAL = 0.05  # seconds; the change feed's floor for cross-station latency
 SWEEP_INTERVAL = 5.0  # seconds between SLA / escalation sweeps while a station is open
-AUTO_LOCK_MINUTES = 10.0  # idle time before the station signs the person out (settings: auto_lock_minutes)
 
 
+@dataclass
 class DataChanged(Message):
     """Something was committed to the database (by any station, the CLI or another process)."""
 
-    def __init__(self, events: list[Event]) -> None:
-        super().__init__()
-        self.events = events
+    events: list[Event]
 
     def can_replace(self, message: Message) -> bool:
-        return False
-
-
-@dataclass(frozen=True)
-class StationState:
-    """What the bar, the banner and the home screen show, read in one go."""
-
-    overview: Overview
-    unacked: list[MessageView]
-    realert_minutes: float
-    codes: list[str]
-    handover_unsigned: bool
-    auto_lock_minutes: float
-
-
-def read_station_state(store: Store, station: str) -> StationState:
-    codes = [r["code"] for r in store.rows("SELECT code FROM stations WHERE active ORDER BY code")]
-    codes += [f"team:{r['code']}" for r in store.rows("SELECT code FROM teams ORDER BY code")]
-    return StationState(
-        overview=overview(store, station),
-        unacked=messaging.unacked_for(store, station),
-        realert_minutes=messaging.realert_minutes(store),
-        codes=codes,
-        handover_unsigned=handover.pending(store, station) is not None,
-        auto_lock_minutes=setting_number(store, "auto_lock_minutes", AUTO_LOCK_MINUTES),
-    )
+        if not isinstance(message, DataChanged):
+            return False
+        message.events = self.events + message.events  # a burst becomes one refresh; no event is lost
+        return True
 
 
 class ButlerApp(App[None]):
-    TITLE = t("butler")
+    TITLE = N_("butler")
     COMMANDS = App.COMMANDS | {GuestsAndRooms}
     BINDINGS = [
-        Binding("question_mark", "help", t("Help"), id="app.help"),
-        Binding("h", "home", t("Home"), id="app.home"),
-        Binding("m", "compose", t("Message"), id="app.compose"),
-        Binding("l", "messages", t("Log"), id="app.messages"),
-        Binding("a", "ack_oldest", t("Ack"), id="app.ack"),
-        Binding("r", "arrivals", t("Arrivals"), id="app.arrivals"),
-        Binding("t", "rooms", t("Rooms/tasks"), id="app.rooms"),
-        Binding("e", "escalations", t("Escalations"), id="app.escalations"),
-        Binding("g", "guest_lookup", t("Guest"), id="app.guest"),
-        Binding("b", "handover", t("Handover"), id="app.handover"),
-        Binding("ctrl+o", "sign_out", t("Sign out"), id="app.sign_out"),
-        Binding("ctrl+u", "switch_user", t("Switch user"), id="app.switch_user"),
-        Binding("ctrl+p", "command_palette", t("palette"), show=False, id="app.palette"),
+        Binding("question_mark", "help", N_("Help"), id="app.help"),
+        Binding("h", "home", N_("Home"), id="app.home"),
+        Binding("m", "compose", N_("Message"), id="app.compose"),
+        Binding("l", "messages", N_("Log"), id="app.messages"),
+        Binding("a", "ack_oldest", N_("Ack"), id="app.ack"),
+        Binding("r", "arrivals", N_("Arrivals"), id="app.arrivals"),
+        Binding("t", "rooms", N_("Rooms/tasks"), id="app.rooms"),
+        Binding("e", "escalations", N_("Escalations"), id="app.escalations"),
+        Binding("g", "guest_lookup", N_("Guest"), id="app.guest"),
+        Binding("b", "handover", N_("Handover"), id="app.handover"),
+        Binding("ctrl+o", "sign_out", N_("Sign out"), id="app.sign_out"),
+        Binding("ctrl+u", "switch_user", N_("Switch user"), id="app.switch_user"),
+        Binding("ctrl+p", "command_palette", N_("palette"), show=False, id="app.palette"),
     ]
 
     def __init__(
@@ -130,8 +118,12 @@ class ButlerApp(App[None]):
         self.store = Store(self.db_path, create=False)
         made_in = context.current()
         self.context = made_in.derive(language=language or made_in.language, shifts=hotel_shifts(self.store))
+        with context.using(self.context):  # the app's own key labels and title, in its own language
+            in_station_language(self)
+            self.title = t(self.TITLE) if self.TITLE else ""
         self.station: StationInfo | None = None
         self.staff: StaffInfo | None = None
+        self.actor: Actor | None = None
         self.unacked = 0
         self.overview: Overview | None = None
         self.state: StationState | None = None
@@ -161,38 +153,30 @@ class ButlerApp(App[None]):
             self.call_after_refresh(self.lock, "", self._prefill_staff)
 
     # -- who is at the station -----------------------------------------------------------------
-    async def on_event(self, event) -> None:
-        from textual import events
-
+    async def on_event(self, event: events.Event) -> None:
         if isinstance(event, (events.Key, events.MouseDown)):
             self.last_activity = time.monotonic()
         await super().on_event(event)
 
     def lock(self, reason: str = "", prefill: str = "") -> None:
         """Nobody is signed in: the sign-in screen covers the station until someone signs in."""
-        from butler_tui.ui.sign_in import SignInScreen
-
         if any(isinstance(s, SignInScreen) for s in self.screen_stack):
             return
-        self.staff_no, self.staff = None, None
+        self.staff_no, self.staff, self.actor = None, None, None
         self.update_bars()
         label = self.station.label if self.station else self.station_code
         self.push_screen(SignInScreen(label, prefill, reason, self._sign_in_hint), self._signed_in)
 
-    def _signed_in(self, person) -> None:
+    def _signed_in(self, person: Person | None) -> None:
+        if person is None:
+            return
         self.staff_no = person.staff_no
         self.last_activity = time.monotonic()
         self.run_db(self._identify, then=self._show_identity)
         self.refresh_counts()
-        for screen in self.screen_stack:
-            refresh = getattr(screen, "refresh_data", None)
-            if refresh is not None:
-                refresh()
 
     def _end_session(self, reason: str, prefill: str = "") -> None:
         if self.staff_no:
-            from butler_tui.services import auth
-
             self.run_db(auth.sign_out, self.staff_no, station=self.station_code, reason=reason)
         self.lock(t({"idle": "Locked after no activity 无操作自动锁定", "sign out": "Signed out 已退出",
                      "switch user": "Switch user 切换用户"}.get(reason, "")), prefill)
@@ -208,20 +192,21 @@ class ButlerApp(App[None]):
         if self.staff_no and minutes > 0 and time.monotonic() - self.last_activity >= minutes * 60:
             self._end_session("idle", self.staff_no)
 
-    def _identify(self, store: Store) -> tuple[StationInfo, StaffInfo | None]:
+    def _identify(self, store: Store) -> tuple[StationInfo, StaffInfo | None, Actor | None]:
         station = get_station(store, self.station_code)
         staff = get_staff(store, self.staff_no) if self.staff_no else None
-        return station, staff
+        return station, staff, auth.actor(store, self.staff_no)
 
-    def _show_identity(self, identity: tuple[StationInfo, StaffInfo | None]) -> None:
-        self.station, self.staff = identity
+    def _show_identity(self, identity: tuple[StationInfo, StaffInfo | None, Actor | None]) -> None:
+        person_before = self.actor
+        self.station, self.staff, self.actor = identity
         self.sub_title = self.station.label
-        from butler_tui.ui.sign_in import SignInScreen
-
         for screen in self.screen_stack:
             if isinstance(screen, SignInScreen) and screen.is_mounted:
                 screen.show_station(self.station.label)
         self.update_bars()
+        if self.actor != person_before:  # what the screens show and offer may depend on who it is
+            self.tell_screens(None)
 
     def update_bars(self) -> None:
         unacked = self.state.unacked if self.state else []
@@ -249,7 +234,7 @@ class ButlerApp(App[None]):
         group: str = "db",
         exclusive: bool = False,
         **kwargs: Any,
-    ) -> Worker[R]:
+    ) -> Worker[R | None]:
         """Run ``fn(store, *args, **kwargs)`` in a thread worker; call ``then(result)`` on the UI
         thread. A :class:`ButlerError` goes to ``on_error`` when given (an inline message), else to
         the one error handler below."""
@@ -267,8 +252,8 @@ class ButlerApp(App[None]):
             return result
 
         return self.run_worker(
-            context.bound(self.context, job), name=getattr(fn, "__name__", "db"), group=group, exclusive=exclusive, thread=True,
-            exit_on_error=False,
+            context.bound(self.context, job), name=getattr(fn, "__name__", "db"), group=group, exclusive=exclusive,
+            thread=True, exit_on_error=False,
         )
 
     @on(Worker.StateChanged)
@@ -281,7 +266,6 @@ class ButlerApp(App[None]):
         self.log.error(f"worker {event.worker.name} failed: {text}")
         self.notify(text, title=t("Could not complete"), severity="error", markup=False, timeout=8)
 
-
     # -- live updates --------------------------------------------------------------------------
     @work(thread=True, exit_on_error=False, group="feed", name="change-feed")
     def watch_changes(self) -> None:
@@ -290,14 +274,16 @@ class ButlerApp(App[None]):
 
     def on_data_changed(self, message: DataChanged) -> None:
         self.refresh_counts()
+        self.tell_screens(message.events)
+
+    def tell_screens(self, events: list[Event] | None) -> None:
+        """Every open screen hears what changed (``None``: anything may have); those that show it read again."""
         for screen in self.screen_stack:
-            refresh = getattr(screen, "refresh_data", None)
-            if refresh is not None:
-                refresh(message.events)
+            screen.post_message(StationChanged(events))
 
     def refresh_counts(self) -> None:
         """Read the station's state once; the bar, the banner and the screens get the same read."""
-        self.run_db(read_station_state, self.station_code, then=self._show_state, group="state", exclusive=True)
+        self.run_db(station_state, self.station_code, then=self._show_state, group="state", exclusive=True)
 
     def _show_state(self, state: StationState) -> None:
         figures = state.overview
@@ -306,9 +292,7 @@ class ButlerApp(App[None]):
         self.overview = figures
         self.update_bars()
         for screen in self.screen_stack:
-            show = getattr(screen, "show_overview", None)
-            if show is not None:
-                show(figures)
+            screen.post_message(StateRead(state))
         self._alert_new(state.unacked)
         if state.handover_unsigned and not self._handover_shown:
             self._handover_shown = True  # shown once on start; the bar keeps saying it until signed
@@ -353,9 +337,9 @@ class ButlerApp(App[None]):
                             severity="error", timeout=15)
 
     # -- the radio channel ---------------------------------------------------------------------
-    def acknowledge(self, message_id: int, *, then: Callable[[Any], Any] | None = None,
+    def acknowledge(self, message_id: int, *, then: Callable[[AckResult], Any] | None = None,
                     on_error: Callable[[ButlerError], Any] | None = None) -> None:
-        def done(result: messaging.AckResult) -> None:
+        def done(result: AckResult) -> None:
             self.notify(t("Acknowledged #{id}", id=result.message_id), markup=False, timeout=3)
             self.refresh_counts()
             if then is not None:
@@ -386,11 +370,9 @@ class ButlerApp(App[None]):
         self.push_screen(MessagesScreen())
 
     def sweep(self) -> None:
-        from butler_tui.services.escalation import sweep
-
         self.run_db(sweep, station=self.station_code, group="sweep", exclusive=True)
 
-    def _open_board(self, screen_type: type[Screen]) -> None:
+    def _open_board(self, screen_type: type[Screen[None]]) -> None:
         if isinstance(self.screen, screen_type):
             return
         self.action_home()
@@ -424,6 +406,16 @@ class ButlerApp(App[None]):
 
         self.push_screen(GuestProfileScreen(guest_id, query=query))
 
+    def add_guest_note(self, guest_id: int) -> None:
+        from butler_tui.ui.guests import note_form
+
+        self.push_screen(note_form(self, guest_id))
+
+    def open_stay(self, stay_id: int) -> None:
+        from butler_tui.ui.stay import StayScreen
+
+        self.push_screen(StayScreen(stay_id))
+
     def action_handover(self) -> None:
         from butler_tui.ui.handover import HandoverScreen
 
@@ -454,16 +446,16 @@ class ButlerApp(App[None]):
             binding: Binding = active.binding
             if key == self.COMMAND_PALETTE_BINDING:
                 rows.append((key, t("Command palette: find any action or screen")))
-            elif binding.description:
-                rows.append((key_label(key), t(binding.description)))  # Textual's widget keys too
-        title = getattr(self.screen, "TITLE", None) or type(self.screen).__name__.removesuffix("Screen")
-        self.push_screen(HelpScreen(str(title), rows))
+            elif binding.description:  # ours are in the station's language already; Textual's widgets' too
+                rows.append((key_label(key), binding.description if binding.id else t(binding.description)))
+        title = self.screen.title or type(self.screen).__name__.removesuffix("Screen")
+        self.push_screen(HelpScreen(title, rows))
 
     def action_home(self) -> None:
         while len(self.screen_stack) > 2:
             self.pop_screen()
 
-    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         yield SystemCommand(t("Home"), t("Counts for this station"), self.action_home)
         yield SystemCommand(t("Help"), t("Keys of this screen"), self.action_help)
         yield SystemCommand(t("Refresh"), t("Read the figures again"), self.refresh_counts)
@@ -486,3 +478,8 @@ class ButlerApp(App[None]):
     def notify_text(self, text: str, **kwargs: Any) -> None:
         """Notify with user or database text, never parsed as markup."""
         self.notify(Text(text).plain, markup=False, **kwargs)
+
+
+if TYPE_CHECKING:
+    def _is_a_station(app: ButlerApp) -> StationApp:
+        return app  # the app gives its screens everything StationApp promises

@@ -13,7 +13,6 @@ from __future__ import annotations
 import os
 import tomllib
 from pathlib import Path
-from typing import Any
 
 from butler_tui.errors import InvalidInput
 from butler_tui.i18n import t as tr
@@ -22,19 +21,24 @@ DEFAULT_PATH = Path("~/.config/butler-tui/keymap.toml")
 
 
 def all_bindings() -> dict[str, tuple[str, str]]:
-    """binding id -> (key, description), over the app and every screen."""
+    """binding id -> (key, description in the current language), over the app and every screen."""
+    from textual.binding import Binding
+    from textual.dom import DOMNode
+
     from butler_tui.app import ButlerApp
     from butler_tui.ui import alerts, arrivals, compose, forms, guests, handover, help, messages, stay, tasks
 
-    classes: list[Any] = [ButlerApp, alerts.EmergencyScreen, arrivals.ArrivalsScreen, compose.ComposeScreen, forms.FormScreen,
-               guests.GuestLookupScreen, guests.GuestProfileScreen, handover.HandoverScreen, help.HelpScreen,
-               messages.MessagesScreen, messages.ThreadScreen, stay.StayScreen, tasks.RoomsScreen,
-               tasks.EscalationScreen, tasks.TaskDetailScreen]
+    classes: list[type[DOMNode]] = [
+        ButlerApp, alerts.EmergencyScreen, arrivals.ArrivalsScreen, compose.ComposeScreen, forms.FormScreen,
+        guests.GuestLookupScreen, guests.GuestProfileScreen, handover.HandoverScreen, help.HelpScreen,
+        messages.MessagesScreen, messages.ThreadScreen, stay.StayScreen, tasks.RoomsScreen, tasks.EscalationScreen,
+        tasks.TaskDetailScreen,
+    ]
     found: dict[str, tuple[str, str]] = {}
     for cls in classes:
-        for binding in cls.BINDINGS:
-            if getattr(binding, "id", None):
-                found[binding.id] = (binding.key, binding.description)
+        for binding in Binding.make_bindings(cls.BINDINGS):
+            if binding.id:
+                found[binding.id] = (binding.key, tr(binding.description))
     return dict(sorted(found.items()))
 
 

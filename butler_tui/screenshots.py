@@ -1,10 +1,9 @@
 """Every screen on the demo hotel at 120×36, with a fixed clock: the SVGs in ``screens/``
 (``butler screenshots``) and the snapshot tests drive the app through the same scenarios.
 
-A station speaks one language for its whole life (key labels are read when the screen classes are
-made), so each language is captured by a process of its own: ``python -m butler_tui.screenshots
-LANG OUT [NAME …]``; :func:`capture_languages` runs one for English (``OUT``) and one for 简体中文
-(``OUT/zh``)."""
+Each language is captured by a process of its own (the capture moves the process's time zone and
+clock): ``python -m butler_tui.screenshots LANG OUT [NAME …]``; :func:`capture_languages` runs one for
+English (``OUT``) and one for 简体中文 (``OUT/zh``)."""
 
 from __future__ import annotations
 
@@ -250,7 +249,7 @@ def _main(argv: list[str]) -> None:
 
     from butler_tui.i18n import set_language
 
-    set_language(argv[0])  # before the screens are imported
+    set_language(argv[0])  # the stations made here speak it
     unknown = set(argv[2:]) - {s.name for s in SCENARIOS}
     if unknown:
         sys.exit("unknown scenario(s): " + ", ".join(sorted(unknown)))

@@ -94,3 +94,24 @@ async def test_board_updates_in_place_when_another_station_works(demo_db: Path):
         before = _cell(table, str(target.id), "prep")
         await await_until(pilot, lambda: _cell(table, str(target.id), "prep") != before)
         assert table.selected_key == selected and table.cursor_row == 5
+
+
+async def test_a_stay_offers_the_steps_services_allow_from_its_status(demo_db: Path):
+    app = ButlerApp(demo_db, "lobby", "1002")
+    in_house = app.store.scalar("SELECT id FROM stays WHERE status = 'in_house' ORDER BY id LIMIT 1")
+    async with app.run_test(size=(120, 36)) as pilot:
+        await await_until(pilot, lambda: app.actor is not None)
+        app.open_stay(in_house)
+        await await_until(pilot, lambda: on_screen(app, StayScreen) and app.screen.stay is not None)
+        def footer() -> dict[str, bool]:
+            return {k.action: k.has_class("-disabled") for k in app.screen.query("FooterKey")}
+
+        await await_until(pilot, lambda: footer().get("next") is False)  # in house: next is due out
+        assert footer()["arrived"]  # and no arriving again
+        head = str(app.screen.query_one("#stay-head").content)
+        assert "Next: n → due out" in head
+        await pilot.press("A")  # a dimmed key still answers with the service's reason
+        await await_until(pilot, lambda: any("cannot go from" in str(n.message) for n in app._notifications))
+        await pilot.press("n")
+        await await_until(pilot, lambda: app.screen.stay is not None and app.screen.stay.status == "due_out")
+        assert "Next: n → departed" in str(app.screen.query_one("#stay-head").content)

@@ -2,59 +2,22 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 from click.testing import CliRunner
-
-from butler_tui import i18n
-from butler_tui.cli import cli
-
-ZH_APP = r"""
-import asyncio, sys
-from butler_tui.i18n import detect, set_language
-set_language(detect(None))
-from butler_tui.app import ButlerApp
-from butler_tui.ui.station_bar import StationBar
-from butler_tui.ui.table import KeyedTable
 from textual.widgets import Static
 
-async def until(pilot, read, wanted):
-    # Poll (with a deadline) until read() shows what is wanted; give back what it read.
-    for _ in range(100):
-        await pilot.pause(0.05)
-        value = read()
-        if wanted(value):
-            break
-    return value
+from butler_tui import context, i18n
+from butler_tui.app import ButlerApp
+from butler_tui.cli import cli
+from butler_tui.ui.arrivals import ArrivalsScreen
+from butler_tui.ui.help import HelpScreen
+from butler_tui.ui.messages import MessagesScreen
+from butler_tui.ui.station_bar import StationBar
+from butler_tui.ui.table import KeyedTable
+from butler_tui.ui.tasks import RoomsScreen
 
-def screen_is(app, name):
-    return lambda: type(app.screen).__name__, lambda got: got == name
-
-def text_of(app, selector, widget=Static):
-    return lambda: str(app.screen.query_one(selector, widget).content)
-
-async def main():
-    app = ButlerApp(sys.argv[1], "lobby", "1002")
-    async with app.run_test(size=(120, 36)) as pilot:
-        print("BAR", await until(pilot, text_of(app, StationBar, StationBar), lambda bar: "李晓莉" in bar))
-        print("KEYS", " ".join(b.binding.description for b in app.screen.active_bindings.values()))
-        await pilot.press("r")
-        await until(pilot, *screen_is(app, "ArrivalsScreen"))
-        print("COLUMNS", " ".join(str(c.label) for c in app.screen.query_one(KeyedTable).columns.values()))
-        print("HEAD", await until(pilot, text_of(app, "#arrivals-day"), lambda head: "抵店" in head))
-        await pilot.press("escape")
-        await pilot.press("t")
-        await until(pilot, *screen_is(app, "RoomsScreen"))
-        print("TASKS", await until(pilot, text_of(app, "#tasks-head"), lambda head: "任务" in head))
-        await pilot.press("question_mark")
-        await until(pilot, *screen_is(app, "HelpScreen"))
-        print("HELP", " ".join(str(w.content) for w in app.screen.query(Static)).replace("\n", " "))
-
-asyncio.run(main())
-"""
+from .conftest import await_until, on_screen
 
 
 def test_detect_from_flag_env_and_locale(monkeypatch):
@@ -70,12 +33,37 @@ def test_detect_from_flag_env_and_locale(monkeypatch):
     assert i18n.detect("en") == "en"
 
 
-def test_station_speaks_chinese(demo_db: Path):
-    env = {**os.environ, "BUTLER_LANG": "zh"}
-    proc = subprocess.run([sys.executable, "-c", ZH_APP, str(demo_db)], capture_output=True, text=True, env=env,
-                          timeout=120)
-    assert proc.returncode == 0, proc.stderr
-    out = proc.stdout
+def _text(app: ButlerApp, selector, widget=Static) -> str:
+    return str(app.screen.query_one(selector, widget).content)
+
+
+async def _station_output(app: ButlerApp) -> str:
+    """What the station shows, screen by screen, one line each: the bar, the keys, the arrivals board's
+    columns and head, the task list's head, the help."""
+    async with app.run_test(size=(120, 36)) as pilot:
+        bar = await await_until(pilot, lambda: "李晓莉" in _text(app, StationBar, StationBar)
+                                and _text(app, StationBar, StationBar))
+        keys = " ".join(b.binding.description for b in app.screen.active_bindings.values())
+        await pilot.press("r")
+        await await_until(pilot, lambda: on_screen(app, ArrivalsScreen))
+        columns = " ".join(str(c.label) for c in app.screen.query_one(KeyedTable).columns.values())
+        head = await await_until(pilot, lambda: "抵店" in _text(app, "#arrivals-day") and _text(app, "#arrivals-day"))
+        await pilot.press("escape")
+        await pilot.press("t")
+        await await_until(pilot, lambda: on_screen(app, RoomsScreen))
+        tasks = await await_until(pilot, lambda: "任务" in _text(app, "#tasks-head") and _text(app, "#tasks-head"))
+        await pilot.press("question_mark")
+        await await_until(pilot, lambda: on_screen(app, HelpScreen))
+        help_text = " ".join(str(w.content) for w in app.screen.query(Static)).replace("\n", " ")
+    return "\n".join([f"BAR {bar}", f"KEYS {keys}", f"COLUMNS {columns}", f"HEAD {head}", f"TASKS {tasks}",
+                      f"HELP {help_text}"])
+
+
+async def test_station_speaks_chinese(demo_db: Path, monkeypatch):
+    monkeypatch.setenv("BUTLER_LANG", "zh")
+    with context.using(context.Context(language=i18n.detect(None))):
+        app = ButlerApp(demo_db, "lobby", "1002")
+    out = await _station_output(app)
     assert "班次" in out and "李晓莉" in out  # the station bar
     assert "帮助" in out and "发消息" in out and "抵店" in out  # the keys
     assert "预抵" in out and "管家" in out and "状态" in out  # the arrivals board's columns
@@ -85,6 +73,39 @@ def test_station_speaks_chinese(demo_db: Path):
     assert "任务 · 本岗位" in tasks_head and "未完成" in tasks_head and "open" not in tasks_head
     help_text = next(line for line in out.splitlines() if line.startswith("HELP"))
     assert "光标下移" in help_text and "新建" in help_text and "Cursor" not in help_text  # Textual's keys too
+
+
+def _footer(app: ButlerApp) -> set[str]:
+    """The key labels the footer shows."""
+    return {key.description for key in app.screen.query("FooterKey")}
+
+
+async def test_two_stations_in_one_process_each_speak_their_own_language(demo_db: Path):
+    """A Chinese and an English station side by side: key labels, titles, column heads and the bar
+    each in the station's own language, and the test's own context left as it was."""
+    zh = ButlerApp(demo_db, "lobby", "1002", language="zh")
+    en = ButlerApp(demo_db, "floors-mid", "2003", language="en")
+    assert (zh.title, en.title) == ("管家", "butler")
+    async with zh.run_test(size=(120, 36)) as zh_pilot, en.run_test(size=(120, 36)) as en_pilot:
+        for app, pilot in ((zh, zh_pilot), (en, en_pilot)):
+            await await_until(pilot, lambda app=app: app.state is not None and _footer(app))
+        assert {"发消息", "帮助", "抵店"} <= _footer(zh) and not {"Message", "Help"} & _footer(zh)
+        assert {"Message", "Help", "Arrivals"} <= _footer(en) and not {"发消息", "帮助"} & _footer(en)
+        assert "班次" in _text(zh, StationBar, StationBar) and "shift" in _text(en, StationBar, StationBar)
+        for app, pilot in ((zh, zh_pilot), (en, en_pilot)):
+            await pilot.press("l")
+            await await_until(pilot, lambda app=app: on_screen(app, MessagesScreen) and _footer(app))
+        assert (zh.screen.title, en.screen.title) == ("消息", "Messages 消息")
+        assert {"回复", "对话", "只看未确认"} <= _footer(zh) and "Reply" not in _footer(zh)
+        assert {"Reply", "Thread", "Unacked only"} <= _footer(en) and "回复" not in _footer(en)
+        zh_columns = [str(c.label) for c in zh.screen.query_one(KeyedTable).columns.values()]
+        en_columns = [str(c.label) for c in en.screen.query_one(KeyedTable).columns.values()]
+        assert "时间" in zh_columns and "消息内容" in zh_columns and "Time" in en_columns
+        await zh_pilot.press("question_mark")
+        await await_until(zh_pilot, lambda: on_screen(zh, HelpScreen))
+        assert "回复" in " ".join(str(w.content) for w in zh.screen.query(Static))
+        assert context.current().language == "en" and i18n.t("Reply") == "Reply"  # the test's own context
+    assert context.current().language == "en"
 
 
 def test_handover_report_in_chinese(demo_db: Path):

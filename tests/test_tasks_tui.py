@@ -104,3 +104,28 @@ async def test_escalation_queue_take_over_and_resolve(demo_db: Path):
         await await_until(pilot, lambda: on_screen(app, EscalationScreen)
                           and str(task_id) not in [str(k.value) for k in table.rows])
         assert tasks.get_task(app.store, task_id).status == "verified"
+
+
+def _footer_disabled(app: ButlerApp) -> dict[str, bool]:
+    """Each key the footer shows (by action) and whether it is dimmed."""
+    return {key.action: key.has_class("-disabled") for key in app.screen.query("FooterKey")}
+
+
+async def test_the_footer_dims_what_the_rule_rules_out_for_the_selected_task(demo_db: Path):
+    app = ButlerApp(demo_db, "floors-mid", "2003")  # a butler: may not verify
+    async with app.run_test(size=(120, 36)) as pilot:
+        task_id = tasks.create(app.store, type="amenity_delivery", room="908", name="Water", staff_no="2003",
+                               station="floors-mid")
+        await pilot.press("t")
+        table = await await_until(pilot, lambda: on_screen(app, RoomsScreen) and app.screen.query_one(KeyedTable))
+        await await_until(pilot, lambda: str(task_id) in [str(k.value) for k in table.rows])
+        table.move_cursor(row=table.get_row_index(str(task_id)))
+        footer = await await_until(pilot, lambda: (keys := _footer_disabled(app)) and not keys["step('ack')"]
+                                   and keys["step('done')"] and keys)
+        assert footer["step('resume')"] and footer["step('verify')"] and not footer["hand_on"]
+        await pilot.press("s")
+        await await_until(pilot, lambda: _footer_disabled(app)["step('start')"]
+                          and not _footer_disabled(app)["step('done')"])
+        assert _footer_disabled(app)["step('verify')"]  # the board lists open tasks; a butler may not verify
+        await pilot.press("v")  # a dimmed key still answers: the service says why
+        await await_until(pilot, lambda: any("cannot verify" in str(n.message) for n in app._notifications))

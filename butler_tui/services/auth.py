@@ -64,26 +64,56 @@ def allowed_roles(conn: sqlite3.Connection, action: str) -> list[str]:
     return [r[0] for r in conn.execute("SELECT role FROM permissions WHERE action = ? ORDER BY role", (action,))]
 
 
+@dataclass(frozen=True)
+class Actor:
+    """A person acting at a station or on the command line, with what their role may do (the
+    ``permissions`` table, read once). The one permission check: :meth:`may`; :func:`require` asks it
+    inside a write, the stations ask it to show which keys apply."""
+
+    staff_no: str
+    name: str
+    role: str
+    team_code: str | None
+    permissions: frozenset[str]
+
+    def may(self, action: str) -> bool:
+        return action in self.permissions
+
+
+def _actor(conn: sqlite3.Connection, staff_no: str) -> Actor | None:
+    row = conn.execute("SELECT staff_no, name, role, team_code FROM staff WHERE staff_no = ? AND active",
+                       (staff_no,)).fetchone()
+    if row is None:
+        return None
+    granted = frozenset(str(r[0]) for r in conn.execute("SELECT action FROM permissions WHERE role = ?", (row[2],)))
+    return Actor(staff_no=row[0], name=row[1], role=row[2], team_code=row[3], permissions=granted)
+
+
+def actor(store: Store, staff_no: str | None) -> Actor | None:
+    """``staff_no`` with their permissions; ``None`` when nobody is signed in or the number is not an
+    active member of staff."""
+    return _actor(store.db.conn, staff_no) if staff_no else None
+
+
 def may(store: Store, staff_no: str | None, action: str) -> bool:
-    if not staff_no:
-        return False
-    return store.scalar("SELECT 1 FROM staff s JOIN permissions p ON p.role = s.role WHERE s.staff_no = ?"
-                        " AND s.active AND p.action = ?", (staff_no, action)) is not None
+    found = actor(store, staff_no)
+    return found is not None and found.may(action)
 
 
 def require(tx: Tx, staff_no: str | None, action: str) -> tuple[str, str]:
     """Inside a write: refuse unless ``staff_no``'s role may do ``action``; returns (name, role)."""
     if not staff_no:
         raise InvalidInput(tr("sign in first"))
-    row = tx.execute("SELECT name, role FROM staff WHERE staff_no = ? AND active", (staff_no,)).fetchone()
-    if row is None:
+    who = _actor(tx.db.conn, staff_no)
+    if who is None:
         raise NotFound(tr("unknown staff no. {staff_no!r}", staff_no=staff_no))
-    if not tx.execute("SELECT 1 FROM permissions WHERE role = ? AND action = ?", (row[1], action)).fetchone():
+    if not who.may(action):
         roles = allowed_roles(tx.db.conn, action) or ["nobody"]
-        raise PermissionDenied(tr("{name} ({role}) may not {action}: that is for {roles}", name=row[0], role=tr(row[1]),
-                                  action=tr(ACTIONS.get(action, action)), roles=", ".join(tr(r) for r in roles)),
+        raise PermissionDenied(tr("{name} ({role}) may not {action}: that is for {roles}", name=who.name,
+                                  role=tr(who.role), action=tr(ACTIONS.get(action, action)),
+                                  roles=", ".join(tr(r) for r in roles)),
                                action=action, staff_no=staff_no)
-    return row[0], row[1]
+    return who.name, who.role
 
 
 def sign_in(store: Store, staff_no: str, pin: str, *, station: str | None) -> Person:
@@ -173,7 +203,7 @@ def authenticate_admin(store: Store, staff_no: str, pin: str, station: str | Non
     return sign_in(store, staff_no, pin, station=station)
 
 
-__all__ = ["ROLES", "add_staff", "check_pin", "hash_pin", "may", "require", "reset_pin", "sign_in"]
+__all__ = ["ROLES", "Actor", "actor", "add_staff", "check_pin", "hash_pin", "may", "require", "reset_pin", "sign_in"]
 
 
 def permission_table(store: Store) -> dict[str, list[str]]:

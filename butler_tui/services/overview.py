@@ -6,6 +6,10 @@ from dataclasses import dataclass
 from datetime import date
 
 from butler_tui import clock
+from butler_tui.services import handover, messaging
+from butler_tui.services.directory import audience_codes
+from butler_tui.services.messaging import MessageView
+from butler_tui.services.settings import setting_number
 from butler_tui.store import Store
 
 OPEN_TASK_STATUSES = ("new", "acknowledged", "in_progress", "on_hold", "deferred", "reopened")
@@ -46,3 +50,29 @@ def overview(store: Store, station_code: str, day: date | None = None) -> Overvi
     )
     assert row is not None
     return Overview(**row)
+
+
+AUTO_LOCK_MINUTES = 10.0  # idle time before a station signs the person out (settings: auto_lock_minutes)
+
+
+@dataclass(frozen=True)
+class StationState:
+    """What a station's bar, banner and home screen show, read in one go."""
+
+    overview: Overview
+    unacked: list[MessageView]
+    realert_minutes: float
+    codes: list[str]
+    handover_unsigned: bool
+    auto_lock_minutes: float
+
+
+def station_state(store: Store, station: str) -> StationState:
+    return StationState(
+        overview=overview(store, station),
+        unacked=messaging.unacked_for(store, station),
+        realert_minutes=messaging.realert_minutes(store),
+        codes=audience_codes(store),
+        handover_unsigned=handover.pending(store, station) is not None,
+        auto_lock_minutes=setting_number(store, "auto_lock_minutes", AUTO_LOCK_MINUTES),
+    )

@@ -18,6 +18,7 @@ from butler_tui.errors import InvalidInput, NotFound
 from butler_tui.i18n import said
 from butler_tui.i18n import t as tr
 from butler_tui.services import checklists
+from butler_tui.services.auth import Actor
 from butler_tui.services.checklists import StageProgress
 from butler_tui.services.messaging import post, recipients
 from butler_tui.store import Store, Tx
@@ -36,6 +37,7 @@ TRANSITIONS: dict[str, tuple[tuple[str, ...], str | None]] = {
     "due_out": (("in_house",), None),
     "departed": (("due_out", "in_house"), "departure"),
 }
+CANCELLABLE = ("expected", "room_ready")  # a stay is cancelled only before the guest arrives
 READY_HK = ("clean", "inspected")
 FOLLOW_UP_HOURS = 24
 
@@ -209,7 +211,7 @@ def transition(
             tx.abandon()
         label = {k: tr(v) for k, v in STATUS_LABEL.items()}
         if to == "cancelled":
-            if status in ("arrived", "in_house", "due_out", "departed"):
+            if status not in CANCELLABLE:
                 raise InvalidInput(tr("a stay that is {status} cannot be cancelled", status=label[status]))
             if not reason:
                 raise InvalidInput(tr("give a reason to cancel a stay"))
@@ -348,3 +350,16 @@ def assign_room(store: Store, stay_id: int, room: str | None, *, staff_no: str |
                     (clock.now_iso(), staff_no, station, stay_id),
                 )
         tx.event("stays", stay_id, "assign_room", before={"room": row[0]}, after={"room": room})
+
+
+def next_steps(stay: StayRow, actor: Actor | None) -> list[str]:
+    """The statuses ``stay`` may move to now (:data:`TRANSITIONS`), the usual next one first and
+    ``cancelled`` last. The guards that depend on the moment — a room assigned and ready, a checklist
+    stage complete — are checked when the step is taken, which says what is missing. No step needs a
+    permission; nobody signed in takes none."""
+    if actor is None:
+        return []
+    steps = [to for to in STATUSES if to in TRANSITIONS and stay.status in TRANSITIONS[to][0]]
+    if stay.status in CANCELLABLE:
+        steps.append("cancelled")
+    return steps

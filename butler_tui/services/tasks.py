@@ -11,6 +11,7 @@ and keeps following it; handing it to another department adds a second responsib
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -21,7 +22,7 @@ from butler_tui.i18n import said
 from butler_tui.i18n import t as tr
 from butler_tui.models import Task, validate
 from butler_tui.services import escalation
-from butler_tui.services.auth import require
+from butler_tui.services.auth import Actor, require
 from butler_tui.services.escalation import OPEN, Clock
 from butler_tui.services.task_types import DND_CHECK_TIMES, get_type
 from butler_tui.store import Store, Tx
@@ -45,6 +46,7 @@ TRANSITIONS: dict[str, tuple[tuple[str, ...], str]] = {
     "cancel": (OPEN, "cancelled"),
     "reopen": (("done", "verified", "closed"), "reopened"),
 }
+MAX_ROWS = 5000  # a list of tasks stops here
 NEEDS_REASON = {"hold": "why the task is on hold", "cancel": "why the task is cancelled",
                 "reopen": "why the task is reopened"}
 
@@ -81,6 +83,7 @@ class TaskRow:
     cancel_reason: str | None
     updated_at: str
     clock: Clock
+    room_floor: int | None = None
 
     @property
     def effective_due(self) -> datetime | None:
@@ -110,8 +113,10 @@ class TaskRow:
 
 
 _SELECT = """
-SELECT t.*, ty.name AS type_name, g.name AS guest_name, o.name AS owner_name, a.name AS assignee_name
+SELECT t.*, ty.name AS type_name, g.name AS guest_name, o.name AS owner_name, a.name AS assignee_name,
+       r.floor AS room_floor
 FROM tasks t
+LEFT JOIN rooms r ON r.number = t.room_number
 LEFT JOIN task_types ty ON ty.code = t.type
 LEFT JOIN guests g ON g.id = t.guest_id
 LEFT JOIN staff o ON o.staff_no = t.owner_no
@@ -127,7 +132,7 @@ def _to_row(r: dict[str, Any]) -> TaskRow:
 
 
 def query(store: Store, where: str = "1", params: Any = (), order: str = "t.priority, t.due_at IS NULL, t.due_at, t.id",
-          limit: int = 5000) -> list[TaskRow]:
+          limit: int = MAX_ROWS) -> list[TaskRow]:
     return [_to_row(r) for r in store.rows(f"{_SELECT} WHERE {where} ORDER BY {order} LIMIT ?", [*params, limit])]
 
 
@@ -140,25 +145,14 @@ def get_task(store: Store, task_id: int) -> TaskRow:
 
 def open_tasks(store: Store, *, teams: list[str] | None = None, floors: list[int] | None = None,
                station: str | None = None, include_closed: bool = False) -> list[TaskRow]:
-    """Open tasks for a station: its teams (as owner or second department), its floors, or raised there."""
+    """Open tasks (every task with ``include_closed``), most urgent first; given a station's teams,
+    floors or code, only those that station sees (:class:`Scope`, the one rule)."""
     marks = ",".join(f"'{s}'" for s in OPEN)
-    where = ["1"] if include_closed else [f"t.status IN ({marks})"]
-    params: list[Any] = []
-    scope = []
-    if teams:
-        q = ",".join("?" for _ in teams)
-        scope.append(f"t.owner_team IN ({q}) OR t.second_team IN ({q})")
-        params += teams + teams
-    if floors:
-        q = ",".join("?" for _ in floors)
-        scope.append(f"t.room_number IN (SELECT number FROM rooms WHERE floor IN ({q}))")
-        params += floors
-    if station:
-        scope.append("t.station_code = ?")
-        params.append(station)
-    if scope:
-        where.append("(" + " OR ".join(scope) + ")")
-    return query(store, " AND ".join(where), params)
+    where = "1" if include_closed else f"t.status IN ({marks})"
+    scope = Scope(frozenset(teams or ()), frozenset(floors or ()), station)
+    if scope.everything:
+        return query(store, where)
+    return [t for t in query(store, where, limit=-1) if scope.sees(t)][:MAX_ROWS]
 
 
 def escalation_queue(store: Store) -> list[TaskRow]:
@@ -290,9 +284,9 @@ def transition(
                                   task_id=task_id, status=tr(STATUS_LABEL[status]), action=tr(action),
                                   allowed=", ".join(tr(STATUS_LABEL[a]) for a in allowed)))
         if action == "verify":
-            if row["assignee_no"] == who[0]:
+            if _verifies_own_work(row["assignee_no"], who[0]):
                 raise InvalidInput(tr("the person who did the work does not verify it: ask a lead or supervisor"))
-            require(tx, who[0], "verify_task")
+            require(tx, who[0], STEP_PERMISSIONS[action])
         now = clock.now()
         stamp = clock.iso(now)
         changes: dict[str, Any] = {"status": target, "last_progress_at": stamp}
@@ -423,7 +417,7 @@ def take_over(store: Store, task_id: int, *, staff_no: str | None, station: str 
               assignee: str | None = None) -> TaskRow:
     """A supervisor takes the task over (or reassigns it to ``assignee``); the first owner stays."""
     with store.write(actor=staff_no, station=station) as tx:
-        who, row = _open_task(tx, task_id, staff_no, "take over", "take_over_task")
+        who, row = _open_task(tx, task_id, staff_no, "take over", OPEN_TASK_ACTIONS["take_over"])
         target = assignee.strip().upper() if assignee else who[0]
         _staff(tx, target)
         if row["assignee_no"] == target:
@@ -441,7 +435,7 @@ def resolve(store: Store, task_id: int, note: str, *, staff_no: str | None, stat
     if not note:
         raise InvalidInput(tr("resolving needs a note saying what was done"))
     with store.write(actor=staff_no, station=station) as tx:
-        _who, row = _open_task(tx, task_id, staff_no, "resolve", "resolve_escalation")
+        _who, row = _open_task(tx, task_id, staff_no, "resolve", OPEN_TASK_ACTIONS["resolve"])
         now = clock.now()
         stamp = clock.iso(now)
         held = int((now - clock.parse(row["held_since"])).total_seconds()) if row["held_since"] else 0
@@ -484,3 +478,68 @@ def history(store: Store, task_id: int) -> list[dict[str, Any]]:
     no staff member, e.g. the sweep). The CLI's ``task show`` and the station's task detail both read it."""
     return store.rows("SELECT e.*, s.name AS actor_name FROM events e LEFT JOIN staff s ON s.staff_no = e.actor"
                       " WHERE e.entity = 'tasks' AND e.entity_id = ? ORDER BY e.id", (str(task_id),))
+
+
+# --------------------------------------------------------------------------------------------
+# The rules the stations and the command line ask before they offer something
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Which tasks a station sees: those of its teams (first or second responsible department), those
+    in rooms on its floors, and those raised at it. A scope with none of these sees every task."""
+
+    teams: frozenset[str] = frozenset()
+    floors: frozenset[int] = frozenset()
+    station: str | None = None
+
+    @property
+    def everything(self) -> bool:
+        return not (self.teams or self.floors or self.station)
+
+    def sees(self, task: TaskRow) -> bool:
+        return (self.everything or task.owner_team in self.teams or task.second_team in self.teams
+                or task.room_floor in self.floors or (self.station is not None and task.station_code == self.station))
+
+
+def station_scope(store: Store, station: str) -> Scope:
+    teams, floors = teams_of_station(store, station)
+    return Scope(frozenset(teams), frozenset(floors), station)
+
+
+def visible_to(store: Store, station: str, *, scope_all: bool = False, include_closed: bool = False,
+               among: Sequence[TaskRow] | None = None) -> list[TaskRow]:
+    """The open tasks ``station`` sees (every station's with ``scope_all``), most urgent first.
+    ``among``: the open tasks already read, for a board that needs all of them as well."""
+    scope = Scope() if scope_all else station_scope(store, station)
+    if among is None:
+        return open_tasks(store, teams=sorted(scope.teams), floors=sorted(scope.floors), station=scope.station,
+                          include_closed=include_closed)
+    return [t for t in among if scope.sees(t)]
+
+
+# What can be done to a task besides the lifecycle steps (TRANSITIONS), and the permission each needs.
+OPEN_TASK_ACTIONS: dict[str, str | None] = {"hand_on": None, "escalate": None, "take_over": "take_over_task",
+                                            "reassign": "take_over_task", "resolve": "resolve_escalation"}
+STEP_PERMISSIONS = {"verify": "verify_task"}
+
+
+def _verifies_own_work(task_assignee: str | None, staff_no: str) -> bool:
+    return task_assignee == staff_no
+
+
+def allowed_actions(task: TaskRow, actor: Actor | None) -> frozenset[str]:
+    """What ``actor`` may do to ``task`` now: the lifecycle steps its status allows (``TRANSITIONS``) and
+    ``OPEN_TASK_ACTIONS`` on an open task, each only when the actor's role may. Nobody signed in may
+    do nothing: every step records who took it."""
+    if actor is None:
+        return frozenset()
+    allowed = {action for action, (sources, _target) in TRANSITIONS.items() if task.status in sources
+               and (action not in STEP_PERMISSIONS or actor.may(STEP_PERMISSIONS[action]))}
+    if _verifies_own_work(task.assignee_no, actor.staff_no):
+        allowed.discard("verify")
+    if task.status in OPEN:
+        allowed |= {action for action, permission in OPEN_TASK_ACTIONS.items()
+                    if permission is None or actor.may(permission)}
+    return frozenset(allowed)

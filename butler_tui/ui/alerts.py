@@ -11,8 +11,9 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Label, Static
 
 from butler_tui import clock
-from butler_tui.i18n import t
+from butler_tui.i18n import N_, t
 from butler_tui.services.messaging import MessageView
+from butler_tui.ui.base import AtStation
 
 PRIORITY_LABEL = {"emergency": "EMERGENCY 紧急", "urgent": "URGENT 加急", "routine": "routine 普通"}
 PRIORITY_STYLE = {"emergency": "bold white on red", "urgent": "bold black on yellow", "routine": ""}
@@ -65,7 +66,7 @@ class UnackedBanner(Static):
         self.update(text)
 
 
-class EmergencyScreen(ModalScreen[bool]):
+class EmergencyScreen(AtStation, ModalScreen[bool]):
     """Takes over the screen; only an explicit acknowledgement closes it."""
 
     DEFAULT_CSS = """
@@ -97,8 +98,8 @@ class EmergencyScreen(ModalScreen[bool]):
     }
     """
     BINDINGS = [
-        Binding("a", "acknowledge", t("Acknowledge"), id="emergency.ack"),
-        Binding("escape", "nothing", t("Must be acknowledged"), show=False, id="emergency.esc"),
+        Binding("a", "acknowledge", N_("Acknowledge"), id="emergency.ack"),
+        Binding("escape", "nothing", N_("Must be acknowledged"), show=False, id="emergency.esc"),
     ]
 
     def __init__(self, message: MessageView) -> None:
@@ -130,8 +131,7 @@ class EmergencyScreen(ModalScreen[bool]):
         self.app.bell()
 
     def action_acknowledge(self) -> None:
-        self.app.acknowledge(self.message.id, then=lambda _: self.dismiss(True),  # type: ignore[attr-defined]
-                             on_error=self.show_error)
+        self.station.acknowledge(self.message.id, then=lambda _: self.dismiss(True), on_error=self.show_error)
 
     def show_error(self, error: Exception) -> None:
         self.query_one("#emergency-error", Label).update(Text(str(error)))

@@ -12,17 +12,13 @@ from textual.binding import Binding
 from textual.widgets import DataTable, Footer, Static, TabbedContent, TabPane
 
 from butler_tui import clock
-from butler_tui.i18n import day_label, t
+from butler_tui.i18n import N_, day_label, t
 from butler_tui.services import stays
 from butler_tui.services.stays import StayRow
+from butler_tui.store import Store
 from butler_tui.ui.board import Board, board_keys
+from butler_tui.ui.cells import STAY_ENTITIES, vip_mark
 from butler_tui.ui.table import KeyedTable
-
-ENTITIES = {"stays", "checklist_items", "rooms", "vip_notices", "guests"}
-
-
-def vip_mark(level: int) -> Text:
-    return Text(f"★VIP{level}", style="bold magenta") if level else Text("")
 
 
 def ready_cell(s: StayRow) -> Text:
@@ -31,8 +27,8 @@ def ready_cell(s: StayRow) -> Text:
     if not s.room_number:
         return Text(t("— no room"), style="yellow")
     if s.room_ready:
-        return Text(f"✓ {t(s.hk_status)}", style="green")
-    return Text(f"✗ {t(s.hk_status)}", style="bold red")
+        return Text(f"✓ {t(s.hk_status) if s.hk_status else ''}", style="green")
+    return Text(f"✗ {t(s.hk_status) if s.hk_status else ''}", style="bold red")
 
 
 def stage_cell(s: StayRow, stage: str) -> Text:
@@ -114,7 +110,7 @@ FOLLOW_UP_COLUMNS = [("due", "Call due", 11), ("state", "", 12), ("guest", "Gues
 
 
 class ArrivalsScreen(Board):
-    TITLE = t("Arrivals 抵离店")
+    TITLE = N_("Arrivals 抵离店")
     DEFAULT_CSS = """
     ArrivalsScreen #arrivals-day {
         height: 1;
@@ -125,15 +121,15 @@ class ArrivalsScreen(Board):
     }
     """
     BINDINGS = [
-        Binding("left_square_bracket", "day(-1)", t("Prev day"), id="arrivals.prev_day"),
-        Binding("right_square_bracket", "day(1)", t("Next day"), id="arrivals.next_day"),
-        Binding("t", "today", t("Today"), id="arrivals.today"),
-        Binding("1", "tab('arrivals')", t("Arrivals"), show=False, id="arrivals.tab_arrivals"),
-        Binding("2", "tab('departures')", t("Departures"), show=False, id="arrivals.tab_departures"),
-        Binding("3", "tab('follow-up')", t("Follow-up calls"), show=False, id="arrivals.tab_follow_up"),
-        Binding("slash", "filter", t("Filter"), id="arrivals.filter"),
-        Binding("G", "guest", t("Guest profile"), id="arrivals.guest"),
-        Binding("N", "guest_note", t("Guest note"), id="arrivals.guest_note"),
+        Binding("left_square_bracket", "day(-1)", N_("Prev day"), id="arrivals.prev_day"),
+        Binding("right_square_bracket", "day(1)", N_("Next day"), id="arrivals.next_day"),
+        Binding("t", "today", N_("Today"), id="arrivals.today"),
+        Binding("1", "tab('arrivals')", N_("Arrivals"), show=False, id="arrivals.tab_arrivals"),
+        Binding("2", "tab('departures')", N_("Departures"), show=False, id="arrivals.tab_departures"),
+        Binding("3", "tab('follow-up')", N_("Follow-up calls"), show=False, id="arrivals.tab_follow_up"),
+        Binding("slash", "filter", N_("Filter"), id="arrivals.filter"),
+        Binding("G", "guest", N_("Guest profile"), id="arrivals.guest"),
+        Binding("N", "guest_note", N_("Guest note"), id="arrivals.guest_note"),
         *board_keys("arrivals"),
     ]
 
@@ -155,13 +151,13 @@ class ArrivalsScreen(Board):
                 yield KeyedTable(FOLLOW_UP_COLUMNS, id="table-follow-up")
         yield Footer()
 
-    ENTITIES = frozenset(ENTITIES)
+    ENTITIES = STAY_ENTITIES
 
     def load(self) -> None:
-        self.app.run_db(self._load, self.day, then=self._show, group="arrivals", exclusive=True)  # type: ignore[attr-defined]
+        self.station.run_db(self._load, self.day, then=self._show, group="arrivals", exclusive=True)
 
     @staticmethod
-    def _load(store, day: date) -> dict[str, list[StayRow]]:
+    def _load(store: Store, day: date) -> dict[str, list[StayRow]]:
         return {"arrivals": stays.arrivals(store, day), "departures": stays.departures(store, day),
                 "follow-up": stays.follow_up_queue(store)}
 
@@ -199,9 +195,7 @@ class ArrivalsScreen(Board):
 
     @on(DataTable.RowSelected)
     def _open(self, event: DataTable.RowSelected) -> None:
-        from butler_tui.ui.stay import StayScreen
-
-        self.app.push_screen(StayScreen(int(str(event.row_key.value))))
+        self.station.open_stay(int(str(event.row_key.value)))
 
     def _selected_guest(self) -> int | None:
         key = self.active_table().selected_key
@@ -214,14 +208,12 @@ class ArrivalsScreen(Board):
     def action_guest(self) -> None:
         guest_id = self._selected_guest()
         if guest_id is not None:
-            self.app.open_guest(guest_id)  # type: ignore[attr-defined]
+            self.station.open_guest(guest_id)
 
     def action_guest_note(self) -> None:
-        from butler_tui.ui.guests import open_note_form
-
         guest_id = self._selected_guest()
         if guest_id is not None:
-            open_note_form(self.app, guest_id)
+            self.station.add_guest_note(guest_id)
 
     def action_day(self, delta: int) -> None:
         self.day += timedelta(days=delta)

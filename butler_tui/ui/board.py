@@ -1,18 +1,21 @@
 """What every board screen shares: the station bar and the unacknowledged banner on top, a live
-table that refreshes when the events it cares about arrive, j/k, the ``/`` filter box and esc."""
+table that reads again when the events it cares about arrive, j/k, the ``/`` filter box and esc,
+and keys shown dimmed while the rule in services says they do not apply."""
 
 from __future__ import annotations
 
 from typing import Any, ClassVar
 
 from textual import on
+from textual.actions import parse
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import ActiveBinding, Binding
 from textual.screen import Screen
-from textual.widgets import Input
+from textual.widgets import DataTable, Input
 
-from butler_tui.i18n import t
+from butler_tui.i18n import N_
 from butler_tui.ui.alerts import UnackedBanner
+from butler_tui.ui.base import AtStation, StationChanged
 from butler_tui.ui.station_bar import StationBar
 from butler_tui.ui.table import KeyedTable
 
@@ -20,13 +23,13 @@ from butler_tui.ui.table import KeyedTable
 def board_keys(prefix: str, move: str = "cursor") -> list[Binding]:
     """esc back, j/k down and up: every board has them, each under its own binding id (keymaps)."""
     return [
-        Binding("escape", "back", t("Back"), id=f"{prefix}.back"),
-        Binding("j", f"{move}(1)", t("Down"), show=False, id=f"{prefix}.down"),
-        Binding("k", f"{move}(-1)", t("Up"), show=False, id=f"{prefix}.up"),
+        Binding("escape", "back", N_("Back"), id=f"{prefix}.back"),
+        Binding("j", f"{move}(1)", N_("Down"), show=False, id=f"{prefix}.down"),
+        Binding("k", f"{move}(-1)", N_("Up"), show=False, id=f"{prefix}.up"),
     ]
 
 
-class Board(Screen):
+class Board(AtStation, Screen[None]):
     DEFAULT_CSS = """
     Board .board-filter { display: none; }
     Board .board-filter.-visible { display: block; }
@@ -37,10 +40,12 @@ class Board(Screen):
     filter_text: str = ""
     """What is typed in the ``/`` box (boards that have one yield :meth:`filter_box`)."""
 
+    _ruled_out_keys: frozenset[str] = frozenset()
+
     @property
     def who(self) -> dict[str, Any]:
         """The signed-in person and the station, as the services take them."""
-        return {"staff_no": self.app.staff_no, "station": self.app.station_code}  # type: ignore[attr-defined]
+        return {"staff_no": self.station.staff_no, "station": self.station.station_code}
 
     def top(self) -> ComposeResult:
         yield StationBar()
@@ -60,12 +65,18 @@ class Board(Screen):
     def active_table(self) -> KeyedTable:
         return self.query_one(KeyedTable)
 
-    def concerns(self, events: list) -> bool:
-        return any(e.entity in self.ENTITIES for e in events)
+    def concerns(self, message: StationChanged) -> bool:
+        """Whether what was committed changes what this board shows."""
+        return message.concerns(self.ENTITIES)
 
-    def refresh_data(self, events: list | None = None) -> None:
-        if events is None or self.concerns(events):
+    @on(StationChanged)
+    def _station_changed(self, message: StationChanged) -> None:
+        if self.concerns(message):
             self.load()
+
+    def refresh_data(self) -> None:
+        """Read again now (after this station's own change)."""
+        self.load()
 
     def load(self) -> None:
         """Read what the board shows (in a worker) and show it."""
@@ -74,6 +85,35 @@ class Board(Screen):
     def filter_changed(self) -> None:
         """Show the rows that match :attr:`filter_text` (boards with a filter box)."""
 
+    # -- keys the rule rules out -----------------------------------------------------------------
+    def ruled_out(self, action: str, parameters: tuple[object, ...]) -> bool:
+        """Whether the rule in services says ``action`` does not apply now (to the selected row). Its key
+        stays live — pressing it says why, in the service's words — and the footer shows it dimmed."""
+        return False
+
+    @property
+    def active_bindings(self) -> dict[str, ActiveBinding]:
+        active = super().active_bindings
+        for key, found in active.items():
+            if found.node is self and found.enabled:
+                _namespace, name, parameters = parse(found.binding.action)
+                if self.ruled_out(name, parameters):
+                    active[key] = found._replace(enabled=False)
+        return active
+
+    def rules_may_have_changed(self) -> None:
+        """The selection or the data moved: show the keys again if what is ruled out changed."""
+        ruled_out = frozenset(binding.action for _key, binding in self._bindings
+                              if self.ruled_out(*parse(binding.action)[1:]))
+        if ruled_out != self._ruled_out_keys:
+            self._ruled_out_keys = ruled_out
+            self.refresh_bindings()
+
+    @on(DataTable.RowHighlighted)
+    def _row_highlighted(self) -> None:
+        self.rules_may_have_changed()
+
+    # -- keys every board has ------------------------------------------------------------------------
     def action_filter(self) -> None:
         box = self.query_one("#board-filter", Input)
         box.add_class("-visible")

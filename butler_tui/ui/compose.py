@@ -12,14 +12,15 @@ from textual.suggester import SuggestFromList
 from textual.widgets import Button, Input, Label, Select
 
 from butler_tui.errors import ButlerError
-from butler_tui.i18n import pick, t
+from butler_tui.i18n import N_, pick, t
 from butler_tui.services import messaging
 from butler_tui.services.messaging import MessageView
+from butler_tui.ui.base import AtStation
 
 MAX_BODY = 500
 
 
-class ComposeScreen(ModalScreen[int | None]):
+class ComposeScreen(AtStation, ModalScreen[int | None]):
     """Dismisses with the new message id, or None when cancelled."""
 
     DEFAULT_CSS = """
@@ -59,8 +60,8 @@ class ComposeScreen(ModalScreen[int | None]):
     }
     """
     BINDINGS = [
-        Binding("escape", "cancel", t("Cancel"), id="compose.cancel"),
-        Binding("ctrl+s", "send", t("Send"), priority=True, id="compose.send"),
+        Binding("escape", "cancel", N_("Cancel"), id="compose.cancel"),
+        Binding("ctrl+s", "send", N_("Send"), priority=True, id="compose.send"),
     ]
 
     def __init__(self, codes: list[str], parent: MessageView | None = None, room: str | None = None) -> None:
@@ -145,7 +146,7 @@ class ComposeScreen(ModalScreen[int | None]):
         priority = str(self.query_one("#compose-priority", Select).value)
         room = self.query_one("#compose-room", Input).value.strip() or None
         self.query_one("#compose-error", Label).update("")
-        self.app.send_message_from_station(  # type: ignore[attr-defined]
+        self.station.send_message_from_station(
             body=body, to=to or ("" if self.parent_message else "all"), priority=priority, room=room,
             parent_id=self.parent_message.id if self.parent_message else None,
             then=self.dismiss, on_error=self.show_error,

@@ -13,10 +13,11 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, TextArea
 
-from butler_tui.i18n import t
+from butler_tui.i18n import N_, t
+from butler_tui.ui.base import AtStation
 
 
-class FormScreen(ModalScreen[Any]):
+class FormScreen(AtStation, ModalScreen[Any]):
     """``fields``: (key, label, initial value, multiline). ``submit(values, form)`` runs the change and
     calls ``form.dismiss(result)`` on success or ``form.show_error(error)`` on failure."""
 
@@ -48,8 +49,8 @@ class FormScreen(ModalScreen[Any]):
     }
     """
     BINDINGS = [
-        Binding("escape", "cancel", t("Cancel"), id="form.cancel"),
-        Binding("ctrl+s", "submit", t("Save"), priority=True, id="form.submit"),
+        Binding("escape", "cancel", N_("Cancel"), id="form.cancel"),
+        Binding("ctrl+s", "submit", N_("Save"), priority=True, id="form.submit"),
     ]
 
     def __init__(self, title: str, fields: list[tuple[str, str, str, bool]],
@@ -77,8 +78,8 @@ class FormScreen(ModalScreen[Any]):
     def values(self) -> dict[str, str]:
         out = {}
         for key, _label, _value, multiline in self.fields:
-            widget = self.query_one(f"#field-{key}")
-            out[key] = widget.text if multiline else widget.value  # type: ignore[attr-defined]
+            field = f"#field-{key}"
+            out[key] = self.query_one(field, TextArea).text if multiline else self.query_one(field, Input).value
         return out
 
     @on(Input.Submitted)
@@ -88,6 +89,16 @@ class FormScreen(ModalScreen[Any]):
 
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+    def close_and(self, *after: Callable[[], object]) -> Callable[[object], None]:
+        """A ``then`` for the service call the form made: close the form, then do ``after``."""
+
+        def done(_result: object) -> None:
+            self.dismiss(True)
+            for step in after:
+                step()
+
+        return done
 
     def show_error(self, error: Exception) -> None:
         self.query_one("#form-error", Label).update(Text(str(error)))

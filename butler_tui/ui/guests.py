@@ -3,6 +3,9 @@ dislikes first and marked — where notes are added, edited and retired."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -12,11 +15,14 @@ from textual.screen import ModalScreen
 from textual.widgets import DataTable, Footer, Input, Label, Static
 
 from butler_tui import clock
-from butler_tui.i18n import t
+from butler_tui.i18n import N_, t
 from butler_tui.models import NOTE_KINDS
 from butler_tui.services import guests, stays
-from butler_tui.services.guests import GuestHit, Profile
+from butler_tui.services.guests import GuestHit, Note, Profile
+from butler_tui.store import Store
+from butler_tui.ui.base import AtStation, StationApp, StationChanged
 from butler_tui.ui.board import Board, board_keys
+from butler_tui.ui.cells import vip_mark
 from butler_tui.ui.forms import FormScreen
 from butler_tui.ui.table import KeyedTable
 
@@ -27,7 +33,7 @@ HIT_COLUMNS = [("guest", "Guest", 22), ("vip", "VIP", 5), ("room", "Room", 5), (
 def hit_cells(h: GuestHit) -> dict[str, Text]:
     return {
         "guest": Text(h.label, no_wrap=True, overflow="ellipsis"),
-        "vip": Text(f"★VIP{h.vip_level}", style="bold magenta") if h.vip_level else Text(""),
+        "vip": vip_mark(h.vip_level),
         "room": Text(h.room or ""),
         "member": Text(h.member_no or ""),
         "mobile": Text(h.mobile),
@@ -35,7 +41,7 @@ def hit_cells(h: GuestHit) -> dict[str, Text]:
     }
 
 
-class GuestLookupScreen(ModalScreen[None]):
+class GuestLookupScreen(AtStation, ModalScreen[None]):
     """Results update as you type; ↑/↓ choose; Enter opens the profile."""
 
     DEFAULT_CSS = """
@@ -47,9 +53,9 @@ class GuestLookupScreen(ModalScreen[None]):
     GuestLookupScreen #lookup-hint { color: $text-muted; }
     """
     BINDINGS = [
-        Binding("escape", "close", t("Close"), id="lookup.close"),
-        Binding("down", "move(1)", t("Next"), show=False, priority=True, id="lookup.down"),
-        Binding("up", "move(-1)", t("Previous"), show=False, priority=True, id="lookup.up"),
+        Binding("escape", "close", N_("Close"), id="lookup.close"),
+        Binding("down", "move(1)", N_("Next"), show=False, priority=True, id="lookup.down"),
+        Binding("up", "move(-1)", N_("Previous"), show=False, priority=True, id="lookup.up"),
     ]
 
     def __init__(self) -> None:
@@ -74,11 +80,13 @@ class GuestLookupScreen(ModalScreen[None]):
         self.query_text = event.value
         query = event.value
 
-        def find(store) -> tuple[str, list[GuestHit]]:
-            return query, guests.find(store, query, viewer=self.app.staff_no)  # type: ignore[attr-defined]
+        viewer = self.station.staff_no
 
-        self.app.run_db(find, then=self._show, group="guest-lookup", exclusive=True,  # type: ignore[attr-defined]
-                        on_error=lambda e: self.query_one("#lookup-hint", Label).update(Text(str(e))))
+        def find(store: Store) -> tuple[str, list[GuestHit]]:
+            return query, guests.find(store, query, viewer=viewer)
+
+        self.station.run_db(find, then=self._show, group="guest-lookup", exclusive=True,
+                            on_error=lambda e: self.query_one("#lookup-hint", Label).update(Text(str(e))))
 
     def _show(self, found: tuple[str, list[GuestHit]]) -> None:
         query, hits = found
@@ -105,13 +113,13 @@ class GuestLookupScreen(ModalScreen[None]):
             return
         query = self.query_text
         self.dismiss(None)
-        self.app.open_guest(int(key), query=query)  # type: ignore[attr-defined]
+        self.station.open_guest(int(key), query=query)
 
     def action_close(self) -> None:
         if self.query_text.strip():
-            app = self.app
-            app.run_db(guests.audit_lookup, self.query_text, len(self.hits),  # type: ignore[attr-defined]
-                       staff_no=app.staff_no, station=app.station_code)  # type: ignore[attr-defined]
+            station = self.station
+            station.run_db(guests.audit_lookup, self.query_text, len(self.hits), staff_no=station.staff_no,
+                           station=station.station_code)
         self.dismiss(None)
 
 
@@ -120,15 +128,15 @@ NOTE_COLUMNS = [("kind", "Kind", 22), ("text", "Note", 52), ("by", "By", 8), ("s
 
 
 class GuestProfileScreen(Board):
-    TITLE = t("Guest profile 客史档案")
+    TITLE = N_("Guest profile 客史档案")
     DEFAULT_CSS = """
     GuestProfileScreen #profile-head { height: auto; padding: 0 1; border-bottom: solid $primary; }
     GuestProfileScreen KeyedTable { height: 1fr; }
     """
     BINDINGS = [
-        Binding("n", "add_note", t("Add note"), id="profile.add_note"),
-        Binding("E", "edit_note", t("Edit note"), id="profile.edit_note"),
-        Binding("x", "retire_note", t("Retire note"), id="profile.retire_note"),
+        Binding("n", "add_note", N_("Add note"), id="profile.add_note"),
+        Binding("E", "edit_note", N_("Edit note"), id="profile.edit_note"),
+        Binding("x", "retire_note", N_("Retire note"), id="profile.retire_note"),
         *board_keys("profile"),
     ]
 
@@ -145,16 +153,16 @@ class GuestProfileScreen(Board):
         yield KeyedTable(NOTE_COLUMNS, id="profile-notes")
         yield Footer()
 
-    def concerns(self, events: list) -> bool:
+    def concerns(self, message: StationChanged) -> bool:
         # Reading a profile is itself an event (view, lookup): those do not change what it shows.
-        return any(e.entity in ("guests", "guest_notes", "stays") and e.action not in ("view", "lookup")
-                   for e in events)
+        return message.events is None or any(e.entity in ("guests", "guest_notes", "stays")
+                                             and e.action not in ("view", "lookup") for e in message.events)
 
     def load(self) -> None:
         audit = not self._audited  # opening the profile is the audited read; live refreshes are not
         self._audited = True
-        self.app.run_db(guests.profile, self.guest_id, audit=audit, query=self.lookup_query, signed_in=True,  # type: ignore[attr-defined]
-                        then=self._show, group=f"profile-{self.guest_id}", exclusive=True, **self.who)
+        self.station.run_db(guests.profile, self.guest_id, audit=audit, query=self.lookup_query, signed_in=True,
+                            then=self._show, group=f"profile-{self.guest_id}", exclusive=True, **self.who)
 
     def _show(self, p: Profile) -> None:
         self.profile = p
@@ -196,14 +204,14 @@ class GuestProfileScreen(Board):
                 }
         self.query_one(KeyedTable).show(rows)
 
-    def selected_note(self):
+    def selected_note(self) -> Note | None:
         key = self.query_one(KeyedTable).selected_key
         if not key or self.profile is None:
             return None
         return next((n for n in self.profile.notes if str(n.id) == key), None)
 
     def action_add_note(self) -> None:
-        open_note_form(self.app, self.guest_id, after=self.refresh_data)
+        self.app.push_screen(note_form(self.station, self.guest_id, after=self.refresh_data))
 
     def action_edit_note(self) -> None:
         note = self.selected_note()
@@ -211,9 +219,9 @@ class GuestProfileScreen(Board):
             return
 
         def submit(values: dict[str, str], form: FormScreen) -> None:
-            self.app.run_db(guests.edit_note, note.id, values["text"], kind=values["kind"],  # type: ignore[attr-defined]
-                            on_error=form.show_error, then=lambda _: (form.dismiss(True), self.refresh_data()),
-                            **self.who)
+            self.station.run_db(guests.edit_note, note.id, values["text"], kind=values["kind"],
+                                on_error=form.show_error, then=form.close_and(self.refresh_data),
+                                **self.who)
 
         self.app.push_screen(FormScreen("Edit note 修改", [("kind", t("Kind: {kinds}", kinds=", ".join(NOTE_KINDS)),
                                                            note.kind, False), ("text", "Note", note.text, True)], submit))
@@ -222,21 +230,26 @@ class GuestProfileScreen(Board):
         note = self.selected_note()
         if note is None:
             return
-        self.app.run_db(guests.retire_note, note.id, then=lambda _: (self.notify(t("Note retired"), markup=False,  # type: ignore[attr-defined]
-                                                                                  timeout=3), self.refresh_data()),
-                        **self.who)
+
+        def retired(_: object) -> None:
+            self.notify(t("Note retired"), markup=False, timeout=3)
+            self.refresh_data()
+
+        self.station.run_db(guests.retire_note, note.id, then=retired, **self.who)
 
 
-
-def open_note_form(app, guest_id: int, after=None, title: str = "Add a note 添加客史") -> None:
-    """The add-note form, for the profile and for any board row that has a guest."""
+def note_form(station: StationApp, guest_id: int, after: Callable[[], Any] | None = None,
+              title: str = "Add a note 添加客史") -> FormScreen:
+    """The add-note form, for the profile and (through the station) for any board row that has a guest."""
 
     def submit(values: dict[str, str], form: FormScreen) -> None:
-        app.run_db(guests.add_note, guest_id, values["kind"], values["text"], staff_no=app.staff_no,
-                   station=app.station_code, on_error=form.show_error,
-                   then=lambda _: (form.dismiss(True), app.notify(t("Note added"), markup=False, timeout=3),
-                                   after() if after else None))
+        def added() -> None:
+            form.notify(t("Note added"), markup=False, timeout=3)
+            if after:
+                after()
 
-    app.push_screen(FormScreen(title, [("kind", t("Kind: {kinds} (allergy → dietary)", kinds=", ".join(NOTE_KINDS)),
-                                        "preference", False), ("text", "Note (up to 1,000 characters)", "", True)],
-                               submit))
+        station.run_db(guests.add_note, guest_id, values["kind"], values["text"], staff_no=station.staff_no,
+                       station=station.station_code, on_error=form.show_error, then=form.close_and(added))
+
+    return FormScreen(title, [("kind", t("Kind: {kinds} (allergy → dietary)", kinds=", ".join(NOTE_KINDS)),
+                               "preference", False), ("text", "Note (up to 1,000 characters)", "", True)], submit)

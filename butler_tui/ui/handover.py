@@ -12,7 +12,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Footer, Markdown, Static
 
 from butler_tui import clock
-from butler_tui.i18n import t
+from butler_tui.i18n import N_, t
 from butler_tui.services import handover
 from butler_tui.services.handover import HandoverRecord
 from butler_tui.store import Store
@@ -21,7 +21,7 @@ from butler_tui.ui.forms import FormScreen
 from butler_tui.ui.table import KeyedTable
 
 LOG_COLUMNS = [("at", "At", 5), ("who", "Who", 8), ("flag", "", 4), ("text", "Entry", 70), ("ref", "", 18)]
-ENTITIES = {"tasks", "messages", "acks", "stays", "rooms", "log_entries", "handovers"}
+HANDOVER_ENTITIES = frozenset({"tasks", "messages", "acks", "stays", "rooms", "log_entries", "handovers"})
 
 
 def load_handover(store: Store, station: str) -> tuple[dict[str, Any], HandoverRecord | None, list[handover.LogEntry]]:
@@ -32,7 +32,7 @@ def load_handover(store: Store, station: str) -> tuple[dict[str, Any], HandoverR
 
 
 class HandoverScreen(Board):
-    TITLE = t("Handover 交班本")
+    TITLE = N_("Handover 交班本")
     DEFAULT_CSS = """
     HandoverScreen #handover-state { height: auto; padding: 0 1; background: $boost; }
     HandoverScreen #handover-state.-unsigned { background: $warning 50%; }
@@ -40,10 +40,10 @@ class HandoverScreen(Board):
     HandoverScreen KeyedTable { height: 8; border-top: solid $primary; }
     """
     BINDINGS = [
-        Binding("n", "log_entry", t("Log entry"), id="handover.log"),
-        Binding("c", "correct", t("Correct entry"), id="handover.correct"),
-        Binding("S", "sign_out", t("Sign out (lead)"), id="handover.sign_out"),
-        Binding("I", "sign_in", t("Read & sign"), id="handover.sign_in"),
+        Binding("n", "log_entry", N_("Log entry"), id="handover.log"),
+        Binding("c", "correct", N_("Correct entry"), id="handover.correct"),
+        Binding("S", "sign_out", N_("Sign out (lead)"), id="handover.sign_out"),
+        Binding("I", "sign_in", N_("Read & sign"), id="handover.sign_in"),
         *board_keys("handover", "scroll"),
     ]
 
@@ -53,7 +53,7 @@ class HandoverScreen(Board):
         self.entries: list[handover.LogEntry] = []
         self._markdown = ""
 
-    ENTITIES = frozenset(ENTITIES)
+    ENTITIES = HANDOVER_ENTITIES
 
     def compose(self) -> ComposeResult:
         yield from self.top()
@@ -64,8 +64,8 @@ class HandoverScreen(Board):
         yield Footer()
 
     def load(self) -> None:
-        self.app.run_db(load_handover, self.app.station_code, then=self._show, group="handover",  # type: ignore[attr-defined]
-                        exclusive=True)
+        self.station.run_db(load_handover, self.station.station_code, then=self._show, group="handover",
+                            exclusive=True)
 
     def _show(self, loaded: tuple[dict[str, Any], HandoverRecord | None, list[handover.LogEntry]]) -> None:
         report, record, log = loaded
@@ -99,11 +99,11 @@ class HandoverScreen(Board):
 
     def action_log_entry(self, corrects: int | None = None) -> None:
         def submit(values: dict[str, str], form: FormScreen) -> None:
-            self.app.run_db(  # type: ignore[attr-defined]
-                handover.add_entry, self.app.station_code, values["text"],  # type: ignore[attr-defined]
-                staff_no=self.app.staff_no, high_priority=values["high"].strip().lower() in ("y", "yes", "1", "是"),  # type: ignore[attr-defined]
+            self.station.run_db(
+                handover.add_entry, self.station.station_code, values["text"],
+                staff_no=self.station.staff_no, high_priority=values["high"].strip().lower() in ("y", "yes", "1", "是"),
                 room=values["room"].strip() or None, corrects=corrects, on_error=form.show_error,
-                then=lambda _: (form.dismiss(True), self.refresh_data()))
+                then=form.close_and(self.refresh_data))
 
         title = (t("Correct entry #{id} (a new entry; the old one stays)", id=corrects) if corrects
                  else "Duty log entry 值班日志")
@@ -117,18 +117,23 @@ class HandoverScreen(Board):
             self.action_log_entry(corrects=int(key))
 
     def action_sign_out(self) -> None:
-        self.app.run_db(handover.sign_out, self.app.station_code, staff_no=self.app.staff_no,  # type: ignore[attr-defined]
-                        then=lambda _: (self.notify(t("Handover signed out; the incoming shift signs next"),
-                                                    markup=False, timeout=5), self.refresh_data(),
-                                        self.app.refresh_counts()))  # type: ignore[attr-defined]
+        def signed(_: object) -> None:
+            self.notify(t("Handover signed out; the incoming shift signs next"), markup=False, timeout=5)
+            self.refresh_data()
+            self.station.refresh_counts()
+
+        self.station.run_db(handover.sign_out, self.station.station_code, staff_no=self.station.staff_no, then=signed)
 
     def action_sign_in(self) -> None:
         if self.record is None:
             self.notify(t("No handover waiting for a signature"), markup=False, timeout=3)
             return
-        self.app.run_db(handover.sign_in, self.record.id, **self.who,  # type: ignore[attr-defined]
-                        then=lambda _: (self.notify(t("Handover read and signed"), markup=False, timeout=5),
-                                        self.refresh_data(), self.app.refresh_counts()))  # type: ignore[attr-defined]
+        def signed(_: object) -> None:
+            self.notify(t("Handover read and signed"), markup=False, timeout=5)
+            self.refresh_data()
+            self.station.refresh_counts()
+
+        self.station.run_db(handover.sign_in, self.record.id, **self.who, then=signed)
 
     def action_scroll(self, delta: int) -> None:
         self.query_one(VerticalScroll).scroll_relative(y=delta * 3)

@@ -9,7 +9,8 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Label, Static
 
-from butler_tui.i18n import t
+from butler_tui.i18n import N_, t
+from butler_tui.ui.base import AtStation
 
 
 def key_label(key: str) -> str:
@@ -17,7 +18,7 @@ def key_label(key: str) -> str:
     return ", ".join(names.get(k.strip(), k.strip()) for k in key.split(","))
 
 
-class HelpScreen(ModalScreen[None]):
+class HelpScreen(AtStation, ModalScreen[None]):
     DEFAULT_CSS = """
     HelpScreen {
         align: center middle;
@@ -35,7 +36,7 @@ class HelpScreen(ModalScreen[None]):
         margin-bottom: 1;
     }
     """
-    BINDINGS = [Binding("escape,question_mark,q", "dismiss", t("Close help"), id="help.close")]
+    BINDINGS = [Binding("escape,question_mark,q", "dismiss", N_("Close help"), id="help.close")]
 
     def __init__(self, screen_title: str, rows: list[tuple[str, str]]) -> None:
         super().__init__()

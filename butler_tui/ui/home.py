@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rich.text import Text
+from textual import on
 from textual.app import ComposeResult
 from textual.containers import Grid, Vertical
 from textual.screen import Screen
@@ -12,6 +13,7 @@ from butler_tui import clock
 from butler_tui.i18n import language, t
 from butler_tui.services.overview import Overview
 from butler_tui.ui.alerts import UnackedBanner
+from butler_tui.ui.base import AtStation, StateRead
 from butler_tui.ui.station_bar import StationBar
 
 # (field, title, 中文, what it means)
@@ -69,7 +71,7 @@ class Card(Vertical):
         self.set_class(self.field in ALERT_FIELDS and value > 0, "-alert")
 
 
-class HomeScreen(Screen):
+class HomeScreen(AtStation, Screen[None]):
     """Counts for this station; refreshed whenever any station changes something."""
 
     DEFAULT_CSS = """
@@ -95,9 +97,13 @@ class HomeScreen(Screen):
         yield Footer()
 
     def on_mount(self) -> None:
-        figures = getattr(self.app, "overview", None)
-        if figures is not None:
-            self.show_overview(figures)
+        state = self.station.state
+        if state is not None:
+            self.show_overview(state.overview)
+
+    @on(StateRead)
+    def _state_read(self, message: StateRead) -> None:
+        self.show_overview(message.state.overview)
 
     def show_overview(self, figures: Overview) -> None:
         for field, *_ in CARDS:

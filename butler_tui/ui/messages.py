@@ -3,6 +3,8 @@ acknowledged. Rows update in place: a live refresh never moves the cursor."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -12,10 +14,11 @@ from textual.screen import ModalScreen
 from textual.widgets import DataTable, Footer, Label, Static
 
 from butler_tui import clock
-from butler_tui.i18n import t
+from butler_tui.i18n import N_, t
 from butler_tui.services import messaging
 from butler_tui.services.messaging import MessageView
 from butler_tui.ui.alerts import PRIORITY_STYLE, sender_label
+from butler_tui.ui.base import AtStation
 from butler_tui.ui.board import Board, board_keys
 from butler_tui.ui.table import KeyedTable
 
@@ -59,7 +62,7 @@ def _cells(m: MessageView, station: str) -> dict[str, Text]:
 
 
 class MessagesScreen(Board):
-    TITLE = t("Messages 消息")
+    TITLE = N_("Messages 消息")
     DEFAULT_CSS = """
     MessagesScreen #filters {
         height: 1;
@@ -71,13 +74,13 @@ class MessagesScreen(Board):
     }
     """
     BINDINGS = [
-        Binding("a", "ack", t("Ack"), id="messages.ack"),
-        Binding("r", "reply", t("Reply"), id="messages.reply"),
-        Binding("t", "open", t("Thread"), id="messages.open"),
-        Binding("u", "toggle_unacked", t("Unacked only"), id="messages.unacked"),
-        Binding("p", "cycle_priority", t("Priority"), id="messages.priority"),
-        Binding("s", "toggle_scope", t("This station/all"), id="messages.scope"),
-        Binding("slash", "filter", t("Search"), id="messages.search"),
+        Binding("a", "ack", N_("Ack"), id="messages.ack"),
+        Binding("r", "reply", N_("Reply"), id="messages.reply"),
+        Binding("t", "open", N_("Thread"), id="messages.open"),
+        Binding("u", "toggle_unacked", N_("Unacked only"), id="messages.unacked"),
+        Binding("p", "cycle_priority", N_("Priority"), id="messages.priority"),
+        Binding("s", "toggle_scope", N_("This station/all"), id="messages.scope"),
+        Binding("slash", "filter", N_("Search"), id="messages.search"),
         *board_keys("messages"),
     ]
     ENTITIES = frozenset({"messages", "acks"})
@@ -90,8 +93,9 @@ class MessagesScreen(Board):
         self.messages: dict[int, MessageView] = {}
 
     @property
-    def station(self) -> str:
-        return self.app.station_code  # type: ignore[attr-defined]
+    def code(self) -> str:
+        """This station's code."""
+        return self.station.station_code
 
     def compose(self) -> ComposeResult:
         yield from self.top()
@@ -106,15 +110,15 @@ class MessagesScreen(Board):
 
     # -- data ----------------------------------------------------------------------------------
     def load(self, rebuild: bool = False) -> None:
-        self.app.run_db(  # type: ignore[attr-defined]
+        self.station.run_db(
             messaging.list_messages,
             then=lambda found: self.show_messages(found, rebuild=rebuild), group="messages-list", exclusive=True,
             **self._query(),
         )
 
-    def _query(self) -> dict:
+    def _query(self) -> dict[str, Any]:
         return {
-            "station": None if self.all_stations else self.station,
+            "station": None if self.all_stations else self.code,
             "unacked": self.unacked_only,
             "priority": PRIORITY_FILTERS[self.priority_index],
             "search": self.filter_text or None,
@@ -125,7 +129,7 @@ class MessagesScreen(Board):
         table = self.active_table()
         at_bottom = table.row_count == 0 or table.cursor_row >= table.row_count - 1
         ordered = sorted(found, key=lambda m: m.id)
-        table.show({str(m.id): _cells(m, self.station) for m in ordered}, rebuild=rebuild)
+        table.show({str(m.id): _cells(m, self.code) for m in ordered}, rebuild=rebuild)
         self.messages = {m.id: m for m in ordered}
         if at_bottom and table.row_count:
             table.move_cursor(row=table.row_count - 1)
@@ -134,7 +138,7 @@ class MessagesScreen(Board):
         priority = t(PRIORITY_FILTERS[self.priority_index] or "any")
         text = Text()
         text.append(t("Showing: "))
-        text.append(t("all stations") if self.all_stations else t("to/from {station}", station=self.station),
+        text.append(t("all stations") if self.all_stations else t("to/from {station}", station=self.code),
                     style="bold")
         text.append(" · ")
         text.append(t("unacked only") if self.unacked_only else t("acked and unacked"), style="bold")
@@ -163,22 +167,22 @@ class MessagesScreen(Board):
         m = self.selected()
         if m is None:
             return
-        if not m.is_unacked_by(self.station):
-            self.notify(t("#{id} needs no acknowledgement from {station}", id=m.id, station=self.station),
+        if not m.is_unacked_by(self.code):
+            self.notify(t("#{id} needs no acknowledgement from {station}", id=m.id, station=self.code),
                         markup=False)
             return
-        self.app.acknowledge(m.id)  # type: ignore[attr-defined]
+        self.station.acknowledge(m.id)
 
     def action_reply(self) -> None:
         m = self.selected()
         if m is not None:
-            self.app.action_compose(parent=m)  # type: ignore[attr-defined]
+            self.station.action_compose(parent=m)
 
     def action_open(self) -> None:
         m = self.selected()
         if m is not None:
-            self.app.run_db(messaging.thread, m.id,  # type: ignore[attr-defined]
-                            then=lambda thread: self.app.push_screen(ThreadScreen(thread)))
+            self.station.run_db(messaging.thread, m.id,
+                                then=lambda thread: self.app.push_screen(ThreadScreen(thread)))
 
     def action_toggle_unacked(self) -> None:
         self.unacked_only = not self.unacked_only
@@ -193,7 +197,7 @@ class MessagesScreen(Board):
         self.filter_changed()
 
 
-class ThreadScreen(ModalScreen[None]):
+class ThreadScreen(AtStation, ModalScreen[None]):
     """A message, its replies, and per station who acknowledged it and when."""
 
     DEFAULT_CSS = """
@@ -214,8 +218,8 @@ class ThreadScreen(ModalScreen[None]):
     }
     """
     BINDINGS = [
-        Binding("escape", "dismiss", t("Close"), id="thread.close"),
-        Binding("r", "reply", t("Reply"), id="thread.reply"),
+        Binding("escape", "dismiss", N_("Close"), id="thread.close"),
+        Binding("r", "reply", N_("Reply"), id="thread.reply"),
     ]
 
     def __init__(self, messages: list[MessageView]) -> None:
@@ -245,4 +249,4 @@ class ThreadScreen(ModalScreen[None]):
 
     def action_reply(self) -> None:
         self.dismiss(None)
-        self.app.action_compose(parent=self.thread[0])  # type: ignore[attr-defined]
+        self.station.action_compose(parent=self.thread[0])

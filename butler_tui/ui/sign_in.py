@@ -11,12 +11,13 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label
 
-from butler_tui.i18n import t
+from butler_tui.i18n import N_, t
 from butler_tui.services import auth
 from butler_tui.services.auth import Person
+from butler_tui.ui.base import AtStation
 
 
-class SignInScreen(ModalScreen[Person]):
+class SignInScreen(AtStation, ModalScreen[Person]):
     DEFAULT_CSS = """
     SignInScreen { align: center middle; background: $background 90%; }
     SignInScreen > Vertical { width: 60; height: auto; border: heavy $primary; background: $surface; padding: 1 2; }
@@ -24,7 +25,7 @@ class SignInScreen(ModalScreen[Person]):
     SignInScreen #sign-in-error { color: $error; height: auto; }
     SignInScreen .hint { color: $text-muted; }
     """
-    BINDINGS = [Binding("escape", "nothing", t("Sign in to continue"), show=False, id="sign_in.escape")]
+    BINDINGS = [Binding("escape", "nothing", N_("Sign in to continue"), show=False, id="sign_in.escape")]
 
     def __init__(self, station_label: str, staff_no: str = "", reason: str = "", hint: str = "") -> None:
         super().__init__()
@@ -32,7 +33,6 @@ class SignInScreen(ModalScreen[Person]):
         self.prefill = staff_no
         self.reason = reason
         self.hint = hint
-        self.AUTO_FOCUS = "#sign-in-pin" if staff_no else "#sign-in-staff"
 
     def compose(self) -> ComposeResult:
         with Vertical():
@@ -48,7 +48,8 @@ class SignInScreen(ModalScreen[Person]):
             yield Label(Text(self.hint or t("Enter signs in · ctrl+q quits the station")), classes="hint")
 
     def on_mount(self) -> None:
-        station = getattr(self.app, "station", None)
+        self.query_one("#sign-in-pin" if self.prefill else "#sign-in-staff", Input).focus()
+        station = self.station.station
         if station is not None and station.label != self.station_label:
             self.call_after_refresh(self.show_station, station.label)
 
@@ -67,9 +68,8 @@ class SignInScreen(ModalScreen[Person]):
         pin_box = self.query_one("#sign-in-pin", Input)
         pin, pin_box.value = pin_box.value, ""
         self.query_one("#sign-in-error", Label).update("")
-        app = self.app
-        app.run_db(auth.sign_in, staff_no, pin, station=app.station_code,  # type: ignore[attr-defined]
-                   then=self.dismiss, on_error=self._failed)
+        self.station.run_db(auth.sign_in, staff_no, pin, station=self.station.station_code,
+                            then=self.dismiss, on_error=self._failed)
 
     def _failed(self, error: Exception) -> None:
         self.query_one("#sign-in-error", Label).update(Text(str(error)))

@@ -10,9 +10,10 @@ from textual.widgets import Static
 from butler_tui import clock
 from butler_tui.config import shift_label
 from butler_tui.i18n import moment_label, t
+from butler_tui.ui.base import AtStation
 
 
-class StationBar(Static):
+class StationBar(AtStation, Static):
     DEFAULT_CSS = """
     StationBar {
         height: 1;
@@ -33,9 +34,7 @@ class StationBar(Static):
     def on_mount(self) -> None:
         self.set_interval(15, self.refresh_bar)
         self.refresh_bar()
-        sync = getattr(self.app, "update_bars", None)
-        if sync is not None:
-            self.call_after_refresh(sync)
+        self.call_after_refresh(self.station.update_bars)
 
     def watch_station_label(self) -> None:
         self.refresh_bar()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from rich.text import Text
@@ -10,18 +11,17 @@ from textual.binding import Binding
 from textual.widgets import Footer, Static
 
 from butler_tui import clock
-from butler_tui.i18n import pick, t
+from butler_tui.i18n import N_, pick, t
 from butler_tui.services import checklists, stays, vip_notices
 from butler_tui.services.checklists import Item
 from butler_tui.services.stays import StayRow
 from butler_tui.services.vip_notices import VipNotice
-from butler_tui.ui.arrivals import ENTITIES, vip_mark
+from butler_tui.store import Store
 from butler_tui.ui.board import Board, board_keys
+from butler_tui.ui.cells import STAY_ENTITIES, vip_mark
 from butler_tui.ui.forms import FormScreen
 from butler_tui.ui.table import KeyedTable
 
-NEXT = {"expected": "room_ready", "room_ready": "arrived", "arrived": "in_house", "in_house": "due_out",
-        "due_out": "departed"}
 COLUMNS = [("stage", "Stage", 10), ("mark", "", 1), ("item", "Item", 42), ("done", "Done by", 32), ("note", "Note", 22)]
 
 
@@ -49,7 +49,7 @@ def item_cells(item: Item, completed: bool) -> dict[str, Text]:
 
 
 class StayScreen(Board):
-    TITLE = t("Stay 入住")
+    TITLE = N_("Stay 入住")
     DEFAULT_CSS = """
     StayScreen #stay-head {
         height: auto;
@@ -61,17 +61,17 @@ class StayScreen(Board):
     }
     """
     BINDINGS = [
-        Binding("space", "toggle", t("Tick"), id="stay.tick"),
-        Binding("c", "complete", t("Complete stage"), id="stay.complete"),
-        Binding("n", "next", t("Next status"), id="stay.next"),
-        Binding("A", "arrived", t("Arrived"), id="stay.arrived"),
-        Binding("o", "assign_room", t("Room"), id="stay.room"),
-        Binding("d", "departure_plan", t("Departure plan"), id="stay.plan"),
-        Binding("v", "vip_notice", t("VIP notice"), id="stay.vip_notice"),
-        Binding("V", "approve_notice", t("Approve+send notice"), id="stay.approve_notice"),
-        Binding("X", "cancel_stay", t("Cancel stay"), show=False, id="stay.cancel"),
-        Binding("G", "guest", t("Guest profile"), id="stay.guest"),
-        Binding("N", "guest_note", t("Guest note"), id="stay.guest_note"),
+        Binding("space", "tick", N_("Tick"), id="stay.tick"),
+        Binding("c", "complete", N_("Complete stage"), id="stay.complete"),
+        Binding("n", "next", N_("Next status"), id="stay.next"),
+        Binding("A", "arrived", N_("Arrived"), id="stay.arrived"),
+        Binding("o", "assign_room", N_("Room"), id="stay.room"),
+        Binding("d", "departure_plan", N_("Departure plan"), id="stay.plan"),
+        Binding("v", "vip_notice", N_("VIP notice"), id="stay.vip_notice"),
+        Binding("V", "approve_notice", N_("Approve+send notice"), id="stay.approve_notice"),
+        Binding("X", "cancel_stay", N_("Cancel stay"), show=False, id="stay.cancel"),
+        Binding("G", "guest", N_("Guest profile"), id="stay.guest"),
+        Binding("N", "guest_note", N_("Guest note"), id="stay.guest_note"),
         *board_keys("stay"),
     ]
 
@@ -82,7 +82,7 @@ class StayScreen(Board):
         self.items: list[Item] = []
         self.notice: VipNotice | None = None
 
-    ENTITIES = frozenset(ENTITIES)
+    ENTITIES = STAY_ENTITIES
 
     def compose(self) -> ComposeResult:
         yield from self.top()
@@ -91,11 +91,11 @@ class StayScreen(Board):
         yield Footer()
 
     def load(self) -> None:
-        self.app.run_db(self._load, self.stay_id, then=self._show, group=f"stay-{self.stay_id}",  # type: ignore[attr-defined]
-                        exclusive=True)
+        self.station.run_db(self._load, self.stay_id, then=self._show, group=f"stay-{self.stay_id}",
+                            exclusive=True)
 
     @staticmethod
-    def _load(store, stay_id: int) -> tuple[StayRow, list[Item], VipNotice | None]:
+    def _load(store: Store, stay_id: int) -> tuple[StayRow, list[Item], VipNotice | None]:
         return stays.get_stay(store, stay_id), checklists.items(store, stay_id), vip_notices.get_notice(store, stay_id)
 
     def _show(self, loaded: tuple[StayRow, list[Item], VipNotice | None]) -> None:
@@ -129,33 +129,47 @@ class StayScreen(Board):
             head.append("\n" + t("VIP notice: {status}", status=t(notice.status)), style="bold magenta")
         elif s.vip_level:
             head.append("\n" + t("VIP notice: not written yet (v)"), style="yellow")
-        head.append("\n" + t("Next: n → {status}", status=t(stays.STATUS_LABEL.get(NEXT.get(s.status, ""), "—"))))
+        forward = self.forward_step()
+        head.append("\n" + t("Next: n → {status}", status=t(stays.STATUS_LABEL[forward]) if forward else "—"))
         self.query_one("#stay-head", Static).update(head)
         completed = {stage for stage, p in s.progress.items() if p.completed_at}
         self.query_one(KeyedTable).show({i.code: item_cells(i, i.stage in completed) for i in items})
+        self.rules_may_have_changed()
+
+    # -- where the stay may go next (stays.next_steps) --------------------------------------------
+    def next_steps(self) -> list[str]:
+        return stays.next_steps(self.stay, self.station.actor) if self.stay else []
+
+    def forward_step(self) -> str | None:
+        """The usual next status (the n key), if the stay has one."""
+        return next((step for step in self.next_steps() if step != "cancelled"), None)
+
+    def ruled_out(self, action: str, parameters: tuple[object, ...]) -> bool:
+        step = {"next": self.forward_step(), "arrived": "arrived", "cancel_stay": "cancelled"}
+        return action in step and step[action] not in self.next_steps()
 
     def selected(self) -> Item | None:
         key = self.query_one(KeyedTable).selected_key
         return next((i for i in self.items if i.code == key), None)
 
-    def _run(self, fn, *args: Any, notice: str | None = None, **kwargs: Any) -> None:
+    def _run(self, fn: Callable[..., Any], *args: Any, notice: str | None = None, **kwargs: Any) -> None:
         def ok(_: Any) -> None:
             if notice:
                 self.notify(notice, markup=False, timeout=3)
             self.refresh_data()
 
-        self.app.run_db(fn, *args, then=ok, **kwargs, **self.who)  # type: ignore[attr-defined]
+        self.station.run_db(fn, *args, then=ok, **kwargs, **self.who)
 
     # -- actions -------------------------------------------------------------------------------
-    def action_toggle(self) -> None:
+    def action_tick(self) -> None:
         item = self.selected()
         if item is None:
             return
         if not item.done_at and item.code in checklists.NOTE_REQUIRED:
             def submit(values: dict[str, str], form: FormScreen) -> None:
-                self.app.run_db(checklists.tick, self.stay_id, item.code, note=values["note"],  # type: ignore[attr-defined]
-                                then=lambda _: (form.dismiss(True), self.refresh_data()), on_error=form.show_error,
-                                **self.who)
+                self.station.run_db(checklists.tick, self.stay_id, item.code, note=values["note"],
+                                    then=form.close_and(self.refresh_data), on_error=form.show_error,
+                                    **self.who)
 
             self.app.push_screen(FormScreen(item_label(item),
                                             [("note", t(checklists.NOTE_REQUIRED[item.code]), "", True)], submit))
@@ -169,8 +183,8 @@ class StayScreen(Board):
                       notice=t("{stage} completed", stage=checklists.stage_name(item.stage)))
 
     def action_next(self) -> None:
-        if self.stay and self.stay.status in NEXT:
-            to = NEXT[self.stay.status]
+        to = self.forward_step()
+        if to is not None:
             self._run(stays.transition, self.stay_id, to, notice=t("Now {status}", status=t(stays.STATUS_LABEL[to])))
 
     def action_arrived(self) -> None:
@@ -178,9 +192,9 @@ class StayScreen(Board):
 
     def action_assign_room(self) -> None:
         def submit(values: dict[str, str], form: FormScreen) -> None:
-            self.app.run_db(stays.assign_room, self.stay_id, values["room"].strip() or None,  # type: ignore[attr-defined]
-                            then=lambda _: (form.dismiss(True), self.refresh_data()), on_error=form.show_error,
-                            **self.who)
+            self.station.run_db(stays.assign_room, self.stay_id, values["room"].strip() or None,
+                                then=form.close_and(self.refresh_data), on_error=form.show_error,
+                                **self.who)
 
         current = self.stay.room_number if self.stay and self.stay.room_number else ""
         self.app.push_screen(FormScreen("Assign room 分房", [("room", "Room number", current, False)], submit))
@@ -199,9 +213,10 @@ class StayScreen(Board):
         ]
 
         def submit(values: dict[str, str], form: FormScreen) -> None:
-            self.app.run_db(stays.record_departure_plan, self.stay_id,  # type: ignore[attr-defined]
-                            then=lambda _: (form.dismiss(True), self.refresh_data()), on_error=form.show_error,
-                            **self.who, **values)
+            def save(store: Store) -> None:
+                stays.record_departure_plan(store, self.stay_id, **self.who, **values)
+
+            self.station.run_db(save, then=form.close_and(self.refresh_data), on_error=form.show_error)
 
         self.app.push_screen(FormScreen("Evening before departure 离店前一晚", fields, submit))
 
@@ -211,10 +226,10 @@ class StayScreen(Board):
             teams = ",".join(self.notice.teams if self.notice else vip_notices.DEFAULT_TEAMS)
 
             def submit(values: dict[str, str], form: FormScreen) -> None:
-                self.app.run_db(vip_notices.create, self.stay_id, values["content"],  # type: ignore[attr-defined]
-                                [t for t in values["teams"].split(",") if t.strip()],
-                                then=lambda _: (form.dismiss(True), self.refresh_data()), on_error=form.show_error,
-                                **self.who)
+                self.station.run_db(vip_notices.create, self.stay_id, values["content"],
+                                    [t for t in values["teams"].split(",") if t.strip()],
+                                    then=form.close_and(self.refresh_data), on_error=form.show_error,
+                                    **self.who)
 
             self.app.push_screen(FormScreen(
                 "VIP reception notice 接待通知单",
@@ -222,26 +237,24 @@ class StayScreen(Board):
                 submit, hint="A manager approves and sends it with V; each team's stations must acknowledge.",
             ))
 
-        self.app.run_db(vip_notices.draft_text, self.stay_id, then=open_form)  # type: ignore[attr-defined]
+        self.station.run_db(vip_notices.draft_text, self.stay_id, then=open_form)
 
     def action_approve_notice(self) -> None:
         self._run(vip_notices.approve_and_send, self.stay_id, notice=t("Notice approved and sent to the teams"))
 
     def action_cancel_stay(self) -> None:
         def submit(values: dict[str, str], form: FormScreen) -> None:
-            self.app.run_db(stays.transition, self.stay_id, "cancelled", reason=values["reason"],  # type: ignore[attr-defined]
-                            then=lambda _: (form.dismiss(True), self.refresh_data()), on_error=form.show_error,
-                            **self.who)
+            self.station.run_db(stays.transition, self.stay_id, "cancelled", reason=values["reason"],
+                                then=form.close_and(self.refresh_data), on_error=form.show_error,
+                                **self.who)
 
         self.app.push_screen(FormScreen("Cancel this stay", [("reason", "Reason", "", False)], submit))
 
     def action_guest(self) -> None:
         if self.stay:
-            self.app.open_guest(self.stay.guest_id)  # type: ignore[attr-defined]
+            self.station.open_guest(self.stay.guest_id)
 
     def action_guest_note(self) -> None:
-        from butler_tui.ui.guests import open_note_form
-
         if self.stay:
-            open_note_form(self.app, self.stay.guest_id)
+            self.station.add_guest_note(self.stay.guest_id)
 

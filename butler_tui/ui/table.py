@@ -3,18 +3,24 @@ on the row it was on (``clear()`` would send it back to the top)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 from rich.text import Text
 from textual.widgets import DataTable
 
 from butler_tui.i18n import t
 
+Signature = tuple[tuple[str, str, int], ...]
+"""What a row looks like, cheap to compare (:meth:`KeyedTable.signature`)."""
 
-class KeyedTable(DataTable):
-    def __init__(self, columns: list[tuple[str, str, int | None]], **kwargs) -> None:
+
+class KeyedTable(DataTable[Text]):
+    def __init__(self, columns: Sequence[tuple[str, str, int | None]], **kwargs: Any) -> None:
         super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)
         self._columns_spec = columns
         self._cells: dict[str, dict[str, Text]] = {}
-        self._signatures: dict[str, tuple] = {}
+        self._signatures: dict[str, Signature] = {}
 
     def on_mount(self) -> None:
         for key, label, width in self._columns_spec:
@@ -27,12 +33,12 @@ class KeyedTable(DataTable):
         return str(self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value)
 
     @staticmethod
-    def signature(cells: dict[str, Text]) -> tuple:
+    def signature(cells: dict[str, Text]) -> Signature:
         """What a row looks like, cheap to compare (compute it in the worker for big tables)."""
         return tuple((c.plain, str(c.style), len(c.spans)) for c in cells.values())
 
     def show(self, rows: dict[str, dict[str, Text]], *, rebuild: bool = False,
-             signatures: dict[str, tuple] | None = None) -> None:
+             signatures: dict[str, Signature] | None = None) -> None:
         """Make the table show ``rows`` in this order, touching only what changed. When the order
         itself changed (a new row sorts into the middle), rows are laid out again and the cursor is
         put back on the row it was on."""

@@ -7,6 +7,8 @@ it never carries meaning alone.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from rich.text import Text
@@ -18,16 +20,19 @@ from textual.screen import ModalScreen
 from textual.widgets import DataTable, Footer, Label, Static
 
 from butler_tui import clock
+from butler_tui.i18n import N_
 from butler_tui.i18n import t as tr
-from butler_tui.services import tasks
-from butler_tui.services.task_types import list_types
+from butler_tui.services import directory, tasks
+from butler_tui.services.directory import RoomInfo
+from butler_tui.services.task_types import TaskType, list_types
 from butler_tui.services.tasks import TaskRow
 from butler_tui.store import Store
+from butler_tui.ui.base import AtStation
 from butler_tui.ui.board import Board, board_keys
 from butler_tui.ui.forms import FormScreen
 from butler_tui.ui.table import KeyedTable
 
-TASK_ENTITIES = {"tasks", "rooms", "stays"}
+TASK_ENTITIES = frozenset({"tasks", "rooms", "stays"})
 OCC = {"vacant": "V", "occupied": "O", "expected": "E", "due_out": "D"}
 HK = {"dirty": "d", "cleaning": "c", "clean": "C", "inspected": "I", "out_of_order": "X"}
 HK_STYLE = {"dirty": "on dark_red", "cleaning": "black on yellow", "clean": "on dark_blue",
@@ -37,7 +42,7 @@ LEGEND = ("Occupancy V vacant · O occupied · E arriving · D due out   Houseke
           " I inspected · X out of order   Mark z DND · ! open task · ‼ overdue")
 
 
-def due_cell(t: TaskRow, now=None) -> Text:
+def due_cell(t: TaskRow, now: datetime | None = None) -> Text:
     now = now or clock.now()
     due = t.clock.effective_due(now)
     if t.status == "on_hold":
@@ -55,7 +60,7 @@ def due_cell(t: TaskRow, now=None) -> Text:
     return Text(tr("due {when}", when=clock.show_local(clock.iso(due), "%m-%d %H:%M" if on_another_day else "%H:%M")))
 
 
-def task_cells(t: TaskRow, now=None) -> dict[str, Text]:
+def task_cells(t: TaskRow, now: datetime | None = None) -> dict[str, Text]:
     return {
         "id": Text(str(t.id)),
         "p": Text(f"P{t.priority}", style=PRIORITY_STYLE.get(t.priority, "")),
@@ -76,19 +81,19 @@ TASK_COLUMNS = [("id", "#", 4), ("p", "P", 2), ("task", "Task", 26), ("room", "R
                 ("due", "Due", 16), ("level", "Esc", 3)]
 
 
-def room_board(rooms: list[dict[str, Any]], marks: dict[str, str]) -> Text:
-    floors: dict[int, list[dict[str, Any]]] = {}
+def room_board(rooms: list[RoomInfo], marks: dict[str, str]) -> Text:
+    floors: dict[int, list[RoomInfo]] = {}
     for r in rooms:
-        floors.setdefault(r["floor"], []).append(r)
+        floors.setdefault(r.floor, []).append(r)
     width = max((len(v) for v in floors.values()), default=0)
     text = Text(no_wrap=True)
     text.append("     " + "".join(f"{i:02d}  " for i in range(1, width + 1)) + "\n", style="dim")
     for floor in sorted(floors, reverse=True):
         text.append(f"{floor:>3}F ", style="bold")
-        for r in sorted(floors[floor], key=lambda x: x["number"]):
-            mark = "z" if r["dnd"] else marks.get(r["number"], "·")
-            token = f"{OCC[r['occupancy']]}{HK[r['hk_status']]}{mark}"
-            text.append(token, style=HK_STYLE[r["hk_status"]] + (" bold" if mark in "!‼" else ""))
+        for r in sorted(floors[floor], key=lambda x: x.number):
+            mark = "z" if r.dnd else marks.get(r.number, "·")
+            token = f"{OCC[r.occupancy]}{HK[r.hk_status]}{mark}"
+            text.append(token, style=HK_STYLE[r.hk_status] + (" bold" if mark in "!‼" else ""))
             text.append(" ")
         text.append("\n")
     text.append(tr(LEGEND), style="dim")
@@ -98,7 +103,7 @@ def room_board(rooms: list[dict[str, Any]], marks: dict[str, str]) -> Text:
 class BoardData:
     """What the board shows, read and turned into table cells in the worker thread, off the UI."""
 
-    def __init__(self, rooms: list[dict[str, Any]], task_rows: list[TaskRow], marks: dict[str, str]):
+    def __init__(self, rooms: list[RoomInfo], task_rows: list[TaskRow], marks: dict[str, str]):
         self.rooms, self.tasks, self.marks = rooms, task_rows, marks
         now = clock.now()
         self.cells = {str(t.id): task_cells(t, now) for t in task_rows}
@@ -106,18 +111,11 @@ class BoardData:
 
 
 def load_board(store: Store, station: str, scope_all: bool) -> BoardData:
-    """Rooms of the station's floors (all floors if it covers none), the open tasks in scope, and a
+    """Rooms of the station's floors (all floors if it covers none), the open tasks it sees, and a
     mark per room with an open (!) or overdue (‼) task. One read of the open tasks serves all three."""
-    teams, floors = tasks.teams_of_station(store, station)
-    all_rooms = store.rows("SELECT number, floor, occupancy, hk_status, dnd FROM rooms ORDER BY number")
-    floor_of = {r["number"]: r["floor"] for r in all_rooms}
-    rooms = [r for r in all_rooms if not floors or r["floor"] in floors]
+    rooms = directory.list_rooms(store, tasks.station_scope(store, station).floors)
     everything = tasks.open_tasks(store)
-    if scope_all:
-        task_rows = everything
-    else:
-        task_rows = [t for t in everything if t.owner_team in teams or t.second_team in teams
-                     or t.station_code == station or (floors and floor_of.get(t.room_number or "") in floors)]
+    task_rows = tasks.visible_to(store, station, scope_all=scope_all, among=everything)
     marks: dict[str, str] = {}
     for task in everything:
         if task.room_number:
@@ -125,32 +123,60 @@ def load_board(store: Store, station: str, scope_all: bool) -> BoardData:
     return BoardData(rooms, task_rows, marks)
 
 
-class TaskActions:
-    """The lifecycle keys, shared by the task list and the escalation queue."""
+Call = tuple[Callable[..., TaskRow], tuple[Any, ...], dict[str, Any]]
+"""A service call a form makes of its values: (function, arguments after the task id, keywords)."""
+TASK_ACTIONS = {*tasks.TRANSITIONS, *tasks.OPEN_TASK_ACTIONS}
+
+
+class TaskBoard(Board):
+    """A board of tasks with the lifecycle keys: the task list and the escalation queue. A key the
+    rule in services rules out for the selected task (its status, the person's role) is dimmed."""
+
+    ENTITIES = TASK_ENTITIES
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.shown_tasks: dict[str, TaskRow] = {}
 
     def selected_task_id(self) -> int | None:
-        key = self.query_one(KeyedTable).selected_key  # type: ignore[attr-defined]
+        key = self.active_table().selected_key
         return int(key) if key else None
 
-    def _do(self, fn, *args: Any, notice: str, **kwargs: Any) -> None:
+    def ruled_out(self, action: str, parameters: tuple[object, ...]) -> bool:
+        name = str(parameters[0]) if action == "step" and parameters else action
+        if name not in TASK_ACTIONS:
+            return False
+        key = self.active_table().selected_key
+        task = self.shown_tasks.get(key) if key else None
+        return task is None or name not in tasks.allowed_actions(task, self.station.actor)
+
+    def show_tasks(self, shown: list[TaskRow]) -> None:
+        self.shown_tasks = {str(t.id): t for t in shown}
+        self.rules_may_have_changed()
+
+    def _do(self, fn: Callable[..., TaskRow], *args: Any, notice: str, **kwargs: Any) -> None:
         task_id = self.selected_task_id()
         if task_id is None:
             return
-        self.app.run_db(fn, task_id, *args, **kwargs, **self.who,  # type: ignore[attr-defined]
-                        then=lambda task: (self.notify(f"#{task.id} {notice}", markup=False, timeout=3),
-                                        self.refresh_data()))  # type: ignore[attr-defined]
 
-    def _form(self, title: str, fields: list[tuple[str, str, str, bool]], call) -> None:
+        def done(task: TaskRow) -> None:
+            self.notify(f"#{task.id} {notice}", markup=False, timeout=3)
+            self.refresh_data()
+
+        self.station.run_db(fn, task_id, *args, **kwargs, **self.who, then=done)
+
+    def _form(self, title: str, fields: list[tuple[str, str, str, bool]],
+              call: Callable[[dict[str, str]], Call]) -> None:
         task_id = self.selected_task_id()
         if task_id is None:
             return
 
         def submit(values: dict[str, str], form: FormScreen) -> None:
             fn, args, kwargs = call(values)
-            self.app.run_db(fn, task_id, *args, **kwargs, **self.who, on_error=form.show_error,  # type: ignore[attr-defined]
-                            then=lambda _: (form.dismiss(True), self.refresh_data()))  # type: ignore[attr-defined]
+            self.station.run_db(fn, task_id, *args, **kwargs, **self.who, on_error=form.show_error,
+                                then=form.close_and(self.refresh_data))
 
-        self.app.push_screen(FormScreen(tr("{title} · task #{id}", title=tr(title), id=task_id), fields, submit))  # type: ignore[attr-defined]
+        self.app.push_screen(FormScreen(tr("{title} · task #{id}", title=tr(title), id=task_id), fields, submit))
 
     def action_step(self, action: str) -> None:
         if action in tasks.NEEDS_REASON:
@@ -178,47 +204,47 @@ class TaskActions:
                    [("reason", "Why it cannot be solved here", "", False)],
                    lambda v: (tasks.escalate_now, (v["reason"],), {}))
 
-    def _task_guest(self, then) -> None:
+    def _task_guest(self, then: Callable[[int], Any]) -> None:
         task_id = self.selected_task_id()
         if task_id is None:
             return
 
         def got(task: TaskRow) -> None:
             if task.guest_id is None:
-                self.notify(tr("Task #{id} has no guest", id=task.id), markup=False, timeout=3)  # type: ignore[attr-defined]
+                self.notify(tr("Task #{id} has no guest", id=task.id), markup=False, timeout=3)
             else:
                 then(task.guest_id)
 
-        self.app.run_db(tasks.get_task, task_id, then=got)  # type: ignore[attr-defined]
+        self.station.run_db(tasks.get_task, task_id, then=got)
 
     def action_guest(self) -> None:
-        self._task_guest(self.app.open_guest)  # type: ignore[attr-defined]
+        self._task_guest(self.station.open_guest)
 
     def action_guest_note(self) -> None:
-        from butler_tui.ui.guests import open_note_form
-
-        self._task_guest(lambda guest_id: open_note_form(self.app, guest_id))  # type: ignore[attr-defined]
+        self._task_guest(self.station.add_guest_note)
 
     def action_detail(self) -> None:
         task_id = self.selected_task_id()
         if task_id is not None:
-            self.app.run_db(_task_detail, task_id, then=lambda d: self.app.push_screen(TaskDetailScreen(*d)))  # type: ignore[attr-defined]
+            self.station.run_db(_task_detail, task_id, then=lambda d: self.app.push_screen(TaskDetailScreen(*d)))
+
+    @on(DataTable.RowSelected)
+    def _selected(self) -> None:
+        self.action_detail()
 
 
 def _task_detail(store: Store, task_id: int) -> tuple[TaskRow, list[dict[str, Any]]]:
-    history = store.rows("SELECT e.*, s.name AS actor_name FROM events e LEFT JOIN staff s ON s.staff_no = e.actor"
-                         " WHERE e.entity = 'tasks' AND e.entity_id = ? ORDER BY e.id", (str(task_id),))
-    return tasks.get_task(store, task_id), history
+    return tasks.get_task(store, task_id), tasks.history(store, task_id)
 
 
-class TaskDetailScreen(ModalScreen[None]):
+class TaskDetailScreen(AtStation, ModalScreen[None]):
     DEFAULT_CSS = """
     TaskDetailScreen { align: center middle; }
     TaskDetailScreen > VerticalScroll {
         width: 100; height: auto; max-height: 90%; border: round $primary; background: $surface; padding: 0 1;
     }
     """
-    BINDINGS = [Binding("escape", "dismiss", tr("Close"), id="task_detail.close")]
+    BINDINGS = [Binding("escape", "dismiss", N_("Close"), id="task_detail.close")]
 
     def __init__(self, task: TaskRow, history: list[dict[str, Any]]) -> None:
         super().__init__()
@@ -254,26 +280,26 @@ class TaskDetailScreen(ModalScreen[None]):
 
 
 TASK_BINDINGS = [
-    Binding("n", "new_task", tr("New"), id="tasks.new"),
-    Binding("y", "step('ack')", tr("Ack"), id="tasks.ack"),
-    Binding("s", "step('start')", tr("Start"), id="tasks.start"),
-    Binding("w", "step('hold')", tr("Hold"), id="tasks.hold"),
-    Binding("u", "step('resume')", tr("Resume"), id="tasks.resume"),
-    Binding("d", "step('done')", tr("Done"), id="tasks.done"),
-    Binding("v", "step('verify')", tr("Verify"), id="tasks.verify"),
-    Binding("c", "step('close')", tr("Close"), show=False, id="tasks.close"),
-    Binding("D", "step('defer')", tr("Defer"), show=False, id="tasks.defer"),
-    Binding("x", "step('cancel')", tr("Cancel"), show=False, id="tasks.cancel"),
-    Binding("o", "step('reopen')", tr("Reopen"), show=False, id="tasks.reopen"),
-    Binding("f", "hand_on", tr("Hand on"), id="tasks.hand_on"),
-    Binding("E", "escalate", tr("Escalate"), id="tasks.escalate"),
-    Binding("G", "guest", tr("Guest"), show=False, id="tasks.guest"),
-    Binding("N", "guest_note", tr("Guest note"), show=False, id="tasks.guest_note"),
+    Binding("n", "new_task", N_("New"), id="tasks.new"),
+    Binding("y", "step('ack')", N_("Ack"), id="tasks.ack"),
+    Binding("s", "step('start')", N_("Start"), id="tasks.start"),
+    Binding("w", "step('hold')", N_("Hold"), id="tasks.hold"),
+    Binding("u", "step('resume')", N_("Resume"), id="tasks.resume"),
+    Binding("d", "step('done')", N_("Done"), id="tasks.done"),
+    Binding("v", "step('verify')", N_("Verify"), id="tasks.verify"),
+    Binding("c", "step('close')", N_("Close"), show=False, id="tasks.close"),
+    Binding("D", "step('defer')", N_("Defer"), show=False, id="tasks.defer"),
+    Binding("x", "step('cancel')", N_("Cancel"), show=False, id="tasks.cancel"),
+    Binding("o", "step('reopen')", N_("Reopen"), show=False, id="tasks.reopen"),
+    Binding("f", "hand_on", N_("Hand on"), id="tasks.hand_on"),
+    Binding("E", "escalate", N_("Escalate"), id="tasks.escalate"),
+    Binding("G", "guest", N_("Guest"), show=False, id="tasks.guest"),
+    Binding("N", "guest_note", N_("Guest note"), show=False, id="tasks.guest_note"),
 ]
 
 
-class RoomsScreen(TaskActions, Board):
-    TITLE = tr("Rooms & tasks 房务与任务")
+class RoomsScreen(TaskBoard):
+    TITLE = N_("Rooms & tasks 房务与任务")
     DEFAULT_CSS = """
     RoomsScreen #room-board { height: auto; padding: 0 1; }
     RoomsScreen #tasks-head { height: 1; padding: 0 1; background: $boost; }
@@ -281,9 +307,9 @@ class RoomsScreen(TaskActions, Board):
     """
     BINDINGS = [
         *TASK_BINDINGS,
-        Binding("enter", "detail", tr("Detail"), show=False, id="tasks.detail"),
-        Binding("S", "toggle_scope", tr("All/mine"), id="tasks.scope"),
-        Binding("slash", "filter", tr("Filter"), id="tasks.filter"),
+        Binding("enter", "detail", N_("Detail"), show=False, id="tasks.detail"),
+        Binding("S", "toggle_scope", N_("All/mine"), id="tasks.scope"),
+        Binding("slash", "filter", N_("Filter"), id="tasks.filter"),
         *board_keys("tasks"),
     ]
 
@@ -292,8 +318,6 @@ class RoomsScreen(TaskActions, Board):
         self.scope_all = bool(filter_text)  # looking for one room: every station's tasks in it
         self.filter_text = filter_text
         self.data: BoardData | None = None
-
-    ENTITIES = frozenset(TASK_ENTITIES)
 
     def compose(self) -> ComposeResult:
         yield from self.top()
@@ -304,8 +328,8 @@ class RoomsScreen(TaskActions, Board):
         yield Footer()
 
     def load(self) -> None:
-        self.app.run_db(load_board, self.app.station_code, self.scope_all, then=self._show,  # type: ignore[attr-defined]
-                        group="rooms-board", exclusive=True)
+        self.station.run_db(load_board, self.station.station_code, self.scope_all, then=self._show,
+                            group="rooms-board", exclusive=True)
 
     def _show(self, data: BoardData) -> None:
         self.data = data
@@ -315,6 +339,7 @@ class RoomsScreen(TaskActions, Board):
             str(x) for x in (t.name, t.room_number, t.owner_team, t.second_team, t.type, t.owner_name)).lower()]
         self.query_one(KeyedTable).show({str(t.id): data.cells[str(t.id)] for t in shown},
                                         signatures=data.signatures)
+        self.show_tasks(shown)
         overdue = sum(1 for t in shown if t.overdue)
         scope = tr("all stations") if self.scope_all else tr("this station: its teams, floors and requests")
         head = Text(tr("Tasks · {scope} · {n} open", scope=scope, n=len(shown)), style="bold")
@@ -324,12 +349,8 @@ class RoomsScreen(TaskActions, Board):
                     style="dim")
         self.query_one("#tasks-head", Static).update(head)
 
-    @on(DataTable.RowSelected)
-    def _selected(self) -> None:
-        self.action_detail()
-
     def action_new_task(self) -> None:
-        def open_form(types) -> None:
+        def open_form(types: list[TaskType]) -> None:
             codes = ", ".join(t.code for t in types)
 
             def submit(values: dict[str, str], form: FormScreen) -> None:
@@ -337,14 +358,17 @@ class RoomsScreen(TaskActions, Board):
                 if priority and not priority.isdigit():
                     form.show_error(ValueError(tr("priority is a number from 1 (most urgent) to 5")))
                     return
-                self.app.run_db(  # type: ignore[attr-defined]
+
+                def created(task_id: int) -> None:
+                    form.dismiss(task_id)
+                    self.notify(tr("Task #{id} created", id=task_id), markup=False, timeout=3)
+                    self.refresh_data()
+
+                self.station.run_db(
                     tasks.create, type=values["type"].strip().lower(), name=values["name"] or None,
                     room=values["room"].strip() or None, details=values["details"],
                     priority=int(priority) if priority else None, second_team=values["team"].strip().upper() or None,
-                    **self.who, on_error=form.show_error,
-                    then=lambda task_id: (form.dismiss(task_id), self.notify(tr("Task #{id} created", id=task_id),
-                                                                             markup=False, timeout=3),
-                                          self.refresh_data()),
+                    **self.who, on_error=form.show_error, then=created,
                 )
 
             self.app.push_screen(FormScreen(
@@ -355,7 +379,7 @@ class RoomsScreen(TaskActions, Board):
                  ("team", "Hand to department (optional): ENG, SEC, FNB, ROOMS, CS…", "", False)],
                 submit))
 
-        self.app.run_db(list_types, then=open_form)  # type: ignore[attr-defined]
+        self.station.run_db(list_types, then=open_form)
 
     def action_toggle_scope(self) -> None:
         self.scope_all = not self.scope_all
@@ -371,23 +395,21 @@ ESCALATION_COLUMNS = [("id", "#", 4), ("p", "P", 2), ("level", "Esc", 3), ("task
                       ("due", "Over by", 16), ("status", "Status", 17)]
 
 
-class EscalationScreen(TaskActions, Board):
-    TITLE = tr("Escalation queue 升级队列")
+class EscalationScreen(TaskBoard):
+    TITLE = N_("Escalation queue 升级队列")
     DEFAULT_CSS = """
     EscalationScreen #esc-head { height: 1; padding: 0 1; }
     EscalationScreen KeyedTable { height: 1fr; }
     """
     BINDINGS = [
-        Binding("t", "take_over", tr("Take over"), id="escalations.take_over"),
-        Binding("R", "reassign", tr("Reassign"), id="escalations.reassign"),
-        Binding("x", "resolve", tr("Resolve"), id="escalations.resolve"),
-        Binding("E", "escalate", tr("Escalate"), id="escalations.escalate"),
-        Binding("f", "hand_on", tr("Hand on"), id="escalations.hand_on"),
-        Binding("enter", "detail", tr("Detail"), show=False, id="escalations.detail"),
+        Binding("t", "take_over", N_("Take over"), id="escalations.take_over"),
+        Binding("R", "reassign", N_("Reassign"), id="escalations.reassign"),
+        Binding("x", "resolve", N_("Resolve"), id="escalations.resolve"),
+        Binding("E", "escalate", N_("Escalate"), id="escalations.escalate"),
+        Binding("f", "hand_on", N_("Hand on"), id="escalations.hand_on"),
+        Binding("enter", "detail", N_("Detail"), show=False, id="escalations.detail"),
         *board_keys("escalations"),
     ]
-
-    ENTITIES = frozenset(TASK_ENTITIES)
 
     def compose(self) -> ComposeResult:
         yield from self.top()
@@ -396,7 +418,7 @@ class EscalationScreen(TaskActions, Board):
         yield Footer()
 
     def load(self) -> None:
-        self.app.run_db(tasks.escalation_queue, then=self._show, group="escalations", exclusive=True)  # type: ignore[attr-defined]
+        self.station.run_db(tasks.escalation_queue, then=self._show, group="escalations", exclusive=True)
 
     def _show(self, rows: list[TaskRow]) -> None:
         self.query_one(KeyedTable).show({str(t.id): {
@@ -405,14 +427,11 @@ class EscalationScreen(TaskActions, Board):
             "owner": task_cells(t)["owner"], "second": Text(t.second_team or ""),
             "assignee": Text(t.assignee_name or ""), "due": due_cell(t), "status": Text(tr(tasks.STATUS_LABEL[t.status])),
         } for t in rows})
+        self.show_tasks(rows)
         head = Text(tr("{n} escalated or overdue, most urgent first", n=len(rows)), style="bold")
         head.append(tr("   t take over · R reassign · x resolve with a note · E escalate · f hand on · enter history"),
                     style="dim")
         self.query_one("#esc-head", Static).update(head)
-
-    @on(DataTable.RowSelected)
-    def _selected(self) -> None:
-        self.action_detail()
 
     def action_take_over(self) -> None:
         self._do(tasks.take_over, notice=tr("taken over"))
