@@ -1,6 +1,17 @@
+"""Shared fixtures, and the two tiers of the suite.
+
+``pytest -m "not tui"`` is the fast tier: services, store, CLI, models. Every test that drives a Textual
+app — ``run_test``/Pilot, a snapshot, a station process, ``butler serve``, a pty — carries the ``tui`` mark:
+
+* an ``async def`` test is marked automatically (in this suite a coroutine test is a Pilot test);
+* a synchronous test that starts a station in another process says so: ``@pytest.mark.tui`` (or
+  ``pytestmark = pytest.mark.tui`` for a whole module);
+* a test without the mark that runs an app in-process fails at once, naming the mark to add."""
+
 from __future__ import annotations
 
 import asyncio
+import inspect
 import os
 import shutil
 import time
@@ -16,6 +27,26 @@ from butler_tui import context
 from butler_tui.screenshots import showing as on_screen  # noqa: F401  (screen composed, not only pushed)
 from butler_tui.services.demo import load_demo
 from butler_tui.store import Store
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if isinstance(item, pytest.Function) and inspect.iscoroutinefunction(item.obj):
+            item.add_marker(pytest.mark.tui)
+
+
+@pytest.fixture(autouse=True)
+def _tui_needs_the_mark(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch):
+    """Outside the ``tui`` tier a Textual app must not run: the fast tier stays fast and complete."""
+    if request.node.get_closest_marker("tui"):
+        return
+    from textual.app import App
+
+    def refuse(*_args, **_kwargs):
+        raise AssertionError(f"{request.node.nodeid} runs a Textual app: mark it @pytest.mark.tui")
+
+    for name in ("run", "run_async", "run_test"):
+        monkeypatch.setattr(App, name, refuse)
 
 
 @pytest.fixture(autouse=True)

@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from butler_tui import i18n
@@ -70,6 +71,7 @@ def test_detect_from_flag_env_and_locale(monkeypatch):
     assert i18n.detect("en") == "en"
 
 
+@pytest.mark.tui
 def test_station_speaks_chinese(demo_db: Path):
     env = {**os.environ, "BUTLER_LANG": "zh"}
     proc = subprocess.run([sys.executable, "-c", ZH_APP, str(demo_db)], capture_output=True, text=True, env=env,

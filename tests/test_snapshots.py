@@ -17,6 +17,8 @@ import pytest
 from butler_tui import clock
 from butler_tui.screenshots import SCENARIOS, SIZE, capture_language, make_app, prepare, scenario_db, use_hotel_time
 
+pytestmark = pytest.mark.tui
+
 
 @pytest.fixture(scope="module")
 def template(tmp_path_factory) -> Path:
