@@ -3,7 +3,6 @@ database, a newer schema. (The long soak is bench/faults.py.)"""
 
 from __future__ import annotations
 
-import multiprocessing as mp
 import os
 import signal
 import sqlite3
@@ -32,7 +31,7 @@ def test_twenty_processes_writing_at_once_lose_nothing(demo_db: Path):
     messages_before = store.scalar("SELECT count(*) FROM messages")
     events_before = store.scalar("SELECT count(*) FROM events")
     store.close()
-    ctx = mp.get_context("spawn")
+    ctx = workers.processes()
     barrier, out = ctx.Barrier(WRITERS), ctx.Queue()
     procs = [ctx.Process(target=workers.write, args=(str(demo_db), n, ROUNDS, barrier, out)) for n in range(WRITERS)]
     for p in procs:

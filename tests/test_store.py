@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import multiprocessing as mp
 import sqlite3
 import stat
 from datetime import UTC
@@ -67,7 +66,7 @@ def test_existing_file_is_migrated_and_keeps_its_data(db_path: Path):
 
 
 def test_ten_processes_migrating_at_once_all_succeed(db_path: Path):
-    ctx = mp.get_context("spawn")
+    ctx = workers.processes()
     barrier = ctx.Barrier(10)
     results = ctx.Queue()
     procs = [ctx.Process(target=workers.open_store, args=(str(db_path), barrier, results)) for _ in range(10)]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import multiprocessing as mp
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -256,7 +255,7 @@ def test_two_sweepers_in_separate_processes_fire_each_escalation_once(demo_db: P
     store = Store(demo_db)
     ids = [_new(store, priority=3) for _ in range(30)]
     store.close()
-    ctx = mp.get_context("spawn")
+    ctx = workers.processes()
     barrier, out = ctx.Barrier(2), ctx.Queue()
     moment = T0 + timedelta(minutes=26)  # the child gets the moment, not T0: it would compute its own
     procs = [ctx.Process(target=workers.sweep, args=(str(demo_db), moment, barrier, out)) for _ in range(2)]
