@@ -14,11 +14,13 @@ import asyncio
 import inspect
 import os
 import shutil
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from hypothesis.configuration import set_hypothesis_home_dir
 
 # The tests read English labels, whatever the machine's locale (a zh test sets its own).
 os.environ["BUTLER_LANG"] = "en"
@@ -27,6 +29,15 @@ from butler_tui import context
 from butler_tui.screenshots import showing as on_screen  # noqa: F401  (screen composed, not only pushed)
 from butler_tui.services.demo import load_demo
 from butler_tui.store import Store
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Hypothesis keeps its example database (failing examples are replayed first) and its caches under
+    pytest's cache (``.pytest_cache/``), not in a ``.hypothesis/`` of the working tree; without the cache
+    plugin (``-p no:cacheprovider``), in the temporary directory."""
+    cache = getattr(config, "cache", None)
+    set_hypothesis_home_dir(cache.mkdir("hypothesis") if cache is not None
+                            else Path(tempfile.gettempdir()) / "butler-tui-hypothesis")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
