@@ -207,11 +207,18 @@ def make_app(db: Path, scenario: Scenario):
     return ButlerApp(db, scenario.station, scenario.staff, ask_pin=scenario.staff is None)
 
 
-async def _capture(db: Path, scenario: Scenario, out: Path) -> Path:
+async def screenshot(db: Path, scenario: Scenario) -> str:
+    """The scenario's screen as SVG text: what ``butler screenshots`` writes and the snapshot tests compare."""
     app = make_app(db, scenario)
     async with app.run_test(size=SIZE) as pilot:
         await scenario.drive(app, pilot)
-        return Path(app.save_screenshot(filename=f"{scenario.name}.svg", path=str(out)))
+        return app.export_screenshot()
+
+
+async def _capture(db: Path, scenario: Scenario, out: Path) -> Path:
+    path = out / f"{scenario.name}.svg"
+    path.write_text(await screenshot(db, scenario), encoding="utf-8")
+    return path
 
 
 def capture_all(out: Path, work: Path, names: list[str] | None = None) -> list[Path]:
