@@ -18,11 +18,14 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from butler_tui import clock
 from butler_tui.errors import ButlerError
 from butler_tui.i18n import t as tr
+
+if TYPE_CHECKING:
+    from butler_tui.app import ButlerApp
 
 SIZE = (120, 36)
 TZ = "Asia/Shanghai"
@@ -201,7 +204,7 @@ def scenario_db(template: Path, scenario: Scenario, work: Path) -> Path:
     return path
 
 
-def make_app(db: Path, scenario: Scenario):
+def make_app(db: Path, scenario: Scenario) -> ButlerApp:
     from butler_tui.app import ButlerApp
 
     return ButlerApp(db, scenario.station, scenario.staff, ask_pin=scenario.staff is None)
