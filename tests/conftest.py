@@ -6,13 +6,17 @@ app — ``run_test``/Pilot, a snapshot, a station process, ``butler serve``, a p
 * an ``async def`` test is marked automatically (in this suite a coroutine test is a Pilot test);
 * a synchronous test that starts a station in another process says so: ``@pytest.mark.tui`` (or
   ``pytestmark = pytest.mark.tui`` for a whole module);
-* a test without the mark that runs an app in-process fails at once, naming the mark to add."""
+* a test without the mark that runs an app in-process fails at once, naming the mark to add.
+
+The default run is parallel (``-n auto`` in pyproject); the fast tier alone runs in this process, where
+two workers would spend more starting up and collecting the whole suite than they save."""
 
 from __future__ import annotations
 
 import asyncio
 import inspect
 import os
+import re
 import shutil
 import tempfile
 import time
@@ -38,6 +42,15 @@ def pytest_configure(config: pytest.Config) -> None:
     cache = getattr(config, "cache", None)
     set_hypothesis_home_dir(cache.mkdir("hypothesis") if cache is not None
                             else Path(tempfile.gettempdir()) / "butler-tui-hypothesis")
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
+    """``-n auto``: no workers for ``-m "not tui"`` (about 10 s of work; xdist's start-up costs 5 s of CPU
+    on two cores), else xdist decides (one worker per CPU)."""
+    if re.fullmatch(r"\s*not\s+tui\s*", config.option.markexpr or ""):
+        return 0
+    return None
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
