@@ -17,11 +17,14 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from butler_tui import clock
 from butler_tui.errors import ButlerError
 from butler_tui.i18n import t as tr
+
+if TYPE_CHECKING:
+    from butler_tui.app import ButlerApp
 
 SIZE = (120, 36)
 TZ = "Asia/Shanghai"
@@ -200,17 +203,24 @@ def scenario_db(template: Path, scenario: Scenario, work: Path) -> Path:
     return path
 
 
-def make_app(db: Path, scenario: Scenario):
+def make_app(db: Path, scenario: Scenario) -> ButlerApp:
     from butler_tui.app import ButlerApp
 
     return ButlerApp(db, scenario.station, scenario.staff, ask_pin=scenario.staff is None)
 
 
-async def _capture(db: Path, scenario: Scenario, out: Path) -> Path:
+async def screenshot(db: Path, scenario: Scenario) -> str:
+    """The scenario's screen as SVG text: what ``butler screenshots`` writes and the snapshot tests compare."""
     app = make_app(db, scenario)
     async with app.run_test(size=SIZE) as pilot:
         await scenario.drive(app, pilot)
-        return Path(app.save_screenshot(filename=f"{scenario.name}.svg", path=str(out)))
+        return app.export_screenshot()
+
+
+async def _capture(db: Path, scenario: Scenario, out: Path) -> Path:
+    path = out / f"{scenario.name}.svg"
+    path.write_text(await screenshot(db, scenario), encoding="utf-8")
+    return path
 
 
 def capture_all(out: Path, work: Path, names: list[str] | None = None) -> list[Path]:

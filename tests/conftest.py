@@ -1,13 +1,30 @@
+"""Shared fixtures, and the two tiers of the suite.
+
+``pytest -m "not tui"`` is the fast tier: services, store, CLI, models. Every test that drives a Textual
+app — ``run_test``/Pilot, a snapshot, a station process, ``butler serve``, a pty — carries the ``tui`` mark:
+
+* an ``async def`` test is marked automatically (in this suite a coroutine test is a Pilot test);
+* a synchronous test that starts a station in another process says so: ``@pytest.mark.tui`` (or
+  ``pytestmark = pytest.mark.tui`` for a whole module);
+* a test without the mark that runs an app in-process fails at once, naming the mark to add.
+
+The default run is parallel (``-n auto`` in pyproject); the fast tier alone runs in this process, where
+two workers would spend more starting up and collecting the whole suite than they save."""
+
 from __future__ import annotations
 
 import asyncio
+import inspect
 import os
+import re
 import shutil
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from hypothesis.configuration import set_hypothesis_home_dir
 
 # The tests read English labels, whatever the machine's locale (a zh test sets its own).
 os.environ["BUTLER_LANG"] = "en"
@@ -16,6 +33,44 @@ from butler_tui import context
 from butler_tui.screenshots import showing as on_screen  # noqa: F401  (screen composed, not only pushed)
 from butler_tui.services.demo import load_demo
 from butler_tui.store import Store
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Hypothesis keeps its example database (failing examples are replayed first) and its caches under
+    pytest's cache (``.pytest_cache/``), not in a ``.hypothesis/`` of the working tree; without the cache
+    plugin (``-p no:cacheprovider``), in the temporary directory."""
+    cache = getattr(config, "cache", None)
+    set_hypothesis_home_dir(cache.mkdir("hypothesis") if cache is not None
+                            else Path(tempfile.gettempdir()) / "butler-tui-hypothesis")
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
+    """``-n auto``: no workers for ``-m "not tui"`` (about 10 s of work; xdist's start-up costs 5 s of CPU
+    on two cores), else xdist decides (one worker per CPU)."""
+    if re.fullmatch(r"\s*not\s+tui\s*", config.option.markexpr or ""):
+        return 0
+    return None
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if isinstance(item, pytest.Function) and inspect.iscoroutinefunction(item.obj):
+            item.add_marker(pytest.mark.tui)
+
+
+@pytest.fixture(autouse=True)
+def _tui_needs_the_mark(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch):
+    """Outside the ``tui`` tier a Textual app must not run: the fast tier stays fast and complete."""
+    if request.node.get_closest_marker("tui"):
+        return
+    from textual.app import App
+
+    def refuse(*_args, **_kwargs):
+        raise AssertionError(f"{request.node.nodeid} runs a Textual app: mark it @pytest.mark.tui")
+
+    for name in ("run", "run_async", "run_test"):
+        monkeypatch.setattr(App, name, refuse)
 
 
 @pytest.fixture(autouse=True)

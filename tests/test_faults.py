@@ -3,7 +3,6 @@ database, a newer schema. (The long soak is bench/faults.py.)"""
 
 from __future__ import annotations
 
-import multiprocessing as mp
 import os
 import signal
 import sqlite3
@@ -18,39 +17,13 @@ from click.testing import CliRunner
 from butler_tui.app import ButlerApp
 from butler_tui.cli import cli
 from butler_tui.errors import StoreUnavailable
-from butler_tui.services import messaging, tasks
+from butler_tui.services import messaging
 from butler_tui.store import Store, database
 
+from . import workers
 from .conftest import await_until, on_screen
 
 WRITERS, ROUNDS = 20, 8
-STATIONS = ["lobby", "fo", "floors-low", "floors-mid", "floors-high", "fnb", "conf", "cs", "security", "acct", "eng"]
-STAFF = ["1002", "8003", "2002", "2003", "2004", "4002", "3002", "5002", "7002", "6001", "9001"]
-
-
-def _writer(path: str, n: int, barrier, out) -> None:
-    """One station process: messages, acks and task updates as fast as it can."""
-    errors: list[str] = []
-    done = 0
-    station, staff = STATIONS[n % len(STATIONS)], STAFF[n % len(STAFF)]
-    try:
-        store = Store(path)
-        barrier.wait(timeout=60)
-        for i in range(ROUNDS):
-            try:
-                mid = messaging.send(store, from_station=station, from_staff=staff, body=f"w{n} m{i}", to="all")
-                task_id = tasks.create(store, type="guest_request", name=f"w{n} t{i}", room="908", staff_no=staff,
-                                       station=station)
-                tasks.transition(store, task_id, "ack", staff_no=staff, station=station)
-                tasks.transition(store, task_id, "start", staff_no=staff, station=station)
-                other = STATIONS[(n + 1) % len(STATIONS)]
-                messaging.ack(store, mid, station=other if other != station else "lobby", staff_no=None)
-                done += 1
-            except Exception as exc:  # any error here is a failure of the test
-                errors.append(f"{type(exc).__name__}: {exc}")
-    except Exception as exc:
-        errors.append(f"{type(exc).__name__}: {exc}")
-    out.put((n, done, errors))
 
 
 def test_twenty_processes_writing_at_once_lose_nothing(demo_db: Path):
@@ -58,9 +31,9 @@ def test_twenty_processes_writing_at_once_lose_nothing(demo_db: Path):
     messages_before = store.scalar("SELECT count(*) FROM messages")
     events_before = store.scalar("SELECT count(*) FROM events")
     store.close()
-    ctx = mp.get_context("spawn")
+    ctx = workers.processes()
     barrier, out = ctx.Barrier(WRITERS), ctx.Queue()
-    procs = [ctx.Process(target=_writer, args=(str(demo_db), n, barrier, out)) for n in range(WRITERS)]
+    procs = [ctx.Process(target=workers.write, args=(str(demo_db), n, ROUNDS, barrier, out)) for n in range(WRITERS)]
     for p in procs:
         p.start()
     results = [out.get(timeout=300) for _ in procs]

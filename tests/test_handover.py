@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import sqlite3
 import time
 from datetime import datetime
@@ -12,7 +13,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from butler_tui import clock
+from butler_tui import clock, context
 from butler_tui.cli import cli
 from butler_tui.errors import InvalidInput, PermissionDenied
 from butler_tui.services import handover, messaging, tasks
@@ -37,18 +38,47 @@ def shanghai():
     clock.freeze(None)
 
 
+def _night_shift() -> datetime:
+    return datetime(2026, 11, 24, 21, 40).astimezone()  # in the hotel's time zone (shanghai)
+
+
+@pytest.fixture(scope="module")
+def _seeded_template(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, int]:
+    """Built once for the module (the demo load is most of a test's time); each test gets a copy."""
+    old = os.environ.get("TZ")
+    os.environ["TZ"] = "Asia/Shanghai"
+    time.tzset()
+    path = tmp_path_factory.mktemp("handover") / "hotel.db"
+    try:
+        with context.using(context.Context(language="en")):
+            clock.freeze(_night_shift())
+            store = Store(path)
+            load_demo(store)
+            first = handover.add_entry(store, "floors-high", "Guest in 1208 reports a leaking tap | bathroom *now*",
+                                       staff_no="2001", high_priority=True, room="1208")
+            handover.add_entry(store, "floors-high", "Plumber fixed it at 21:30", staff_no="2002", corrects=first)
+            task_id = tasks.create(store, type="lost_found", name="Black umbrella [b]", room="1305", staff_no="2002",
+                                   station="floors-high")
+            messaging.send(store, from_station="lobby", to="floors-high", body="VIP 1401 arriving 23:00",
+                           priority="urgent")
+            store.db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            store.close()
+    finally:
+        if old is None:
+            del os.environ["TZ"]
+        else:
+            os.environ["TZ"] = old
+        time.tzset()
+    return path, task_id
+
+
 @pytest.fixture
-def seeded(tmp_path: Path, shanghai):
+def seeded(_seeded_template: tuple[Path, int], tmp_path: Path, shanghai):
     """The demo hotel loaded at 21:40 on 24 Nov 2026 (night shift), plus a few shift events."""
-    clock.freeze(datetime(2026, 11, 24, 21, 40).astimezone())
+    template, task_id = _seeded_template
+    clock.freeze(_night_shift())
+    shutil.copy(template, tmp_path / "hotel.db")
     store = Store(tmp_path / "hotel.db")
-    load_demo(store)
-    first = handover.add_entry(store, "floors-high", "Guest in 1208 reports a leaking tap | bathroom *now*",
-                               staff_no="2001", high_priority=True, room="1208")
-    handover.add_entry(store, "floors-high", "Plumber fixed it at 21:30", staff_no="2002", corrects=first)
-    task_id = tasks.create(store, type="lost_found", name="Black umbrella [b]", room="1305", staff_no="2002",
-                           station="floors-high")
-    messaging.send(store, from_station="lobby", to="floors-high", body="VIP 1401 arriving 23:00", priority="urgent")
     yield store, task_id
     store.close()
 

@@ -120,6 +120,7 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+@pytest.mark.tui
 def test_serve_answers_with_the_station_page(demo_db: Path):
     port = _free_port()
     proc = subprocess.Popen([sys.executable, "-m", "butler_tui", "--db", str(demo_db), "serve", "--station", "lobby",
@@ -143,12 +144,14 @@ def test_serve_answers_with_the_station_page(demo_db: Path):
         proc.wait(timeout=10)
 
 
+@pytest.mark.tui
 def test_serve_refuses_an_unknown_station(demo_db: Path):
     proc = subprocess.run([sys.executable, "-m", "butler_tui", "--db", str(demo_db), "serve", "--station", "spa"],
                           capture_output=True, text=True, timeout=60)
     assert proc.returncode == 1 and "unknown station 'spa'" in proc.stderr
 
 
+@pytest.mark.tui
 def test_the_real_command_paints_in_a_terminal_and_quits_cleanly(demo_db: Path):
     """`butler demo` in a pseudo-terminal: the path a person takes, not run_test()."""
     import fcntl

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import multiprocessing as mp
 import sqlite3
 import stat
 from datetime import UTC
@@ -14,6 +13,8 @@ from butler_tui import clock
 from butler_tui.errors import SchemaTooNew, StoreUnavailable
 from butler_tui.store import SCHEMA_VERSION, Store
 from butler_tui.store.schema import MIGRATIONS
+
+from . import workers
 
 TABLES = {"settings", "teams", "stations", "staff", "rooms", "guests", "guest_notes", "stays", "tasks",
           "messages", "acks", "handovers", "events"}
@@ -64,20 +65,11 @@ def test_existing_file_is_migrated_and_keeps_its_data(db_path: Path):
     again.close()
 
 
-def _open_store(path: str, barrier, results) -> None:
-    try:
-        barrier.wait(timeout=30)
-        Store(path).close()
-        results.put("ok")
-    except Exception as exc:  # pragma: no cover - reported to the parent
-        results.put(f"{type(exc).__name__}: {exc}")
-
-
 def test_ten_processes_migrating_at_once_all_succeed(db_path: Path):
-    ctx = mp.get_context("spawn")
+    ctx = workers.processes()
     barrier = ctx.Barrier(10)
     results = ctx.Queue()
-    procs = [ctx.Process(target=_open_store, args=(str(db_path), barrier, results)) for _ in range(10)]
+    procs = [ctx.Process(target=workers.open_store, args=(str(db_path), barrier, results)) for _ in range(10)]
     for p in procs:
         p.start()
     outcomes = [results.get(timeout=60) for _ in procs]

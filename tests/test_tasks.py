@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import multiprocessing as mp
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -14,6 +13,8 @@ from butler_tui.cli import cli
 from butler_tui.errors import InvalidInput, NotFound, PermissionDenied
 from butler_tui.services import escalation, messaging, tasks
 from butler_tui.store import Store
+
+from . import workers
 
 # An hour from now, on the minute: later than anything the demo hotel holds.
 T0 = datetime.now(UTC).replace(second=0, microsecond=0) + timedelta(hours=1)
@@ -250,24 +251,14 @@ def test_queue_is_most_urgent_first(demo_store, at):
     assert queue == [b, a]
 
 
-def _sweeper(path: str, minutes: float, barrier, out) -> None:
-    from butler_tui import clock as c
-    from butler_tui.services.escalation import sweep as run
-
-    c.freeze(T0 + timedelta(minutes=minutes))
-    store = Store(path)
-    barrier.wait(timeout=30)
-    report = run(store, station="floors-mid")
-    out.put((report.escalated, report.repeated))
-
-
 def test_two_sweepers_in_separate_processes_fire_each_escalation_once(demo_db: Path, at):
     store = Store(demo_db)
     ids = [_new(store, priority=3) for _ in range(30)]
     store.close()
-    ctx = mp.get_context("spawn")
+    ctx = workers.processes()
     barrier, out = ctx.Barrier(2), ctx.Queue()
-    procs = [ctx.Process(target=_sweeper, args=(str(demo_db), 26, barrier, out)) for _ in range(2)]
+    moment = T0 + timedelta(minutes=26)  # the child gets the moment, not T0: it would compute its own
+    procs = [ctx.Process(target=workers.sweep, args=(str(demo_db), moment, barrier, out)) for _ in range(2)]
     for p in procs:
         p.start()
     results = [out.get(timeout=60) for _ in procs]

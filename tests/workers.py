@@ -1,0 +1,75 @@
+"""What the multi-process tests run in their child processes, and how those are started.
+
+A child imports the module its target is defined in. A test module pulls in pytest, click, Textual and
+the app (about a second a child on this machine, twenty children at once); this module imports only
+what a station's writes need, as a real station process would."""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+from datetime import datetime
+from multiprocessing.context import BaseContext
+
+from butler_tui.store import Store
+
+STATIONS = ["lobby", "fo", "floors-low", "floors-mid", "floors-high", "fnb", "conf", "cs", "security", "acct", "eng"]
+STAFF = ["1002", "8003", "2002", "2003", "2004", "4002", "3002", "5002", "7002", "6001", "9001"]
+
+
+def processes() -> BaseContext:
+    """Children forked from a forkserver that has imported this module once, instead of twenty
+    interpreters importing it each. The server opens no database and runs no thread, so every child
+    starts clean and opens its own connections, as a station does (the default start method from
+    Python 3.14 on Linux)."""
+    ctx = mp.get_context("forkserver")
+    ctx.set_forkserver_preload([__name__])
+    return ctx
+
+
+def open_store(path: str, barrier, results) -> None:
+    """Open (and so migrate) the file at the same moment as the others."""
+    try:
+        barrier.wait(timeout=30)
+        Store(path).close()
+        results.put("ok")
+    except Exception as exc:  # pragma: no cover - reported to the parent
+        results.put(f"{type(exc).__name__}: {exc}")
+
+
+def write(path: str, n: int, rounds: int, barrier, out) -> None:
+    """One station process: messages, acks and task updates as fast as it can."""
+    from butler_tui.services import messaging, tasks
+
+    errors: list[str] = []
+    done = 0
+    station, staff = STATIONS[n % len(STATIONS)], STAFF[n % len(STAFF)]
+    try:
+        store = Store(path)
+        barrier.wait(timeout=60)
+        for i in range(rounds):
+            try:
+                mid = messaging.send(store, from_station=station, from_staff=staff, body=f"w{n} m{i}", to="all")
+                task_id = tasks.create(store, type="guest_request", name=f"w{n} t{i}", room="908", staff_no=staff,
+                                       station=station)
+                tasks.transition(store, task_id, "ack", staff_no=staff, station=station)
+                tasks.transition(store, task_id, "start", staff_no=staff, station=station)
+                other = STATIONS[(n + 1) % len(STATIONS)]
+                messaging.ack(store, mid, station=other if other != station else "lobby", staff_no=None)
+                done += 1
+            except Exception as exc:  # any error here is a failure of the test
+                errors.append(f"{type(exc).__name__}: {exc}")
+    except Exception as exc:
+        errors.append(f"{type(exc).__name__}: {exc}")
+    out.put((n, done, errors))
+
+
+def sweep(path: str, moment: datetime, barrier, out) -> None:
+    """One station's escalation sweep at ``moment`` (the parent's frozen clock), started with the others."""
+    from butler_tui import clock
+    from butler_tui.services.escalation import sweep as run
+
+    clock.freeze(moment)
+    store = Store(path)
+    barrier.wait(timeout=30)
+    report = run(store, station="floors-mid")
+    out.put((report.escalated, report.repeated))
