@@ -21,7 +21,6 @@ and shifts stay the station's own.
 from __future__ import annotations
 
 import contextvars
-import dataclasses
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -50,9 +49,10 @@ class Context:
     clock: ClockSetting = field(default_factory=ClockSetting)
     shifts: list[Shift] | None = None  # ``None``: the service standards' default shifts
 
-    def derive(self, **changes: object) -> Context:
-        """A copy with ``changes``; the clock stays shared unless one is given."""
-        return dataclasses.replace(self, **changes)  # type: ignore[arg-type]
+    def derive(self, *, language: str | None = None, shifts: list[Shift] | None = None) -> Context:
+        """A context of its own with this one's clock (shared), and its own language and shifts."""
+        return Context(language=language or self.language, clock=self.clock,
+                       shifts=self.shifts if shifts is None else list(shifts))
 
 
 _default = Context()

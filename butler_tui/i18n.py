@@ -165,7 +165,7 @@ def _fill(stored: Said, lookup: Any) -> str:
     """The stored sentence with its parameters — stored sentences among them too — filled in, each
     template first passed through ``lookup``."""
     params = {k: _fill(v, lookup) if isinstance(v, dict) and "t" in v else v for k, v in stored.get("p", {}).items()}
-    text = lookup(stored["t"])
+    text = str(lookup(stored["t"]))
     return text.format(**params) if params else text
 
 

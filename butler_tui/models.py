@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Annotated, Any, Literal, TypeVar, get_args
 
 from pydantic import (
     BaseModel,
@@ -115,7 +115,7 @@ ROLES: tuple[str, ...] = ("butler", "lead", "supervisor", "manager", "director",
 Occupancy = Literal["vacant", "occupied", "expected", "due_out"]
 HousekeepingStatus = Literal["dirty", "cleaning", "clean", "inspected", "out_of_order"]
 NoteKind = Literal["preference", "habit", "life_trace", "dietary", "special_date", "dislike", "complaint", "suggestion"]
-NOTE_KINDS: tuple[str, ...] = NoteKind.__args__  # type: ignore[attr-defined]
+NOTE_KINDS: tuple[str, ...] = get_args(NoteKind)
 StayStatus = Literal["expected", "room_ready", "arrived", "in_house", "due_out", "departed", "cancelled"]
 TaskStatus = Literal[
     "new", "acknowledged", "in_progress", "done", "verified", "closed", "on_hold", "deferred", "cancelled", "reopened"

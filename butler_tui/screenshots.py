@@ -24,7 +24,11 @@ from butler_tui.errors import ButlerError
 from butler_tui.i18n import t as tr
 
 if TYPE_CHECKING:
+    from textual.app import App
+    from textual.pilot import Pilot
+
     from butler_tui.app import ButlerApp
+    from butler_tui.store import Store
 
 SIZE = (120, 36)
 TZ = "Asia/Shanghai"
@@ -61,10 +65,10 @@ def prepare(path: Path) -> None:
     store.close()
 
 
-Drive = Callable[[Any, Any], Awaitable[None]]
+Drive = Callable[["ButlerApp", "Pilot[None]"], Awaitable[None]]
 
 
-async def until(pilot, condition: Callable[[], object], timeout: float = 10.0) -> None:
+async def until(pilot: Pilot[None], condition: Callable[[], object], timeout: float = 10.0) -> None:
     deadline = time.monotonic() + timeout
     while not condition():
         if time.monotonic() > deadline:
@@ -72,7 +76,7 @@ async def until(pilot, condition: Callable[[], object], timeout: float = 10.0) -
         await pilot.pause(0.05)
 
 
-def showing(app, screen: str | type) -> bool:
+def showing(app: App[Any], screen: str | type) -> bool:
     """The app shows ``screen`` (a screen class, or its name) with its widgets composed and mounted.
 
     ``app.screen`` changes as soon as a screen is pushed, a moment before its compose has run: whatever
@@ -81,7 +85,7 @@ def showing(app, screen: str | type) -> bool:
     return shown and app.screen.is_mounted
 
 
-async def settle(app, pilot) -> None:
+async def settle(app: ButlerApp, pilot: Pilot[None]) -> None:
     """Wait until the first read has arrived, then let the queued work finish."""
     await until(pilot, lambda: app.state is not None)
     await pilot.pause(0.3)
@@ -96,7 +100,7 @@ async def settle(app, pilot) -> None:
     await pilot.pause(0.05)
 
 
-async def _keys(app, pilot, *keys: str, screen: str | None = None) -> None:
+async def _keys(app: ButlerApp, pilot: Pilot[None], *keys: str, screen: str | None = None) -> None:
     await settle(app, pilot)
     for key in keys:
         await pilot.press(key)
@@ -114,14 +118,14 @@ class Scenario:
     drive: Drive
 
 
-def _emergency(store) -> None:
+def _emergency(store: Store) -> None:
     from butler_tui.services import messaging
 
     messaging.send(store, from_station="floors-mid", from_staff="2003", to="security", priority="emergency",
                    room="908", body="Smoke in the 9F east corridor — guard and duty manager at once")
 
 
-async def _drive_emergency(app, pilot) -> None:
+async def _drive_emergency(app: ButlerApp, pilot: Pilot[None]) -> None:
     # The call comes in once the station has settled: a footer under a modal keeps the keys of
     # the moment the modal came up, so that moment has to be the same every time.
     await settle(app, pilot)
@@ -130,7 +134,7 @@ async def _drive_emergency(app, pilot) -> None:
     await settle(app, pilot)
 
 
-async def _drive_stay(app, pilot) -> None:
+async def _drive_stay(app: ButlerApp, pilot: Pilot[None]) -> None:
     await _keys(app, pilot, "r", screen="ArrivalsScreen")
     await pilot.press("down", "down")
     await pilot.press("enter")
@@ -138,40 +142,40 @@ async def _drive_stay(app, pilot) -> None:
     await settle(app, pilot)
 
 
-async def _drive_profile(app, pilot) -> None:
+async def _drive_profile(app: ButlerApp, pilot: Pilot[None]) -> None:
     await _keys(app, pilot, "g", screen="GuestLookupScreen")
     for key in "lxl":
         await pilot.press(key)
-    await until(pilot, lambda: app.screen.answered == "lxl")
+    await until(pilot, lambda: getattr(app.screen, "answered", None) == "lxl")  # the lookup has answered "lxl"
     await pilot.press("enter")
     await until(pilot, lambda: showing(app, "GuestProfileScreen"))
     await settle(app, pilot)
 
 
-async def _drive_lookup(app, pilot) -> None:
+async def _drive_lookup(app: ButlerApp, pilot: Pilot[None]) -> None:
     await _keys(app, pilot, "g", screen="GuestLookupScreen")
     for key in "li":
         await pilot.press(key)
     await settle(app, pilot)
 
 
-async def _drive_thread(app, pilot) -> None:
+async def _drive_thread(app: ButlerApp, pilot: Pilot[None]) -> None:
     await _keys(app, pilot, "l", screen="MessagesScreen")
     await pilot.press("enter")
     await until(pilot, lambda: showing(app, "ThreadScreen"))
     await settle(app, pilot)
 
 
-async def _drive_sign_in(app, pilot) -> None:
+async def _drive_sign_in(app: ButlerApp, pilot: Pilot[None]) -> None:
     await settle(app, pilot)
     await pilot.press("ctrl+u")  # switch user: the sign-in screen over a settled station
     await until(pilot, lambda: showing(app, "SignInScreen") and app.station is not None
-                and app.screen.station_label == app.station.label)
+                and getattr(app.screen, "station_label", None) == app.station.label)
     await settle(app, pilot)
 
 
 def _plain(*keys: str, screen: str | None = None) -> Drive:
-    async def drive(app, pilot) -> None:
+    async def drive(app: ButlerApp, pilot: Pilot[None]) -> None:
         await _keys(app, pilot, *keys, screen=screen)
 
     return drive

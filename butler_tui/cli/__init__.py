@@ -39,7 +39,7 @@ class ButlerGroup(click.Group):
     def main(self, args: Sequence[str] | None = None, *rest: Any, **kwargs: Any) -> Any:
         argv = list(sys.argv[1:] if args is None else args)
         # The invocation's own settings; the clock stays shared (a test's frozen clock reaches the command).
-        own = context.current().derive(language=language.chosen(argv), shifts=None)
+        own = context.Context(language=language.chosen(argv), clock=context.current().clock)
         with context.using(own):
             language.speak(self)  # before Click parses: --help is answered while parsing
             return super().main(args, *rest, **kwargs)
