@@ -6,6 +6,7 @@ decides whether that concerns it."""
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections.abc import Callable, Generator, Iterable
@@ -20,7 +21,7 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.message import Message
 from textual.screen import Screen
-from textual.worker import Worker, WorkerState, get_current_worker
+from textual.worker import Worker, WorkerState
 
 from butler_tui import context
 from butler_tui.errors import ButlerError
@@ -130,6 +131,8 @@ class ButlerApp(App[None]):
         self._alerted: dict[int, float] = {}  # message id -> monotonic time of its last alert
         self._handover_shown = False
         self._stop_feed = threading.Event()
+        self._reading: set[str] = set()  # groups with an exclusive read running (run_db)
+        self._waiting: dict[str, Callable[[], object]] = {}  # the newest call waiting in each group
 
     @contextmanager
     def _context(self) -> Generator[None, None, None]:
@@ -234,27 +237,50 @@ class ButlerApp(App[None]):
         group: str = "db",
         exclusive: bool = False,
         **kwargs: Any,
-    ) -> Worker[R | None]:
+    ) -> Worker[R | None] | None:
         """Run ``fn(store, *args, **kwargs)`` in a thread worker; call ``then(result)`` on the UI
         thread. A :class:`ButlerError` goes to ``on_error`` when given (an inline message), else to
-        the one error handler below."""
+        the one error handler below.
+
+        ``exclusive``: one read of the ``group`` at a time, and none is thrown away. A call made while
+        the group's read is running waits; when the running read has been shown, the newest waiting
+        call runs (the others it stands for are dropped). So a burst of changes costs at most two
+        reads, and what the station shows is never older than the last change it has heard of —
+        cancelling the running read instead would let a steady stream of changes starve the station."""
+        if exclusive:
+            if group in self._reading:
+                self._waiting[group] = lambda: self.run_db(fn, *args, then=then, on_error=on_error, group=group,
+                                                           exclusive=True, **kwargs)
+                return None
+            self._reading.add(group)
 
         def job() -> R | None:
             try:
-                result = fn(self.store, *args, **kwargs)
-            except ButlerError as exc:
-                if on_error is None:
-                    raise
-                self.call_from_thread(on_error, exc)
-                return None
-            if then is not None and not get_current_worker().is_cancelled:
-                self.call_from_thread(then, result)
-            return result
+                try:
+                    result = fn(self.store, *args, **kwargs)
+                except ButlerError as exc:
+                    if on_error is None:
+                        raise
+                    self.call_from_thread(on_error, exc)
+                    return None
+                if then is not None:
+                    self.call_from_thread(then, result)
+                return result
+            finally:
+                if exclusive:
+                    with contextlib.suppress(RuntimeError):  # the app has closed meanwhile
+                        self.call_from_thread(self._read_done, group)
 
         return self.run_worker(
-            context.bound(self.context, job), name=getattr(fn, "__name__", "db"), group=group, exclusive=exclusive,
+            context.bound(self.context, job), name=getattr(fn, "__name__", "db"), group=group,
             thread=True, exit_on_error=False,
         )
+
+    def _read_done(self, group: str) -> None:
+        self._reading.discard(group)
+        waiting = self._waiting.pop(group, None)
+        if waiting is not None:
+            waiting()
 
     @on(Worker.StateChanged)
     def _worker_failed(self, event: Worker.StateChanged) -> None:

@@ -61,7 +61,7 @@ class StationApp(Protocol):
 
     def run_db(self, fn: Callable[..., R], *args: Any, then: Callable[[R], Any] | None = None,
                on_error: Callable[[ButlerError], Any] | None = None, group: str = "db", exclusive: bool = False,
-               **kwargs: Any) -> Worker[R | None]:
+               **kwargs: Any) -> Worker[R | None] | None:
         """``fn(store, *args, **kwargs)`` in a thread worker; ``then(result)`` back on the UI thread."""
         ...
 
