@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import json
 import os
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
-
-from pydantic import BaseModel, field_validator
 
 from butler_tui.context import current
 from butler_tui.i18n import t as tr
@@ -26,18 +25,33 @@ def default_db_path() -> Path:
     return Path(os.environ.get("BUTLER_DB") or DEFAULT_DB)
 
 
-class Shift(BaseModel):
+def _hhmm(value: object) -> str:
+    hours, _, minutes = value.partition(":") if isinstance(value, str) else ("", "", "")
+    if not (hours.isdigit() and minutes.isdigit() and 0 <= int(hours) <= 30 and 0 <= int(minutes) < 60):
+        raise ValueError(tr("{value!r} is not a time of day as HH:MM", value=value))
+    return str(value)
+
+
+@dataclass(frozen=True)
+class Shift:
+    """A shift of the hotel's day (a plain dataclass: reading the shifts costs a command no pydantic)."""
+
     name: str
     start: str  # "HH:MM"
     end: str  # "HH:MM", may pass midnight as "24:30"
 
-    @field_validator("start", "end")
+    def __post_init__(self) -> None:
+        if not isinstance(self.name, str) or not self.name.strip():
+            raise ValueError(tr("a shift needs a name"))
+        _hhmm(self.start)
+        _hhmm(self.end)
+
     @classmethod
-    def _hhmm(cls, value: str) -> str:
-        hours, _, minutes = value.partition(":")
-        if not (hours.isdigit() and minutes.isdigit() and 0 <= int(hours) <= 30 and 0 <= int(minutes) < 60):
-            raise ValueError(tr("{value!r} is not a time of day as HH:MM", value=value))
-        return value
+    def from_dict(cls, item: object) -> Shift:
+        """One entry of the ``shifts`` setting: ``{"name": …, "start": "HH:MM", "end": "HH:MM"}``."""
+        if not isinstance(item, dict) or set(item) != {"name", "start", "end"}:
+            raise ValueError(tr("a shift is {{name, start, end}}, not {item!r}", item=item))
+        return cls(name=item["name"], start=item["start"], end=item["end"])
 
     def _minutes(self, hhmm: str) -> int:
         hours, minutes = hhmm.split(":")
@@ -86,7 +100,7 @@ def load_shifts(raw: str | None) -> list[Shift]:
     """Parse the ``shifts`` setting (a JSON list of {name,start,end}); defaults when unset."""
     if not raw:
         return list(DEFAULT_SHIFTS)
-    return [Shift.model_validate(item) for item in json.loads(raw)]
+    return [Shift.from_dict(item) for item in json.loads(raw)]
 
 
 def time_of(hhmm: str) -> time:

@@ -127,7 +127,9 @@ Salutation = Literal["先生", "女士", "Mr", "Ms", "Mrs", "Dr", ""]
 
 
 class Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, validate_assignment=True)
+    # defer_build: a model's validator is built the first time it is used, not when this module is
+    # imported, so a command that validates one kind of thing does not pay for all of them.
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, validate_assignment=True, defer_build=True)
 
 
 # --------------------------------------------------------------------------------------------
@@ -311,7 +313,7 @@ class Handover(Model):
 class Event(Model):
     """One row of the append-only audit log, which is also every station's change feed."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     id: int
     at: datetime
@@ -389,6 +391,8 @@ def validate(model: type[M], data: dict[str, Any], what: str = "") -> M:
 
 
 class Step(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
     level: int = Field(ge=1, le=9)
     when: Literal["unacknowledged", "overdue"]
     after_minutes: float = Field(ge=0)
@@ -396,6 +400,8 @@ class Step(BaseModel):
 
 
 class Ladder(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
     steps: list[Step]
     repeat_every_minutes: float = Field(default=15, gt=0)
     max_repeats: int = Field(default=3, ge=0, le=10)
@@ -403,6 +409,8 @@ class Ladder(BaseModel):
 
 
 class TaskType(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
     code: str
     name: str
     name_zh: str

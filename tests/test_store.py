@@ -11,7 +11,7 @@ import pytest
 
 from butler_tui import clock
 from butler_tui.errors import SchemaTooNew, StoreUnavailable
-from butler_tui.store import SCHEMA_VERSION, Store
+from butler_tui.store import SCHEMA_VERSION, Store, schema
 from butler_tui.store.schema import MIGRATIONS
 
 from . import workers
@@ -42,13 +42,13 @@ def test_fresh_file_gets_schema_wal_and_private_mode(db_path: Path):
 
 
 def test_existing_file_is_migrated_and_keeps_its_data(db_path: Path):
-    names = [m.name for m in MIGRATIONS._migrations]
+    names = MIGRATIONS.names
     conn = sqlite3.connect(db_path, isolation_level=None)
     import sqlite_utils
 
     db = sqlite_utils.Database(conn)
     # Build the oldest schema this code knows, with data in it, as an earlier release would have left it.
-    MIGRATIONS.apply(db, stop_before=names[1] if len(names) > 1 else None)
+    MIGRATIONS.migration_set().apply(db, stop_before=names[1] if len(names) > 1 else None)
     conn.execute("PRAGMA user_version = 1")
     conn.execute("INSERT INTO teams (code, name) VALUES ('LOBBY', 'Lobby')")
     conn.close()
@@ -56,7 +56,7 @@ def test_existing_file_is_migrated_and_keeps_its_data(db_path: Path):
     store = Store(db_path)
     assert store.scalar("PRAGMA user_version") == SCHEMA_VERSION
     assert store.rows("SELECT code, name FROM teams") == [{"code": "LOBBY", "name": "Lobby"}]
-    applied = [m.name for m in MIGRATIONS.applied(store.db)]
+    applied = schema.applied(store.db)
     assert applied == names
     store.close()
     # Opening again applies nothing and writes no migrate event.

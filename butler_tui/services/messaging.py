@@ -17,7 +17,6 @@ from butler_tui import clock
 from butler_tui.errors import InvalidInput, NotFound
 from butler_tui.i18n import Said, english, render
 from butler_tui.i18n import t as tr
-from butler_tui.models import Message, validate
 from butler_tui.services.settings import setting_number
 from butler_tui.store import Store, Tx
 
@@ -357,6 +356,8 @@ def send(
         "priority": parse_priority(priority), "body": body, "room_number": room or None, "guest_id": guest_id,
         "task_id": task_id, "parent_id": parent_id,
     }
+    from butler_tui.models import Message, validate  # pydantic only when a message is written
+
     message = validate(Message, data, "message")
     with store.write(actor=message.from_staff, station=message.from_station) as tx:
         conn = tx.db.conn
@@ -412,6 +413,8 @@ class AckResult:
 
 def ack(store: Store, message_id: int, *, station: str, staff_no: str | None = None) -> AckResult:
     """Acknowledge a message at a station. Acknowledging twice changes nothing."""
+    from butler_tui.models import Message, validate
+
     station = validate(Message, {"from_station": station, "body": "-"}).from_station
     if staff_no:
         staff_no = staff_no.strip().upper()

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pydantic import ValidationError
-
 from butler_tui.config import Shift, load_shifts, use_shifts
 from butler_tui.errors import InvalidInput
 from butler_tui.i18n import t as tr
@@ -26,7 +24,7 @@ def hotel_shifts(store: Store) -> list[Shift]:
     raw = store.scalar("SELECT value FROM settings WHERE name = 'shifts'")
     try:
         return load_shifts(raw)
-    except (ValueError, ValidationError) as exc:
+    except (ValueError, TypeError, KeyError) as exc:  # not JSON, not a list of shifts
         raise InvalidInput(tr("the 'shifts' setting is not a list of {{name, start, end}}: {exc}", exc=exc)) from None
 
 

@@ -24,8 +24,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import sqlite_utils
-
 from butler_tui import clock
 from butler_tui.errors import ButlerError, PermissionDenied, SchemaTooNew, StoreUnavailable
 from butler_tui.i18n import t as tr
@@ -33,7 +31,16 @@ from butler_tui.i18n import t as tr
 BUSY_TIMEOUT_MS = 10_000
 
 
-def _open_connection(path: Path) -> sqlite_utils.Database:
+class Connection:
+    """One thread's connection (``.conn``, a plain ``sqlite3.Connection`` in autocommit mode)."""
+
+    __slots__ = ("__weakref__", "conn")
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+
+
+def _open_connection(path: Path) -> Connection:
     try:
         conn = sqlite3.connect(
             str(path), timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=True
@@ -44,7 +51,8 @@ def _open_connection(path: Path) -> sqlite_utils.Database:
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         conn.execute("PRAGMA foreign_keys = ON")
         conn.execute("PRAGMA synchronous = FULL")
-        db = sqlite_utils.Database(conn, execute_plugins=False)
+        conn.execute("PRAGMA recursive_triggers = ON")  # as sqlite-utils set it on every connection before
+        db = Connection(conn)
     except sqlite3.DatabaseError as exc:
         conn.close()
         if "not a database" in str(exc):
@@ -61,7 +69,7 @@ class NoChange(Exception):
 class Tx:
     """One write transaction: the connection plus the actor who is making the change."""
 
-    def __init__(self, db: sqlite_utils.Database, actor: str | None, station: str | None):
+    def __init__(self, db: Connection, actor: str | None, station: str | None):
         self.db = db
         self.actor = actor
         self.station = station
@@ -129,7 +137,7 @@ class Store:
             _create_private_file(self.path)
         self._local = threading.local()
         # Weak: a worker thread's connection closes when the thread ends and its local goes away.
-        self._all: weakref.WeakSet[sqlite_utils.Database] = weakref.WeakSet()
+        self._all: weakref.WeakSet[Connection] = weakref.WeakSet()
         self._lock = threading.Lock()
         db = self.db
         _enable_wal(db, self.path)
@@ -142,7 +150,7 @@ class Store:
 
     # -- connections -------------------------------------------------------------------------
     @property
-    def db(self) -> sqlite_utils.Database:
+    def db(self) -> Connection:
         """This thread's connection."""
         db = getattr(self._local, "db", None)
         if db is None:
@@ -243,7 +251,7 @@ def _create_private_file(path: Path) -> None:
     os.close(fd)
 
 
-def _enable_wal(db: sqlite_utils.Database, path: Path) -> None:
+def _enable_wal(db: Connection, path: Path) -> None:
     """Switch a new file to WAL. Several stations starting on a new file race for the exclusive lock
     this needs, and SQLite may answer SQLITE_BUSY without calling the busy handler; so retry, with
     jitter, until the busy timeout."""

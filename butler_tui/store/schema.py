@@ -1,5 +1,9 @@
 """Schema, created and upgraded by sqlite-utils ``Migrations``.
 
+Opening a file that is up to date costs two small reads (``PRAGMA user_version`` and the names in
+``_sqlite_migrations``): sqlite-utils and the seed data are imported only when a migration is pending,
+so a command starts quickly (the steps are registered here and handed to ``Migrations`` then).
+
 Migrations run inside ``BEGIN IMMEDIATE`` so that ten stations starting at once serialise on the
 write lock: the first applies them, the others find nothing pending. ``PRAGMA user_version`` holds
 the schema version; a file whose version is higher than this code knows is refused.
@@ -14,17 +18,50 @@ from __future__ import annotations
 
 import json
 import sqlite3
-
-import sqlite_utils
-from sqlite_utils import Migrations
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Protocol
 
 from butler_tui import clock
-from butler_tui.defaults import DEFAULT_PERMISSIONS, DEFAULT_TYPES, build_items
 from butler_tui.errors import SchemaTooNew
 from butler_tui.i18n import t as tr
-from butler_tui.search_keys import search_keys
 
-MIGRATIONS = Migrations("butler")
+if TYPE_CHECKING:
+    import sqlite_utils
+
+SET_NAME = "butler"
+Step = Callable[["sqlite_utils.Database"], None]
+
+
+class _Steps:
+    """The migrations of this code, in order: ``@MIGRATIONS(name="0001_initial")`` registers one."""
+
+    def __init__(self) -> None:
+        self.steps: list[tuple[str, Step]] = []
+
+    def __call__(self, *, name: str) -> Callable[[Step], Step]:
+        def register(fn: Step) -> Step:
+            if any(known == name for known, _ in self.steps):
+                raise ValueError(tr("migration {name!r} registered twice", name=name))
+            self.steps.append((name, fn))
+            return fn
+
+        return register
+
+    @property
+    def names(self) -> list[str]:
+        return [name for name, _ in self.steps]
+
+    def migration_set(self) -> Any:
+        """These steps as a sqlite-utils ``Migrations`` set (imported only now: a migration is due)."""
+        from sqlite_utils import Migrations
+
+        migrations = Migrations(SET_NAME)
+        for name, fn in self.steps:
+            migrations(name=name)(fn)
+        return migrations
+
+
+MIGRATIONS = _Steps()
 
 _INITIAL = """
 CREATE TABLE settings (
@@ -305,6 +342,8 @@ CREATE TABLE vip_notices (
 
 @MIGRATIONS(name="0002_arrivals")
 def _arrivals(db: sqlite_utils.Database) -> None:
+    from butler_tui.defaults import build_items
+
     _executescript_in_tx(db, _ARRIVALS)
     # Stays that already exist get their checklist now (new ones get it when they are created).
     for stay_id, car_plate, vip_level in db.conn.execute(
@@ -353,6 +392,8 @@ CREATE TABLE escalations (
 
 @MIGRATIONS(name="0003_tasks_sla")
 def _tasks_sla(db: sqlite_utils.Database) -> None:
+    from butler_tui.defaults import DEFAULT_TYPES
+
     _executescript_in_tx(db, _TASKS)
     for t in DEFAULT_TYPES:
         db.conn.execute(
@@ -393,6 +434,8 @@ INSERT INTO guests_fts(guests_fts) VALUES ('rebuild');
 
 @MIGRATIONS(name="0004_guest_search")
 def _guest_search(db: sqlite_utils.Database) -> None:
+    from butler_tui.search_keys import search_keys
+
     _executescript_in_tx(db, _GUEST_SEARCH)
     rows = db.conn.execute("SELECT id, name, mobile, member_no, car_plate FROM guests").fetchall()
     db.conn.executemany(
@@ -444,6 +487,8 @@ CREATE TABLE permissions (
 
 @MIGRATIONS(name="0006_permissions")
 def _permissions(db: sqlite_utils.Database) -> None:
+    from butler_tui.defaults import DEFAULT_PERMISSIONS
+
     _executescript_in_tx(db, _PERMISSIONS)
     db.conn.executemany("INSERT INTO permissions (role, action) VALUES (?, ?)",
                         [(role, action) for action, roles in DEFAULT_PERMISSIONS.items() for role in roles])
@@ -482,18 +527,32 @@ def _history_indexes(db: sqlite_utils.Database) -> None:
     _executescript_in_tx(db, _HISTORY_INDEXES)
 
 
-SCHEMA_VERSION = len(MIGRATIONS._migrations)
-KNOWN = {m.name for m in MIGRATIONS._migrations}
+SCHEMA_VERSION = len(MIGRATIONS.steps)
+KNOWN = set(MIGRATIONS.names)
 
 
-def _read_version(db: sqlite_utils.Database) -> int:
+class _HasConn(Protocol):
+    @property
+    def conn(self) -> sqlite3.Connection: ...
+
+
+def _read_version(db: _HasConn) -> int:
     return int(db.conn.execute("PRAGMA user_version").fetchone()[0])
 
 
-def check_version(db: sqlite_utils.Database) -> int:
+def applied(db: _HasConn) -> list[str]:
+    """Names of the migrations applied to this file, in the order they were applied."""
+    conn = db.conn
+    if not conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_sqlite_migrations'").fetchone():
+        return []
+    return [r[0] for r in conn.execute("SELECT name FROM _sqlite_migrations WHERE migration_set = ? ORDER BY rowid",
+                                       (SET_NAME,)).fetchall()]
+
+
+def check_version(db: _HasConn) -> int:
     """Refuse a database written by a newer butler-tui; return its schema version."""
     version = _read_version(db)
-    unknown = [m.name for m in MIGRATIONS.applied(db) if m.name not in KNOWN]
+    unknown = [name for name in applied(db) if name not in KNOWN]
     if version > SCHEMA_VERSION or unknown:
         raise SchemaTooNew(
             tr("this database has schema version {version}, newer than this butler-tui understands ({known});"
@@ -503,16 +562,20 @@ def check_version(db: sqlite_utils.Database) -> int:
     return version
 
 
-def migrate(db: sqlite_utils.Database) -> list[str]:
+def migrate(db: _HasConn) -> list[str]:
     """Apply pending migrations under the write lock; return the names applied."""
     if check_version(db) == SCHEMA_VERSION:
         return []
+    import sqlite_utils
+
     conn = db.conn
+    utils_db = sqlite_utils.Database(conn, execute_plugins=False)
     conn.execute("BEGIN IMMEDIATE")
     try:
         check_version(db)  # another process may have upgraded it while we waited
-        pending = [m.name for m in MIGRATIONS.pending(db)]
-        MIGRATIONS.apply(db)
+        done = set(applied(db))
+        pending = [name for name in MIGRATIONS.names if name not in done]
+        MIGRATIONS.migration_set().apply(utils_db)
         conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         if pending:
             conn.execute(
