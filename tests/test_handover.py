@@ -197,3 +197,20 @@ def test_shifts_are_configurable(demo_store, shanghai):
     assert (shift.name, day.isoformat()) == ("late", "2026-11-24")
     shift, day = handover.current(datetime(2026, 11, 25, 3, 0).astimezone())
     assert (shift.name, day.isoformat()) == ("night", "2026-11-24")
+
+
+def test_a_signed_report_is_kept_packed_and_reads_back_whole(seeded):
+    import json
+
+    from butler_tui.store import pack, unpack
+
+    store, _ = seeded
+    handover_id = handover.sign_out(store, "floors-high", staff_no="2001")
+    stored = store.scalar("SELECT report FROM handovers WHERE id = ?", (handover_id,))
+    record = handover.pending(store, "floors-high")
+    assert record is not None and isinstance(stored, bytes)
+    as_text = json.dumps(record.report, ensure_ascii=False)
+    assert len(stored) * 3 < len(as_text.encode())  # compressed at least 3×
+    assert unpack(stored) == record.report == json.loads(as_text)
+    # A report written as JSON text before packing existed still reads.
+    assert unpack(as_text) == record.report and unpack(pack(record.report)) == record.report

@@ -13,7 +13,6 @@ it. Until then the station shows it on start and its header says "handover unsig
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -25,7 +24,7 @@ from butler_tui.i18n import t as tr
 from butler_tui.services import messaging, stays, tasks
 from butler_tui.services.auth import require
 from butler_tui.services.guests import address
-from butler_tui.store import Store
+from butler_tui.store import Store, pack, unpack
 from butler_tui.text import clean_text
 
 # --------------------------------------------------------------------------------------------
@@ -363,7 +362,7 @@ LEFT JOIN staff o ON o.staff_no = h.signed_out_by LEFT JOIN staff i ON i.staff_n
 def _record(row: dict[str, Any]) -> HandoverRecord:
     fields = set(HandoverRecord.__dataclass_fields__)
     data = {k: v for k, v in row.items() if k in fields}
-    data["report"] = json.loads(row["report"] or "{}")
+    data["report"] = unpack(row["report"]) or {}
     return HandoverRecord(**data)
 
 
@@ -395,7 +394,7 @@ def sign_out(store: Store, station: str, *, staff_no: str | None, shift_name: st
         handover_id = tx.insert("handovers", {
             "name": f"{station} {report['shift']} {report['shift_date']}", "shift": report["shift"],
             "shift_date": report["shift_date"], "station_code": station, "author_no": staff_no,
-            "report": json.dumps(report, ensure_ascii=False), "signed_out_by": staff_no, "signed_out_at": now,
+            "report": pack(report), "signed_out_by": staff_no, "signed_out_at": now,
             "created_at": now, "next_shift": report["next_shift"], "next_shift_date": report["next_shift_date"]})
         tx.event("handovers", handover_id, "sign_out", after={"shift": report["shift"], "date": report["shift_date"],
                                                               "open_tasks": len(report["open_tasks"])})

@@ -5,6 +5,7 @@ write in ``BEGIN IMMEDIATE`` together with at least one ``events`` row.
 """
 
 from butler_tui.store.database import NoChange, Store, Tx
+from butler_tui.store.packing import pack, unpack
 from butler_tui.store.schema import SCHEMA_VERSION
 
-__all__ = ["SCHEMA_VERSION", "NoChange", "Store", "Tx"]
+__all__ = ["SCHEMA_VERSION", "NoChange", "Store", "Tx", "pack", "unpack"]

@@ -527,6 +527,37 @@ def _history_indexes(db: sqlite_utils.Database) -> None:
     _executescript_in_tx(db, _HISTORY_INDEXES)
 
 
+_COMPACT_ACKS = """
+-- One row per (message, station), stored in its primary key's order (WITHOUT ROWID): no separate
+-- rowid b-tree beside the key index, ~40 % less space for the most numerous rows of the file.
+CREATE TABLE acks_compact (
+    message_id INTEGER NOT NULL REFERENCES messages(id),
+    station_code TEXT NOT NULL REFERENCES stations(code),
+    staff_no TEXT REFERENCES staff(staff_no),
+    acked_at TEXT,
+    PRIMARY KEY (message_id, station_code)
+) WITHOUT ROWID;
+INSERT INTO acks_compact SELECT message_id, station_code, staff_no, acked_at FROM acks;
+DROP TABLE acks;
+ALTER TABLE acks_compact RENAME TO acks;
+CREATE INDEX acks_open ON acks(station_code, message_id) WHERE acked_at IS NULL;
+CREATE INDEX acks_open_message ON acks(message_id) WHERE acked_at IS NULL;
+CREATE INDEX acks_station_message ON acks(station_code, message_id);
+"""
+
+
+@MIGRATIONS(name="0009_packed_handovers")
+def _packed_handovers(db: sqlite_utils.Database) -> None:
+    """Signed handover reports kept compressed (see store/packing.py); the acks' station index is
+    covered by the open-acks index and the (station, message) index, so it goes."""
+    from butler_tui.store.packing import pack, unpack
+
+    rows = db.conn.execute("SELECT id, report FROM handovers WHERE report IS NOT NULL").fetchall()
+    db.conn.executemany("UPDATE handovers SET report = ? WHERE id = ?",
+                        [(pack(unpack(report)), handover_id) for handover_id, report in rows])
+    _executescript_in_tx(db, _COMPACT_ACKS)
+
+
 SCHEMA_VERSION = len(MIGRATIONS.steps)
 KNOWN = set(MIGRATIONS.names)
 
