@@ -474,7 +474,7 @@ class ButlerApp(App[None]):
                 rows.append((key, t("Command palette: find any action or screen")))
             elif binding.description:  # ours are in the station's language already; Textual's widgets' too
                 rows.append((key_label(key), binding.description if binding.id else t(binding.description)))
-        title = self.screen.title or type(self.screen).__name__.removesuffix("Screen")
+        title = self.screen.title or t(type(self.screen).__name__.removesuffix("Screen"))  # Home → 首页
         self.push_screen(HelpScreen(title, rows))
 
     def action_home(self) -> None:

@@ -58,7 +58,10 @@ def check(ctx: click.Context, full: bool) -> None:
     with _progress_bar(tr("checking")) as progress:
         report = run_check(use_store(ctx, migrate=False), full=full, progress=progress)
     for label, value in (("database", report.path), ("schema version", report.schema_version),
-                         ("journal mode", report.journal_mode), ("integrity", "; ".join(report.integrity))):
+                         ("journal mode", report.journal_mode),
+                         ("integrity", "; ".join(report.integrity) + " ("
+                          + (tr("integrity_check, foreign keys") if full else tr("quick_check; --full reads everything"))
+                          + ")")):
         click.echo(f"{tr(label) + ':':<16}{value}")
     for warning in report.warnings:
         click.echo(tr("warning: {text}", text=warning), err=True)
