@@ -505,7 +505,7 @@ _HISTORY_INDEXES = """
 -- What a station re-reads on every change must cost what today's work costs, not what a year of
 -- history costs (issue 15; bench/history.py measures both). Partial indexes hold only the rows that
 -- are still open, so they stay small however long the hotel runs.
-CREATE INDEX acks_open ON acks(station_code, message_id) WHERE acked_at IS NULL;
+CREATE INDEX acks_open ON acks(station_code, acked_at, message_id) WHERE acked_at IS NULL;
 CREATE INDEX acks_open_message ON acks(message_id) WHERE acked_at IS NULL;
 CREATE INDEX acks_station_message ON acks(station_code, message_id);
 CREATE INDEX messages_from ON messages(from_station, id);
@@ -540,7 +540,7 @@ CREATE TABLE acks_compact (
 INSERT INTO acks_compact SELECT message_id, station_code, staff_no, acked_at FROM acks;
 DROP TABLE acks;
 ALTER TABLE acks_compact RENAME TO acks;
-CREATE INDEX acks_open ON acks(station_code, message_id) WHERE acked_at IS NULL;
+CREATE INDEX acks_open ON acks(station_code, acked_at, message_id) WHERE acked_at IS NULL;
 CREATE INDEX acks_open_message ON acks(message_id) WHERE acked_at IS NULL;
 CREATE INDEX acks_station_message ON acks(station_code, message_id);
 """
