@@ -78,3 +78,37 @@ def test_a_repeated_read_never_scans_history(demo_store: Store, read: str) -> No
     assert selects, "the read ran no query"
     scans = {sql: bad for sql in selects if (bad := _scans(conn, sql))}
     assert not scans, "\n\n".join(f"{sql}\n  -> {bad}" for sql, bad in scans.items())
+
+
+OPEN_ONLY = {  # reads of what is still open: each must come from an index that holds only open rows
+    "unacked for a station": "acks",
+    "overview": "acks",
+    "pending handover": "handovers",
+    "follow-up queue": "checklist_items",
+}
+
+
+@pytest.mark.parametrize("read", list(OPEN_ONLY))
+def test_what_is_still_open_is_read_from_an_index_of_open_rows(demo_store: Store, read: str) -> None:
+    """A SEARCH by station through an index of every ack the station ever had is no scan, but it still
+    reads the station's whole history: these reads must find their rows in the partial (open rows
+    only) index. (Looking up one stay's items by its key is fine and not what this checks.)"""
+    statements: list[str] = []
+    demo_store.rows("SELECT 1")
+    conn = demo_store.db.conn
+    conn.set_trace_callback(statements.append)
+    try:
+        REPEATED[read](demo_store)
+    finally:
+        conn.set_trace_callback(None)
+    table, partial = OPEN_ONLY[read], _partial_indexes(conn)
+    used = []
+    for sql in dict.fromkeys(statements):
+        if not re.match(r"\s*(SELECT|WITH)\b", sql, re.I):
+            continue
+        names = {table} | {alias.lower() for name, alias in _TABLE.findall(sql) if name.lower() == table and alias}
+        for *_ids, detail in conn.execute(f"EXPLAIN QUERY PLAN {sql}").fetchall():
+            found = re.match(r"(?:SEARCH|SCAN) (\w+) USING (?:COVERING )?INDEX (\w+)", detail)
+            if found and found.group(1).lower() in names:
+                used.append(found.group(2))
+    assert any(index in partial for index in used), f"{read} reads {table} through {used}, no index of open rows"
