@@ -810,8 +810,8 @@ def built_with(path: Path) -> dict[str, Any] | None:
 
 
 def reads() -> list[tuple[str, Callable[[Any], Any]]]:
-    from butler_tui.services.overview import station_state as read_station_state
     from butler_tui.services import escalation, guests, handover, messaging, stays, tasks
+    from butler_tui.services.overview import station_state as read_station_state
     from butler_tui.ui.arrivals import ArrivalsScreen
     from butler_tui.ui.handover import load_handover
     from butler_tui.ui.tasks import load_board

@@ -21,6 +21,7 @@ ACTIONS = {
     "manage_staff": "add staff and reset PINs",
     "sign_out_handover": "sign the outgoing handover",
     "verify_preparation_for_others": "verify the preparation of a stay nobody is recorded as booking",
+    "close_safety_emergency": "end a safety emergency (mark it done, close, cancel or resolve it)",
 }
 DEFAULT_PERMISSIONS: dict[str, tuple[str, ...]] = {
     "verify_task": ("lead", "supervisor", "manager", "director"),
@@ -32,6 +33,8 @@ DEFAULT_PERMISSIONS: dict[str, tuple[str, ...]] = {
     "manage_staff": ("admin",),
     "sign_out_handover": ("lead", "supervisor", "manager", "director"),
     "verify_preparation_for_others": ("lead", "supervisor", "manager", "director"),
+    # Security (the doing team of the type) ends its own emergencies; the floor never alone (issue 16).
+    "close_safety_emergency": ("manager", "director"),
 }
 
 

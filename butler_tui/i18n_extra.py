@@ -109,6 +109,7 @@ OWN = (
     N_("take over or reassign a task"), N_("edit task types and escalation ladders"),
     N_("see guests' unmasked mobile and ID numbers"), N_("add staff and reset PINs"),
     N_("sign the outgoing handover"), N_("verify the preparation of a stay nobody is recorded as booking"),
+    N_("end a safety emergency (mark it done, close, cancel or resolve it)"),
     N_("station"), N_("team"), N_("staff"), N_("guest"), N_("task"), N_("log entry"), N_("message"), N_("note"),
     N_("stay"), N_("ladder"), N_("stations"), N_("teams"), N_("rooms"), N_("guests"), N_("guest_notes"), N_("stays"),
     N_("tasks"), N_("messages"), N_("acks"), N_("log_entries"), N_("checklist_items"), N_("vip_notices"),

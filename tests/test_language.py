@@ -172,7 +172,7 @@ def test_an_escalation_reads_in_each_stations_language(demo_store):
     task_id = tasks.create(demo_store, type="complaint", name="Noisy neighbours", room="908", staff_no="5003",
                            station="cs")
     tasks.escalate_now(demo_store, task_id, "Guest wants another room", staff_no="5003", station="cs")
-    message_id = demo_store.row("SELECT id FROM messages WHERE task_id = ?", (task_id,))["id"]
+    message_id = demo_store.row("SELECT message_id FROM escalations WHERE task_id = ?", (task_id,))["message_id"]
     english = messaging.get_message(demo_store, message_id).body
     assert english.startswith(f"ESCALATION L1 → supervisor 主管: task #{task_id} Noisy neighbours room 908"
                               f" — escalated by hand: Guest wants another room")

@@ -32,6 +32,9 @@ REPEATED: dict[str, Callable[[Store], Any]] = {
     "handover report, the hotel": lambda s: handover.build_report(s, None),
     "open tasks of a station": lambda s: tasks.open_tasks(s, teams=["ROOMS"], floors=[8, 9], station="floors-mid"),
     "escalation queue": tasks.escalation_queue,
+    "done, waiting to be verified": lambda s: tasks.open_tasks(s, statuses=["done"]),
+    "a person's open tasks": lambda s: tasks.open_tasks(s, mine="2003"),
+    "a person's done tasks": lambda s: tasks.open_tasks(s, statuses=["done", "verified"], mine="2003"),
     "sweep": lambda s: escalation.sweep(s),
 }
 

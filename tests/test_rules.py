@@ -106,9 +106,9 @@ def test_what_the_rule_allows_the_service_does_and_what_it_refuses_the_service_r
         else:
             with pytest.raises(ButlerError):
                 tasks.transition(demo_store, fresh, action, **attempt)
-    for action, call in {"take_over": lambda t: tasks.take_over(demo_store, t, staff_no=staff_no, station="x"),
-                         "resolve": lambda t: tasks.resolve(demo_store, t, "fixed", staff_no=staff_no, station="x"),
-                         "hand_on": lambda t: tasks.hand_on(demo_store, t, "ENG", staff_no=staff_no, station="x")
+    for action, call in {"take_over": lambda t: tasks.take_over(demo_store, t, staff_no=staff_no, station="floors-mid"),
+                         "resolve": lambda t: tasks.resolve(demo_store, t, "fixed", staff_no=staff_no, station="floors-mid"),
+                         "hand_on": lambda t: tasks.hand_on(demo_store, t, "ENG", staff_no=staff_no, station="floors-mid")
                          }.items():
         fresh = _task_in(demo_store, status, assignee="2004")
         if action in allowed:

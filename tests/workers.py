@@ -73,3 +73,37 @@ def sweep(path: str, moment: datetime, barrier, out) -> None:
     barrier.wait(timeout=30)
     report = run(store, station="floors-mid")
     out.put((report.escalated, report.repeated))
+
+
+def station(path: str, code: str, staff: str, inbox, outbox) -> None:
+    """A station process for a scripted shift: it does what the test asks, one command at a time, and
+    answers (an error is answered as its text): ``("raise", fields)``, ``("notices", task_id)`` — the
+    task's notices waiting for this station —, ``("ack", message_id)``, ``("step", task_id, action,
+    extra)`` (``extra`` may name another ``staff_no``), ``("stop",)``."""
+    from butler_tui.services import messaging, tasks
+
+    store = Store(path)
+    try:
+        while True:
+            command, *args = inbox.get(timeout=120)
+            if command == "stop":
+                return
+            try:
+                if command == "raise":
+                    raised = tasks.raise_task(store, staff_no=staff, station=code, **args[0])
+                    outbox.put((raised.id, raised.doing_team, [(n.station, n.message_id) for n in raised.notified]))
+                elif command == "notices":
+                    outbox.put([(m.id, m.task_id, m.priority) for m in messaging.unacked_for(store, code)
+                                if m.task_id == args[0]])
+                elif command == "ack":
+                    outbox.put(messaging.ack(store, args[0], station=code, staff_no=staff).acked_at)
+                elif command == "step":
+                    task_id, action, extra = args
+                    extra = {"staff_no": staff, **extra}
+                    outbox.put(tasks.transition(store, task_id, action, station=code, **extra).status)
+                else:
+                    outbox.put(f"ValueError: unknown command {command!r}")
+            except Exception as exc:  # answered to the test, which fails on it
+                outbox.put(f"{type(exc).__name__}: {exc}")
+    finally:
+        store.close()

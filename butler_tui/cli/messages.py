@@ -43,7 +43,13 @@ def ack(ctx: click.Context, message_id: int, station: str, staff_no: str | None)
 
     result = messaging.ack(use_store(ctx), message_id, station=station, staff_no=staff_no)
     when = result.acked_at
-    if result.already:
+    if result.closed_as == "info":
+        click.echo(tr("message {id} is for information: {station} need not acknowledge it", id=message_id,
+                      station=result.station))
+    elif result.closed_as == "resolved":
+        click.echo(tr("message {id} needs no acknowledgement from {station} any more: its task was resolved at"
+                      " {when}", id=message_id, station=result.station, when=when))
+    elif result.already:
         click.echo(tr("message {id} was already acknowledged by {station} at {when}", id=message_id,
                       station=result.station, when=when))
     else:
@@ -76,7 +82,8 @@ def messages(ctx: click.Context, station: str | None, unacked: bool, priority: s
         echo_json([m.to_json() for m in found])
         return
     for m in found:
-        acks = tr("{done}/{total} acked", done=len(m.acked), total=len(m.recipients))
+        acks = (tr("{done}/{total} acked", done=len(m.acked), total=len(m.recipients)) if m.requires_ack
+                else tr("for information"))
         if m.pending:
             acks += tr(" (waiting: {stations})", stations=", ".join(m.pending))
         click.echo(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -52,43 +52,62 @@ def task() -> None:
 @click.option("--room", default=None)
 @click.option("--priority", type=int, default=None, help="1 (most urgent) to 5; default from the type.")
 @click.option("--due", default=None, help="HH:MM, +30m, +2h or ISO; default from the type's SLA.")
-@click.option("--to-team", "second_team", default=None, help="Hand to this department as second responsible.")
+@click.option("--to-team", "second_team", default=None,
+              help="The department doing it (default: the type's); not the owner's, it is the second responsible.")
 @click.option("--details", default="")
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True, help="The task, with doing_team and notified (shape in the README).")
 @click.argument("name", nargs=-1)
 @click.pass_context
 def task_add(ctx: click.Context, type_: str, station: str, staff_no: str, room: str | None, priority: int | None,
              due: str | None, second_team: str | None, details: str, as_json: bool, name: tuple[str, ...]) -> None:
-    """Create a task; prints it (its id first)."""
+    """Create a task; prints it (its id first) and the stations told of it."""
     from butler_tui.services import tasks
 
     store = use_store(ctx)
-    task_id = tasks.create(
+    raised = tasks.raise_task(
         store, type=type_, name=" ".join(name) or None, details=details, room=room, priority=priority,
         staff_no=staff_no, station=station, due_at=tasks.parse_when(due) if due else None, second_team=second_team,
     )
-    _print_task(tasks.get_task(store, task_id), as_json)
+    task = tasks.get_task(store, raised.id)
+    if as_json:
+        echo_json(task.to_json() | {"notified": [n.to_json() for n in raised.notified]})
+        return
+    _print_task(task, False)
+    if raised.notified:
+        click.echo("  " + tr("told: {stations}", stations=", ".join(n.station for n in raised.notified)))
+
+
+STATUSES = ("new", "acknowledged", "in_progress", "on_hold", "deferred", "reopened", "done", "verified", "closed",
+            "cancelled")
 
 
 @task.command(name="list")
 @click.option("--station", default=None, help="Only this station's teams and floors.")
 @click.option("--all", "include_closed", is_flag=True, help="Include done, verified, closed and cancelled.")
+@click.option("--status", "statuses", multiple=True, type=click.Choice(STATUSES),
+              help="Only tasks in this status (repeat for several), e.g. done: waiting to be verified.")
+@click.option("--mine", is_flag=True, help="Only the tasks --staff owns (first responsible) or is assigned.")
+@click.option("--staff", "staff_no", default=None, help="Whose tasks --mine lists (a staff no.).")
 @click.option("--escalated", is_flag=True, help="The escalation queue: escalated or overdue, most urgent first.")
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_context
-def task_list(ctx: click.Context, station: str | None, include_closed: bool, escalated: bool, as_json: bool) -> None:
-    """Open tasks, most urgent first."""
+def task_list(ctx: click.Context, station: str | None, include_closed: bool, statuses: tuple[str, ...], mine: bool,
+              staff_no: str | None, escalated: bool, as_json: bool) -> None:
+    """Open tasks (or those of --status), most urgent first."""
+    from butler_tui.errors import InvalidInput
     from butler_tui.services import tasks
 
+    if mine != bool(staff_no):
+        raise InvalidInput(tr("--mine needs --staff NO (whose tasks), and --staff goes with --mine"))
     store = use_store(ctx)
     if escalated:
         found = tasks.escalation_queue(store)
     elif station:
         teams, floors = tasks.teams_of_station(store, station.lower())
         found = tasks.open_tasks(store, teams=teams, floors=floors, station=station.lower(),
-                                 include_closed=include_closed)
+                                 include_closed=include_closed, statuses=statuses, mine=staff_no)
     else:
-        found = tasks.open_tasks(store, include_closed=include_closed)
+        found = tasks.open_tasks(store, include_closed=include_closed, statuses=statuses, mine=staff_no)
     if as_json:
         echo_json([t.to_json() for t in found])
         return
@@ -135,14 +154,12 @@ def task_update(ctx: click.Context, task_id: int, station: str, staff_no: str, n
     from butler_tui.services import tasks
 
     store = use_store(ctx)
-    fields = {k: v for k, v in {"name": name, "details": details, "room_number": room, "priority": priority,
-                                "assignee_no": assignee}.items() if v is not None}
-    if second_team:
-        tasks.hand_on(store, task_id, second_team, staff_no=staff_no, station=station)
-    if fields:
-        tasks.update(store, task_id, staff_no=staff_no, station=station, **fields)
+    fields: dict[str, Any] = {k: v for k, v in {"name": name, "details": details, "room_number": room,
+                                                "priority": priority, "assignee_no": assignee}.items() if v is not None}
     if not fields and not second_team:
         raise ButlerError(tr("nothing to update: give --name, --details, --room, --priority, --assignee or --to-team"))
+    # One transaction: a refused change (a bad priority, an unknown team) leaves the task as it was.
+    tasks.update(store, task_id, staff_no=staff_no, station=station, to_team=second_team, **fields)
     _print_task(tasks.get_task(store, task_id), as_json)
 
 

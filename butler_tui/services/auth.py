@@ -76,8 +76,10 @@ class Actor:
     team_code: str | None
     permissions: frozenset[str]
 
-    def may(self, action: str) -> bool:
-        return action in self.permissions
+    def may(self, action: str, *, or_team: str | None = None) -> bool:
+        """The role may ``action`` — or, given ``or_team``, the person belongs to that team (Security
+        ends a safety emergency whatever the role; anyone else needs the role)."""
+        return action in self.permissions or (or_team is not None and self.team_code == or_team)
 
 
 def _actor(conn: sqlite3.Connection, staff_no: str) -> Actor | None:
@@ -100,19 +102,25 @@ def may(store: Store, staff_no: str | None, action: str) -> bool:
     return found is not None and found.may(action)
 
 
-def require(tx: Tx, staff_no: str | None, action: str) -> tuple[str, str]:
-    """Inside a write: refuse unless ``staff_no``'s role may do ``action``; returns (name, role)."""
+def require(tx: Tx, staff_no: str | None, action: str, *, or_team: str | None = None) -> tuple[str, str]:
+    """Inside a write: refuse unless ``staff_no``'s role may do ``action`` (or, given ``or_team``, they
+    belong to that team: :meth:`Actor.may`); returns (name, role)."""
     if not staff_no:
         raise InvalidInput(tr("sign in first"))
     who = _actor(tx.db.conn, staff_no)
     if who is None:
         raise NotFound(tr("unknown staff no. {staff_no!r}", staff_no=staff_no))
-    if not who.may(action):
-        roles = allowed_roles(tx.db.conn, action) or ["nobody"]
-        raise PermissionDenied(tr("{name} ({role}) may not {action}: that is for {roles}", name=who.name,
-                                  role=tr(who.role), action=tr(ACTIONS.get(action, action)),
-                                  roles=", ".join(tr(r) for r in roles)),
-                               action=action, staff_no=staff_no)
+    if not who.may(action, or_team=or_team):
+        roles = ", ".join(tr(r) for r in allowed_roles(tx.db.conn, action)) or tr("nobody")
+        what = tr(ACTIONS.get(action, action))
+        if or_team:
+            sentence = tr("{name} ({role}, {team}) may not {action}: that is for {or_team} or {roles}",
+                          name=who.name, role=tr(who.role), team=who.team_code or "-", action=what,
+                          or_team=or_team, roles=roles)
+        else:
+            sentence = tr("{name} ({role}) may not {action}: that is for {roles}", name=who.name,
+                          role=tr(who.role), action=what, roles=roles)
+        raise PermissionDenied(sentence, action=action, staff_no=staff_no)
     return who.name, who.role
 
 

@@ -9,7 +9,9 @@ while falls back to unacknowledged.
 
 The sweep is idempotent and safe with several stations running it at once: it works inside
 ``BEGIN IMMEDIATE`` on the tasks whose ``next_check_at`` has come, and ``escalations`` has
-``UNIQUE (task_id, level, repeat_no)``, so each escalation fires exactly once.
+``UNIQUE (task_id, reopen_no, level, repeat_no)``, so each escalation fires exactly once — once per
+round: ``reopen_no`` is the task's reopen count (``tasks.repeat_count``), so a reopened task, whose
+level and reminders start again from nothing, escalates again by its ladder.
 """
 
 from __future__ import annotations
@@ -262,9 +264,9 @@ def get_type_ladder(tx: Tx, type_code: str) -> str:
 def _fire(tx: Tx, row: dict[str, Any], action: Action, repeat_no: int, stamp: str,
           by_staff: str | None = None) -> bool:
     cur = tx.execute(
-        "INSERT OR IGNORE INTO escalations (task_id, level, repeat_no, fired_at, reason, notify, by_staff)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?)",
-        (row["id"], action.level, repeat_no, stamp, action.why, action.notify, by_staff),
+        "INSERT OR IGNORE INTO escalations (task_id, reopen_no, level, repeat_no, fired_at, reason, notify, by_staff)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        (row["id"], row.get("repeat_count") or 0, action.level, repeat_no, stamp, action.why, action.notify, by_staff),
     )
     if cur.rowcount != 1:
         return False
@@ -316,8 +318,8 @@ def fire_manual(tx: Tx, row: dict[str, Any], reason: Said, by_staff: str | None)
     level = row["escalation_level"] + 1
     notify = {1: "supervisor", 2: "manager"}.get(level, "director")
     repeat_no = 0
-    while tx.execute("SELECT 1 FROM escalations WHERE task_id = ? AND level = ? AND repeat_no = ?",
-                     (row["id"], level, repeat_no)).fetchone():
+    while tx.execute("SELECT 1 FROM escalations WHERE task_id = ? AND reopen_no = ? AND level = ? AND repeat_no = ?",
+                     (row["id"], row.get("repeat_count") or 0, level, repeat_no)).fetchone():
         repeat_no += 1
     _fire(tx, row, Action("escalate", clock.now(), level, notify, reason), repeat_no, clock.now_iso(), by_staff)
 

@@ -2,7 +2,12 @@
 them acknowledges it (上传下达 → 落实 → 核实). The sender sees who has and who has not.
 
 Storage: ``messages`` holds the call; ``acks`` holds one row per addressed station, created with
-the message, whose ``acked_at``/``staff_no`` are filled when that station acknowledges.
+the message, whose ``acked_at``/``staff_no`` are filled when that station acknowledges. A row whose
+``acked_at`` is set without an acknowledgement says why in ``closed_as``: ``info`` — a notice that
+needs none (``messages.requires_ack = 0``; the row is born closed, so the station's log lists the
+notice but nothing rings) — or ``resolved`` — its task was verified, closed or cancelled first
+(:func:`close_task_acks`). "Waiting for an ack" is therefore always ``acked_at IS NULL``, the
+partial index every repeated read uses.
 """
 
 from __future__ import annotations
@@ -134,6 +139,12 @@ class AckState:
     staff_no: str | None
     staff_name: str | None
     acked_at: str | None
+    closed_as: str | None = None  # None: acknowledged by the station (or still open); "info" / "resolved"
+
+    @property
+    def acknowledged(self) -> bool:
+        """The station itself acknowledged it (not closed for it: see the module's docstring)."""
+        return self.acked_at is not None and self.closed_as is None
 
 
 @dataclass
@@ -153,10 +164,11 @@ class MessageView:
     parent_id: int | None
     recipients: list[AckState] = field(default_factory=list)
     reply_count: int = 0
+    requires_ack: bool = True
 
     @property
     def acked(self) -> list[AckState]:
-        return [r for r in self.recipients if r.acked_at]
+        return [r for r in self.recipients if r.acknowledged]
 
     @property
     def pending(self) -> list[str]:
@@ -190,10 +202,12 @@ class MessageView:
             "parent_id": self.parent_id,
             "replies": self.reply_count,
             "recipients": [
-                {"station": r.station, "acked_at": r.acked_at, "staff": r.staff_no} for r in self.recipients
+                {"station": r.station, "acked_at": r.acked_at, "staff": r.staff_no, "closed_as": r.closed_as}
+                for r in self.recipients
             ],
             "acked": len(self.acked),
             "pending": self.pending,
+            "requires_ack": self.requires_ack,
         }
 
 
@@ -218,7 +232,8 @@ def _views(store: Store, where: str, params: list[Any], order: str = "m.id DESC"
     by_message: dict[int, list[AckState]] = {}
     for a in acks:
         by_message.setdefault(a["message_id"], []).append(
-            AckState(station=a["station_code"], staff_no=a["staff_no"], staff_name=a["staff_name"], acked_at=a["acked_at"])
+            AckState(station=a["station_code"], staff_no=a["staff_no"], staff_name=a["staff_name"],
+                     acked_at=a["acked_at"], closed_as=a["closed_as"])
         )
     return [
         MessageView(
@@ -228,6 +243,7 @@ def _views(store: Store, where: str, params: list[Any], order: str = "m.id DESC"
             body=render(r["body_said"])[:500] if r["body_said"] else r["body"],
             room_number=r["room_number"], guest_id=r["guest_id"], task_id=r["task_id"], parent_id=r["parent_id"],
             recipients=by_message.get(r["id"], []), reply_count=r["reply_count"],
+            requires_ack=bool(r["requires_ack"]),
         )
         for r in rows
     ]
@@ -314,25 +330,46 @@ def realert_minutes(store: Store) -> float:
 def post(
     tx: Tx, *, from_station: str, stations: list[str], priority: str, kind: str, audience: list[str], body: str = "",
     from_staff: str | None = None, room: str | None = None, guest_id: int | None = None, task_id: int | None = None,
-    parent_id: int | None = None, said: Said | None = None,
+    parent_id: int | None = None, said: Said | None = None, requires_ack: bool = True,
 ) -> int:
     """Put a message on the channel inside ``tx``: the message, one ack row per addressed station,
     and its ``send`` event. Services that tell stations something (arrivals, VIP notices,
-    escalations) post through here as :func:`send` does, with ``said`` — the sentence as a template
-    (:func:`butler_tui.i18n.said`) — so that every station reads it in its own language; ``body`` is
-    then the English text, for the log, the search and the events."""
+    escalations, task notices) post through here as :func:`send` does, with ``said`` — the sentence as
+    a template (:func:`butler_tui.i18n.said`) — so that every station reads it in its own language;
+    ``body`` is then the English text, for the log, the search and the events. ``requires_ack=False``:
+    a notice for information, whose ack rows are born closed (``closed_as = 'info'``)."""
     if said is not None:
         body = english(said)[:500]
+    now = clock.now_iso()
     message_id = tx.insert("messages", {
         "from_station": from_station, "from_staff": from_staff, "audience_kind": kind,
         "audience": audience_json(audience), "priority": priority, "body": body, "room_number": room,
-        "guest_id": guest_id, "task_id": task_id, "parent_id": parent_id, "created_at": clock.now_iso(),
+        "guest_id": guest_id, "task_id": task_id, "parent_id": parent_id, "created_at": now,
+        "requires_ack": int(requires_ack),
         "body_said": json.dumps(said, ensure_ascii=False) if said is not None else None})
     for code in stations:
-        tx.insert("acks", {"message_id": message_id, "station_code": code})
+        tx.insert("acks", {"message_id": message_id, "station_code": code} if requires_ack else
+                  {"message_id": message_id, "station_code": code, "acked_at": now, "closed_as": "info"})
     tx.event("messages", message_id, "send",
-             after={"priority": priority, "to": stations, "body": body, "parent_id": parent_id, "room": room})
+             after={"priority": priority, "to": stations, "body": body, "parent_id": parent_id, "room": room,
+                    **({"task": task_id} if task_id is not None else {}),
+                    **({} if requires_ack else {"requires_ack": False})})
     return message_id
+
+
+def close_task_acks(tx: Tx, task_id: int) -> list[tuple[int, str]]:
+    """Inside ``tx``: the task is resolved, so the acknowledgements its messages still wait for are
+    closed (``closed_as = 'resolved'``, no staff): they stop re-alerting and leave every station's
+    unacknowledged list, and nobody reads them as acknowledged. Returns the (message, station) pairs
+    closed; the caller's event records them."""
+    open_acks = [(int(r[0]), str(r[1])) for r in tx.execute(
+        "SELECT a.message_id, a.station_code FROM acks a WHERE a.acked_at IS NULL"
+        " AND a.message_id IN (SELECT id FROM messages WHERE task_id = ?) ORDER BY a.message_id, a.station_code",
+        (task_id,)).fetchall()]
+    if open_acks:
+        tx.execute("UPDATE acks SET acked_at = ?, closed_as = 'resolved' WHERE acked_at IS NULL"
+                   " AND message_id IN (SELECT id FROM messages WHERE task_id = ?)", (clock.now_iso(), task_id))
+    return open_acks
 
 
 def send(
@@ -409,6 +446,7 @@ class AckResult:
     station: str
     already: bool
     acked_at: str
+    closed_as: str | None = None  # already closed without an ack: "info" or "resolved"
 
 
 def ack(store: Store, message_id: int, *, station: str, staff_no: str | None = None) -> AckResult:
@@ -426,7 +464,8 @@ def ack(store: Store, message_id: int, *, station: str, staff_no: str | None = N
         if staff_no and not conn.execute("SELECT 1 FROM staff WHERE staff_no = ? AND active", (staff_no,)).fetchone():
             raise NotFound(tr("unknown staff no. {staff_no!r}", staff_no=staff_no))
         state = conn.execute(
-            "SELECT acked_at, staff_no FROM acks WHERE message_id = ? AND station_code = ?", (message_id, station)
+            "SELECT acked_at, staff_no, closed_as FROM acks WHERE message_id = ? AND station_code = ?",
+            (message_id, station)
         ).fetchone()
         if state is None:
             if not conn.execute("SELECT 1 FROM stations WHERE code = ?", (station,)).fetchone():
@@ -434,7 +473,7 @@ def ack(store: Store, message_id: int, *, station: str, staff_no: str | None = N
             raise NotFound(tr("message {message_id} was not addressed to station {station}",
                               message_id=message_id, station=station))
         if state[0]:
-            result = AckResult(message_id, station, True, state[0])
+            result = AckResult(message_id, station, True, state[0], state[2])
             tx.abandon()
         now = clock.now_iso()
         conn.execute(

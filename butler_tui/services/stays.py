@@ -8,7 +8,6 @@ dedicated butler's station on the channel.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -21,6 +20,7 @@ from butler_tui.services import checklists
 from butler_tui.services.auth import Actor
 from butler_tui.services.checklists import StageProgress
 from butler_tui.services.messaging import post, recipients
+from butler_tui.services.routing import floor_station
 from butler_tui.store import Store, Tx
 from butler_tui.text import clean_text
 
@@ -167,18 +167,6 @@ def get_stay(store: Store, stay_id: int) -> StayRow:
     return found[0]
 
 
-def _floor_station(tx: Tx, room: str | None) -> str | None:
-    if not room:
-        return None
-    floor = tx.execute("SELECT floor FROM rooms WHERE number = ?", (room,)).fetchone()
-    if floor is None:
-        return None
-    for code, floors in tx.execute("SELECT code, floors FROM stations WHERE active ORDER BY code").fetchall():
-        if floor[0] in json.loads(floors or "[]"):
-            return str(code)
-    return None
-
-
 def _butler_station(tx: Tx, butler_no: str | None) -> str | None:
     if not butler_no:
         return None
@@ -261,7 +249,7 @@ def transition(
 
 def _announce_arrival(tx: Tx, stay_id: int, room: str | None, butler_no: str | None, name: str, salutation: str,
                       vip: int, station: str | None) -> None:
-    targets = [c for c in (_floor_station(tx, room), _butler_station(tx, butler_no)) if c and c != station]
+    targets = [c for c in (floor_station(tx, room), _butler_station(tx, butler_no)) if c and c != station]
     targets = list(dict.fromkeys(targets))
     if not targets or not station:
         return

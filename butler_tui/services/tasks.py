@@ -5,7 +5,10 @@ required, SLA clock paused), deferred (to a time), cancelled (reason required) a
 done / verified / closed; counts repeats). Every transition is an event with who, where, when, why.
 
 首问责任制: whoever creates the task is its first responsible person (``owner_no``, ``owner_team``)
-and keeps following it; handing it to another department adds a second responsible department.
+and keeps following it. The team that does the work comes from the task's type (or is chosen); when
+it is not the owner's, it is the task's second responsible department (``second_team``), as is a team
+the task is handed on to. Who is told of each step, on the channel, is :mod:`routing`'s rule; the
+notices are written in the same transaction as the step.
 """
 
 from __future__ import annotations
@@ -21,9 +24,10 @@ from butler_tui.errors import InvalidInput, NotFound
 from butler_tui.i18n import said
 from butler_tui.i18n import t as tr
 from butler_tui.models import Task, validate
-from butler_tui.services import escalation
+from butler_tui.services import escalation, routing
 from butler_tui.services.auth import Actor, require
 from butler_tui.services.escalation import OPEN, Clock
+from butler_tui.services.routing import EMERGENCY_TYPE, Notified
 from butler_tui.services.task_types import DND_CHECK_TIMES, get_type
 from butler_tui.store import Store, Tx
 from butler_tui.text import clean_text
@@ -84,6 +88,12 @@ class TaskRow:
     updated_at: str
     clock: Clock
     room_floor: int | None = None
+    type_team: str | None = None  # the team the task's type names (task_types.team_code)
+
+    @property
+    def doing_team(self) -> str | None:
+        """The team doing the work: the second responsible department when there is one, else the owner's."""
+        return self.second_team or self.owner_team
 
     @property
     def effective_due(self) -> datetime | None:
@@ -105,6 +115,7 @@ class TaskRow:
             "room": self.room_number, "area": self.area, "guest_id": self.guest_id, "priority": self.priority,
             "status": self.status, "station": self.station_code,
             "owner": {"staff": self.owner_no, "team": self.owner_team}, "second_team": self.second_team,
+            "doing_team": self.doing_team,
             "assignee": self.assignee_no, "created_at": self.created_at, "due_at": clock.iso(due) if due else None,
             "overdue": self.overdue, "escalation_level": self.escalation_level, "repeat_count": self.repeat_count,
             "hold_reason": self.hold_reason, "deferred_until": self.deferred_until, "resolution": self.resolution,
@@ -113,8 +124,8 @@ class TaskRow:
 
 
 _SELECT = """
-SELECT t.*, ty.name AS type_name, g.name AS guest_name, o.name AS owner_name, a.name AS assignee_name,
-       r.floor AS room_floor
+SELECT t.*, ty.name AS type_name, ty.team_code AS type_team, g.name AS guest_name, o.name AS owner_name,
+       a.name AS assignee_name, r.floor AS room_floor
 FROM tasks t
 LEFT JOIN rooms r ON r.number = t.room_number
 LEFT JOIN task_types ty ON ty.code = t.type
@@ -144,15 +155,31 @@ def get_task(store: Store, task_id: int) -> TaskRow:
 
 
 def open_tasks(store: Store, *, teams: list[str] | None = None, floors: list[int] | None = None,
-               station: str | None = None, include_closed: bool = False) -> list[TaskRow]:
-    """Open tasks (every task with ``include_closed``), most urgent first; given a station's teams,
-    floors or code, only those that station sees (:class:`Scope`, the one rule)."""
-    marks = ",".join(f"'{s}'" for s in OPEN)
-    where = "1" if include_closed else f"t.status IN ({marks})"
+               station: str | None = None, include_closed: bool = False, statuses: Sequence[str] | None = None,
+               mine: str | None = None) -> list[TaskRow]:
+    """Open tasks (every task with ``include_closed``; those in ``statuses`` when given), most urgent
+    first; given a station's teams, floors or code, only those that station sees (:class:`Scope`, the
+    one rule); given ``mine`` (a staff no.), only those that person owns or is assigned."""
+    params: list[Any] = []
+    if statuses:
+        unknown = [s for s in statuses if s not in STATUS_LABEL]
+        if unknown:
+            raise InvalidInput(tr("unknown status {status!r}; one of: {choices}", status=unknown[0],
+                                  choices=", ".join(STATUS_LABEL)))
+        where = f"t.status IN ({','.join('?' for _ in statuses)})"
+        params += list(statuses)
+    elif include_closed:
+        where = "1"
+    else:
+        marks = ",".join(f"'{s}'" for s in OPEN)
+        where = f"t.status IN ({marks})"
+    if mine:
+        where += " AND (t.owner_no = ? OR t.assignee_no = ?)"
+        params += [mine.strip().upper()] * 2
     scope = Scope(frozenset(teams or ()), frozenset(floors or ()), station)
     if scope.everything:
-        return query(store, where)
-    return [t for t in query(store, where, limit=-1) if scope.sees(t)][:MAX_ROWS]
+        return query(store, where, params)
+    return [t for t in query(store, where, params, limit=-1) if scope.sees(t)][:MAX_ROWS]
 
 
 def escalation_queue(store: Store) -> list[TaskRow]:
@@ -188,13 +215,48 @@ def dnd_due(now: datetime) -> datetime:
     return clock.local_at(local.date() + timedelta(days=1), DND_CHECK_TIMES[0])
 
 
+def _check_station(tx: Tx, station: str | None) -> None:
+    """The station a step is taken at exists (its notices go out from there)."""
+    if station and not tx.execute("SELECT 1 FROM stations WHERE code = ?", (station,)).fetchone():
+        raise NotFound(tr("unknown station {station!r}", station=station))
+
+
+def _team_exists(tx: Tx, team: str | None) -> bool:
+    return bool(team) and tx.execute("SELECT 1 FROM teams WHERE code = ?", (team,)).fetchone() is not None
+
+
+@dataclass(frozen=True)
+class Raised:
+    """A task just raised: its id, the team doing it, and the stations told (each with its message)."""
+
+    id: int
+    doing_team: str | None
+    notified: list[Notified]
+
+
 def create(
     store: Store, *, type: str, name: str | None = None, details: str = "", room: str | None = None,
     area: str | None = None, guest_id: int | None = None, priority: int | None = None,
     staff_no: str | None = None, station: str | None = None, due_at: datetime | None = None,
     second_team: str | None = None, assignee: str | None = None,
 ) -> int:
-    """Create a service order; the creator is its first responsible person."""
+    """Create a service order; the creator is its first responsible person. Returns its id (see
+    :func:`raise_task` for who was told)."""
+    return raise_task(store, type=type, name=name, details=details, room=room, area=area, guest_id=guest_id,
+                      priority=priority, staff_no=staff_no, station=station, due_at=due_at, second_team=second_team,
+                      assignee=assignee).id
+
+
+def raise_task(
+    store: Store, *, type: str, name: str | None = None, details: str = "", room: str | None = None,
+    area: str | None = None, guest_id: int | None = None, priority: int | None = None,
+    staff_no: str | None = None, station: str | None = None, due_at: datetime | None = None,
+    second_team: str | None = None, assignee: str | None = None,
+) -> Raised:
+    """Create a service order. The creator is its first responsible person (their team, else the
+    station's, is the owner team); the team doing it is ``second_team`` when chosen, else the one its
+    type names, and becomes the second responsible department when it is not the owner's. The
+    stations concerned are told in the same transaction (:func:`routing.on_create`)."""
     task_type = get_type(store, type)
     now = clock.now()
     if due_at is None:
@@ -219,26 +281,33 @@ def create(
         if model.guest_id is not None and not tx.execute("SELECT 1 FROM guests WHERE id = ?",
                                                          (model.guest_id,)).fetchone():
             raise NotFound(tr("no guest {guest_id}", guest_id=model.guest_id))
-        if model.second_team and not tx.execute("SELECT 1 FROM teams WHERE code = ?", (model.second_team,)).fetchone():
+        if model.second_team and not _team_exists(tx, model.second_team):
             raise NotFound(tr("unknown team {team!r}", team=model.second_team))
         if model.assignee_no:
             _staff(tx, model.assignee_no)
-        owner_team = creator[1] if creator else task_type.team_code
+        station_team = tx.execute("SELECT team_code FROM stations WHERE code = ?",
+                                  (model.station_code,)).fetchone() if model.station_code else None
+        owner_team = (creator[1] if creator else None) or (station_team[0] if station_team else None) \
+            or task_type.team_code
+        # A type naming a team the hotel does not have (edited by hand) leaves the work with the owner.
+        doing = model.second_team or (task_type.team_code if _team_exists(tx, task_type.team_code) else None) \
+            or owner_team
         stamp = clock.iso(now)
         row = model.model_dump(exclude={"id"})
         row.update(
-            owner_team=owner_team, due_at=clock.iso(model.due_at) if model.due_at else None, created_at=stamp,
+            owner_team=owner_team, second_team=doing if doing != owner_team else None,
+            due_at=clock.iso(model.due_at) if model.due_at else None, created_at=stamp,
             updated_at=stamp, clock_started_at=stamp, last_progress_at=stamp, ladder=task_type.ladder.model_dump_json(),
         )
-        if row["second_team"] == owner_team:
-            row["second_team"] = None
         task_id = tx.insert("tasks", row)
         row["id"] = task_id
         tx.execute("UPDATE tasks SET next_check_at = ? WHERE id = ?", (escalation.next_check_iso(row, now), task_id))
         tx.event("tasks", task_id, "create", after={"type": row["type"], "name": row["name"], "room": row["room_number"],
                                                     "priority": row["priority"], "owner": row["owner_no"],
-                                                    "owner_team": owner_team, "due_at": row["due_at"]})
-    return task_id
+                                                    "owner_team": owner_team, "doing_team": doing,
+                                                    "due_at": row["due_at"]})
+        notified = routing.on_create(tx, row)
+    return Raised(task_id, doing, notified)
 
 
 def _load(tx: Tx, task_id: int) -> dict[str, Any]:
@@ -276,6 +345,7 @@ def transition(
         who = _staff(tx, staff_no)
         if who is None:
             raise InvalidInput(tr("sign in first: every step of a task records who did it"))
+        _check_station(tx, station)
         row = _load(tx, task_id)
         allowed, target = TRANSITIONS[action]
         status = row["status"]
@@ -283,6 +353,7 @@ def transition(
             raise InvalidInput(tr("task #{task_id} is {status}: cannot {action} it (only from {allowed})",
                                   task_id=task_id, status=tr(STATUS_LABEL[status]), action=tr(action),
                                   allowed=", ".join(tr(STATUS_LABEL[a]) for a in allowed)))
+        _may_end(tx, row, action, who[0])
         if action == "verify":
             if _verifies_own_work(row["assignee_no"], who[0]):
                 raise InvalidInput(tr("the person who did the work does not verify it: ask a lead or supervisor"))
@@ -327,7 +398,25 @@ def transition(
         _save(tx, row, changes, now)
         tx.event("tasks", task_id, action, before={"status": status},
                  after={"status": changes["status"], "reason": reason, "resolution": resolution})
+        if action == "done":
+            routing.on_done(tx, row, row["resolution"])
+        elif action == "reopen":
+            routing.on_reopen(tx, row, reason or "")
+        elif action in routing.RESOLVED:
+            routing.on_resolved(tx, row, action, reason)
     return get_task(store, task_id)
+
+
+def _type_team(tx: Tx, type_code: str) -> str | None:
+    found = tx.execute("SELECT team_code FROM task_types WHERE code = ?", (type_code,)).fetchone()
+    return found[0] if found else None
+
+
+def _may_end(tx: Tx, row: dict[str, Any], action: str, staff_no: str) -> None:
+    """The floor does not end a safety emergency alone: done, close, cancel and resolve are for its doing
+    team (Security) or a role with ``close_safety_emergency`` (managers and up, by default)."""
+    if row["type"] == EMERGENCY_TYPE and action in EMERGENCY_ENDS:
+        require(tx, staff_no, "close_safety_emergency", or_team=_type_team(tx, row["type"]))
 
 
 def type_due_minutes(tx: Tx, type_code: str) -> int | None:
@@ -335,18 +424,24 @@ def type_due_minutes(tx: Tx, type_code: str) -> int | None:
     return found[0] if found else None
 
 
-def update(store: Store, task_id: int, *, staff_no: str | None, station: str | None,
-           **fields: Any) -> TaskRow:
-    """Change what the task is about: name, details, room, priority, assignee, second team."""
+def update(store: Store, task_id: int, *, staff_no: str | None, station: str | None, to_team: str | None = None,
+           note: str | None = None, **fields: Any) -> TaskRow:
+    """Change what the task is about — name, details, room, priority, area, assignee — and/or hand it on
+    to ``to_team`` (``second_team`` is the same): all of it in one transaction, or, when anything is
+    refused, none of it. A new assignee and a new team are told (:mod:`routing`)."""
     allowed = {"name", "details", "room_number", "priority", "assignee_no", "second_team", "area"}
     unknown = set(fields) - allowed
     if unknown:
         raise InvalidInput(tr("cannot change {fields}", fields=", ".join(sorted(unknown))))
+    if "second_team" in fields:
+        to_team = fields.pop("second_team") or to_team
     with store.write(actor=staff_no, station=station) as tx:
         who = _staff(tx, staff_no)
         if who is None:
             raise InvalidInput(tr("sign in first: every change of a task records who made it"))
+        _check_station(tx, station)
         row = _load(tx, task_id)
+        # Everything is checked before anything is written.
         merged = {k: row[k] for k in ("type", "name", "details", "room_number", "priority", "assignee_no",
                                       "second_team", "area")} | dict(fields)
         model = validate(Task, merged, "task")
@@ -356,15 +451,20 @@ def update(store: Store, task_id: int, *, staff_no: str | None, station: str | N
             raise NotFound(tr("no room {room}", room=new["room_number"]))
         if new.get("assignee_no"):
             _staff(tx, new["assignee_no"])
-        if new.get("second_team") and not tx.execute("SELECT 1 FROM teams WHERE code = ?",
-                                                     (new["second_team"],)).fetchone():
-            raise NotFound(tr("unknown team {team!r}", team=new["second_team"]))
+        team = _hand_on_team(tx, row, to_team) if to_team else None
+        now = clock.now()
+        changed_any = False
+        if team is not None:
+            changed_any = _hand_on_in(tx, row, team, clean_text(note or ""), now)
         changed = {k: v for k, v in new.items() if row[k] != v}
-        if not changed:
+        if changed:
+            before = {k: row[k] for k in changed}
+            _save(tx, row, changed, now)
+            tx.event("tasks", task_id, "update", before=before, after=changed)
+            if changed.get("assignee_no"):
+                routing.on_assign(tx, row, changed["assignee_no"])
+        if not changed and not changed_any:
             tx.abandon()
-        before = {k: row[k] for k in changed}
-        _save(tx, row, changed, clock.now())
-        tx.event("tasks", task_id, "update", before=before, after=changed)
     return get_task(store, task_id)
 
 
@@ -376,6 +476,7 @@ def _open_task(tx: Tx, task_id: int, staff_no: str | None, doing: str,
         raise InvalidInput(tr("sign in first"))
     if permission:
         require(tx, who[0], permission)
+    _check_station(tx, tx.station)
     row = _load(tx, task_id)
     if row["status"] not in OPEN:
         raise InvalidInput(tr("task #{task_id} is {status}: nothing to {doing}", task_id=task_id,
@@ -383,22 +484,39 @@ def _open_task(tx: Tx, task_id: int, staff_no: str | None, doing: str,
     return who, row
 
 
+def _hand_on_team(tx: Tx, row: dict[str, Any], team: str) -> str:
+    """The team to hand the task on to, checked: an open task, a known team, not the owner's."""
+    team = team.strip().upper()
+    if row["status"] not in OPEN:
+        raise InvalidInput(tr("task #{task_id} is {status}: nothing to {doing}", task_id=row["id"],
+                              status=tr(STATUS_LABEL[row["status"]]), doing=tr("hand on")))
+    if not _team_exists(tx, team):
+        raise NotFound(tr("unknown team {team!r}", team=team))
+    if team == row["owner_team"]:
+        raise InvalidInput(tr("{team} already owns the task as first responsible department", team=team))
+    return team
+
+
+def _hand_on_in(tx: Tx, row: dict[str, Any], team: str, note: str, now: datetime) -> bool:
+    """Inside ``tx``: make ``team`` the second responsible department and tell its stations; ``False``
+    when it already is."""
+    if team == row["second_team"]:
+        return False
+    before = {"second_team": row["second_team"], "assignee": row["assignee_no"]}
+    _save(tx, row, {"second_team": team, "assignee_no": None}, now)
+    tx.event("tasks", row["id"], "hand_on", before=before, after={"second_team": team, "note": note})
+    routing.on_hand_on(tx, row, team, note)
+    return True
+
+
 def hand_on(store: Store, task_id: int, team: str, *, staff_no: str | None, station: str | None,
             note: str | None = None) -> TaskRow:
-    """Hand the task to another department: it becomes the second responsible department; the first
-    owner keeps following the task."""
-    team = team.strip().upper()
+    """Hand the task to another department: it becomes the second responsible department (and is told);
+    the first owner keeps following the task."""
     with store.write(actor=staff_no, station=station) as tx:
         _who, row = _open_task(tx, task_id, staff_no, "hand on")
-        if not tx.execute("SELECT 1 FROM teams WHERE code = ?", (team,)).fetchone():
-            raise NotFound(tr("unknown team {team!r}", team=team))
-        if team == row["owner_team"]:
-            raise InvalidInput(tr("{team} already owns the task as first responsible department", team=team))
-        if team == row["second_team"]:
+        if not _hand_on_in(tx, row, _hand_on_team(tx, row, team), clean_text(note or ""), clock.now()):
             tx.abandon()
-        before = {"second_team": row["second_team"], "assignee": row["assignee_no"]}
-        _save(tx, row, {"second_team": team, "assignee_no": None}, clock.now())
-        tx.event("tasks", task_id, "hand_on", before=before, after={"second_team": team, "note": clean_text(note or "")})
     return get_task(store, task_id)
 
 
@@ -426,6 +544,8 @@ def take_over(store: Store, task_id: int, *, staff_no: str | None, station: str 
         _save(tx, row, {"assignee_no": target, "last_progress_at": clock.iso(now)}, now)
         tx.event("tasks", task_id, "take_over" if target == who[0] else "reassign",
                  before={"assignee": row["assignee_no"]}, after={"assignee": target})
+        if target != who[0]:
+            routing.on_assign(tx, row, target)
     return get_task(store, task_id)
 
 
@@ -435,15 +555,18 @@ def resolve(store: Store, task_id: int, note: str, *, staff_no: str | None, stat
     if not note:
         raise InvalidInput(tr("resolving needs a note saying what was done"))
     with store.write(actor=staff_no, station=station) as tx:
-        _who, row = _open_task(tx, task_id, staff_no, "resolve", OPEN_TASK_ACTIONS["resolve"])
+        who, row = _open_task(tx, task_id, staff_no, "resolve", OPEN_TASK_ACTIONS["resolve"])
+        _may_end(tx, row, "resolve", who[0])
         now = clock.now()
         stamp = clock.iso(now)
         held = int((now - clock.parse(row["held_since"])).total_seconds()) if row["held_since"] else 0
+        status = row["status"]
         _save(tx, row, {"status": "verified", "resolution": note[:500], "done_at": stamp, "verified_at": stamp,
                         "held_since": None, "held_seconds": (row["held_seconds"] or 0) + held,
                         "last_progress_at": stamp}, now)
-        tx.event("tasks", task_id, "resolve", before={"status": row["status"]}, after={"status": "verified",
-                                                                                      "resolution": note[:500]})
+        tx.event("tasks", task_id, "resolve", before={"status": status},
+                 after={"status": "verified", "resolution": note[:500]})
+        routing.on_resolved(tx, row, "resolve", note)
     return get_task(store, task_id)
 
 
@@ -523,6 +646,8 @@ def visible_to(store: Store, station: str, *, scope_all: bool = False, include_c
 OPEN_TASK_ACTIONS: dict[str, str | None] = {"hand_on": None, "escalate": None, "take_over": "take_over_task",
                                             "reassign": "take_over_task", "resolve": "resolve_escalation"}
 STEP_PERMISSIONS = {"verify": "verify_task"}
+# What ends a safety emergency, and who else than its doing team may (see _may_end).
+EMERGENCY_ENDS = ("done", "close", "cancel", "resolve")
 
 
 def _verifies_own_work(task_assignee: str | None, staff_no: str) -> bool:
@@ -542,4 +667,6 @@ def allowed_actions(task: TaskRow, actor: Actor | None) -> frozenset[str]:
     if task.status in OPEN:
         allowed |= {action for action, permission in OPEN_TASK_ACTIONS.items()
                     if permission is None or actor.may(permission)}
+    if task.type == EMERGENCY_TYPE and not actor.may("close_safety_emergency", or_team=task.type_team):
+        allowed -= set(EMERGENCY_ENDS)
     return frozenset(allowed)

@@ -558,6 +558,50 @@ def _packed_handovers(db: sqlite_utils.Database) -> None:
     _executescript_in_tx(db, _COMPACT_ACKS)
 
 
+_TASK_ROUTING = """
+-- A notice of a task is closed unacknowledged when its task is resolved, or is born closed when it
+-- needs no acknowledgement: ``acked_at`` is set either way (so it leaves the open-acks index and stops
+-- re-alerting), and ``closed_as`` says why, so nobody reads it as a station's acknowledgement.
+ALTER TABLE acks ADD COLUMN closed_as TEXT CHECK (closed_as IN ('info', 'resolved'));
+CREATE INDEX messages_task ON messages(task_id) WHERE task_id IS NOT NULL;
+CREATE INDEX tasks_owner ON tasks(owner_no, status) WHERE owner_no IS NOT NULL;
+CREATE INDEX tasks_assignee ON tasks(assignee_no, status) WHERE assignee_no IS NOT NULL;
+
+-- A reopened task escalates again by its ladder: each escalation is unique per round (the task's
+-- reopen count at the time), level and reminder, so reopening re-arms the ladder.
+CREATE TABLE escalations_rounds (
+    id INTEGER PRIMARY KEY,
+    task_id INTEGER NOT NULL REFERENCES tasks(id),
+    reopen_no INTEGER NOT NULL DEFAULT 0,
+    level INTEGER NOT NULL,
+    repeat_no INTEGER NOT NULL DEFAULT 0,
+    fired_at TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    notify TEXT NOT NULL,
+    by_staff TEXT REFERENCES staff(staff_no),
+    message_id INTEGER REFERENCES messages(id),
+    UNIQUE (task_id, reopen_no, level, repeat_no)
+);
+INSERT INTO escalations_rounds (id, task_id, reopen_no, level, repeat_no, fired_at, reason, notify, by_staff,
+                                message_id)
+    SELECT id, task_id, 0, level, repeat_no, fired_at, reason, notify, by_staff, message_id FROM escalations;
+DROP TABLE escalations;
+ALTER TABLE escalations_rounds RENAME TO escalations;
+"""
+
+
+@MIGRATIONS(name="0010_task_routing")
+def _task_routing(db: sqlite_utils.Database) -> None:
+    """Task notices (closed acks, the task's messages by index), ``task list --mine``, a ladder re-armed
+    by a reopen, and who may close a safety emergency outside Security."""
+    from butler_tui.defaults import DEFAULT_PERMISSIONS
+
+    _executescript_in_tx(db, _TASK_ROUTING)
+    # 0006 seeds every default action a new file knows, this one among them: only what is missing.
+    db.conn.executemany("INSERT OR IGNORE INTO permissions (role, action) VALUES (?, ?)",
+                        [(role, "close_safety_emergency") for role in DEFAULT_PERMISSIONS["close_safety_emergency"]])
+
+
 SCHEMA_VERSION = len(MIGRATIONS.steps)
 KNOWN = set(MIGRATIONS.names)
 
