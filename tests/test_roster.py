@@ -11,11 +11,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from butler_tui import clock
+from butler_tui import clock, i18n
 from butler_tui.cli import cli
 from butler_tui.errors import InvalidInput, PermissionDenied
 from butler_tui.services import auth, escalation, messaging, roster, tasks
 from butler_tui.services.demo import DEMO_PIN
+from butler_tui.services.routing import emergency_stations
 from butler_tui.store import Store
 
 DAY = date.today() + timedelta(days=1)
@@ -42,6 +43,10 @@ def turndown(store: Store) -> int:
 def sweep_at(store: Store, minutes: float) -> None:
     clock.freeze(MORNING + timedelta(minutes=minutes))
     escalation.sweep(store)
+
+
+def active_stations(store: Store) -> list[str]:
+    return [r["code"] for r in store.rows("SELECT code FROM stations WHERE active")]
 
 
 def recipients(store: Store, message_id: int) -> set[str]:
@@ -138,6 +143,8 @@ def test_escalation_reaches_the_supervisor_on_duty_where_signed_in(demo_store: S
     event = demo_store.row("SELECT after FROM events WHERE entity = 'tasks' AND entity_id = ? AND action = 'escalate'",
                            (str(task_id),))
     assert json.loads(event["after"])["notify_staff"] == ["2005"]
+    i18n.set_language("zh")  # each station reads the notice in its own language
+    assert "升级 L1 → 在班主管 何丽娟 (2005)" in messaging.get_message(demo_store, fired["message_id"]).body
 
 
 def test_nobody_of_the_role_on_duty_falls_back_to_the_manager(demo_store: Store, morning):
@@ -185,13 +192,11 @@ def test_a_safety_emergency_names_the_duty_manager_whose_station_must_acknowledg
     assert "fo" in {n.station for n in raised.notified}
     alarm = messaging.get_message(demo_store, raised.notified[0].message_id)
     assert "SEC and the duty manager 吴明远 (0003) to respond" in alarm.body
-    with demo_store.write(actor="test") as tx:
-        row = dict(zip([d[0] for d in tx.execute("SELECT * FROM tasks WHERE id = ?", (raised.id,)).description],
-                       tx.execute("SELECT * FROM tasks WHERE id = ?", (raised.id,)).fetchone(), strict=True))
-        from butler_tui.services.routing import emergency_stations
-
+    row = demo_store.row("SELECT * FROM tasks WHERE id = ?", (raised.id,))
+    with demo_store.write(actor="test", station="floors-mid") as tx:
         stations, managers = emergency_stations(tx, row)
         tx.abandon()
+    assert set(stations) == set(active_stations(demo_store)) - {"floors-mid"}
     assert stations[:2] == ["security", "fo"] and [d.staff_no for d in managers] == ["0003"]
 
 
