@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from butler_tui.i18n import N_
 from butler_tui.models import Ladder, Step, TaskType
 
 # -- permissions: action -> the roles that may take it (the ``permissions`` table) --------------
@@ -22,6 +23,7 @@ ACTIONS = {
     "sign_out_handover": "sign the outgoing handover",
     "verify_preparation_for_others": "verify the preparation of a stay nobody is recorded as booking",
     "close_safety_emergency": "end a safety emergency (mark it done, close, cancel or resolve it)",
+    "set_roster": N_("set the duty roster (who is on which shift, the duty manager)"),
 }
 DEFAULT_PERMISSIONS: dict[str, tuple[str, ...]] = {
     "verify_task": ("lead", "supervisor", "manager", "director"),
@@ -35,6 +37,8 @@ DEFAULT_PERMISSIONS: dict[str, tuple[str, ...]] = {
     "verify_preparation_for_others": ("lead", "supervisor", "manager", "director"),
     # Security (the doing team of the type) ends its own emergencies; the floor never alone (issue 16).
     "close_safety_emergency": ("manager", "director"),
+    # Leads and up draw up their shifts' roster (issue 16); an admin loads it when the hotel is set up.
+    "set_roster": ("lead", "supervisor", "manager", "director", "admin"),
 }
 
 

@@ -12,10 +12,17 @@ The sweep is idempotent and safe with several stations running it at once: it wo
 ``UNIQUE (task_id, reopen_no, level, repeat_no)``, so each escalation fires exactly once — once per
 round: ``reopen_no`` is the task's reopen count (``tasks.repeat_count``), so a reopened task, whose
 level and reminders start again from nothing, escalates again by its ladder.
+
+Who an escalation reaches: the doing team's people of the step's role (supervisor, manager, director)
+who are on duty now by the roster (``services.roster.reach``), else the next role up, else the duty
+manager of the shift — told at the station where each is signed in, else at their team's stations,
+and named in the notice; ``escalations.notify_staff`` keeps who was meant. With nobody on the roster
+who fits, the step goes by its label to the owning and the doing team's stations.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
@@ -23,14 +30,17 @@ from typing import Any
 
 from butler_tui import clock
 from butler_tui.i18n import Said, english, said
+from butler_tui.services import roster
 from butler_tui.services.messaging import post, recipients
+from butler_tui.services.routing import doing_team, person_stations, room_floor
 from butler_tui.services.task_types import Ladder, get_type
 from butler_tui.store import Store, Tx
 
 OPEN = ("new", "acknowledged", "in_progress", "on_hold", "deferred", "reopened")
 UNACKED = ("new", "reopened")
 WORKING = ("new", "acknowledged", "in_progress", "reopened")
-NOTIFY_LABEL = {"supervisor": "supervisor 主管", "manager": "manager 经理", "director": "director 总监"}
+NOTIFY_LABEL = {"supervisor": "supervisor 主管", "manager": "manager 经理", "director": "director 总监",
+                "duty_manager": "duty manager 值班经理"}
 
 
 @lru_cache(maxsize=256)
@@ -281,36 +291,60 @@ def _fire(tx: Tx, row: dict[str, Any], action: Action, repeat_no: int, stamp: st
     before = {"level": row["escalation_level"], "priority": row["priority"]}
     row.update(escalation_level=max(row["escalation_level"], action.level), escalation_repeats=repeats,
                last_escalated_at=stamp, priority=min(row["priority"], new_priority))
-    message_id = _notify(tx, row, action)
-    tx.execute("UPDATE escalations SET message_id = ? WHERE id = ?", (message_id, escalation_id))
+    message_id, meant = _notify(tx, row, action, clock.parse(stamp))
+    tx.execute("UPDATE escalations SET message_id = ?, notify_staff = ? WHERE id = ?",
+               (message_id, json.dumps(meant) if meant else None, escalation_id))
     tx.event("tasks", row["id"], "escalate", before=before,
              after={"level": action.level, "repeat": repeat_no, "notify": action.notify, "reason": action.why,
-                    "priority": row["priority"]})
+                    "priority": row["priority"], **({"notify_staff": meant} if meant else {})})
     return True
 
 
-def _notify(tx: Tx, row: dict[str, Any], action: Action) -> int | None:
-    """Tell the owning and the second department on the channel — including the station where the
-    task was raised, since the sweep, not that station, is the sender."""
-    teams = [t for t in (row.get("owner_team"), row.get("second_team")) if t]
+def _on_duty(tx: Tx, row: dict[str, Any], action: Action, moment: datetime) -> tuple[Said | None, list[str], list[str]]:
+    """Who on duty the step reaches (see :func:`butler_tui.services.roster.reach`): how the notice names
+    them, their stations, their staff nos.; ``(None, [], [])`` when nobody rostered fits."""
+    reached, people = roster.reach(tx, doing_team(row), action.notify, moment)
+    if not people:
+        return None, [], []
+    floor = room_floor(tx, row.get("room_number"))
+    stations = [code for d in people for code in person_stations(tx, d.staff_no, floor)]
+    names = ", ".join(f"{d.name} ({d.staff_no})" for d in people)
+    role = said(NOTIFY_LABEL[reached])
+    if reached == action.notify:
+        named = said("{role} on duty {names}", role=role, names=names)
+    else:
+        named = said("{role} on duty {names} (no {asked} on duty)", role=role, names=names,
+                     asked=said(NOTIFY_LABEL[action.notify]))
+    return named, list(dict.fromkeys(stations)), [d.staff_no for d in people]
+
+
+def _notify(tx: Tx, row: dict[str, Any], action: Action, moment: datetime) -> tuple[int | None, list[str]]:
+    """Tell the people of the step on duty (by name, where they are) — or, with nobody rostered who fits,
+    the owning and the second department by the role's label — and the station where the task was raised,
+    since the sweep, not that station, is the sender. Returns the message and the staff nos. meant."""
     origin = row.get("station_code") or tx.station
     if not origin:
-        return None
-    stations = recipients(tx.db.conn, "team", teams, "") if teams else []
+        return None, []
+    named, stations, meant = _on_duty(tx, row, action, moment)
+    teams = [t for t in (row.get("owner_team"), row.get("second_team")) if t]
+    if named is None:
+        stations = recipients(tx.db.conn, "team", teams, "") if teams else []
     if row.get("station_code") and row["station_code"] not in stations:
         stations.append(row["station_code"])
     if not stations:
-        return None
+        return None, meant
     label = said("REMINDER") if action.kind == "repeat" else said("ESCALATION L{level}", level=action.level)
     room = said(" room {room}", room=row["room_number"]) if row.get("room_number") else ""
     body = said("{label} → {notify}: task #{id} {name}{room} — {reason} · P{priority}", label=label,
-                notify=said(NOTIFY_LABEL[action.notify]), id=row["id"], name=row["name"], room=room,
+                notify=named or said(NOTIFY_LABEL[action.notify]), id=row["id"], name=row["name"], room=room,
                 reason=action.reason or "", priority=row["priority"])
     # Only a safety emergency takes over the screens; other escalations are urgent (re-alerting) calls.
     priority = "emergency" if row.get("type") == "safety_emergency" else "urgent"
-    return post(tx, from_station=origin, stations=stations, said=body, priority=priority,
-                kind="team" if teams else "stations", audience=teams or stations, room=row.get("room_number"),
-                task_id=row["id"])
+    by_team = named is None and bool(teams)
+    message_id = post(tx, from_station=origin, stations=stations, said=body, priority=priority,
+                      kind="team" if by_team else "stations", audience=teams if by_team else stations,
+                      room=row.get("room_number"), task_id=row["id"])
+    return message_id, meant
 
 
 def fire_manual(tx: Tx, row: dict[str, Any], reason: Said, by_staff: str | None) -> None:

@@ -8,7 +8,8 @@ the change it reports, as a stored sentence (:func:`butler_tui.i18n.said`) each 
 own language. The stations concerned must acknowledge it:
 
 * raised → the doing team's stations and the floor station of the room (a safety emergency: an
-  emergency broadcast to every station, which each must acknowledge — the emergency screen);
+  emergency broadcast to every station, which each must acknowledge — the emergency screen — Security's
+  and the on-duty duty manager's among them: :func:`emergency_stations`);
 * handed on → the new team's stations; assigned → the person's station (where they are signed in),
   else their team's;
 * reopened → the doing team's; done → the owner's station (verify, and tell the guest);
@@ -29,6 +30,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from butler_tui.i18n import Said, said
+from butler_tui.services import roster
 from butler_tui.services.messaging import close_task_acks, post
 from butler_tui.store import Tx
 
@@ -140,17 +142,34 @@ def _notice(tx: Tx, row: dict[str, Any], stations: Iterable[str | None], body: S
     return [Notified(code, message_id) for code in targets]
 
 
+def emergency_stations(tx: Tx, row: dict[str, Any]) -> tuple[list[str], list[roster.Duty]]:
+    """The one rule of who must acknowledge a safety emergency: every active station but the one raising
+    it — the doing team's (Security) first, then the on-duty duty manager's (where they are signed in,
+    else their team's) — and the duty manager(s) on the roster now (none without a roster)."""
+    sender = _sender(tx, row)
+    every = [code for code, _team, _floors in _stations(tx)]
+    managers = roster.duty_managers(tx)
+    first = [*team_stations(tx, doing_team(row)), *(code for d in managers for code in person_stations(tx, d.staff_no))]
+    ordered = list(dict.fromkeys([*(code for code in first if code in every), *every]))
+    return [code for code in ordered if code != sender], managers
+
+
 def on_create(tx: Tx, row: dict[str, Any]) -> list[Notified]:
     """A task was raised: the doing team's stations and the room's floor must acknowledge it (and the
     assignee's station, when it was raised for someone). A safety emergency goes to every station."""
     room = _room(row)
     if row["type"] == EMERGENCY_TYPE:
         sender = _sender(tx, row)
-        targets = [code for code, _team, _floors in _stations(tx) if code != sender]
+        targets, managers = emergency_stations(tx, row)
         if sender is None or not targets:
             return []
-        body = said("SAFETY EMERGENCY{room}: {name} — task #{id}; {team} to respond, every station to acknowledge",
-                    room=room, name=row["name"], id=row["id"], team=doing_team(row) or "-")
+        if managers:
+            body = said("SAFETY EMERGENCY{room}: {name} — task #{id}; {team} and the duty manager {manager} to"
+                        " respond, every station to acknowledge", room=room, name=row["name"], id=row["id"],
+                        team=doing_team(row) or "-", manager=", ".join(f"{d.name} ({d.staff_no})" for d in managers))
+        else:
+            body = said("SAFETY EMERGENCY{room}: {name} — task #{id}; {team} to respond, every station to"
+                        " acknowledge", room=room, name=row["name"], id=row["id"], team=doing_team(row) or "-")
         message_id = post(tx, from_station=sender, from_staff=tx.actor, stations=targets, priority="emergency",
                           kind="all", audience=[], room=row.get("room_number"), guest_id=row.get("guest_id"),
                           task_id=row["id"], said=body)

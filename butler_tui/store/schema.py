@@ -602,6 +602,37 @@ def _task_routing(db: sqlite_utils.Database) -> None:
                         [(role, "close_safety_emergency") for role in DEFAULT_PERMISSIONS["close_safety_emergency"]])
 
 
+
+_DUTY_ROSTER = """
+-- Who is on which shift on which date (a shift of the hotel's ``shifts`` setting, by name; the date is
+-- the local day the shift starts), and each shift's duty manager (值班经理): at most one per shift.
+CREATE TABLE roster (
+    shift_date TEXT NOT NULL,
+    shift TEXT NOT NULL,
+    staff_no TEXT NOT NULL REFERENCES staff(staff_no),
+    duty_manager INTEGER NOT NULL DEFAULT 0 CHECK (duty_manager IN (0, 1)),
+    set_by TEXT REFERENCES staff(staff_no),
+    set_at TEXT NOT NULL,
+    PRIMARY KEY (shift_date, shift, staff_no)
+) WITHOUT ROWID;
+CREATE UNIQUE INDEX roster_one_duty_manager ON roster(shift_date, shift) WHERE duty_manager = 1;
+
+-- Who an escalation was meant for: the staff nos. (a JSON list) on duty it named, or NULL when it went
+-- to the role by its label (nobody rostered).
+ALTER TABLE escalations ADD COLUMN notify_staff TEXT;
+"""
+
+
+@MIGRATIONS(name="0011_duty_roster")
+def _duty_roster(db: sqlite_utils.Database) -> None:
+    """The duty roster, who may set it, and whom an escalation named."""
+    from butler_tui.defaults import DEFAULT_PERMISSIONS
+
+    _executescript_in_tx(db, _DUTY_ROSTER)
+    db.conn.executemany("INSERT OR IGNORE INTO permissions (role, action) VALUES (?, ?)",
+                        [(role, "set_roster") for role in DEFAULT_PERMISSIONS["set_roster"]])
+
+
 SCHEMA_VERSION = len(MIGRATIONS.steps)
 KNOWN = set(MIGRATIONS.names)
 
