@@ -667,6 +667,7 @@ class Builder:
     # -- the duty log and the handover book ------------------------------------------------------
     def duty(self) -> None:
         from butler_tui.config import DEFAULT_SHIFTS, latest_shift, next_shift, shift_window
+        from butler_tui.store import pack
 
         rng = self.rng
         entries = []
@@ -713,7 +714,7 @@ class Builder:
                                   next_window=[iso(n_start.astimezone(UTC)), iso(n_end.astimezone(UTC))])
                     signed_in = in_at <= self.now
                     handovers.append((out_at, f"{code} {shift.name} {day}", shift.name, day.isoformat(), code, lead,
-                                      json.dumps(report, ensure_ascii=False), lead, iso(out_at),
+                                      pack(report), lead, iso(out_at),  # as the app stores a signed report
                                       reader if signed_in else None, iso(in_at) if signed_in else None, iso(out_at),
                                       nxt.name, nxt_day.isoformat()))
         handovers.sort(key=lambda h: h[0])
