@@ -20,7 +20,7 @@ from typing import Any
 
 from butler_tui import clock
 from butler_tui.errors import InvalidInput, NotFound
-from butler_tui.i18n import Said, english, render
+from butler_tui.i18n import N_, Said, english, render
 from butler_tui.i18n import t as tr
 from butler_tui.services.settings import setting_number
 from butler_tui.store import Store, Tx
@@ -147,7 +147,7 @@ class AckState:
         return self.acked_at is not None and self.closed_as is None
 
 
-CLOSED_AS_LABEL = {"info": "for information", "resolved": "task resolved"}
+CLOSED_AS_LABEL = {"info": N_("for information"), "resolved": N_("task resolved")}
 """How a station reads an acknowledgement closed without one (``AckState.closed_as``)."""
 
 
