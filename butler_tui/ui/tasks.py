@@ -8,6 +8,7 @@ it never carries meaning alone.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -167,6 +168,17 @@ TASK_BINDINGS = [
 ]
 """The one table of task keys: the same key means the same action on every board of tasks (the room
 board's task lists and the escalation queue); a keymap that moves one moves it on all of them."""
+
+
+def task_keys(*shown: str) -> list[Binding]:
+    """:data:`TASK_BINDINGS`, the footer showing those named in ``shown`` (their id after ``tasks.``): each
+    board shows what it is mostly for; every key works on every board."""
+    def name(b: Binding) -> str:
+        return (b.id or "").removeprefix("tasks.")
+
+    order = {n: i for i, n in enumerate(shown)}
+    return sorted((replace(b, show=name(b) in order) for b in TASK_BINDINGS),
+                  key=lambda b: order.get(name(b), len(order)))
 
 
 class TaskBoard(Board):
@@ -410,7 +422,7 @@ class RoomsScreen(TaskBoard):
     """
     BINDINGS = [
         Binding("n", "new_task", N_("New"), id="tasks.new"),
-        *TASK_BINDINGS,
+        *task_keys("ack", "start", "hold", "resume", "done", "verify", "hand_on", "escalate"),
         Binding("1", "tab('todo')", N_("To do"), show=False, id="tasks.tab_todo"),
         Binding("2", "tab('verify')", N_("To verify"), show=False, id="tasks.tab_verify"),
         Binding("3", "tab('closed')", N_("Closed today"), show=False, id="tasks.tab_closed"),
@@ -470,7 +482,7 @@ class RoomsScreen(TaskBoard):
             head.append(tr(" · {n} OVERDUE", n=overdue), style="bold red")
         if shown_on["verify"]:
             head.append(tr(" · {n} to verify", n=len(shown_on["verify"])), style="bold yellow")
-        head.append(tr("   1 2 3 boards · enter history · t take over · x cancel · D defer · X resolve · S all/mine"),
+        head.append(tr("   o reopen · c close · x cancel · R assign · t take over · X resolve · D defer · enter history"),
                     style="dim")
         self.query_one("#tasks-head", Static).update(head)
 
@@ -535,7 +547,8 @@ class EscalationScreen(TaskBoard):
     EscalationScreen #esc-head { height: 1; padding: 0 1; }
     EscalationScreen KeyedTable { height: 1fr; }
     """
-    BINDINGS = [*TASK_BINDINGS, *board_keys("escalations")]
+    BINDINGS = [*task_keys("take_over", "assign", "resolve", "escalate", "hand_on", "cancel"),
+                *board_keys("escalations")]
 
     def compose(self) -> ComposeResult:
         yield from self.top()
