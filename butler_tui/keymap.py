@@ -29,7 +29,7 @@ def all_bindings() -> dict[str, tuple[str, str]]:
     from butler_tui.ui import alerts, arrivals, compose, forms, guests, handover, help, messages, stay, tasks
 
     classes: list[type[DOMNode]] = [
-        ButlerApp, alerts.EmergencyScreen, arrivals.ArrivalsScreen, compose.ComposeScreen, forms.FormScreen,
+        ButlerApp, alerts.EmergencyScreen, arrivals.ArrivalsScreen, compose.ComposeScreen, forms.FormScreen, forms.ConfirmScreen,
         guests.GuestLookupScreen, guests.GuestProfileScreen, handover.HandoverScreen, help.HelpScreen,
         messages.MessagesScreen, messages.ThreadScreen, stay.StayScreen, tasks.RoomsScreen, tasks.EscalationScreen,
         tasks.TaskDetailScreen,

@@ -302,3 +302,69 @@ def test_cli_task_commands(demo_db: Path):
     assert bad.exit_code == 1 and "unknown task type 'massage'" in bad.stderr
     assert run("sweep").exit_code == 0
     assert "guest_request" in run("task", "types").output
+
+
+# --------------------------------------------------------------------------------------------
+# What the task boards ask: why a step would be refused, what waits for verification, closed today
+# --------------------------------------------------------------------------------------------
+
+
+def test_refusal_is_the_sentence_the_step_refuses_with_and_writes_nothing(demo_store):
+    task_id = tasks.create(demo_store, type="amenity_delivery", room="908", name="Water", staff_no="2003",
+                           station="floors-mid")
+    for action in ("done", "hold", "verify"):
+        said = tasks.refusal(demo_store, task_id, action, staff_no="2003")
+        with pytest.raises(InvalidInput) as refused:
+            tasks.transition(demo_store, task_id, action, staff_no="2003", station="floors-mid", reason="x")
+        assert said == str(refused.value) and f"cannot {action} it" in said
+    assert tasks.refusal(demo_store, task_id, "ack", staff_no="2003") is None
+    said = tasks.refusal(demo_store, task_id, "take_over", staff_no="2003")  # a butler: not hers to take over
+    with pytest.raises(PermissionDenied) as denied:
+        tasks.take_over(demo_store, task_id, staff_no="2003", station="floors-mid")
+    assert said == str(denied.value)
+    assert tasks.refusal(demo_store, task_id, "ack", staff_no=None) == "sign in first: every step of a task records who did it"
+    for step in ("ack", "start", "done"):
+        tasks.transition(demo_store, task_id, step, staff_no="2003", station="floors-mid")
+    said = tasks.refusal(demo_store, task_id, "verify", staff_no="2003")
+    assert said is not None and "does not verify it" in said  # her own work
+    assert tasks.refusal(demo_store, task_id, "verify", staff_no="2005") is None
+    events = demo_store.scalar("SELECT count(*) FROM events")
+    for action in (*tasks.TRANSITIONS, *tasks.OPEN_TASK_ACTIONS):
+        tasks.refusal(demo_store, task_id, action, staff_no="2003")
+    assert demo_store.scalar("SELECT count(*) FROM events") == events  # asking writes nothing
+    assert tasks.get_task(demo_store, task_id).status == "done"
+
+
+def test_done_tasks_wait_for_the_station_that_raised_them_and_closed_today_lists_the_resolved(demo_store):
+    task_id = tasks.create(demo_store, type="repair", room="908", name="Leaking tap", staff_no="2005",
+                           station="floors-mid")
+    for step in ("ack", "start", "done"):
+        tasks.transition(demo_store, task_id, step, staff_no="9001", station="eng")
+    assert task_id in [t.id for t in tasks.awaiting_verification(demo_store, "floors-mid")]
+    assert task_id not in [t.id for t in tasks.awaiting_verification(demo_store, "eng")]
+    assert task_id not in [t.id for t in tasks.visible_to(demo_store, "eng")]  # done: not on anyone's to-do
+    assert task_id not in [t.id for t in tasks.closed_today(demo_store, "floors-mid")]
+    tasks.transition(demo_store, task_id, "verify", staff_no="2005", station="floors-mid")
+    assert task_id not in [t.id for t in tasks.awaiting_verification(demo_store, "floors-mid")]
+    assert task_id in [t.id for t in tasks.closed_today(demo_store, "floors-mid")]
+    assert task_id in [t.id for t in tasks.closed_today(demo_store, "eng")]  # its doing team sees it too
+    assert task_id not in [t.id for t in tasks.closed_today(demo_store, "fnb")]
+    clock.freeze(clock.local_at(clock.today() + timedelta(days=1), "00:01"))
+    try:
+        assert task_id not in [t.id for t in tasks.closed_today(demo_store, "floors-mid")]  # a new hotel day
+    finally:
+        clock.freeze(None)
+
+
+def test_assign_is_to_a_person_of_the_doing_team_by_a_lead(demo_store):
+    task_id = tasks.create(demo_store, type="repair", room="908", name="Leaking tap", staff_no="2005",
+                           station="floors-mid")
+    assert [no for no, _name in tasks.assignable(demo_store, task_id)] == ["9001"]
+    with pytest.raises(InvalidInput, match="not of ENG"):
+        tasks.assign(demo_store, task_id, "2002", staff_no="2005", station="floors-mid")
+    with pytest.raises(NotFound):
+        tasks.assign(demo_store, task_id, "X999", staff_no="2005", station="floors-mid")
+    with pytest.raises(PermissionDenied):
+        tasks.assign(demo_store, task_id, "9001", staff_no="2003", station="floors-mid")  # a butler
+    assert tasks.assign(demo_store, task_id, "9001", staff_no="2005", station="floors-mid").assignee_no == "9001"
+    assert "assigned to" in messaging.task_notices(demo_store, task_id)[-1].body

@@ -98,7 +98,7 @@ async def test_escalation_queue_take_over_and_resolve(demo_db: Path):
         table.move_cursor(row=table.get_row_index(str(task_id)))
         await pilot.press("t")
         await await_until(pilot, lambda: _cell(table, str(task_id), "assignee") == "吴明远")
-        await pilot.press("x")
+        await pilot.press("X")  # resolve: the same key on every board (x cancels)
         await await_until(pilot, lambda: on_screen(app, FormScreen))
         await pilot.press(*"apologised and moved the guest", "enter")
         await await_until(pilot, lambda: on_screen(app, EscalationScreen)

@@ -97,6 +97,11 @@ def actor(store: Store, staff_no: str | None) -> Actor | None:
     return _actor(store.db.conn, staff_no) if staff_no else None
 
 
+def actor_in(tx: Tx, staff_no: str) -> Actor | None:
+    """:func:`actor`, read inside a write."""
+    return _actor(tx.db.conn, staff_no)
+
+
 def may(store: Store, staff_no: str | None, action: str) -> bool:
     found = actor(store, staff_no)
     return found is not None and found.may(action)
@@ -110,18 +115,24 @@ def require(tx: Tx, staff_no: str | None, action: str, *, or_team: str | None = 
     who = _actor(tx.db.conn, staff_no)
     if who is None:
         raise NotFound(tr("unknown staff no. {staff_no!r}", staff_no=staff_no))
-    if not who.may(action, or_team=or_team):
-        roles = ", ".join(tr(r) for r in allowed_roles(tx.db.conn, action)) or tr("nobody")
-        what = tr(ACTIONS.get(action, action))
-        if or_team:
-            sentence = tr("{name} ({role}, {team}) may not {action}: that is for {or_team} or {roles}",
-                          name=who.name, role=tr(who.role), team=who.team_code or "-", action=what,
-                          or_team=or_team, roles=roles)
-        else:
-            sentence = tr("{name} ({role}) may not {action}: that is for {roles}", name=who.name,
-                          role=tr(who.role), action=what, roles=roles)
-        raise PermissionDenied(sentence, action=action, staff_no=staff_no)
+    refused = denial(tx.db.conn, who, action, or_team=or_team)
+    if refused:
+        raise PermissionDenied(refused, action=action, staff_no=staff_no)
     return who.name, who.role
+
+
+def denial(conn: sqlite3.Connection, who: Actor, action: str, *, or_team: str | None = None) -> str | None:
+    """Why ``who`` may not ``action`` (the sentence :func:`require` refuses with), or ``None`` when they may."""
+    if who.may(action, or_team=or_team):
+        return None
+    roles = ", ".join(tr(r) for r in allowed_roles(conn, action)) or tr("nobody")
+    what = tr(ACTIONS.get(action, action))
+    if or_team:
+        return tr("{name} ({role}, {team}) may not {action}: that is for {or_team} or {roles}",
+                  name=who.name, role=tr(who.role), team=who.team_code or "-", action=what,
+                  or_team=or_team, roles=roles)
+    return tr("{name} ({role}) may not {action}: that is for {roles}", name=who.name,
+              role=tr(who.role), action=what, roles=roles)
 
 
 def sign_in(store: Store, staff_no: str, pin: str, *, station: str | None) -> Person:

@@ -20,7 +20,7 @@ from typing import Any
 
 from butler_tui import clock
 from butler_tui.errors import InvalidInput, NotFound
-from butler_tui.i18n import Said, english, render
+from butler_tui.i18n import N_, Said, english, render
 from butler_tui.i18n import t as tr
 from butler_tui.services.settings import setting_number
 from butler_tui.store import Store, Tx
@@ -147,6 +147,10 @@ class AckState:
         return self.acked_at is not None and self.closed_as is None
 
 
+CLOSED_AS_LABEL = {"info": N_("for information"), "resolved": N_("task resolved")}
+"""How a station reads an acknowledgement closed without one (``AckState.closed_as``)."""
+
+
 @dataclass
 class MessageView:
     id: int
@@ -262,6 +266,12 @@ def thread(store: Store, message_id: int) -> list[MessageView]:
     while root.parent_id:
         root = get_message(store, root.parent_id)
     return [root, *_views(store, "m.parent_id = ?", [root.id], order="m.id ASC")]
+
+
+def task_notices(store: Store, task_id: int) -> list[MessageView]:
+    """The notices linked to a task (``messages.task_id``), oldest first, each with who acknowledged it
+    and which acknowledgements were closed instead (``closed_as``)."""
+    return _views(store, "m.task_id = ?", [task_id], order="m.id ASC")
 
 
 # Read from the open acks (a partial index), not by looking at every message ever sent.

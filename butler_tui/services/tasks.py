@@ -14,18 +14,19 @@ notices are written in the same transaction as the step.
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from butler_tui import clock
-from butler_tui.errors import InvalidInput, NotFound
+from butler_tui.errors import ButlerError, InvalidInput, NotFound, PermissionDenied
 from butler_tui.i18n import said
 from butler_tui.i18n import t as tr
 from butler_tui.models import Task, validate
 from butler_tui.services import escalation, routing
-from butler_tui.services.auth import Actor, require
+from butler_tui.services.auth import Actor, actor, actor_in, denial, require
 from butler_tui.services.escalation import OPEN, Clock
 from butler_tui.services.routing import EMERGENCY_TYPE, Notified
 from butler_tui.services.task_types import DND_CHECK_TIMES, get_type
@@ -347,17 +348,11 @@ def transition(
             raise InvalidInput(tr("sign in first: every step of a task records who did it"))
         _check_station(tx, station)
         row = _load(tx, task_id)
-        allowed, target = TRANSITIONS[action]
+        _allowed, target = TRANSITIONS[action]
         status = row["status"]
-        if status not in allowed:
-            raise InvalidInput(tr("task #{task_id} is {status}: cannot {action} it (only from {allowed})",
-                                  task_id=task_id, status=tr(STATUS_LABEL[status]), action=tr(action),
-                                  allowed=", ".join(tr(STATUS_LABEL[a]) for a in allowed)))
-        _may_end(tx, row, action, who[0])
-        if action == "verify":
-            if _verifies_own_work(row["assignee_no"], who[0]):
-                raise InvalidInput(tr("the person who did the work does not verify it: ask a lead or supervisor"))
-            require(tx, who[0], STEP_PERMISSIONS[action])
+        refused = _refused(tx.db.conn, row, action, actor_in(tx, who[0]), _type_team(tx, row["type"]))
+        if refused is not None:
+            raise refused
         now = clock.now()
         stamp = clock.iso(now)
         changes: dict[str, Any] = {"status": target, "last_progress_at": stamp}
@@ -405,6 +400,54 @@ def transition(
         elif action in routing.RESOLVED:
             routing.on_resolved(tx, row, action, reason)
     return get_task(store, task_id)
+
+
+def _refused(conn: sqlite3.Connection, row: dict[str, Any] | TaskRow, action: str, who: Actor | None,
+             type_team: str | None) -> ButlerError | None:
+    """Why ``who`` may not take ``action`` on the task now — the error :func:`transition` and the open-task
+    steps refuse with, in their order of checks — or ``None`` when they may. Writes nothing."""
+    task: dict[str, Any] = row if isinstance(row, dict) else {"id": row.id, "status": row.status, "type": row.type,
+                                               "assignee_no": row.assignee_no}
+    if who is None:
+        return InvalidInput(tr("sign in first: every step of a task records who did it"))
+    if action in TRANSITIONS:
+        allowed = TRANSITIONS[action][0]
+        if task["status"] not in allowed:
+            return InvalidInput(tr("task #{task_id} is {status}: cannot {action} it (only from {allowed})",
+                                   task_id=task["id"], status=tr(STATUS_LABEL[task["status"]]), action=tr(action),
+                                   allowed=", ".join(tr(STATUS_LABEL[a]) for a in allowed)))
+    elif action in OPEN_TASK_ACTIONS:
+        permission = OPEN_TASK_ACTIONS[action]
+        denied = denial(conn, who, permission) if permission else None
+        if denied:
+            return PermissionDenied(denied, action=permission or action, staff_no=who.staff_no)
+        if task["status"] not in OPEN:
+            return InvalidInput(_nothing_to(task["id"], task["status"], action.replace("_", " ")))
+    else:
+        return InvalidInput(tr("unknown action {action!r}; one of: {choices}", action=action,
+                               choices=", ".join([*TRANSITIONS, *OPEN_TASK_ACTIONS])))
+    if task["type"] == EMERGENCY_TYPE and action in EMERGENCY_ENDS:
+        denied = denial(conn, who, "close_safety_emergency", or_team=type_team)
+        if denied:
+            return PermissionDenied(denied, action="close_safety_emergency", staff_no=who.staff_no)
+    if action == "verify":
+        if _verifies_own_work(task["assignee_no"], who.staff_no):
+            return InvalidInput(tr("the person who did the work does not verify it: ask a lead or supervisor"))
+        denied = denial(conn, who, STEP_PERMISSIONS[action])
+        if denied:
+            return PermissionDenied(denied, action=STEP_PERMISSIONS[action], staff_no=who.staff_no)
+    return None
+
+
+def refusal(store: Store, task_id: int, action: str, *, staff_no: str | None) -> str | None:
+    """The sentence the service would refuse ``action`` on task ``task_id`` with, asked before anything
+    is filled in (a station answers a ruled-out key at once); ``None`` when it would not refuse."""
+    task = get_task(store, task_id)
+    who = actor(store, staff_no)
+    if staff_no and who is None:
+        return tr("unknown staff no. {staff_no!r}", staff_no=staff_no)
+    refused = _refused(store.db.conn, task, action, who, task.type_team)
+    return str(refused) if refused is not None else None
 
 
 def _type_team(tx: Tx, type_code: str) -> str | None:
@@ -479,9 +522,13 @@ def _open_task(tx: Tx, task_id: int, staff_no: str | None, doing: str,
     _check_station(tx, tx.station)
     row = _load(tx, task_id)
     if row["status"] not in OPEN:
-        raise InvalidInput(tr("task #{task_id} is {status}: nothing to {doing}", task_id=task_id,
-                              status=tr(STATUS_LABEL[row["status"]]), doing=tr(doing)))
+        raise InvalidInput(_nothing_to(task_id, row["status"], doing))
     return who, row
+
+
+def _nothing_to(task_id: int, status: str, doing: str) -> str:
+    return tr("task #{task_id} is {status}: nothing to {doing}", task_id=task_id, status=tr(STATUS_LABEL[status]),
+              doing=tr(doing))
 
 
 def _hand_on_team(tx: Tx, row: dict[str, Any], team: str) -> str:
@@ -640,6 +687,59 @@ def visible_to(store: Store, station: str, *, scope_all: bool = False, include_c
         return open_tasks(store, teams=sorted(scope.teams), floors=sorted(scope.floors), station=scope.station,
                           include_closed=include_closed)
     return [t for t in among if scope.sees(t)]
+
+
+def awaiting_verification(store: Store, station: str, staff_no: str | None = None) -> list[TaskRow]:
+    """Done tasks waiting for ``station`` to verify them: those raised (booked) here, those of the person
+    signed in here (``staff_no``: owned, or booked by them), and those raised nowhere whose owner team is
+    the station's. Oldest done first: the guest has been waiting longest."""
+    teams, _floors = teams_of_station(store, station)
+    params: list[Any] = [station, *teams]
+    mine = ""
+    if staff_no:
+        mine = " OR t.owner_no = ?"
+        params.append(staff_no.strip().upper())
+    marks = ",".join("?" for _ in teams) or "NULL"
+    return query(store, f"t.status = 'done' AND (t.station_code = ? OR (t.station_code IS NULL AND t.owner_team"
+                        f" IN ({marks})){mine})", params, order="t.done_at, t.id")
+
+
+RESOLVED_STATUSES = ("verified", "closed", "cancelled")
+
+
+def closed_today(store: Store, station: str, *, scope_all: bool = False) -> list[TaskRow]:
+    """Tasks verified, closed or cancelled today (the hotel's day) that ``station`` sees (every station's
+    with ``scope_all``), the latest first."""
+    since = clock.iso(clock.local_at(clock.today(), "00:00"))
+    marks = ",".join(f"'{s}'" for s in RESOLVED_STATUSES)
+    found = query(store, f"t.status IN ({marks}) AND t.updated_at >= ?", [since], order="t.updated_at DESC, t.id DESC",
+                  limit=-1)
+    scope = Scope() if scope_all else station_scope(store, station)
+    return [t for t in found if scope.sees(t)][:MAX_ROWS]
+
+
+def assignable(store: Store, task_id: int) -> list[tuple[str, str]]:
+    """Who a task may be assigned to: the active staff of its doing team, (staff no., name) by staff no."""
+    task = get_task(store, task_id)
+    return [(r["staff_no"], r["name"]) for r in store.rows(
+        "SELECT staff_no, name FROM staff WHERE active AND team_code = ? ORDER BY staff_no", (task.doing_team,))]
+
+
+def assign(store: Store, task_id: int, assignee: str, *, staff_no: str | None, station: str | None) -> TaskRow:
+    """A lead (or above) assigns the task to a person of its doing team, who is told (:func:`take_over`)."""
+    target = (assignee or "").strip().upper()
+    if not target:
+        raise InvalidInput(tr("say who does it: a staff no."))
+    task = get_task(store, task_id)
+    members = dict(assignable(store, task_id))
+    if target not in members:
+        found = store.row("SELECT name, team_code FROM staff WHERE staff_no = ? AND active", (target,))
+        if found is None:
+            raise NotFound(tr("unknown staff no. {staff_no!r}", staff_no=target))
+        raise InvalidInput(tr("{name} ({team}) is not of {doing}, the team doing task #{task_id}",
+                              name=found["name"], team=found["team_code"] or "-", doing=task.doing_team or "-",
+                              task_id=task_id))
+    return take_over(store, task_id, staff_no=staff_no, station=station, assignee=target)
 
 
 # What can be done to a task besides the lifecycle steps (TRANSITIONS), and the permission each needs.

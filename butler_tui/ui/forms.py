@@ -102,3 +102,37 @@ class FormScreen(AtStation, ModalScreen[Any]):
 
     def show_error(self, error: Exception) -> None:
         self.query_one("#form-error", Label).update(Text(str(error)))
+
+
+class ConfirmScreen(AtStation, ModalScreen[bool]):
+    """A question answered y (yes) or n / esc (no): dismissed with ``True`` or ``False``."""
+
+    DEFAULT_CSS = """
+    ConfirmScreen {
+        align: center middle;
+    }
+    ConfirmScreen > Vertical {
+        width: 70;
+        height: auto;
+        border: round $warning;
+        background: $surface;
+        padding: 1 2;
+    }
+    """
+    BINDINGS = [
+        Binding("y", "answer(True)", N_("Yes"), id="confirm.yes"),
+        Binding("n", "answer(False)", N_("No"), id="confirm.no"),
+        Binding("escape", "answer(False)", N_("No"), show=False, id="confirm.cancel"),
+    ]
+
+    def __init__(self, question: str) -> None:
+        super().__init__()
+        self.question = question
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label(Text(self.question), id="confirm-question")
+            yield Label(Text(t("y yes · n no")), classes="form-label")
+
+    def action_answer(self, yes: bool) -> None:
+        self.dismiss(yes)

@@ -16,7 +16,7 @@ from textual.widgets import DataTable, Footer, Label, Static
 from butler_tui import clock
 from butler_tui.i18n import N_, t
 from butler_tui.services import messaging
-from butler_tui.services.messaging import MessageView
+from butler_tui.services.messaging import CLOSED_AS_LABEL, AckState, MessageView
 from butler_tui.ui.alerts import PRIORITY_STYLE, sender_label
 from butler_tui.ui.base import AtStation
 from butler_tui.ui.board import Board, board_keys
@@ -42,7 +42,9 @@ def _cells(m: MessageView, station: str) -> dict[str, Text]:
         me = Text(t("● ACK NEEDED"), style="bold red")
     elif m.from_station == station:
         me = Text(t("sent"))
-    elif m.ack_of(station):
+    elif (mine := m.ack_of(station)) and mine.closed_as:
+        me = Text(t(CLOSED_AS_LABEL.get(mine.closed_as, mine.closed_as)), style="dim")
+    elif mine:
         me = Text(t("✓ acked"), style="green")
     else:
         me = Text("")
@@ -59,6 +61,21 @@ def _cells(m: MessageView, station: str) -> dict[str, Text]:
         "acks": acks,
         "me": me,
     }
+
+
+def ack_line(recipients: list[AckState]) -> Text:
+    """Per station: ✓ who acknowledged it and when, ✗ still waiting, or closed without an ack — for
+    information, or because its task was resolved first."""
+    acks = Text("  ")
+    for r in recipients:
+        if r.closed_as:
+            acks.append(f"– {r.station} {t(CLOSED_AS_LABEL.get(r.closed_as, r.closed_as))}  ", style="dim")
+        elif r.acked_at:
+            who = f" {r.staff_name}" if r.staff_name else ""
+            acks.append(f"✓ {r.station}{who} {clock.show_local(r.acked_at)}  ", style="green")
+        else:
+            acks.append(f"✗ {r.station}{t(' waiting')}  ", style="bold red")
+    return acks
 
 
 class MessagesScreen(Board):
@@ -237,14 +254,7 @@ class ThreadScreen(AtStation, ModalScreen[None]):
                         head.append(" · " + t("room {room}", room=m.room_number))
                     yield Label(head)
                     yield Static(Text(m.body))
-                    acks = Text("  ")
-                    for r in m.recipients:
-                        if r.acked_at:
-                            who = f" {r.staff_name}" if r.staff_name else ""
-                            acks.append(f"✓ {r.station}{who} {clock.show_local(r.acked_at)}  ", style="green")
-                        else:
-                            acks.append(f"✗ {r.station}{t(' waiting')}  ", style="bold red")
-                    yield Static(acks)
+                    yield Static(ack_line(m.recipients))
             yield Label(Text(t("r reply · esc close")))
 
     def action_reply(self) -> None:

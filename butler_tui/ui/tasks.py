@@ -8,6 +8,7 @@ it never carries meaning alone.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -17,19 +18,21 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import DataTable, Footer, Label, Static
+from textual.widgets import DataTable, Footer, Label, Static, TabbedContent, TabPane
 
 from butler_tui import clock
 from butler_tui.i18n import N_
 from butler_tui.i18n import t as tr
-from butler_tui.services import directory, tasks
+from butler_tui.services import directory, messaging, tasks
 from butler_tui.services.directory import RoomInfo
+from butler_tui.services.messaging import MessageView
 from butler_tui.services.task_types import TaskType, list_types
 from butler_tui.services.tasks import TaskRow
 from butler_tui.store import Store
 from butler_tui.ui.base import AtStation
 from butler_tui.ui.board import Board, board_keys
-from butler_tui.ui.forms import FormScreen
+from butler_tui.ui.forms import ConfirmScreen, FormScreen
+from butler_tui.ui.messages import ack_line
 from butler_tui.ui.table import KeyedTable
 
 TASK_ENTITIES = frozenset({"tasks", "rooms", "stays"})
@@ -44,6 +47,10 @@ LEGEND = ("Occupancy V vacant · O occupied · E arriving · D due out   Houseke
 
 def due_cell(t: TaskRow, now: datetime | None = None) -> Text:
     now = now or clock.now()
+    if t.status == "done":
+        return Text(tr("done {when}", when=clock.show_local(t.done_at, "%m-%d %H:%M")), style="green")
+    if t.status in tasks.RESOLVED_STATUSES:
+        return Text(tr("at {when}", when=clock.show_local(t.updated_at)), style="dim")
     due = t.clock.effective_due(now)
     if t.status == "on_hold":
         return Text(tr("held: {reason}", reason=t.hold_reason or ""), style="dim", no_wrap=True, overflow="ellipsis")
@@ -100,19 +107,29 @@ def room_board(rooms: list[RoomInfo], marks: dict[str, str]) -> Text:
     return text
 
 
+BOARD_TABS = ("todo", "verify", "closed")
+"""The task boards: to do (the open tasks the station sees), waiting for its verification, closed today."""
+
+
 class BoardData:
     """What the board shows, read and turned into table cells in the worker thread, off the UI."""
 
-    def __init__(self, rooms: list[RoomInfo], task_rows: list[TaskRow], marks: dict[str, str]):
-        self.rooms, self.tasks, self.marks = rooms, task_rows, marks
+    def __init__(self, rooms: list[RoomInfo], boards: dict[str, list[TaskRow]], marks: dict[str, str]):
+        self.rooms, self.boards, self.marks = rooms, boards, marks
         now = clock.now()
-        self.cells = {str(t.id): task_cells(t, now) for t in task_rows}
+        self.cells = {str(t.id): task_cells(t, now) for rows in boards.values() for t in rows}
         self.signatures = {key: KeyedTable.signature(cells) for key, cells in self.cells.items()}
 
+    @property
+    def tasks(self) -> list[TaskRow]:
+        """The open tasks (the to-do board)."""
+        return self.boards["todo"]
 
-def load_board(store: Store, station: str, scope_all: bool) -> BoardData:
+
+def load_board(store: Store, station: str, scope_all: bool, staff_no: str | None = None) -> BoardData:
     """Rooms of the station's floors (all floors if it covers none), the open tasks it sees, and a
-    mark per room with an open (!) or overdue (‼) task. One read of the open tasks serves all three."""
+    mark per room with an open (!) or overdue (‼) task. One read of the open tasks serves all three.
+    Besides: the done tasks waiting for this station to verify them, and the tasks closed today."""
     rooms = directory.list_rooms(store, tasks.station_scope(store, station).floors)
     everything = tasks.open_tasks(store)
     task_rows = tasks.visible_to(store, station, scope_all=scope_all, among=everything)
@@ -120,17 +137,54 @@ def load_board(store: Store, station: str, scope_all: bool) -> BoardData:
     for task in everything:
         if task.room_number:
             marks[task.room_number] = "‼" if task.overdue or marks.get(task.room_number) == "‼" else "!"
-    return BoardData(rooms, task_rows, marks)
+    boards = {"todo": task_rows, "verify": tasks.awaiting_verification(store, station, staff_no),
+              "closed": tasks.closed_today(store, station, scope_all=scope_all)}
+    return BoardData(rooms, boards, marks)
 
 
 Call = tuple[Callable[..., TaskRow], tuple[Any, ...], dict[str, Any]]
 """A service call a form makes of its values: (function, arguments after the task id, keywords)."""
 TASK_ACTIONS = {*tasks.TRANSITIONS, *tasks.OPEN_TASK_ACTIONS}
 
+TASK_BINDINGS = [
+    Binding("y", "step('ack')", N_("Ack"), id="tasks.ack"),
+    Binding("s", "step('start')", N_("Start"), id="tasks.start"),
+    Binding("w", "step('hold')", N_("Hold"), id="tasks.hold"),
+    Binding("u", "step('resume')", N_("Resume"), id="tasks.resume"),
+    Binding("d", "step('done')", N_("Done"), id="tasks.done"),
+    Binding("v", "step('verify')", N_("Verify"), id="tasks.verify"),
+    Binding("c", "step('close')", N_("Close"), id="tasks.close"),
+    Binding("o", "step('reopen')", N_("Reopen"), id="tasks.reopen"),
+    Binding("D", "step('defer')", N_("Defer"), show=False, id="tasks.defer"),
+    Binding("x", "step('cancel')", N_("Cancel"), show=False, id="tasks.cancel"),
+    Binding("f", "hand_on", N_("Hand on"), id="tasks.hand_on"),
+    Binding("R", "reassign", N_("Assign"), id="tasks.assign"),
+    Binding("t", "take_over", N_("Take over"), show=False, id="tasks.take_over"),
+    Binding("X", "resolve", N_("Resolve"), show=False, id="tasks.resolve"),
+    Binding("E", "escalate", N_("Escalate"), id="tasks.escalate"),
+    Binding("G", "guest", N_("Guest"), show=False, id="tasks.guest"),
+    Binding("N", "guest_note", N_("Guest note"), show=False, id="tasks.guest_note"),
+    Binding("enter", "detail", N_("Detail"), show=False, id="tasks.detail"),
+]
+"""The one table of task keys: the same key means the same action on every board of tasks (the room
+board's task lists and the escalation queue); a keymap that moves one moves it on all of them."""
+
+
+def task_keys(*shown: str) -> list[Binding]:
+    """:data:`TASK_BINDINGS`, the footer showing those named in ``shown`` (their id after ``tasks.``): each
+    board shows what it is mostly for; every key works on every board."""
+    def name(b: Binding) -> str:
+        return (b.id or "").removeprefix("tasks.")
+
+    order = {n: i for i, n in enumerate(shown)}
+    return sorted((replace(b, show=name(b) in order) for b in TASK_BINDINGS),
+                  key=lambda b: order.get(name(b), len(order)))
+
 
 class TaskBoard(Board):
-    """A board of tasks with the lifecycle keys: the task list and the escalation queue. A key the
-    rule in services rules out for the selected task (its status, the person's role) is dimmed."""
+    """A board of tasks with the lifecycle keys: the task lists and the escalation queue. A key the
+    rule in services rules out for the selected task (its status, the person's role) is dimmed, and
+    pressing it says why at once — no form is opened for a step that would be refused."""
 
     ENTITIES = TASK_ENTITIES
 
@@ -142,67 +196,129 @@ class TaskBoard(Board):
         key = self.active_table().selected_key
         return int(key) if key else None
 
+    def selected_task(self) -> TaskRow | None:
+        key = self.active_table().selected_key
+        return self.shown_tasks.get(key) if key else None
+
     def ruled_out(self, action: str, parameters: tuple[object, ...]) -> bool:
         name = str(parameters[0]) if action == "step" and parameters else action
         if name not in TASK_ACTIONS:
             return False
-        key = self.active_table().selected_key
-        task = self.shown_tasks.get(key) if key else None
+        task = self.selected_task()
         return task is None or name not in tasks.allowed_actions(task, self.station.actor)
 
     def show_tasks(self, shown: list[TaskRow]) -> None:
         self.shown_tasks = {str(t.id): t for t in shown}
         self.rules_may_have_changed()
 
-    def _do(self, fn: Callable[..., TaskRow], *args: Any, notice: str, **kwargs: Any) -> None:
+    def _unless_refused(self, action: str, go: Callable[[int], Any]) -> None:
+        """``go(task_id)`` for the selected task — unless the rule rules ``action`` out: then the
+        service's sentence, at once, and nothing opened (asked again, in case the task moved on)."""
         task_id = self.selected_task_id()
         if task_id is None:
             return
+        if not self.ruled_out(action, ()):
+            go(task_id)
+            return
 
-        def done(task: TaskRow) -> None:
-            self.notify(f"#{task.id} {notice}", markup=False, timeout=3)
-            self.refresh_data()
+        def answer(sentence: str | None) -> None:
+            if sentence:
+                self.notify(sentence, severity="warning", markup=False, timeout=5)
+            else:
+                go(task_id)
 
-        self.station.run_db(fn, task_id, *args, **kwargs, **self.who, then=done)
+        self.station.run_db(tasks.refusal, task_id, action, staff_no=self.station.staff_no, then=answer)
+
+    def _do(self, fn: Callable[..., TaskRow], *args: Any, notice: str, action: str, **kwargs: Any) -> None:
+        def run(task_id: int) -> None:
+            def done(task: TaskRow) -> None:
+                self.notify(f"#{task.id} {notice}", markup=False, timeout=3)
+                self.refresh_data()
+
+            self.station.run_db(fn, task_id, *args, **kwargs, **self.who, then=done)
+
+        self._unless_refused(action, run)
 
     def _form(self, title: str, fields: list[tuple[str, str, str, bool]],
-              call: Callable[[dict[str, str]], Call]) -> None:
-        task_id = self.selected_task_id()
-        if task_id is None:
-            return
+              call: Callable[[dict[str, str]], Call], *, action: str, hint: str = "") -> None:
+        def open_form(task_id: int) -> None:
+            def submit(values: dict[str, str], form: FormScreen) -> None:
+                fn, args, kwargs = call(values)
+                self.station.run_db(fn, task_id, *args, **kwargs, **self.who, on_error=form.show_error,
+                                    then=form.close_and(self.refresh_data))
 
-        def submit(values: dict[str, str], form: FormScreen) -> None:
-            fn, args, kwargs = call(values)
-            self.station.run_db(fn, task_id, *args, **kwargs, **self.who, on_error=form.show_error,
-                                then=form.close_and(self.refresh_data))
+            self.app.push_screen(FormScreen(tr("{title} · task #{id}", title=tr(title), id=task_id), fields, submit,
+                                            hint=hint))
 
-        self.app.push_screen(FormScreen(tr("{title} · task #{id}", title=tr(title), id=task_id), fields, submit))
+        self._unless_refused(action, open_form)
 
     def action_step(self, action: str) -> None:
         if action in tasks.NEEDS_REASON:
             self._form(action.capitalize(), [("reason", tr("Reason: {what}", what=tr(tasks.NEEDS_REASON[action])),
                                               "", False)],
-                       lambda v: (tasks.transition, (action,), {"reason": v["reason"]}))
+                       lambda v: (tasks.transition, (action,), {"reason": v["reason"]}), action=action)
         elif action == "defer":
             self._form("Defer", [("until", "Until (HH:MM, +30m, +2h)", "+30m", False)],
-                       lambda v: (tasks.transition, ("defer",), {"until": tasks.parse_when(v["until"])}))
+                       lambda v: (tasks.transition, ("defer",), {"until": tasks.parse_when(v["until"])}),
+                       action=action)
         elif action == "done":
             self._form("Done", [("resolution", "What was done (optional)", "", False)],
-                       lambda v: (tasks.transition, ("done",), {"resolution": v["resolution"] or None}))
+                       lambda v: (tasks.transition, ("done",), {"resolution": v["resolution"] or None}),
+                       action=action)
         else:
-            self._do(tasks.transition, action, notice=tr(tasks.STATUS_LABEL[tasks.TRANSITIONS[action][1]])
-                     if action != "resume" else tr("resumed"))
+            self._do(tasks.transition, action, action=action,
+                     notice=tr(tasks.STATUS_LABEL[tasks.TRANSITIONS[action][1]]) if action != "resume"
+                     else tr("resumed"))
 
     def action_hand_on(self) -> None:
         self._form("Hand on to another department (second responsible)",
                    [("team", "Team code (ENG, SEC, FNB, ROOMS, CS, LOBBY, FO, CONF, ACCT)", "", False),
                     ("note", "Note", "", False)],
-                   lambda v: (tasks.hand_on, (v["team"],), {"note": v["note"]}))
+                   lambda v: (tasks.hand_on, (v["team"],), {"note": v["note"]}), action="hand_on")
 
     def action_escalate(self) -> None:
         self._form("Escalate now (首问责任制: at once to the manager, then the director)",
                    [("reason", "Why it cannot be solved here", "", False)],
-                   lambda v: (tasks.escalate_now, (v["reason"],), {}))
+                   lambda v: (tasks.escalate_now, (v["reason"],), {}), action="escalate")
+
+    def action_take_over(self) -> None:
+        """Take the task over; when someone else is doing it, ask first."""
+        task = self.selected_task()
+        me = self.station.staff_no
+        if task is None or not task.assignee_no or task.assignee_no == me or self.ruled_out("take_over", ()):
+            self._do(tasks.take_over, action="take_over", notice=tr("taken over"))
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._do(tasks.take_over, action="take_over", notice=tr("taken over"))
+
+        self.app.push_screen(ConfirmScreen(tr("{name} is doing task #{id} ({task}). Take it over?",
+                                              name=task.assignee_name or task.assignee_no, id=task.id,
+                                              task=task.name)), answered)
+
+    def action_reassign(self) -> None:
+        """Assign the task to a person of its doing team (lead and up)."""
+        def open_form(task_id: int) -> None:
+            def with_staff(staff: list[tuple[str, str]]) -> None:
+                hint = tr("Its doing team: {staff}", staff=", ".join(f"{no} {name}" for no, name in staff) or "—")
+
+                def submit(values: dict[str, str], form: FormScreen) -> None:
+                    self.station.run_db(tasks.assign, task_id, values["assignee"], **self.who,
+                                        on_error=form.show_error, then=form.close_and(self.refresh_data))
+
+                self.app.push_screen(FormScreen(tr("{title} · task #{id}", title=tr("Assign to a person"),
+                                                   id=task_id),
+                                                [("assignee", "Staff no. of who does it", "", False)], submit,
+                                                hint=hint))
+
+            self.station.run_db(tasks.assignable, task_id, then=with_staff)
+
+        self._unless_refused("reassign", open_form)
+
+    def action_resolve(self) -> None:
+        self._form("Resolve with a note", [("note", "What was done", "", False)],
+                   lambda v: (tasks.resolve, (v["note"],), {}), action="resolve")
 
     def _task_guest(self, then: Callable[[int], Any]) -> None:
         task_id = self.selected_task_id()
@@ -233,11 +349,14 @@ class TaskBoard(Board):
         self.action_detail()
 
 
-def _task_detail(store: Store, task_id: int) -> tuple[TaskRow, list[dict[str, Any]]]:
-    return tasks.get_task(store, task_id), tasks.history(store, task_id)
+def _task_detail(store: Store, task_id: int) -> tuple[TaskRow, list[dict[str, Any]], list[MessageView]]:
+    return tasks.get_task(store, task_id), tasks.history(store, task_id), messaging.task_notices(store, task_id)
 
 
 class TaskDetailScreen(AtStation, ModalScreen[None]):
+    """A task: what it is, its history (every step, who, where), and each notice it sent with who
+    acknowledged it — or why nobody had to (for information, task resolved)."""
+
     DEFAULT_CSS = """
     TaskDetailScreen { align: center middle; }
     TaskDetailScreen > VerticalScroll {
@@ -246,9 +365,9 @@ class TaskDetailScreen(AtStation, ModalScreen[None]):
     """
     BINDINGS = [Binding("escape", "dismiss", N_("Close"), id="task_detail.close")]
 
-    def __init__(self, task: TaskRow, history: list[dict[str, Any]]) -> None:
+    def __init__(self, task: TaskRow, history: list[dict[str, Any]], notices: list[MessageView] | None = None) -> None:
         super().__init__()
-        self.task_row, self.history = task, history
+        self.task_row, self.history, self.notices = task, history, notices or []
 
     def compose(self) -> ComposeResult:
         t = self.task_row
@@ -275,27 +394,23 @@ class TaskDetailScreen(AtStation, ModalScreen[None]):
                 lines.append(f"{clock.show_local(e['at'], '%m-%d %H:%M')} {e['action']:<10} "
                              f"{e['actor_name'] or e['actor'] or '-'} @{e['station'] or '-'}  {e['after'] or ''}\n")
             yield Label(Text(tr("History"), style="bold"))
-            yield Static(lines)
+            yield Static(lines, id="task-history")
+            yield Label(Text(tr("Notices ({n})", n=len(self.notices)), style="bold"))
+            notices = Text()
+            for m in self.notices:
+                notices.append(f"#{m.id} {clock.show_local(m.created_at, '%m-%d %H:%M')} {m.from_station} → ")
+                notices.append(m.body)
+                notices.append("\n")
+                notices.append_text(ack_line(m.recipients))
+                notices.append("\n")
+            if not self.notices:
+                notices.append(tr("none"), style="dim")
+            yield Static(notices, id="task-notices")
             yield Label(Text(tr("esc close")))
 
 
-TASK_BINDINGS = [
-    Binding("n", "new_task", N_("New"), id="tasks.new"),
-    Binding("y", "step('ack')", N_("Ack"), id="tasks.ack"),
-    Binding("s", "step('start')", N_("Start"), id="tasks.start"),
-    Binding("w", "step('hold')", N_("Hold"), id="tasks.hold"),
-    Binding("u", "step('resume')", N_("Resume"), id="tasks.resume"),
-    Binding("d", "step('done')", N_("Done"), id="tasks.done"),
-    Binding("v", "step('verify')", N_("Verify"), id="tasks.verify"),
-    Binding("c", "step('close')", N_("Close"), show=False, id="tasks.close"),
-    Binding("D", "step('defer')", N_("Defer"), show=False, id="tasks.defer"),
-    Binding("x", "step('cancel')", N_("Cancel"), show=False, id="tasks.cancel"),
-    Binding("o", "step('reopen')", N_("Reopen"), show=False, id="tasks.reopen"),
-    Binding("f", "hand_on", N_("Hand on"), id="tasks.hand_on"),
-    Binding("E", "escalate", N_("Escalate"), id="tasks.escalate"),
-    Binding("G", "guest", N_("Guest"), show=False, id="tasks.guest"),
-    Binding("N", "guest_note", N_("Guest note"), show=False, id="tasks.guest_note"),
-]
+BOARD_TAB_TITLES = {"todo": N_("To do 待办 (1)"), "verify": N_("Waiting for my verification 待核实 (2)"),
+                    "closed": N_("Closed today 今日已结 (3)")}
 
 
 class RoomsScreen(TaskBoard):
@@ -303,11 +418,14 @@ class RoomsScreen(TaskBoard):
     DEFAULT_CSS = """
     RoomsScreen #room-board { height: auto; padding: 0 1; }
     RoomsScreen #tasks-head { height: 1; padding: 0 1; background: $boost; }
-    RoomsScreen KeyedTable { height: 1fr; }
+    RoomsScreen TabbedContent, RoomsScreen TabPane, RoomsScreen KeyedTable { height: 1fr; }
     """
     BINDINGS = [
-        *TASK_BINDINGS,
-        Binding("enter", "detail", N_("Detail"), show=False, id="tasks.detail"),
+        Binding("n", "new_task", N_("New"), id="tasks.new"),
+        *task_keys("ack", "start", "hold", "resume", "done", "verify", "hand_on", "escalate"),
+        Binding("1", "tab('todo')", N_("To do"), show=False, id="tasks.tab_todo"),
+        Binding("2", "tab('verify')", N_("To verify"), show=False, id="tasks.tab_verify"),
+        Binding("3", "tab('closed')", N_("Closed today"), show=False, id="tasks.tab_closed"),
         Binding("S", "toggle_scope", N_("All/mine"), id="tasks.scope"),
         Binding("slash", "filter", N_("Filter"), id="tasks.filter"),
         *board_keys("tasks"),
@@ -324,30 +442,58 @@ class RoomsScreen(TaskBoard):
         yield Static(Text(tr("Loading rooms…")), id="room-board")
         yield Static(id="tasks-head")
         yield self.filter_box(tr("Filter tasks by text, room or team — Esc clears"))
-        yield KeyedTable(TASK_COLUMNS, id="task-table")
+        with TabbedContent(initial="todo"):
+            for tab in BOARD_TABS:
+                with TabPane(tr(BOARD_TAB_TITLES[tab]), id=tab):
+                    yield KeyedTable(TASK_COLUMNS, id="task-table" if tab == "todo" else f"task-table-{tab}")
         yield Footer()
 
     def load(self) -> None:
-        self.station.run_db(load_board, self.station.station_code, self.scope_all, then=self._show,
-                            group="rooms-board", exclusive=True)
+        self.station.run_db(load_board, self.station.station_code, self.scope_all, self.station.staff_no,
+                            then=self._show, group="rooms-board", exclusive=True)
+
+    def table_of(self, tab: str) -> KeyedTable:
+        return self.query_one("#task-table" if tab == "todo" else f"#task-table-{tab}", KeyedTable)
+
+    def active_table(self) -> KeyedTable:
+        return self.table_of(self.query_one(TabbedContent).active or "todo")
+
+    def _matches(self, t: TaskRow) -> bool:
+        needle = self.filter_text.lower()
+        return not needle or needle in " ".join(
+            str(x) for x in (t.name, t.room_number, t.owner_team, t.second_team, t.type, t.owner_name)).lower()
 
     def _show(self, data: BoardData) -> None:
         self.data = data
         self.query_one("#room-board", Static).update(room_board(data.rooms, data.marks))
-        needle = self.filter_text.lower()
-        shown = [t for t in data.tasks if not needle or needle in " ".join(
-            str(x) for x in (t.name, t.room_number, t.owner_team, t.second_team, t.type, t.owner_name)).lower()]
-        self.query_one(KeyedTable).show({str(t.id): data.cells[str(t.id)] for t in shown},
-                                        signatures=data.signatures)
-        self.show_tasks(shown)
+        everything: list[TaskRow] = []
+        shown_on: dict[str, list[TaskRow]] = {}
+        for tab in BOARD_TABS:
+            shown_on[tab] = [t for t in data.boards[tab] if self._matches(t)]
+            self.table_of(tab).show({str(t.id): data.cells[str(t.id)] for t in shown_on[tab]},
+                                    signatures=data.signatures)
+            everything += shown_on[tab]
+        self.show_tasks(everything)
+        shown = shown_on["todo"]
         overdue = sum(1 for t in shown if t.overdue)
         scope = tr("all stations") if self.scope_all else tr("this station: its teams, floors and requests")
         head = Text(tr("Tasks · {scope} · {n} open", scope=scope, n=len(shown)), style="bold")
         if overdue:
             head.append(tr(" · {n} OVERDUE", n=overdue), style="bold red")
-        head.append(tr("   n new · y ack · s start · w hold · d done · v verify · f hand on · E escalate · S all/mine"),
+        if shown_on["verify"]:
+            head.append(tr(" · {n} to verify", n=len(shown_on["verify"])), style="bold yellow")
+        head.append(tr("   o reopen · c close · x cancel · R assign · t take over · X resolve · D defer · enter history"),
                     style="dim")
         self.query_one("#tasks-head", Static).update(head)
+
+    def action_tab(self, tab: str) -> None:
+        self.query_one(TabbedContent).active = tab
+        self.active_table().focus()
+        self.rules_may_have_changed()
+
+    @on(TabbedContent.TabActivated)
+    def _tab_activated(self) -> None:
+        self.rules_may_have_changed()
 
     def action_new_task(self) -> None:
         def open_form(types: list[TaskType]) -> None:
@@ -401,15 +547,8 @@ class EscalationScreen(TaskBoard):
     EscalationScreen #esc-head { height: 1; padding: 0 1; }
     EscalationScreen KeyedTable { height: 1fr; }
     """
-    BINDINGS = [
-        Binding("t", "take_over", N_("Take over"), id="escalations.take_over"),
-        Binding("R", "reassign", N_("Reassign"), id="escalations.reassign"),
-        Binding("x", "resolve", N_("Resolve"), id="escalations.resolve"),
-        Binding("E", "escalate", N_("Escalate"), id="escalations.escalate"),
-        Binding("f", "hand_on", N_("Hand on"), id="escalations.hand_on"),
-        Binding("enter", "detail", N_("Detail"), show=False, id="escalations.detail"),
-        *board_keys("escalations"),
-    ]
+    BINDINGS = [*task_keys("take_over", "assign", "resolve", "escalate", "hand_on", "cancel"),
+                *board_keys("escalations")]
 
     def compose(self) -> ComposeResult:
         yield from self.top()
@@ -429,18 +568,6 @@ class EscalationScreen(TaskBoard):
         } for t in rows})
         self.show_tasks(rows)
         head = Text(tr("{n} escalated or overdue, most urgent first", n=len(rows)), style="bold")
-        head.append(tr("   t take over · R reassign · x resolve with a note · E escalate · f hand on · enter history"),
+        head.append(tr("   t take over · R assign · X resolve with a note · E escalate · f hand on · enter history"),
                     style="dim")
         self.query_one("#esc-head", Static).update(head)
-
-    def action_take_over(self) -> None:
-        self._do(tasks.take_over, notice=tr("taken over"))
-
-    def action_reassign(self) -> None:
-        self._form("Reassign", [("assignee", "Staff no. of who does it now", "", False)],
-                   lambda v: (tasks.take_over, (), {"assignee": v["assignee"]}))
-
-    def action_resolve(self) -> None:
-        self._form("Resolve with a note", [("note", "What was done", "", False)],
-                   lambda v: (tasks.resolve, (v["note"],), {}))
-
