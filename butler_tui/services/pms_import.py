@@ -20,6 +20,7 @@ from butler_tui.errors import ButlerError, InvalidInput
 from butler_tui.i18n import t as tr
 from butler_tui.models import Guest, Stay, list_problems
 from butler_tui.services.checklists import ensure_checklist
+from butler_tui.services.csvfile import data_rows
 from butler_tui.services.guests import index_guest
 from butler_tui.store import Store, Tx
 
@@ -92,17 +93,7 @@ def parse(path: Path, store: Store) -> list[dict[str, Any]]:
     problems: list[tuple[int, str]] = []
     rows: list[dict[str, Any]] = []
     seen: dict[str, int] = {}
-    for raw in reader:
-        line = reader.line_num
-        if len(rows) + len(problems) >= MAX_ROWS:
-            raise InvalidInput(tr("{path}: more than {max_rows:,} rows; split the file", path=path, max_rows=MAX_ROWS))
-        if None in raw:
-            problems.append((line, tr("{n} fields, expected {expected}", n=len(raw[None]) + len(header),
-                                        expected=len(header))))
-            continue
-        values = {k: (v or "").strip() for k, v in raw.items()}
-        if not any(values.values()):
-            continue
+    for line, values in data_rows(reader, header, path, problems, MAX_ROWS):
         try:
             rows.append(_row(values, rooms, staff))
         except (ValueError, InvalidInput) as exc:

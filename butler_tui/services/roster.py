@@ -26,6 +26,7 @@ from butler_tui.config import Shift, current_shifts, shift_window
 from butler_tui.errors import InvalidInput, NotFound
 from butler_tui.i18n import t as tr
 from butler_tui.services.auth import require
+from butler_tui.services.csvfile import data_rows
 from butler_tui.services.pms_import import ImportRejected, read_text
 from butler_tui.store import Store, Tx
 
@@ -300,17 +301,7 @@ def _parse(tx: Tx, path: Path) -> list[tuple[int, str, str, str, bool]]:
     rows: list[tuple[int, str, str, str, bool]] = []
     seen: dict[tuple[str, str, str], int] = {}
     managers: dict[tuple[str, str], int] = {}
-    for raw in reader:
-        line = reader.line_num
-        if len(rows) + len(problems) >= MAX_ROWS:
-            raise InvalidInput(tr("{path}: more than {max_rows:,} rows; split the file", path=path, max_rows=MAX_ROWS))
-        if None in raw:
-            problems.append((line, tr("{n} fields, expected {expected}", n=len(raw[None]) + len(header),
-                                        expected=len(header))))
-            continue
-        values = {k: (v or "").strip() for k, v in raw.items()}
-        if not any(values.values()):
-            continue
+    for line, values in data_rows(reader, header, path, problems, MAX_ROWS):
         reasons: list[str] = []
         day = shift = ""
         try:
