@@ -85,6 +85,7 @@ class ButlerApp(App[None]):
         Binding("e", "escalations", N_("Escalations"), id="app.escalations"),
         Binding("g", "guest_lookup", N_("Guest"), id="app.guest"),
         Binding("b", "handover", N_("Handover"), id="app.handover"),
+        Binding("D", "roster", N_("Duty roster"), show=False, id="app.roster"),
         Binding("ctrl+o", "sign_out", N_("Sign out"), id="app.sign_out"),
         Binding("ctrl+u", "switch_user", N_("Switch user"), id="app.switch_user"),
         Binding("ctrl+p", "command_palette", N_("palette"), show=False, id="app.palette"),
@@ -447,6 +448,11 @@ class ButlerApp(App[None]):
 
         self._open_board(HandoverScreen)
 
+    def action_roster(self) -> None:
+        from butler_tui.ui.roster import RosterScreen
+
+        self._open_board(RosterScreen)
+
     def action_arrivals(self) -> None:
         from butler_tui.ui.arrivals import ArrivalsScreen
 
@@ -497,6 +503,8 @@ class ButlerApp(App[None]):
         yield SystemCommand(t("Rooms and tasks"), t("Floor board and this station's tasks"), self.action_rooms)
         yield SystemCommand(t("Escalation queue"), t("Escalated and overdue tasks, most urgent first"),
                             self.action_escalations)
+        yield SystemCommand(t("Duty roster"), t("Who is on which shift, and each shift's duty manager"),
+                            self.action_roster)
         yield SystemCommand(t("Acknowledge"), t("Acknowledge the oldest unacknowledged message"), self.action_ack_oldest)
         for command in super().get_system_commands(screen):  # Textual's own (theme, quit, keys…)
             yield command._replace(title=t(command.title), help=t(command.help))

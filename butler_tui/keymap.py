@@ -26,12 +26,12 @@ def all_bindings() -> dict[str, tuple[str, str]]:
     from textual.dom import DOMNode
 
     from butler_tui.app import ButlerApp
-    from butler_tui.ui import alerts, arrivals, compose, forms, guests, handover, help, messages, stay, tasks
+    from butler_tui.ui import alerts, arrivals, compose, forms, guests, handover, help, messages, roster, stay, tasks
 
     classes: list[type[DOMNode]] = [
         ButlerApp, alerts.EmergencyScreen, arrivals.ArrivalsScreen, compose.ComposeScreen, forms.FormScreen, forms.ConfirmScreen,
         guests.GuestLookupScreen, guests.GuestProfileScreen, handover.HandoverScreen, help.HelpScreen,
-        messages.MessagesScreen, messages.ThreadScreen, stay.StayScreen, tasks.RoomsScreen, tasks.EscalationScreen,
+        messages.MessagesScreen, messages.ThreadScreen, roster.RosterScreen, stay.StayScreen, tasks.RoomsScreen, tasks.EscalationScreen,
         tasks.TaskDetailScreen,
     ]
     found: dict[str, tuple[str, str]] = {}

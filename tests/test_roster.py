@@ -118,6 +118,29 @@ def test_import_is_all_or_nothing_naming_the_bad_lines(demo_store: Store, tmp_pa
         roster.import_csv(demo_store, two, by="2001")
 
 
+def test_assigning_offers_the_doing_team_on_duty_else_the_whole_team(demo_store: Store, morning):
+    task_id = tasks.create(demo_store, type="turndown", room="908", staff_no="2001", station="floors-mid")
+    everyone = ["0002", "0003", "2001", "2002", "2003", "2004", "2005"]  # Rooms does it; none rostered: all of Rooms
+    assert [no for no, _name in tasks.assignable(demo_store, task_id)] == everyone
+    roster.set_duty(demo_store, DAY, "early", "2003", by="2001")
+    roster.set_duty(demo_store, DAY, "early", "2005", by="2001")
+    roster.set_duty(demo_store, DAY, "middle", "2002", by="2001")  # from 11:30: not on at 10:00
+    roster.set_duty(demo_store, DAY, "early", "9001", by="2001")  # on duty, but not of Rooms
+    roster.set_duty(demo_store, DAY - timedelta(days=1), "early", "2004", by="2001")  # yesterday
+    assert tasks.assignable(demo_store, task_id) == [("2003", "胡亚茹"), ("2005", "何丽娟")]
+    clock.freeze(MORNING + timedelta(hours=2))  # 12:00: the middle shift is on too
+    assert [no for no, _name in tasks.assignable(demo_store, task_id)] == ["2002", "2003", "2005"]
+    # Offered is not the limit: a lead may still assign anyone of the team (called in before the roster says).
+    assert tasks.assign(demo_store, task_id, "2004", staff_no="2001", station="floors-mid").assignee_no == "2004"
+
+
+def test_the_roster_says_why_a_person_may_not_set_it_before_anything_is_filled_in(demo_store: Store):
+    assert roster.refusal(demo_store, "2001") is None  # a lead
+    assert roster.refusal(demo_store, "0003") is None  # a manager
+    assert "may not set the duty roster" in (roster.refusal(demo_store, "2003") or "")  # a butler
+    assert roster.refusal(demo_store, None) == "sign in first"
+
+
 def test_the_night_shift_is_on_after_midnight_under_its_own_date():
     clock.freeze(datetime.combine(DAY, time(0, 15)).astimezone())
     try:

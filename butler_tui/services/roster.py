@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import csv
 import io
+import sqlite3
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -25,7 +26,7 @@ from butler_tui import clock
 from butler_tui.config import Shift, current_shifts, shift_window
 from butler_tui.errors import InvalidInput, NotFound
 from butler_tui.i18n import t as tr
-from butler_tui.services.auth import require
+from butler_tui.services.auth import actor, denial, require
 from butler_tui.services.csvfile import data_rows
 from butler_tui.services.pms_import import ImportRejected, read_text
 from butler_tui.store import Store, Tx
@@ -106,6 +107,11 @@ def _shift(name: str) -> Shift:
                           known=", ".join(s.name for s in current_shifts())))
 
 
+def parse_flag(value: str) -> bool:
+    """``1``/``yes``/``y``/``是`` or ``0``/``no``/``n``/``否``/empty, as the CSV's ``duty_manager`` column."""
+    return _flag(value)
+
+
 def _flag(value: str) -> bool:
     text = value.strip().lower()
     if text in YES:
@@ -176,15 +182,24 @@ def shifts_at(moment: datetime | None = None) -> list[tuple[date, Shift]]:
     return found
 
 
-def on_duty(tx: Tx, moment: datetime | None = None) -> list[Duty]:
-    """Everyone rostered on a shift that is on duty at ``moment`` (active staff only)."""
+def _on_duty(conn: sqlite3.Connection, moment: datetime | None) -> list[Duty]:
     pairs = shifts_at(moment)
     if not pairs:
         return []
     where = " OR ".join("(r.shift_date = ? AND r.shift = ?)" for _ in pairs)
     params = [v for day, s in pairs for v in (day.isoformat(), s.name)]
-    rows = tx.execute(_SELECT + f" WHERE s.active AND ({where})", params).fetchall()
+    rows = conn.execute(_SELECT + f" WHERE s.active AND ({where})", params).fetchall()
     return _sorted([_duty(r) for r in rows])
+
+
+def on_duty(tx: Tx, moment: datetime | None = None) -> list[Duty]:
+    """Everyone rostered on a shift that is on duty at ``moment`` (active staff only)."""
+    return _on_duty(tx.db.conn, moment)
+
+
+def team_on_duty(store: Store, team: str | None, moment: datetime | None = None) -> list[Duty]:
+    """The ``team``'s people rostered on a shift on duty at ``moment`` (default now), each once."""
+    return _unique([d for d in _on_duty(store.db.conn, moment) if team and d.team_code == team])
 
 
 def reach(tx: Tx, team: str | None, role: str, moment: datetime | None = None) -> tuple[str, list[Duty]]:
@@ -226,6 +241,17 @@ def _current(tx: Tx, day: str, shift: str) -> list[dict[str, Any]]:
     return [{"staff_no": str(r[0]), "duty_manager": bool(r[1])} for r in tx.execute(
         "SELECT staff_no, duty_manager FROM roster WHERE shift_date = ? AND shift = ? ORDER BY staff_no",
         (day, shift)).fetchall()]
+
+
+def refusal(store: Store, staff_no: str | None) -> str | None:
+    """The sentence :func:`set_duty` and :func:`clear` would refuse ``staff_no`` with for who they are
+    (asked before a form is filled in: a station answers a ruled-out key at once); ``None`` when they may."""
+    if not staff_no:
+        return tr("sign in first")
+    who = actor(store, staff_no)
+    if who is None:
+        return tr("unknown staff no. {staff_no!r}", staff_no=staff_no)
+    return denial(store.db.conn, who, "set_roster")
 
 
 def set_duty(store: Store, day: str | date, shift: str, staff_no: str, *, duty_manager: bool = False, by: str,
@@ -377,4 +403,5 @@ def import_csv(store: Store, path: Path, *, by: str, station: str | None = None)
 
 
 __all__ = ["CHAIN", "COLUMNS", "DUTY_MANAGER", "Duty", "ImportReport", "clear", "duty_managers", "export_csv",
-           "import_csv", "listing", "on_duty", "parse_day", "reach", "set_duty", "shifts_at", "show"]
+           "import_csv", "listing", "on_duty", "parse_day", "parse_flag", "reach", "refusal", "set_duty", "shifts_at",
+           "show", "team_on_duty"]

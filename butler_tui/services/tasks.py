@@ -25,7 +25,7 @@ from butler_tui.errors import ButlerError, InvalidInput, NotFound, PermissionDen
 from butler_tui.i18n import said
 from butler_tui.i18n import t as tr
 from butler_tui.models import Task, validate
-from butler_tui.services import escalation, routing
+from butler_tui.services import escalation, roster, routing
 from butler_tui.services.auth import Actor, actor, actor_in, denial, require
 from butler_tui.services.escalation import OPEN, Clock
 from butler_tui.services.routing import EMERGENCY_TYPE, Notified
@@ -718,11 +718,21 @@ def closed_today(store: Store, station: str, *, scope_all: bool = False) -> list
     return [t for t in found if scope.sees(t)][:MAX_ROWS]
 
 
-def assignable(store: Store, task_id: int) -> list[tuple[str, str]]:
-    """Who a task may be assigned to: the active staff of its doing team, (staff no., name) by staff no."""
-    task = get_task(store, task_id)
+def _team_members(store: Store, team: str | None) -> list[tuple[str, str]]:
     return [(r["staff_no"], r["name"]) for r in store.rows(
-        "SELECT staff_no, name FROM staff WHERE active AND team_code = ? ORDER BY staff_no", (task.doing_team,))]
+        "SELECT staff_no, name FROM staff WHERE active AND team_code = ? ORDER BY staff_no", (team,))]
+
+
+def assignable(store: Store, task_id: int) -> list[tuple[str, str]]:
+    """Who to offer when a task is assigned, (staff no., name) by staff no.: the people of its doing team
+    on duty now by the roster (:func:`roster.team_on_duty`), or, when the roster has none of them on
+    duty, every active member of the team. :func:`assign` still takes any active member of the team
+    (someone called in before the roster says so)."""
+    task = get_task(store, task_id)
+    on_duty = {d.staff_no: d.name for d in roster.team_on_duty(store, task.doing_team)}
+    if on_duty:
+        return sorted(on_duty.items())
+    return _team_members(store, task.doing_team)
 
 
 def assign(store: Store, task_id: int, assignee: str, *, staff_no: str | None, station: str | None) -> TaskRow:
@@ -731,7 +741,7 @@ def assign(store: Store, task_id: int, assignee: str, *, staff_no: str | None, s
     if not target:
         raise InvalidInput(tr("say who does it: a staff no."))
     task = get_task(store, task_id)
-    members = dict(assignable(store, task_id))
+    members = dict(_team_members(store, task.doing_team))
     if target not in members:
         found = store.row("SELECT name, team_code FROM staff WHERE staff_no = ? AND active", (target,))
         if found is None:
