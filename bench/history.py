@@ -419,6 +419,10 @@ class Builder:
         rng = self.rng
         types = {t.code: t for t in DEFAULT_TYPES}
         ladders = {code: t.ladder.model_dump_json() for code, t in types.items()}
+        # Tasks snapshot their ladder by reference, one ``ladders`` row per distinct ladder (as the app does).
+        self.conn.executemany("INSERT OR IGNORE INTO ladders (json) VALUES (?)", [(j,) for j in ladders.values()])
+        ladder_ids = {code: self.conn.execute("SELECT id FROM ladders WHERE json = ?", (j,)).fetchone()[0]
+                      for code, j in ladders.items()}
         specs: list[dict[str, Any]] = []
         for day in self.days_range():
             for _ in range(self.per_day(PER_YEAR["tasks"])):
@@ -555,13 +559,13 @@ class Builder:
                 **{k: iso(v) if v else None for k, v in times.items()},
                 "hold_reason": hold_reason, "held_since": iso(held_since) if held_since and status == "on_hold" else None,
                 "held_seconds": 0, "deferred_until": iso(deferred_until) if deferred_until else None,
-                "escalation_level": level, "ladder": ladders[s["code"]], "repeat_count": 0, "resolution": resolution,
+                "escalation_level": level, "ladder_id": ladder_ids[s["code"]], "repeat_count": 0, "resolution": resolution,
                 "cancel_reason": cancel_reason, "updated_at": iso(last), "hold_from": hold_from if status == "on_hold"
                 else None, "clock_started_at": iso(created), "last_progress_at": iso(max([created] + [
                     v for v in times.values() if v])), "escalation_repeats": repeats,
                 "last_escalated_at": iso(last_escalated) if last_escalated else None,
             }
-            row_map["next_check_at"] = next_check_iso(row_map, self.now) if status in (
+            row_map["next_check_at"] = next_check_iso({**row_map, "ladder": ladders[s["code"]]}, self.now) if status in (
                 "new", "acknowledged", "in_progress", "on_hold", "deferred", "reopened") else None
             rows.append(row_map)
             self.event(created, owner, station, "tasks", task_id, "create",

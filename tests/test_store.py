@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 import stat
-from datetime import UTC
+from datetime import UTC, timedelta
 from pathlib import Path
 
 import pytest
@@ -177,3 +177,36 @@ def test_clock_format_is_fixed_width_utc():
     stamp = clock.iso(datetime(2026, 11, 24, 8, 30, 5, 123456, tzinfo=UTC))
     assert stamp == "2026-11-24T08:30:05.123Z"
     assert clock.parse(stamp).tzinfo is not None
+
+
+def test_tasks_from_before_ladders_by_reference_keep_their_ladder_and_escalate(db_path: Path):
+    import sqlite_utils
+
+    from butler_tui.models import Ladder
+    from butler_tui.services import escalation, tasks
+
+    names = MIGRATIONS.names
+    conn = sqlite3.connect(db_path, isolation_level=None)
+    MIGRATIONS.migration_set().apply(sqlite_utils.Database(conn), stop_before="0012_ladders_by_reference")
+    conn.execute(f"PRAGMA user_version = {names.index('0012_ladders_by_reference')}")
+    # Two tasks of an earlier release, each carrying its own copy of the same ladder (not the type's).
+    ladder = Ladder(steps=[{"level": 1, "when": "unacknowledged", "after_minutes": 1, "notify": "supervisor"}],
+                    no_progress_minutes=None).model_dump_json()
+    created = clock.iso(clock.now())
+    conn.execute("INSERT INTO teams (code, name) VALUES ('LOBBY', 'Lobby')")
+    conn.execute("INSERT INTO stations (code, name, team_code) VALUES ('lobby', 'Lobby', 'LOBBY')")
+    for name in ("towels", "pillows"):
+        conn.execute("INSERT INTO tasks (type, name, priority, status, station_code, owner_team, created_at, updated_at,"
+                     " clock_started_at, next_check_at, ladder) VALUES ('guest_request', ?, 3, 'new', 'lobby', 'LOBBY',"
+                     " ?, ?, ?, ?, ?)", (name, created, created, created, created, ladder))
+    conn.close()
+
+    store = Store(db_path)
+    assert schema.applied(store.db) == names
+    assert store.scalar("SELECT count(*) FROM ladders") == 1  # one row for the ladder both tasks share
+    towels = store.scalar("SELECT id FROM tasks WHERE name = 'towels'")
+    assert tasks.get_task(store, towels).clock.ladder == Ladder.model_validate_json(ladder)
+    report = escalation.sweep(store, now=clock.now() + timedelta(minutes=2))
+    assert report.escalated == 2
+    assert tasks.get_task(store, towels).escalation_level == 1
+    store.close()

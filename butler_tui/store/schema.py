@@ -633,6 +633,28 @@ def _duty_roster(db: sqlite_utils.Database) -> None:
                         [(role, "set_roster") for role in DEFAULT_PERMISSIONS["set_roster"]])
 
 
+_LADDERS = """
+-- Each task keeps the ladder it started with (a snapshot: editing a type's ladder does not rewrite tasks
+-- in flight), but by reference: most tasks share a handful of ladders, so one row per distinct ladder
+-- instead of ~300 bytes of JSON on every task of the year (issue 15). A ladder row never changes;
+-- editing a type's ladder makes a new one when a task next snapshots it.
+CREATE TABLE ladders (
+    id INTEGER PRIMARY KEY,
+    json TEXT NOT NULL UNIQUE
+);
+INSERT OR IGNORE INTO ladders (json) SELECT DISTINCT ladder FROM tasks WHERE ladder IS NOT NULL ORDER BY ladder;
+ALTER TABLE tasks ADD COLUMN ladder_id INTEGER REFERENCES ladders(id);
+UPDATE tasks SET ladder_id = (SELECT l.id FROM ladders l WHERE l.json = tasks.ladder) WHERE ladder IS NOT NULL;
+ALTER TABLE tasks DROP COLUMN ladder;
+"""
+
+
+@MIGRATIONS(name="0012_ladders_by_reference")
+def _ladders_by_reference(db: sqlite_utils.Database) -> None:
+    """Tasks' ladder snapshots move to a table of distinct ladders."""
+    _executescript_in_tx(db, _LADDERS)
+
+
 SCHEMA_VERSION = len(MIGRATIONS.steps)
 KNOWN = set(MIGRATIONS.names)
 
