@@ -362,7 +362,7 @@ class Builder:
                 by, station = who[stage]
                 if i["code"] in ("prep_verified", "room_assigned"):
                     by, station = booker, "fo"
-                items.append((stay_id, stage, i["code"], i["name"], i["name_zh"], i["mandatory"], i["position"],
+                items.append((stay_id, stage, i["code"], i["mandatory"], i["position"],
                               iso(when[stage]) if done else None, by if done else None, station if done else None,
                               rng.choice(("客人满意", "客人建议早餐增加粥品", "无人接听，已发短信")) if done and
                               i["code"] == "follow_up_call" else None))
@@ -402,7 +402,7 @@ class Builder:
                               "booked_by", "status", "remarks", "created_at", "updated_at", "arrived_at",
                               "departed_at", "cancel_reason", "wakeup_time", "breakfast_time", "luggage_time",
                               "departure_time", "airport_car", "guest_feedback"], stays)
-        self.insert("checklist_items", ["stay_id", "stage", "code", "name", "name_zh", "mandatory", "position",
+        self.insert("checklist_items", ["stay_id", "stage", "code", "mandatory", "position",
                                         "done_at", "done_by", "done_station", "note"], items)
         self.insert("stay_stages", ["stay_id", "stage", "completed_at", "completed_by", "completed_station"], stages)
         self.notices = notices

@@ -210,3 +210,34 @@ def test_tasks_from_before_ladders_by_reference_keep_their_ladder_and_escalate(d
     assert report.escalated == 2
     assert tasks.get_task(store, towels).escalation_level == 1
     store.close()
+
+
+def test_checklists_from_before_names_by_reference_keep_their_names(db_path: Path):
+    import sqlite_utils
+
+    from butler_tui.defaults import build_items
+    from butler_tui.services import checklists
+
+    names = MIGRATIONS.names
+    conn = sqlite3.connect(db_path, isolation_level=None)
+    MIGRATIONS.migration_set().apply(sqlite_utils.Database(conn), stop_before="0013_checklist_names_by_reference")
+    conn.execute(f"PRAGMA user_version = {names.index('0013_checklist_names_by_reference')}")
+    now = clock.iso(clock.now())
+    conn.execute("INSERT INTO guests (id, name, created_at, updated_at) VALUES (1, '王芳', ?, ?)", (now, now))
+    conn.execute("INSERT INTO stays (id, reservation_no, guest_id, arrival_date, departure_date, created_at, updated_at)"
+                 " VALUES (1, 'R1', 1, '2026-11-30', '2026-12-02', ?, ?)", (now, now))
+    # An earlier release stored each item with its names, and a step this release's template no longer has.
+    stored = [*build_items({"id": 1}, 0),
+              {"stay_id": 1, "stage": "follow_up", "code": "postcard_sent", "name": "Postcard sent",
+               "name_zh": "寄明信片", "mandatory": 0, "position": 99}]
+    for item in stored:
+        conn.execute(f"INSERT INTO checklist_items ({', '.join(item)}) VALUES ({', '.join('?' for _ in item)})",
+                     list(item.values()))
+    conn.close()
+
+    store = Store(db_path)
+    assert schema.applied(store.db) == names
+    assert "name" not in {r["name"] for r in store.rows("PRAGMA table_info(checklist_items)")}
+    got = checklists.items(store, 1)
+    assert [(i.code, i.name, i.name_zh) for i in got] == [(i["code"], i["name"], i["name_zh"]) for i in stored]
+    store.close()

@@ -655,6 +655,35 @@ def _ladders_by_reference(db: sqlite_utils.Database) -> None:
     _executescript_in_tx(db, _LADDERS)
 
 
+_CHECKLIST_TEMPLATE = """
+-- A checklist item's names are its code's (the hotel's checklist template), read by reference: 1.3 M
+-- items a year each repeating an English and a Chinese sentence cost more than all the ticks (issue 15).
+CREATE TABLE checklist_template (
+    code TEXT PRIMARY KEY,
+    stage TEXT NOT NULL,
+    name TEXT NOT NULL,
+    name_zh TEXT NOT NULL DEFAULT '',
+    position INTEGER NOT NULL
+) WITHOUT ROWID;
+"""
+
+
+@MIGRATIONS(name="0013_checklist_names_by_reference")
+def _checklist_names_by_reference(db: sqlite_utils.Database) -> None:
+    """Checklist items lose their copies of the names; the template (defaults.TEMPLATE) holds them, and
+    an item whose code the template no longer has keeps the names it was stored with there."""
+    from butler_tui.defaults import TEMPLATE
+
+    _executescript_in_tx(db, _CHECKLIST_TEMPLATE)
+    db.conn.executemany("INSERT INTO checklist_template (code, stage, name, name_zh, position) VALUES (?, ?, ?, ?, ?)",
+                        [(code, stage, name, name_zh, position)
+                         for position, (stage, code, name, name_zh, _rule) in enumerate(TEMPLATE)])
+    db.conn.execute("INSERT OR IGNORE INTO checklist_template (code, stage, name, name_zh, position)"
+                    " SELECT code, stage, name, name_zh, min(position) FROM checklist_items GROUP BY code")
+    _executescript_in_tx(db, "ALTER TABLE checklist_items DROP COLUMN name;\n"
+                             "ALTER TABLE checklist_items DROP COLUMN name_zh;\n")
+
+
 SCHEMA_VERSION = len(MIGRATIONS.steps)
 KNOWN = set(MIGRATIONS.names)
 
