@@ -656,7 +656,7 @@ class Builder:
                 else:
                     acks.append((mid, code, None, None))
             self.event(m.at, m.from_staff, m.from_station, "messages", mid, "send",
-                       after={"priority": m.priority, "to": m.to, "body": body, "parent_id": root.id if root else None,
+                       after={"priority": m.priority, "to": m.to, "parent_id": root.id if root else None,
                               "room": m.room})
         self.insert("messages", ["id", "from_station", "from_staff", "audience_kind", "audience", "priority", "body",
                                  "room_number", "guest_id", "task_id", "parent_id", "created_at", "body_said"], rows)
@@ -695,7 +695,7 @@ class Builder:
                          high, room, corrects))
             last_of[code] = entry_id
             self.event(at, author, code, "log_entries", entry_id, "correct" if corrects else "add",
-                       after={"text": text, "high_priority": bool(high), "corrects": corrects})
+                       after={"high_priority": bool(high), "corrects": corrects})
         self.insert("log_entries", ["id", "station_code", "shift", "shift_date", "author_no", "created_at", "text",
                                     "high_priority", "room_number", "corrects_id"], rows)
         handovers = []
