@@ -336,7 +336,7 @@ class Builder:
                           *((None,) * 5 if cancelled else plan), None if cancelled else feedback))
             checklist = build_items({"id": stay_id, "car_plate": plate}, vip)
             if cancelled:
-                items += [(stay_id, i["stage"], i["code"], i["name"], i["name_zh"], i["mandatory"], i["position"],
+                items += [(stay_id, i["stage"], i["code"], i["mandatory"], i["position"],
                            None, None, None, None) for i in checklist]
                 self.event(cancelled_at, booker, "fo", "stays", stay_id, "cancelled", {"status": "expected"},
                            {"status": "cancelled", "room": room, "reason": "行程变更 change of plans"})
