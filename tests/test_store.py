@@ -184,6 +184,7 @@ def test_tasks_from_before_ladders_by_reference_keep_their_ladder_and_escalate(d
 
     from butler_tui.models import Ladder
     from butler_tui.services import escalation, tasks
+    from butler_tui.services.task_types import get_type
 
     names = MIGRATIONS.names
     conn = sqlite3.connect(db_path, isolation_level=None)
@@ -199,6 +200,10 @@ def test_tasks_from_before_ladders_by_reference_keep_their_ladder_and_escalate(d
         conn.execute("INSERT INTO tasks (type, name, priority, status, station_code, owner_team, created_at, updated_at,"
                      " clock_started_at, next_check_at, ladder) VALUES ('guest_request', ?, 3, 'new', 'lobby', 'LOBBY',"
                      " ?, ?, ?, ?, ?)", (name, created, created, created, created, ladder))
+    # And one an earlier sweep had not looked at yet: the next sweep snapshots its type's ladder.
+    conn.execute("INSERT INTO tasks (type, name, priority, status, station_code, owner_team, created_at, updated_at,"
+                 " clock_started_at, next_check_at) VALUES ('guest_request', 'iron', 3, 'new', 'lobby', 'LOBBY',"
+                 " ?, ?, ?, ?)", (created, created, created, created))
     conn.close()
 
     store = Store(db_path)
@@ -209,6 +214,9 @@ def test_tasks_from_before_ladders_by_reference_keep_their_ladder_and_escalate(d
     report = escalation.sweep(store, now=clock.now() + timedelta(minutes=2))
     assert report.escalated == 2
     assert tasks.get_task(store, towels).escalation_level == 1
+    iron = store.scalar("SELECT id FROM tasks WHERE name = 'iron'")
+    assert tasks.get_task(store, iron).clock.ladder == get_type(store, "guest_request").ladder
+    assert store.scalar("SELECT count(*) FROM ladders") == 2
     store.close()
 
 
