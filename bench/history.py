@@ -336,7 +336,7 @@ class Builder:
                           *((None,) * 5 if cancelled else plan), None if cancelled else feedback))
             checklist = build_items({"id": stay_id, "car_plate": plate}, vip)
             if cancelled:
-                items += [(stay_id, i["stage"], i["code"], i["name"], i["name_zh"], i["mandatory"], i["position"],
+                items += [(stay_id, i["stage"], i["code"], i["mandatory"], i["position"],
                            None, None, None, None) for i in checklist]
                 self.event(cancelled_at, booker, "fo", "stays", stay_id, "cancelled", {"status": "expected"},
                            {"status": "cancelled", "room": room, "reason": "行程变更 change of plans"})
@@ -362,7 +362,7 @@ class Builder:
                 by, station = who[stage]
                 if i["code"] in ("prep_verified", "room_assigned"):
                     by, station = booker, "fo"
-                items.append((stay_id, stage, i["code"], i["name"], i["name_zh"], i["mandatory"], i["position"],
+                items.append((stay_id, stage, i["code"], i["mandatory"], i["position"],
                               iso(when[stage]) if done else None, by if done else None, station if done else None,
                               rng.choice(("客人满意", "客人建议早餐增加粥品", "无人接听，已发短信")) if done and
                               i["code"] == "follow_up_call" else None))
@@ -402,7 +402,7 @@ class Builder:
                               "booked_by", "status", "remarks", "created_at", "updated_at", "arrived_at",
                               "departed_at", "cancel_reason", "wakeup_time", "breakfast_time", "luggage_time",
                               "departure_time", "airport_car", "guest_feedback"], stays)
-        self.insert("checklist_items", ["stay_id", "stage", "code", "name", "name_zh", "mandatory", "position",
+        self.insert("checklist_items", ["stay_id", "stage", "code", "mandatory", "position",
                                         "done_at", "done_by", "done_station", "note"], items)
         self.insert("stay_stages", ["stay_id", "stage", "completed_at", "completed_by", "completed_station"], stages)
         self.notices = notices
@@ -419,6 +419,10 @@ class Builder:
         rng = self.rng
         types = {t.code: t for t in DEFAULT_TYPES}
         ladders = {code: t.ladder.model_dump_json() for code, t in types.items()}
+        # Tasks snapshot their ladder by reference, one ``ladders`` row per distinct ladder (as the app does).
+        self.conn.executemany("INSERT OR IGNORE INTO ladders (json) VALUES (?)", [(j,) for j in ladders.values()])
+        ladder_ids = {code: self.conn.execute("SELECT id FROM ladders WHERE json = ?", (j,)).fetchone()[0]
+                      for code, j in ladders.items()}
         specs: list[dict[str, Any]] = []
         for day in self.days_range():
             for _ in range(self.per_day(PER_YEAR["tasks"])):
@@ -555,13 +559,13 @@ class Builder:
                 **{k: iso(v) if v else None for k, v in times.items()},
                 "hold_reason": hold_reason, "held_since": iso(held_since) if held_since and status == "on_hold" else None,
                 "held_seconds": 0, "deferred_until": iso(deferred_until) if deferred_until else None,
-                "escalation_level": level, "ladder": ladders[s["code"]], "repeat_count": 0, "resolution": resolution,
+                "escalation_level": level, "ladder_id": ladder_ids[s["code"]], "repeat_count": 0, "resolution": resolution,
                 "cancel_reason": cancel_reason, "updated_at": iso(last), "hold_from": hold_from if status == "on_hold"
                 else None, "clock_started_at": iso(created), "last_progress_at": iso(max([created] + [
                     v for v in times.values() if v])), "escalation_repeats": repeats,
                 "last_escalated_at": iso(last_escalated) if last_escalated else None,
             }
-            row_map["next_check_at"] = next_check_iso(row_map, self.now) if status in (
+            row_map["next_check_at"] = next_check_iso({**row_map, "ladder": ladders[s["code"]]}, self.now) if status in (
                 "new", "acknowledged", "in_progress", "on_hold", "deferred", "reopened") else None
             rows.append(row_map)
             self.event(created, owner, station, "tasks", task_id, "create",
@@ -652,7 +656,7 @@ class Builder:
                 else:
                     acks.append((mid, code, None, None))
             self.event(m.at, m.from_staff, m.from_station, "messages", mid, "send",
-                       after={"priority": m.priority, "to": m.to, "body": body, "parent_id": root.id if root else None,
+                       after={"priority": m.priority, "to": m.to, "parent_id": root.id if root else None,
                               "room": m.room})
         self.insert("messages", ["id", "from_station", "from_staff", "audience_kind", "audience", "priority", "body",
                                  "room_number", "guest_id", "task_id", "parent_id", "created_at", "body_said"], rows)
@@ -691,7 +695,7 @@ class Builder:
                          high, room, corrects))
             last_of[code] = entry_id
             self.event(at, author, code, "log_entries", entry_id, "correct" if corrects else "add",
-                       after={"text": text, "high_priority": bool(high), "corrects": corrects})
+                       after={"high_priority": bool(high), "corrects": corrects})
         self.insert("log_entries", ["id", "station_code", "shift", "shift_date", "author_no", "created_at", "text",
                                     "high_priority", "room_number", "corrects_id"], rows)
         handovers = []

@@ -37,8 +37,8 @@ def populate(path: Path, count: int) -> None:
             row = {"type": "guest_request", "name": f"bench request {i}", "room_number": rooms[i % len(rooms)],
                    "priority": 3, "status": "new", "station_code": "lobby", "owner_no": "1002", "owner_team": "LOBBY",
                    "created_at": stamp, "updated_at": stamp, "clock_started_at": stamp, "last_progress_at": stamp,
-                   "due_at": clock.iso(now + timedelta(minutes=10)), "ladder": ladder}
-            row["next_check_at"] = escalation.next_check_iso(row, now)
+                   "due_at": clock.iso(now + timedelta(minutes=10)), "ladder_id": escalation.ladder_ref(tx, ladder)}
+            row["next_check_at"] = escalation.next_check_iso({**row, "ladder": ladder}, now)
             tx.insert("tasks", row)
         tx.event("bench", None, "populate", after={"tasks": count})
     store.close()

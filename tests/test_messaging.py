@@ -24,6 +24,9 @@ def test_send_to_all_addresses_every_other_station(demo_store: Store):
     assert m.priority == "urgent" and m.room_number == "1208" and m.from_staff_name == "李晓莉"
     event = demo_store.row("SELECT * FROM events WHERE entity='messages' AND entity_id=?", (str(mid),))
     assert event["action"] == "send" and event["station"] == "lobby" and event["actor"] == "1002"
+    # The event says whom it went to; the body is read from the message, not copied into the event.
+    after = json.loads(event["after"])
+    assert sorted(after["to"]) == m.pending and after["room"] == "1208" and "body" not in after
 
 
 def test_send_to_a_team_reaches_its_stations(demo_store: Store):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 import stat
-from datetime import UTC
+from datetime import UTC, timedelta
 from pathlib import Path
 
 import pytest
@@ -177,3 +177,75 @@ def test_clock_format_is_fixed_width_utc():
     stamp = clock.iso(datetime(2026, 11, 24, 8, 30, 5, 123456, tzinfo=UTC))
     assert stamp == "2026-11-24T08:30:05.123Z"
     assert clock.parse(stamp).tzinfo is not None
+
+
+def test_tasks_from_before_ladders_by_reference_keep_their_ladder_and_escalate(db_path: Path):
+    import sqlite_utils
+
+    from butler_tui.models import Ladder
+    from butler_tui.services import escalation, tasks
+    from butler_tui.services.task_types import get_type
+
+    names = MIGRATIONS.names
+    conn = sqlite3.connect(db_path, isolation_level=None)
+    MIGRATIONS.migration_set().apply(sqlite_utils.Database(conn), stop_before="0012_ladders_by_reference")
+    conn.execute(f"PRAGMA user_version = {names.index('0012_ladders_by_reference')}")
+    # Two tasks of an earlier release, each carrying its own copy of the same ladder (not the type's).
+    ladder = Ladder(steps=[{"level": 1, "when": "unacknowledged", "after_minutes": 1, "notify": "supervisor"}],
+                    no_progress_minutes=None).model_dump_json()
+    created = clock.iso(clock.now())
+    conn.execute("INSERT INTO teams (code, name) VALUES ('LOBBY', 'Lobby')")
+    conn.execute("INSERT INTO stations (code, name, team_code) VALUES ('lobby', 'Lobby', 'LOBBY')")
+    for name in ("towels", "pillows"):
+        conn.execute("INSERT INTO tasks (type, name, priority, status, station_code, owner_team, created_at, updated_at,"
+                     " clock_started_at, next_check_at, ladder) VALUES ('guest_request', ?, 3, 'new', 'lobby', 'LOBBY',"
+                     " ?, ?, ?, ?, ?)", (name, created, created, created, created, ladder))
+    # And one an earlier sweep had not looked at yet: the next sweep snapshots its type's ladder.
+    conn.execute("INSERT INTO tasks (type, name, priority, status, station_code, owner_team, created_at, updated_at,"
+                 " clock_started_at, next_check_at) VALUES ('guest_request', 'iron', 3, 'new', 'lobby', 'LOBBY',"
+                 " ?, ?, ?, ?)", (created, created, created, created))
+    conn.close()
+
+    store = Store(db_path)
+    assert schema.applied(store.db) == names
+    assert store.scalar("SELECT count(*) FROM ladders") == 1  # one row for the ladder both tasks share
+    towels = store.scalar("SELECT id FROM tasks WHERE name = 'towels'")
+    assert tasks.get_task(store, towels).clock.ladder == Ladder.model_validate_json(ladder)
+    report = escalation.sweep(store, now=clock.now() + timedelta(minutes=2))
+    assert report.escalated == 2
+    assert tasks.get_task(store, towels).escalation_level == 1
+    iron = store.scalar("SELECT id FROM tasks WHERE name = 'iron'")
+    assert tasks.get_task(store, iron).clock.ladder == get_type(store, "guest_request").ladder
+    assert store.scalar("SELECT count(*) FROM ladders") == 2
+    store.close()
+
+
+def test_checklists_from_before_names_by_reference_keep_their_names(db_path: Path):
+    import sqlite_utils
+
+    from butler_tui.defaults import build_items
+    from butler_tui.services import checklists
+
+    names = MIGRATIONS.names
+    conn = sqlite3.connect(db_path, isolation_level=None)
+    MIGRATIONS.migration_set().apply(sqlite_utils.Database(conn), stop_before="0013_checklist_names_by_reference")
+    conn.execute(f"PRAGMA user_version = {names.index('0013_checklist_names_by_reference')}")
+    now = clock.iso(clock.now())
+    conn.execute("INSERT INTO guests (id, name, created_at, updated_at) VALUES (1, '王芳', ?, ?)", (now, now))
+    conn.execute("INSERT INTO stays (id, reservation_no, guest_id, arrival_date, departure_date, created_at, updated_at)"
+                 " VALUES (1, 'R1', 1, '2026-11-30', '2026-12-02', ?, ?)", (now, now))
+    # An earlier release stored each item with its names, and a step this release's template no longer has.
+    stored = [*build_items({"id": 1}, 0),
+              {"stay_id": 1, "stage": "follow_up", "code": "postcard_sent", "name": "Postcard sent",
+               "name_zh": "寄明信片", "mandatory": 0, "position": 99}]
+    for item in stored:
+        conn.execute(f"INSERT INTO checklist_items ({', '.join(item)}) VALUES ({', '.join('?' for _ in item)})",
+                     list(item.values()))
+    conn.close()
+
+    store = Store(db_path)
+    assert schema.applied(store.db) == names
+    assert "name" not in {r["name"] for r in store.rows("PRAGMA table_info(checklist_items)")}
+    got = checklists.items(store, 1)
+    assert [(i.code, i.name, i.name_zh) for i in got] == [(i["code"], i["name"], i["name_zh"]) for i in stored]
+    store.close()

@@ -43,8 +43,8 @@ def ensure_checklist(tx: Tx, stay_id: int) -> int:
     if row is None:
         raise NotFound(tr("no stay {stay_id}", stay_id=stay_id))
     items = build_items({"id": row[0], "car_plate": row[1]}, row[2])
-    for item in items:
-        tx.insert("checklist_items", item)
+    for item in items:  # the names stay in checklist_template (by the item's code)
+        tx.insert("checklist_items", {k: v for k, v in item.items() if k not in ("name", "name_zh")})
     return len(items)
 
 
@@ -84,8 +84,9 @@ class StageProgress:
 
 def items(store: Store, stay_id: int) -> list[Item]:
     rows = store.rows(
-        "SELECT c.*, s.name AS done_by_name FROM checklist_items c LEFT JOIN staff s ON s.staff_no = c.done_by"
-        " WHERE c.stay_id = ? ORDER BY c.position",
+        "SELECT c.*, coalesce(t.name, c.code) AS name, coalesce(t.name_zh, '') AS name_zh, s.name AS done_by_name"
+        " FROM checklist_items c LEFT JOIN checklist_template t ON t.code = c.code"
+        " LEFT JOIN staff s ON s.staff_no = c.done_by WHERE c.stay_id = ? ORDER BY c.position",
         (stay_id,),
     )
     return [
@@ -141,7 +142,7 @@ def tick(
         _staff_role(tx, staff_no)
         ensure_checklist(tx, stay_id)
         row = tx.execute(
-            "SELECT c.id, c.stage, c.done_at, c.note, c.name, s.booked_by, st.completed_at FROM checklist_items c"
+            "SELECT c.id, c.stage, c.done_at, c.note, s.booked_by, st.completed_at FROM checklist_items c"
             " JOIN stays s ON s.id = c.stay_id"
             " LEFT JOIN stay_stages st ON st.stay_id = c.stay_id AND st.stage = c.stage"
             " WHERE c.stay_id = ? AND c.code = ?",
@@ -149,7 +150,7 @@ def tick(
         ).fetchone()
         if row is None:
             raise NotFound(tr("stay {stay_id} has no checklist item {code!r}", stay_id=stay_id, code=code))
-        item_id, stage, done_at, old_note, _name, booked_by, stage_completed = row
+        item_id, stage, done_at, old_note, booked_by, stage_completed = row
         if stage_completed:
             raise InvalidInput(tr("the {stage} stage is already completed", stage=stage_name(stage)))
         if code == BOOKER_ITEM and done:
@@ -192,8 +193,9 @@ def complete_stage(store: Store, stay_id: int, stage: str, *, staff_no: str | No
         if tx.execute("SELECT 1 FROM stay_stages WHERE stay_id = ? AND stage = ?", (stay_id, stage)).fetchone():
             tx.abandon()
         open_items = [r[0] for r in tx.execute(
-            "SELECT name FROM checklist_items WHERE stay_id = ? AND stage = ? AND mandatory AND done_at IS NULL"
-            " ORDER BY position", (stay_id, stage)).fetchall()]
+            "SELECT coalesce(t.name, c.code) FROM checklist_items c LEFT JOIN checklist_template t ON t.code = c.code"
+            " WHERE c.stay_id = ? AND c.stage = ? AND c.mandatory AND c.done_at IS NULL ORDER BY c.position",
+            (stay_id, stage)).fetchall()]
         if open_items:
             raise InvalidInput(tr("cannot complete {stage}: {n} ● item(s) open — {items}", stage=stage_name(stage),
                                   n=len(open_items), items="; ".join(open_items)))

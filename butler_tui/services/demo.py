@@ -18,7 +18,7 @@ from butler_tui import clock
 from butler_tui.models import Guest, GuestNote, Message, Room, Staff, Station, Stay, Task, Team, validate
 from butler_tui.services.auth import hash_pin
 from butler_tui.services.checklists import ensure_checklist
-from butler_tui.services.escalation import next_check_iso
+from butler_tui.services.escalation import get_type_ladder, ladder_ref, next_check_iso
 from butler_tui.services.guests import index_guest
 from butler_tui.services.messaging import audience_json, recipients
 from butler_tui.store import Store, Tx
@@ -208,9 +208,9 @@ def _load(store: Store, data: dict[str, Any], source: Path, report: LoadReport) 
                     due_at=clock.iso(now + timedelta(minutes=raw["due_in_minutes"])),
                     acknowledged_at=clock.iso(created) if task["status"] != "new" else None,
                     started_at=clock.iso(created) if task["status"] == "in_progress" else None,
-                    ladder=tx.execute("SELECT ladder FROM task_types WHERE code = ?", (task["type"],)).fetchone()[0],
+                    ladder_id=ladder_ref(tx, get_type_ladder(tx, task["type"])),
                 )
-                task["next_check_at"] = next_check_iso(task, now)
+                task["next_check_at"] = next_check_iso({**task, "ladder": get_type_ladder(tx, task["type"])}, now)
                 tx.insert("tasks", task)
                 count("tasks", True)
             for raw in data["messages"]:

@@ -43,6 +43,17 @@ NOTIFY_LABEL = {"supervisor": "supervisor 主管", "manager": "manager 经理", 
                 "duty_manager": "duty manager 值班经理"}
 
 
+# A task as the clock reads it: its columns, and the JSON of the ladder it snapshotted (tasks keep it
+# by reference, ``ladder_id``; a ``ladders`` row never changes) as ``ladder``.
+TASK_ROW = "SELECT t.*, l.json AS ladder FROM tasks t LEFT JOIN ladders l ON l.id = t.ladder_id"
+
+
+def ladder_ref(tx: Tx, ladder_json: str) -> int:
+    """The id of the ``ladders`` row holding ``ladder_json``, made when no task has taken it yet."""
+    tx.execute("INSERT OR IGNORE INTO ladders (json) VALUES (?)", (ladder_json,))
+    return int(tx.execute("SELECT id FROM ladders WHERE json = ?", (ladder_json,)).fetchone()[0])
+
+
 @lru_cache(maxsize=256)
 def parse_ladder(raw: str) -> Ladder:
     """Tasks snapshot their ladder as JSON; most share a handful of them, so parse each once."""
@@ -224,7 +235,7 @@ def sweep(store: Store, *, station: str | None = None, now: datetime | None = No
 
 def _due_rows(tx: Tx, stamp: str, limit: int) -> list[dict[str, Any]]:
     cur = tx.execute(
-        "SELECT * FROM tasks WHERE next_check_at <= ? ORDER BY next_check_at LIMIT ?", (stamp, limit))
+        f"{TASK_ROW} WHERE t.next_check_at <= ? ORDER BY t.next_check_at LIMIT ?", (stamp, limit))
     names = [d[0] for d in cur.description]
     return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
 
@@ -235,7 +246,8 @@ def _apply(tx: Tx, row: dict[str, Any], now: datetime, report: SweepReport) -> N
             row["ladder"] = get_type_ladder(tx, row["type"])
         except LookupError:
             row["ladder"] = Ladder(steps=[]).model_dump_json()
-        tx.execute("UPDATE tasks SET ladder = ? WHERE id = ?", (row["ladder"], row["id"]))
+        row["ladder_id"] = ladder_ref(tx, row["ladder"])
+        tx.execute("UPDATE tasks SET ladder_id = ? WHERE id = ?", (row["ladder_id"], row["id"]))
     c = Clock.from_row(row)
     actions, _ = plan(c, now)
     stamp = clock.iso(now)
@@ -358,4 +370,4 @@ def fire_manual(tx: Tx, row: dict[str, Any], reason: Said, by_staff: str | None)
     _fire(tx, row, Action("escalate", clock.now(), level, notify, reason), repeat_no, clock.now_iso(), by_staff)
 
 
-__all__ = ["Clock", "SweepReport", "get_type", "next_check_iso", "plan", "sweep"]
+__all__ = ["TASK_ROW", "Clock", "SweepReport", "get_type", "ladder_ref", "next_check_iso", "plan", "sweep"]

@@ -81,7 +81,7 @@ def add_entry(store: Store, station: str, text: str, *, staff_no: str | None, hi
             "created_at": clock.now_iso(), "text": text, "high_priority": int(high_priority), "room_number": room,
             "guest_id": guest_id, "task_id": task_id, "corrects_id": corrects})
         tx.event("log_entries", entry_id, "correct" if corrects else "add",
-                 after={"text": text, "high_priority": high_priority, "corrects": corrects})
+                 after={"high_priority": high_priority, "corrects": corrects})  # the text: in the entry (immutable)
     return entry_id
 
 

@@ -346,7 +346,7 @@ def post(
     and its ``send`` event. Services that tell stations something (arrivals, VIP notices,
     escalations, task notices) post through here as :func:`send` does, with ``said`` — the sentence as
     a template (:func:`butler_tui.i18n.said`) — so that every station reads it in its own language;
-    ``body`` is then the English text, for the log, the search and the events. ``requires_ack=False``:
+    ``body`` is then the English text, for the log and the search. ``requires_ack=False``:
     a notice for information, whose ack rows are born closed (``closed_as = 'info'``)."""
     if said is not None:
         body = english(said)[:500]
@@ -361,7 +361,8 @@ def post(
         tx.insert("acks", {"message_id": message_id, "station_code": code} if requires_ack else
                   {"message_id": message_id, "station_code": code, "acked_at": now, "closed_as": "info"})
     tx.event("messages", message_id, "send",
-             after={"priority": priority, "to": stations, "body": body, "parent_id": parent_id, "room": room,
+             # Not the body: the message row keeps it (messages are never edited), the event refers to it by id.
+             after={"priority": priority, "to": stations, "parent_id": parent_id, "room": room,
                     **({"task": task_id} if task_id is not None else {}),
                     **({} if requires_ack else {"requires_ack": False})})
     return message_id

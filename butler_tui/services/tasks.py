@@ -126,8 +126,9 @@ class TaskRow:
 
 _SELECT = """
 SELECT t.*, ty.name AS type_name, ty.team_code AS type_team, g.name AS guest_name, o.name AS owner_name,
-       a.name AS assignee_name, r.floor AS room_floor
+       a.name AS assignee_name, r.floor AS room_floor, l.json AS ladder
 FROM tasks t
+LEFT JOIN ladders l ON l.id = t.ladder_id
 LEFT JOIN rooms r ON r.number = t.room_number
 LEFT JOIN task_types ty ON ty.code = t.type
 LEFT JOIN guests g ON g.id = t.guest_id
@@ -298,10 +299,11 @@ def raise_task(
         row.update(
             owner_team=owner_team, second_team=doing if doing != owner_team else None,
             due_at=clock.iso(model.due_at) if model.due_at else None, created_at=stamp,
-            updated_at=stamp, clock_started_at=stamp, last_progress_at=stamp, ladder=task_type.ladder.model_dump_json(),
+            updated_at=stamp, clock_started_at=stamp, last_progress_at=stamp,
+            ladder_id=escalation.ladder_ref(tx, task_type.ladder.model_dump_json()),
         )
         task_id = tx.insert("tasks", row)
-        row["id"] = task_id
+        row.update(id=task_id, ladder=task_type.ladder.model_dump_json())
         tx.execute("UPDATE tasks SET next_check_at = ? WHERE id = ?", (escalation.next_check_iso(row, now), task_id))
         tx.event("tasks", task_id, "create", after={"type": row["type"], "name": row["name"], "room": row["room_number"],
                                                     "priority": row["priority"], "owner": row["owner_no"],
@@ -312,7 +314,7 @@ def raise_task(
 
 
 def _load(tx: Tx, task_id: int) -> dict[str, Any]:
-    cur = tx.execute("SELECT * FROM tasks WHERE id = ?", (task_id,))
+    cur = tx.execute(f"{escalation.TASK_ROW} WHERE t.id = ?", (task_id,))
     found = cur.fetchone()
     if found is None:
         raise NotFound(tr("no task {task_id}", task_id=task_id))

@@ -633,6 +633,57 @@ def _duty_roster(db: sqlite_utils.Database) -> None:
                         [(role, "set_roster") for role in DEFAULT_PERMISSIONS["set_roster"]])
 
 
+_LADDERS = """
+-- Each task keeps the ladder it started with (a snapshot: editing a type's ladder does not rewrite tasks
+-- in flight), but by reference: most tasks share a handful of ladders, so one row per distinct ladder
+-- instead of ~300 bytes of JSON on every task of the year (issue 15). A ladder row never changes;
+-- editing a type's ladder makes a new one when a task next snapshots it.
+CREATE TABLE ladders (
+    id INTEGER PRIMARY KEY,
+    json TEXT NOT NULL UNIQUE
+);
+INSERT OR IGNORE INTO ladders (json) SELECT DISTINCT ladder FROM tasks WHERE ladder IS NOT NULL ORDER BY ladder;
+ALTER TABLE tasks ADD COLUMN ladder_id INTEGER REFERENCES ladders(id);
+UPDATE tasks SET ladder_id = (SELECT l.id FROM ladders l WHERE l.json = tasks.ladder) WHERE ladder IS NOT NULL;
+ALTER TABLE tasks DROP COLUMN ladder;
+"""
+
+
+@MIGRATIONS(name="0012_ladders_by_reference")
+def _ladders_by_reference(db: sqlite_utils.Database) -> None:
+    """Tasks' ladder snapshots move to a table of distinct ladders."""
+    _executescript_in_tx(db, _LADDERS)
+
+
+_CHECKLIST_TEMPLATE = """
+-- A checklist item's names are its code's (the hotel's checklist template), read by reference: 1.3 M
+-- items a year each repeating an English and a Chinese sentence cost more than all the ticks (issue 15).
+CREATE TABLE checklist_template (
+    code TEXT PRIMARY KEY,
+    stage TEXT NOT NULL,
+    name TEXT NOT NULL,
+    name_zh TEXT NOT NULL DEFAULT '',
+    position INTEGER NOT NULL
+) WITHOUT ROWID;
+"""
+
+
+@MIGRATIONS(name="0013_checklist_names_by_reference")
+def _checklist_names_by_reference(db: sqlite_utils.Database) -> None:
+    """Checklist items lose their copies of the names; the template (defaults.TEMPLATE) holds them, and
+    an item whose code the template no longer has keeps the names it was stored with there."""
+    from butler_tui.defaults import TEMPLATE
+
+    _executescript_in_tx(db, _CHECKLIST_TEMPLATE)
+    db.conn.executemany("INSERT INTO checklist_template (code, stage, name, name_zh, position) VALUES (?, ?, ?, ?, ?)",
+                        [(code, stage, name, name_zh, position)
+                         for position, (stage, code, name, name_zh, _rule) in enumerate(TEMPLATE)])
+    db.conn.execute("INSERT OR IGNORE INTO checklist_template (code, stage, name, name_zh, position)"
+                    " SELECT code, stage, name, name_zh, min(position) FROM checklist_items GROUP BY code")
+    _executescript_in_tx(db, "ALTER TABLE checklist_items DROP COLUMN name;\n"
+                             "ALTER TABLE checklist_items DROP COLUMN name_zh;\n")
+
+
 SCHEMA_VERSION = len(MIGRATIONS.steps)
 KNOWN = set(MIGRATIONS.names)
 
