@@ -1,0 +1,25 @@
+"""bench/history.py builds a year of history the way the app stores it; the README's figures come from
+it, so a short build (five days) runs here, and the database it writes must pass the app's own check."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from butler_tui.cli import cli
+
+BENCH = Path(__file__).resolve().parent.parent / "bench" / "history.py"
+
+
+def test_a_short_history_builds_measures_and_passes_the_check(tmp_path: Path):
+    db = tmp_path / "history.db"
+    proc = subprocess.run([sys.executable, str(BENCH), "--days", "5", "--out", str(db), "--runs", "1"],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "station state (lobby)" in proc.stdout and "year med" in proc.stdout
+    check = CliRunner().invoke(cli, ["--db", str(db), "check", "--full"])
+    assert check.exit_code == 0, check.output
+    assert "integrity:      ok" in check.output
