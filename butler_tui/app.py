@@ -327,7 +327,10 @@ class ButlerApp(App[None]):
 
     # -- alerts --------------------------------------------------------------------------------
     def _alert_new(self, unacked: list[MessageView]) -> None:
-        """Ring for each message not seen before; an emergency takes over the screen."""
+        """Ring for each message not seen before; an emergency takes over the screen; urgent ones also
+        pop up one notice (several arriving together: one notice that counts them). A routine message
+        rings and stands in the banner and the counter until acked — a toast for each would pile over
+        the table and cost every station a relayout per message."""
         waiting = {m.id for m in unacked}
         for gone in [k for k in self._alerted if k not in waiting]:
             del self._alerted[gone]
@@ -336,6 +339,7 @@ class ButlerApp(App[None]):
             if isinstance(screen, EmergencyScreen) and screen.message.id not in waiting:
                 screen.dismiss(True)
         shown = {s.message.id for s in self.screen_stack if isinstance(s, EmergencyScreen)}
+        urgent: list[MessageView] = []
         for m in unacked:
             if m.id in self._alerted:
                 continue
@@ -344,10 +348,12 @@ class ButlerApp(App[None]):
             if m.priority == "emergency":
                 if m.id not in shown:
                     self.push_screen(EmergencyScreen(m))
-            else:
-                self.notify(message_line(m).plain, title=t("New {priority} message",
-                                                           priority=t(m.priority)), markup=False,
-                            severity="warning" if m.priority == "urgent" else "information", timeout=10)
+            elif m.priority == "urgent":
+                urgent.append(m)
+        if urgent:
+            title = (t("New {priority} message", priority=t("urgent")) if len(urgent) == 1
+                     else t("{n} new urgent messages", n=len(urgent)))
+            self.notify(message_line(urgent[0]).plain, title=title, markup=False, severity="warning", timeout=10)
 
     def _realert(self) -> None:
         """An urgent or emergency message still unacknowledged rings again every N minutes."""

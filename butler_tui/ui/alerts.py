@@ -56,14 +56,14 @@ class UnackedBanner(Static):
         self.set_class(bool(unacked), "-visible")
         self.set_class(any(m.priority == "emergency" for m in unacked), "-emergency")
         if not unacked:
-            self.update("")
+            self.update("", layout=False)
             return
         first = unacked[0]
         text = Text(no_wrap=True, overflow="ellipsis")
         text.append(f"🔔 {len(unacked)} {t('to acknowledge')} ", style="bold")
         text.append(t("· a ack · l log │ "))
         text.append_text(message_line(first))
-        self.update(text)
+        self.update(text, layout=False)  # one line (height 1): showing it or not is the class above
 
 
 class EmergencyScreen(AtStation, ModalScreen[bool]):

@@ -67,7 +67,9 @@ class Card(Vertical):
         yield Label(self.help_text, classes="card-help")
 
     def show(self, value: int) -> None:
-        self.query_one(Digits).update(str(value))
+        digits = self.query_one(Digits)
+        if digits.value != str(value):  # a new figure only: a redraw of all eight costs every station CPU
+            digits.update(str(value))
         self.set_class(self.field in ALERT_FIELDS and value > 0, "-alert")
 
 
@@ -108,7 +110,9 @@ class HomeScreen(AtStation, Screen[None]):
     def show_overview(self, figures: Overview) -> None:
         for field, *_ in CARDS:
             self.query_one(f"#card-{field}", Card).show(getattr(figures, field))
-        self.query_one("#home-status", Static).update(
-            Text(f"{t('Updated')} {clock.local_now():%H:%M:%S} · "
-                 f"{t('live: changes from any station appear here by themselves')}")
-        )
+        status = self.query_one("#home-status", Static)
+        # Only the time changes after the first read: the line keeps its size, so no new layout is needed.
+        first = not status.has_class("-shown")
+        status.add_class("-shown")
+        status.update(Text(f"{t('Updated')} {clock.local_now():%H:%M:%S} · "
+                           f"{t('live: changes from any station appear here by themselves')}"), layout=first)

@@ -67,4 +67,4 @@ class StationBar(AtStation, Static):
             text.append(f"✓ {t('all acked')}")
         text.append(" │ ")
         text.append(moment_label(now))
-        self.update(text)
+        self.update(text, layout=False)  # one line of fixed height: a new text never moves anything else
