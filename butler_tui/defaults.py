@@ -24,6 +24,8 @@ ACTIONS = {
     "verify_preparation_for_others": "verify the preparation of a stay nobody is recorded as booking",
     "close_safety_emergency": "end a safety emergency (mark it done, close, cancel or resolve it)",
     "set_roster": N_("set the duty roster (who is on which shift, the duty manager)"),
+    "inspect_room": N_("pass a clean room as inspected (ready for an arrival)"),
+    "change_settings": N_("change the hotel's settings (ready rule, night audit hour, time zone)"),
 }
 DEFAULT_PERMISSIONS: dict[str, tuple[str, ...]] = {
     "verify_task": ("lead", "supervisor", "manager", "director"),
@@ -39,6 +41,10 @@ DEFAULT_PERMISSIONS: dict[str, tuple[str, ...]] = {
     "close_safety_emergency": ("manager", "director"),
     # Leads and up draw up their shifts' roster (issue 16); an admin loads it when the hotel is set up.
     "set_roster": ("lead", "supervisor", "manager", "director", "admin"),
+    # Housekeeping cleans; a supervisor and up passes the room as inspected (issue 17).
+    "inspect_room": ("supervisor", "manager", "director"),
+    # The hotel's settings are the management's (issue 17); an admin sets them up.
+    "change_settings": ("manager", "director", "admin"),
 }
 
 

@@ -99,7 +99,7 @@ OWN = (
     # (services/*, models.py; the handover report writes a status with spaces for underscores)
     N_("new"), N_("acknowledged"), N_("in progress"), N_("on hold"), N_("deferred"), N_("reopened"), N_("verified"),
     N_("closed"), N_("cancelled"), N_("room ready"), N_("arrived"), N_("in house"), N_("due out"), N_("departed"),
-    N_("dirty"), N_("cleaning"), N_("clean"), N_("inspected"), N_("out_of_order"), N_("vacant"), N_("occupied"),
+    N_("dirty"), N_("cleaning"), N_("clean"), N_("inspected"), N_("out_of_order"), N_("out_of_service"), N_("vacant"), N_("occupied"),
     N_("expected"), N_("due_out"), N_("lead"), N_("supervisor"), N_("manager"), N_("director"), N_("admin"),
     N_("nobody"), N_("ack"), N_("start"), N_("hold"), N_("resume"), N_("defer"), N_("done"), N_("verify"),
     N_("close"), N_("cancel"), N_("reopen"), N_("hand on"), N_("escalate"), N_("take over"), N_("resolve"),

@@ -148,7 +148,7 @@ def test_room_ready_needs_a_clean_room(demo_store: Store):
              and x.hk_status in ("dirty", "cleaning"))
     _tick_stage(demo_store, s, "pre_arrival", "1002")
     checklists.complete_stage(demo_store, s.id, "pre_arrival", staff_no="1002", station="lobby")
-    with pytest.raises(InvalidInput, match=f"room {s.room_number} is (dirty|cleaning), not clean or inspected"):
+    with pytest.raises(InvalidInput, match=f"room {s.room_number} is (dirty|cleaning), not inspected yet"):
         stays.transition(demo_store, s.id, "room_ready", staff_no="1002", station="lobby")
 
 

@@ -15,6 +15,7 @@ shifts), so two invocations in one process — tests with CliRunner — share no
 * :mod:`.pms` — import … (data from the PMS)
 * :mod:`.staff` — staff …, permissions
 * :mod:`.roster` — roster … (the duty roster)
+* :mod:`.rooms` — room …, settings … (housekeeping status, DND, out of order; the hotel's settings)
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from typing import Any
 import click
 
 from butler_tui import __version__, context
-from butler_tui.cli import admin, guests, handover, language, messages, pms, roster, staff, station, tasks
+from butler_tui.cli import admin, guests, handover, language, messages, pms, rooms, roster, staff, station, tasks
 from butler_tui.cli.common import Options
 from butler_tui.cli.errors import reported
 from butler_tui.config import default_db_path
@@ -67,7 +68,7 @@ def cli(ctx: click.Context, db: Path | None, lang: str | None) -> None:
 
 
 def _add_commands(group: click.Group) -> None:
-    for module in (admin, station, messages, tasks, guests, handover, pms, staff, roster):
+    for module in (admin, station, messages, tasks, guests, handover, pms, staff, roster, rooms):
         for command in module.COMMANDS:
             group.add_command(command)
 

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
 from butler_tui.config import Shift, load_shifts, use_shifts
 from butler_tui.errors import InvalidInput
 from butler_tui.i18n import t as tr
+from butler_tui.services.auth import require
+from butler_tui.services.rooms import READY_RULES
 from butler_tui.store import Store
 
 
@@ -31,3 +37,74 @@ def hotel_shifts(store: Store) -> list[Shift]:
 def use_hotel_shifts(store: Store) -> None:
     """Read the hotel's shifts into the current context."""
     use_shifts(hotel_shifts(store))
+
+
+# -- the settings a manager sets by name (``butler settings get|set``, issue 17) ------------------
+
+# name -> the value when the hotel has not set it ("" for the time zone: the host's, until set).
+EDITABLE: dict[str, str] = {"ready_rule": "inspected", "night_audit": "03:00", "timezone": ""}
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    value: str
+    is_default: bool
+
+    def to_json(self) -> dict[str, Any]:
+        return {"name": self.name, "value": self.value, "default": self.is_default}
+
+
+def _known(name: str) -> str:
+    key = name.strip().lower()
+    if key not in EDITABLE:
+        raise InvalidInput(tr("unknown setting {name!r}; one of: {known}", name=name, known=", ".join(EDITABLE)))
+    return key
+
+
+def get_setting(store: Store, name: str) -> Setting:
+    """A setting by name (``ready_rule``, ``night_audit``, ``timezone``), its default when unset."""
+    key = _known(name)
+    value = store.scalar("SELECT value FROM settings WHERE name = ?", (key,))
+    return Setting(key, EDITABLE[key] if value is None else str(value), value is None)
+
+
+def _valid(key: str, value: str) -> str:
+    text = value.strip()
+    if key == "ready_rule":
+        if text.lower() not in READY_RULES:
+            raise InvalidInput(tr("ready_rule must be one of: {choices}", choices=", ".join(READY_RULES)))
+        return text.lower()
+    if key == "night_audit":
+        parts = text.split(":")
+        if len(parts) != 2 or not all(p.isdigit() and len(p) <= 2 for p in parts) \
+                or int(parts[0]) > 23 or int(parts[1]) > 59:
+            raise InvalidInput(tr("night_audit {value!r} is not a time like 03:00", value=value))
+        return f"{int(parts[0]):02d}:{int(parts[1]):02d}"
+    try:
+        if not text or text != text.strip("/") or ".." in text:
+            raise ValueError(text)
+        ZoneInfo(text)
+    except (ValueError, ZoneInfoNotFoundError):
+        raise InvalidInput(tr("timezone {value!r} is not an IANA time zone like Asia/Shanghai", value=value)) from None
+    return text
+
+
+def check_setting(name: str, value: str) -> str:
+    """The value as it would be stored, or a refusal naming what is wrong."""
+    return _valid(_known(name), value)
+
+
+def set_setting(store: Store, name: str, value: str, *, by: str, station: str | None = None) -> Setting:
+    """Set a setting (permission ``change_settings``: managers and up), an audited event."""
+    key = _known(name)
+    clean = _valid(key, value)
+    with store.write(actor=by, station=station) as tx:
+        require(tx, by, "change_settings")
+        before = tx.execute("SELECT value FROM settings WHERE name = ?", (key,)).fetchone()
+        if before is not None and before[0] == clean:
+            tx.abandon()
+        tx.execute("INSERT INTO settings (name, value) VALUES (?, ?)"
+                   " ON CONFLICT(name) DO UPDATE SET value = excluded.value", (key, clean))
+        tx.event("settings", key, "set", before={"value": before[0] if before else None}, after={"value": clean})
+    return Setting(key, clean, False)

@@ -16,7 +16,7 @@ from butler_tui import clock
 from butler_tui.errors import InvalidInput, NotFound
 from butler_tui.i18n import said
 from butler_tui.i18n import t as tr
-from butler_tui.services import checklists
+from butler_tui.services import checklists, rooms
 from butler_tui.services.auth import Actor
 from butler_tui.services.checklists import StageProgress
 from butler_tui.services.messaging import post, recipients
@@ -38,7 +38,6 @@ TRANSITIONS: dict[str, tuple[tuple[str, ...], str | None]] = {
     "departed": (("due_out", "in_house"), "departure"),
 }
 CANCELLABLE = ("expected", "room_ready")  # a stay is cancelled only before the guest arrives
-READY_HK = ("clean", "inspected")
 FOLLOW_UP_HOURS = 24
 
 
@@ -78,6 +77,7 @@ class StayRow:
     progress: dict[str, StageProgress] = field(default_factory=dict)
     follow_up_done_at: str | None = None
     vip_notice_status: str | None = None
+    ready_rule: str = "inspected"  # the hotel's ``ready_rule`` setting when this row was read
 
     @property
     def guest_label(self) -> str:
@@ -90,7 +90,7 @@ class StayRow:
 
     @property
     def room_ready(self) -> bool:
-        return bool(self.room_number) and self.hk_status in READY_HK
+        return bool(self.room_number) and rooms.is_ready(self.hk_status, self.ready_rule)
 
     @property
     def follow_up_due(self) -> str | None:
@@ -102,7 +102,7 @@ class StayRow:
         return self.progress.get(stage)
 
     def to_json(self) -> dict[str, Any]:
-        return {k: v for k, v in self.__dict__.items() if k != "progress"} | {
+        return {k: v for k, v in self.__dict__.items() if k not in ("progress", "ready_rule")} | {
             "progress": {k: {"done": p.done, "total": p.total, "open_mandatory": p.open_mandatory,
                              "completed_at": p.completed_at} for k, p in self.progress.items()}
         }
@@ -120,15 +120,17 @@ LEFT JOIN rooms r ON r.number = s.room_number
 LEFT JOIN staff b ON b.staff_no = s.butler_no
 LEFT JOIN staff k ON k.staff_no = s.booked_by
 """
-_FIELDS = set(StayRow.__dataclass_fields__) - {"id", "progress"}
+_FIELDS = set(StayRow.__dataclass_fields__) - {"id", "progress", "ready_rule"}
 
 
 def _rows(store: Store, where: str, params: list[Any], order: str) -> list[StayRow]:
     rows = store.rows(f"{_SELECT} WHERE {where} ORDER BY {order}", params)
     found = [StayRow(id=r["id"], **{k: r[k] for k in _FIELDS}) for r in rows]
     progress = checklists.progress(store, [s.id for s in found])
+    rule = rooms.hotel_ready_rule(store.db.conn) if found else rooms.READY_RULES[0]
     for stay in found:
         stay.progress = progress.get(stay.id, {})
+        stay.ready_rule = rule
     return found
 
 
@@ -188,13 +190,13 @@ def transition(
     with store.write(actor=staff_no, station=station) as tx:
         row = tx.execute(
             "SELECT s.status, s.room_number, s.butler_no, g.name, g.salutation, g.vip_level, r.hk_status,"
-            " s.departure_date FROM stays s JOIN guests g ON g.id = s.guest_id"
+            " s.departure_date, r.ooo_kind, r.ooo_reason, r.ooo_until FROM stays s JOIN guests g ON g.id = s.guest_id"
             " LEFT JOIN rooms r ON r.number = s.room_number WHERE s.id = ?",
             (stay_id,),
         ).fetchone()
         if row is None:
             raise NotFound(tr("no stay {stay_id}", stay_id=stay_id))
-        status, room, butler_no, name, salutation, vip, hk, _departure_date = row
+        status, room, butler_no, name, salutation, vip, hk, _departure_date, ooo, ooo_reason, ooo_until = row
         if status == to:
             tx.abandon()
         label = {k: tr(v) for k, v in STATUS_LABEL.items()}
@@ -211,8 +213,11 @@ def transition(
                                       status=label[status], to=label[to], next=nexts))
             if to in ("room_ready", "arrived") and not room:
                 raise InvalidInput(tr("assign a room first"))
-            if to == "room_ready" and hk not in READY_HK:
-                raise InvalidInput(tr("room {room} is {hk}, not clean or inspected yet", room=room, hk=tr(hk)))
+            if to in ("room_ready", "arrived") and (ooo or hk == rooms.OUT_OF_ORDER):
+                raise InvalidInput(rooms.ooo_refusal(room, ooo, ooo_reason, ooo_until))
+            rule = rooms.hotel_ready_rule(tx.db.conn)
+            if to == "room_ready" and not rooms.is_ready(hk, rule):
+                raise InvalidInput(rooms.not_ready_reason(room, hk, rule))
             if stage:
                 checklists.ensure_checklist(tx, stay_id)
                 if not checklists.stage_completed(tx, stay_id, stage):
@@ -236,7 +241,8 @@ def transition(
         elif room and to == "due_out":
             tx.execute("UPDATE rooms SET occupancy = 'due_out' WHERE number = ?", (room,))
         elif room and to == "departed":
-            tx.execute("UPDATE rooms SET occupancy = 'vacant', hk_status = 'dirty', dnd = 0, dnd_since = NULL"
+            tx.execute("UPDATE rooms SET occupancy = 'vacant', hk_status = 'dirty', dnd = 0, dnd_since = NULL,"
+                       " makeup_requested = 0"
                        " WHERE number = ?", (room,))
         elif room and to == "cancelled":
             tx.execute("UPDATE rooms SET occupancy = 'vacant' WHERE number = ? AND occupancy = 'expected'", (room,))
@@ -311,9 +317,12 @@ def assign_room(store: Store, stay_id: int, room: str | None, *, staff_no: str |
         if row[0] == room:
             tx.abandon()
         if room:
-            occ = tx.execute("SELECT occupancy FROM rooms WHERE number = ?", (room,)).fetchone()
+            occ = tx.execute("SELECT occupancy, hk_status, ooo_kind, ooo_reason, ooo_until FROM rooms"
+                             " WHERE number = ?", (room,)).fetchone()
             if occ is None:
                 raise NotFound(tr("no room {room}", room=room))
+            if occ[2] or occ[1] == rooms.OUT_OF_ORDER:
+                raise InvalidInput(rooms.ooo_refusal(room, occ[2], occ[3], occ[4]))
             clash = tx.execute(
                 "SELECT reservation_no FROM stays WHERE room_number = ? AND id != ? AND status IN"
                 " ('expected','room_ready','arrived','in_house','due_out') AND arrival_date <="

@@ -684,6 +684,29 @@ def _checklist_names_by_reference(db: sqlite_utils.Database) -> None:
                              "ALTER TABLE checklist_items DROP COLUMN name_zh;\n")
 
 
+
+_ROOMS_LIVE = """
+-- A room out of order (repair) or out of service (not sold for a while) keeps hk_status 'out_of_order'
+-- and says which, why, since when and until when; a make-up-room request is a flag (issue 17).
+ALTER TABLE rooms ADD COLUMN ooo_kind TEXT CHECK (ooo_kind IN ('out_of_order','out_of_service'));
+ALTER TABLE rooms ADD COLUMN ooo_reason TEXT;
+ALTER TABLE rooms ADD COLUMN ooo_until TEXT;
+ALTER TABLE rooms ADD COLUMN ooo_since TEXT;
+ALTER TABLE rooms ADD COLUMN makeup_requested INTEGER NOT NULL DEFAULT 0 CHECK (makeup_requested IN (0, 1));
+UPDATE rooms SET ooo_kind = 'out_of_order', ooo_reason = '' WHERE hk_status = 'out_of_order';
+"""
+
+
+@MIGRATIONS(name="0014_rooms_live")
+def _rooms_live(db: sqlite_utils.Database) -> None:
+    """Rooms' out-of-order details and make-up flag; who may inspect a room and change the settings."""
+    from butler_tui.defaults import DEFAULT_PERMISSIONS
+
+    _executescript_in_tx(db, _ROOMS_LIVE)
+    db.conn.executemany("INSERT OR IGNORE INTO permissions (role, action) VALUES (?, ?)",
+                        [(role, action) for action in ("inspect_room", "change_settings")
+                         for role in DEFAULT_PERMISSIONS[action]])
+
 SCHEMA_VERSION = len(MIGRATIONS.steps)
 KNOWN = set(MIGRATIONS.names)
 
