@@ -192,3 +192,29 @@ def test_cli_bad_input_is_one_line_and_writes_nothing(demo_db: Path, args: tuple
         assert store.scalar("SELECT count(*) FROM settings WHERE name IN ('timezone', 'night_audit', 'ready_rule')") == 0
     finally:
         store.close()
+
+
+def test_the_arrival_is_told_when_its_room_becomes_ready(demo_store: Store):
+    """谁预订谁检查: whoever booked the arrival (and its dedicated butler) hears that the room is ready, once."""
+    from butler_tui.services import messaging
+
+    arrival = _arrival_without_room(demo_store)
+    room = _vacant_room(demo_store)
+    stays.assign_room(demo_store, arrival.id, room, staff_no="1001", station="lobby")
+    with demo_store.write("1001", "lobby") as tx:  # the room has just been vacated
+        tx.execute("UPDATE rooms SET hk_status = 'dirty' WHERE number = ?", (room,))
+        tx.event("rooms", room, "hk_status", after={"hk_status": "dirty"})
+    booked_by = demo_store.scalar("SELECT booked_by FROM stays WHERE id = ?", (arrival.id,))
+    assert booked_by
+
+    def told() -> list[messaging.MessageView]:
+        return [m for m in messaging.list_messages(demo_store) if m.room_number == room and "is ready for" in m.body]
+
+    rooms.set_status(demo_store, room, "clean", by=BUTLER, station="floors-mid")
+    assert told() == []  # clean is not ready under the default rule
+    rooms.set_status(demo_store, room, "inspected", by=SUPERVISOR, station="floors-mid")
+    [notice] = told()
+    assert f"#{arrival.id}" in notice.body and notice.from_station == "floors-mid"
+    assert notice.pending and "floors-mid" not in notice.pending
+    rooms.set_status(demo_store, room, "inspected", by=SUPERVISOR, station="floors-mid")  # nothing new
+    assert len(told()) == 1

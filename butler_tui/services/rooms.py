@@ -146,7 +146,34 @@ def set_status(store: Store, number: str, status: str, *, by: str | None, statio
         extra = ", makeup_requested = 0" if status in ("clean", "inspected") else ""
         tx.execute(f"UPDATE rooms SET hk_status = ?{extra} WHERE number = ?", (status, number))
         tx.event("rooms", number, "hk_status", before={"hk_status": room.hk_status}, after={"hk_status": status})
+        rule = hotel_ready_rule(tx.db.conn)
+        if is_ready(status, rule) and not is_ready(room.hk_status, rule):
+            _tell_waiting_arrivals(tx, number, station, by)
     return get_room(store, number)
+
+
+def _tell_waiting_arrivals(tx: Tx, number: str, station: str | None, by: str | None) -> None:
+    """The room just became ready: the stations of whoever booked each arrival waiting on it (谁预订谁检查)
+    and of its dedicated butler are told, in the same transaction."""
+    from butler_tui.i18n import said
+    from butler_tui.services.guests import address
+    from butler_tui.services.messaging import post
+    from butler_tui.services.routing import floor_station, person_stations
+
+    sender = station or floor_station(tx, number)
+    if sender is None:
+        return
+    waiting = tx.execute(
+        "SELECT s.id, s.booked_by, s.butler_no, g.name, g.salutation FROM stays s JOIN guests g ON g.id = s.guest_id"
+        " WHERE s.room_number = ? AND s.status = 'expected' AND s.arrival_date <= ?",
+        (number, clock.today().isoformat())).fetchall()
+    for stay_id, booked_by, butler_no, name, salutation in waiting:
+        told = [code for code in dict.fromkeys(person_stations(tx, booked_by) + person_stations(tx, butler_no))
+                if code != sender]
+        if told:
+            post(tx, from_station=sender, from_staff=by, stations=told, priority="routine", kind="stations",
+                 audience=told, room=number, said=said("Room {room} is ready for {guest} (stay #{id})", room=number,
+                                        guest=address(name, salutation or ""), id=stay_id))
 
 
 def set_dnd(store: Store, number: str, on: bool, *, by: str | None, station: str | None = None) -> RoomRow:
