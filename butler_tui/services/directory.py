@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
 
 from butler_tui.errors import NotFound
 from butler_tui.i18n import t as tr
@@ -101,33 +99,3 @@ def audience_codes(store: Store) -> list[str]:
     """What a message can be addressed to, besides ``all``: the active stations and ``team:CODE``."""
     codes = [str(r["code"]) for r in store.rows("SELECT code FROM stations WHERE active ORDER BY code")]
     return codes + [f"team:{r['code']}" for r in store.rows("SELECT code FROM teams ORDER BY code")]
-
-
-@dataclass(frozen=True)
-class RoomInfo:
-    number: str
-    floor: int
-    type: str
-    occupancy: str
-    hk_status: str
-    dnd: bool
-
-
-_ROOM = "SELECT number, floor, type, occupancy, hk_status, dnd FROM rooms"
-
-
-def _room(row: dict[str, Any]) -> RoomInfo:
-    return RoomInfo(number=row["number"], floor=row["floor"], type=row["type"], occupancy=row["occupancy"],
-                    hk_status=row["hk_status"], dnd=bool(row["dnd"]))
-
-
-def list_rooms(store: Store, floors: Iterable[int] = ()) -> list[RoomInfo]:
-    """The rooms on ``floors`` (every room when none are given), by number."""
-    wanted = set(floors)
-    return [room for room in map(_room, store.rows(f"{_ROOM} ORDER BY number"))
-            if not wanted or room.floor in wanted]
-
-
-def find_room(store: Store, number: str) -> RoomInfo | None:
-    row = store.row(f"{_ROOM} WHERE number = ?", (number,))
-    return _room(row) if row else None

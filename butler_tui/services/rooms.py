@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from datetime import date
 from typing import Any
@@ -98,13 +99,18 @@ def get_room(store: Store, number: str) -> RoomRow:
     return _room(found)
 
 
-def list_rooms(store: Store, floor: int | None = None) -> list[RoomRow]:
-    """The rooms by number, of one floor when given."""
-    if floor is None:
-        rows = store.db.conn.execute(_SELECT + " ORDER BY floor, CAST(number AS INTEGER)").fetchall()
-    else:
-        rows = store.db.conn.execute(_SELECT + " WHERE floor = ? ORDER BY CAST(number AS INTEGER)", (floor,)).fetchall()
+def list_rooms(store: Store, floor: int | None = None, *, floors: Iterable[int] = ()) -> list[RoomRow]:
+    """The rooms by number: of one ``floor``, or of ``floors`` (every room when neither is given)."""
+    wanted = sorted({floor} if floor is not None else set(floors))
+    where = f" WHERE floor IN ({', '.join('?' for _ in wanted)})" if wanted else ""
+    rows = store.db.conn.execute(_SELECT + where + " ORDER BY floor, CAST(number AS INTEGER)", wanted).fetchall()
     return [_room(r) for r in rows]
+
+
+def find_room(store: Store, number: str) -> RoomRow | None:
+    """The room ``number``, or None when there is no such room."""
+    found = store.db.conn.execute(_SELECT + " WHERE number = ?", (number.strip(),)).fetchone()
+    return _room(found) if found else None
 
 
 def ooo_refusal(room: str, kind: str | None, reason: str | None, until: str | None) -> str:

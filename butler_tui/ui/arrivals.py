@@ -3,7 +3,7 @@ departures with the evening-before answers; the follow-up-call queue (overdue hi
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
 from rich.text import Text
 from textual import on
@@ -16,7 +16,7 @@ from butler_tui.i18n import N_, day_label, t
 from butler_tui.services import stays
 from butler_tui.services.stays import StayRow
 from butler_tui.store import Store
-from butler_tui.ui.board import Board, board_keys
+from butler_tui.ui.board import DayBoard, board_keys, day_keys
 from butler_tui.ui.cells import STAY_ENTITIES, vip_mark
 from butler_tui.ui.table import KeyedTable
 
@@ -109,7 +109,7 @@ FOLLOW_UP_COLUMNS = [("due", "Call due", 11), ("state", "", 12), ("guest", "Gues
                      ("room", "Room", 4), ("departed", "Departed", 11), ("butler", "Butler", 10)]
 
 
-class ArrivalsScreen(Board):
+class ArrivalsScreen(DayBoard):
     TITLE = N_("Arrivals 抵离店")
     DEFAULT_CSS = """
     ArrivalsScreen #arrivals-day {
@@ -121,9 +121,7 @@ class ArrivalsScreen(Board):
     }
     """
     BINDINGS = [
-        Binding("left_square_bracket", "day(-1)", N_("Prev day"), id="arrivals.prev_day"),
-        Binding("right_square_bracket", "day(1)", N_("Next day"), id="arrivals.next_day"),
-        Binding("t", "today", N_("Today"), id="arrivals.today"),
+        *day_keys("arrivals"),
         Binding("1", "tab('arrivals')", N_("Arrivals"), show=False, id="arrivals.tab_arrivals"),
         Binding("2", "tab('departures')", N_("Departures"), show=False, id="arrivals.tab_departures"),
         Binding("3", "tab('follow-up')", N_("Follow-up calls"), show=False, id="arrivals.tab_follow_up"),
@@ -135,7 +133,6 @@ class ArrivalsScreen(Board):
 
     def __init__(self) -> None:
         super().__init__()
-        self.day: date = clock.today()
         self.rows: dict[str, list[StayRow]] = {"arrivals": [], "departures": [], "follow-up": []}
 
     def compose(self) -> ComposeResult:
@@ -214,14 +211,6 @@ class ArrivalsScreen(Board):
         guest_id = self._selected_guest()
         if guest_id is not None:
             self.station.add_guest_note(guest_id)
-
-    def action_day(self, delta: int) -> None:
-        self.day += timedelta(days=delta)
-        self.refresh_data()
-
-    def action_today(self) -> None:
-        self.day = clock.today()
-        self.refresh_data()
 
     def action_tab(self, tab: str) -> None:
         self.query_one(TabbedContent).active = tab

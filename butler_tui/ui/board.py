@@ -4,6 +4,7 @@ and keys shown dimmed while the rule in services says they do not apply."""
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from typing import Any, ClassVar
 
 from textual import on
@@ -13,11 +14,21 @@ from textual.binding import ActiveBinding, Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Input
 
+from butler_tui import clock
 from butler_tui.i18n import N_
 from butler_tui.ui.alerts import UnackedBanner
 from butler_tui.ui.base import AtStation, StationChanged
 from butler_tui.ui.station_bar import StationBar
 from butler_tui.ui.table import KeyedTable
+
+
+def day_keys(prefix: str) -> list[Binding]:
+    """[ and ] the day before and after, t today: the boards that show one day (:class:`DayBoard`)."""
+    return [
+        Binding("left_square_bracket", "day(-1)", N_("Prev day"), id=f"{prefix}.prev_day"),
+        Binding("right_square_bracket", "day(1)", N_("Next day"), id=f"{prefix}.next_day"),
+        Binding("t", "today", N_("Today"), id=f"{prefix}.today"),
+    ]
 
 
 def board_keys(prefix: str, move: str = "cursor") -> list[Binding]:
@@ -144,3 +155,19 @@ class Board(AtStation, Screen[None]):
             self.active_table().focus()
             return
         self.app.pop_screen()
+
+
+class DayBoard(Board):
+    """A board of one day (arrivals, the duty roster): ``day`` starts today; its :func:`day_keys` move it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.day: date = clock.today()
+
+    def action_day(self, delta: int) -> None:
+        self.day += timedelta(days=delta)
+        self.refresh_data()
+
+    def action_today(self) -> None:
+        self.day = clock.today()
+        self.refresh_data()

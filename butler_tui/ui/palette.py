@@ -10,7 +10,7 @@ from textual.command import Hit, Hits, Provider
 from textual.content import Content
 
 from butler_tui.i18n import t
-from butler_tui.services import directory, guests
+from butler_tui.services import guests, rooms
 from butler_tui.ui.base import station_of
 
 
@@ -31,7 +31,7 @@ class GuestsAndRooms(Provider):
                       text=label, help=t("found by {how}", how=h.matched))
         number = query.strip()
         if re.fullmatch(r"[1-9]\d{2,3}", number):
-            room = await asyncio.to_thread(directory.find_room, station.store, number)
+            room = await asyncio.to_thread(rooms.find_room, station.store, number)
             if room:
                 label = (t("Room {number}", number=room.number)
                          + f" · {room.type} · {t(room.occupancy)} · {t(room.hk_status)}")

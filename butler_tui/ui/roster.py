@@ -5,7 +5,7 @@ it is for leads and up (``set_roster``): for anyone else those keys are dimmed a
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import date
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -18,7 +18,7 @@ from butler_tui.i18n import N_, day_label, t
 from butler_tui.services import roster
 from butler_tui.services.roster import Duty
 from butler_tui.store import Store
-from butler_tui.ui.board import Board, board_keys
+from butler_tui.ui.board import DayBoard, board_keys, day_keys
 from butler_tui.ui.forms import ConfirmScreen, FormScreen
 from butler_tui.ui.table import KeyedTable
 
@@ -47,7 +47,7 @@ def _set(store: Store, day: date, shift: str, staff_no: str, duty_manager: str, 
                            by=by or "", station=station)
 
 
-class RosterScreen(Board):
+class RosterScreen(DayBoard):
     TITLE = N_("Duty roster 排班")
     DEFAULT_CSS = """
     RosterScreen #roster-day { height: auto; padding: 0 1; }
@@ -55,9 +55,7 @@ class RosterScreen(Board):
     """
     ENTITIES = frozenset({"roster", "staff"})
     BINDINGS = [
-        Binding("left_square_bracket", "day(-1)", N_("Prev day"), id="roster.prev_day"),
-        Binding("right_square_bracket", "day(1)", N_("Next day"), id="roster.next_day"),
-        Binding("t", "today", N_("Today"), id="roster.today"),
+        *day_keys("roster"),
         Binding("n", "add", N_("Put on shift"), id="roster.add"),
         Binding("x", "remove", N_("Take off shift"), id="roster.remove"),
         *board_keys("roster"),
@@ -65,7 +63,6 @@ class RosterScreen(Board):
 
     def __init__(self) -> None:
         super().__init__()
-        self.day: date = clock.today()
         self.duties: dict[str, Duty] = {}
 
     def compose(self) -> ComposeResult:
@@ -155,11 +152,3 @@ class RosterScreen(Board):
                                                  day=day_label(self.day))), answered)
 
         self._unless_refused("remove", ask)
-
-    def action_day(self, delta: int) -> None:
-        self.day += timedelta(days=delta)
-        self.refresh_data()
-
-    def action_today(self) -> None:
-        self.day = clock.today()
-        self.refresh_data()

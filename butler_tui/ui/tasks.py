@@ -23,9 +23,9 @@ from textual.widgets import DataTable, Footer, Label, Static, TabbedContent, Tab
 from butler_tui import clock
 from butler_tui.i18n import N_
 from butler_tui.i18n import t as tr
-from butler_tui.services import directory, messaging, tasks
-from butler_tui.services.directory import RoomInfo
+from butler_tui.services import messaging, tasks
 from butler_tui.services.messaging import MessageView
+from butler_tui.services.rooms import RoomRow, list_rooms
 from butler_tui.services.task_types import TaskType, list_types
 from butler_tui.services.tasks import TaskRow
 from butler_tui.store import Store
@@ -88,8 +88,8 @@ TASK_COLUMNS = [("id", "#", 4), ("p", "P", 2), ("task", "Task", 26), ("room", "R
                 ("due", "Due", 16), ("level", "Esc", 3)]
 
 
-def room_board(rooms: list[RoomInfo], marks: dict[str, str]) -> Text:
-    floors: dict[int, list[RoomInfo]] = {}
+def room_board(rooms: list[RoomRow], marks: dict[str, str]) -> Text:
+    floors: dict[int, list[RoomRow]] = {}
     for r in rooms:
         floors.setdefault(r.floor, []).append(r)
     width = max((len(v) for v in floors.values()), default=0)
@@ -114,7 +114,7 @@ BOARD_TABS = ("todo", "verify", "closed")
 class BoardData:
     """What the board shows, read and turned into table cells in the worker thread, off the UI."""
 
-    def __init__(self, rooms: list[RoomInfo], boards: dict[str, list[TaskRow]], marks: dict[str, str]):
+    def __init__(self, rooms: list[RoomRow], boards: dict[str, list[TaskRow]], marks: dict[str, str]):
         self.rooms, self.boards, self.marks = rooms, boards, marks
         now = clock.now()
         self.cells = {str(t.id): task_cells(t, now) for rows in boards.values() for t in rows}
@@ -130,7 +130,7 @@ def load_board(store: Store, station: str, scope_all: bool, staff_no: str | None
     """Rooms of the station's floors (all floors if it covers none), the open tasks it sees, and a
     mark per room with an open (!) or overdue (‼) task. One read of the open tasks serves all three.
     Besides: the done tasks waiting for this station to verify them, and the tasks closed today."""
-    rooms = directory.list_rooms(store, tasks.station_scope(store, station).floors)
+    rooms = list_rooms(store, floors=tasks.station_scope(store, station).floors)
     everything = tasks.open_tasks(store)
     task_rows = tasks.visible_to(store, station, scope_all=scope_all, among=everything)
     marks: dict[str, str] = {}
