@@ -48,7 +48,10 @@ class SignInScreen(AtStation, ModalScreen[Person]):
             yield Label(Text(self.hint or t("Enter signs in · ctrl+q quits the station")), classes="hint")
 
     def on_mount(self) -> None:
-        self.query_one("#sign-in-pin" if self.prefill else "#sign-in-staff", Input).focus()
+        # Focus goes where the person types next. Looked up without query_one: a station closing
+        # while this screen is still mounting has already removed the boxes, and that is no error.
+        for box in self.query("#sign-in-pin" if self.prefill else "#sign-in-staff").results(Input):
+            box.focus()
         station = self.station.station
         if station is not None and station.label != self.station_label:
             self.call_after_refresh(self.show_station, station.label)
@@ -56,7 +59,8 @@ class SignInScreen(AtStation, ModalScreen[Person]):
     def show_station(self, label: str) -> None:
         """The station's name arrives after the screen may already be up."""
         self.station_label = label
-        self.query_one("#sign-in-title", Label).update(Text(t("Sign in 登录 · {station}", station=label)))
+        for title in self.query("#sign-in-title").results(Label):
+            title.update(Text(t("Sign in 登录 · {station}", station=label)))
 
     @on(Input.Submitted, "#sign-in-staff")
     def _next(self) -> None:
