@@ -34,7 +34,7 @@ from butler_tui.services.escalation import sweep
 from butler_tui.services.feed import follow
 from butler_tui.services.messaging import AckResult, MessageView
 from butler_tui.services.overview import AUTO_LOCK_MINUTES, Overview, StationState, station_state
-from butler_tui.services.settings import hotel_shifts
+from butler_tui.services.settings import hotel_shifts, hotel_zone, use_hotel_shifts
 from butler_tui.store import Store
 from butler_tui.ui.alerts import EmergencyScreen, UnackedBanner, message_line
 from butler_tui.ui.base import StateRead, StationChanged, in_station_language
@@ -119,7 +119,8 @@ class ButlerApp(App[None]):
             self.set_keymap(keymap)
         self.store = Store(self.db_path, create=False)
         made_in = context.current()
-        self.context = made_in.derive(language=language or made_in.language, shifts=hotel_shifts(self.store))
+        self.context = made_in.derive(language=language or made_in.language, shifts=hotel_shifts(self.store),
+                                      zone=hotel_zone(self.store))
         with context.using(self.context):  # the app's own key labels and title, in its own language
             in_station_language(self)
             self.title = t(self.TITLE) if self.TITLE else ""
@@ -300,6 +301,8 @@ class ButlerApp(App[None]):
                stop=self._stop_feed)
 
     def on_data_changed(self, message: DataChanged) -> None:
+        if any(e.entity == "settings" for e in message.events):  # shifts or the hotel's time zone
+            self.run_db(use_hotel_shifts, group="settings", exclusive=True)
         self.refresh_counts()
         self.tell_screens(message.events)
 

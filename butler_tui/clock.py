@@ -2,8 +2,12 @@
 
 Instants are stored as UTC ISO-8601 strings with millisecond precision and a trailing ``Z``
 (fixed width, so they sort as text). Calendar things a hotel thinks of in local time — an
-arrival date, a shift — are stored as local dates. Tests and screenshots freeze the clock with
-:func:`freeze` or the ``BUTLER_NOW`` environment variable (an ISO datetime). The frozen instant is
+arrival date, a shift — are stored as local dates. "Local" is always the *hotel's* time: the IANA
+zone of its ``timezone`` setting, read into the current context when a station or a command opens
+the database (:func:`use_zone`); the host's zone only while the hotel has set none. Nothing else in
+the code calls ``astimezone()`` for a local time: it asks :func:`local`.
+
+Tests and screenshots freeze the clock with :func:`freeze` or the ``BUTLER_NOW`` environment variable (an ISO datetime). The frozen instant is
 part of the current :class:`~butler_tui.context.Context` (shared by a test and the stations it starts).
 """
 
@@ -11,9 +15,52 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, tzinfo
+from functools import lru_cache
+from zoneinfo import ZoneInfo
 
 from butler_tui.context import current
+
+
+@lru_cache(maxsize=16)
+def _zone_info(name: str) -> ZoneInfo:
+    return ZoneInfo(name)
+
+
+def zone() -> tzinfo | None:
+    """The hotel's time zone in the current context; ``None`` while it follows the host's."""
+    name = current().zone
+    return _zone_info(name) if name else None
+
+
+def zone_name() -> str:
+    """The hotel's zone by name (``Asia/Shanghai``), or the host's abbreviation when none is set."""
+    return current().zone or (datetime.now().astimezone().tzname() or "local")
+
+
+def use_zone(name: str | None) -> None:
+    """The hotel's time zone for everything in the current context (``None`` or ``""``: the host's).
+    An unknown name raises ``ZoneInfoNotFoundError`` before anything changes."""
+    if name:
+        _zone_info(name)
+    current().zone = name or None
+
+
+def local(moment: datetime) -> datetime:
+    """An instant as the hotel's wall clock shows it (aware, in the hotel's zone)."""
+    if moment.tzinfo is None:
+        moment = to_hotel(moment)
+    hotel = zone()
+    return moment.astimezone(hotel) if hotel is not None else moment.astimezone()
+
+
+def to_hotel(naive: datetime) -> datetime:
+    """A naive wall-clock time read as the hotel's local time (aware). A time that does not exist
+    or happens twice on a daylight-saving change is resolved the way ``zoneinfo`` does (fold=0)."""
+    if naive.tzinfo is not None:
+        return naive
+    hotel = zone()
+    return naive.replace(tzinfo=hotel) if hotel is not None else naive.astimezone()
 
 
 def _from_env() -> datetime | None:
@@ -21,9 +68,7 @@ def _from_env() -> datetime | None:
     if not value:
         return None
     parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    if parsed.tzinfo is None:
-        parsed = parsed.astimezone()  # a naive value is local wall-clock time
-    return parsed
+    return to_hotel(parsed)  # a naive value is the hotel's wall-clock time
 
 
 def now() -> datetime:
@@ -35,15 +80,13 @@ def now() -> datetime:
 
 
 def freeze(moment: datetime | None) -> None:
-    """Freeze the clock at ``moment`` (aware or local-naive); ``None`` thaws it."""
-    if moment is not None and moment.tzinfo is None:
-        moment = moment.astimezone()
-    current().clock.frozen = moment
+    """Freeze the clock at ``moment`` (aware, or naive: the hotel's wall clock); ``None`` thaws it."""
+    current().clock.frozen = None if moment is None else to_hotel(moment)
 
 
 def local_now() -> datetime:
-    """Now, in the hotel's local time zone (the machine's)."""
-    return now().astimezone()
+    """Now, on the hotel's wall clock (its ``timezone`` setting; the host's while unset)."""
+    return local(now())
 
 
 def today() -> date:
@@ -53,9 +96,7 @@ def today() -> date:
 
 def iso(moment: datetime) -> str:
     """Store format: ``2026-11-24T08:30:00.000Z``."""
-    if moment.tzinfo is None:
-        moment = moment.astimezone()
-    utc = moment.astimezone(UTC)
+    utc = to_hotel(moment).astimezone(UTC)
     return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
 
 
@@ -69,17 +110,17 @@ def parse(value: str) -> datetime:
 
 
 def local_at(day: date, hhmm: str) -> datetime:
-    """Local wall-clock ``HH:MM`` on ``day`` as an aware datetime (24:30 rolls to the next day)."""
+    """The hotel's wall-clock ``HH:MM`` on ``day`` as an aware datetime (24:30 rolls to the next day)."""
     hours, minutes = (int(part) for part in hhmm.split(":"))
     naive = datetime(day.year, day.month, day.day) + timedelta(hours=hours, minutes=minutes)
-    return naive.astimezone()
+    return to_hotel(naive)
 
 
 def show_local(value: str | None, fmt: str = "%H:%M") -> str:
     """A stored instant shown in local time; empty string for none."""
     if not value:
         return ""
-    return parse(value).astimezone().strftime(fmt)
+    return local(parse(value)).strftime(fmt)
 
 
 Clock = Callable[[], datetime]

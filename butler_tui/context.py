@@ -48,11 +48,13 @@ class Context:
     language: str = "en"
     clock: ClockSetting = field(default_factory=ClockSetting)
     shifts: list[Shift] | None = None  # ``None``: the service standards' default shifts
+    zone: str | None = None  # the hotel's IANA time zone (``timezone`` setting); ``None``: the host's
 
-    def derive(self, *, language: str | None = None, shifts: list[Shift] | None = None) -> Context:
-        """A context of its own with this one's clock (shared), and its own language and shifts."""
+    def derive(self, *, language: str | None = None, shifts: list[Shift] | None = None,
+               zone: str | None = None) -> Context:
+        """A context of its own with this one's clock (shared), and its own language, shifts and zone."""
         return Context(language=language or self.language, clock=self.clock,
-                       shifts=self.shifts if shifts is None else list(shifts))
+                       shifts=self.shifts if shifts is None else list(shifts), zone=zone or self.zone)
 
 
 _default = Context()

@@ -8,7 +8,6 @@ English (``OUT``) and one for 简体中文 (``OUT/zh``)."""
 from __future__ import annotations
 
 import asyncio
-import os
 import shutil
 import subprocess
 import sys
@@ -32,25 +31,27 @@ if TYPE_CHECKING:
 
 SIZE = (120, 36)
 TZ = "Asia/Shanghai"
+ADMIN = "0009"  # the demo hotel's system administrator sets the time zone
 FROZEN = (2026, 11, 24, 10, 30)  # a Tuesday morning, early shift, in the hotel's time zone
 
 
 def use_hotel_time() -> None:
-    """Fix the time zone and the clock so every screenshot is the same on every machine."""
-    os.environ["TZ"] = TZ
-    time.tzset()
-    clock.freeze(datetime(*FROZEN).astimezone())
+    """Fix the hotel's time zone and clock so every screenshot is the same on every machine, whatever
+    the host's own zone: the pictures show the hotel's wall clock (its ``timezone`` setting)."""
+    clock.use_zone(TZ)
+    clock.freeze(datetime(*FROZEN))
 
 
 def prepare(path: Path) -> None:
     """The demo hotel, plus a few things that make the screens worth looking at."""
-    from butler_tui.services import escalation, handover, messaging, tasks
+    from butler_tui.services import escalation, handover, messaging, settings, tasks
     from butler_tui.services.demo import load_demo
     from butler_tui.store import Store
 
     use_hotel_time()
     store = Store(path)
     load_demo(store)
+    settings.set_setting(store, "timezone", TZ, by=ADMIN)
     messaging.send(store, from_station="floors-high", from_staff="2001", to="lobby,fo", priority="urgent",
                    room="1208", body="Guest 1208 asks for a late check-out and an airport car at 15:00")
     handover.add_entry(store, "lobby", "VIP 王先生 arriving 14:00 — welcome sign at the main door", staff_no="1001",

@@ -51,7 +51,7 @@ class LogEntry:
 
 
 def current(moment: datetime | None = None) -> tuple[Shift, date]:
-    return latest_shift((moment or clock.now()).astimezone())
+    return latest_shift(clock.local(moment or clock.now()))
 
 
 def add_entry(store: Store, station: str, text: str, *, staff_no: str | None, high_priority: bool = False,
@@ -154,7 +154,8 @@ def build_report(store: Store, station: str | None, shift_name: str | None = Non
         return {"id": s.id, "guest": address(s.guest_name, s.salutation), "vip": s.vip_level, "room": s.room_number,
                 "status": s.status, "butler": s.butler_name, **extra}
 
-    arrivals_day = day if now.astimezone().date() <= day else now.astimezone().date()
+    today = clock.local(now).date()
+    arrivals_day = max(day, today)
     expected = [stay_item(s, eta=s.eta) for s in stays.arrivals(store, arrivals_day)
                 if s.status in ("expected", "room_ready") and (floor_rooms is None or on_floors(s.room_number))]
     vips = [stay_item(s, departure=s.departure_date) for s in _in_house(store) if s.vip_level and on_floors(s.room_number)]

@@ -170,7 +170,7 @@ def export_csv(store: Store, start: str | date | None = None, end: str | date | 
 def shifts_at(moment: datetime | None = None) -> list[tuple[date, Shift]]:
     """The (date, shift) pairs on duty at ``moment`` (default now), in the hotel's local time: the date
     is the day the shift started (yesterday's night shift at 00:15)."""
-    local = (moment or clock.now()).astimezone()
+    local = clock.local(moment or clock.now())
     found: list[tuple[date, Shift]] = []
     for s in current_shifts():
         for offset in (0, -1):

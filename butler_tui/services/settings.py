@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from butler_tui import clock
 from butler_tui.config import Shift, load_shifts, use_shifts
 from butler_tui.errors import InvalidInput
 from butler_tui.i18n import t as tr
@@ -34,9 +35,23 @@ def hotel_shifts(store: Store) -> list[Shift]:
         raise InvalidInput(tr("the 'shifts' setting is not a list of {{name, start, end}}: {exc}", exc=exc)) from None
 
 
+def hotel_zone(store: Store) -> str | None:
+    """The hotel's IANA time zone (the ``timezone`` setting); ``None`` while unset (the host's) or
+    when what is stored is not a zone this machine knows (the host's, rather than no station at all)."""
+    raw = store.scalar("SELECT value FROM settings WHERE name = 'timezone'")
+    if not raw:
+        return None
+    try:
+        return _valid("timezone", str(raw))
+    except InvalidInput:
+        return None
+
+
 def use_hotel_shifts(store: Store) -> None:
-    """Read the hotel's shifts into the current context."""
+    """Read the hotel's shifts and time zone into the current context: every local time this
+    command or station shows or decides (shifts, DND slots, the night audit) is the hotel's."""
     use_shifts(hotel_shifts(store))
+    clock.use_zone(hotel_zone(store))
 
 
 # -- the settings a manager sets by name (``butler settings get|set``, issue 17) ------------------
@@ -107,4 +122,6 @@ def set_setting(store: Store, name: str, value: str, *, by: str, station: str | 
         tx.execute("INSERT INTO settings (name, value) VALUES (?, ?)"
                    " ON CONFLICT(name) DO UPDATE SET value = excluded.value", (key, clean))
         tx.event("settings", key, "set", before={"value": before[0] if before else None}, after={"value": clean})
+    if key == "timezone":
+        clock.use_zone(clean)  # what this command prints from here on is in the new zone
     return Setting(key, clean, False)

@@ -209,7 +209,7 @@ def _staff(tx: Tx, staff_no: str | None) -> tuple[str, str | None, str] | None:
 
 def dnd_due(now: datetime) -> datetime:
     """A DND room is phoned at 12:00, and again at 14:00: the next of those checks."""
-    local = now.astimezone()
+    local = clock.local(now)
     for hhmm in DND_CHECK_TIMES:
         at = clock.local_at(local.date(), hhmm)
         if at > now:
@@ -631,7 +631,7 @@ def parse_when(value: str) -> datetime:
             at = clock.local_at(clock.today(), value)
             return at if at > now else at + timedelta(days=1)
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        return parsed if parsed.tzinfo else parsed.astimezone()
+        return clock.to_hotel(parsed)
     except ValueError:
         raise InvalidInput(tr("{value!r} is not a time: use HH:MM, +30m, +2h or an ISO date-time",
                               value=value)) from None

@@ -29,7 +29,7 @@ PRIORITY_FILTERS = [None, "emergency", "urgent", "routine"]
 
 def when(stamp: str) -> str:
     """HH:MM today, MM-DD otherwise."""
-    local = clock.parse(stamp).astimezone()
+    local = clock.local(clock.parse(stamp))
     return local.strftime("%H:%M") if local.date() == clock.today() else local.strftime("%m-%d")
 
 

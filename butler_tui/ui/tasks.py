@@ -63,7 +63,7 @@ def due_cell(t: TaskRow, now: datetime | None = None) -> Text:
         return Text(tr("OVERDUE {minutes:.0f}m", minutes=over), style="bold white on red")
     if over > -10:
         return Text(tr("due {when}", when=f"{clock.show_local(clock.iso(due))} ({-over:.0f}m)"), style="bold yellow")
-    on_another_day = due.astimezone().date() != clock.today()
+    on_another_day = clock.local(due).date() != clock.today()
     return Text(tr("due {when}", when=clock.show_local(clock.iso(due), "%m-%d %H:%M" if on_another_day else "%H:%M")))
 
 
