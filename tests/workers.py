@@ -107,3 +107,14 @@ def station(path: str, code: str, staff: str, inbox, outbox) -> None:
                 outbox.put(f"{type(exc).__name__}: {exc}")
     finally:
         store.close()
+
+
+def send_one(path: str, body: str) -> None:
+    """Another station's process sends one message and exits."""
+    from butler_tui.services import messaging
+
+    store = Store(path)
+    try:
+        messaging.send(store, from_station="fo", to="lobby", body=body)
+    finally:
+        store.close()

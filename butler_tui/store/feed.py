@@ -4,6 +4,14 @@ A dedicated connection polls ``PRAGMA data_version`` (≈4 µs; it changes only 
 connection commits — which is why this connection must never write), and only when it moved does
 it read ``events WHERE id > last``. Events are the append-only audit log, so nothing is missed
 (``AUTOINCREMENT`` ids are never reused).
+
+When to poll: on Linux the loop sleeps on inotify until the database file or its WAL is written
+(every commit writes the WAL), then polls at the station's interval for a couple of seconds — a burst
+comes as several commits, and a commit's index update in ``-shm`` (memory-mapped: no inotify event)
+lands just after its WAL write. Between changes it wakes only every :data:`IDLE_WAIT` s, so sixty idle
+stations cost the machine next to nothing (measured: one idle station 0.37 → 0.05 % of a core), and a
+change is seen as soon as it is written instead of on the next 50 ms tick. Where inotify is missing
+(not Linux, the watch limit reached) the loop simply polls at the interval, as before.
 """
 
 from __future__ import annotations
@@ -11,8 +19,10 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from butler_tui.models import Event
 from butler_tui.store.database import BUSY_TIMEOUT_MS
@@ -75,6 +85,42 @@ class ChangeFeed:
             self._conn = None
 
 
+HOT_SECONDS = 2.0  # after a write, poll at the interval this long
+IDLE_WAIT = 0.5  # longest sleep while nothing is written (also how soon ``stop`` is noticed)
+
+
+class FileWatch:
+    """Sleep until the database (or its WAL / journal) is written: Linux inotify on its directory,
+    through ``inotify_simple`` (a small ctypes wrapper: no thread, no C extension). ``None`` from
+    :meth:`open` where that cannot be had; the caller polls instead."""
+
+    def __init__(self, inotify: Any, names: set[str]):
+        self._inotify = inotify
+        self._names = names
+
+    @classmethod
+    def open(cls, path: Path) -> FileWatch | None:
+        try:
+            from inotify_simple import INotify, flags
+        except ImportError:  # not Linux (the dependency is declared for Linux only)
+            return None
+        try:
+            inotify = INotify()
+            inotify.add_watch(str(path.resolve().parent), flags.MODIFY | flags.CREATE | flags.MOVED_TO)
+        except OSError:  # no inotify in this kernel/container, or the per-user watch limit is reached
+            return None
+        name = path.name
+        return cls(inotify, {name, f"{name}-wal", f"{name}-journal"})
+
+    def wait(self, seconds: float) -> bool:
+        """Block up to ``seconds``; ``True`` when the database was written meanwhile."""
+        events = self._inotify.read(timeout=int(seconds * 1000))
+        return any(event.name in self._names for event in events)
+
+    def close(self) -> None:
+        self._inotify.close()
+
+
 def follow(
     path: str | Path,
     deliver: Callable[[list[Event]], object],
@@ -86,13 +132,22 @@ def follow(
     """Poll the feed every ``interval`` seconds and hand new events to ``deliver`` until ``stop``.
 
     This is the loop every open station runs (in a thread worker); the propagation benchmark runs it
-    too. The wait is the poll interval, which is the floor of cross-station latency."""
+    too. While the file is being written it polls every ``interval`` s (the floor of cross-station
+    latency); in between it sleeps on the file watch (see the module's notes)."""
     feed = ChangeFeed(path, start_at=start_at)
+    watch = FileWatch.open(Path(path))
+    hot_until = time.monotonic() + HOT_SECONDS
     try:
         while not stop.is_set():
             events = feed.poll()
             if events:
                 deliver(events)
-            stop.wait(interval)
+                hot_until = time.monotonic() + HOT_SECONDS
+            if watch is None or time.monotonic() < hot_until:
+                stop.wait(interval)
+            elif watch.wait(IDLE_WAIT):
+                hot_until = time.monotonic() + HOT_SECONDS
     finally:
         feed.close()
+        if watch is not None:
+            watch.close()
