@@ -171,7 +171,7 @@ def test_an_item_left_at_check_out_is_the_departed_guests(demo_store: Store):
 
 def test_the_guest_card_shows_the_guests_items(demo_db: Path):
     clock.freeze(_morning())
-    run, read = _runner(demo_db)
+    _run, read = _runner(demo_db)
     store = Store(demo_db)
     try:
         guest = _in_house(store)

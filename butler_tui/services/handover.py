@@ -286,7 +286,8 @@ def _rows(report: dict[str, Any], key: str) -> tuple[list[str], list[list[str]]]
         return (["#", "Item", "Room", "Status", "Logged"],
                 [[str(t["id"]) if t.get("kind", "task") == "task" else f"F{t['id']}",
                   md(t["name"]) + (f" · {md(t['guest'])}" if t.get("guest") else ""), md(t["room"] or "—"),
-                  _status(t["status"]) + (f" · {md(t['kept_at'])}" if t.get("kept_at") else ""),
+                  (_status(t["status"]) if t.get("kind", "task") == "task" else tr(found.STATUS_LABEL[t["status"]]))
+                  + (f" · {md(t['kept_at'])}" if t.get("kept_at") else ""),
                   _t(t["created_at"])]
                  for t in items])
     return (["At", "Who", "Entry"],

@@ -21,8 +21,9 @@ from butler_tui.ui.board import Board, board_keys
 from butler_tui.ui.forms import ConfirmScreen, FormScreen
 from butler_tui.ui.table import KeyedTable
 
-FOUND_COLUMNS = [("id", "#", 5), ("status", "Status", 14), ("what", "Item", 24), ("where", "Where found", 14),
-                 ("guest", "Guest", 14), ("found", "Found", 17), ("kept", "Kept at / returned to", 24)]
+FOUND_COLUMNS = [("id", "#", 4), ("status", N_("Status"), 15), ("what", N_("Item"), 21),
+                 ("where", N_("Where found"), 12), ("guest", N_("Guest"), 12), ("found", N_("Found"), 18),
+                 ("kept", N_("Kept at / returned to"), 21)]
 STATUS_STYLE = {"found": "bold yellow", "stored": "cyan", "returned": "dim", "disposed": "dim"}
 CHANGES = frozenset({"store", "give_back", "dispose"})
 """The keys that act on the selected item: only an open one (found or stored)."""
@@ -90,7 +91,6 @@ class FoundScreen(Board):
         head.append(t("Open items {n}", n=len(items)) if self.open_only else t("All items {n}", n=len(items)),
                     style="bold")
         head.append(t(" · kept {days} days before they may be disposed of", days=self.days))
-        head.append(t("  ·  n found item · s store · R return · X dispose · o open/all"), style="dim")
         self.query_one("#found-head", Static).update(head)
         self.rules_may_have_changed()
 
