@@ -86,6 +86,7 @@ class ButlerApp(App[None]):
         Binding("g", "guest_lookup", N_("Guest"), id="app.guest"),
         Binding("b", "handover", N_("Handover"), id="app.handover"),
         Binding("D", "roster", N_("Duty roster"), show=False, id="app.roster"),
+        Binding("f", "found", N_("Lost & found"), show=False, id="app.found"),
         Binding("ctrl+o", "sign_out", N_("Sign out"), id="app.sign_out"),
         Binding("ctrl+u", "switch_user", N_("Switch user"), id="app.switch_user"),
         Binding("ctrl+p", "command_palette", N_("palette"), show=False, id="app.palette"),
@@ -462,6 +463,11 @@ class ButlerApp(App[None]):
 
         self._open_board(RosterScreen)
 
+    def action_found(self) -> None:
+        from butler_tui.ui.found import FoundScreen
+
+        self._open_board(FoundScreen)
+
     def action_arrivals(self) -> None:
         from butler_tui.ui.arrivals import ArrivalsScreen
 
@@ -514,6 +520,8 @@ class ButlerApp(App[None]):
                             self.action_escalations)
         yield SystemCommand(t("Duty roster"), t("Who is on which shift, and each shift's duty manager"),
                             self.action_roster)
+        yield SystemCommand(t("Lost & found"), t("The register of found items: log, store, return, dispose"),
+                            self.action_found)
         yield SystemCommand(t("Acknowledge"), t("Acknowledge the oldest unacknowledged message"), self.action_ack_oldest)
         for command in super().get_system_commands(screen):  # Textual's own (theme, quit, keys…)
             yield command._replace(title=t(command.title), help=t(command.help))

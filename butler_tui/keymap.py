@@ -27,12 +27,13 @@ def all_bindings() -> dict[str, tuple[str, str]]:
 
     from butler_tui.app import ButlerApp
     from butler_tui.ui import alerts, arrivals, compose, forms, guests, handover, help, messages, roster, stay, tasks
+    from butler_tui.ui.found import FoundScreen
 
     classes: list[type[DOMNode]] = [
         ButlerApp, alerts.EmergencyScreen, arrivals.ArrivalsScreen, compose.ComposeScreen, forms.FormScreen, forms.ConfirmScreen,
         guests.GuestLookupScreen, guests.GuestProfileScreen, handover.HandoverScreen, help.HelpScreen,
         messages.MessagesScreen, messages.ThreadScreen, roster.RosterScreen, stay.StayScreen, tasks.RoomsScreen, tasks.EscalationScreen,
-        tasks.TaskDetailScreen,
+        tasks.TaskDetailScreen, FoundScreen,
     ]
     found: dict[str, tuple[str, str]] = {}
     for cls in classes:

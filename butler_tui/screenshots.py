@@ -175,6 +175,27 @@ async def _drive_sign_in(app: ButlerApp, pilot: Pilot[None]) -> None:
     await settle(app, pilot)
 
 
+def _found_items(store: Store) -> None:
+    from butler_tui.services import found
+
+    rooms = [r["room_number"] for r in store.rows(
+        "SELECT room_number FROM stays WHERE status = 'in_house' AND room_number >= '1100' ORDER BY room_number")]
+    umbrella = found.add_item(store, "Black umbrella 黑色雨伞", rooms[0], by="2002", station="floors-high")
+    found.store_item(store, umbrella, "Housekeeping office 客房中心", by="2002", station="floors-high")
+    found.add_item(store, "iPhone, blue case 蓝色手机", "Lobby bar 大堂吧", by="1002", station="lobby")
+    watch = found.add_item(store, "Gold watch 金表", rooms[1], by="2004", station="floors-high")
+    found.return_item(store, watch, "王先生", "身份证 110101199001011234", by="1001", station="lobby")
+
+
+async def _drive_found(app: ButlerApp, pilot: Pilot[None]) -> None:
+    await settle(app, pilot)
+    _found_items(app.store)
+    await _keys(app, pilot, "f", screen="FoundScreen")
+    await pilot.press("o")  # every item, returned ones too
+    await until(pilot, lambda: not getattr(app.screen, "open_only", True) and len(getattr(app.screen, "items", ())) == 3)
+    await settle(app, pilot)
+
+
 def _plain(*keys: str, screen: str | None = None) -> Drive:
     async def drive(app: ButlerApp, pilot: Pilot[None]) -> None:
         await _keys(app, pilot, *keys, screen=screen)
@@ -199,6 +220,7 @@ SCENARIOS = [
     Scenario("guest-lookup", "lobby", "1002", _drive_lookup),
     Scenario("guest-profile", "fnb", "4001", _drive_profile),
     Scenario("handover", "lobby", "1001", _plain("b", screen="HandoverScreen")),
+    Scenario("lost-and-found", "floors-high", "2001", _drive_found),
 ]
 
 

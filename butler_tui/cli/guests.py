@@ -68,6 +68,12 @@ def guest_show(ctx: click.Context, guest_id: int, station: str | None, staff_no:
                       departure=s["departure_date"]))
     click.echo(tr("visits {n}, last {last}, stays on record {stays}", n=p.visit_count, last=p.last_visit or "-",
                   stays=p.stays_recorded))
+    if p.found_items:
+        from butler_tui.services.found import line
+
+        click.echo(tr("Lost & found 失物招领"))
+        for item in p.found_items:
+            click.echo("  " + line(item).strip())
     for kind, notes in p.grouped():
         click.echo(("⚠ " if kind in guests.WARN_KINDS else "") + tr(guests.KIND_LABEL[kind]))
         for n in notes:

@@ -143,7 +143,8 @@ def room_ooo(ctx: click.Context, number: str, reason: str | None, until: str | N
 
 @click.group(name="settings")
 def settings_group() -> None:
-    """The hotel's settings: ready_rule (inspected or clean), night_audit (HH:MM), timezone (IANA)."""
+    """The hotel's settings: ready_rule (inspected or clean), night_audit (HH:MM), timezone (IANA),
+    found_dispose_days (days a found item is kept before it may be disposed of)."""
 
 
 @settings_group.command(name="get")

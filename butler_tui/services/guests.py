@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from butler_tui import clock
 from butler_tui.errors import InvalidInput, NotFound
@@ -31,6 +31,9 @@ from butler_tui.search_keys import plate_key as _plate
 from butler_tui.search_keys import search_keys as search_keys
 from butler_tui.services.auth import may
 from butler_tui.store import Store, Tx
+
+if TYPE_CHECKING:
+    from butler_tui.services.found import FoundItem
 
 # Kinds in the order a butler must read them: allergies and dislikes first.
 KIND_ORDER = ["dietary", "dislike", "preference", "habit", "life_trace", "special_date", "complaint", "suggestion"]
@@ -245,6 +248,7 @@ class Profile:
     stays_recorded: int
     current_stay: dict[str, Any] | None
     notes: list[Note] = field(default_factory=list)
+    found_items: list[FoundItem] = field(default_factory=list)  # the lost & found register's, newest first
 
     @property
     def label(self) -> str:
@@ -268,6 +272,7 @@ class Profile:
             "stays_recorded": self.stays_recorded, "current_stay": self.current_stay,
             "notes": {kind: [{"id": n.id, "text": n.text, "author": n.author_no, "station": n.station_code,
                               "created_at": n.created_at} for n in notes] for kind, notes in self.grouped()},
+            "found_items": [i.to_json() for i in self.found_items],
         }
 
 
@@ -291,6 +296,9 @@ def profile(store: Store, guest_id: int, *, staff_no: str | None = None, station
              for r in store.rows("SELECT n.*, s.name AS author_name FROM guest_notes n LEFT JOIN staff s"
                                  " ON s.staff_no = n.author_no WHERE n.guest_id = ? AND n.retired_at IS NULL",
                                  (guest_id,))]
+    from butler_tui.services.found import list_items
+
+    found_items = list_items(store, guest_id=guest_id, limit=50)
     if audit:
         with store.write(actor=staff_no, station=station) as tx:
             tx.event("guests", guest_id, "view", after={"unmasked": unmasked, "query": (query or "")[:60] or None})
@@ -300,7 +308,7 @@ def profile(store: Store, guest_id: int, *, staff_no: str | None = None, station
         id_no=(g["id_no"] or "") if unmasked else mask_id(g["id_no"]), vip_level=g["vip_level"],
         member_level=g["member_level"], company=g["company"], language=g["language"], butler_name=g["butler_name"],
         car_plate=g["car_plate"], wechat=g["wechat"], last_visit=g["last_visit"], visit_count=g["visit_count"],
-        stays_recorded=stays_recorded, current_stay=current, notes=notes,
+        stays_recorded=stays_recorded, current_stay=current, notes=notes, found_items=found_items,
     )
 
 

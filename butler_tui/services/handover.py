@@ -21,7 +21,7 @@ from butler_tui import clock
 from butler_tui.config import Shift, latest_shift, next_shift, shift_named, shift_window
 from butler_tui.errors import InvalidInput, NotFound
 from butler_tui.i18n import t as tr
-from butler_tui.services import messaging, stays, tasks
+from butler_tui.services import found, messaging, stays, tasks
 from butler_tui.services.auth import require
 from butler_tui.services.guests import address
 from butler_tui.store import Store, pack, unpack
@@ -140,11 +140,16 @@ def build_report(store: Store, station: str | None, shift_name: str | None = Non
         "minutes_over": round(t.clock.minutes_over(now) or 0) if (t.clock.minutes_over(now) or 0) > 0 else 0,
         "escalation_level": t.escalation_level, "hold_reason": t.hold_reason,
     } for t in open_rows]
-    lost_found = [{"id": t["id"], "name": t["name"], "room": t["room_number"], "status": t["status"],
+    lost_found = [{"id": t["id"], "kind": "task", "name": t["name"], "room": t["room_number"], "status": t["status"],
                    "created_at": t["created_at"]}
                   for t in store.rows("SELECT * FROM tasks WHERE type = 'lost_found' AND created_at >= ?"
                                       " AND created_at < ? ORDER BY id", (clock.iso(start), clock.iso(end)))
                   if on_floors(t["room_number"])]
+    # The register's items found in the shift: on this station's floors, or logged at this station.
+    lost_found += [{"id": i.id, "kind": "item", "name": i.what, "room": i.where, "status": i.status,
+                    "created_at": i.found_at, "kept_at": i.kept_at, "guest": i.guest}
+                   for i in reversed(found.list_items(store, since=clock.iso(start), until=clock.iso(end)))
+                   if (on_floors(i.room) if i.room else floor_rooms is None) or (station and i.station == station)]
 
     unacked = messaging.unacked_for(store, station) if station else messaging.list_messages(store, unacked=True)
     message_items = [{"id": m.id, "at": m.created_at, "from": m.from_station, "priority": m.priority, "body": m.body,
@@ -278,9 +283,13 @@ def _rows(report: dict[str, Any], key: str) -> tuple[list[str], list[list[str]]]
                   f"VIP{s['vip']}" if s["vip"] else "", "**OVERDUE**" if s["overdue"] else ""] for s in items])
     if key == "dnd_rooms":
         return (["Room", "Since"], [[md(r["room"]), _t(r["since"])] for r in items])
-    if key == "lost_and_found":
+    if key == "lost_and_found":  # lost & found tasks (#id) and the register's items (F id, `butler found`)
         return (["#", "Item", "Room", "Status", "Logged"],
-                [[str(t["id"]), md(t["name"]), md(t["room"] or "—"), _status(t["status"]), _t(t["created_at"])]
+                [[str(t["id"]) if t.get("kind", "task") == "task" else f"F{t['id']}",
+                  md(t["name"]) + (f" · {md(t['guest'])}" if t.get("guest") else ""), md(t["room"] or "—"),
+                  (_status(t["status"]) if t.get("kind", "task") == "task" else tr(found.STATUS_LABEL[t["status"]]))
+                  + (f" · {md(t['kept_at'])}" if t.get("kept_at") else ""),
+                  _t(t["created_at"])]
                  for t in items])
     return (["At", "Who", "Entry"],
             [[_t(e["at"]), md(e["author"] or "—"),

@@ -99,6 +99,7 @@ def parse(path: Path, store: Store) -> list[dict[str, Any]]:
         except (ValueError, InvalidInput) as exc:
             problems.append((line, str(exc)))
             continue
+        rows[-1]["line"] = line
         res = rows[-1]["stay"]["reservation_no"]
         if res in seen:
             problems.append((line, tr("reservation {res} also on line {line}", res=res, line=seen[res])))
@@ -167,6 +168,7 @@ def import_arrivals(store: Store, path: str | Path, *, staff_no: str | None = No
     report = ImportReport(rows=len(rows))
     now = clock.now_iso()
     with store.write(actor=staff_no or "pms-import", station=station) as tx:
+        refuse_overlaps(tx, path, rows)
         for row in rows:
             existing = tx.execute(
                 f"SELECT id, status, guest_id, {', '.join(STAY_FIELDS)} FROM stays WHERE reservation_no = ?",
@@ -205,6 +207,46 @@ def import_arrivals(store: Store, path: str | Path, *, staff_no: str | None = No
         tx.event("stays", None, "import", after={"file": path.name, "rows": report.rows, "created": report.created,
                                                  "updated": report.updated, "guests_created": report.guests_created})
     return report
+
+
+def refuse_overlaps(tx: Tx, path: Path, rows: list[dict[str, Any]]) -> None:
+    """A room holds one stay a night: a row whose room is held on one of its nights — by a stay already in
+    the hotel's book or by an earlier row of the file — is a bad row, naming both stays; any bad row
+    refuses the whole file (:class:`ImportRejected`), as a row that fails validation does."""
+    from butler_tui.services.guests import address
+    from butler_tui.services.stays import nights_overlap, overlap_refusal, overlap_sentence
+
+    driving: list[tuple[dict[str, Any], int | None]] = []  # the rows that will set their stay's dates and room
+    for row in rows:
+        known = tx.execute("SELECT id, status FROM stays WHERE reservation_no = ?",
+                           (row["stay"]["reservation_no"],)).fetchone()
+        if known is None or known[1] in ("expected", "room_ready"):  # else the PMS no longer drives the stay
+            driving.append((row, known[0] if known else None))
+    ignore = frozenset(row["stay"]["reservation_no"] for row, _ in driving)
+    problems: list[tuple[int, str]] = []
+    placed: list[tuple[dict[str, Any], str]] = []  # earlier rows with a room, and their guest
+    for row, stay_id in driving:
+        stay = row["stay"]
+        if not stay["room_number"]:
+            continue
+        guest = address(row["guest"]["name"], row["guest"].get("salutation", ""))
+        mine = (stay["reservation_no"], guest, stay["arrival_date"], stay["departure_date"])
+        refused = overlap_refusal(tx, stay["room_number"], stay["arrival_date"], stay["departure_date"],
+                                  stay_id=stay_id, reservation_no=stay["reservation_no"], guest=guest, ignore=ignore)
+        if refused is None:
+            for earlier, earlier_guest in placed:
+                other = earlier["stay"]
+                if other["room_number"] == stay["room_number"] and nights_overlap(
+                        (stay["arrival_date"], stay["departure_date"]), (other["arrival_date"], other["departure_date"])):
+                    refused = overlap_sentence(stay["room_number"], mine, (
+                        other["reservation_no"], earlier_guest, other["arrival_date"], other["departure_date"]))
+                    refused += " " + tr("(line {line})", line=earlier["line"])
+                    break
+        if refused:
+            problems.append((row["line"], refused))
+        placed.append((row, guest))
+    if problems:
+        raise ImportRejected(path, problems)
 
 
 def _match_or_create_guest(tx: Tx, guest: dict[str, Any], now: str, report: ImportReport) -> int:

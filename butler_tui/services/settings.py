@@ -57,7 +57,9 @@ def use_hotel_shifts(store: Store) -> None:
 # -- the settings a manager sets by name (``butler settings get|set``, issue 17) ------------------
 
 # name -> the value when the hotel has not set it ("" for the time zone: the host's, until set).
-EDITABLE: dict[str, str] = {"ready_rule": "inspected", "night_audit": "03:00", "timezone": ""}
+EDITABLE: dict[str, str] = {"ready_rule": "inspected", "night_audit": "03:00", "timezone": "",
+                            "found_dispose_days": "90"}
+MAX_DISPOSE_DAYS = 3650
 
 
 @dataclass(frozen=True)
@@ -78,7 +80,8 @@ def _known(name: str) -> str:
 
 
 def get_setting(store: Store, name: str) -> Setting:
-    """A setting by name (``ready_rule``, ``night_audit``, ``timezone``), its default when unset."""
+    """A setting by name (``ready_rule``, ``night_audit``, ``timezone``, ``found_dispose_days``), its
+    default when unset."""
     key = _known(name)
     value = store.scalar("SELECT value FROM settings WHERE name = ?", (key,))
     return Setting(key, EDITABLE[key] if value is None else str(value), value is None)
@@ -96,6 +99,11 @@ def _valid(key: str, value: str) -> str:
                 or int(parts[0]) > 23 or int(parts[1]) > 59:
             raise InvalidInput(tr("night_audit {value!r} is not a time like 03:00", value=value))
         return f"{int(parts[0]):02d}:{int(parts[1]):02d}"
+    if key == "found_dispose_days":
+        if not text.isdigit() or not 1 <= int(text) <= MAX_DISPOSE_DAYS:
+            raise InvalidInput(tr("found_dispose_days {value!r} is not a number of days from 1 to {most}",
+                                  value=value, most=MAX_DISPOSE_DAYS))
+        return str(int(text))
     try:
         if not text or text != text.strip("/") or ".." in text:
             raise ValueError(text)

@@ -19,6 +19,7 @@ from butler_tui.i18n import t as tr
 from butler_tui.services import checklists, rooms
 from butler_tui.services.auth import Actor
 from butler_tui.services.checklists import StageProgress
+from butler_tui.services.guests import address
 from butler_tui.services.messaging import post, recipients
 from butler_tui.services.routing import floor_station
 from butler_tui.store import Store, Tx
@@ -302,6 +303,98 @@ def record_departure_plan(store: Store, stay_id: int, *, staff_no: str | None, s
         tx.event("stays", stay_id, "departure_plan", before=dict(zip(clean, before, strict=True)), after=clean)
 
 
+HOLDS_ROOM = ("expected", "room_ready", "arrived", "in_house", "due_out")
+"""The statuses of a stay that holds its room on its dates: a cancelled stay, a no-show or a guest who
+has checked out (even before the planned day) no longer does."""
+
+
+def _last_night(arrival: str, departure: str) -> str:
+    """The day after the stay's last night: its departure day, or the day after a day-use arrival."""
+    return departure if departure > arrival else (date.fromisoformat(arrival) + timedelta(days=1)).isoformat()
+
+
+def overlap_refusal(tx: Tx, room: str, arrival: str, departure: str, *, stay_id: int | None = None,
+                    reservation_no: str | None = None, guest: str | None = None,
+                    ignore: frozenset[str] = frozenset()) -> str | None:
+    """Why ``room`` cannot hold a stay from ``arrival`` to ``departure`` (ISO days), naming both stays, or
+    ``None`` when no other stay holds it on any of those nights. Back to back is no overlap: one guest's
+    departure day is the next one's arrival day. ``ignore``: reservation nos. not to count (the rows of
+    an import, which it compares among themselves)."""
+    end = _last_night(arrival, departure)
+    marks = ", ".join("?" for _ in HOLDS_ROOM)
+    for other in tx.execute(
+            "SELECT s.id, s.reservation_no, g.name, g.salutation, s.arrival_date, s.departure_date FROM stays s"
+            f" JOIN guests g ON g.id = s.guest_id WHERE s.room_number = ? AND s.status IN ({marks})"
+            " AND s.id IS NOT ? AND s.arrival_date < ? AND (CASE WHEN s.departure_date > s.arrival_date"
+            " THEN s.departure_date ELSE date(s.arrival_date, '+1 day') END) > ? ORDER BY s.arrival_date, s.id",
+            (room, *HOLDS_ROOM, stay_id, end, arrival)).fetchall():
+        if other[1] in ignore:
+            continue
+        if stay_id is not None and (reservation_no is None or guest is None):
+            mine = tx.execute("SELECT s.reservation_no, g.name, g.salutation FROM stays s JOIN guests g"
+                              " ON g.id = s.guest_id WHERE s.id = ?", (stay_id,)).fetchone()
+            reservation_no, guest = mine[0], _address(mine[1], mine[2])
+        return overlap_sentence(room, (reservation_no or "?", guest or "?", arrival, departure),
+                                (other[1], _address(other[2], other[3]), other[4], other[5]))
+    return None
+
+
+def overlap_sentence(room: str, mine: tuple[str, str, str, str], theirs: tuple[str, str, str, str]) -> str:
+    """(reservation no., guest, arrival, departure) of the stay refused and of the one holding the room."""
+    return tr("room {room} is held by reservation {other} ({other_guest}, {other_arrival} → {other_departure}):"
+              " it cannot also take reservation {reservation} ({guest}, {arrival} → {departure})", room=room,
+              other=theirs[0], other_guest=theirs[1], other_arrival=theirs[2], other_departure=theirs[3],
+              reservation=mine[0], guest=mine[1], arrival=mine[2], departure=mine[3])
+
+
+def nights_overlap(a: tuple[str, str], b: tuple[str, str]) -> bool:
+    """Two stays' (arrival, departure) share a night (back to back does not)."""
+    return a[0] < _last_night(*b) and b[0] < _last_night(*a)
+
+
+def _address(name: str, salutation: str | None) -> str:
+    return address(name, salutation or "")
+
+
+def change_dates(store: Store, stay_id: int, arrival: str | date, departure: str | date, *, staff_no: str | None,
+                 station: str | None) -> StayRow:
+    """New dates for a stay (an extension, a shortened stay, a booking moved): refused when its room is held
+    by another stay on one of the new nights, or when the guest has already arrived and the arrival moves."""
+    from pydantic import ValidationError
+
+    from butler_tui.models import Stay, list_problems
+
+    try:
+        checked = Stay.model_validate({"reservation_no": "X-1", "guest_id": 1, "arrival_date": arrival,
+                                       "departure_date": departure})
+    except ValidationError as exc:
+        raise InvalidInput(list_problems(exc)) from None
+    new_arrival, new_departure = checked.arrival_date.isoformat(), checked.departure_date.isoformat()
+    if not staff_no:
+        raise InvalidInput(tr("sign in first"))
+    with store.write(actor=staff_no, station=station) as tx:
+        row = tx.execute("SELECT status, room_number, arrival_date, departure_date FROM stays WHERE id = ?",
+                         (stay_id,)).fetchone()
+        if row is None:
+            raise NotFound(tr("no stay {stay_id}", stay_id=stay_id))
+        status, room, old_arrival, old_departure = row
+        if status not in HOLDS_ROOM:
+            raise InvalidInput(tr("a stay that is {status} keeps its dates", status=tr(STATUS_LABEL.get(status, status))))
+        if (old_arrival, old_departure) == (new_arrival, new_departure):
+            tx.abandon()
+        if status not in ("expected", "room_ready") and new_arrival != old_arrival:
+            raise InvalidInput(tr("the guest has arrived: only the departure date can change"))
+        if room:
+            refused = overlap_refusal(tx, room, new_arrival, new_departure, stay_id=stay_id)
+            if refused:
+                raise InvalidInput(refused)
+        tx.execute("UPDATE stays SET arrival_date = ?, departure_date = ?, updated_at = ? WHERE id = ?",
+                   (new_arrival, new_departure, clock.now_iso(), stay_id))
+        tx.event("stays", stay_id, "change_dates", before={"arrival": old_arrival, "departure": old_departure},
+                 after={"arrival": new_arrival, "departure": new_departure})
+    return get_stay(store, stay_id)
+
+
 def assign_room(store: Store, stay_id: int, room: str | None, *, staff_no: str | None, station: str | None) -> None:
     from butler_tui.models import Stay
 
@@ -323,16 +416,10 @@ def assign_room(store: Store, stay_id: int, room: str | None, *, staff_no: str |
                 raise NotFound(tr("no room {room}", room=room))
             if occ[2] or occ[1] == rooms.OUT_OF_ORDER:
                 raise InvalidInput(rooms.ooo_refusal(room, occ[2], occ[3], occ[4]))
-            clash = tx.execute(
-                "SELECT reservation_no FROM stays WHERE room_number = ? AND id != ? AND status IN"
-                " ('expected','room_ready','arrived','in_house','due_out') AND arrival_date <="
-                " (SELECT departure_date FROM stays WHERE id = ?) AND departure_date >"
-                " (SELECT arrival_date FROM stays WHERE id = ?)",
-                (room, stay_id, stay_id, stay_id),
-            ).fetchone()
-            if clash:
-                raise InvalidInput(tr("room {room} is taken by reservation {reservation} on those dates",
-                                      room=room, reservation=clash[0]))
+            dates = tx.execute("SELECT arrival_date, departure_date FROM stays WHERE id = ?", (stay_id,)).fetchone()
+            refused = overlap_refusal(tx, room, dates[0], dates[1], stay_id=stay_id)
+            if refused:
+                raise InvalidInput(refused)
         tx.execute("UPDATE stays SET room_number = ?, status = 'expected', updated_at = ? WHERE id = ?",
                    (room, clock.now_iso(), stay_id))
         if row[0]:

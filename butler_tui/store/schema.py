@@ -707,6 +707,49 @@ def _rooms_live(db: sqlite_utils.Database) -> None:
                         [(role, action) for action in ("inspect_room", "change_settings")
                          for role in DEFAULT_PERMISSIONS[action]])
 
+_LOST_FOUND = """
+-- The lost & found register (004 art. 5, issue 17): an item is found (what, in a room or at a place, by
+-- whom, when; linked to the stay in the room then and its guest) -> stored (where it is kept) -> returned
+-- (to whom, the ID they showed, by whom) or disposed of after the hotel's ``found_dispose_days``.
+CREATE TABLE found_items (
+    id INTEGER PRIMARY KEY,
+    what TEXT NOT NULL CHECK (length(what) BETWEEN 1 AND 200),
+    room_number TEXT REFERENCES rooms(number),
+    place TEXT,
+    stay_id INTEGER REFERENCES stays(id),
+    guest_id INTEGER REFERENCES guests(id),
+    found_by TEXT NOT NULL REFERENCES staff(staff_no),
+    found_at TEXT NOT NULL,
+    station_code TEXT REFERENCES stations(code),
+    status TEXT NOT NULL DEFAULT 'found' CHECK (status IN ('found','stored','returned','disposed')),
+    kept_at TEXT,
+    stored_by TEXT REFERENCES staff(staff_no),
+    stored_at TEXT,
+    returned_to TEXT,
+    id_shown TEXT,
+    returned_by TEXT REFERENCES staff(staff_no),
+    returned_at TEXT,
+    disposed_by TEXT REFERENCES staff(staff_no),
+    disposed_at TEXT,
+    CHECK (room_number IS NOT NULL OR place IS NOT NULL)
+);
+CREATE INDEX found_items_found_at ON found_items(found_at);
+CREATE INDEX found_items_guest ON found_items(guest_id) WHERE guest_id IS NOT NULL;
+CREATE INDEX found_items_room ON found_items(room_number) WHERE room_number IS NOT NULL;
+CREATE INDEX found_items_open ON found_items(status, id) WHERE status IN ('found','stored');
+"""
+
+
+@MIGRATIONS(name="0016_lost_found")
+def _lost_found(db: sqlite_utils.Database) -> None:
+    """The lost & found register, and who may dispose of an item."""
+    from butler_tui.defaults import DEFAULT_PERMISSIONS
+
+    _executescript_in_tx(db, _LOST_FOUND)
+    db.conn.executemany("INSERT OR IGNORE INTO permissions (role, action) VALUES (?, ?)",
+                        [(role, "dispose_found_item") for role in DEFAULT_PERMISSIONS["dispose_found_item"]])
+
+
 SCHEMA_VERSION = len(MIGRATIONS.steps)
 KNOWN = set(MIGRATIONS.names)
 

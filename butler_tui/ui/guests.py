@@ -17,7 +17,8 @@ from textual.widgets import DataTable, Footer, Input, Label, Static
 from butler_tui import clock
 from butler_tui.i18n import N_, t
 from butler_tui.models import NOTE_KINDS
-from butler_tui.services import guests, stays
+from butler_tui.services import found, guests, stays
+from butler_tui.services.found import FoundItem
 from butler_tui.services.guests import GuestHit, Note, Profile
 from butler_tui.store import Store
 from butler_tui.ui.base import AtStation, StationApp, StationChanged
@@ -123,6 +124,14 @@ class GuestLookupScreen(AtStation, ModalScreen[None]):
         self.dismiss(None)
 
 
+def found_summary(item: FoundItem) -> str:
+    """``#3 black umbrella (stored 保管 · HK office)``: an item of the register, on the guest's card."""
+    state = t(found.STATUS_LABEL[item.status])
+    if item.status == "stored" and item.kept_at:
+        state += f" · {item.kept_at}"
+    return f"#{item.id} {item.what} ({state})"
+
+
 NOTE_COLUMNS = [("kind", "Kind", 22), ("text", "Note", 52), ("by", "By", 8), ("station", "Station", 11),
                 ("date", "Date", 10)]
 
@@ -155,7 +164,7 @@ class GuestProfileScreen(Board):
 
     def concerns(self, message: StationChanged) -> bool:
         # Reading a profile is itself an event (view, lookup): those do not change what it shows.
-        return message.events is None or any(e.entity in ("guests", "guest_notes", "stays")
+        return message.events is None or any(e.entity in ("guests", "guest_notes", "stays", "found_items")
                                              and e.action not in ("view", "lookup") for e in message.events)
 
     def load(self) -> None:
@@ -186,6 +195,10 @@ class GuestProfileScreen(Board):
             head.append(t("Not staying with us now"))
         head.append("\n" + t("Visits {n} · last visit {last} · stays on record {stays}", n=p.visit_count,
                                 last=p.last_visit or "—", stays=p.stays_recorded))
+        if p.found_items:
+            head.append("\n" + t("Lost & found 失物招领") + ": ", style="bold")
+            head.append(" · ".join(found_summary(i) for i in p.found_items[:4])
+                        + (" · " + t("… and {n} more", n=len(p.found_items) - 4) if len(p.found_items) > 4 else ""))
         warnings = [n for n in p.notes if n.warn]
         if warnings:
             head.append("\n⚠ ", style="bold red")

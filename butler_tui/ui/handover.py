@@ -21,7 +21,8 @@ from butler_tui.ui.forms import FormScreen
 from butler_tui.ui.table import KeyedTable
 
 LOG_COLUMNS = [("at", "At", 5), ("who", "Who", 8), ("flag", "", 4), ("text", "Entry", 70), ("ref", "", 18)]
-HANDOVER_ENTITIES = frozenset({"tasks", "messages", "acks", "stays", "rooms", "log_entries", "handovers"})
+HANDOVER_ENTITIES = frozenset({"tasks", "messages", "acks", "stays", "rooms", "log_entries", "handovers",
+                               "found_items"})
 
 
 def load_handover(store: Store, station: str) -> tuple[dict[str, Any], HandoverRecord | None, list[handover.LogEntry]]:
