@@ -27,7 +27,7 @@ from butler_tui.errors import ButlerError, InvalidInput, NotFound
 from butler_tui.i18n import t as tr
 from butler_tui.models import Task, TaskType
 from butler_tui.services import tasks
-from butler_tui.services.auth import require
+from butler_tui.services.auth import actor, denial, require
 from butler_tui.services.rooms import room_number
 from butler_tui.services.task_types import Ladder, get_type
 from butler_tui.store import Store, Tx
@@ -292,6 +292,15 @@ def add_routine(store: Store, *, title: str, type: str, station: str, at: str, e
     return get_routine(store, routine_id)
 
 
+def routine_refusal(store: Store, staff_no: str | None) -> str | None:
+    """Why ``staff_no`` may not set or remove routines (the sentence :func:`add_routine` refuses with), or
+    ``None`` when they may: a station asks before it opens the form."""
+    who = actor(store, staff_no)
+    if who is None:
+        return tr("sign in first")
+    return denial(store.db.conn, who, "manage_routines")
+
+
 def get_routine(store: Store, routine_id: int) -> Routine:
     found = store.row(_ROUTINE + " WHERE id = ? AND removed_at IS NULL", (routine_id,))
     if found is None:
@@ -411,4 +420,4 @@ def raise_due(store: Store, *, station: str | None = None, now: datetime | None 
 
 __all__ = ["DAYS", "Routine", "Scheduled", "add_routine", "get_routine", "get_scheduled", "list_routines",
            "next_occurrence", "parse_days", "parse_hhmm", "parse_rooms", "pending", "raise_due", "remove_routine",
-           "schedule"]
+           "routine_refusal", "schedule"]
