@@ -65,8 +65,7 @@ def task() -> None:
 def task_add(ctx: click.Context, type_: str, station: str, staff_no: str, room: str | None, priority: int | None,
              due: str | None, second_team: str | None, details: str, at: str | None, lead: int | None,
              as_json: bool, name: tuple[str, ...]) -> None:
-    """Create a task; prints it (its id first) and the stations told of it. With --at, schedule it:
-    prints the scheduled entry; the sweep raises it as a task at its raise time."""
+    """Create a task; prints it (its id first) and the stations told of it (with --at: the scheduled entry)."""
     from butler_tui.errors import InvalidInput
     from butler_tui.services import tasks
 
