@@ -32,8 +32,8 @@ from butler_tui.ui.table import KeyedTable
 HK_STYLE = {"dirty": "bold red", "cleaning": "yellow", "clean": "cyan", "inspected": "bold green",
             "out_of_order": "dim"}
 NEXT_STEP = {"dirty": "cleaning", "cleaning": "clean", "clean": "inspected", "inspected": "dirty"}
-ROOM_COLUMNS = [("room", "Room", 5), ("floor", "Floor", 5), ("type", "Type", 10), ("occ", "Occupancy", 10),
-                ("hk", "Housekeeping", 12), ("dnd", "DND", 9), ("tasks", "Tasks", 10), ("note", "Note", 30)]
+ROOM_COLUMNS = [("room", N_("Room"), 5), ("type", N_("Type"), 10), ("occ", N_("Occupancy"), 10),
+                ("hk", N_("Housekeeping"), 12), ("dnd", N_("DND"), 9), ("tasks", N_("Tasks"), 10), ("note", N_("Note"), 30)]
 
 
 @dataclass(frozen=True)
@@ -68,7 +68,6 @@ def room_cells(r: RoomRow, data: RoomBoardData) -> dict[str, Text]:
         task_text.append(" ‼")
     return {
         "room": Text(r.number, style="bold"),
-        "floor": Text(str(r.floor)),
         "type": Text(r.type, no_wrap=True, overflow="ellipsis"),
         "occ": Text(tr(r.occupancy)),
         "hk": Text(tr(r.hk_status), style=HK_STYLE.get(r.hk_status, "")),
@@ -177,8 +176,9 @@ class RoomBoardScreen(Board):
 
 # -- routines ------------------------------------------------------------------------------------------
 
-ROUTINE_COLUMNS = [("id", "#", 3), ("at", "At", 5), ("every", "Every", 12), ("title", "Routine", 22),
-                   ("type", "Type", 14), ("station", "Station", 11), ("rooms", "Rooms", 14), ("next", "Next", 11)]
+ROUTINE_COLUMNS = [("id", "#", 3), ("at", N_("At"), 5), ("every", N_("Every"), 11), ("title", N_("Routine"), 20),
+                   ("rooms", N_("Rooms"), 11), ("next", N_("Next"), 11), ("type", N_("Type"), 12),
+                   ("station", N_("Station"), 11)]
 
 
 def routine_cells(r: Routine) -> dict[str, Text]:
@@ -186,9 +186,9 @@ def routine_cells(r: Routine) -> dict[str, Text]:
     return {
         "id": Text(str(r.id)), "at": Text(r.at, style="bold"),
         "every": Text(tr("daily") if r.days == "daily" else r.days),
-        "title": Text(r.title, no_wrap=True, overflow="ellipsis"), "type": Text(r.type),
-        "station": Text(r.station_code), "rooms": Text(rooms_text, no_wrap=True, overflow="ellipsis"),
-        "next": Text(clock.show_local(r.next_at, "%m-%d %H:%M")),
+        "title": Text(r.title, no_wrap=True, overflow="ellipsis"),
+        "rooms": Text(rooms_text, no_wrap=True, overflow="ellipsis"),
+        "next": Text(clock.show_local(r.next_at, "%m-%d %H:%M")), "type": Text(r.type), "station": Text(r.station_code),
     }
 
 

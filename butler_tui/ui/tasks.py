@@ -415,8 +415,8 @@ class TaskDetailScreen(AtStation, ModalScreen[None]):
 
 BOARD_TAB_TITLES = {"todo": N_("To do 待办 (1)"), "verify": N_("Waiting for my verification 待核实 (2)"),
                     "closed": N_("Closed today 今日已结 (3)"), "scheduled": N_("Scheduled 预约 (4)")}
-SCHEDULED_COLUMNS = [("id", "#", 4), ("task", "Task", 26), ("room", "Room", 5), ("due", "Due", 11),
-                     ("raise", "Raised at", 11), ("station", "Asked at", 11), ("by", "By", 6)]
+SCHEDULED_COLUMNS = [("id", "#", 4), ("task", N_("Task"), 26), ("room", N_("Room"), 5), ("due", N_("Due"), 11),
+                     ("raise", N_("Raised at"), 11), ("station", N_("Asked at"), 11), ("by", N_("By"), 6)]
 
 
 def scheduled_cells(s: Scheduled) -> dict[str, Text]:
