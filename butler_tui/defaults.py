@@ -27,6 +27,7 @@ ACTIONS = {
     "inspect_room": N_("pass a clean room as inspected (ready for an arrival)"),
     "change_settings": N_("change the hotel's settings (ready rule, night audit hour, time zone)"),
     "dispose_found_item": N_("dispose of a lost & found item kept past its days"),
+    "manage_routines": N_("set or remove daily and weekly routines (e.g. 18:00 turndown for VIP rooms)"),
 }
 DEFAULT_PERMISSIONS: dict[str, tuple[str, ...]] = {
     "verify_task": ("lead", "supervisor", "manager", "director"),
@@ -48,6 +49,8 @@ DEFAULT_PERMISSIONS: dict[str, tuple[str, ...]] = {
     "change_settings": ("manager", "director", "admin"),
     # Anyone signed in logs, stores and returns a found item; disposing of one is a supervisor's (issue 17).
     "dispose_found_item": ("supervisor", "manager", "director"),
+    # Leads and up set their teams' routines (issue 17).
+    "manage_routines": ("lead", "supervisor", "manager", "director"),
 }
 
 
@@ -141,6 +144,8 @@ DEFAULT_TYPES = [
              team_code="ROOMS", ladder=_ladder(10, 0, 30)),
     TaskType(code="lost_found", name="Lost & found item", name_zh="失物招领", priority=3, due_minutes=120,
              team_code="ROOMS", ladder=_ladder(15, 0, 60, repeat=60)),
+    TaskType(code="wake_up_call", name="Wake-up call", name_zh="叫醒服务", priority=2, due_minutes=10,
+             team_code="ROOMS", ladder=_ladder(2, 0, 5, progress=5), lead_minutes=10),
     TaskType(code="dnd_check", name="DND check (phone the guest)", name_zh="请勿打扰房检查", priority=3,
              due_minutes=None, team_code="ROOMS", ladder=_ladder(10, 0, 30)),
     TaskType(code="pre_arrival_prep", name="Pre-arrival room preparation", name_zh="预抵房间准备", priority=3,

@@ -26,14 +26,27 @@ def all_bindings() -> dict[str, tuple[str, str]]:
     from textual.dom import DOMNode
 
     from butler_tui.app import ButlerApp
-    from butler_tui.ui import alerts, arrivals, compose, forms, guests, handover, help, messages, roster, stay, tasks
+    from butler_tui.ui import (
+        alerts,
+        arrivals,
+        compose,
+        forms,
+        guests,
+        handover,
+        help,
+        messages,
+        room_board,
+        roster,
+        stay,
+        tasks,
+    )
     from butler_tui.ui.found import FoundScreen
 
     classes: list[type[DOMNode]] = [
         ButlerApp, alerts.EmergencyScreen, arrivals.ArrivalsScreen, compose.ComposeScreen, forms.FormScreen, forms.ConfirmScreen,
         guests.GuestLookupScreen, guests.GuestProfileScreen, handover.HandoverScreen, help.HelpScreen,
         messages.MessagesScreen, messages.ThreadScreen, roster.RosterScreen, stay.StayScreen, tasks.RoomsScreen, tasks.EscalationScreen,
-        tasks.TaskDetailScreen, FoundScreen,
+        tasks.TaskDetailScreen, FoundScreen, room_board.RoomBoardScreen, room_board.RoutinesScreen,
     ]
     found: dict[str, tuple[str, str]] = {}
     for cls in classes:

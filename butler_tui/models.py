@@ -418,3 +418,4 @@ class TaskType(BaseModel):
     due_minutes: int | None
     team_code: str | None
     ladder: Ladder
+    lead_minutes: int = Field(default=10, ge=0, le=24 * 60)  # a task due at a time is raised this much ahead

@@ -14,7 +14,7 @@ import sys
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -44,7 +44,7 @@ def use_hotel_time() -> None:
 
 def prepare(path: Path) -> None:
     """The demo hotel, plus a few things that make the screens worth looking at."""
-    from butler_tui.services import escalation, handover, messaging, settings, tasks
+    from butler_tui.services import escalation, handover, messaging, scheduling, settings, tasks
     from butler_tui.services.demo import load_demo
     from butler_tui.store import Store
 
@@ -59,6 +59,12 @@ def prepare(path: Path) -> None:
     task_id = tasks.create(store, type="complaint", room="1422", name="Noise from the room next door",
                            staff_no="5003", station="cs")
     tasks.escalate_now(store, task_id, "guest asks for the duty manager", staff_no="5003", station="cs")
+    scheduling.add_routine(store, title="VIP turndown", type="turndown", station="floors-mid", at="18:00", rooms="vip",
+                           staff_no="2001")
+    scheduling.add_routine(store, title="Minibar check", type="minibar", station="floors-mid", at="15:00",
+                           every="mon,wed,fri", staff_no="2001")
+    scheduling.schedule(store, type="wake_up_call", name="Wake-up call 0630", room="807", staff_no="1002",
+                        station="lobby", at=clock.local_at(clock.today() + timedelta(days=1), "06:30"))
     # Whatever the ladders have due at the frozen moment fires now, so that a station's own sweep
     # during a capture finds nothing to do and the picture does not depend on how long it took.
     escalation.sweep(store)
@@ -216,6 +222,9 @@ SCENARIOS = [
     Scenario("follow-up-calls", "cs", "5002", _plain("r", "3", screen="ArrivalsScreen")),
     Scenario("stay", "lobby", "1002", _drive_stay),
     Scenario("rooms-and-tasks", "floors-mid", "2003", _plain("t", screen="RoomsScreen")),
+    Scenario("room-board", "floors-mid", "2003", _plain("t", "F", screen="RoomBoardScreen")),
+    Scenario("scheduled-tasks", "floors-mid", "2003", _plain("t", "4", screen="RoomsScreen")),
+    Scenario("routines", "floors-mid", "2001", _plain("t", "P", screen="RoutinesScreen")),
     Scenario("escalation-queue", "cs", "0003", _plain("e", screen="EscalationScreen")),
     Scenario("guest-lookup", "lobby", "1002", _drive_lookup),
     Scenario("guest-profile", "fnb", "4001", _drive_profile),

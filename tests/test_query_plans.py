@@ -12,11 +12,11 @@ from typing import Any
 import pytest
 
 from butler_tui import clock
-from butler_tui.services import escalation, handover, messaging, overview, stays, tasks
+from butler_tui.services import escalation, handover, messaging, overview, scheduling, stays, tasks
 from butler_tui.store import Store
 
 HISTORY = {"messages", "acks", "tasks", "stays", "events", "checklist_items", "handovers", "log_entries",
-           "escalations", "guests", "guest_notes"}
+           "escalations", "guests", "guest_notes", "scheduled_tasks", "routine_runs"}
 
 REPEATED: dict[str, Callable[[Store], Any]] = {
     "overview": lambda s: overview.overview(s, "lobby"),
@@ -36,6 +36,9 @@ REPEATED: dict[str, Callable[[Store], Any]] = {
     "a person's open tasks": lambda s: tasks.open_tasks(s, mine="2003"),
     "a person's done tasks": lambda s: tasks.open_tasks(s, statuses=["done", "verified"], mine="2003"),
     "sweep": lambda s: escalation.sweep(s),
+    "scheduled tasks or routines due": lambda s: scheduling.raise_due(s),
+    "scheduled tasks a station will get": lambda s: scheduling.pending(s, station="floors-mid"),
+    "routines of a station": lambda s: scheduling.list_routines(s, station="floors-mid"),
 }
 
 _TABLE = re.compile(r"\b(?:FROM|JOIN)\s+([a-z_]\w*)(?:\s+(?:AS\s+)?([a-z_]\w*))?", re.I)
@@ -88,6 +91,8 @@ OPEN_ONLY = {  # reads of what is still open: each must come from an index that 
     "overview": "acks",
     "pending handover": "handovers",
     "follow-up queue": "checklist_items",
+    "scheduled tasks or routines due": "scheduled_tasks",
+    "scheduled tasks a station will get": "scheduled_tasks",
 }
 
 

@@ -118,3 +118,13 @@ def send_one(path: str, body: str) -> None:
         messaging.send(store, from_station="fo", to="lobby", body=body)
     finally:
         store.close()
+def sweep_raising(path: str, moment: datetime, barrier, out) -> None:
+    """One station's sweep at ``moment``, started with the others: how many scheduled tasks it raised."""
+    from butler_tui import clock
+    from butler_tui.services.escalation import sweep as run
+
+    clock.freeze(moment)
+    store = Store(path)
+    barrier.wait(timeout=30)
+    out.put(run(store, station="floors-mid").raised)
+    store.close()

@@ -17,6 +17,7 @@ shifts), so two invocations in one process — tests with CliRunner — share no
 * :mod:`.roster` — roster … (the duty roster)
 * :mod:`.rooms` — room …, settings … (housekeeping status, DND, out of order; the hotel's settings)
 * :mod:`.found` — found … (the lost & found register)
+* :mod:`.routines` — routine … (leads' daily and weekly routines)
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ from butler_tui.cli import (
     pms,
     rooms,
     roster,
+    routines,
     staff,
     station,
     tasks,
@@ -82,7 +84,7 @@ def cli(ctx: click.Context, db: Path | None, lang: str | None) -> None:
 
 
 def _add_commands(group: click.Group) -> None:
-    for module in (admin, station, messages, tasks, guests, handover, pms, staff, roster, rooms, found):
+    for module in (admin, station, messages, tasks, guests, handover, pms, staff, roster, rooms, found, routines):
         for command in module.COMMANDS:
             group.add_command(command)
 

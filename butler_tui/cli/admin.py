@@ -94,6 +94,8 @@ def sweep(ctx: click.Context, station: str | None) -> None:
     click.echo(tr("examined {examined}, escalated {escalated}, reminders {repeated}, fell back {fell_back},"
                   " undeferred {undeferred}", examined=report.examined, escalated=report.escalated,
                   repeated=report.repeated, fell_back=report.fell_back, undeferred=report.undeferred))
+    if report.raised:
+        click.echo(tr("raised {n} scheduled task(s)", n=report.raised))
 
 
 COMMANDS: list[click.Command] = [init, check, backup, sweep]

@@ -55,15 +55,29 @@ def task() -> None:
 @click.option("--to-team", "second_team", default=None,
               help="The department doing it (default: the type's); not the owner's, it is the second responsible.")
 @click.option("--details", default="")
+@click.option("--at", "at", default=None, metavar="TIME",
+              help="Scheduled: due at HH:MM (hotel time; tomorrow if past) or ISO, raised --lead minutes ahead.")
+@click.option("--lead", type=click.IntRange(0, 1440), default=None,
+              help="With --at: minutes ahead of the time it is raised (default: the type's, 10).")
 @click.option("--json", "as_json", is_flag=True, help="The task, with doing_team and notified (shape in the README).")
 @click.argument("name", nargs=-1)
 @click.pass_context
 def task_add(ctx: click.Context, type_: str, station: str, staff_no: str, room: str | None, priority: int | None,
-             due: str | None, second_team: str | None, details: str, as_json: bool, name: tuple[str, ...]) -> None:
-    """Create a task; prints it (its id first) and the stations told of it."""
+             due: str | None, second_team: str | None, details: str, at: str | None, lead: int | None,
+             as_json: bool, name: tuple[str, ...]) -> None:
+    """Create a task; prints it (its id first) and the stations told of it (with --at: the scheduled entry)."""
+    from butler_tui.errors import InvalidInput
     from butler_tui.services import tasks
 
     store = use_store(ctx)
+    if at is None and lead is not None:
+        raise InvalidInput(tr("--lead goes with --at"))
+    if at is not None:
+        if due:
+            raise InvalidInput(tr("--at is the time it is due: give --at or --due, not both"))
+        _schedule(store, type_=type_, at=at, lead=lead, name=" ".join(name) or None, details=details, room=room,
+                  priority=priority, staff_no=staff_no, station=station, second_team=second_team, as_json=as_json)
+        return
     raised = tasks.raise_task(
         store, type=type_, name=" ".join(name) or None, details=details, room=room, priority=priority,
         staff_no=staff_no, station=station, due_at=tasks.parse_when(due) if due else None, second_team=second_team,
@@ -75,6 +89,43 @@ def task_add(ctx: click.Context, type_: str, station: str, staff_no: str, room: 
     _print_task(task, False)
     if raised.notified:
         click.echo("  " + tr("told: {stations}", stations=", ".join(n.station for n in raised.notified)))
+
+
+def _schedule(store: Any, *, type_: str, at: str, lead: int | None, as_json: bool, **fields: Any) -> None:
+    from butler_tui import clock
+    from butler_tui.services import scheduling, tasks
+
+    found = scheduling.schedule(store, type=type_, at=tasks.parse_when(at), lead_minutes=lead, **fields)
+    if as_json:
+        echo_json(found.to_json())
+        return
+    click.echo(tr("scheduled #{id} {type} · {name}{room} · due {due} · raised {raise_at}", id=found.id,
+                  type=found.type, name=found.name,
+                  room=" · " + tr("room {room}", room=found.room_number) if found.room_number else "",
+                  due=clock.show_local(found.due_at, "%m-%d %H:%M"),
+                  raise_at=clock.show_local(found.raise_at, "%m-%d %H:%M")))
+
+
+@task.command(name="scheduled")
+@click.option("--station", default=None, help="Only those this station will see when they are raised.")
+@click.option("--json", "as_json", is_flag=True, help="An array of scheduled entries (scheduled, due_at, raise_at …).")
+@click.pass_context
+def task_scheduled(ctx: click.Context, station: str | None, as_json: bool) -> None:
+    """Tasks waiting for their raise time (task add --at), soonest first."""
+    from butler_tui import clock
+    from butler_tui.services import scheduling
+
+    found = scheduling.pending(use_store(ctx), station=station.lower() if station else None)
+    if as_json:
+        echo_json([s.to_json() for s in found])
+        return
+    if not found:
+        click.echo(tr("nothing scheduled"))
+    for s in found:
+        click.echo(tr("scheduled #{id} {type} · {name}{room} · due {due} · raised {raise_at}", id=s.id, type=s.type,
+                      name=s.name, room=" · " + tr("room {room}", room=s.room_number) if s.room_number else "",
+                      due=clock.show_local(s.due_at, "%m-%d %H:%M"),
+                      raise_at=clock.show_local(s.raise_at, "%m-%d %H:%M")))
 
 
 STATUSES = ("new", "acknowledged", "in_progress", "on_hold", "deferred", "reopened", "done", "verified", "closed",

@@ -205,10 +205,11 @@ class SweepReport:
     repeated: int = 0
     fell_back: int = 0
     undeferred: int = 0
+    raised: int = 0  # scheduled tasks and routines' tasks raised (services.scheduling)
 
     @property
     def changed(self) -> int:
-        return self.escalated + self.repeated + self.fell_back + self.undeferred
+        return self.escalated + self.repeated + self.fell_back + self.undeferred + self.raised
 
 
 def sweep(store: Store, *, station: str | None = None, now: datetime | None = None, batch: int = 500) -> SweepReport:
@@ -230,6 +231,9 @@ def sweep(store: Store, *, station: str | None = None, now: datetime | None = No
                 tx.event("tasks", None, "sweep", after={"examined": len(rows)})
         if len(rows) < batch or report.changed == before:
             break  # done, or nothing more can change now (never spin on the same rows)
+    from butler_tui.services import scheduling  # it raises through services.tasks, which imports this module
+
+    report.raised += scheduling.raise_due(store, station=station, now=now)
     return report
 
 

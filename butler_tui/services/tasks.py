@@ -29,7 +29,7 @@ from butler_tui.services import escalation, roster, routing
 from butler_tui.services.auth import Actor, actor, actor_in, denial, require
 from butler_tui.services.escalation import OPEN, Clock
 from butler_tui.services.routing import EMERGENCY_TYPE, Notified
-from butler_tui.services.task_types import DND_CHECK_TIMES, get_type
+from butler_tui.services.task_types import DND_CHECK_TIMES, TaskType, get_type
 from butler_tui.store import Store, Tx
 from butler_tui.text import clean_text
 
@@ -261,55 +261,80 @@ def raise_task(
     stations concerned are told in the same transaction (:func:`routing.on_create`)."""
     task_type = get_type(store, type)
     now = clock.now()
+    model = task_model(task_type, now, name=name, details=details, room=room, area=area, guest_id=guest_id,
+                       priority=priority, staff_no=staff_no, station=station, due_at=due_at,
+                       second_team=second_team, assignee=assignee)
+    with store.write(actor=model.owner_no, station=model.station_code) as tx:
+        return raise_in(tx, model, task_type, now)
+
+
+def task_model(
+    task_type: TaskType, now: datetime, *, name: str | None = None, details: str = "", room: str | None = None,
+    area: str | None = None, guest_id: int | None = None, priority: int | None = None,
+    staff_no: str | None = None, station: str | None = None, due_at: datetime | None = None,
+    second_team: str | None = None, assignee: str | None = None,
+) -> Task:
+    """A new task of ``task_type`` checked field by field (not yet against the database): the due time
+    is the type's SLA from ``now`` unless given."""
     if due_at is None:
         if task_type.code == "dnd_check":
             due_at = dnd_due(now)
         elif task_type.due_minutes is not None:
             due_at = now + timedelta(minutes=task_type.due_minutes)
-    model = validate(Task, {
+    return validate(Task, {
         "type": task_type.code, "name": name or task_type.name, "details": details, "room_number": room or None,
         "area": area or None, "guest_id": guest_id, "priority": priority if priority is not None else task_type.priority,
         "station_code": station, "owner_no": staff_no, "second_team": second_team, "assignee_no": assignee,
         "due_at": due_at,
     }, "task")
-    with store.write(actor=model.owner_no, station=model.station_code) as tx:
-        creator = _staff(tx, model.owner_no)
-        if model.station_code and not tx.execute("SELECT 1 FROM stations WHERE code = ?",
-                                                 (model.station_code,)).fetchone():
-            raise NotFound(tr("unknown station {station!r}", station=model.station_code))
-        if model.room_number and not tx.execute("SELECT 1 FROM rooms WHERE number = ?",
-                                                (model.room_number,)).fetchone():
-            raise NotFound(tr("no room {room}", room=model.room_number))
-        if model.guest_id is not None and not tx.execute("SELECT 1 FROM guests WHERE id = ?",
-                                                         (model.guest_id,)).fetchone():
-            raise NotFound(tr("no guest {guest_id}", guest_id=model.guest_id))
-        if model.second_team and not _team_exists(tx, model.second_team):
-            raise NotFound(tr("unknown team {team!r}", team=model.second_team))
-        if model.assignee_no:
-            _staff(tx, model.assignee_no)
-        station_team = tx.execute("SELECT team_code FROM stations WHERE code = ?",
-                                  (model.station_code,)).fetchone() if model.station_code else None
-        owner_team = (creator[1] if creator else None) or (station_team[0] if station_team else None) \
-            or task_type.team_code
-        # A type naming a team the hotel does not have (edited by hand) leaves the work with the owner.
-        doing = model.second_team or (task_type.team_code if _team_exists(tx, task_type.team_code) else None) \
-            or owner_team
-        stamp = clock.iso(now)
-        row = model.model_dump(exclude={"id"})
-        row.update(
-            owner_team=owner_team, second_team=doing if doing != owner_team else None,
-            due_at=clock.iso(model.due_at) if model.due_at else None, created_at=stamp,
-            updated_at=stamp, clock_started_at=stamp, last_progress_at=stamp,
-            ladder_id=escalation.ladder_ref(tx, task_type.ladder.model_dump_json()),
-        )
-        task_id = tx.insert("tasks", row)
-        row.update(id=task_id, ladder=task_type.ladder.model_dump_json())
-        tx.execute("UPDATE tasks SET next_check_at = ? WHERE id = ?", (escalation.next_check_iso(row, now), task_id))
-        tx.event("tasks", task_id, "create", after={"type": row["type"], "name": row["name"], "room": row["room_number"],
-                                                    "priority": row["priority"], "owner": row["owner_no"],
-                                                    "owner_team": owner_team, "doing_team": doing,
-                                                    "due_at": row["due_at"]})
-        notified = routing.on_create(tx, row)
+
+
+def check_refs(tx: Tx, model: Task) -> tuple[str, str | None, str] | None:
+    """Inside a write: what ``model`` names exists (station, room, guest, teams, staff); returns its creator."""
+    creator = _staff(tx, model.owner_no)
+    if model.station_code and not tx.execute("SELECT 1 FROM stations WHERE code = ?",
+                                             (model.station_code,)).fetchone():
+        raise NotFound(tr("unknown station {station!r}", station=model.station_code))
+    if model.room_number and not tx.execute("SELECT 1 FROM rooms WHERE number = ?",
+                                            (model.room_number,)).fetchone():
+        raise NotFound(tr("no room {room}", room=model.room_number))
+    if model.guest_id is not None and not tx.execute("SELECT 1 FROM guests WHERE id = ?",
+                                                     (model.guest_id,)).fetchone():
+        raise NotFound(tr("no guest {guest_id}", guest_id=model.guest_id))
+    if model.second_team and not _team_exists(tx, model.second_team):
+        raise NotFound(tr("unknown team {team!r}", team=model.second_team))
+    if model.assignee_no:
+        _staff(tx, model.assignee_no)
+    return creator
+
+
+def raise_in(tx: Tx, model: Task, task_type: TaskType, now: datetime) -> Raised:
+    """Inside a write: store the task ``model`` (checked by :func:`check_refs`), its clock starting
+    ``now``, and tell the stations concerned (:func:`routing.on_create`)."""
+    creator = check_refs(tx, model)
+    station_team = tx.execute("SELECT team_code FROM stations WHERE code = ?",
+                              (model.station_code,)).fetchone() if model.station_code else None
+    owner_team = (creator[1] if creator else None) or (station_team[0] if station_team else None) \
+        or task_type.team_code
+    # A type naming a team the hotel does not have (edited by hand) leaves the work with the owner.
+    doing = model.second_team or (task_type.team_code if _team_exists(tx, task_type.team_code) else None) \
+        or owner_team
+    stamp = clock.iso(now)
+    row = model.model_dump(exclude={"id"})
+    row.update(
+        owner_team=owner_team, second_team=doing if doing != owner_team else None,
+        due_at=clock.iso(model.due_at) if model.due_at else None, created_at=stamp,
+        updated_at=stamp, clock_started_at=stamp, last_progress_at=stamp,
+        ladder_id=escalation.ladder_ref(tx, task_type.ladder.model_dump_json()),
+    )
+    task_id = tx.insert("tasks", row)
+    row.update(id=task_id, ladder=task_type.ladder.model_dump_json())
+    tx.execute("UPDATE tasks SET next_check_at = ? WHERE id = ?", (escalation.next_check_iso(row, now), task_id))
+    tx.event("tasks", task_id, "create", after={"type": row["type"], "name": row["name"], "room": row["room_number"],
+                                                "priority": row["priority"], "owner": row["owner_no"],
+                                                "owner_team": owner_team, "doing_team": doing,
+                                                "due_at": row["due_at"]})
+    notified = routing.on_create(tx, row)
     return Raised(task_id, doing, notified)
 
 

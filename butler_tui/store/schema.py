@@ -748,6 +748,73 @@ def _lost_found(db: sqlite_utils.Database) -> None:
     _executescript_in_tx(db, _LOST_FOUND)
     db.conn.executemany("INSERT OR IGNORE INTO permissions (role, action) VALUES (?, ?)",
                         [(role, "dispose_found_item") for role in DEFAULT_PERMISSIONS["dispose_found_item"]])
+_SCHEDULED = """
+-- Scheduled and recurring work (issue 17). A task due at a time waits in scheduled_tasks (seen by no
+-- board as a task) until its raise time, when the sweep raises it; a routine (a lead's daily or weekly
+-- job) raises its tasks at each occurrence, once: routine_runs is the once-per-occurrence key.
+ALTER TABLE task_types ADD COLUMN lead_minutes INTEGER NOT NULL DEFAULT 10 CHECK (lead_minutes >= 0);
+
+CREATE TABLE routines (
+    id INTEGER PRIMARY KEY,
+    title TEXT NOT NULL,
+    type TEXT NOT NULL REFERENCES task_types(code),
+    station_code TEXT NOT NULL REFERENCES stations(code),
+    at TEXT NOT NULL,
+    days TEXT NOT NULL,
+    rooms TEXT NOT NULL DEFAULT '',
+    lead_minutes INTEGER NOT NULL CHECK (lead_minutes >= 0),
+    created_by TEXT REFERENCES staff(staff_no),
+    created_at TEXT NOT NULL,
+    removed_at TEXT,
+    next_at TEXT,
+    raise_at TEXT
+);
+CREATE INDEX routines_due ON routines(raise_at) WHERE raise_at IS NOT NULL;
+
+CREATE TABLE routine_runs (
+    routine_id INTEGER NOT NULL REFERENCES routines(id),
+    occurrence TEXT NOT NULL,
+    ran_at TEXT NOT NULL,
+    tasks INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (routine_id, occurrence)
+) WITHOUT ROWID;
+
+CREATE TABLE scheduled_tasks (
+    id INTEGER PRIMARY KEY,
+    type TEXT NOT NULL,
+    name TEXT NOT NULL,
+    room_number TEXT REFERENCES rooms(number),
+    station_code TEXT REFERENCES stations(code),
+    team_code TEXT,
+    created_by TEXT REFERENCES staff(staff_no),
+    created_at TEXT NOT NULL,
+    due_at TEXT NOT NULL,
+    raise_at TEXT NOT NULL,
+    spec TEXT NOT NULL,
+    state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending','raised','failed')),
+    task_id INTEGER REFERENCES tasks(id),
+    failure TEXT
+);
+CREATE INDEX scheduled_tasks_due ON scheduled_tasks(raise_at) WHERE state = 'pending';
+"""
+
+
+@MIGRATIONS(name="0017_scheduled_tasks")
+def _scheduled_tasks(db: sqlite_utils.Database) -> None:
+    """Tasks due at a time and raised ahead of it; leads' daily and weekly routines; the wake-up call
+    type; who may set routines."""
+    from butler_tui.defaults import DEFAULT_PERMISSIONS, DEFAULT_TYPES
+
+    _executescript_in_tx(db, _SCHEDULED)
+    for t in DEFAULT_TYPES:
+        db.conn.execute(
+            "INSERT OR IGNORE INTO task_types (code, name, name_zh, priority, due_minutes, team_code, ladder,"
+            " lead_minutes) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (t.code, t.name, t.name_zh, t.priority, t.due_minutes, t.team_code, t.ladder.model_dump_json(),
+             t.lead_minutes),
+        )
+    db.conn.executemany("INSERT OR IGNORE INTO permissions (role, action) VALUES (?, ?)",
+                        [(role, "manage_routines") for role in DEFAULT_PERMISSIONS["manage_routines"]])
 
 
 SCHEMA_VERSION = len(MIGRATIONS.steps)

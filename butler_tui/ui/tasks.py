@@ -23,19 +23,20 @@ from textual.widgets import DataTable, Footer, Label, Static, TabbedContent, Tab
 from butler_tui import clock
 from butler_tui.i18n import N_
 from butler_tui.i18n import t as tr
-from butler_tui.services import messaging, tasks
+from butler_tui.services import messaging, scheduling, tasks
 from butler_tui.services.messaging import MessageView
 from butler_tui.services.rooms import RoomRow, list_rooms
-from butler_tui.services.task_types import TaskType, list_types
+from butler_tui.services.scheduling import Scheduled
 from butler_tui.services.tasks import TaskRow
 from butler_tui.store import Store
 from butler_tui.ui.base import AtStation
 from butler_tui.ui.board import Board, board_keys
 from butler_tui.ui.forms import ConfirmScreen, FormScreen
 from butler_tui.ui.messages import ack_line
+from butler_tui.ui.new_task import open_new_task
 from butler_tui.ui.table import KeyedTable
 
-TASK_ENTITIES = frozenset({"tasks", "rooms", "stays"})
+TASK_ENTITIES = frozenset({"tasks", "rooms", "stays", "scheduled_tasks"})
 OCC = {"vacant": "V", "occupied": "O", "expected": "E", "due_out": "D"}
 HK = {"dirty": "d", "cleaning": "c", "clean": "C", "inspected": "I", "out_of_order": "X"}
 HK_STYLE = {"dirty": "on dark_red", "cleaning": "black on yellow", "clean": "on dark_blue",
@@ -114,8 +115,10 @@ BOARD_TABS = ("todo", "verify", "closed")
 class BoardData:
     """What the board shows, read and turned into table cells in the worker thread, off the UI."""
 
-    def __init__(self, rooms: list[RoomRow], boards: dict[str, list[TaskRow]], marks: dict[str, str]):
+    def __init__(self, rooms: list[RoomRow], boards: dict[str, list[TaskRow]], marks: dict[str, str],
+                 scheduled: list[Scheduled] | None = None):
         self.rooms, self.boards, self.marks = rooms, boards, marks
+        self.scheduled = scheduled or []
         now = clock.now()
         self.cells = {str(t.id): task_cells(t, now) for rows in boards.values() for t in rows}
         self.signatures = {key: KeyedTable.signature(cells) for key, cells in self.cells.items()}
@@ -139,7 +142,8 @@ def load_board(store: Store, station: str, scope_all: bool, staff_no: str | None
             marks[task.room_number] = "‼" if task.overdue or marks.get(task.room_number) == "‼" else "!"
     boards = {"todo": task_rows, "verify": tasks.awaiting_verification(store, station, staff_no),
               "closed": tasks.closed_today(store, station, scope_all=scope_all)}
-    return BoardData(rooms, boards, marks)
+    scheduled = scheduling.pending(store, station=None if scope_all else station)
+    return BoardData(rooms, boards, marks, scheduled)
 
 
 Call = tuple[Callable[..., TaskRow], tuple[Any, ...], dict[str, Any]]
@@ -194,7 +198,7 @@ class TaskBoard(Board):
 
     def selected_task_id(self) -> int | None:
         key = self.active_table().selected_key
-        return int(key) if key else None
+        return int(key) if key and key.isdigit() else None  # a scheduled entry (s12) is no task yet
 
     def selected_task(self) -> TaskRow | None:
         key = self.active_table().selected_key
@@ -410,7 +414,18 @@ class TaskDetailScreen(AtStation, ModalScreen[None]):
 
 
 BOARD_TAB_TITLES = {"todo": N_("To do 待办 (1)"), "verify": N_("Waiting for my verification 待核实 (2)"),
-                    "closed": N_("Closed today 今日已结 (3)")}
+                    "closed": N_("Closed today 今日已结 (3)"), "scheduled": N_("Scheduled 预约 (4)")}
+SCHEDULED_COLUMNS = [("id", "#", 4), ("task", N_("Task"), 26), ("room", N_("Room"), 5), ("due", N_("Due"), 11),
+                     ("raise", N_("Raised at"), 11), ("station", N_("Asked at"), 11), ("by", N_("By"), 6)]
+
+
+def scheduled_cells(s: Scheduled) -> dict[str, Text]:
+    """A task waiting for its raise time, dimmed: nobody has to act on it yet."""
+    return {"id": Text(f"s{s.id}", style="dim"), "task": Text(s.name, style="dim", no_wrap=True, overflow="ellipsis"),
+            "room": Text(s.room_number or "—", style="dim"),
+            "due": Text(clock.show_local(s.due_at, "%m-%d %H:%M"), style="bold"),
+            "raise": Text(clock.show_local(s.raise_at, "%m-%d %H:%M"), style="dim"),
+            "station": Text(s.station_code or "", style="dim"), "by": Text(s.created_by or "", style="dim")}
 
 
 class RoomsScreen(TaskBoard):
@@ -426,6 +441,9 @@ class RoomsScreen(TaskBoard):
         Binding("1", "tab('todo')", N_("To do"), show=False, id="tasks.tab_todo"),
         Binding("2", "tab('verify')", N_("To verify"), show=False, id="tasks.tab_verify"),
         Binding("3", "tab('closed')", N_("Closed today"), show=False, id="tasks.tab_closed"),
+        Binding("4", "tab('scheduled')", N_("Scheduled"), show=False, id="tasks.tab_scheduled"),
+        Binding("F", "room_board", N_("Room board"), id="tasks.room_board"),
+        Binding("P", "routines", N_("Routines"), show=False, id="tasks.routines"),
         Binding("S", "toggle_scope", N_("All/mine"), id="tasks.scope"),
         Binding("slash", "filter", N_("Filter"), id="tasks.filter"),
         *board_keys("tasks"),
@@ -446,6 +464,8 @@ class RoomsScreen(TaskBoard):
             for tab in BOARD_TABS:
                 with TabPane(tr(BOARD_TAB_TITLES[tab]), id=tab):
                     yield KeyedTable(TASK_COLUMNS, id="task-table" if tab == "todo" else f"task-table-{tab}")
+            with TabPane(tr(BOARD_TAB_TITLES["scheduled"]), id="scheduled"):
+                yield KeyedTable(SCHEDULED_COLUMNS, id="task-table-scheduled")
         yield Footer()
 
     def load(self) -> None:
@@ -473,6 +493,9 @@ class RoomsScreen(TaskBoard):
             self.table_of(tab).show({str(t.id): data.cells[str(t.id)] for t in shown_on[tab]},
                                     signatures=data.signatures)
             everything += shown_on[tab]
+        self.table_of("scheduled").show({f"s{s.id}": scheduled_cells(s) for s in data.scheduled
+                                         if not self.filter_text or self.filter_text.lower() in
+                                         f"{s.name} {s.room_number or ''} {s.type}".lower()})
         self.show_tasks(everything)
         shown = shown_on["todo"]
         overdue = sum(1 for t in shown if t.overdue)
@@ -482,7 +505,8 @@ class RoomsScreen(TaskBoard):
             head.append(tr(" · {n} OVERDUE", n=overdue), style="bold red")
         if shown_on["verify"]:
             head.append(tr(" · {n} to verify", n=len(shown_on["verify"])), style="bold yellow")
-        head.append(tr("   o reopen · c close · x cancel · R assign · t take over · X resolve · D defer · enter history"),
+        head.append(tr("   o reopen · c close · x cancel · R assign · t take over · X resolve · D defer · enter history"
+                       " · 4 scheduled · F room board · P routines"),
                     style="dim")
         self.query_one("#tasks-head", Static).update(head)
 
@@ -496,36 +520,17 @@ class RoomsScreen(TaskBoard):
         self.rules_may_have_changed()
 
     def action_new_task(self) -> None:
-        def open_form(types: list[TaskType]) -> None:
-            codes = ", ".join(t.code for t in types)
+        open_new_task(self)
 
-            def submit(values: dict[str, str], form: FormScreen) -> None:
-                priority = values["priority"].strip()
-                if priority and not priority.isdigit():
-                    form.show_error(ValueError(tr("priority is a number from 1 (most urgent) to 5")))
-                    return
+    def action_room_board(self) -> None:
+        from butler_tui.ui.room_board import RoomBoardScreen
 
-                def created(task_id: int) -> None:
-                    form.dismiss(task_id)
-                    self.notify(tr("Task #{id} created", id=task_id), markup=False, timeout=3)
-                    self.refresh_data()
+        self.app.push_screen(RoomBoardScreen())
 
-                self.station.run_db(
-                    tasks.create, type=values["type"].strip().lower(), name=values["name"] or None,
-                    room=values["room"].strip() or None, details=values["details"],
-                    priority=int(priority) if priority else None, second_team=values["team"].strip().upper() or None,
-                    **self.who, on_error=form.show_error, then=created,
-                )
+    def action_routines(self) -> None:
+        from butler_tui.ui.room_board import RoutinesScreen
 
-            self.app.push_screen(FormScreen(
-                "New task 新任务 — you are its first responsible person",
-                [("type", tr("Type: {codes}", codes=codes), "guest_request", False), ("room", "Room", "", False),
-                 ("name", "What (short)", "", False), ("details", "Details", "", False),
-                 ("priority", "Priority 1–5 (empty: the type's default)", "", False),
-                 ("team", "Hand to department (optional): ENG, SEC, FNB, ROOMS, CS…", "", False)],
-                submit))
-
-        self.station.run_db(list_types, then=open_form)
+        self.app.push_screen(RoutinesScreen())
 
     def action_toggle_scope(self) -> None:
         self.scope_all = not self.scope_all
