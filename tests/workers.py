@@ -107,3 +107,16 @@ def station(path: str, code: str, staff: str, inbox, outbox) -> None:
                 outbox.put(f"{type(exc).__name__}: {exc}")
     finally:
         store.close()
+
+
+def sweep_daily(path: str, moment: datetime, barrier, out) -> None:
+    """One station's sweep at ``moment``, started with the others: what it raised of the daily rounds."""
+    from butler_tui import clock
+    from butler_tui.services.escalation import sweep as run
+
+    clock.freeze(moment)
+    store = Store(path)
+    barrier.wait(timeout=30)
+    report = run(store, station="floors-mid")
+    out.put((report.dnd_checks, report.dnd_escalated, report.no_shows))
+    store.close()

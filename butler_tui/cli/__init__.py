@@ -16,6 +16,7 @@ shifts), so two invocations in one process — tests with CliRunner — share no
 * :mod:`.staff` — staff …, permissions
 * :mod:`.roster` — roster … (the duty roster)
 * :mod:`.rooms` — room …, settings … (housekeeping status, DND, out of order; the hotel's settings)
+* :mod:`.stays` — stay list, stay set (arrivals, departures, the night audit's no-shows)
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from typing import Any
 import click
 
 from butler_tui import __version__, context
-from butler_tui.cli import admin, guests, handover, language, messages, pms, rooms, roster, staff, station, tasks
+from butler_tui.cli import admin, guests, handover, language, messages, pms, rooms, roster, staff, station, stays, tasks
 from butler_tui.cli.common import Options
 from butler_tui.cli.errors import reported
 from butler_tui.config import default_db_path
@@ -68,7 +69,7 @@ def cli(ctx: click.Context, db: Path | None, lang: str | None) -> None:
 
 
 def _add_commands(group: click.Group) -> None:
-    for module in (admin, station, messages, tasks, guests, handover, pms, staff, roster, rooms):
+    for module in (admin, station, messages, tasks, guests, handover, pms, staff, roster, rooms, stays):
         for command in module.COMMANDS:
             group.add_command(command)
 

@@ -29,7 +29,7 @@ from butler_tui.services import escalation, roster, routing
 from butler_tui.services.auth import Actor, actor, actor_in, denial, require
 from butler_tui.services.escalation import OPEN, Clock
 from butler_tui.services.routing import EMERGENCY_TYPE, Notified
-from butler_tui.services.task_types import DND_CHECK_TIMES, get_type
+from butler_tui.services.task_types import DND_CHECK_TIMES, TaskType, get_type
 from butler_tui.store import Store, Tx
 from butler_tui.text import clean_text
 
@@ -273,43 +273,49 @@ def raise_task(
         "due_at": due_at,
     }, "task")
     with store.write(actor=model.owner_no, station=model.station_code) as tx:
-        creator = _staff(tx, model.owner_no)
-        if model.station_code and not tx.execute("SELECT 1 FROM stations WHERE code = ?",
-                                                 (model.station_code,)).fetchone():
-            raise NotFound(tr("unknown station {station!r}", station=model.station_code))
-        if model.room_number and not tx.execute("SELECT 1 FROM rooms WHERE number = ?",
-                                                (model.room_number,)).fetchone():
-            raise NotFound(tr("no room {room}", room=model.room_number))
-        if model.guest_id is not None and not tx.execute("SELECT 1 FROM guests WHERE id = ?",
-                                                         (model.guest_id,)).fetchone():
-            raise NotFound(tr("no guest {guest_id}", guest_id=model.guest_id))
-        if model.second_team and not _team_exists(tx, model.second_team):
-            raise NotFound(tr("unknown team {team!r}", team=model.second_team))
-        if model.assignee_no:
-            _staff(tx, model.assignee_no)
-        station_team = tx.execute("SELECT team_code FROM stations WHERE code = ?",
-                                  (model.station_code,)).fetchone() if model.station_code else None
-        owner_team = (creator[1] if creator else None) or (station_team[0] if station_team else None) \
-            or task_type.team_code
-        # A type naming a team the hotel does not have (edited by hand) leaves the work with the owner.
-        doing = model.second_team or (task_type.team_code if _team_exists(tx, task_type.team_code) else None) \
-            or owner_team
-        stamp = clock.iso(now)
-        row = model.model_dump(exclude={"id"})
-        row.update(
-            owner_team=owner_team, second_team=doing if doing != owner_team else None,
-            due_at=clock.iso(model.due_at) if model.due_at else None, created_at=stamp,
-            updated_at=stamp, clock_started_at=stamp, last_progress_at=stamp,
-            ladder_id=escalation.ladder_ref(tx, task_type.ladder.model_dump_json()),
-        )
-        task_id = tx.insert("tasks", row)
-        row.update(id=task_id, ladder=task_type.ladder.model_dump_json())
-        tx.execute("UPDATE tasks SET next_check_at = ? WHERE id = ?", (escalation.next_check_iso(row, now), task_id))
-        tx.event("tasks", task_id, "create", after={"type": row["type"], "name": row["name"], "room": row["room_number"],
-                                                    "priority": row["priority"], "owner": row["owner_no"],
-                                                    "owner_team": owner_team, "doing_team": doing,
-                                                    "due_at": row["due_at"]})
-        notified = routing.on_create(tx, row)
+        return raise_in(tx, task_type, model, now)
+
+
+def raise_in(tx: Tx, task_type: TaskType, model: Task, now: datetime) -> Raised:
+    """:func:`raise_task` inside a transaction already open (the sweep raises the DND checks in the one
+    that claims them): the checks, the row, its event and its notices."""
+    creator = _staff(tx, model.owner_no)
+    if model.station_code and not tx.execute("SELECT 1 FROM stations WHERE code = ?",
+                                             (model.station_code,)).fetchone():
+        raise NotFound(tr("unknown station {station!r}", station=model.station_code))
+    if model.room_number and not tx.execute("SELECT 1 FROM rooms WHERE number = ?",
+                                            (model.room_number,)).fetchone():
+        raise NotFound(tr("no room {room}", room=model.room_number))
+    if model.guest_id is not None and not tx.execute("SELECT 1 FROM guests WHERE id = ?",
+                                                     (model.guest_id,)).fetchone():
+        raise NotFound(tr("no guest {guest_id}", guest_id=model.guest_id))
+    if model.second_team and not _team_exists(tx, model.second_team):
+        raise NotFound(tr("unknown team {team!r}", team=model.second_team))
+    if model.assignee_no:
+        _staff(tx, model.assignee_no)
+    station_team = tx.execute("SELECT team_code FROM stations WHERE code = ?",
+                              (model.station_code,)).fetchone() if model.station_code else None
+    owner_team = (creator[1] if creator else None) or (station_team[0] if station_team else None) \
+        or task_type.team_code
+    # A type naming a team the hotel does not have (edited by hand) leaves the work with the owner.
+    doing = model.second_team or (task_type.team_code if _team_exists(tx, task_type.team_code) else None) \
+        or owner_team
+    stamp = clock.iso(now)
+    row = model.model_dump(exclude={"id"})
+    row.update(
+        owner_team=owner_team, second_team=doing if doing != owner_team else None,
+        due_at=clock.iso(model.due_at) if model.due_at else None, created_at=stamp,
+        updated_at=stamp, clock_started_at=stamp, last_progress_at=stamp,
+        ladder_id=escalation.ladder_ref(tx, task_type.ladder.model_dump_json()),
+    )
+    task_id = tx.insert("tasks", row)
+    row.update(id=task_id, ladder=task_type.ladder.model_dump_json())
+    tx.execute("UPDATE tasks SET next_check_at = ? WHERE id = ?", (escalation.next_check_iso(row, now), task_id))
+    tx.event("tasks", task_id, "create", after={"type": row["type"], "name": row["name"], "room": row["room_number"],
+                                                "priority": row["priority"], "owner": row["owner_no"],
+                                                "owner_team": owner_team, "doing_team": doing,
+                                                "due_at": row["due_at"]})
+    notified = routing.on_create(tx, row)
     return Raised(task_id, doing, notified)
 
 
