@@ -72,8 +72,9 @@ def departure_cells(s: StayRow) -> dict[str, Text]:
         "car": Text(s.airport_car or ""),
         "evening": stage_cell(s, "pre_departure"),
         "checkout": stage_cell(s, "departure"),
-        "status": (Text(t("OVERDUE {status}", status=t(stays.STATUS_LABEL[s.status])), style="bold white on red")
-                   if s.overdue else Text(t(stays.STATUS_LABEL[s.status]))),
+        # Past the departure time (or flagged so by the night audit) and not checked out.
+        "status": (Text(t("OVERDUE"), style="bold white on red") if s.overdue
+                   else Text(t(stays.STATUS_LABEL[s.status]))),
     }
 
 
@@ -178,7 +179,6 @@ class ArrivalsScreen(DayBoard):
         pending = sum(1 for s in arrivals if s.status in ("expected", "room_ready"))
         overdue = sum(1 for s in data["follow-up"] if s.follow_up_due and clock.parse(s.follow_up_due) < clock.now())
         missed = sum(1 for s in arrivals if s.status == "no_show")
-        late = sum(1 for s in data["departures"] if s.overdue)
         head = Text()
         head.append(day_label(self.day), style="bold")
         if self.day == clock.today():
@@ -190,8 +190,6 @@ class ArrivalsScreen(DayBoard):
             head.append(t(", {n} OVERDUE", n=overdue), style="bold red")
         if missed:
             head.append(" · " + t("{n} no-show(s)", n=missed), style="bold red")
-        if late:
-            head.append(" · " + t("{n} departure(s) overdue", n=late), style="bold red")
         head.append(t("  ·  [ ] day · t today · enter open · / filter"), style="dim")
         self.query_one("#arrivals-day", Static).update(head)
 
