@@ -7,13 +7,12 @@ from __future__ import annotations
 import re
 import sqlite3
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 import pytest
 
 from butler_tui import clock
-from datetime import timedelta
-
 from butler_tui.services import dnd_audit, escalation, handover, messaging, overview, stays, tasks
 from butler_tui.store import Store
 
