@@ -246,6 +246,9 @@ def transition(
                 raise InvalidInput(tr("a stay that is {status} cannot be cancelled", status=label[status]))
             if not reason:
                 raise InvalidInput(tr("give a reason to cancel a stay"))
+        elif to not in TRANSITIONS:  # no_show: the night audit's to set (services.dnd_audit)
+            raise InvalidInput(tr("the night audit marks a stay {status}; it is not a step to take",
+                                  status=label[to]))
         else:
             allowed, stage = TRANSITIONS[to]
             if status not in allowed:
