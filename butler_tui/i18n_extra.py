@@ -83,6 +83,7 @@ OWN = (
     N_("Arrivals still expected 待抵店"), N_("VIPs in house 在住 VIP"), N_("Departures in the next shift 下一班离店"),
     N_("Wake-up calls in the next shift 叫醒"), N_("Follow-up calls due 回访"), N_("Do-not-disturb rooms 请勿打扰"),
     N_("Lost & found logged this shift 失物招领"), N_("Duty log 值班日志"), N_("Whole hotel 全酒店"),
+    N_("No-shows (night audit) 未到客人"), N_("Arrival"), N_("no show"), N_("no_show"),
     # form labels kept in a variable before the form is made (ui/stay, guests, handover)
     N_("Wake-up call (HH:MM) 叫醒"), N_("Breakfast (HH:MM) 早餐"), N_("Luggage out (HH:MM) 行李"),
     N_("Departure (HH:MM) 离店"), N_("Airport car 送机"), N_("Guest's opinion 客人意见"), N_("Add a note 添加客史"),

@@ -116,7 +116,7 @@ Occupancy = Literal["vacant", "occupied", "expected", "due_out"]
 HousekeepingStatus = Literal["dirty", "cleaning", "clean", "inspected", "out_of_order"]
 NoteKind = Literal["preference", "habit", "life_trace", "dietary", "special_date", "dislike", "complaint", "suggestion"]
 NOTE_KINDS: tuple[str, ...] = get_args(NoteKind)
-StayStatus = Literal["expected", "room_ready", "arrived", "in_house", "due_out", "departed", "cancelled"]
+StayStatus = Literal["expected", "room_ready", "arrived", "in_house", "due_out", "departed", "cancelled", "no_show"]
 TaskStatus = Literal[
     "new", "acknowledged", "in_progress", "done", "verified", "closed", "on_hold", "deferred", "cancelled", "reopened"
 ]

@@ -31,6 +31,7 @@ os.environ["BUTLER_LANG"] = "en"
 
 from butler_tui import context
 from butler_tui.screenshots import showing as on_screen  # noqa: F401  (screen composed, not only pushed)
+from butler_tui.services import dnd_audit
 from butler_tui.services.demo import load_demo
 from butler_tui.store import Store
 
@@ -99,6 +100,10 @@ def _demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("demo") / "template.db"
     s = Store(path)
     load_demo(s)
+    # The hotel's daily rounds as of now (last night's audit, a DND check slot already open): done, as
+    # they would be in a hotel that has been running — else a station's own sweep would do them in the
+    # middle of a test and the boards it counts would change under it (a test run after 12:00).
+    dnd_audit.run_daily(s)
     s.db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     s.close()
     return path

@@ -115,3 +115,28 @@ async def test_a_stay_offers_the_steps_services_allow_from_its_status(demo_db: P
         await pilot.press("n")
         await await_until(pilot, lambda: app.screen.stay is not None and app.screen.stay.status == "due_out")
         assert "Next: n → departed" in str(app.screen.query_one("#stay-head").content)
+
+
+async def test_last_nights_no_show_is_on_todays_board_and_taken_back_when_the_guest_turns_up(demo_db: Path):
+    from butler_tui.services import escalation
+    from butler_tui.store import Store
+
+    day = clock.today()
+    store = Store(demo_db)
+    missed = next(s for s in stays.arrivals(store, day) if s.status == "expected" and s.room_number)
+    clock.freeze(clock.local_at(day + timedelta(days=1), "09:00"))  # the night audit (03:00) has run
+    try:
+        assert escalation.sweep(store).no_shows
+        store.close()
+        app = ButlerApp(demo_db, "lobby", "1002")
+        async with app.run_test(size=(120, 36)) as pilot:
+            table = await _open_board(app, pilot)
+            await await_until(pilot, lambda: str(missed.id) in [str(k.value) for k in table.rows])
+            assert _cell(table, str(missed.id), "status") == "no-show 未到"
+            assert "no-show(s)" in str(app.screen.query_one("#arrivals-day").content)
+            app.open_stay(missed.id)
+            await await_until(pilot, lambda: on_screen(app, StayScreen) and app.screen.stay is not None)
+            await pilot.press("A")  # the guest turned up after all
+            await await_until(pilot, lambda: app.screen.stay is not None and app.screen.stay.status == "arrived")
+    finally:
+        clock.freeze(None)

@@ -7,16 +7,29 @@ from __future__ import annotations
 import re
 import sqlite3
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 import pytest
 
 from butler_tui import clock
-from butler_tui.services import escalation, handover, messaging, overview, scheduling, stays, tasks
+from butler_tui.services import dnd_audit, escalation, handover, messaging, overview, scheduling, stays, tasks
 from butler_tui.store import Store
 
 HISTORY = {"messages", "acks", "tasks", "stays", "events", "checklist_items", "handovers", "log_entries",
-           "escalations", "guests", "guest_notes", "scheduled_tasks", "routine_runs"}
+           "escalations", "guests", "guest_notes", "scheduled_tasks", "routine_runs", "dnd_checks", "night_audits"}
+
+
+def _at(hhmm: str, read: Callable[[Store], Any]) -> Callable[[Store], Any]:
+    """``read`` with the clock at ``hhmm`` today, hotel time (the sweep's daily rounds look at the time)."""
+    def run(store: Store) -> Any:
+        clock.freeze(clock.local_at(clock.today(), hhmm))
+        try:
+            return read(store)
+        finally:
+            clock.freeze(None)
+    return run
+
 
 REPEATED: dict[str, Callable[[Store], Any]] = {
     "overview": lambda s: overview.overview(s, "lobby"),
@@ -39,6 +52,13 @@ REPEATED: dict[str, Callable[[Store], Any]] = {
     "scheduled tasks or routines due": lambda s: scheduling.raise_due(s),
     "scheduled tasks a station will get": lambda s: scheduling.pending(s, station="floors-mid"),
     "routines of a station": lambda s: scheduling.list_routines(s, station="floors-mid"),
+    # the daily rounds, as every sweep looks for them when nothing is due (the checks already raised)
+    "sweep at 14:00": _at("14:00", lambda s: (escalation.sweep(s), escalation.sweep(s))),
+    "DND checks due": _at("12:30", lambda s: dnd_audit.dnd_slot(clock.now()) and s.rows(
+        dnd_audit._PENDING, (clock.now_iso(), clock.today().isoformat(), "12:00"))),
+    "night audit due": lambda s: dnd_audit.audit_due(s, clock.now()),
+    "no-shows of last night": lambda s: stays.no_shows(s, clock.today() - timedelta(days=1), clock.today()),
+    "overdue departures": stays.overdue_departures,
 }
 
 _TABLE = re.compile(r"\b(?:FROM|JOIN)\s+([a-z_]\w*)(?:\s+(?:AS\s+)?([a-z_]\w*))?", re.I)

@@ -118,6 +118,8 @@ def send_one(path: str, body: str) -> None:
         messaging.send(store, from_station="fo", to="lobby", body=body)
     finally:
         store.close()
+
+
 def sweep_raising(path: str, moment: datetime, barrier, out) -> None:
     """One station's sweep at ``moment``, started with the others: how many scheduled tasks it raised."""
     from butler_tui import clock
@@ -127,4 +129,17 @@ def sweep_raising(path: str, moment: datetime, barrier, out) -> None:
     store = Store(path)
     barrier.wait(timeout=30)
     out.put(run(store, station="floors-mid").raised)
+    store.close()
+
+
+def sweep_daily(path: str, moment: datetime, barrier, out) -> None:
+    """One station's sweep at ``moment``, started with the others: what it raised of the daily rounds."""
+    from butler_tui import clock
+    from butler_tui.services.escalation import sweep as run
+
+    clock.freeze(moment)
+    store = Store(path)
+    barrier.wait(timeout=30)
+    report = run(store, station="floors-mid")
+    out.put((report.dnd_checks, report.dnd_escalated, report.no_shows))
     store.close()

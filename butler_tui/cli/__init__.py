@@ -18,6 +18,7 @@ shifts), so two invocations in one process — tests with CliRunner — share no
 * :mod:`.rooms` — room …, settings … (housekeeping status, DND, out of order; the hotel's settings)
 * :mod:`.found` — found … (the lost & found register)
 * :mod:`.routines` — routine … (leads' daily and weekly routines)
+* :mod:`.stays` — stay list, stay set (arrivals, departures, the night audit's no-shows)
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ from butler_tui.cli import (
     routines,
     staff,
     station,
+    stays,
     tasks,
 )
 from butler_tui.cli.common import Options
@@ -84,7 +86,8 @@ def cli(ctx: click.Context, db: Path | None, lang: str | None) -> None:
 
 
 def _add_commands(group: click.Group) -> None:
-    for module in (admin, station, messages, tasks, guests, handover, pms, staff, roster, rooms, found, routines):
+    for module in (admin, station, messages, tasks, guests, handover, pms, staff, roster, rooms, found, routines,
+                   stays):
         for command in module.COMMANDS:
             group.add_command(command)
 

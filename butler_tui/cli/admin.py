@@ -87,7 +87,8 @@ def backup(ctx: click.Context, dest: Path) -> None:
 @click.option("--station", default=None, help="Station recorded as running the sweep.")
 @click.pass_context
 def sweep(ctx: click.Context, station: str | None) -> None:
-    """Run the SLA / escalation checks once (for cron; open stations also sweep every few seconds)."""
+    """Run the SLA / escalation checks, the DND checks and the night audit once (for cron; open stations
+    also sweep every few seconds)."""
     from butler_tui.services.escalation import sweep as run_sweep
 
     report = run_sweep(use_store(ctx), station=station)
@@ -96,6 +97,12 @@ def sweep(ctx: click.Context, station: str | None) -> None:
                   repeated=report.repeated, fell_back=report.fell_back, undeferred=report.undeferred))
     if report.raised:
         click.echo(tr("raised {n} scheduled task(s)", n=report.raised))
+    if report.dnd_checks:
+        click.echo(tr("DND checks raised {n}, to the duty manager {escalated}", n=report.dnd_checks,
+                      escalated=report.dnd_escalated))
+    if report.audited_day:
+        click.echo(tr("night audit of {day}: no-shows {no_shows}, overdue departures {overdue}",
+                      day=report.audited_day, no_shows=report.no_shows, overdue=report.overdue))
 
 
 COMMANDS: list[click.Command] = [init, check, backup, sweep]

@@ -206,6 +206,11 @@ class SweepReport:
     fell_back: int = 0
     undeferred: int = 0
     raised: int = 0  # scheduled tasks and routines' tasks raised (services.scheduling)
+    dnd_checks: int = 0  # DND checks raised (services.dnd_audit)
+    dnd_escalated: int = 0  # of which to the duty manager: the earlier check of the day unanswered
+    no_shows: int = 0  # the night audit's
+    overdue: int = 0
+    audited_day: str | None = None
 
     @property
     def changed(self) -> int:
@@ -234,7 +239,17 @@ def sweep(store: Store, *, station: str | None = None, now: datetime | None = No
     from butler_tui.services import scheduling  # it raises through services.tasks, which imports this module
 
     report.raised += scheduling.raise_due(store, station=station, now=now)
+    _daily(store, station, now, report)
     return report
+
+
+def _daily(store: Store, station: str | None, now: datetime, report: SweepReport) -> None:
+    """The DND checks and the night audit (services.dnd_audit), once each however many sweep."""
+    from butler_tui.services import dnd_audit  # it raises tasks, whose module imports this one
+
+    daily = dnd_audit.run_daily(store, station=station, now=now)
+    report.dnd_checks, report.dnd_escalated = daily.dnd_checks, daily.dnd_escalated
+    report.no_shows, report.overdue, report.audited_day = daily.no_shows, daily.overdue, daily.audited_day
 
 
 def _due_rows(tx: Tx, stamp: str, limit: int) -> list[dict[str, Any]]:
@@ -374,4 +389,19 @@ def fire_manual(tx: Tx, row: dict[str, Any], reason: Said, by_staff: str | None)
     _fire(tx, row, Action("escalate", clock.now(), level, notify, reason), repeat_no, clock.now_iso(), by_staff)
 
 
-__all__ = ["TASK_ROW", "Clock", "SweepReport", "get_type", "ladder_ref", "next_check_iso", "plan", "sweep"]
+def escalate_to_duty_manager(tx: Tx, task_id: int, reason: Said, now: datetime) -> bool:
+    """Escalate task ``task_id`` straight to the duty manager on duty (a manager-level step), told as any
+    escalation is; False when that step has already fired for it."""
+    cur = tx.execute(f"{TASK_ROW} WHERE t.id = ?", (task_id,))
+    found = cur.fetchone()
+    if found is None:
+        return False
+    row = dict(zip([d[0] for d in cur.description], found, strict=True))
+    level = max(2, row["escalation_level"] + 1)
+    fired = _fire(tx, row, Action("escalate", now, level, "duty_manager", reason), 0, clock.iso(now))
+    if fired:
+        tx.execute("UPDATE tasks SET next_check_at = ? WHERE id = ?", (next_check_iso(row, now), task_id))
+    return fired
+
+
+__all__ = ["TASK_ROW", "Clock", "SweepReport", "escalate_to_duty_manager", "get_type", "ladder_ref", "next_check_iso", "plan", "sweep"]

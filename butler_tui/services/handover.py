@@ -14,7 +14,7 @@ it. Until then the station shows it on start and its header says "handover unsig
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from butler_tui import clock
@@ -163,6 +163,9 @@ def build_report(store: Store, station: str | None, shift_name: str | None = Non
     arrivals_day = max(day, today)
     expected = [stay_item(s, eta=s.eta) for s in stays.arrivals(store, arrivals_day)
                 if s.status in ("expected", "room_ready") and (floor_rooms is None or on_floors(s.room_number))]
+    no_shows = [stay_item(s, arrival=s.arrival_date, eta=s.eta)
+                for s in stays.no_shows(store, day - timedelta(days=1), day + timedelta(days=1))
+                if floor_rooms is None or on_floors(s.room_number)]
     vips = [stay_item(s, departure=s.departure_date) for s in _in_house(store) if s.vip_level and on_floors(s.room_number)]
     departures, wakeups = [], []
     for d in sorted({n_start.date(), n_end.date()}):
@@ -191,6 +194,7 @@ def build_report(store: Store, station: str | None, shift_name: str | None = Non
         "escalations": [t for t in task_items if t["escalation_level"] > 0],
         "unacked_messages": message_items,
         "arrivals_expected": sorted(expected, key=lambda s: (s["eta"] is None, s["eta"] or "")),
+        "no_shows": no_shows,
         "vips_in_house": sorted(vips, key=lambda s: (-s["vip"], s["room"] or "")),
         "departures_next_shift": sorted(departures, key=lambda s: (s["leaves"] is None, s["leaves"] or "")),
         "wake_up_calls": sorted(wakeups, key=lambda s: s["wake"]),
@@ -238,6 +242,7 @@ SECTIONS = [
     ("escalations", "Escalations 升级"),
     ("unacked_messages", "Unacknowledged messages 未确认消息"),
     ("arrivals_expected", "Arrivals still expected 待抵店"),
+    ("no_shows", "No-shows (night audit) 未到客人"),
     ("vips_in_house", "VIPs in house 在住 VIP"),
     ("departures_next_shift", "Departures in the next shift 下一班离店"),
     ("wake_up_calls", "Wake-up calls in the next shift 叫醒"),
@@ -265,6 +270,10 @@ def _rows(report: dict[str, Any], key: str) -> tuple[list[str], list[list[str]]]
         return (["ETA", "Guest", "VIP", "Room", "Status", "Butler"],
                 [[_t(s["eta"]), md(s["guest"]), f"VIP{s['vip']}" if s["vip"] else "", md(s["room"] or "—"),
                   _status(s["status"]), md(s["butler"] or "")] for s in items])
+    if key == "no_shows":
+        return (["Arrival", "ETA", "Guest", "VIP", "Room", "Butler"],
+                [[md(s["arrival"]), _t(s["eta"]), md(s["guest"]), f"VIP{s['vip']}" if s["vip"] else "",
+                  md(s["room"] or "—"), md(s["butler"] or "")] for s in items])
     if key == "vips_in_house":
         return (["Room", "Guest", "VIP", "Leaves", "Butler"],
                 [[md(s["room"] or "—"), md(s["guest"]), f"VIP{s['vip']}", md(s["departure"]), md(s["butler"] or "")]

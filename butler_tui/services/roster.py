@@ -210,7 +210,8 @@ def reach(tx: Tx, team: str | None, role: str, moment: datetime | None = None) -
     people = on_duty(tx, moment)
     if not people:
         return "", []
-    start = CHAIN.index(role) if role in CHAIN else 0
+    # A step meant for the duty manager goes to them directly; an unknown role starts at the bottom.
+    start = CHAIN.index(role) if role in CHAIN else len(CHAIN) if role == DUTY_MANAGER else 0
     for rung in CHAIN[start:]:
         found = _unique([d for d in people if team and d.team_code == team and d.role == rung])
         if found:

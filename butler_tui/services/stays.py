@@ -9,7 +9,7 @@ dedicated butler's station on the channel.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from butler_tui import clock
@@ -25,21 +25,25 @@ from butler_tui.services.routing import floor_station
 from butler_tui.store import Store, Tx
 from butler_tui.text import clean_text
 
-STATUSES = ("expected", "room_ready", "arrived", "in_house", "due_out", "departed", "cancelled")
+STATUSES = ("expected", "room_ready", "arrived", "in_house", "due_out", "departed", "cancelled", "no_show")
 STATUS_LABEL = {
     "expected": "expected 预抵", "room_ready": "room ready 房已备", "arrived": "arrived 已抵",
     "in_house": "in house 在住", "due_out": "due out 预离", "departed": "departed 已离", "cancelled": "cancelled 取消",
+    "no_show": "no-show 未到",
 }
 # status -> (allowed from, checklist stage that must be complete first)
 TRANSITIONS: dict[str, tuple[tuple[str, ...], str | None]] = {
+    # A no-show (set by the night audit, services.dnd_audit) is taken back when the guest turns up.
+    "expected": (("no_show",), None),
     "room_ready": (("expected",), "pre_arrival"),
-    "arrived": (("expected", "room_ready"), None),
+    "arrived": (("expected", "room_ready", "no_show"), None),
     "in_house": (("arrived",), "arrival"),
     "due_out": (("in_house",), None),
     "departed": (("due_out", "in_house"), "departure"),
 }
 CANCELLABLE = ("expected", "room_ready")  # a stay is cancelled only before the guest arrives
 FOLLOW_UP_HOURS = 24
+IN_HOUSE = ("arrived", "in_house", "due_out")  # checked in, not checked out
 
 
 @dataclass
@@ -78,6 +82,7 @@ class StayRow:
     progress: dict[str, StageProgress] = field(default_factory=dict)
     follow_up_done_at: str | None = None
     vip_notice_status: str | None = None
+    overdue_at: str | None = None  # when the night audit flagged it past its departure, not checked out
     ready_rule: str = "inspected"  # the hotel's ``ready_rule`` setting when this row was read
 
     @property
@@ -94,6 +99,22 @@ class StayRow:
         return bool(self.room_number) and rooms.is_ready(self.hk_status, self.ready_rule)
 
     @property
+    def leaves_at(self) -> datetime:
+        """When the guest is due to leave: the planned departure time, else the ETD, else the end of the
+        departure day (hotel time)."""
+        day = date.fromisoformat(self.departure_date)
+        if self.departure_time:
+            return clock.local_at(day, self.departure_time)
+        if self.etd:
+            return clock.parse(self.etd)
+        return clock.local_at(day + timedelta(days=1), "00:00")
+
+    @property
+    def overdue(self) -> bool:
+        """In house past the departure time (or flagged so by the night audit), not checked out."""
+        return self.status in IN_HOUSE and (self.overdue_at is not None or self.leaves_at <= clock.now())
+
+    @property
     def follow_up_due(self) -> str | None:
         if not self.departed_at:
             return None
@@ -105,7 +126,8 @@ class StayRow:
     def to_json(self) -> dict[str, Any]:
         return {k: v for k, v in self.__dict__.items() if k not in ("progress", "ready_rule")} | {
             "progress": {k: {"done": p.done, "total": p.total, "open_mandatory": p.open_mandatory,
-                             "completed_at": p.completed_at} for k, p in self.progress.items()}
+                             "completed_at": p.completed_at} for k, p in self.progress.items()},
+            "overdue": self.overdue,
         }
 
 
@@ -143,11 +165,30 @@ def arrivals(store: Store, day: date | None = None) -> list[StayRow]:
 
 
 def departures(store: Store, day: date | None = None) -> list[StayRow]:
-    """A day's departures: due out and already departed, by planned departure time."""
+    """A day's departures: due out and already departed, by planned departure time; today's board
+    starts with the stays of earlier days the night audit flagged overdue and still not checked out."""
     day = day or clock.today()
-    return _rows(store, "s.departure_date = ? AND s.status IN ('in_house','due_out','departed','arrived')",
-                 [day.isoformat()], "s.status = 'departed', coalesce(s.departure_time, s.etd) IS NULL,"
-                 " coalesce(s.departure_time, s.etd), s.id")
+    earlier = overdue_departures(store, before=day) if day == clock.today() else []
+    return earlier + _rows(store, "s.departure_date = ? AND s.status IN ('in_house','due_out','departed','arrived')",
+                           [day.isoformat()], "s.status = 'departed', coalesce(s.departure_time, s.etd) IS NULL,"
+                           " coalesce(s.departure_time, s.etd), s.id")
+
+
+def overdue_departures(store: Store, *, before: date | None = None) -> list[StayRow]:
+    """Stays the night audit flagged overdue that are still not checked out (due to leave before
+    ``before``, when given), the longest overdue first."""
+    where = "s.overdue_at IS NOT NULL AND s.status IN ('arrived','in_house','due_out')"
+    params: list[Any] = []
+    if before is not None:
+        where += " AND s.departure_date < ?"
+        params.append(before.isoformat())
+    return _rows(store, where, params, "s.departure_date, s.id")
+
+
+def no_shows(store: Store, since: date, until: date) -> list[StayRow]:
+    """The no-shows of the arrival days ``since`` up to (not including) ``until``, by arrival day."""
+    return _rows(store, "s.status = 'no_show' AND s.arrival_date >= ? AND s.arrival_date < ?",
+                 [since.isoformat(), until.isoformat()], "s.arrival_date, s.eta IS NULL, s.eta, s.id")
 
 
 def follow_up_queue(store: Store) -> list[StayRow]:
@@ -206,6 +247,9 @@ def transition(
                 raise InvalidInput(tr("a stay that is {status} cannot be cancelled", status=label[status]))
             if not reason:
                 raise InvalidInput(tr("give a reason to cancel a stay"))
+        elif to not in TRANSITIONS:  # no_show: the night audit's to set (services.dnd_audit)
+            raise InvalidInput(tr("the night audit marks a stay {status}; it is not a step to take",
+                                  status=label[to]))
         else:
             allowed, stage = TRANSITIONS[to]
             if status not in allowed:
@@ -229,6 +273,16 @@ def transition(
                                           stage=checklists.stage_name(stage), open_count=open_count))
         now = clock.now_iso()
         updates: dict[str, Any] = {"status": to, "updated_at": now}
+        taken = None
+        if status == "no_show" and room:  # the night audit freed the room: has it been given away since?
+            dates = tx.execute("SELECT arrival_date, departure_date FROM stays WHERE id = ?", (stay_id,)).fetchone()
+            taken = overlap_refusal(tx, room, dates[0], dates[1], stay_id=stay_id)
+        if taken and room:
+            if to != "expected":
+                raise InvalidInput(tr("{refusal}; take the stay back to expected and assign another room",
+                                      refusal=taken))
+            updates["room_number"] = None
+            room = None
         if to == "arrived":
             updates["arrived_at"] = now
         if to == "departed":
@@ -245,6 +299,8 @@ def transition(
             tx.execute("UPDATE rooms SET occupancy = 'vacant', hk_status = 'dirty', dnd = 0, dnd_since = NULL,"
                        " makeup_requested = 0"
                        " WHERE number = ?", (room,))
+        elif room and to == "expected":  # a no-show taken back: the room is expected again
+            tx.execute("UPDATE rooms SET occupancy = 'expected' WHERE number = ? AND occupancy = 'vacant'", (room,))
         elif room and to == "cancelled":
             tx.execute("UPDATE rooms SET occupancy = 'vacant' WHERE number = ? AND occupancy = 'expected'", (room,))
         tx.event("stays", stay_id, to, before={"status": status}, after={"status": to, "room": room,

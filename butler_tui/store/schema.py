@@ -707,6 +707,64 @@ def _rooms_live(db: sqlite_utils.Database) -> None:
                         [(role, action) for action in ("inspect_room", "change_settings")
                          for role in DEFAULT_PERMISSIONS[action]])
 
+
+_DND_AUDIT = """
+-- The DND checks raised (004 art. 1: a DND room is phoned at 12:00 and again at 14:00, hotel time): one
+-- row per room, hotel day and slot, taken inside the sweep's write transaction with INSERT OR IGNORE, so
+-- however many stations sweep at once each check is raised once.
+CREATE TABLE dnd_checks (
+    room_number TEXT NOT NULL REFERENCES rooms(number),
+    day TEXT NOT NULL,
+    slot TEXT NOT NULL,
+    task_id INTEGER REFERENCES tasks(id),
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (room_number, day, slot)
+) WITHOUT ROWID;
+
+-- The night audit closes each hotel day once (the same guarantee): what it found.
+CREATE TABLE night_audits (
+    day TEXT PRIMARY KEY,
+    ran_at TEXT NOT NULL,
+    no_shows INTEGER NOT NULL DEFAULT 0,
+    overdue INTEGER NOT NULL DEFAULT 0
+) WITHOUT ROWID;
+
+-- A stay past its departure and not checked out, as the night audit flagged it (the departures board
+-- finds them among the stays in house, by stays_status). The no-shows of a few days are read by status
+-- and arrival day, not among every no-show the hotel ever had.
+ALTER TABLE stays ADD COLUMN overdue_at TEXT;
+CREATE INDEX stays_status_arrival ON stays(status, arrival_date);
+"""
+
+_STAY_STATUS_OLD = "CHECK (status IN ('expected','room_ready','arrived','in_house','due_out','departed','cancelled'))"
+_STAY_STATUS_NEW = ("CHECK (status IN ('expected','room_ready','arrived','in_house','due_out','departed','cancelled',"
+                    "'no_show'))")
+
+
+@MIGRATIONS(name="0015_dnd_audit")
+def _dnd_audit(db: sqlite_utils.Database) -> None:
+    """DND checks once per room and slot, the night audit once per day; a stay may be a no-show.
+
+    A CHECK constraint cannot be altered, and rebuilding ``stays`` (referenced by checklists, notices and
+    stages) is not possible inside this transaction with foreign keys on; widening the CHECK's list is the
+    edit SQLite documents for loosening a constraint (``writable_schema``; every existing row still
+    satisfies it), followed by a bump of ``schema_version`` so every connection re-reads the schema."""
+    conn = db.conn
+    sql = conn.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'stays'").fetchone()[0]
+    if _STAY_STATUS_OLD not in sql:
+        raise ValueError(tr("migration {name!r}: the stays status CHECK is not the one expected", name="0015"))
+    version = int(conn.execute("PRAGMA schema_version").fetchone()[0])
+    conn.execute("PRAGMA writable_schema = ON")
+    try:
+        conn.execute("UPDATE sqlite_master SET sql = ? WHERE type = 'table' AND name = 'stays'",
+                     (sql.replace(_STAY_STATUS_OLD, _STAY_STATUS_NEW),))
+        conn.execute(f"PRAGMA schema_version = {version + 1}")
+    finally:
+        conn.execute("PRAGMA writable_schema = OFF")
+    _executescript_in_tx(db, _DND_AUDIT)
+
+
+
 _LOST_FOUND = """
 -- The lost & found register (004 art. 5, issue 17): an item is found (what, in a room or at a place, by
 -- whom, when; linked to the stay in the room then and its guest) -> stored (where it is kept) -> returned

@@ -3,7 +3,7 @@ departures with the evening-before answers; the follow-up-call queue (overdue hi
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from rich.text import Text
 from textual import on
@@ -56,7 +56,7 @@ def arrival_cells(s: StayRow) -> dict[str, Text]:
         "butler": Text(s.butler_name or ""),
         "car": Text(car),
         "prep": stage_cell(s, "pre_arrival"),
-        "status": Text(t(stays.STATUS_LABEL[s.status])),
+        "status": Text(t(stays.STATUS_LABEL[s.status]), style="bold red" if s.status == "no_show" else ""),
     }
 
 
@@ -72,7 +72,9 @@ def departure_cells(s: StayRow) -> dict[str, Text]:
         "car": Text(s.airport_car or ""),
         "evening": stage_cell(s, "pre_departure"),
         "checkout": stage_cell(s, "departure"),
-        "status": Text(t(stays.STATUS_LABEL[s.status])),
+        # Past the departure time (or flagged so by the night audit) and not checked out.
+        "status": (Text(t("OVERDUE"), style="bold white on red") if s.overdue
+                   else Text(t(stays.STATUS_LABEL[s.status]))),
     }
 
 
@@ -155,7 +157,9 @@ class ArrivalsScreen(DayBoard):
 
     @staticmethod
     def _load(store: Store, day: date) -> dict[str, list[StayRow]]:
-        return {"arrivals": stays.arrivals(store, day), "departures": stays.departures(store, day),
+        # Today's board ends with last night's no-shows, for the front desk to take back if they turn up.
+        no_shows = stays.no_shows(store, day - timedelta(days=1), day) if day == clock.today() else []
+        return {"arrivals": stays.arrivals(store, day) + no_shows, "departures": stays.departures(store, day),
                 "follow-up": stays.follow_up_queue(store)}
 
     def _matches(self, s: StayRow) -> bool:
@@ -174,15 +178,18 @@ class ArrivalsScreen(DayBoard):
         arrivals, vip = data["arrivals"], sum(1 for s in data["arrivals"] if s.vip_level)
         pending = sum(1 for s in arrivals if s.status in ("expected", "room_ready"))
         overdue = sum(1 for s in data["follow-up"] if s.follow_up_due and clock.parse(s.follow_up_due) < clock.now())
+        missed = sum(1 for s in arrivals if s.status == "no_show")
         head = Text()
         head.append(day_label(self.day), style="bold")
         if self.day == clock.today():
             head.append(t(" (today)"))
         head.append(" · " + t("{arrivals} arrivals, {pending} to come, {vip} VIP · {departures} departures ·"
-                              " {calls} follow-up calls", arrivals=len(arrivals), pending=pending, vip=vip,
+                              " {calls} follow-up calls", arrivals=sum(1 for s in arrivals if s.arrival_date == self.day.isoformat()), pending=pending, vip=vip,
                               departures=len(data["departures"]), calls=len(data["follow-up"])))
         if overdue:
             head.append(t(", {n} OVERDUE", n=overdue), style="bold red")
+        if missed:
+            head.append(" · " + t("{n} no-show(s)", n=missed), style="bold red")
         head.append(t("  ·  [ ] day · t today · enter open · / filter"), style="dim")
         self.query_one("#arrivals-day", Static).update(head)
 

@@ -1,0 +1,100 @@
+"""Stays at the front desk: ``stay list`` (a day's arrivals or departures, the night audit's no-shows)
+and ``stay set`` (a stay's next status — a no-show taken back when the guest turns up)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import TYPE_CHECKING
+
+import click
+
+from butler_tui.cli.common import echo_json, use_store
+from butler_tui.i18n import t as tr
+
+if TYPE_CHECKING:
+    from butler_tui.services.stays import StayRow
+
+
+def _day(value: str | None) -> date:
+    from butler_tui import clock
+    from butler_tui.errors import InvalidInput
+
+    if not value:
+        return clock.today()
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        raise InvalidInput(tr("{value!r} is not a date like 2026-11-25", value=value)) from None
+
+
+def _line(s: StayRow) -> str:
+    from butler_tui.services.stays import STATUS_LABEL
+
+    parts = [f"#{s.id:<5}", f"{s.reservation_no:<10}", f"{s.room_number or '—':<5}", s.guest_label,
+             tr(STATUS_LABEL.get(s.status, s.status)), f"{s.arrival_date} → {s.departure_date}"]
+    if s.overdue:
+        parts.append(tr("OVERDUE"))
+    return "  ".join(parts)
+
+
+@click.group()
+def stay() -> None:
+    """Stays: a day's arrivals and departures, no-shows, status."""
+
+
+@stay.command(name="list")
+@click.option("--day", default=None, help="YYYY-MM-DD; default today (hotel time).")
+@click.option("--departures", is_flag=True, help="The day's departures (with the overdue ones) instead of arrivals.")
+@click.option("--no-shows", "no_shows", is_flag=True, help="The no-shows of the day before --day and of --day.")
+@click.option("--json", "as_json", is_flag=True, help="An array of stays, each with status and overdue.")
+@click.pass_context
+def stay_list(ctx: click.Context, day: str | None, departures: bool, no_shows: bool, as_json: bool) -> None:
+    """A day's arrivals (default), its departures, or the night audit's no-shows."""
+    from butler_tui.errors import InvalidInput
+    from butler_tui.services import stays
+
+    if departures and no_shows:
+        raise InvalidInput(tr("give --departures or --no-shows, not both"))
+    on = _day(day)
+    store = use_store(ctx)
+    if departures:
+        found = stays.departures(store, on)
+    elif no_shows:
+        found = stays.no_shows(store, on - timedelta(days=1), on + timedelta(days=1))
+    else:
+        found = stays.arrivals(store, on)
+    if as_json:
+        echo_json([s.to_json() for s in found])
+        return
+    if not found:
+        click.echo(tr("no stays"))
+    for s in found:
+        click.echo(_line(s))
+
+
+@stay.command(name="set")
+@click.argument("stay_id", type=int)
+@click.argument("status", metavar="STATUS")
+@click.option("--staff", "staff_no", required=True, help="Staff no. of who makes the change.")
+@click.option("--station", default=None, help="Station where it is made.")
+@click.option("--reason", default=None, help="Why (required to cancel).")
+@click.option("--json", "as_json", is_flag=True, help="The stay as JSON.")
+@click.pass_context
+def stay_set(ctx: click.Context, stay_id: int, status: str, staff_no: str, station: str | None, reason: str | None,
+             as_json: bool) -> None:
+    """Move stay STAY_ID to STATUS (e.g. a no-show back to expected, or arrived)."""
+    from butler_tui.errors import NotFound
+    from butler_tui.services import auth, stays
+
+    store = use_store(ctx)
+    if auth.actor(store, staff_no) is None:
+        raise NotFound(tr("unknown staff no. {staff_no!r}", staff_no=staff_no))
+    found = stays.transition(store, stay_id, status.strip().lower(), staff_no=staff_no.upper(), station=station,
+                             reason=reason)
+    if as_json:
+        echo_json(found.to_json())
+    else:
+        click.echo(_line(found))
+
+
+COMMANDS: list[click.Command] = [stay]
