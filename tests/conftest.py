@@ -31,7 +31,6 @@ os.environ["BUTLER_LANG"] = "en"
 
 from butler_tui import context
 from butler_tui.screenshots import showing as on_screen  # noqa: F401  (screen composed, not only pushed)
-from butler_tui.services import dnd_audit
 from butler_tui.services.demo import load_demo
 from butler_tui.store import Store
 
@@ -75,6 +74,19 @@ def _tui_needs_the_mark(request: pytest.FixtureRequest, monkeypatch: pytest.Monk
 
 
 @pytest.fixture(autouse=True)
+def _stations_sweep_only_when_asked(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch):
+    """A station runs the sweep every few seconds on the real clock: after 12:00 that raises the demo's
+    DND checks, after the audit hour it closes a day — in the middle of a test that counts a board, on
+    a loaded machine. The sweep's rules are tested as themselves (services, ``butler sweep``, frozen
+    clocks); a test about the station's own timer says so with ``@pytest.mark.station_sweeps``."""
+    if request.node.get_closest_marker("station_sweeps"):
+        return
+    import butler_tui.app
+
+    monkeypatch.setattr(butler_tui.app, "SWEEP_INTERVAL", 24 * 3600.0)
+
+
+@pytest.fixture(autouse=True)
 def _own_context():
     """Each test acts under a context of its own (English, the real clock, the default shifts): a test
     that switches to Chinese (``--lang zh`` through CliRunner) or freezes the clock leaves nothing behind."""
@@ -100,10 +112,6 @@ def _demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("demo") / "template.db"
     s = Store(path)
     load_demo(s)
-    # The hotel's daily rounds as of now (last night's audit, a DND check slot already open): done, as
-    # they would be in a hotel that has been running — else a station's own sweep would do them in the
-    # middle of a test and the boards it counts would change under it (a test run after 12:00).
-    dnd_audit.run_daily(s)
     s.db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     s.close()
     return path

@@ -222,3 +222,23 @@ def test_a_hotel_day_and_its_slots_follow_the_clock_helpers(day: date):
     assert local_day(noon) == day and local_day(clock.local_at(day, "23:59")) == day
     assert local_day(clock.local_at(day, "24:00")) == day + timedelta(days=1)
     assert isinstance(noon, datetime)
+
+
+@pytest.mark.station_sweeps
+async def test_an_open_station_runs_the_daily_rounds_on_its_own(demo_db: Path, day: date,
+                                                                 monkeypatch: pytest.MonkeyPatch):
+    """Nobody runs ``butler sweep`` from cron: an open station's own timer raises the noon checks."""
+    import butler_tui.app
+    from butler_tui.app import ButlerApp
+    from tests.conftest import await_until
+
+    monkeypatch.setattr(butler_tui.app, "SWEEP_INTERVAL", 0.2)
+    clock.freeze(clock.local_at(day, "12:05"))
+    reader = Store(demo_db)
+    try:
+        app = ButlerApp(demo_db, "floors-mid", "2003")
+        async with app.run_test(size=(120, 36)) as pilot:
+            await await_until(pilot, lambda: len(dnd_tasks(reader)) == len(DND_ROOMS), timeout=15)
+        assert {t["slot"] for t in dnd_tasks(reader)} == {"12:00"}
+    finally:
+        reader.close()
