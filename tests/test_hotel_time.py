@@ -11,7 +11,7 @@ import os
 import shutil
 import time
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -154,3 +154,30 @@ async def test_a_station_shows_the_hotels_clock_on_a_host_elsewhere(host_new_yor
             store.close()
         app.screen.query_one(StationBar).refresh_bar()
         await await_until(pilot, lambda: (app.screen.query_one(StationBar).refresh_bar(), "04:00" in bar())[1])
+
+
+def test_dnd_checks_and_the_night_audit_keep_the_hotels_hours(host_utc: None, demo_db: Path, tmp_path: Path):
+    """Noon in Shanghai is 04:00 on a UTC host: the DND checks come then, not at the host's noon; the
+    night audit at 03:00 Shanghai is 19:00 UTC the evening before."""
+    from butler_tui.services import dnd_audit, escalation
+
+    shanghai = _hotel(demo_db, tmp_path, "shanghai", "Asia/Shanghai")
+    store = Store(shanghai)
+    try:
+        settings.use_hotel_shifts(store)
+        assert dnd_audit.dnd_slot(datetime(2026, 11, 24, 3, 59, tzinfo=UTC)) is None  # 11:59 in Shanghai
+        slot = dnd_audit.dnd_slot(datetime(2026, 11, 24, 4, 1, tzinfo=UTC))  # 12:01 in Shanghai
+        assert slot is not None and (slot.day, slot.hhmm) == (date(2026, 11, 24), "12:00")
+        late = dnd_audit.dnd_slot(datetime(2026, 11, 24, 13, 0, tzinfo=UTC))  # 21:00 in Shanghai: the 14:00 slot
+        assert late is not None and late.hhmm == "14:00"
+        assert dnd_audit.audit_at(date(2026, 11, 24), "03:00") == datetime(2026, 11, 24, 19, 0, tzinfo=UTC)
+        # The demo's rooms went on DND this morning (host time); tomorrow at 12:01 Shanghai time they are checked.
+        tomorrow = clock.today() + timedelta(days=1)
+        clock.freeze(clock.local_at(tomorrow, "11:59"))
+        assert escalation.sweep(store).dnd_checks == 0
+        clock.freeze(clock.local_at(tomorrow, "12:01"))
+        assert escalation.sweep(store).dnd_checks > 0
+        raised = store.scalar("SELECT min(due_at) FROM tasks WHERE type = 'dnd_check'")
+        assert clock.show_local(raised) == "14:00"  # due at the next check, Shanghai time
+    finally:
+        store.close()
