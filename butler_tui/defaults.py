@@ -5,10 +5,13 @@ services read the tables (which a hotel may edit), never these constants directl
 
 from __future__ import annotations
 
-from typing import Any
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
 
 from butler_tui.i18n import N_
-from butler_tui.models import Ladder, Step, TaskType
+
+if TYPE_CHECKING:
+    from butler_tui.models import Ladder, TaskType
 
 # -- permissions: action -> the roles that may take it (the ``permissions`` table) --------------
 
@@ -117,6 +120,8 @@ def build_items(stay: dict[str, Any], vip_level: int) -> list[dict[str, Any]]:
 
 def _ladder(ack: float, over: float = 0, director: float = 15, *, repeat: float = 15, progress: float | None = 30,
             repeats: int = 3) -> Ladder:
+    from butler_tui.models import Ladder, Step
+
     return Ladder(
         steps=[Step(level=1, when="unacknowledged", after_minutes=ack, notify="supervisor"),
                Step(level=2, when="overdue", after_minutes=over, notify="manager"),
@@ -125,38 +130,53 @@ def _ladder(ack: float, over: float = 0, director: float = 15, *, repeat: float 
     )
 
 
-DEFAULT_TYPES = [
-    TaskType(code="guest_request", name="Guest request", name_zh="客人需求", priority=2, due_minutes=10,
-             team_code="CS", ladder=_ladder(5, 0, 15, progress=10)),
-    TaskType(code="complaint", name="Complaint", name_zh="投诉", priority=2, due_minutes=24 * 60, team_code="CS",
-             ladder=_ladder(5, 0, 60, repeat=60, progress=120)),
-    TaskType(code="repair", name="Repair", name_zh="维修", priority=3, due_minutes=8 * 60, team_code="ENG",
-             ladder=_ladder(15, 0, 30, repeat=30, progress=60)),
-    TaskType(code="turndown", name="Turndown", name_zh="夜床服务", priority=4, due_minutes=120, team_code="ROOMS",
-             ladder=_ladder(30, 0, 30)),
-    TaskType(code="make_up_room", name="Make-up room / light tidy", name_zh="整理房间", priority=4, due_minutes=60,
-             team_code="ROOMS", ladder=_ladder(15, 0, 30)),
-    TaskType(code="amenity_delivery", name="Amenity delivery", name_zh="物品递送", priority=3, due_minutes=15,
-             team_code="ROOMS", ladder=_ladder(5, 0, 15, progress=10)),
-    TaskType(code="minibar", name="Minibar", name_zh="迷你吧", priority=4, due_minutes=240, team_code="ROOMS",
-             ladder=_ladder(30, 0, 60, repeat=60)),
-    TaskType(code="laundry_pickup", name="Laundry pickup", name_zh="收洗衣", priority=4, due_minutes=30,
-             team_code="ROOMS", ladder=_ladder(10, 0, 30)),
-    TaskType(code="lost_found", name="Lost & found item", name_zh="失物招领", priority=3, due_minutes=120,
-             team_code="ROOMS", ladder=_ladder(15, 0, 60, repeat=60)),
-    TaskType(code="wake_up_call", name="Wake-up call", name_zh="叫醒服务", priority=2, due_minutes=10,
-             team_code="ROOMS", ladder=_ladder(2, 0, 5, progress=5), lead_minutes=10),
-    TaskType(code="dnd_check", name="DND check (phone the guest)", name_zh="请勿打扰房检查", priority=3,
-             due_minutes=None, team_code="ROOMS", ladder=_ladder(10, 0, 30)),
-    TaskType(code="pre_arrival_prep", name="Pre-arrival room preparation", name_zh="预抵房间准备", priority=3,
-             due_minutes=120, team_code="ROOMS", ladder=_ladder(30, 0, 30)),
-    TaskType(code="follow_up_call", name="Follow-up call", name_zh="离店回访", priority=4, due_minutes=24 * 60,
-             team_code="CS", ladder=_ladder(60, 0, 120, repeat=120, progress=None)),
-    TaskType(code="safety_emergency", name="Safety emergency", name_zh="安全紧急事件", priority=1, due_minutes=5,
-             team_code="SEC", ladder=Ladder(
-                 steps=[Step(level=1, when="unacknowledged", after_minutes=0, notify="supervisor"),
-                        Step(level=2, when="unacknowledged", after_minutes=1, notify="manager"),
-                        Step(level=3, when="overdue", after_minutes=0, notify="director")],
-                 repeat_every_minutes=2, max_repeats=5, no_progress_minutes=5)),
-]
+@lru_cache(maxsize=1)
+def default_types() -> list[TaskType]:
+    """The task types a new hotel starts with (built on first use: pydantic models, and most commands
+    never need them — the migrations that seed them and the tests do)."""
+    from butler_tui.models import Ladder, Step, TaskType
+
+    return [
+        TaskType(code="guest_request", name="Guest request", name_zh="客人需求", priority=2, due_minutes=10,
+                 team_code="CS", ladder=_ladder(5, 0, 15, progress=10)),
+        TaskType(code="complaint", name="Complaint", name_zh="投诉", priority=2, due_minutes=24 * 60, team_code="CS",
+                 ladder=_ladder(5, 0, 60, repeat=60, progress=120)),
+        TaskType(code="repair", name="Repair", name_zh="维修", priority=3, due_minutes=8 * 60, team_code="ENG",
+                 ladder=_ladder(15, 0, 30, repeat=30, progress=60)),
+        TaskType(code="turndown", name="Turndown", name_zh="夜床服务", priority=4, due_minutes=120, team_code="ROOMS",
+                 ladder=_ladder(30, 0, 30)),
+        TaskType(code="make_up_room", name="Make-up room / light tidy", name_zh="整理房间", priority=4, due_minutes=60,
+                 team_code="ROOMS", ladder=_ladder(15, 0, 30)),
+        TaskType(code="amenity_delivery", name="Amenity delivery", name_zh="物品递送", priority=3, due_minutes=15,
+                 team_code="ROOMS", ladder=_ladder(5, 0, 15, progress=10)),
+        TaskType(code="minibar", name="Minibar", name_zh="迷你吧", priority=4, due_minutes=240, team_code="ROOMS",
+                 ladder=_ladder(30, 0, 60, repeat=60)),
+        TaskType(code="laundry_pickup", name="Laundry pickup", name_zh="收洗衣", priority=4, due_minutes=30,
+                 team_code="ROOMS", ladder=_ladder(10, 0, 30)),
+        TaskType(code="lost_found", name="Lost & found item", name_zh="失物招领", priority=3, due_minutes=120,
+                 team_code="ROOMS", ladder=_ladder(15, 0, 60, repeat=60)),
+        TaskType(code="wake_up_call", name="Wake-up call", name_zh="叫醒服务", priority=2, due_minutes=10,
+                 team_code="ROOMS", ladder=_ladder(2, 0, 5, progress=5), lead_minutes=10),
+        TaskType(code="dnd_check", name="DND check (phone the guest)", name_zh="请勿打扰房检查", priority=3,
+                 due_minutes=None, team_code="ROOMS", ladder=_ladder(10, 0, 30)),
+        TaskType(code="pre_arrival_prep", name="Pre-arrival room preparation", name_zh="预抵房间准备", priority=3,
+                 due_minutes=120, team_code="ROOMS", ladder=_ladder(30, 0, 30)),
+        TaskType(code="follow_up_call", name="Follow-up call", name_zh="离店回访", priority=4, due_minutes=24 * 60,
+                 team_code="CS", ladder=_ladder(60, 0, 120, repeat=120, progress=None)),
+        TaskType(code="safety_emergency", name="Safety emergency", name_zh="安全紧急事件", priority=1, due_minutes=5,
+                 team_code="SEC", ladder=Ladder(
+                     steps=[Step(level=1, when="unacknowledged", after_minutes=0, notify="supervisor"),
+                            Step(level=2, when="unacknowledged", after_minutes=1, notify="manager"),
+                            Step(level=3, when="overdue", after_minutes=0, notify="director")],
+                     repeat_every_minutes=2, max_repeats=5, no_progress_minutes=5)),
+    ]
+
+
+def __getattr__(name: str) -> Any:
+    """``DEFAULT_TYPES``, built when first asked for (see :func:`default_types`)."""
+    if name == "DEFAULT_TYPES":
+        return default_types()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 DND_CHECK_TIMES = ("12:00", "14:00")

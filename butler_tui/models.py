@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Annotated, Any, Literal, TypeVar, get_args
+from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import (
     BaseModel,
@@ -29,6 +29,20 @@ from butler_tui.errors import InvalidInput
 from butler_tui.i18n import N_
 from butler_tui.i18n import t as tr
 from butler_tui.text import clean_text
+from butler_tui.vocab import NOTE_KINDS as NOTE_KINDS  # the words, re-exported: models validate with them
+from butler_tui.vocab import ROLES as ROLES
+from butler_tui.vocab import (
+    AudienceKind,
+    HousekeepingStatus,
+    MessagePriority,
+    NoteKind,
+    Occupancy,
+    Role,
+    Salutation,
+    ShiftName,
+    StayStatus,
+    TaskStatus,
+)
 
 # --------------------------------------------------------------------------------------------
 # Field types
@@ -110,20 +124,6 @@ Mobile = Annotated[
 CarPlate = Annotated[str, Bounded(12)]
 Priority = Annotated[int, Field(ge=1, le=5, description="1 is most urgent, 5 least")]
 
-Role = Literal["butler", "lead", "supervisor", "manager", "director", "admin"]
-ROLES: tuple[str, ...] = ("butler", "lead", "supervisor", "manager", "director", "admin")
-Occupancy = Literal["vacant", "occupied", "expected", "due_out"]
-HousekeepingStatus = Literal["dirty", "cleaning", "clean", "inspected", "out_of_order"]
-NoteKind = Literal["preference", "habit", "life_trace", "dietary", "special_date", "dislike", "complaint", "suggestion"]
-NOTE_KINDS: tuple[str, ...] = get_args(NoteKind)
-StayStatus = Literal["expected", "room_ready", "arrived", "in_house", "due_out", "departed", "cancelled", "no_show"]
-TaskStatus = Literal[
-    "new", "acknowledged", "in_progress", "done", "verified", "closed", "on_hold", "deferred", "cancelled", "reopened"
-]
-MessagePriority = Literal["routine", "urgent", "emergency"]
-AudienceKind = Literal["all", "stations", "team"]
-ShiftName = Literal["early", "middle", "night"]
-Salutation = Literal["先生", "女士", "Mr", "Ms", "Mrs", "Dr", ""]
 
 
 class Model(BaseModel):

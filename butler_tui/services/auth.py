@@ -23,8 +23,8 @@ from butler_tui.defaults import ACTIONS as ACTIONS
 from butler_tui.defaults import DEFAULT_PERMISSIONS as DEFAULT_PERMISSIONS
 from butler_tui.errors import AuthFailed, InvalidInput, NotFound, PermissionDenied
 from butler_tui.i18n import t as tr
-from butler_tui.models import ROLES, Staff, validate
 from butler_tui.store import Store, Tx
+from butler_tui.vocab import ROLES
 
 SCRYPT = {"n": 2**14, "r": 8, "p": 1}
 MAX_TRIES = 5
@@ -192,6 +192,8 @@ def add_staff(store: Store, *, by: str, staff_no: str, name: str, role: str, tea
               station: str | None = None, name_en: str = "", title: str = "") -> None:
     if role not in ROLES:
         raise InvalidInput(tr("role {role!r} is not one of: {choices}", role=role, choices=", ".join(ROLES)))
+    from butler_tui.models import Staff, validate  # pydantic only when staff are added
+
     model = validate(Staff, {"staff_no": staff_no, "name": name, "name_en": name_en, "team_code": team, "role": role,
                              "title": title}, "staff")
     pin_hash = hash_pin(_valid_pin(pin)) if pin else None

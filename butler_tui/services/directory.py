@@ -7,7 +7,6 @@ from dataclasses import dataclass
 
 from butler_tui.errors import NotFound
 from butler_tui.i18n import t as tr
-from butler_tui.models import Staff, Station, validate
 from butler_tui.store import Store
 
 
@@ -40,6 +39,8 @@ class StaffInfo:
 
 
 def get_station(store: Store, code: str) -> StationInfo:
+    from butler_tui.models import Station, validate
+
     model = validate(Station, {"code": code, "name": "?", "team_code": "XX"}, "station")
     row = store.row(
         "SELECT s.*, t.name AS team_name FROM stations s JOIN teams t ON t.code = s.team_code"
@@ -62,6 +63,8 @@ def list_stations(store: Store) -> list[StationInfo]:
 
 
 def get_staff(store: Store, staff_no: str) -> StaffInfo:
+    from butler_tui.models import Staff, validate
+
     model = validate(Staff, {"staff_no": staff_no, "name": "?"}, "staff")
     row = store.row("SELECT * FROM staff WHERE staff_no = ? AND active", (model.staff_no,))
     if row is None:

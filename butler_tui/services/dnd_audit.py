@@ -24,16 +24,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from butler_tui import clock
 from butler_tui.defaults import DND_CHECK_TIMES
 from butler_tui.i18n import said
-from butler_tui.models import Task, validate
 from butler_tui.services import escalation
 from butler_tui.services.routing import floor_station
 from butler_tui.services.settings import get_setting
-from butler_tui.services.task_types import TaskType, get_type
+from butler_tui.services.task_types import get_type
 from butler_tui.store import Store, Tx
+
+if TYPE_CHECKING:
+    from butler_tui.models import TaskType
 
 DND_TYPE = "dnd_check"
 ANSWERED = ("done", "verified", "closed", "cancelled")
@@ -112,6 +115,7 @@ def raise_dnd_checks(store: Store, *, station: str | None = None, now: datetime 
 
 
 def _raise(tx: Tx, task_type: TaskType, room: str, slot: Slot, now: datetime) -> int:
+    from butler_tui.models import Task, validate
     from butler_tui.services import tasks  # tasks imports escalation, which runs this
 
     model = validate(Task, {

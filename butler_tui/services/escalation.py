@@ -26,15 +26,18 @@ import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from butler_tui import clock
 from butler_tui.i18n import Said, english, said
 from butler_tui.services import roster
 from butler_tui.services.messaging import post, recipients
 from butler_tui.services.routing import doing_team, person_stations, room_floor
-from butler_tui.services.task_types import Ladder, get_type
+from butler_tui.services.task_types import get_type
 from butler_tui.store import Store, Tx
+
+if TYPE_CHECKING:
+    from butler_tui.models import Ladder
 
 OPEN = ("new", "acknowledged", "in_progress", "on_hold", "deferred", "reopened")
 UNACKED = ("new", "reopened")
@@ -57,6 +60,8 @@ def ladder_ref(tx: Tx, ladder_json: str) -> int:
 @lru_cache(maxsize=256)
 def parse_ladder(raw: str) -> Ladder:
     """Tasks snapshot their ladder as JSON; most share a handful of them, so parse each once."""
+    from butler_tui.models import Ladder
+
     return Ladder.model_validate_json(raw)
 
 
@@ -76,15 +81,18 @@ class Clock:
     escalation_level: int
     escalation_repeats: int
     last_escalated_at: str | None
-    ladder: Ladder | None
+    ladder_json: str | None  # parsed only when a step is looked at: a list of tasks never needs it
+
+    @property
+    def ladder(self) -> Ladder | None:
+        return parse_ladder(self.ladder_json) if self.ladder_json else None
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> Clock:
-        ladder = parse_ladder(row["ladder"]) if row.get("ladder") else None
-        values: dict[str, Any] = {k: row.get(k) for k in cls.__dataclass_fields__ if k != "ladder"}
+        values: dict[str, Any] = {k: row.get(k) for k in cls.__dataclass_fields__ if k != "ladder_json"}
         for counter in ("held_seconds", "escalation_level", "escalation_repeats"):
             values[counter] = values[counter] or 0
-        return cls(**values, ladder=ladder)
+        return cls(**values, ladder_json=row.get("ladder") or None)
 
     def held(self, now: datetime) -> timedelta:
         running = now - clock.parse(self.held_since) if self.held_since else timedelta(0)
@@ -264,6 +272,8 @@ def _apply(tx: Tx, row: dict[str, Any], now: datetime, report: SweepReport) -> N
         try:
             row["ladder"] = get_type_ladder(tx, row["type"])
         except LookupError:
+            from butler_tui.models import Ladder
+
             row["ladder"] = Ladder(steps=[]).model_dump_json()
         row["ladder_id"] = ladder_ref(tx, row["ladder"])
         tx.execute("UPDATE tasks SET ladder_id = ? WHERE id = ?", (row["ladder_id"], row["id"]))

@@ -22,7 +22,6 @@ from typing import TYPE_CHECKING, Any
 from butler_tui import clock
 from butler_tui.errors import InvalidInput, NotFound
 from butler_tui.i18n import t as tr
-from butler_tui.models import NOTE_KINDS, GuestNote, validate
 from butler_tui.search_keys import CJK as CJK
 from butler_tui.search_keys import digits as _digits
 from butler_tui.search_keys import latin as _latin
@@ -31,6 +30,7 @@ from butler_tui.search_keys import plate_key as _plate
 from butler_tui.search_keys import search_keys as search_keys
 from butler_tui.services.auth import may
 from butler_tui.store import Store, Tx
+from butler_tui.vocab import NOTE_KINDS
 
 if TYPE_CHECKING:
     from butler_tui.services.found import FoundItem
@@ -324,6 +324,8 @@ def parse_kind(kind: str) -> str:
 
 def add_note(store: Store, guest_id: int, kind: str, text: str, *, staff_no: str | None,
              station: str | None) -> int:
+    from butler_tui.models import GuestNote, validate  # pydantic only when a note is written
+
     note = validate(GuestNote, {"guest_id": guest_id, "kind": parse_kind(kind), "text": text,
                                 "author_no": staff_no, "station_code": station}, "note")
     with store.write(actor=note.author_no, station=note.station_code) as tx:
@@ -349,6 +351,8 @@ def edit_note(store: Store, note_id: int, text: str, *, kind: str | None = None,
             raise NotFound(tr("no note {note_id}", note_id=note_id))
         if row[3]:
             raise InvalidInput(tr("that note was retired; add a new one"))
+        from butler_tui.models import GuestNote, validate
+
         note = validate(GuestNote, {"guest_id": row[0], "kind": parse_kind(kind) if kind else row[1], "text": text},
                         "note")
         if (note.kind, note.text) == (row[1], row[2]):

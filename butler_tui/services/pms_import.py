@@ -18,7 +18,6 @@ from typing import Any
 from butler_tui import clock
 from butler_tui.errors import ButlerError, InvalidInput
 from butler_tui.i18n import t as tr
-from butler_tui.models import Guest, Stay, list_problems
 from butler_tui.services.checklists import ensure_checklist
 from butler_tui.services.csvfile import data_rows
 from butler_tui.services.guests import index_guest
@@ -114,6 +113,8 @@ def parse(path: Path, store: Store) -> list[dict[str, Any]]:
 def _row(values: dict[str, str], rooms: set[str], staff: set[str]) -> dict[str, Any]:
     """One CSV row to a guest and a stay; every problem of the row in one message."""
     from pydantic import ValidationError
+
+    from butler_tui.models import Guest, Stay, list_problems
 
     problems: list[str] = []
     guest = stay = None

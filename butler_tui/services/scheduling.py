@@ -20,18 +20,20 @@ import json
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from butler_tui import clock
 from butler_tui.errors import ButlerError, InvalidInput, NotFound
 from butler_tui.i18n import t as tr
-from butler_tui.models import Task, TaskType
 from butler_tui.services import tasks
 from butler_tui.services.auth import actor, denial, require
 from butler_tui.services.rooms import room_number
-from butler_tui.services.task_types import Ladder, get_type
+from butler_tui.services.task_types import get_type
 from butler_tui.store import Store, Tx
 from butler_tui.text import clean_text
+
+if TYPE_CHECKING:
+    from butler_tui.models import Task, TaskType
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 IN_HOUSE = ("arrived", "in_house", "due_out")  # a stay whose guest is in the room
@@ -139,6 +141,8 @@ def _type_in(tx: Tx, code: str) -> TaskType:
     if found is None:
         raise NotFound(tr("unknown task type {code!r}", code=code))
     row = dict(zip([d[0] for d in cur.description], found, strict=True))
+    from butler_tui.models import Ladder, TaskType
+
     return TaskType(**{**row, "ladder": Ladder.model_validate_json(row["ladder"])})
 
 
@@ -220,6 +224,8 @@ def _raise_scheduled(tx: Tx, row: dict[str, Any], now: datetime) -> bool:
     try:
         task_type = _type_in(tx, row["type"])
         spec = json.loads(row["spec"])
+        from butler_tui.models import Task
+
         model = Task.model_validate({**spec, "type": row["type"], "due_at": clock.parse(row["due_at"])})
         raised = _in_savepoint(tx, model, task_type, now)
     except (ButlerError, ValueError) as exc:

@@ -9,14 +9,27 @@ its type's ladder when it is created, so editing a ladder does not rewrite tasks
 
 from __future__ import annotations
 
-from butler_tui.defaults import DEFAULT_TYPES as DEFAULT_TYPES
+from typing import TYPE_CHECKING, Any
+
 from butler_tui.defaults import DND_CHECK_TIMES as DND_CHECK_TIMES
 from butler_tui.errors import NotFound
 from butler_tui.i18n import t as tr
-from butler_tui.models import Ladder as Ladder
-from butler_tui.models import Step as Step
-from butler_tui.models import TaskType as TaskType
 from butler_tui.store import Store
+
+if TYPE_CHECKING:
+    from butler_tui.models import Ladder, Step, TaskType
+
+__all__ = ["DND_CHECK_TIMES", "Ladder", "Step", "TaskType", "get_type", "list_types", "set_ladder"]
+
+
+def __getattr__(name: str) -> Any:
+    """The pydantic models, imported when first named: code that only reads the tables never pays for
+    pydantic."""
+    if name in ("Ladder", "Step", "TaskType"):
+        from butler_tui import models
+
+        return getattr(models, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def get_type(store: Store, code: str) -> TaskType:
@@ -24,6 +37,8 @@ def get_type(store: Store, code: str) -> TaskType:
     if row is None:
         known = ", ".join(r["code"] for r in store.rows("SELECT code FROM task_types ORDER BY code"))
         raise NotFound(tr("unknown task type {code!r}; known: {known}", code=code, known=known))
+    from butler_tui.models import Ladder, TaskType
+
     return TaskType(**{**row, "ladder": Ladder.model_validate_json(row["ladder"])})
 
 
@@ -36,7 +51,7 @@ def set_ladder(store: Store, code: str, ladder_json: str, *, staff_no: str | Non
     from pydantic import ValidationError
 
     from butler_tui.errors import InvalidInput
-    from butler_tui.models import describe
+    from butler_tui.models import Ladder, describe
     from butler_tui.services.auth import require
 
     try:

@@ -18,20 +18,22 @@ import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from butler_tui import clock
 from butler_tui.errors import ButlerError, InvalidInput, NotFound, PermissionDenied
 from butler_tui.i18n import said
 from butler_tui.i18n import t as tr
-from butler_tui.models import Task, validate
 from butler_tui.services import escalation, roster, routing
 from butler_tui.services.auth import Actor, actor, actor_in, denial, require
 from butler_tui.services.escalation import OPEN, Clock
 from butler_tui.services.routing import EMERGENCY_TYPE, Notified
-from butler_tui.services.task_types import DND_CHECK_TIMES, TaskType, get_type
+from butler_tui.services.task_types import DND_CHECK_TIMES, get_type
 from butler_tui.store import Store, Tx
 from butler_tui.text import clean_text
+
+if TYPE_CHECKING:
+    from butler_tui.models import Task, TaskType
 
 STATUS_LABEL = {
     "new": "new 新建", "acknowledged": "acknowledged 已接", "in_progress": "in progress 处理中", "done": "done 完成",
@@ -281,6 +283,8 @@ def task_model(
             due_at = dnd_due(now)
         elif task_type.due_minutes is not None:
             due_at = now + timedelta(minutes=task_type.due_minutes)
+    from butler_tui.models import Task, validate  # pydantic only when a task is written
+
     return validate(Task, {
         "type": task_type.code, "name": name or task_type.name, "details": details, "room_number": room or None,
         "area": area or None, "guest_id": guest_id, "priority": priority if priority is not None else task_type.priority,
@@ -514,6 +518,8 @@ def update(store: Store, task_id: int, *, staff_no: str | None, station: str | N
         # Everything is checked before anything is written.
         merged = {k: row[k] for k in ("type", "name", "details", "room_number", "priority", "assignee_no",
                                       "second_team", "area")} | dict(fields)
+        from butler_tui.models import Task, validate
+
         model = validate(Task, merged, "task")
         new = {k: getattr(model, k) for k in fields}
         if new.get("room_number") and not tx.execute("SELECT 1 FROM rooms WHERE number = ?",
