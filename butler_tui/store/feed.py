@@ -6,12 +6,13 @@ it read ``events WHERE id > last``. Events are the append-only audit log, so not
 (``AUTOINCREMENT`` ids are never reused).
 
 When to poll: on Linux the loop sleeps on inotify until the database file or its WAL is written
-(every commit writes the WAL), then polls at the station's interval for a couple of seconds — a burst
-comes as several commits, and a commit's index update in ``-shm`` (memory-mapped: no inotify event)
-lands just after its WAL write. Between changes it wakes only every :data:`IDLE_WAIT` s, so sixty idle
-stations cost the machine next to nothing (measured: one idle station 0.37 → 0.05 % of a core), and a
-change is seen as soon as it is written instead of on the next 50 ms tick. Where inotify is missing
-(not Linux, the watch limit reached) the loop simply polls at the interval, as before.
+(every commit writes the WAL), polls at once, and again a few times over the next ~30 ms — a commit
+becomes visible a moment after its WAL write (the fsync, then the index in ``-shm``, which is
+memory-mapped: no inotify event). For a couple of seconds after a change it also wakes every interval
+(a burst comes as several commits; a late index update is still caught); otherwise only every
+:data:`IDLE_WAIT` s, so sixty idle stations cost the machine next to nothing (one idle station: 0.37
+→ 0.11 % of a core), and a change is seen as it is written instead of on the next 50 ms tick. Where
+inotify is missing (not Linux, the watch limit reached) the loop polls at the interval, as before.
 """
 
 from __future__ import annotations
@@ -87,6 +88,7 @@ class ChangeFeed:
 
 HOT_SECONDS = 2.0  # after a write, poll at the interval this long
 IDLE_WAIT = 0.5  # longest sleep while nothing is written (also how soon ``stop`` is noticed)
+SETTLE = (0.001, 0.002, 0.004, 0.008, 0.016)  # polls after a write is seen, until its commit shows
 
 
 class FileWatch:
@@ -129,24 +131,35 @@ def follow(
     stop: threading.Event,
     start_at: int | None = None,
 ) -> None:
-    """Poll the feed every ``interval`` seconds and hand new events to ``deliver`` until ``stop``.
+    """Hand new events to ``deliver`` as they are committed, until ``stop``.
 
     This is the loop every open station runs (in a thread worker); the propagation benchmark runs it
-    too. While the file is being written it polls every ``interval`` s (the floor of cross-station
-    latency); in between it sleeps on the file watch (see the module's notes)."""
+    too. With a file watch it sleeps until the file is written (at most ``interval`` s for a couple of
+    seconds after a change, :data:`IDLE_WAIT` s otherwise), then polls at once and a few times more
+    over the next ~30 ms: a commit is visible a moment after its WAL write (the fsync of
+    ``synchronous=FULL``, then the index in ``-shm``). Without a watch it polls every ``interval`` s."""
     feed = ChangeFeed(path, start_at=start_at)
     watch = FileWatch.open(Path(path))
     hot_until = time.monotonic() + HOT_SECONDS
+
+    def pass_on() -> bool:
+        events = feed.poll()
+        if events:
+            deliver(events)
+        return bool(events)
+
     try:
         while not stop.is_set():
-            events = feed.poll()
-            if events:
-                deliver(events)
+            if pass_on():
                 hot_until = time.monotonic() + HOT_SECONDS
-            if watch is None or time.monotonic() < hot_until:
+            if watch is None:
                 stop.wait(interval)
-            elif watch.wait(IDLE_WAIT):
+                continue
+            if watch.wait(interval if time.monotonic() < hot_until else IDLE_WAIT):
                 hot_until = time.monotonic() + HOT_SECONDS
+                for pause in SETTLE:
+                    if pass_on() or stop.wait(pause):
+                        break
     finally:
         feed.close()
         if watch is not None:
