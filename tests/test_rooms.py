@@ -103,6 +103,34 @@ def test_dnd_on_and_off(demo_store: Store):
     assert not rooms.set_status(demo_store, room, "clean", by=BUTLER).makeup_requested
 
 
+def test_a_room_out_of_order_names_its_repair(demo_db: Path):
+    """Out of order for a leak: the repair is raised and linked in the same step (engineering is told);
+    a task for another room is refused as the link; back in order, the link goes."""
+    run = _runner(demo_db)
+    store = Store(demo_db)
+    try:
+        room_no = _vacant_room(store)
+        other = store.scalar("SELECT id FROM tasks WHERE room_number IS NOT NULL AND room_number != ? LIMIT 1",
+                             (room_no,))
+    finally:
+        store.close()
+    until = (clock.today() + timedelta(days=3)).isoformat()
+    by = ("--by", BUTLER, "--by-pin", DEMO_PIN)
+    shut = run("room", "ooo", room_no, "--reason", "leak under the basin", "--until", until, "--repair", *by, "--json")
+    assert shut.exit_code == 0, shut.output
+    room = json.loads(shut.output)
+    task = json.loads(run("task", "show", str(room["ooo_task"]), "--json").output)
+    assert (task["type"], task["room"], task["details"]) == ("repair", room_no, "leak under the basin")
+    assert task["doing_team"] == "ENG"
+    assert f"repair task #{room['ooo_task']}" in run("room", "show", room_no).output
+    wrong = run("room", "ooo", room_no, "--reason", "leak", "--until", until, "--task", str(other), *by)
+    assert wrong.exit_code == 2 and f"task #{other} is for room" in wrong.output
+    both = run("room", "ooo", room_no, "--reason", "leak", "--until", until, "--task", "1", "--repair", *by)
+    assert both.exit_code == 2 and "not both" in both.output
+    back = json.loads(run("room", "ooo", room_no, "--clear", *by, "--json").output)
+    assert back["ooo_task"] is None and back["hk_status"] == "dirty"
+
+
 def test_settings_are_validated():
     assert settings.check_setting("timezone", "Asia/Shanghai") == "Asia/Shanghai"
     assert settings.check_setting("night_audit", "3:5") == "03:05"

@@ -24,6 +24,8 @@ def _line(r: RoomRow) -> str:
     if r.ooo:
         parts.append(tr("{kind} until {until}: {reason}", kind=tr(r.ooo), until=r.ooo_until or "?",
                         reason=r.ooo_reason or "-"))
+        if r.ooo_task:
+            parts.append(tr("repair task #{task}", task=r.ooo_task))
     if r.makeup_requested:
         parts.append(tr("make up room"))
     return "  ".join(parts)
@@ -113,18 +115,23 @@ def room_dnd(ctx: click.Context, number: str, state: str, by: str, by_pin: str |
 @click.option("--until", "until", default=None, metavar="DATE", help="YYYY-MM-DD (required unless --clear).")
 @click.option("--service", is_flag=True, help="Out of service (not sold for a while) rather than out of order.")
 @click.option("--clear", is_flag=True, help="Back in order (the room is then dirty).")
+@click.option("--task", "repair_task", type=int, default=None, metavar="ID",
+              help="Link the repair task that puts the room back (a task for this room).")
+@click.option("--repair", "raise_repair", is_flag=True, help="Raise a repair task for the room and link it.")
 @_BY
 @_BY_PIN
 @_JSON
 @click.pass_context
 def room_ooo(ctx: click.Context, number: str, reason: str | None, until: str | None, service: bool, clear: bool,
-             by: str, by_pin: str | None, as_json: bool) -> None:
+             repair_task: int | None, raise_repair: bool, by: str, by_pin: str | None, as_json: bool) -> None:
     """Take ROOM out of order until a date, for a reason; or --clear it. No arrival is given it meanwhile."""
     from butler_tui.errors import InvalidInput
     from butler_tui.services import rooms
 
-    if clear and (reason or until or service):
-        raise InvalidInput(tr("--clear takes no --reason, --until or --service"))
+    if clear and (reason or until or service or repair_task is not None or raise_repair):
+        raise InvalidInput(tr("--clear takes no --reason, --until, --service, --task or --repair"))
+    if repair_task is not None and raise_repair:
+        raise InvalidInput(tr("link an existing repair task or raise a new one, not both"))
     store = use_store(ctx)
     rooms.get_room(store, number)
     if clear:
@@ -137,7 +144,8 @@ def room_ooo(ctx: click.Context, number: str, reason: str | None, until: str | N
         raise InvalidInput(tr("give the date the room is out of order until (--until YYYY-MM-DD)"))
     person = admin_sign_in(store, by, by_pin)
     kind = "out_of_service" if service else rooms.OUT_OF_ORDER
-    _show(rooms.set_out_of_order(store, number, reason=reason, until=until, kind=kind, by=person.staff_no),
+    _show(rooms.set_out_of_order(store, number, reason=reason, until=until, kind=kind, by=person.staff_no,
+                                 repair_task=repair_task, raise_repair=raise_repair),
           as_json)
 
 

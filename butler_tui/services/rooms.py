@@ -47,19 +47,20 @@ class RoomRow:
     ooo_until: str | None
     ooo_since: str | None
     makeup_requested: bool
+    ooo_task: int | None = None  # the repair task linked to the room out of order
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
 
 
 _SELECT = ("SELECT number, floor, type, occupancy, hk_status, dnd, dnd_since, ooo_kind, ooo_reason, ooo_until,"
-           " ooo_since, makeup_requested FROM rooms")
+           " ooo_since, makeup_requested, ooo_task_id FROM rooms")
 
 
 def _room(row: tuple[Any, ...]) -> RoomRow:
     return RoomRow(number=str(row[0]), floor=int(row[1]), type=str(row[2]), occupancy=str(row[3]),
                    hk_status=str(row[4]), dnd=bool(row[5]), dnd_since=row[6], ooo=row[7], ooo_reason=row[8],
-                   ooo_until=row[9], ooo_since=row[10], makeup_requested=bool(row[11]))
+                   ooo_until=row[9], ooo_since=row[10], makeup_requested=bool(row[11]), ooo_task=row[12])
 
 
 def ready_statuses(rule: str) -> tuple[str, ...]:
@@ -226,8 +227,11 @@ def _until(value: str | date | None) -> str:
 
 
 def set_out_of_order(store: Store, number: str, *, reason: str | None, until: str | date | None,
-                     kind: str = OUT_OF_ORDER, by: str | None, station: str | None = None) -> RoomRow:
-    """Take the room out of order (or out of service) until a date, for a reason: no arrival gets it."""
+                     kind: str = OUT_OF_ORDER, by: str | None, station: str | None = None,
+                     repair_task: int | None = None, raise_repair: bool = False) -> RoomRow:
+    """Take the room out of order (or out of service) until a date, for a reason: no arrival gets it.
+    The repair can be linked: an existing task for this room (``repair_task``), or a new repair task
+    raised for it in the same transaction (``raise_repair``, told to the team that does repairs)."""
     number = room_number(number)
     if kind not in OOO_KINDS:
         raise InvalidInput(tr("unknown kind {kind!r}; one of: {choices}", kind=kind, choices=", ".join(OOO_KINDS)))
@@ -242,15 +246,42 @@ def set_out_of_order(store: Store, number: str, *, reason: str | None, until: st
         if room.occupancy in ("occupied", "due_out"):
             raise InvalidInput(tr("room {room} has a guest in it ({occupancy})", room=number,
                                   occupancy=tr(room.occupancy)))
-        after = {"kind": kind, "reason": why, "until": day}
-        if room.ooo and {"kind": room.ooo, "reason": room.ooo_reason, "until": room.ooo_until} == after:
+        if repair_task is not None and raise_repair:
+            raise InvalidInput(tr("link an existing repair task or raise a new one, not both"))
+        task_id = room.ooo_task
+        if repair_task is not None:
+            linked = tx.execute("SELECT room_number FROM tasks WHERE id = ?", (repair_task,)).fetchone()
+            if linked is None:
+                raise NotFound(tr("no task #{task}", task=repair_task))
+            if linked[0] != number:
+                raise InvalidInput(tr("task #{task} is for room {other}, not {room}", task=repair_task,
+                                      other=linked[0] or "-", room=number))
+            task_id = repair_task
+        after: dict[str, Any] = {"kind": kind, "reason": why, "until": day, "task": task_id}
+        if room.ooo and not raise_repair and {"kind": room.ooo, "reason": room.ooo_reason, "until": room.ooo_until,
+                                              "task": room.ooo_task} == after:
             tx.abandon()
+        if raise_repair:
+            task_id = _raise_repair(tx, number, why, by, station)
+            after["task"] = task_id
         tx.execute("UPDATE rooms SET hk_status = 'out_of_order', ooo_kind = ?, ooo_reason = ?, ooo_until = ?,"
-                   " ooo_since = coalesce(ooo_since, ?) WHERE number = ?", (kind, why, day, clock.now_iso(), number))
+                   " ooo_since = coalesce(ooo_since, ?), ooo_task_id = ? WHERE number = ?",
+                   (kind, why, day, clock.now_iso(), task_id, number))
         tx.event("rooms", number, "out_of_order",
                  before={"hk_status": room.hk_status, "kind": room.ooo, "reason": room.ooo_reason,
-                         "until": room.ooo_until}, after=after)
+                         "until": room.ooo_until, "task": room.ooo_task}, after=after)
     return get_room(store, number)
+
+
+def _raise_repair(tx: Tx, number: str, reason: str, by: str | None, station: str | None) -> int:
+    """A repair task for the room, raised by whoever takes it out of order (its notices go out with it)."""
+    from butler_tui.services import tasks  # tasks reads rooms: imported where a repair is raised
+    from butler_tui.services.task_types import type_in
+
+    now = clock.now()
+    task_type = type_in(tx, "repair")
+    model = tasks.task_model(task_type, now, details=reason, room=number, staff_no=by, station=station)
+    return tasks.raise_in(tx, model, task_type, now).id
 
 
 def clear_out_of_order(store: Store, number: str, *, by: str | None, station: str | None = None) -> RoomRow:
@@ -261,7 +292,7 @@ def clear_out_of_order(store: Store, number: str, *, by: str | None, station: st
         if not room.ooo and room.hk_status != OUT_OF_ORDER:
             raise InvalidInput(tr("room {room} is not out of order", room=number))
         tx.execute("UPDATE rooms SET hk_status = 'dirty', ooo_kind = NULL, ooo_reason = NULL, ooo_until = NULL,"
-                   " ooo_since = NULL WHERE number = ?", (number,))
+                   " ooo_since = NULL, ooo_task_id = NULL WHERE number = ?", (number,))
         tx.event("rooms", number, "back_in_order",
                  before={"kind": room.ooo, "reason": room.ooo_reason, "until": room.ooo_until},
                  after={"hk_status": "dirty"})

@@ -28,7 +28,7 @@ from butler_tui.i18n import t as tr
 from butler_tui.services import tasks
 from butler_tui.services.auth import actor, denial, require
 from butler_tui.services.rooms import room_number
-from butler_tui.services.task_types import get_type
+from butler_tui.services.task_types import get_type, type_in
 from butler_tui.store import Store, Tx
 from butler_tui.text import clean_text
 
@@ -135,17 +135,6 @@ def _scheduled(row: dict[str, Any]) -> Scheduled:
     return Scheduled(**row)
 
 
-def _type_in(tx: Tx, code: str) -> TaskType:
-    cur = tx.execute("SELECT * FROM task_types WHERE code = ?", (code,))
-    found = cur.fetchone()
-    if found is None:
-        raise NotFound(tr("unknown task type {code!r}", code=code))
-    row = dict(zip([d[0] for d in cur.description], found, strict=True))
-    from butler_tui.models import Ladder, TaskType
-
-    return TaskType(**{**row, "ladder": Ladder.model_validate_json(row["ladder"])})
-
-
 def schedule(
     store: Store, *, type: str, at: datetime, lead_minutes: int | None = None, name: str | None = None,
     details: str = "", room: str | None = None, area: str | None = None, guest_id: int | None = None,
@@ -222,7 +211,7 @@ def _raise_scheduled(tx: Tx, row: dict[str, Any], now: datetime) -> bool:
     """Raise one scheduled task (inside the sweep's write); ``False`` when it could not be (recorded)."""
     stamp = clock.iso(now)
     try:
-        task_type = _type_in(tx, row["type"])
+        task_type = type_in(tx, row["type"])
         spec = json.loads(row["spec"])
         from butler_tui.models import Task
 
@@ -366,7 +355,7 @@ def _run_routine(tx: Tx, routine: dict[str, Any], now: datetime) -> int:
         claimed = tx.execute("INSERT OR IGNORE INTO routine_runs (routine_id, occurrence, ran_at) VALUES (?, ?, ?)",
                              (routine["id"], day, clock.iso(now))).rowcount == 1
     if claimed:
-        task_type = _type_in(tx, routine["type"])
+        task_type = type_in(tx, routine["type"])
         owner = routine["created_by"]
         if owner and not tx.execute("SELECT 1 FROM staff WHERE staff_no = ? AND active", (owner,)).fetchone():
             owner = None  # the lead has left; the routine goes on, owned by the station

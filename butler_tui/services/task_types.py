@@ -14,12 +14,12 @@ from typing import TYPE_CHECKING, Any
 from butler_tui.defaults import DND_CHECK_TIMES as DND_CHECK_TIMES
 from butler_tui.errors import NotFound
 from butler_tui.i18n import t as tr
-from butler_tui.store import Store
+from butler_tui.store import Store, Tx
 
 if TYPE_CHECKING:
     from butler_tui.models import Ladder, Step, TaskType
 
-__all__ = ["DND_CHECK_TIMES", "Ladder", "Step", "TaskType", "get_type", "list_types", "set_ladder"]
+__all__ = ["DND_CHECK_TIMES", "Ladder", "Step", "TaskType", "get_type", "list_types", "set_ladder", "type_in"]
 
 
 def __getattr__(name: str) -> Any:
@@ -37,6 +37,18 @@ def get_type(store: Store, code: str) -> TaskType:
     if row is None:
         known = ", ".join(r["code"] for r in store.rows("SELECT code FROM task_types ORDER BY code"))
         raise NotFound(tr("unknown task type {code!r}; known: {known}", code=code, known=known))
+    from butler_tui.models import Ladder, TaskType
+
+    return TaskType(**{**row, "ladder": Ladder.model_validate_json(row["ladder"])})
+
+
+def type_in(tx: Tx, code: str) -> TaskType:
+    """:func:`get_type` inside a write transaction already open."""
+    cur = tx.execute("SELECT * FROM task_types WHERE code = ?", (code,))
+    found = cur.fetchone()
+    if found is None:
+        raise NotFound(tr("unknown task type {code!r}", code=code))
+    row = dict(zip([d[0] for d in cur.description], found, strict=True))
     from butler_tui.models import Ladder, TaskType
 
     return TaskType(**{**row, "ladder": Ladder.model_validate_json(row["ladder"])})

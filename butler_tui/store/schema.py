@@ -875,6 +875,19 @@ def _scheduled_tasks(db: sqlite_utils.Database) -> None:
                         [(role, "manage_routines") for role in DEFAULT_PERMISSIONS["manage_routines"]])
 
 
+_OOO_REPAIR = """
+-- A room out of order can name the repair task that puts it back (issue 17): linked to a task for the
+-- room, or one raised when the room is taken out of order; cleared with the room.
+ALTER TABLE rooms ADD COLUMN ooo_task_id INTEGER REFERENCES tasks(id);
+"""
+
+
+@MIGRATIONS(name="0019_ooo_repair_task")
+def _ooo_repair_task(db: sqlite_utils.Database) -> None:
+    """The repair task linked to a room out of order."""
+    _executescript_in_tx(db, _OOO_REPAIR)
+
+
 SCHEMA_VERSION = len(MIGRATIONS.steps)
 KNOWN = set(MIGRATIONS.names)
 
