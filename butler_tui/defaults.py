@@ -26,6 +26,7 @@ ACTIONS = {
     "set_roster": N_("set the duty roster (who is on which shift, the duty manager)"),
     "inspect_room": N_("pass a clean room as inspected (ready for an arrival)"),
     "change_settings": N_("change the hotel's settings (ready rule, night audit hour, time zone)"),
+    "archive_history": N_("move closed history to the archive file (butler archive)"),
 }
 DEFAULT_PERMISSIONS: dict[str, tuple[str, ...]] = {
     "verify_task": ("lead", "supervisor", "manager", "director"),
@@ -45,6 +46,8 @@ DEFAULT_PERMISSIONS: dict[str, tuple[str, ...]] = {
     "inspect_room": ("supervisor", "manager", "director"),
     # The hotel's settings are the management's (issue 17); an admin sets them up.
     "change_settings": ("manager", "director", "admin"),
+    # Moving closed history out of the shared file is the management's (issue 15).
+    "archive_history": ("manager", "director", "admin"),
 }
 
 

@@ -27,6 +27,7 @@ from typing import Any
 from butler_tui import clock
 from butler_tui.errors import ButlerError, PermissionDenied, SchemaTooNew, StoreUnavailable
 from butler_tui.i18n import t as tr
+from butler_tui.store.history import compact_after
 
 BUSY_TIMEOUT_MS = 10_000
 
@@ -100,7 +101,8 @@ class Tx:
         actor: str | None = None,
         station: str | None = None,
     ) -> int:
-        """Append an audit/change-feed event inside this transaction."""
+        """Append an audit/change-feed event inside this transaction (a message's ``send`` and a task's
+        ``create`` refer to their rows: :mod:`butler_tui.store.history`)."""
         cur = self.db.conn.execute(
             "INSERT INTO events (at, actor, station, entity, entity_id, action, before, after)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -112,7 +114,7 @@ class Tx:
                 None if entity_id is None else str(entity_id),
                 action,
                 _dump(before),
-                _dump(after),
+                compact_after(self.db.conn, entity, action, entity_id, after),
             ),
         )
         event_id = int(cur.lastrowid or 0)
