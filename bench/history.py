@@ -46,7 +46,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-FORMAT = 1  # bump when the generated history changes: --reuse then rebuilds
+FORMAT = 2  # bump when the generated history changes: --reuse then rebuilds
 PER_YEAR = {"guests": 100_000, "tasks": 250_000, "messages": 150_000, "log_entries": 36_000}
 # Tasks left open (whatever the length of the history): which states, created within how many days, of which types
 STUCK = [(["on_hold"], 30, {"repair", "lost_found", "complaint", "guest_request"}, 100),
@@ -731,6 +731,11 @@ class Builder:
                                   "next_shift", "next_shift_date"], [(i, *h[1:]) for i, h in enumerate(handovers, 1)])
 
     def write_events(self) -> None:
+        from butler_tui.store.history import compact_after
+
+        # As the app stores them: a message's send and a task's create refer to their rows (store/history.py).
+        self.events = [e if e[7] is None or (e[3], e[5]) not in (("messages", "send"), ("tasks", "create")) else
+                       (*e[:7], compact_after(self.conn, e[3], e[5], e[4], json.loads(e[7]))) for e in self.events]
         self.events.sort(key=lambda e: e[0])
         self.insert("events", ["at", "actor", "station", "entity", "entity_id", "action", "before", "after"],
                     self.events)
@@ -948,6 +953,29 @@ def file_mb(path: Path) -> float:
     return sum(p.stat().st_size for p in (path, Path(f"{path}-wal")) if p.exists()) / 1e6
 
 
+def archive_copy(path: Path, tmp: Path, keep_days: int) -> str:
+    """On a copy of the year-old file: archive what is older than ``keep_days`` (as ``butler archive
+    --before`` does, then VACUUM); the sizes, one line."""
+    import shutil
+
+    from butler_tui import clock
+    from butler_tui.services import archive
+    from butler_tui.store import Store
+
+    copy = tmp / "archived.db"
+    shutil.copyfile(path, copy)
+    store = Store(copy, create=False)
+    before = (clock.today() - timedelta(days=keep_days)).isoformat()
+    t0 = time.perf_counter()
+    result = archive.archive(store, before, staff_no="0009", vacuum=True)
+    seconds = time.perf_counter() - t0
+    store.close()
+    moved = ", ".join(f"{k} {v:,}" for k, v in result.counts.items())
+    return (f"after `butler archive --before {before}` (keeps {keep_days} days; {seconds:.1f} s with VACUUM):"
+            f" file {result.size_before / 1e6:,.0f} → {result.size_after / 1e6:,.0f} MB, archive file"
+            f" {Path(result.path).stat().st_size / 1e6:,.0f} MB; moved {moved}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--days", type=int, default=365, help="days of history (the rates are per year)")
@@ -956,6 +984,8 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=None, help="the year-old database (default: in the temp dir)")
     parser.add_argument("--reuse", action="store_true", help="keep --out if built with the same seed and days")
     parser.add_argument("--runs", type=int, default=15, help="timed runs of each read")
+    parser.add_argument("--keep-days", type=int, default=90,
+                        help="on a copy, `butler archive --before` this many days ago, and its size")
     args = parser.parse_args()
 
     from butler_tui import clock
@@ -1003,6 +1033,7 @@ def main() -> None:
         fresh_t = measure(fresh, args.runs)
         year_t = measure(out, args.runs)
         scans = full_scans(out, year_t)
+        archived = archive_copy(out, Path(tmp), args.keep_days)
     clock.freeze(None)
 
     width = max(columns(label) for label in fresh_t)
@@ -1016,6 +1047,7 @@ def main() -> None:
         ratio = y.median / f.median if f.median else 0
         print(f"| {label}{' ' * (width - columns(label))} | {f.median:9.2f} | {f.p95:9.2f} | {y.median:8.2f} |"
               f" {y.p95:8.2f} | {ratio:7,.{1 if ratio < 100 else 0}f} | {f.rows:>7,} / {y.rows:<7,} |")
+    print(f"\n{archived}")
     print(f"\nstatements that scan a history table without an index (year-old file; {len(scans)}):")
     for labels, sql, plan, ms in scans:
         text = re.sub(r"\s+", " ", sql).strip()

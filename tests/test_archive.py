@@ -1,0 +1,188 @@
+"""A year of history in less room (issue 15): 0018 compacts what a file holds without changing what any
+reader shows, and ``butler archive --before DATE`` moves closed history to an archive file that task
+lookups still read, while the events stay append-only for everyone else."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import subprocess
+import sys
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from butler_tui import clock
+from butler_tui.cli import cli
+from butler_tui.services import checklists, guests, handover, messaging, tasks
+from butler_tui.services.demo import load_demo
+from butler_tui.store import Store, expand_rows
+from butler_tui.store import schema
+from butler_tui.store.schema import MIGRATIONS
+
+BENCH = Path(__file__).resolve().parent.parent / "bench" / "history.py"
+ADMIN = ["--by", "0009", "--by-pin", "1234"]
+
+
+def run(db: Path, *args: str):
+    return CliRunner().invoke(cli, ["--db", str(db), *args])
+
+
+def _readers(store: Store) -> dict[str, object]:
+    """What the readers show: every task's history, every stay's checklist, a guest lookup, the handover
+    report, the change feed's view of every event."""
+    task_ids = [r["id"] for r in store.rows("SELECT id FROM tasks ORDER BY id")]
+    stay_ids = [r["id"] for r in store.rows("SELECT id FROM stays ORDER BY id")]
+    events = store.rows("SELECT id, entity, action, entity_id, after FROM events WHERE entity != 'schema' ORDER BY id")
+    return {
+        "history": {t: [(e["action"], e["actor"], e["after"]) for e in tasks.history(store, t)] for t in task_ids},
+        "checklists": {s: checklists.items(store, s) for s in stay_ids},
+        "progress": checklists.progress(store, stay_ids),
+        "find": [h.id for h in guests.find(store, "138")],
+        "report": handover.build_report(store, "lobby"),
+        "events": [(e["id"], e["after"]) for e in expand_rows(store.db.conn, events)],
+    }
+
+
+def test_a_file_from_before_0018_migrates_and_every_reader_shows_the_same(db_path: Path):
+    import sqlite_utils
+
+    clock.freeze(clock.parse("2026-11-30T02:00:00.000Z"))
+    conn = sqlite3.connect(db_path, isolation_level=None)
+    MIGRATIONS.migration_set().apply(sqlite_utils.Database(conn), stop_before="0018_compact_history")
+    conn.execute(f"PRAGMA user_version = {MIGRATIONS.names.index('0018_compact_history')}")
+    conn.close()
+    store = Store(db_path, migrate=False)
+    load_demo(store)
+    task_id = tasks.create(store, type="guest_request", name="Extra pillows", room="1208", staff_no="1002",
+                           station="lobby")
+    tasks.update(store, task_id, name="Three pillows", priority=1, staff_no="1002", station="lobby")
+    mid = messaging.send(store, from_station="lobby", from_staff="1002", body="VIP at the door", room="1208")
+    messaging.ack(store, mid, station="cs", staff_no="5002")
+    store.close()
+    # Written as the release before 0018 wrote them: every event's JSON whole.
+    conn = sqlite3.connect(db_path, isolation_level=None)
+    conn.execute("DROP TRIGGER events_no_update")
+    rows = [dict(zip(("id", "entity", "action", "entity_id", "after"), r, strict=True)) for r in conn.execute(
+        "SELECT id, entity, action, entity_id, after FROM events")]
+    conn.executemany("UPDATE events SET after = ? WHERE id = ?", [(r["after"], r["id"]) for r in expand_rows(conn, rows)])
+    conn.execute("CREATE TRIGGER events_no_update BEFORE UPDATE ON events"
+                 " BEGIN SELECT RAISE(ABORT, 'events are append-only: UPDATE refused'); END")
+    assert conn.execute("SELECT count(*) FROM events WHERE entity = 'messages' AND after IS NULL").fetchone()[0] == 0
+    conn.close()
+    old = Store(db_path, migrate=False)
+    before = _readers(old)
+    old.close()
+
+    store = Store(db_path)
+    assert schema.applied(store.db) == MIGRATIONS.names
+    assert _readers(store) == before
+    # … from less: the events refer to their rows, no (stay, code) index beside the checklist.
+    assert store.scalar("SELECT count(*) FROM events WHERE entity = 'messages' AND action = 'send'"
+                        " AND after IS NULL") > 0
+    assert store.scalar("SELECT count(*) FROM events WHERE entity = 'tasks' AND action = 'create'"
+                        " AND after LIKE '%\"@\"%' AND after NOT LIKE '%owner_team%'") > 0
+    indexes = {r["name"] for r in store.rows("SELECT name FROM sqlite_master WHERE type = 'index'")}
+    assert "sqlite_autoindex_checklist_items_1" not in indexes and "guest_search_key" not in indexes
+    created = json.loads(tasks.history(store, task_id)[0]["after"])
+    # As created (renamed and re-prioritised since): the values that change are kept in the event.
+    assert (created["name"], created["owner"], created["owner_team"]) == ("Extra pillows", "1002", "LOBBY")
+    assert created["priority"] != 1 and tasks.get_task(store, task_id).priority == 1
+    store.close()
+
+
+def test_new_rows_are_written_compact_and_read_back_whole(demo_store: Store):
+    task_id = tasks.create(demo_store, type="guest_request", name="Iron", room="1208", staff_no="1002",
+                           station="lobby")
+    stored = demo_store.scalar("SELECT after FROM events WHERE entity = 'tasks' AND entity_id = ?", (str(task_id),))
+    assert "owner_team" not in stored
+    after = json.loads(tasks.history(demo_store, task_id)[0]["after"])
+    assert after["owner_team"] == "LOBBY" and after["type"] == "guest_request" and after["name"] == "Iron"
+
+
+@pytest.fixture(scope="module")
+def _history(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("history") / "history.db"
+    proc = subprocess.run([sys.executable, str(BENCH), "--days", "5", "--out", str(path), "--runs", "1",
+                           "--keep-days", "3"], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "after `butler archive --before" in proc.stdout
+    return path
+
+
+@pytest.fixture
+def history_db(_history: Path, tmp_path: Path) -> Path:
+    path = tmp_path / "hotel.db"
+    path.write_bytes(_history.read_bytes())
+    return path
+
+
+def test_archive_moves_closed_history_and_lookups_still_read_it(history_db: Path):
+    store = Store(history_db)
+    built = json.loads(store.scalar("SELECT value FROM settings WHERE name = 'bench_history'"))
+    clock.freeze(clock.parse(built["now"]))
+    before_day = (clock.today() - timedelta(days=2)).isoformat()
+    old = store.row("SELECT id FROM tasks WHERE status = 'closed' AND type != 'lost_found' ORDER BY id")
+    assert old is not None
+    day = clock.today() - timedelta(days=3)
+    report = handover.build_report(store, "lobby", "early", day)
+    guest = store.scalar("SELECT guest_id FROM stays WHERE status = 'departed' ORDER BY id")
+    store.close()
+    shown = run(history_db, "task", "show", str(old["id"]))
+    guest_shown = run(history_db, "guest", "show", str(guest))
+    assert shown.exit_code == 0 and guest_shown.exit_code == 0
+    size = history_db.stat().st_size
+
+    moved = run(history_db, "archive", "--before", before_day, *ADMIN, "--json")
+    assert moved.exit_code == 0, moved.output
+    result = json.loads(moved.output)
+    archive = history_db.with_name("hotel.archive.sqlite")
+    assert result["archive"] == str(archive) and archive.exists()
+    assert all(result["moved"][t] > 0 for t in ("tasks", "messages", "acks", "events", "checklist_items"))
+    assert result["size_after"] < result["size_before"] and history_db.stat().st_size < size
+
+    store = Store(history_db)
+    assert store.scalar("SELECT count(*) FROM tasks WHERE id = ?", (old["id"],)) == 0
+    assert store.scalar("SELECT count(*) FROM messages m WHERE created_at < ? AND NOT EXISTS"
+                        " (SELECT 1 FROM acks a WHERE a.message_id = m.id AND a.acked_at IS NULL)"
+                        " AND task_id IS NULL AND parent_id IS NULL AND NOT EXISTS"
+                        " (SELECT 1 FROM messages c WHERE c.parent_id = m.id)"
+                        " AND NOT EXISTS (SELECT 1 FROM vip_notices v WHERE v.message_id = m.id)", (result["cut"],)) == 0
+    event = store.row("SELECT after FROM events WHERE entity = 'archive' AND action = 'archive'")
+    assert event is not None and json.loads(event["after"])["moved"] == result["moved"]
+    # What was looked up before is shown the same from the archive.
+    assert handover.build_report(store, "lobby", "early", day) == report
+    store.close()
+    assert run(history_db, "task", "show", str(old["id"])).output == shown.output
+    assert run(history_db, "guest", "show", str(guest)).output == guest_shown.output
+    assert "integrity:      ok" in run(history_db, "check", "--full").output
+
+    # The events stay append-only for anyone else.
+    conn = sqlite3.connect(history_db)
+    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+        conn.execute("DELETE FROM events WHERE id = (SELECT min(id) FROM events)")
+    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+        conn.execute("UPDATE events SET action = 'forged' WHERE id = (SELECT min(id) FROM events)")
+    conn.close()
+
+    # Twice: nothing more to move.
+    again = run(history_db, "archive", "--before", before_day, *ADMIN, "--json")
+    assert again.exit_code == 0, again.output
+    assert set(json.loads(again.output)["moved"].values()) == {0}
+
+
+def test_archive_refuses_a_bad_date_and_those_without_the_right(history_db: Path):
+    bad = run(history_db, "archive", "--before", "30/11/2026", *ADMIN)
+    assert bad.exit_code != 0 and "not a date: use YYYY-MM-DD" in bad.output
+    future = run(history_db, "archive", "--before", (clock.today() + timedelta(days=3)).isoformat(), *ADMIN)
+    assert future.exit_code != 0 and "in the future" in future.output
+    butler = run(history_db, "archive", "--before", "2026-01-01", "--by", "1002", "--by-pin", "1234")
+    assert butler.exit_code != 0 and "may not move closed history" in butler.output
+    assert not history_db.with_name("hotel.archive.sqlite").exists()
+
+
+def test_vacuum_shrinks_the_file(demo_db: Path):
+    done = run(demo_db, "vacuum")
+    assert done.exit_code == 0 and "bytes" in done.output
