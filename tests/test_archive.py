@@ -18,8 +18,7 @@ from butler_tui import clock
 from butler_tui.cli import cli
 from butler_tui.services import checklists, guests, handover, messaging, tasks
 from butler_tui.services.demo import load_demo
-from butler_tui.store import Store, expand_rows
-from butler_tui.store import schema
+from butler_tui.store import Store, expand_rows, schema
 from butler_tui.store.schema import MIGRATIONS
 
 BENCH = Path(__file__).resolve().parent.parent / "bench" / "history.py"

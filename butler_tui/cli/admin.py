@@ -107,8 +107,7 @@ def sweep(ctx: click.Context, station: str | None) -> None:
 @click.pass_context
 def archive_cmd(ctx: click.Context, before: str, to: Path | None, no_vacuum: bool, by: str, by_pin: str | None,
                 as_json: bool) -> None:
-    """Move closed history (done tasks, acknowledged messages, past stays' checklists) to an archive file;
-    lookups and reports still read it."""
+    """Move closed history (done tasks, acknowledged messages, past stays' checklists) to an archive file."""
     from butler_tui.cli.common import admin_sign_in, echo_json
     from butler_tui.services import archive
 

@@ -49,7 +49,7 @@ def prepare(path: Path, store: Store) -> None:
 class ArchiveReader(Store):
     """The archive, read-only, with the hotel's file behind it (see the module's docstring)."""
 
-    def __init__(self, path: Path, hotel: Path) -> None:  # noqa: D107 - no migration, no WAL: read only
+    def __init__(self, path: Path, hotel: Path) -> None:
         self.path = path
         self.hotel = hotel
         self._local = threading.local()
