@@ -46,7 +46,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-FORMAT = 2  # bump when the generated history changes: --reuse then rebuilds
+FORMAT = 3  # bump when the generated history changes: --reuse then rebuilds
 PER_YEAR = {"guests": 100_000, "tasks": 250_000, "messages": 150_000, "log_entries": 36_000}
 # Tasks left open (whatever the length of the history): which states, created within how many days, of which types
 STUCK = [(["on_hold"], 30, {"repair", "lost_found", "complaint", "guest_request"}, 100),
@@ -405,6 +405,9 @@ class Builder:
         self.insert("checklist_items", ["stay_id", "stage", "code", "mandatory", "position",
                                         "done_at", "done_by", "done_station", "note"], items)
         self.insert("stay_stages", ["stay_id", "stage", "completed_at", "completed_by", "completed_station"], stages)
+        from butler_tui.store import pack_checklists
+
+        pack_checklists(self.conn)  # as the app does when a stay is over (store/history.py)
         self.notices = notices
         self.conn.executemany("UPDATE guests SET last_visit = ?, visit_count = ? WHERE id = ?",
                               [(last_visit[g], n + self.rng.randint(0, 3), g) for g, n in visits.items()])

@@ -16,7 +16,7 @@ from click.testing import CliRunner
 
 from butler_tui import clock
 from butler_tui.cli import cli
-from butler_tui.services import checklists, guests, handover, messaging, tasks
+from butler_tui.services import checklists, guests, handover, messaging, stays, tasks
 from butler_tui.services.demo import load_demo
 from butler_tui.store import Store, expand_rows, schema
 from butler_tui.store.schema import MIGRATIONS
@@ -29,66 +29,128 @@ def run(db: Path, *args: str):
     return CliRunner().invoke(cli, ["--db", str(db), *args])
 
 
-def _readers(store: Store) -> dict[str, object]:
-    """What the readers show: every task's history, every stay's checklist, a guest lookup, the handover
-    report, the change feed's view of every event."""
-    task_ids = [r["id"] for r in store.rows("SELECT id FROM tasks ORDER BY id")]
-    stay_ids = [r["id"] for r in store.rows("SELECT id FROM stays ORDER BY id")]
-    events = store.rows("SELECT id, entity, action, entity_id, after FROM events WHERE entity != 'schema' ORDER BY id")
-    return {
-        "history": {t: [(e["action"], e["actor"], e["after"]) for e in tasks.history(store, t)] for t in task_ids},
-        "checklists": {s: checklists.items(store, s) for s in stay_ids},
-        "progress": checklists.progress(store, stay_ids),
-        "find": [h.id for h in guests.find(store, "138")],
-        "report": handover.build_report(store, "lobby"),
-        "events": [(e["id"], e["after"]) for e in expand_rows(store.db.conn, events)],
-    }
+_OLD_ITEMS = ("SELECT c.id, c.stage, c.code, c.mandatory, c.done_at, c.done_by, c.done_station, c.note,"
+              " coalesce(t.name, c.code) AS name, s.name AS done_by_name FROM checklist_items c"
+              " LEFT JOIN checklist_template t ON t.code = c.code LEFT JOIN staff s ON s.staff_no = c.done_by"
+              " WHERE c.stay_id = ? ORDER BY c.position")
+_OLD_PROGRESS = ("SELECT stage, count(*) AS total, count(done_at) AS done, sum(mandatory AND done_at IS NULL) AS open"
+                 " FROM checklist_items WHERE stay_id = ? GROUP BY stage")
+_OLD_STAGES = "SELECT stage, completed_at, completed_by FROM stay_stages WHERE stay_id = ? ORDER BY stage"
+_OLD_FOLLOW_UP = "SELECT done_at FROM checklist_items WHERE stay_id = ? AND code = 'follow_up_call'"
+_HISTORY = ("SELECT e.action, e.actor, e.after, s.name AS actor_name FROM events e LEFT JOIN staff s"
+            " ON s.staff_no = e.actor WHERE e.entity = 'tasks' AND e.entity_id = ? ORDER BY e.id")
+
+
+def _as_before_0018(db: Path) -> None:
+    """Turn a file of this release into what the release before 0018 stored: whole JSON in every event,
+    one row per checklist item with its (stay, code) index, search keys and stage completions with rowids."""
+    from butler_tui.store import unpack_checklist
+
+    conn = sqlite3.connect(db, isolation_level=None)
+    for (stay_id,) in conn.execute("SELECT stay_id FROM checklists_packed").fetchall():
+        unpack_checklist(conn, stay_id)
+    conn.execute("DROP TRIGGER events_no_update")
+    rows = [dict(zip(("id", "entity", "action", "entity_id", "after"), r, strict=True)) for r in conn.execute(
+        "SELECT id, entity, action, entity_id, after FROM events")]
+    conn.executemany("UPDATE events SET after = ? WHERE id = ?", [(r["after"], r["id"]) for r in expand_rows(conn, rows)])
+    conn.executescript("""
+        CREATE TRIGGER events_no_update BEFORE UPDATE ON events
+        BEGIN SELECT RAISE(ABORT, 'events are append-only: UPDATE refused'); END;
+        DROP TRIGGER events_no_delete;
+        CREATE TRIGGER events_no_delete BEFORE DELETE ON events
+        BEGIN SELECT RAISE(ABORT, 'events are append-only: DELETE refused'); END;
+        DROP TABLE checklists_packed; DROP TABLE archive_runs;
+        CREATE TABLE old_items (id INTEGER PRIMARY KEY, stay_id INTEGER NOT NULL REFERENCES stays(id),
+            stage TEXT NOT NULL, code TEXT NOT NULL, mandatory INTEGER NOT NULL, position INTEGER NOT NULL,
+            done_at TEXT, done_by TEXT, done_station TEXT, note TEXT, UNIQUE (stay_id, code));
+        INSERT INTO old_items SELECT id, stay_id, stage, code, mandatory, position, done_at, done_by, done_station, note
+            FROM checklist_items;
+        DROP TABLE checklist_items; ALTER TABLE old_items RENAME TO checklist_items;
+        CREATE INDEX checklist_follow_up_open ON checklist_items(stay_id) WHERE code = 'follow_up_call' AND done_at IS NULL;
+        CREATE TABLE old_keys (key TEXT NOT NULL, kind TEXT NOT NULL, guest_id INTEGER NOT NULL);
+        INSERT INTO old_keys SELECT key, kind, guest_id FROM guest_search;
+        DROP TABLE guest_search; ALTER TABLE old_keys RENAME TO guest_search;
+        CREATE INDEX guest_search_key ON guest_search(key); CREATE INDEX guest_search_guest ON guest_search(guest_id);
+        CREATE TABLE old_stages (stay_id INTEGER NOT NULL, stage TEXT NOT NULL, completed_at TEXT NOT NULL,
+            completed_by TEXT, completed_station TEXT, PRIMARY KEY (stay_id, stage));
+        INSERT INTO old_stages SELECT * FROM stay_stages;
+        DROP TABLE stay_stages; ALTER TABLE old_stages RENAME TO stay_stages;
+        DELETE FROM permissions WHERE action = 'archive_history';
+        DELETE FROM _sqlite_migrations WHERE name = '0018_compact_history';
+    """)
+    conn.execute(f"PRAGMA user_version = {MIGRATIONS.names.index('0018_compact_history')}")
+    conn.close()
 
 
 def test_a_file_from_before_0018_migrates_and_every_reader_shows_the_same(db_path: Path):
-    import sqlite_utils
-
-    clock.freeze(clock.parse("2026-11-30T02:00:00.000Z"))
-    conn = sqlite3.connect(db_path, isolation_level=None)
-    MIGRATIONS.migration_set().apply(sqlite_utils.Database(conn), stop_before="0018_compact_history")
-    conn.execute(f"PRAGMA user_version = {MIGRATIONS.names.index('0018_compact_history')}")
-    conn.close()
-    store = Store(db_path, migrate=False)
+    store = Store(db_path)
     load_demo(store)
     task_id = tasks.create(store, type="guest_request", name="Extra pillows", room="1208", staff_no="1002",
                            station="lobby")
     tasks.update(store, task_id, name="Three pillows", priority=1, staff_no="1002", station="lobby")
     mid = messaging.send(store, from_station="lobby", from_staff="1002", body="VIP at the door", room="1208")
     messaging.ack(store, mid, station="cs", staff_no="5002")
+    called = stays.follow_up_queue(store)[0].id
+    checklists.tick(store, called, "follow_up_call", staff_no="5002", station="cs", note="all well")
+    assert store.scalar("SELECT count(*) FROM checklists_packed WHERE stay_id = ?", (called,)) == 1
     store.close()
-    # Written as the release before 0018 wrote them: every event's JSON whole.
-    conn = sqlite3.connect(db_path, isolation_level=None)
-    conn.execute("DROP TRIGGER events_no_update")
-    rows = [dict(zip(("id", "entity", "action", "entity_id", "after"), r, strict=True)) for r in conn.execute(
-        "SELECT id, entity, action, entity_id, after FROM events")]
-    conn.executemany("UPDATE events SET after = ? WHERE id = ?", [(r["after"], r["id"]) for r in expand_rows(conn, rows)])
-    conn.execute("CREATE TRIGGER events_no_update BEFORE UPDATE ON events"
-                 " BEGIN SELECT RAISE(ABORT, 'events are append-only: UPDATE refused'); END")
-    assert conn.execute("SELECT count(*) FROM events WHERE entity = 'messages' AND after IS NULL").fetchone()[0] == 0
+    _as_before_0018(db_path)
+
+    conn = sqlite3.connect(db_path)
+    task_ids = [r[0] for r in conn.execute("SELECT id FROM tasks ORDER BY id")]
+    stay_ids = [r[0] for r in conn.execute("SELECT id FROM stays ORDER BY id")]
+    assert conn.execute("SELECT count(*) FROM events WHERE after IS NULL AND action = 'send'").fetchone()[0] == 0
+    before = {
+        "history": {t: conn.execute(_HISTORY, (str(t),)).fetchall() for t in task_ids},
+        "items": {s: conn.execute(_OLD_ITEMS, (s,)).fetchall() for s in stay_ids},
+        "progress": {s: sorted(conn.execute(_OLD_PROGRESS, (s,)).fetchall()) for s in stay_ids},
+        "stages": {s: conn.execute(_OLD_STAGES, (s,)).fetchall() for s in stay_ids},
+        "follow_up": {s: (conn.execute(_OLD_FOLLOW_UP, (s,)).fetchone() or (None,))[0] for s in stay_ids},
+        "events": conn.execute("SELECT id, after FROM events ORDER BY id").fetchall(),
+        "find": None,
+    }
     conn.close()
     old = Store(db_path, migrate=False)
-    before = _readers(old)
+    before["find"] = [h.id for h in guests.find(old, "138")]
     old.close()
 
     store = Store(db_path)
     assert schema.applied(store.db) == MIGRATIONS.names
-    assert _readers(store) == before
-    # … from less: the events refer to their rows, no (stay, code) index beside the checklist.
+    progress = checklists.progress(store, stay_ids)
+    after = {
+        "history": {t: [(e["action"], e["actor"], e["after"], e["actor_name"]) for e in tasks.history(store, t)]
+                    for t in task_ids},
+        "items": {s: [(i.id, i.stage, i.code, int(i.mandatory), i.done_at, i.done_by, i.done_station, i.note, i.name,
+                       i.done_by_name) for i in checklists.items(store, s)] for s in stay_ids},
+        "progress": {s: sorted((p.stage, p.total, p.done, p.open_mandatory) for p in progress.get(s, {}).values())
+                     for s in stay_ids},
+        "stages": {s: [(p.stage, p.completed_at, p.completed_by) for p in sorted(progress.get(s, {}).values(),
+                                                                                 key=lambda p: p.stage)
+                       if p.completed_at] for s in stay_ids},
+        "follow_up": {s: stays.get_stay(store, s).follow_up_done_at for s in stay_ids},
+        "events": [(e["id"], e["after"]) for e in expand_rows(store.db.conn, store.rows(
+            "SELECT id, entity, action, entity_id, after FROM events WHERE id <= ? ORDER BY id",
+            (before["events"][-1][0],)))],
+        "find": [h.id for h in guests.find(store, "138")],
+    }
+    for key, value in after.items():
+        assert value == before[key], key
+    # … from less: the events refer to their rows, closed stays' checklists are packed, no (stay, code) index.
     assert store.scalar("SELECT count(*) FROM events WHERE entity = 'messages' AND action = 'send'"
                         " AND after IS NULL") > 0
     assert store.scalar("SELECT count(*) FROM events WHERE entity = 'tasks' AND action = 'create'"
                         " AND after LIKE '%\"@\"%' AND after NOT LIKE '%owner_team%'") > 0
+    assert store.scalar("SELECT count(*) FROM checklists_packed WHERE stay_id = ?", (called,)) == 1
     indexes = {r["name"] for r in store.rows("SELECT name FROM sqlite_master WHERE type = 'index'")}
     assert "sqlite_autoindex_checklist_items_1" not in indexes and "guest_search_key" not in indexes
     created = json.loads(tasks.history(store, task_id)[0]["after"])
     # As created (renamed and re-prioritised since): the values that change are kept in the event.
     assert (created["name"], created["owner"], created["owner_team"]) == ("Extra pillows", "1002", "LOBBY")
     assert created["priority"] != 1 and tasks.get_task(store, task_id).priority == 1
+    # A packed checklist is unpacked to be changed, and packed again.
+    checklists.tick(store, called, "follow_up_call", staff_no="5002", station="cs", note="all well, thanked")
+    assert [i.note for i in checklists.items(store, called) if i.code == "follow_up_call"] == ["all well, thanked"]
+    assert store.scalar("SELECT count(*) FROM checklist_items WHERE stay_id = ?", (called,)) == 0
     store.close()
 
 
@@ -139,7 +201,7 @@ def test_archive_moves_closed_history_and_lookups_still_read_it(history_db: Path
     result = json.loads(moved.output)
     archive = history_db.with_name("hotel.archive.sqlite")
     assert result["archive"] == str(archive) and archive.exists()
-    assert all(result["moved"][t] > 0 for t in ("tasks", "messages", "acks", "events", "checklist_items"))
+    assert all(result["moved"][t] > 0 for t in ("tasks", "messages", "acks", "events", "checklists_packed"))
     assert result["size_after"] < result["size_before"] and history_db.stat().st_size < size
 
     store = Store(history_db)

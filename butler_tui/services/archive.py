@@ -101,11 +101,13 @@ _MOVES: list[tuple[str, str]] = [
     ("acks", "message_id IN arch_messages"),
     ("checklist_items", "stay_id IN arch_stays"),
     ("stay_stages", "stay_id IN arch_stays"),
+    ("checklists_packed", "stay_id IN arch_stays"),
     ("events", "(entity = 'tasks' AND entity_id IN (SELECT CAST(id AS TEXT) FROM arch_tasks))"
                " OR (entity = 'messages' AND entity_id IN (SELECT CAST(id AS TEXT) FROM arch_messages))"),
 ]
 # Deleted children first: the hotel's foreign keys are checked at each statement's end.
-_DELETE_ORDER = ["events", "acks", "escalations", "checklist_items", "stay_stages", "messages", "tasks"]
+_DELETE_ORDER = ["events", "acks", "escalations", "checklist_items", "stay_stages", "checklists_packed", "messages",
+                 "tasks"]
 
 
 def archive(store: Store, before: str, *, to: Path | None = None, staff_no: str | None,

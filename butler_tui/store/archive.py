@@ -1,7 +1,7 @@
 """The archive file: closed history moved out of the shared file by ``butler archive``.
 
 It holds the moved rows of ``tasks``, ``escalations``, ``messages``, ``acks``, ``events``,
-``checklist_items`` and ``stay_stages`` (same columns, no constraints). :class:`ArchiveReader` opens it
+``checklist_items``, ``stay_stages`` and ``checklists_packed`` (same columns, no constraints). :class:`ArchiveReader` opens it
 read-only with the hotel's file attached read-only behind it, so that the services' own queries run on
 it unchanged: ``tasks`` is the archive's, ``staff``, ``ladders`` or ``stays`` the hotel's.
 """
@@ -15,10 +15,11 @@ from pathlib import Path
 
 from butler_tui.store.database import Connection, Store
 
-TABLES = ("tasks", "escalations", "messages", "acks", "events", "checklist_items", "stay_stages")
+TABLES = ("tasks", "escalations", "messages", "acks", "events", "checklist_items", "stay_stages", "checklists_packed")
 INDEXES = {
     "tasks": "id", "escalations": "task_id", "messages": "id", "acks": "message_id",
     "events": "entity, entity_id", "checklist_items": "stay_id", "stay_stages": "stay_id",
+    "checklists_packed": "stay_id",
 }
 
 

@@ -81,3 +81,77 @@ def expand_rows(conn: sqlite3.Connection, rows: list[dict[str, Any]]) -> list[di
     for row in rows:
         row["after"] = expand_after(conn, row["entity"], row["action"], row["entity_id"], row["after"])
     return rows
+
+
+# -- a closed stay's checklist, packed ------------------------------------------------------------
+# A stay's checklist is ~27 rows (1.3 M a year, ~110 MB with their index). Once the stay is over —
+# cancelled, or departed with its follow-up call made — nobody ticks it again, so its items and stage
+# completions are kept as one packed row (``checklists_packed``), with the follow-up call's time beside it
+# for the boards. Readers read either (services/checklists.py); a tick on a packed checklist unpacks it
+# first (the same ids), and it is packed again when the stay is still closed after the change.
+
+ITEM_COLUMNS = ("id", "stage", "code", "mandatory", "position", "done_at", "done_by", "done_station", "note")
+STAGE_COLUMNS = ("stage", "completed_at", "completed_by", "completed_station")
+CLOSED_STAY = ("s.status = 'cancelled' OR (s.status = 'departed' AND NOT EXISTS (SELECT 1 FROM checklist_items c"
+               " WHERE c.stay_id = s.id AND c.code = 'follow_up_call' AND c.done_at IS NULL))")
+
+
+def pack_checklists(conn: sqlite3.Connection, stay_ids: list[int] | None = None) -> int:
+    """Pack the checklists of these stays (every closed stay's when None) that are closed; how many."""
+    from butler_tui.store.packing import pack
+
+    where = CLOSED_STAY if stay_ids is None else \
+        f"s.id IN ({','.join(str(int(i)) for i in stay_ids)}) AND ({CLOSED_STAY})"
+    ids = [r[0] for r in conn.execute(
+        f"SELECT s.id FROM stays s WHERE ({where}) AND EXISTS (SELECT 1 FROM checklist_items c WHERE c.stay_id = s.id)"
+        " ORDER BY s.id").fetchall()]
+    if not ids:
+        return 0
+    conn.execute("CREATE TEMP TABLE IF NOT EXISTS packing (id INTEGER PRIMARY KEY)")
+    conn.execute("DELETE FROM temp.packing")
+    conn.executemany("INSERT INTO temp.packing (id) VALUES (?)", [(i,) for i in ids])
+    items: dict[int, list[list[Any]]] = {}
+    for row in conn.execute(f"SELECT stay_id, {', '.join(ITEM_COLUMNS)} FROM checklist_items"
+                            " WHERE stay_id IN temp.packing ORDER BY stay_id, id"):
+        items.setdefault(row[0], []).append(list(row[1:]))
+    stages: dict[int, list[list[Any]]] = {}
+    for row in conn.execute(f"SELECT stay_id, {', '.join(STAGE_COLUMNS)} FROM stay_stages"
+                            " WHERE stay_id IN temp.packing ORDER BY stay_id, stage"):
+        stages.setdefault(row[0], []).append(list(row[1:]))
+    code, done_at = ITEM_COLUMNS.index("code"), ITEM_COLUMNS.index("done_at")
+    conn.executemany(
+        "INSERT INTO checklists_packed (stay_id, follow_up_done_at, items) VALUES (?, ?, ?)",
+        [(stay_id, next((i[done_at] for i in rows if i[code] == "follow_up_call"), None),
+          pack({"items": rows, "stages": stages.get(stay_id, [])})) for stay_id, rows in items.items()])
+    conn.execute("DELETE FROM checklist_items WHERE stay_id IN temp.packing")
+    conn.execute("DELETE FROM stay_stages WHERE stay_id IN temp.packing")
+    conn.execute("DELETE FROM temp.packing")
+    return len(items)
+
+
+def packed_checklist(conn: sqlite3.Connection, stay_id: int) -> dict[str, list[dict[str, Any]]] | None:
+    """A packed checklist as rows: ``items`` (the columns of ``checklist_items`` but ``stay_id``) and
+    ``stages`` (those of ``stay_stages``); None when the stay's checklist is not packed."""
+    from butler_tui.store.packing import unpack
+
+    row = conn.execute("SELECT items FROM checklists_packed WHERE stay_id = ?", (stay_id,)).fetchone()
+    if row is None:
+        return None
+    doc = unpack(row[0])
+    return {"items": [dict(zip(ITEM_COLUMNS, i, strict=True)) for i in doc["items"]],
+            "stages": [dict(zip(STAGE_COLUMNS, s, strict=True)) for s in doc["stages"]]}
+
+
+def unpack_checklist(conn: sqlite3.Connection, stay_id: int) -> bool:
+    """Put a packed checklist back into rows (the same ids), to change it; False when it was not packed."""
+    found = packed_checklist(conn, stay_id)
+    if found is None:
+        return False
+    conn.executemany(f"INSERT INTO checklist_items (stay_id, {', '.join(ITEM_COLUMNS)})"
+                     f" VALUES (?, {', '.join('?' for _ in ITEM_COLUMNS)})",
+                     [(stay_id, *(i[c] for c in ITEM_COLUMNS)) for i in found["items"]])
+    conn.executemany(f"INSERT INTO stay_stages (stay_id, {', '.join(STAGE_COLUMNS)})"
+                     f" VALUES (?, {', '.join('?' for _ in STAGE_COLUMNS)})",
+                     [(stay_id, *(s[c] for c in STAGE_COLUMNS)) for s in found["stages"]])
+    conn.execute("DELETE FROM checklists_packed WHERE stay_id = ?", (stay_id,))
+    return True

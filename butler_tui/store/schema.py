@@ -757,6 +757,13 @@ INSERT INTO stay_stages_compact SELECT stay_id, stage, completed_at, completed_b
 DROP TABLE stay_stages;
 ALTER TABLE stay_stages_compact RENAME TO stay_stages;
 
+-- The checklist of a stay that is over, packed in one row (store/history.py).
+CREATE TABLE checklists_packed (
+    stay_id INTEGER PRIMARY KEY REFERENCES stays(id),
+    follow_up_done_at TEXT,
+    items BLOB NOT NULL
+);
+
 -- ``butler archive`` moves closed history to an archive file. Events stay append-only: a DELETE is
 -- refused unless an archive run, open in the same transaction (it is finished before its COMMIT, so no
 -- other connection ever sees it open), covers the event's instant.
@@ -781,7 +788,7 @@ def _compact_history(db: sqlite_utils.Database) -> None:
     task created refer to its row instead of repeating it (store/history.py reads them back the same);
     the archive runs that alone may remove events."""
     from butler_tui.defaults import DEFAULT_PERMISSIONS
-    from butler_tui.store.history import REF, compact_after
+    from butler_tui.store.history import REF, compact_after, pack_checklists
 
     _executescript_in_tx(db, _COMPACT_HISTORY)
     db.conn.executemany("INSERT OR IGNORE INTO permissions (role, action) VALUES (?, ?)",
@@ -799,6 +806,7 @@ def _compact_history(db: sqlite_utils.Database) -> None:
         if stored is None or f'"{REF}": "tasks"' in stored:
             updates.append((stored, event_id))
     conn.executemany("UPDATE events SET after = ? WHERE id = ?", updates)
+    pack_checklists(conn)
     conn.execute("CREATE TRIGGER events_no_update BEFORE UPDATE ON events\n"
                  "BEGIN SELECT RAISE(ABORT, 'events are append-only: UPDATE refused'); END")
 
