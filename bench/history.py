@@ -46,7 +46,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-FORMAT = 3  # bump when the generated history changes: --reuse then rebuilds
+FORMAT = 4  # bump when the generated history changes: --reuse then rebuilds
 PER_YEAR = {"guests": 100_000, "tasks": 250_000, "messages": 150_000, "log_entries": 36_000}
 # Tasks left open (whatever the length of the history): which states, created within how many days, of which types
 STUCK = [(["on_hold"], 30, {"repair", "lost_found", "complaint", "guest_request"}, 100),
@@ -442,7 +442,7 @@ class Builder:
             for s in rng.sample(pool, min(len(pool), count)):
                 s["stuck"] = rng.choice(kinds)
         specs.sort(key=lambda s: s["created"])
-        rows, escalations = [], []
+        rows, escalations, origins = [], [], []
         for task_id, s in enumerate(specs, start=1):
             t = types[s["code"]]
             created = s["created"]
@@ -573,9 +573,15 @@ class Builder:
             rows.append(row_map)
             self.event(created, owner, station, "tasks", task_id, "create",
                        after={"type": s["code"], "name": s["name"], "room": room, "priority": t.priority,
-                              "owner": owner, "owner_team": owner_team, "due_at": row_map["due_at"]})
+                              "owner": owner, "owner_team": owner_team, "doing_team": second or owner_team,
+                              "due_at": row_map["due_at"]})
+            if priority != t.priority:  # raised by its ladder: the app's trigger kept the task as created
+                origins.append((task_id, s["code"], s["name"], room, t.priority, owner, owner_team, second,
+                                row_map["due_at"]))
         columns = list(rows[0])
         self.insert("tasks", columns, [tuple(r[c] for c in columns) for r in rows])
+        self.insert("task_origins", ["task_id", "type", "name", "room_number", "priority", "owner_no", "owner_team",
+                                     "second_team", "due_at"], origins)
         self.escalations = escalations
 
     # -- radio traffic, then every message with its acks -----------------------------------------

@@ -59,7 +59,7 @@ def _as_before_0018(db: Path) -> None:
         DROP TRIGGER events_no_delete;
         CREATE TRIGGER events_no_delete BEFORE DELETE ON events
         BEGIN SELECT RAISE(ABORT, 'events are append-only: DELETE refused'); END;
-        DROP TABLE checklists_packed; DROP TABLE archive_runs;
+        DROP TABLE checklists_packed; DROP TABLE archive_runs; DROP TRIGGER tasks_origin; DROP TABLE task_origins;
         CREATE TABLE old_items (id INTEGER PRIMARY KEY, stay_id INTEGER NOT NULL REFERENCES stays(id),
             stage TEXT NOT NULL, code TEXT NOT NULL, mandatory INTEGER NOT NULL, position INTEGER NOT NULL,
             done_at TEXT, done_by TEXT, done_station TEXT, note TEXT, UNIQUE (stay_id, code));
@@ -158,9 +158,16 @@ def test_new_rows_are_written_compact_and_read_back_whole(demo_store: Store):
     task_id = tasks.create(demo_store, type="guest_request", name="Iron", room="1208", staff_no="1002",
                            station="lobby")
     stored = demo_store.scalar("SELECT after FROM events WHERE entity = 'tasks' AND entity_id = ?", (str(task_id),))
-    assert "owner_team" not in stored
-    after = json.loads(tasks.history(demo_store, task_id)[0]["after"])
+    assert stored is None  # the task row says it all
+    created = tasks.history(demo_store, task_id)[0]["after"]
+    after = json.loads(created)
     assert after["owner_team"] == "LOBBY" and after["type"] == "guest_request" and after["name"] == "Iron"
+    # Changed since, by hand and by the ladder: the create event still shows the task as it was created.
+    tasks.update(demo_store, task_id, name="Iron two shirts", room_number="1209", priority=1, staff_no="1002",
+                 station="lobby")
+    tasks.hand_on(demo_store, task_id, "ROOMS", staff_no="1002", station="lobby")
+    assert tasks.get_task(demo_store, task_id).name == "Iron two shirts"
+    assert tasks.history(demo_store, task_id)[0]["after"] == created
 
 
 @pytest.fixture(scope="module")

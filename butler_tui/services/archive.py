@@ -96,6 +96,7 @@ def _select(tx: Tx, cut: str, day: str) -> None:
 
 _MOVES: list[tuple[str, str]] = [
     ("tasks", "id IN arch_tasks"),
+    ("task_origins", "task_id IN arch_tasks"),
     ("escalations", "task_id IN arch_tasks"),
     ("messages", "id IN arch_messages"),
     ("acks", "message_id IN arch_messages"),
@@ -107,7 +108,7 @@ _MOVES: list[tuple[str, str]] = [
 ]
 # Deleted children first: the hotel's foreign keys are checked at each statement's end.
 _DELETE_ORDER = ["events", "acks", "escalations", "checklist_items", "stay_stages", "checklists_packed", "messages",
-                 "tasks"]
+                 "task_origins", "tasks"]
 
 
 def archive(store: Store, before: str, *, to: Path | None = None, staff_no: str | None,

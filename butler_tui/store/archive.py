@@ -15,9 +15,10 @@ from pathlib import Path
 
 from butler_tui.store.database import Connection, Store
 
-TABLES = ("tasks", "escalations", "messages", "acks", "events", "checklist_items", "stay_stages", "checklists_packed")
+TABLES = ("tasks", "task_origins", "escalations", "messages", "acks", "events", "checklist_items", "stay_stages",
+          "checklists_packed")
 INDEXES = {
-    "tasks": "id", "escalations": "task_id", "messages": "id", "acks": "message_id",
+    "tasks": "id", "task_origins": "task_id", "escalations": "task_id", "messages": "id", "acks": "message_id",
     "events": "entity, entity_id", "checklist_items": "stay_id", "stay_stages": "stay_id",
     "checklists_packed": "stay_id",
 }

@@ -5,9 +5,10 @@ The ``send`` event of a message and the ``create`` event of a task used to copy 
 
 * for a message sent: nothing (``after`` is NULL) — its priority, parent, room, task and the stations
   addressed (its ack rows) never change, so :func:`expand_after` reads them back from the rows;
-* for a task created: the values that may change later (name, room, priority, due, the team doing it),
-  marked with ``"@": "tasks"``; the task's type, owner and owning team, which never change, come back
-  from the task row.
+* for a task created: nothing — its values as created are the task row's, or, once one of them changed,
+  the row the ``tasks_origin`` trigger kept in ``task_origins`` at the first change (whichever writer made
+  it); an event written before that (an older release's, its task changed since) keeps the values that
+  may change, marked with ``"@": "tasks"``, and takes type, owner and owning team from the row.
 
 Only when the rows give back exactly what would have been written: otherwise the JSON is kept whole.
 Readers (a task's history, the change feed) call :func:`expand_after` and see what they saw before.
@@ -50,6 +51,20 @@ def _task_fixed(conn: sqlite3.Connection, task_id: int) -> dict[str, Any] | None
     return None if row is None else dict(zip(_TASK_FIXED, row, strict=True))
 
 
+def _task_created(conn: sqlite3.Connection, task_id: int) -> dict[str, Any] | None:
+    """The task's ``create`` event as the service writes it, from the row (or its origin, once changed)."""
+    row = conn.execute(
+        "SELECT coalesce(o.task_id, 0), t.type, t.name, t.room_number, t.priority, t.owner_no, t.owner_team,"
+        " t.second_team, t.due_at, o.type, o.name, o.room_number, o.priority, o.owner_no, o.owner_team,"
+        " o.second_team, o.due_at FROM tasks t LEFT JOIN task_origins o ON o.task_id = t.id WHERE t.id = ?",
+        (task_id,)).fetchone()
+    if row is None:
+        return None
+    kind, name, room, priority, owner, owner_team, second_team, due_at = row[9:] if row[0] else row[1:9]
+    return {"type": kind, "name": name, "room": room, "priority": priority, "owner": owner,
+            "owner_team": owner_team, "doing_team": second_team or owner_team, "due_at": due_at}
+
+
 def compact_after(conn: sqlite3.Connection, entity: str, action: str, entity_id: Any, after: Any) -> str | None:
     """What to store in ``events.after`` for this event (see the module's docstring)."""
     text = dump(after)
@@ -58,6 +73,8 @@ def compact_after(conn: sqlite3.Connection, entity: str, action: str, entity_id:
     if entity == "messages" and action == "send":
         return None if _message_sent(conn, int(entity_id)) == after else text
     if entity == "tasks" and action == "create" and REF not in after:
+        if _task_created(conn, int(entity_id)) == after:
+            return None
         fixed = _task_fixed(conn, int(entity_id))
         if fixed is not None and all(k in after and after[k] == v for k, v in fixed.items()):
             return dump({k: v for k, v in after.items() if k not in fixed} | {REF: "tasks"})
@@ -68,6 +85,8 @@ def expand_after(conn: sqlite3.Connection, entity: str, action: str, entity_id: 
     """``events.after`` as it was written before events referred to their rows (the JSON text)."""
     if entity == "messages" and action == "send" and stored is None and entity_id is not None:
         return dump(_message_sent(conn, int(entity_id)))
+    if entity == "tasks" and action == "create" and stored is None and entity_id is not None:
+        return dump(_task_created(conn, int(entity_id)))
     if entity == "tasks" and action == "create" and stored and f'"{REF}": "tasks"' in stored:
         after = json.loads(stored)
         after.pop(REF, None)

@@ -757,6 +757,31 @@ INSERT INTO stay_stages_compact SELECT stay_id, stage, completed_at, completed_b
 DROP TABLE stay_stages;
 ALTER TABLE stay_stages_compact RENAME TO stay_stages;
 
+-- A task's values as created, kept from their first change on (by this trigger, whoever changes them), so
+-- that the task's ``create`` event refers to the task instead of repeating them (store/history.py).
+CREATE TABLE task_origins (
+    task_id INTEGER PRIMARY KEY REFERENCES tasks(id),
+    type TEXT,
+    name TEXT,
+    room_number TEXT,
+    priority INTEGER,
+    owner_no TEXT,
+    owner_team TEXT,
+    second_team TEXT,
+    due_at TEXT
+);
+CREATE TRIGGER tasks_origin BEFORE UPDATE OF type, name, room_number, priority, owner_no, owner_team, second_team,
+    due_at ON tasks
+WHEN old.type IS NOT new.type OR old.name IS NOT new.name OR old.room_number IS NOT new.room_number
+    OR old.priority IS NOT new.priority OR old.owner_no IS NOT new.owner_no OR old.owner_team IS NOT new.owner_team
+    OR old.second_team IS NOT new.second_team OR old.due_at IS NOT new.due_at
+BEGIN
+    INSERT OR IGNORE INTO task_origins (task_id, type, name, room_number, priority, owner_no, owner_team, second_team,
+                                        due_at)
+    VALUES (old.id, old.type, old.name, old.room_number, old.priority, old.owner_no, old.owner_team, old.second_team,
+            old.due_at);
+END;
+
 -- The checklist of a stay that is over, packed in one row (store/history.py).
 CREATE TABLE checklists_packed (
     stay_id INTEGER PRIMARY KEY REFERENCES stays(id),
@@ -803,7 +828,7 @@ def _compact_history(db: sqlite_utils.Database) -> None:
         if after is None or entity_id is None:
             continue
         stored = compact_after(conn, entity, action, entity_id, json.loads(after))
-        if stored is None or f'"{REF}": "tasks"' in stored:
+        if stored is None or f'"{REF}": "tasks"' in stored:  # else kept as it is
             updates.append((stored, event_id))
     conn.executemany("UPDATE events SET after = ? WHERE id = ?", updates)
     pack_checklists(conn)
