@@ -711,7 +711,8 @@ _COMPACT_HISTORY = """
 -- A year of history in less room (issue 15). A checklist item is found by its stay (about 27 items
 -- each, in a row of ids): an index on stay_id alone instead of the (stay_id, code) unique index, which
 -- repeated every code of 1.3 M items a year. Search keys and stage completions are stored in their key's
--- order (WITHOUT ROWID): no rowid b-tree beside the key.
+-- order (WITHOUT ROWID): no rowid b-tree beside the key; a guest's keys are found by the keys themselves
+-- (services/guests.py index_guest), so no index by guest either.
 CREATE TABLE checklist_items_compact (
     id INTEGER PRIMARY KEY,
     stay_id INTEGER NOT NULL REFERENCES stays(id),
@@ -743,7 +744,10 @@ CREATE TABLE guest_search_compact (
 INSERT OR IGNORE INTO guest_search_compact (key, kind, guest_id) SELECT key, kind, guest_id FROM guest_search;
 DROP TABLE guest_search;
 ALTER TABLE guest_search_compact RENAME TO guest_search;
-CREATE INDEX guest_search_guest ON guest_search(guest_id);
+
+-- Lost & found of a shift (the handover report) is the only read of tasks by type and time.
+DROP INDEX tasks_type_created;
+CREATE INDEX tasks_lost_found ON tasks(created_at) WHERE type = 'lost_found';
 
 CREATE TABLE stay_stages_compact (
     stay_id INTEGER NOT NULL REFERENCES stays(id),
