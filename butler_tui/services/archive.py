@@ -23,13 +23,15 @@ from pathlib import Path
 from typing import Any
 
 from butler_tui import clock
-from butler_tui.errors import InvalidInput
+from butler_tui.errors import InvalidInput, StoreUnavailable
 from butler_tui.i18n import t as tr
 from butler_tui.services.auth import require
 from butler_tui.store import Store, Tx
 from butler_tui.store.archive import TABLES, archive_path, prepare
 
 CLOSED_TASKS = ("done", "verified", "closed", "cancelled")
+# The tables whose rows refer to tasks or messages (checked after the move: see :func:`archive`).
+REFERRING = ("messages", "acks", "escalations", "log_entries", "vip_notices", "task_origins")
 
 
 @dataclass
@@ -130,6 +132,10 @@ def archive(store: Store, before: str, *, to: Path | None = None, staff_no: str 
     prepare(path, store)
     conn = store.db.conn
     conn.execute("ATTACH ? AS archive", (str(path),))
+    # Deleting a task or a message would look for rows referring to it in tables without an index on the
+    # reference (log entries, escalations, VIP notices): a scan per row. What moves is chosen to keep every
+    # reference whole, and the tables that refer to what moved are checked once before the COMMIT instead.
+    conn.execute("PRAGMA foreign_keys = OFF")
     try:
         with store.write(actor=staff_no, station=station) as tx:
             require(tx, staff_no, "archive_history")
@@ -151,7 +157,13 @@ def archive(store: Store, before: str, *, to: Path | None = None, staff_no: str 
                                                           "moved": result.counts})
             for name in ("arch_tasks", "arch_messages", "arch_stays"):
                 tx.execute(f"DROP TABLE temp.{name}")
+            for table in REFERRING:
+                broken = tx.execute(f"PRAGMA main.foreign_key_check({table})").fetchall()
+                if broken:  # never expected: the selection keeps references together
+                    raise StoreUnavailable(tr("archiving would break {n} references from {table}: nothing was"
+                                              " moved", n=len(broken), table=table))
     finally:
+        conn.execute("PRAGMA foreign_keys = ON")
         with contextlib.suppress(Exception):
             conn.execute("DETACH archive")
     if vacuum:
