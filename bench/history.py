@@ -46,7 +46,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-FORMAT = 4  # bump when the generated history changes: --reuse then rebuilds
+FORMAT = 5  # bump when the generated history changes: --reuse then rebuilds
 PER_YEAR = {"guests": 100_000, "tasks": 250_000, "messages": 150_000, "log_entries": 36_000}
 # Tasks left open (whatever the length of the history): which states, created within how many days, of which types
 STUCK = [(["on_hold"], 30, {"repair", "lost_found", "complaint", "guest_request"}, 100),
@@ -402,12 +402,32 @@ class Builder:
                               "booked_by", "status", "remarks", "created_at", "updated_at", "arrived_at",
                               "departed_at", "cancel_reason", "wakeup_time", "breakfast_time", "luggage_time",
                               "departure_time", "airport_car", "guest_feedback"], stays)
-        self.insert("checklist_items", ["stay_id", "stage", "code", "mandatory", "position",
-                                        "done_at", "done_by", "done_station", "note"], items)
-        self.insert("stay_stages", ["stay_id", "stage", "completed_at", "completed_by", "completed_station"], stages)
-        from butler_tui.store import pack_checklists
+        # A stay that is over (cancelled, or its follow-up call made) has its checklist packed, as the app
+        # packs it then (store/history.py); the others' items and stages are rows.
+        from butler_tui.store.history import pack_checklist
 
-        pack_checklists(self.conn)  # as the app does when a stay is over (store/history.py)
+        status_of = {s[0]: s[14] for s in stays}
+        by_stay: dict[int, list[list[Any]]] = {}
+        for item_id, i in enumerate(items, start=1):
+            by_stay.setdefault(i[0], []).append([item_id, *i[1:]])
+        stages_of: dict[int, list[list[Any]]] = {}
+        for st in stages:
+            stages_of.setdefault(st[0], []).append(list(st[1:]))
+        packed, rows, stage_rows = [], [], []
+        for stay_id, its in by_stay.items():
+            follow_up = next((i[5] for i in its if i[2] == "follow_up_call"), None)
+            done = status_of[stay_id] == "cancelled" or follow_up is not None
+            if done:
+                packed.append((stay_id, follow_up, pack_checklist(its, sorted(stages_of.get(stay_id, [])))))
+            else:
+                rows += [(i[0], stay_id, *i[1:]) for i in its]
+                stage_rows += [(stay_id, *st) for st in stages_of.get(stay_id, [])]
+        self.insert("checklist_items", ["id", "stay_id", "stage", "code", "mandatory", "position",
+                                        "done_at", "done_by", "done_station", "note"], rows)
+        self.insert("stay_stages", ["stay_id", "stage", "completed_at", "completed_by", "completed_station"],
+                    stage_rows)
+        self.insert("checklists_packed", ["stay_id", "follow_up_done_at", "items"], packed)
+        self.built.counts["checklist_items (packed)"] = len(items) - len(rows)
         self.notices = notices
         self.conn.executemany("UPDATE guests SET last_visit = ?, visit_count = ? WHERE id = ?",
                               [(last_visit[g], n + self.rng.randint(0, 3), g) for g, n in visits.items()])

