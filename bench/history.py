@@ -584,7 +584,7 @@ class Builder:
                 "held_seconds": 0, "deferred_until": iso(deferred_until) if deferred_until else None,
                 "escalation_level": level, "ladder_id": ladder_ids[s["code"]], "repeat_count": 0, "resolution": resolution,
                 "cancel_reason": cancel_reason, "updated_at": iso(last), "hold_from": hold_from if status == "on_hold"
-                else None, "clock_started_at": iso(created), "last_progress_at": iso(max([created] + [
+                else None, "clock_started_at": None, "last_progress_at": iso(max([created] + [
                     v for v in times.values() if v])), "escalation_repeats": repeats,
                 "last_escalated_at": iso(last_escalated) if last_escalated else None,
             }

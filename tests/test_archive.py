@@ -76,6 +76,7 @@ def _as_before_0018(db: Path) -> None:
             completed_by TEXT, completed_station TEXT, PRIMARY KEY (stay_id, stage));
         INSERT INTO old_stages SELECT * FROM stay_stages;
         DROP TABLE stay_stages; ALTER TABLE old_stages RENAME TO stay_stages;
+        UPDATE tasks SET clock_started_at = created_at WHERE clock_started_at IS NULL;
         DELETE FROM permissions WHERE action = 'archive_history';
         DELETE FROM _sqlite_migrations WHERE name = '0018_compact_history';
     """)
@@ -108,6 +109,7 @@ def test_a_file_from_before_0018_migrates_and_every_reader_shows_the_same(db_pat
         "stages": {s: conn.execute(_OLD_STAGES, (s,)).fetchall() for s in stay_ids},
         "follow_up": {s: (conn.execute(_OLD_FOLLOW_UP, (s,)).fetchone() or (None,))[0] for s in stay_ids},
         "events": conn.execute("SELECT id, after FROM events ORDER BY id").fetchall(),
+        "clock": dict(conn.execute("SELECT id, clock_started_at FROM tasks").fetchall()),
         "find": None,
     }
     conn.close()
@@ -133,6 +135,7 @@ def test_a_file_from_before_0018_migrates_and_every_reader_shows_the_same(db_pat
             "SELECT id, entity, action, entity_id, after FROM events WHERE id <= ? ORDER BY id",
             (before["events"][-1][0],)))],
         "find": [h.id for h in guests.find(store, "138")],
+        "clock": {t: tasks.get_task(store, t).clock.clock_started_at for t in task_ids},
     }
     for key, value in after.items():
         assert value == before[key], key

@@ -308,7 +308,7 @@ def raise_task(
         row.update(
             owner_team=owner_team, second_team=doing if doing != owner_team else None,
             due_at=clock.iso(model.due_at) if model.due_at else None, created_at=stamp,
-            updated_at=stamp, clock_started_at=stamp, last_progress_at=stamp,
+            updated_at=stamp, clock_started_at=None, last_progress_at=stamp,  # NULL clock start: since creation
             ladder_id=escalation.ladder_ref(tx, task_type.ladder.model_dump_json()),
         )
         task_id = tx.insert("tasks", row)

@@ -786,6 +786,9 @@ BEGIN
             old.due_at);
 END;
 
+-- A task's clock runs from its creation unless it was restarted (a reopen, a fallback): NULL says so.
+UPDATE tasks SET clock_started_at = NULL WHERE clock_started_at = created_at;
+
 -- The checklist of a stay that is over, packed in one row (store/history.py).
 CREATE TABLE checklists_packed (
     stay_id INTEGER PRIMARY KEY REFERENCES stays(id),
