@@ -22,7 +22,9 @@ the demo's rows come after the history's ids) and one escalation sweep. The same
 Measure: the clock frozen at the build instant, each read ``--runs`` times on the fresh demo and on
 the year-old file, median and p95 in ms; then EXPLAIN QUERY PLAN of every statement those reads ran
 (captured with the connection's trace callback) on the year-old file, listing those that scan a
-history table without an index, with the time each takes alone.
+history table without an index, with the time each takes alone. Size: the file as built (as a live file
+grows), then, on a copy, after ``butler vacuum`` and after ``butler archive --before`` ``--keep-days``
+ago (90) with the archive file's size.
 """
 
 from __future__ import annotations
@@ -46,7 +48,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-FORMAT = 1  # bump when the generated history changes: --reuse then rebuilds
+FORMAT = 6  # bump when the generated history changes: --reuse then rebuilds
 PER_YEAR = {"guests": 100_000, "tasks": 250_000, "messages": 150_000, "log_entries": 36_000}
 # Tasks left open (whatever the length of the history): which states, created within how many days, of which types
 STUCK = [(["on_hold"], 30, {"repair", "lost_found", "complaint", "guest_request"}, 100),
@@ -402,9 +404,32 @@ class Builder:
                               "booked_by", "status", "remarks", "created_at", "updated_at", "arrived_at",
                               "departed_at", "cancel_reason", "wakeup_time", "breakfast_time", "luggage_time",
                               "departure_time", "airport_car", "guest_feedback"], stays)
-        self.insert("checklist_items", ["stay_id", "stage", "code", "mandatory", "position",
-                                        "done_at", "done_by", "done_station", "note"], items)
-        self.insert("stay_stages", ["stay_id", "stage", "completed_at", "completed_by", "completed_station"], stages)
+        # A stay that is over (cancelled, or its follow-up call made) has its checklist packed, as the app
+        # packs it then (store/history.py); the others' items and stages are rows.
+        from butler_tui.store.history import pack_checklist
+
+        status_of = {s[0]: s[14] for s in stays}
+        by_stay: dict[int, list[list[Any]]] = {}
+        for item_id, i in enumerate(items, start=1):
+            by_stay.setdefault(i[0], []).append([item_id, *i[1:]])
+        stages_of: dict[int, list[list[Any]]] = {}
+        for st in stages:
+            stages_of.setdefault(st[0], []).append(list(st[1:]))
+        packed, rows, stage_rows = [], [], []
+        for stay_id, its in by_stay.items():
+            follow_up = next((i[5] for i in its if i[2] == "follow_up_call"), None)
+            done = status_of[stay_id] == "cancelled" or follow_up is not None
+            if done:
+                packed.append((stay_id, follow_up, pack_checklist(its, sorted(stages_of.get(stay_id, [])))))
+            else:
+                rows += [(i[0], stay_id, *i[1:]) for i in its]
+                stage_rows += [(stay_id, *st) for st in stages_of.get(stay_id, [])]
+        self.insert("checklist_items", ["id", "stay_id", "stage", "code", "mandatory", "position",
+                                        "done_at", "done_by", "done_station", "note"], rows)
+        self.insert("stay_stages", ["stay_id", "stage", "completed_at", "completed_by", "completed_station"],
+                    stage_rows)
+        self.insert("checklists_packed", ["stay_id", "follow_up_done_at", "items"], packed)
+        self.built.counts["checklist_items (packed)"] = len(items) - len(rows)
         self.notices = notices
         self.conn.executemany("UPDATE guests SET last_visit = ?, visit_count = ? WHERE id = ?",
                               [(last_visit[g], n + self.rng.randint(0, 3), g) for g, n in visits.items()])
@@ -439,7 +464,7 @@ class Builder:
             for s in rng.sample(pool, min(len(pool), count)):
                 s["stuck"] = rng.choice(kinds)
         specs.sort(key=lambda s: s["created"])
-        rows, escalations = [], []
+        rows, escalations, origins = [], [], []
         for task_id, s in enumerate(specs, start=1):
             t = types[s["code"]]
             created = s["created"]
@@ -561,7 +586,7 @@ class Builder:
                 "held_seconds": 0, "deferred_until": iso(deferred_until) if deferred_until else None,
                 "escalation_level": level, "ladder_id": ladder_ids[s["code"]], "repeat_count": 0, "resolution": resolution,
                 "cancel_reason": cancel_reason, "updated_at": iso(last), "hold_from": hold_from if status == "on_hold"
-                else None, "clock_started_at": iso(created), "last_progress_at": iso(max([created] + [
+                else None, "clock_started_at": None, "last_progress_at": iso(max([created] + [
                     v for v in times.values() if v])), "escalation_repeats": repeats,
                 "last_escalated_at": iso(last_escalated) if last_escalated else None,
             }
@@ -570,9 +595,15 @@ class Builder:
             rows.append(row_map)
             self.event(created, owner, station, "tasks", task_id, "create",
                        after={"type": s["code"], "name": s["name"], "room": room, "priority": t.priority,
-                              "owner": owner, "owner_team": owner_team, "due_at": row_map["due_at"]})
+                              "owner": owner, "owner_team": owner_team, "doing_team": second or owner_team,
+                              "due_at": row_map["due_at"]})
+            if priority != t.priority:  # raised by its ladder: the app's trigger kept the task as created
+                origins.append((task_id, s["code"], s["name"], room, t.priority, owner, owner_team, second,
+                                row_map["due_at"]))
         columns = list(rows[0])
         self.insert("tasks", columns, [tuple(r[c] for c in columns) for r in rows])
+        self.insert("task_origins", ["task_id", "type", "name", "room_number", "priority", "owner_no", "owner_team",
+                                     "second_team", "due_at"], origins)
         self.escalations = escalations
 
     # -- radio traffic, then every message with its acks -----------------------------------------
@@ -731,6 +762,11 @@ class Builder:
                                   "next_shift", "next_shift_date"], [(i, *h[1:]) for i, h in enumerate(handovers, 1)])
 
     def write_events(self) -> None:
+        from butler_tui.store.history import compact_after
+
+        # As the app stores them: a message's send and a task's create refer to their rows (store/history.py).
+        self.events = [e if e[7] is None or (e[3], e[5]) not in (("messages", "send"), ("tasks", "create")) else
+                       (*e[:7], compact_after(self.conn, e[3], e[5], e[4], json.loads(e[7]))) for e in self.events]
         self.events.sort(key=lambda e: e[0])
         self.insert("events", ["at", "actor", "station", "entity", "entity_id", "action", "before", "after"],
                     self.events)
@@ -948,6 +984,32 @@ def file_mb(path: Path) -> float:
     return sum(p.stat().st_size for p in (path, Path(f"{path}-wal")) if p.exists()) / 1e6
 
 
+def archive_copy(path: Path, tmp: Path, keep_days: int) -> str:
+    """On a copy of the year-old file: archive what is older than ``keep_days`` (as ``butler archive
+    --before`` does, then VACUUM); the sizes, one line."""
+    import shutil
+
+    from butler_tui import clock
+    from butler_tui.services import archive
+    from butler_tui.store import Store
+
+    copy = tmp / "archived.db"
+    shutil.copyfile(path, copy)
+    store = Store(copy, create=False)
+    t0 = time.perf_counter()
+    _, vacuumed = archive.compact(store)  # `butler vacuum`: the file as grown, its pages packed
+    vacuum_line = f"after `butler vacuum`: {vacuumed / 1e6:,.0f} MB ({time.perf_counter() - t0:.1f} s)\n"
+    before = (clock.today() - timedelta(days=keep_days)).isoformat()
+    t0 = time.perf_counter()
+    result = archive.archive(store, before, staff_no="0009", vacuum=True)
+    seconds = time.perf_counter() - t0
+    store.close()
+    moved = ", ".join(f"{k} {v:,}" for k, v in result.counts.items())
+    return vacuum_line + (f"after `butler archive --before {before}` (keeps {keep_days} days; {seconds:.1f} s with VACUUM):"
+            f" file {result.size_before / 1e6:,.0f} → {result.size_after / 1e6:,.0f} MB, archive file"
+            f" {Path(result.path).stat().st_size / 1e6:,.0f} MB; moved {moved}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--days", type=int, default=365, help="days of history (the rates are per year)")
@@ -956,6 +1018,8 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=None, help="the year-old database (default: in the temp dir)")
     parser.add_argument("--reuse", action="store_true", help="keep --out if built with the same seed and days")
     parser.add_argument("--runs", type=int, default=15, help="timed runs of each read")
+    parser.add_argument("--keep-days", type=int, default=90,
+                        help="on a copy, `butler archive --before` this many days ago, and its size")
     args = parser.parse_args()
 
     from butler_tui import clock
@@ -1003,6 +1067,7 @@ def main() -> None:
         fresh_t = measure(fresh, args.runs)
         year_t = measure(out, args.runs)
         scans = full_scans(out, year_t)
+        archived = archive_copy(out, Path(tmp), args.keep_days)
     clock.freeze(None)
 
     width = max(columns(label) for label in fresh_t)
@@ -1016,6 +1081,7 @@ def main() -> None:
         ratio = y.median / f.median if f.median else 0
         print(f"| {label}{' ' * (width - columns(label))} | {f.median:9.2f} | {f.p95:9.2f} | {y.median:8.2f} |"
               f" {y.p95:8.2f} | {ratio:7,.{1 if ratio < 100 else 0}f} | {f.rows:>7,} / {y.rows:<7,} |")
+    print(f"\n{archived}")
     print(f"\nstatements that scan a history table without an index (year-old file; {len(scans)}):")
     for labels, sql, plan, ms in scans:
         text = re.sub(r"\s+", " ", sql).strip()

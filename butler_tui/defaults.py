@@ -31,6 +31,7 @@ ACTIONS = {
     "change_settings": N_("change the hotel's settings (ready rule, night audit hour, time zone)"),
     "dispose_found_item": N_("dispose of a lost & found item kept past its days"),
     "manage_routines": N_("set or remove daily and weekly routines (e.g. 18:00 turndown for VIP rooms)"),
+    "archive_history": N_("move closed history to the archive file (butler archive)"),
 }
 DEFAULT_PERMISSIONS: dict[str, tuple[str, ...]] = {
     "verify_task": ("lead", "supervisor", "manager", "director"),
@@ -54,6 +55,8 @@ DEFAULT_PERMISSIONS: dict[str, tuple[str, ...]] = {
     "dispose_found_item": ("supervisor", "manager", "director"),
     # Leads and up set their teams' routines (issue 17).
     "manage_routines": ("lead", "supervisor", "manager", "director"),
+    # Moving closed history out of the shared file is the management's (issue 15).
+    "archive_history": ("manager", "director", "admin"),
 }
 
 

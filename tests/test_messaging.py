@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from butler_tui.cli import cli
 from butler_tui.errors import InvalidInput, NotFound
 from butler_tui.services import messaging
-from butler_tui.store import Store
+from butler_tui.store import Store, expand_rows
 
 
 def test_send_to_all_addresses_every_other_station(demo_store: Store):
@@ -24,8 +24,10 @@ def test_send_to_all_addresses_every_other_station(demo_store: Store):
     assert m.priority == "urgent" and m.room_number == "1208" and m.from_staff_name == "李晓莉"
     event = demo_store.row("SELECT * FROM events WHERE entity='messages' AND entity_id=?", (str(mid),))
     assert event["action"] == "send" and event["station"] == "lobby" and event["actor"] == "1002"
-    # The event says whom it went to; the body is read from the message, not copied into the event.
-    after = json.loads(event["after"])
+    # The event says whom it went to — read back from the message's rows, which it refers to (the column
+    # itself stays empty: no copy); the body is read from the message, not copied into the event.
+    assert event["after"] is None
+    after = json.loads(expand_rows(demo_store.db.conn, [event])[0]["after"])
     assert sorted(after["to"]) == m.pending and after["room"] == "1208" and "body" not in after
 
 

@@ -8,7 +8,9 @@ comes by car). Each tick records who, at which station, and when. "Whoever booke
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from typing import Any
 
 from butler_tui import clock
 from butler_tui.defaults import STAGES as STAGES
@@ -17,7 +19,7 @@ from butler_tui.defaults import build_items as build_items
 from butler_tui.errors import InvalidInput, NotFound
 from butler_tui.i18n import pick
 from butler_tui.i18n import t as tr
-from butler_tui.store import Store, Tx
+from butler_tui.store import Store, Tx, pack_checklists, packed_checklist, unpack_checklist
 from butler_tui.text import clean_text
 
 STAGE_NAMES = {code: (en, zh) for code, en, zh in STAGES}
@@ -33,8 +35,11 @@ NOTE_REQUIRED = {"follow_up_call": "what the guest said on the follow-up call"}
 
 
 def ensure_checklist(tx: Tx, stay_id: int) -> int:
-    """Create the checklist of a stay that has none; returns how many items were created."""
+    """Create the checklist of a stay that has none (unpack it when it was packed, to change it: see
+    :func:`butler_tui.store.history.pack_checklists`); returns how many items were created."""
     if tx.execute("SELECT 1 FROM checklist_items WHERE stay_id = ? LIMIT 1", (stay_id,)).fetchone():
+        return 0
+    if unpack_checklist(tx.db.conn, stay_id):
         return 0
     row = tx.execute(
         "SELECT s.id, s.car_plate, g.vip_level FROM stays s JOIN guests g ON g.id = s.guest_id WHERE s.id = ?",
@@ -89,6 +94,16 @@ def items(store: Store, stay_id: int) -> list[Item]:
         " LEFT JOIN staff s ON s.staff_no = c.done_by WHERE c.stay_id = ? ORDER BY c.position",
         (stay_id,),
     )
+    packed = None if rows else packed_checklist(store.db.conn, stay_id)
+    if packed is not None:  # a closed stay's: the same rows, read from its packed copy
+        names = {r["code"]: (r["name"], r["name_zh"]) for r in store.rows(
+            "SELECT code, name, name_zh FROM checklist_template")}
+        staff = {r["staff_no"]: r["name"] for r in store.rows(
+            "SELECT staff_no, name FROM staff WHERE staff_no IN (SELECT value FROM json_each(?))",
+            (json.dumps(sorted({i["done_by"] for i in packed["items"] if i["done_by"]})),))}
+        rows = [i | {"name": names.get(i["code"], (i["code"], ""))[0], "name_zh": names.get(i["code"], ("", ""))[1],
+                     "done_by_name": staff.get(i["done_by"])}
+                for i in sorted(packed["items"], key=lambda i: i["position"])]
     return [
         Item(id=r["id"], stage=r["stage"], code=r["code"], name=r["name"], name_zh=r["name_zh"],
              mandatory=bool(r["mandatory"]), done_at=r["done_at"], done_by=r["done_by"],
@@ -107,12 +122,27 @@ def progress(store: Store, stay_ids: list[int]) -> dict[int, dict[str, StageProg
         (r["stay_id"], r["stage"]): r
         for r in store.rows(f"SELECT * FROM stay_stages WHERE stay_id IN ({marks})", stay_ids)
     }
-    for r in store.rows(
+    counted = store.rows(
         f"""SELECT stay_id, stage, count(*) AS total, count(done_at) AS done,
                    sum(mandatory AND done_at IS NULL) AS open_mandatory
             FROM checklist_items WHERE stay_id IN ({marks}) GROUP BY stay_id, stage""",
         stay_ids,
-    ):
+    )
+    rows_of = {r["stay_id"] for r in counted}
+    for stay_id in [i for i in stay_ids if i not in rows_of]:  # closed stays' packed checklists
+        packed = packed_checklist(store.db.conn, stay_id)
+        if packed is None:
+            continue
+        completed |= {(stay_id, s["stage"]): s for s in packed["stages"]}
+        per_stage: dict[str, dict[str, Any]] = {}
+        for i in packed["items"]:
+            c = per_stage.setdefault(i["stage"], {"stay_id": stay_id, "stage": i["stage"], "total": 0, "done": 0,
+                                                  "open_mandatory": 0})
+            c["total"] += 1
+            c["done"] += i["done_at"] is not None
+            c["open_mandatory"] += bool(i["mandatory"]) and i["done_at"] is None
+        counted += sorted(per_stage.values(), key=lambda c: str(c["stage"]))
+    for r in counted:
         done = completed.get((r["stay_id"], r["stage"]))
         out.setdefault(r["stay_id"], {})[r["stage"]] = StageProgress(
             stage=r["stage"], done=r["done"], total=r["total"], open_mandatory=r["open_mandatory"] or 0,
@@ -181,6 +211,7 @@ def tick(
         tx.event("checklist_items", item_id, "tick" if done else "untick",
                  before={"done_at": done_at}, after={"stay_id": stay_id, "code": code, "done_at": now if done else None,
                                                     "note": note})
+        pack_checklists(tx.db.conn, [stay_id])  # the follow-up call of a departed stay made: it is over
 
 
 def complete_stage(store: Store, stay_id: int, stage: str, *, staff_no: str | None, station: str | None) -> None:
@@ -203,6 +234,7 @@ def complete_stage(store: Store, stay_id: int, stage: str, *, staff_no: str | No
         tx.insert("stay_stages", {"stay_id": stay_id, "stage": stage, "completed_at": now, "completed_by": staff_no,
                                   "completed_station": station})
         tx.event("stays", stay_id, "complete_stage", after={"stage": stage})
+        pack_checklists(tx.db.conn, [stay_id])
 
 
 def stage_completed(tx: Tx, stay_id: int, stage: str) -> bool:

@@ -52,13 +52,17 @@ MAX_RESULTS = 20
 # --------------------------------------------------------------------------------------------
 
 
-def index_guest(tx: Tx, guest_id: int) -> None:
-    """(Re)build one guest's search keys — call after inserting or changing a guest."""
+def index_guest(tx: Tx, guest_id: int, before: tuple[str, str | None, str | None, str | None] | None = None) -> None:
+    """(Re)build one guest's search keys — call after inserting a guest, or after changing one with its
+    ``(name, mobile, member_no, car_plate)`` from before the change: its old keys are found by themselves
+    (the keys are stored in their own order, with no index by guest: issue 15)."""
     row = tx.execute("SELECT name, mobile, member_no, car_plate FROM guests WHERE id = ?", (guest_id,)).fetchone()
-    tx.execute("DELETE FROM guest_search WHERE guest_id = ?", (guest_id,))
+    if before is not None:
+        tx.db.conn.executemany("DELETE FROM guest_search WHERE key = ? AND kind = ? AND guest_id = ?",
+                               [(key, kind, guest_id) for key, kind in search_keys(*before)])
     if row is None:
         return
-    tx.db.conn.executemany("INSERT INTO guest_search (key, kind, guest_id) VALUES (?, ?, ?)",
+    tx.db.conn.executemany("INSERT OR IGNORE INTO guest_search (key, kind, guest_id) VALUES (?, ?, ?)",
                            [(key, kind, guest_id) for key, kind in search_keys(*row)])
 
 

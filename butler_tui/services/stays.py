@@ -22,7 +22,7 @@ from butler_tui.services.checklists import StageProgress
 from butler_tui.services.guests import address
 from butler_tui.services.messaging import post, recipients
 from butler_tui.services.routing import floor_station
-from butler_tui.store import Store, Tx
+from butler_tui.store import Store, Tx, pack_checklists
 from butler_tui.text import clean_text
 
 STATUSES = ("expected", "room_ready", "arrived", "in_house", "due_out", "departed", "cancelled", "no_show")
@@ -134,8 +134,8 @@ class StayRow:
 _SELECT = """
 SELECT s.*, g.name AS guest_name, g.salutation, g.vip_level, g.member_level,
        r.hk_status, b.name AS butler_name, k.name AS booked_by_name,
-       (SELECT done_at FROM checklist_items c WHERE c.stay_id = s.id AND c.code = 'follow_up_call')
-           AS follow_up_done_at,
+       coalesce((SELECT done_at FROM checklist_items c WHERE c.stay_id = s.id AND c.code = 'follow_up_call'),
+                (SELECT p.follow_up_done_at FROM checklists_packed p WHERE p.stay_id = s.id)) AS follow_up_done_at,
        (SELECT status FROM vip_notices v WHERE v.stay_id = s.id) AS vip_notice_status
 FROM stays s
 JOIN guests g ON g.id = s.guest_id
@@ -307,6 +307,8 @@ def transition(
                                                                           "reason": reason})
         if to == "arrived":
             _announce_arrival(tx, stay_id, room, butler_no, name, salutation, vip, station)
+        if to in ("departed", "cancelled"):
+            pack_checklists(tx.db.conn, [stay_id])  # over (its follow-up call made, or cancelled): packed
     return get_stay(store, stay_id)
 
 

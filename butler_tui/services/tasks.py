@@ -29,7 +29,8 @@ from butler_tui.services.auth import Actor, actor, actor_in, denial, require
 from butler_tui.services.escalation import OPEN, Clock
 from butler_tui.services.routing import EMERGENCY_TYPE, Notified
 from butler_tui.services.task_types import DND_CHECK_TIMES, get_type
-from butler_tui.store import Store, Tx
+from butler_tui.store import Store, Tx, expand_rows
+from butler_tui.store.archive import reader as archive_reader
 from butler_tui.text import clean_text
 
 if TYPE_CHECKING:
@@ -152,7 +153,15 @@ def query(store: Store, where: str = "1", params: Any = (), order: str = "t.prio
 
 
 def get_task(store: Store, task_id: int) -> TaskRow:
+    """A task, from the hotel's file or, once ``butler archive`` moved it, from the archive."""
     found = query(store, "t.id = ?", [task_id])
+    if not found:
+        archived = archive_reader(store)
+        if archived is not None:
+            try:
+                found = query(archived, "t.id = ?", [task_id])
+            finally:
+                archived.close()
     if not found:
         raise NotFound(tr("no task {task_id}", task_id=task_id))
     return found[0]
@@ -328,7 +337,7 @@ def raise_in(tx: Tx, model: Task, task_type: TaskType, now: datetime) -> Raised:
     row.update(
         owner_team=owner_team, second_team=doing if doing != owner_team else None,
         due_at=clock.iso(model.due_at) if model.due_at else None, created_at=stamp,
-        updated_at=stamp, clock_started_at=stamp, last_progress_at=stamp,
+        updated_at=stamp, clock_started_at=None, last_progress_at=stamp,  # NULL clock start: since creation
         ladder_id=escalation.ladder_ref(tx, task_type.ladder.model_dump_json()),
     )
     task_id = tx.insert("tasks", row)
@@ -679,8 +688,17 @@ def history(store: Store, task_id: int) -> list[dict[str, Any]]:
     """A task's events, oldest first: every column of ``events`` (``at``, ``action``, ``actor``, ``station``,
     ``before``, ``after`` …) plus ``actor_name``, the acting staff member's name (``None`` when the actor is
     no staff member, e.g. the sweep). The CLI's ``task show`` and the station's task detail both read it."""
-    return store.rows("SELECT e.*, s.name AS actor_name FROM events e LEFT JOIN staff s ON s.staff_no = e.actor"
-                      " WHERE e.entity = 'tasks' AND e.entity_id = ? ORDER BY e.id", (str(task_id),))
+    sql = ("SELECT e.*, s.name AS actor_name FROM events e LEFT JOIN staff s ON s.staff_no = e.actor"
+           " WHERE e.entity = 'tasks' AND e.entity_id = ? ORDER BY e.id")
+    rows = expand_rows(store.db.conn, store.rows(sql, (str(task_id),)))
+    if not store.scalar("SELECT 1 FROM tasks WHERE id = ?", (task_id,)):
+        archived = archive_reader(store)  # moved by ``butler archive``: its events went with it
+        if archived is not None:
+            try:
+                rows = expand_rows(archived.db.conn, archived.rows(sql, (str(task_id),))) + rows
+            finally:
+                archived.close()
+    return rows
 
 
 # --------------------------------------------------------------------------------------------

@@ -27,8 +27,10 @@ from typing import Any
 from butler_tui import clock
 from butler_tui.errors import ButlerError, PermissionDenied, SchemaTooNew, StoreUnavailable
 from butler_tui.i18n import t as tr
+from butler_tui.store.history import compact_after
 
 BUSY_TIMEOUT_MS = 10_000
+PAGE_SIZE = 8192
 
 
 class Connection:
@@ -100,7 +102,8 @@ class Tx:
         actor: str | None = None,
         station: str | None = None,
     ) -> int:
-        """Append an audit/change-feed event inside this transaction."""
+        """Append an audit/change-feed event inside this transaction (a message's ``send`` and a task's
+        ``create`` refer to their rows: :mod:`butler_tui.store.history`)."""
         cur = self.db.conn.execute(
             "INSERT INTO events (at, actor, station, entity, entity_id, action, before, after)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -112,7 +115,7 @@ class Tx:
                 None if entity_id is None else str(entity_id),
                 action,
                 _dump(before),
-                _dump(after),
+                compact_after(self.db.conn, entity, action, entity_id, after),
             ),
         )
         event_id = int(cur.lastrowid or 0)
@@ -140,6 +143,10 @@ class Store:
         self._all: weakref.WeakSet[Connection] = weakref.WeakSet()
         self._lock = threading.Lock()
         db = self.db
+        if self.path.stat().st_size == 0:
+            # A new file: 8 KB pages (a year of history in ~2 % less room than 4 KB: signed handover reports of
+            # 3–4 KB packed share pages). Only an empty file takes it; the first to write the header wins.
+            db.conn.execute(f"PRAGMA page_size = {PAGE_SIZE}")
         _enable_wal(db, self.path)
         from butler_tui.store import schema
 

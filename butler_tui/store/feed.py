@@ -27,6 +27,7 @@ from typing import Any
 
 from butler_tui.models import Event
 from butler_tui.store.database import BUSY_TIMEOUT_MS
+from butler_tui.store.history import expand_after
 
 
 class ChangeFeed:
@@ -69,11 +70,12 @@ class ChangeFeed:
                 (self.last_id, limit),
             ).fetchall()
             for row in rows:
+                after = expand_after(self.conn, row[4], row[6], row[5], row[8])
                 out.append(
                     Event(
                         id=row[0], at=row[1], actor=row[2], station=row[3], entity=row[4], entity_id=row[5],
                         action=row[6], before=json.loads(row[7]) if row[7] else None,
-                        after=json.loads(row[8]) if row[8] else None,
+                        after=json.loads(after) if after else None,
                     )
                 )
                 self.last_id = row[0]

@@ -875,6 +875,142 @@ def _scheduled_tasks(db: sqlite_utils.Database) -> None:
                         [(role, "manage_routines") for role in DEFAULT_PERMISSIONS["manage_routines"]])
 
 
+_COMPACT_HISTORY = """
+-- A year of history in less room (issue 15). A checklist item is found by its stay (about 27 items
+-- each, in a row of ids): an index on stay_id alone instead of the (stay_id, code) unique index, which
+-- repeated every code of 1.3 M items a year. Search keys and stage completions are stored in their key's
+-- order (WITHOUT ROWID): no rowid b-tree beside the key; a guest's keys are found by the keys themselves
+-- (services/guests.py index_guest), so no index by guest either.
+CREATE TABLE checklist_items_compact (
+    id INTEGER PRIMARY KEY,
+    stay_id INTEGER NOT NULL REFERENCES stays(id),
+    stage TEXT NOT NULL CHECK (stage IN ('pre_arrival','arrival','pre_departure','departure','follow_up')),
+    code TEXT NOT NULL,
+    mandatory INTEGER NOT NULL,
+    position INTEGER NOT NULL,
+    done_at TEXT,
+    done_by TEXT REFERENCES staff(staff_no),
+    done_station TEXT REFERENCES stations(code),
+    note TEXT
+);
+INSERT INTO checklist_items_compact (id, stay_id, stage, code, mandatory, position, done_at, done_by, done_station,
+                                     note)
+    SELECT id, stay_id, stage, code, mandatory, position, done_at, done_by, done_station, note
+    FROM checklist_items ORDER BY id;
+DROP TABLE checklist_items;
+ALTER TABLE checklist_items_compact RENAME TO checklist_items;
+CREATE INDEX checklist_items_stay ON checklist_items(stay_id);
+CREATE INDEX checklist_follow_up_open ON checklist_items(stay_id)
+    WHERE code = 'follow_up_call' AND done_at IS NULL;
+
+CREATE TABLE guest_search_compact (
+    key TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    guest_id INTEGER NOT NULL REFERENCES guests(id),
+    PRIMARY KEY (key, kind, guest_id)
+) WITHOUT ROWID;
+INSERT OR IGNORE INTO guest_search_compact (key, kind, guest_id) SELECT key, kind, guest_id FROM guest_search;
+DROP TABLE guest_search;
+ALTER TABLE guest_search_compact RENAME TO guest_search;
+
+-- Lost & found of a shift (the handover report) is the only read of tasks by type and time.
+DROP INDEX tasks_type_created;
+CREATE INDEX tasks_lost_found ON tasks(created_at) WHERE type = 'lost_found';
+
+CREATE TABLE stay_stages_compact (
+    stay_id INTEGER NOT NULL REFERENCES stays(id),
+    stage TEXT NOT NULL,
+    completed_at TEXT NOT NULL,
+    completed_by TEXT REFERENCES staff(staff_no),
+    completed_station TEXT REFERENCES stations(code),
+    PRIMARY KEY (stay_id, stage)
+) WITHOUT ROWID;
+INSERT INTO stay_stages_compact SELECT stay_id, stage, completed_at, completed_by, completed_station FROM stay_stages;
+DROP TABLE stay_stages;
+ALTER TABLE stay_stages_compact RENAME TO stay_stages;
+
+-- A task's values as created, kept from their first change on (by this trigger, whoever changes them), so
+-- that the task's ``create`` event refers to the task instead of repeating them (store/history.py).
+CREATE TABLE task_origins (
+    task_id INTEGER PRIMARY KEY REFERENCES tasks(id),
+    type TEXT,
+    name TEXT,
+    room_number TEXT,
+    priority INTEGER,
+    owner_no TEXT,
+    owner_team TEXT,
+    second_team TEXT,
+    due_at TEXT
+);
+CREATE TRIGGER tasks_origin BEFORE UPDATE OF type, name, room_number, priority, owner_no, owner_team, second_team,
+    due_at ON tasks
+WHEN old.type IS NOT new.type OR old.name IS NOT new.name OR old.room_number IS NOT new.room_number
+    OR old.priority IS NOT new.priority OR old.owner_no IS NOT new.owner_no OR old.owner_team IS NOT new.owner_team
+    OR old.second_team IS NOT new.second_team OR old.due_at IS NOT new.due_at
+BEGIN
+    INSERT OR IGNORE INTO task_origins (task_id, type, name, room_number, priority, owner_no, owner_team, second_team,
+                                        due_at)
+    VALUES (old.id, old.type, old.name, old.room_number, old.priority, old.owner_no, old.owner_team, old.second_team,
+            old.due_at);
+END;
+
+-- A task's clock runs from its creation unless it was restarted (a reopen, a fallback): NULL says so.
+UPDATE tasks SET clock_started_at = NULL WHERE clock_started_at = created_at;
+
+-- The checklist of a stay that is over, packed in one row (store/history.py).
+CREATE TABLE checklists_packed (
+    stay_id INTEGER PRIMARY KEY REFERENCES stays(id),
+    follow_up_done_at TEXT,
+    items BLOB NOT NULL
+);
+
+-- ``butler archive`` moves closed history to an archive file. Events stay append-only: a DELETE is
+-- refused unless an archive run, open in the same transaction (it is finished before its COMMIT, so no
+-- other connection ever sees it open), covers the event's instant.
+CREATE TABLE archive_runs (
+    id INTEGER PRIMARY KEY,
+    started_at TEXT NOT NULL,
+    before_at TEXT NOT NULL,
+    archive_path TEXT NOT NULL,
+    finished_at TEXT,
+    counts TEXT
+);
+DROP TRIGGER events_no_delete;
+CREATE TRIGGER events_no_delete BEFORE DELETE ON events
+WHEN NOT EXISTS (SELECT 1 FROM archive_runs r WHERE r.finished_at IS NULL AND old.at < r.before_at)
+BEGIN SELECT RAISE(ABORT, 'events are append-only: DELETE refused'); END;
+"""
+
+
+@MIGRATIONS(name="0018_compact_history")
+def _compact_history(db: sqlite_utils.Database) -> None:
+    """Checklists, search keys and stage completions in less room; the events of a message sent and of a
+    task created refer to its row instead of repeating it (store/history.py reads them back the same);
+    the archive runs that alone may remove events."""
+    from butler_tui.defaults import DEFAULT_PERMISSIONS
+    from butler_tui.store.history import REF, compact_after, pack_checklists
+
+    _executescript_in_tx(db, _COMPACT_HISTORY)
+    db.conn.executemany("INSERT OR IGNORE INTO permissions (role, action) VALUES (?, ?)",
+                        [(role, "archive_history") for role in DEFAULT_PERMISSIONS["archive_history"]])
+    conn = db.conn
+    conn.execute("DROP TRIGGER events_no_update")
+    rows = conn.execute("SELECT id, entity, action, entity_id, after FROM events"
+                        " WHERE (entity = 'messages' AND action = 'send') OR (entity = 'tasks' AND action = 'create')"
+                        ).fetchall()
+    updates = []
+    for event_id, entity, action, entity_id, after in rows:
+        if after is None or entity_id is None:
+            continue
+        stored = compact_after(conn, entity, action, entity_id, json.loads(after))
+        if stored is None or f'"{REF}": "tasks"' in stored:  # else kept as it is
+            updates.append((stored, event_id))
+    conn.executemany("UPDATE events SET after = ? WHERE id = ?", updates)
+    pack_checklists(conn)
+    conn.execute("CREATE TRIGGER events_no_update BEFORE UPDATE ON events\n"
+                 "BEGIN SELECT RAISE(ABORT, 'events are append-only: UPDATE refused'); END")
+
+
 _OOO_REPAIR = """
 -- A room out of order can name the repair task that puts it back (issue 17): linked to a task for the
 -- room, or one raised when the room is taken out of order; cleared with the room.

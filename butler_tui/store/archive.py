@@ -1,0 +1,79 @@
+"""The archive file: closed history moved out of the shared file by ``butler archive``.
+
+It holds the moved rows of ``tasks``, ``escalations``, ``messages``, ``acks``, ``events``,
+``checklist_items``, ``stay_stages`` and ``checklists_packed`` (same columns, no constraints). :class:`ArchiveReader` opens it
+read-only with the hotel's file attached read-only behind it, so that the services' own queries run on
+it unchanged: ``tasks`` is the archive's, ``staff``, ``ladders`` or ``stays`` the hotel's.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import weakref
+from pathlib import Path
+
+from butler_tui.store.database import Connection, Store
+
+TABLES = ("tasks", "task_origins", "escalations", "messages", "acks", "events", "checklist_items", "stay_stages",
+          "checklists_packed")
+INDEXES = {
+    "tasks": "id", "task_origins": "task_id", "escalations": "task_id", "messages": "id", "acks": "message_id",
+    "events": "entity, entity_id", "checklist_items": "stay_id", "stay_stages": "stay_id",
+    "checklists_packed": "stay_id",
+}
+
+
+def default_path(db_path: Path) -> Path:
+    """``hotel.db`` → ``hotel.archive.sqlite``, next to it."""
+    return db_path.with_name(f"{db_path.stem}.archive.sqlite")
+
+
+def archive_path(store: Store) -> Path:
+    """Where this hotel's archive is (the last ``butler archive --to``, else next to the file)."""
+    row = store.db.conn.execute("SELECT value FROM settings WHERE name = 'archive_path'").fetchone()
+    return Path(row[0]) if row else default_path(store.path)
+
+
+def prepare(path: Path, store: Store) -> None:
+    """Create the archive's tables (as the hotel's, without constraints) and their lookup indexes."""
+    conn = sqlite3.connect(str(path), isolation_level=None)
+    try:
+        conn.execute("ATTACH ? AS hotel", (str(store.path),))
+        for table in TABLES:
+            conn.execute(f"CREATE TABLE IF NOT EXISTS main.{table} AS SELECT * FROM hotel.{table} WHERE 0")
+            conn.execute(f"CREATE INDEX IF NOT EXISTS main.{table}_lookup ON {table}({INDEXES[table]})")
+        conn.execute("DETACH hotel")
+    finally:
+        conn.close()
+
+
+class ArchiveReader(Store):
+    """The archive, read-only, with the hotel's file behind it (see the module's docstring)."""
+
+    def __init__(self, path: Path, hotel: Path) -> None:
+        self.path = path
+        self.hotel = hotel
+        self._local = threading.local()
+        self._all: weakref.WeakSet[Connection] = weakref.WeakSet()
+        self._lock = threading.Lock()
+
+    @property
+    def db(self) -> Connection:
+        db: Connection | None = getattr(self._local, "db", None)
+        if db is None:
+            conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, isolation_level=None)
+            conn.execute("ATTACH ? AS hotel", (f"file:{self.hotel}?mode=ro",))
+            db = Connection(conn)
+            self._local.db = db
+            with self._lock:
+                self._all.add(db)
+        return db
+
+
+def reader(store: Store) -> ArchiveReader | None:
+    """The hotel's archive to read, or ``None`` when it has none."""
+    path = archive_path(store)
+    if not path.exists():
+        return None
+    return ArchiveReader(path, store.path)

@@ -1,0 +1,276 @@
+"""A year of history in less room (issue 15): 0018 compacts what a file holds without changing what any
+reader shows, and ``butler archive --before DATE`` moves closed history to an archive file that task
+lookups still read, while the events stay append-only for everyone else."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import subprocess
+import sys
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from butler_tui import clock
+from butler_tui.cli import cli
+from butler_tui.services import checklists, guests, handover, messaging, stays, tasks
+from butler_tui.services.demo import load_demo
+from butler_tui.store import Store, expand_rows, schema
+from butler_tui.store.schema import MIGRATIONS
+
+BENCH = Path(__file__).resolve().parent.parent / "bench" / "history.py"
+ADMIN = ["--by", "0009", "--by-pin", "1234"]
+
+
+def run(db: Path, *args: str):
+    return CliRunner().invoke(cli, ["--db", str(db), *args])
+
+
+_OLD_ITEMS = ("SELECT c.id, c.stage, c.code, c.mandatory, c.done_at, c.done_by, c.done_station, c.note,"
+              " coalesce(t.name, c.code) AS name, s.name AS done_by_name FROM checklist_items c"
+              " LEFT JOIN checklist_template t ON t.code = c.code LEFT JOIN staff s ON s.staff_no = c.done_by"
+              " WHERE c.stay_id = ? ORDER BY c.position")
+_OLD_PROGRESS = ("SELECT stage, count(*) AS total, count(done_at) AS done, sum(mandatory AND done_at IS NULL) AS open"
+                 " FROM checklist_items WHERE stay_id = ? GROUP BY stage")
+_OLD_STAGES = "SELECT stage, completed_at, completed_by FROM stay_stages WHERE stay_id = ? ORDER BY stage"
+_OLD_FOLLOW_UP = "SELECT done_at FROM checklist_items WHERE stay_id = ? AND code = 'follow_up_call'"
+_HISTORY = ("SELECT e.action, e.actor, e.after, s.name AS actor_name FROM events e LEFT JOIN staff s"
+            " ON s.staff_no = e.actor WHERE e.entity = 'tasks' AND e.entity_id = ? ORDER BY e.id")
+
+
+def _as_before_0018(db: Path) -> None:
+    """Turn a file of this release into what the release before 0018 stored: whole JSON in every event,
+    one row per checklist item with its (stay, code) index, search keys and stage completions with rowids."""
+    from butler_tui.store import unpack_checklist
+
+    conn = sqlite3.connect(db, isolation_level=None)
+    for (stay_id,) in conn.execute("SELECT stay_id FROM checklists_packed").fetchall():
+        unpack_checklist(conn, stay_id)
+    conn.execute("DROP TRIGGER events_no_update")
+    rows = [dict(zip(("id", "entity", "action", "entity_id", "after"), r, strict=True)) for r in conn.execute(
+        "SELECT id, entity, action, entity_id, after FROM events")]
+    conn.executemany("UPDATE events SET after = ? WHERE id = ?", [(r["after"], r["id"]) for r in expand_rows(conn, rows)])
+    conn.executescript("""
+        CREATE TRIGGER events_no_update BEFORE UPDATE ON events
+        BEGIN SELECT RAISE(ABORT, 'events are append-only: UPDATE refused'); END;
+        DROP TRIGGER events_no_delete;
+        CREATE TRIGGER events_no_delete BEFORE DELETE ON events
+        BEGIN SELECT RAISE(ABORT, 'events are append-only: DELETE refused'); END;
+        DROP TABLE checklists_packed; DROP TABLE archive_runs; DROP TRIGGER tasks_origin; DROP TABLE task_origins;
+        CREATE TABLE old_items (id INTEGER PRIMARY KEY, stay_id INTEGER NOT NULL REFERENCES stays(id),
+            stage TEXT NOT NULL, code TEXT NOT NULL, mandatory INTEGER NOT NULL, position INTEGER NOT NULL,
+            done_at TEXT, done_by TEXT, done_station TEXT, note TEXT, UNIQUE (stay_id, code));
+        INSERT INTO old_items SELECT id, stay_id, stage, code, mandatory, position, done_at, done_by, done_station, note
+            FROM checklist_items;
+        DROP TABLE checklist_items; ALTER TABLE old_items RENAME TO checklist_items;
+        CREATE INDEX checklist_follow_up_open ON checklist_items(stay_id) WHERE code = 'follow_up_call' AND done_at IS NULL;
+        CREATE TABLE old_keys (key TEXT NOT NULL, kind TEXT NOT NULL, guest_id INTEGER NOT NULL);
+        INSERT INTO old_keys SELECT key, kind, guest_id FROM guest_search;
+        DROP TABLE guest_search; ALTER TABLE old_keys RENAME TO guest_search;
+        CREATE INDEX guest_search_key ON guest_search(key); CREATE INDEX guest_search_guest ON guest_search(guest_id);
+        DROP INDEX tasks_lost_found; CREATE INDEX tasks_type_created ON tasks(type, created_at);
+        CREATE TABLE old_stages (stay_id INTEGER NOT NULL, stage TEXT NOT NULL, completed_at TEXT NOT NULL,
+            completed_by TEXT, completed_station TEXT, PRIMARY KEY (stay_id, stage));
+        INSERT INTO old_stages SELECT * FROM stay_stages;
+        DROP TABLE stay_stages; ALTER TABLE old_stages RENAME TO stay_stages;
+        UPDATE tasks SET clock_started_at = created_at WHERE clock_started_at IS NULL;
+        DELETE FROM permissions WHERE action = 'archive_history';
+        DELETE FROM _sqlite_migrations WHERE name = '0018_compact_history';
+    """)
+    conn.execute(f"PRAGMA user_version = {MIGRATIONS.names.index('0018_compact_history')}")
+    conn.close()
+
+
+def test_a_file_from_before_0018_migrates_and_every_reader_shows_the_same(db_path: Path):
+    store = Store(db_path)
+    load_demo(store)
+    task_id = tasks.create(store, type="guest_request", name="Extra pillows", room="1208", staff_no="1002",
+                           station="lobby")
+    tasks.update(store, task_id, name="Three pillows", priority=1, staff_no="1002", station="lobby")
+    mid = messaging.send(store, from_station="lobby", from_staff="1002", body="VIP at the door", room="1208")
+    messaging.ack(store, mid, station="cs", staff_no="5002")
+    called = stays.follow_up_queue(store)[0].id
+    checklists.tick(store, called, "follow_up_call", staff_no="5002", station="cs", note="all well")
+    assert store.scalar("SELECT count(*) FROM checklists_packed WHERE stay_id = ?", (called,)) == 1
+    store.close()
+    _as_before_0018(db_path)
+
+    conn = sqlite3.connect(db_path)
+    task_ids = [r[0] for r in conn.execute("SELECT id FROM tasks ORDER BY id")]
+    stay_ids = [r[0] for r in conn.execute("SELECT id FROM stays ORDER BY id")]
+    assert conn.execute("SELECT count(*) FROM events WHERE after IS NULL AND action = 'send'").fetchone()[0] == 0
+    before = {
+        "history": {t: conn.execute(_HISTORY, (str(t),)).fetchall() for t in task_ids},
+        "items": {s: conn.execute(_OLD_ITEMS, (s,)).fetchall() for s in stay_ids},
+        "progress": {s: sorted(conn.execute(_OLD_PROGRESS, (s,)).fetchall()) for s in stay_ids},
+        "stages": {s: conn.execute(_OLD_STAGES, (s,)).fetchall() for s in stay_ids},
+        "follow_up": {s: (conn.execute(_OLD_FOLLOW_UP, (s,)).fetchone() or (None,))[0] for s in stay_ids},
+        "events": conn.execute("SELECT id, after FROM events ORDER BY id").fetchall(),
+        "clock": dict(conn.execute("SELECT id, clock_started_at FROM tasks").fetchall()),
+        "find": None,
+    }
+    conn.close()
+    old = Store(db_path, migrate=False)
+    before["find"] = [h.id for h in guests.find(old, "138")]
+    old.close()
+
+    store = Store(db_path)
+    assert sorted(schema.applied(store.db)) == sorted(MIGRATIONS.names)  # (0019 was never taken away)
+    progress = checklists.progress(store, stay_ids)
+    after = {
+        "history": {t: [(e["action"], e["actor"], e["after"], e["actor_name"]) for e in tasks.history(store, t)]
+                    for t in task_ids},
+        "items": {s: [(i.id, i.stage, i.code, int(i.mandatory), i.done_at, i.done_by, i.done_station, i.note, i.name,
+                       i.done_by_name) for i in checklists.items(store, s)] for s in stay_ids},
+        "progress": {s: sorted((p.stage, p.total, p.done, p.open_mandatory) for p in progress.get(s, {}).values())
+                     for s in stay_ids},
+        "stages": {s: [(p.stage, p.completed_at, p.completed_by) for p in sorted(progress.get(s, {}).values(),
+                                                                                 key=lambda p: p.stage)
+                       if p.completed_at] for s in stay_ids},
+        "follow_up": {s: stays.get_stay(store, s).follow_up_done_at for s in stay_ids},
+        "events": [(e["id"], e["after"]) for e in expand_rows(store.db.conn, store.rows(
+            "SELECT id, entity, action, entity_id, after FROM events WHERE id <= ? ORDER BY id",
+            (before["events"][-1][0],)))],
+        "find": [h.id for h in guests.find(store, "138")],
+        "clock": {t: tasks.get_task(store, t).clock.clock_started_at for t in task_ids},
+    }
+    for key, value in after.items():
+        assert value == before[key], key
+    # … from less: the events refer to their rows, closed stays' checklists are packed, no (stay, code) index.
+    assert store.scalar("SELECT count(*) FROM events WHERE entity = 'messages' AND action = 'send'"
+                        " AND after IS NULL") > 0
+    assert store.scalar("SELECT count(*) FROM events WHERE entity = 'tasks' AND action = 'create'"
+                        " AND after LIKE '%\"@\"%' AND after NOT LIKE '%owner_team%'") > 0
+    assert store.scalar("SELECT count(*) FROM checklists_packed WHERE stay_id = ?", (called,)) == 1
+    indexes = {r["name"] for r in store.rows("SELECT name FROM sqlite_master WHERE type = 'index'")}
+    assert not indexes & {"sqlite_autoindex_checklist_items_1", "guest_search_key", "guest_search_guest",
+                          "tasks_type_created"}
+    created = json.loads(tasks.history(store, task_id)[0]["after"])
+    # As created (renamed and re-prioritised since): the values that change are kept in the event.
+    assert (created["name"], created["owner"], created["owner_team"]) == ("Extra pillows", "1002", "LOBBY")
+    assert created["priority"] != 1 and tasks.get_task(store, task_id).priority == 1
+    # A packed checklist is unpacked to be changed, and packed again.
+    checklists.tick(store, called, "follow_up_call", staff_no="5002", station="cs", note="all well, thanked")
+    assert [i.note for i in checklists.items(store, called) if i.code == "follow_up_call"] == ["all well, thanked"]
+    assert store.scalar("SELECT count(*) FROM checklist_items WHERE stay_id = ?", (called,)) == 0
+    store.close()
+
+
+def test_new_rows_are_written_compact_and_read_back_whole(demo_store: Store):
+    task_id = tasks.create(demo_store, type="guest_request", name="Iron", room="1208", staff_no="1002",
+                           station="lobby")
+    stored = demo_store.scalar("SELECT after FROM events WHERE entity = 'tasks' AND entity_id = ?", (str(task_id),))
+    assert stored is None  # the task row says it all
+    created = tasks.history(demo_store, task_id)[0]["after"]
+    after = json.loads(created)
+    assert after["owner_team"] == "LOBBY" and after["type"] == "guest_request" and after["name"] == "Iron"
+    # Changed since, by hand and by the ladder: the create event still shows the task as it was created.
+    tasks.update(demo_store, task_id, name="Iron two shirts", room_number="1209", priority=1, staff_no="1002",
+                 station="lobby")
+    tasks.hand_on(demo_store, task_id, "ROOMS", staff_no="1002", station="lobby")
+    assert tasks.get_task(demo_store, task_id).name == "Iron two shirts"
+    assert tasks.history(demo_store, task_id)[0]["after"] == created
+
+
+@pytest.fixture(scope="module")
+def _history(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("history") / "history.db"
+    proc = subprocess.run([sys.executable, str(BENCH), "--days", "5", "--out", str(path), "--runs", "1",
+                           "--keep-days", "3"], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "after `butler archive --before" in proc.stdout
+    return path
+
+
+@pytest.fixture
+def history_db(_history: Path, tmp_path: Path) -> Path:
+    path = tmp_path / "hotel.db"
+    path.write_bytes(_history.read_bytes())
+    return path
+
+
+def test_archive_moves_closed_history_and_lookups_still_read_it(history_db: Path):
+    store = Store(history_db)
+    built = json.loads(store.scalar("SELECT value FROM settings WHERE name = 'bench_history'"))
+    clock.freeze(clock.parse(built["now"]))
+    before_day = (clock.today() - timedelta(days=2)).isoformat()
+    old = store.row("SELECT id FROM tasks WHERE status = 'closed' AND type != 'lost_found' ORDER BY id")
+    assert old is not None
+    day = clock.today() - timedelta(days=3)
+    report = handover.build_report(store, "lobby", "early", day)
+    guest = store.scalar("SELECT guest_id FROM stays WHERE status = 'departed' ORDER BY id")
+    store.close()
+    shown = run(history_db, "task", "show", str(old["id"]))
+    guest_shown = run(history_db, "guest", "show", str(guest))
+    assert shown.exit_code == 0 and guest_shown.exit_code == 0
+    size = history_db.stat().st_size
+
+    moved = run(history_db, "archive", "--before", before_day, *ADMIN, "--json")
+    assert moved.exit_code == 0, moved.output
+    result = json.loads(moved.output)
+    archive = history_db.with_name("hotel.archive.sqlite")
+    assert result["archive"] == str(archive) and archive.exists()
+    assert all(result["moved"][t] > 0 for t in ("tasks", "messages", "acks", "events", "checklists_packed"))
+    assert result["size_after"] < result["size_before"] and history_db.stat().st_size < size
+
+    store = Store(history_db)
+    assert store.scalar("SELECT count(*) FROM tasks WHERE id = ?", (old["id"],)) == 0
+    assert store.scalar("SELECT count(*) FROM messages m WHERE created_at < ? AND NOT EXISTS"
+                        " (SELECT 1 FROM acks a WHERE a.message_id = m.id AND a.acked_at IS NULL)"
+                        " AND task_id IS NULL AND parent_id IS NULL AND NOT EXISTS"
+                        " (SELECT 1 FROM messages c WHERE c.parent_id = m.id)"
+                        " AND NOT EXISTS (SELECT 1 FROM vip_notices v WHERE v.message_id = m.id)", (result["cut"],)) == 0
+    event = store.row("SELECT after FROM events WHERE entity = 'archive' AND action = 'archive'")
+    assert event is not None and json.loads(event["after"])["moved"] == result["moved"]
+    # What was looked up before is shown the same from the archive.
+    assert handover.build_report(store, "lobby", "early", day) == report
+    store.close()
+    assert run(history_db, "task", "show", str(old["id"])).output == shown.output
+    assert run(history_db, "guest", "show", str(guest)).output == guest_shown.output
+    assert "integrity:      ok" in run(history_db, "check", "--full").output
+
+    # The events stay append-only for anyone else.
+    conn = sqlite3.connect(history_db)
+    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+        conn.execute("DELETE FROM events WHERE id = (SELECT min(id) FROM events)")
+    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+        conn.execute("UPDATE events SET action = 'forged' WHERE id = (SELECT min(id) FROM events)")
+    conn.close()
+
+    # Twice: nothing more to move.
+    again = run(history_db, "archive", "--before", before_day, *ADMIN, "--json")
+    assert again.exit_code == 0, again.output
+    assert set(json.loads(again.output)["moved"].values()) == {0}
+
+
+def test_archive_refuses_a_bad_date_and_those_without_the_right(history_db: Path):
+    bad = run(history_db, "archive", "--before", "30/11/2026", *ADMIN)
+    assert bad.exit_code != 0 and "not a date: use YYYY-MM-DD" in bad.output
+    future = run(history_db, "archive", "--before", (clock.today() + timedelta(days=3)).isoformat(), *ADMIN)
+    assert future.exit_code != 0 and "in the future" in future.output
+    butler = run(history_db, "archive", "--before", "2026-01-01", "--by", "1002", "--by-pin", "1234")
+    assert butler.exit_code != 0 and "may not move closed history" in butler.output
+    assert not history_db.with_name("hotel.archive.sqlite").exists()
+
+
+def test_vacuum_shrinks_the_file(demo_db: Path):
+    done = run(demo_db, "vacuum")
+    assert done.exit_code == 0 and "bytes" in done.output
+
+
+def test_a_packed_checklist_gives_back_exactly_what_went_in():
+    from butler_tui.store.history import _decode, pack_checklist
+    from butler_tui.store.packing import unpack
+
+    items = [[41, "arrival", "checked_in", 1, 10, "2026-11-30T10:00:00.123Z", "1002", "lobby", None],
+             [42, "arrival", "escorted", 0, 12, None, None, None, None],
+             [44, "follow_up", "postcard_sent", 0, 99, "2026-12-01T09:15:59.999Z", "5002", "cs", "寄出 sent"]]
+    stages = [["arrival", "2026-11-30T10:05:00.000Z", "1002", "lobby"]]
+    compact = pack_checklist(items, stages)
+    assert compact.startswith(b"z2:") and _decode(compact) == {"items": items, "stages": stages}
+    # An instant not in the store's own format is kept as it is (the plain packing).
+    odd = [[*items[0][:5], "2026-11-30T10:00:00Z", *items[0][6:]]]
+    assert unpack(pack_checklist(odd, [])) == {"items": odd, "stages": []}
