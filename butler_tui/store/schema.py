@@ -1024,6 +1024,21 @@ def _ooo_repair_task(db: sqlite_utils.Database) -> None:
     _executescript_in_tx(db, _OOO_REPAIR)
 
 
+_CLOSED_TODAY = """
+-- The task board's "closed today" tab reads tasks resolved since midnight: by status, then by the time
+-- of their last change. The old (status, due_at) index made it read every task ever closed (225 ms on a
+-- year's file); the open statuses are few rows either way, so nothing else needs due_at in this index.
+DROP INDEX tasks_status;
+CREATE INDEX tasks_status ON tasks(status, updated_at);
+"""
+
+
+@MIGRATIONS(name="0022_closed_today_index")
+def _closed_today_index(db: sqlite_utils.Database) -> None:
+    """Tasks by status and last change (the closed-today tab), instead of by status and due time."""
+    _executescript_in_tx(db, _CLOSED_TODAY)
+
+
 SCHEMA_VERSION = len(MIGRATIONS.steps)
 KNOWN = set(MIGRATIONS.names)
 
