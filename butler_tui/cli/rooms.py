@@ -110,7 +110,7 @@ def room_dnd(ctx: click.Context, number: str, state: str, by: str, by_pin: str |
 @room.command(name="ooo")
 @click.argument("number", metavar="ROOM")
 @click.option("--reason", default=None, help="Why (required unless --clear).")
-@click.option("--until", "until", default=None, metavar="DATE", help="YYYY-MM-DD (required unless --clear).")
+@click.option("--until", "until", default=None, metavar="DATE", help="YYYY-MM-DD, today or tomorrow (required unless --clear).")
 @click.option("--service", is_flag=True, help="Out of service (not sold for a while) rather than out of order.")
 @click.option("--clear", is_flag=True, help="Back in order (the room is then dirty).")
 @_BY

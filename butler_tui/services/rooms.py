@@ -23,6 +23,7 @@ from butler_tui import clock
 from butler_tui.errors import InvalidInput, NotFound
 from butler_tui.i18n import t as tr
 from butler_tui.services.auth import actor_in, require
+from butler_tui.services.times import parse_day
 from butler_tui.store import Store, Tx
 from butler_tui.text import clean_text
 
@@ -216,10 +217,7 @@ def _until(value: str | date | None) -> str:
         text = (value or "").strip()
         if not text:
             raise InvalidInput(tr("give the date the room is out of order until (--until YYYY-MM-DD)"))
-        try:
-            found = date.fromisoformat(text)
-        except ValueError:
-            raise InvalidInput(tr("{value!r} is not a date like 2026-11-25", value=value)) from None
+        found = parse_day(text)
     if found < clock.today():
         raise InvalidInput(tr("{day} is in the past", day=found.isoformat()))
     return found.isoformat()

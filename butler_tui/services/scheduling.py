@@ -29,6 +29,7 @@ from butler_tui.services import tasks
 from butler_tui.services.auth import actor, denial, require
 from butler_tui.services.rooms import room_number
 from butler_tui.services.task_types import get_type
+from butler_tui.services.times import parse_hhmm
 from butler_tui.store import Store, Tx
 from butler_tui.text import clean_text
 
@@ -44,18 +45,6 @@ MISSED_AFTER = timedelta(hours=1)  # a routine's occurrence this late (nobody sw
 def _local_day(moment: datetime) -> date:
     """The hotel's calendar day of an instant."""
     return date.fromisoformat(clock.show_local(clock.iso(moment), "%Y-%m-%d"))
-
-
-def parse_hhmm(value: str) -> str:
-    """``HH:MM`` (hotel time), checked and normalised."""
-    text = (value or "").strip()
-    try:
-        hours, minutes = (int(part) for part in text.split(":"))
-    except ValueError:
-        hours = minutes = -1
-    if not (0 <= hours <= 23 and 0 <= minutes <= 59):
-        raise InvalidInput(tr("{value!r} is not a time of day: use HH:MM, e.g. 18:00", value=value))
-    return f"{hours:02d}:{minutes:02d}"
 
 
 def parse_days(value: str) -> str:

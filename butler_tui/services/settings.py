@@ -12,6 +12,7 @@ from butler_tui.errors import InvalidInput
 from butler_tui.i18n import t as tr
 from butler_tui.services.auth import require
 from butler_tui.services.rooms import READY_RULES
+from butler_tui.services.times import time_of_day
 from butler_tui.store import Store
 
 
@@ -94,11 +95,10 @@ def _valid(key: str, value: str) -> str:
             raise InvalidInput(tr("ready_rule must be one of: {choices}", choices=", ".join(READY_RULES)))
         return text.lower()
     if key == "night_audit":
-        parts = text.split(":")
-        if len(parts) != 2 or not all(p.isdigit() and len(p) <= 2 for p in parts) \
-                or int(parts[0]) > 23 or int(parts[1]) > 59:
+        hhmm = time_of_day(text)
+        if hhmm is None:
             raise InvalidInput(tr("night_audit {value!r} is not a time like 03:00", value=value))
-        return f"{int(parts[0]):02d}:{int(parts[1]):02d}"
+        return hhmm
     if key == "found_dispose_days":
         if not text.isdigit() or not 1 <= int(text) <= MAX_DISPOSE_DAYS:
             raise InvalidInput(tr("found_dispose_days {value!r} is not a number of days from 1 to {most}",

@@ -22,6 +22,7 @@ from butler_tui.services.checklists import StageProgress
 from butler_tui.services.guests import address
 from butler_tui.services.messaging import post, recipients
 from butler_tui.services.routing import floor_station
+from butler_tui.services.times import time_of_day
 from butler_tui.store import Store, Tx
 from butler_tui.text import clean_text
 
@@ -340,11 +341,11 @@ def record_departure_plan(store: Store, stay_id: int, *, staff_no: str | None, s
     for key, value in answers.items():
         value = clean_text(value) if value else None
         if value and key.endswith("_time"):
-            parts = value.split(":")
-            if len(parts) != 2 or not all(p.isdigit() for p in parts) or int(parts[0]) > 23 or int(parts[1]) > 59:
+            hhmm = time_of_day(value)
+            if hhmm is None:
                 raise InvalidInput(tr("{field}: {value!r} is not a time like 06:30",
                                       field=tr(key.replace("_", " ")), value=value))
-            value = f"{int(parts[0]):02d}:{int(parts[1]):02d}"
+            value = hhmm
         if value and len(value) > 200:
             raise InvalidInput(tr("{field}: must be at most 200 characters", field=tr(key.replace("_", " "))))
         clean[key] = value

@@ -1,0 +1,124 @@
+"""What a new user's tryout of issue 17 found, each shown as the user meets it: times of day that are
+not times, a routine left on the old time zone, a departure overdue at a time the board does not show,
+wake-up calls the handover forgot, CLI times in UTC, DND on an empty room, ``--day today`` refused, and
+the exit code of a refusal by rule. The host is UTC; the hotel is in Asia/Shanghai (UTC+8)."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Iterator
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from butler_tui import clock
+from butler_tui.cli import cli
+from butler_tui.errors import InvalidInput
+from butler_tui.services import settings
+from butler_tui.services.demo import DEMO_PIN
+from butler_tui.store import Store
+
+MANAGER, LEAD, BUTLER = "0003", "2001", "2002"  # floor butler lead; floor butler (floors-mid covers 7–10)
+DAY = date(2026, 12, 1)
+
+
+@pytest.fixture
+def host_utc() -> Iterator[None]:
+    old = os.environ.get("TZ")
+    os.environ["TZ"] = "UTC"
+    time.tzset()
+    yield
+    if old is None:
+        os.environ.pop("TZ", None)
+    else:
+        os.environ["TZ"] = old
+    time.tzset()
+
+
+@pytest.fixture
+def shanghai(host_utc: None, demo_db: Path) -> Path:
+    """The demo hotel, its time zone set to Asia/Shanghai (the host stays UTC)."""
+    store = Store(demo_db)
+    try:
+        settings.set_setting(store, "timezone", "Asia/Shanghai", by=MANAGER)
+    finally:
+        store.close()
+    return demo_db
+
+
+def at(hhmm: str, day: date = DAY) -> datetime:
+    """Freeze the clock at ``hhmm`` hotel time on ``day`` (the hotel's zone must be in force)."""
+    moment = clock.local_at(day, hhmm)
+    clock.freeze(moment)
+    return moment
+
+
+def runner(db: Path):
+    invoke = CliRunner().invoke
+
+    def run(*args: str):
+        return invoke(cli, ["--db", str(db), *args], catch_exceptions=False)
+
+    return run
+
+
+# -- 1. a time of day is 00:00–23:59, whatever option reads it ------------------------------------------
+
+
+@pytest.mark.parametrize("bad", ["25:00", "99:99", "06:61", "-1:00", "24:00", "6pm", "+3d", "2026-12-01T25:00"])
+def test_task_add_refuses_a_time_that_is_not_one(shanghai: Path, bad: str):
+    clock.use_zone("Asia/Shanghai")
+    at("05:00")
+    run = runner(shanghai)
+    for option in ("--at", "--due"):
+        result = run("task", "add", "--type", "wake_up_call", "--station", "floors-mid", "--staff", BUTLER,
+                     "--room", "807", option, bad, "Wake-up")
+        assert result.exit_code == 2, (option, bad, result.output)
+        assert f"'{bad}' is not a time" in result.output and "Traceback" not in result.output
+    assert json.loads(run("task", "scheduled", "--json").output) == []  # nothing was scheduled
+
+
+def test_the_times_people_mean_are_still_taken(shanghai: Path):
+    clock.use_zone("Asia/Shanghai")
+    at("05:00")
+    run = runner(shanghai)
+    for given, due in (("6:30", "12-01 06:30"), ("23:59", "12-01 23:59"), ("00:00", "12-02 00:00"),
+                       ("+2h", "12-01 07:00"), ("2026-12-01T09:15", "12-01 09:15")):
+        made = run("task", "add", "--type", "wake_up_call", "--station", "floors-mid", "--staff", BUTLER, "--room",
+                   "807", "--at", given, "Wake-up")
+        assert made.exit_code == 0, (given, made.output)
+        assert f"due {due}" in made.output, (given, made.output)
+
+
+def test_the_departure_plan_and_the_settings_read_times_the_same_way():
+    for bad in ("25:00", "06:61", "-1:00"):
+        with pytest.raises(InvalidInput):
+            settings.check_setting("night_audit", bad)
+    assert settings.check_setting("night_audit", "3:05") == "03:05"
+
+
+# -- 7. every --day / --date takes today, tomorrow and yesterday (the hotel's) -----------------------------
+
+
+def test_day_options_take_today_tomorrow_and_yesterday_in_hotel_time(shanghai: Path):
+    clock.freeze(datetime.fromisoformat("2026-11-30T20:00:00+00:00"))  # 04:00 on 1 December in Shanghai
+    run = runner(shanghai)
+    for word, day in (("today", "2026-12-01"), ("tomorrow", "2026-12-02"), ("yesterday", "2026-11-30")):
+        by_word = run("stay", "list", "--day", word, "--json")
+        by_date = run("stay", "list", "--day", day, "--json")
+        assert by_word.exit_code == 0, by_word.output
+        assert json.loads(by_word.output) == json.loads(by_date.output)
+        departures = run("stay", "list", "--departures", "--day", word, "--json")
+        assert departures.exit_code == 0, departures.output
+        assert run("roster", "show", "--date", word).exit_code == 0
+        handover = run("handover", "--shift", "early", "--date", word, "--format", "json")
+        assert handover.exit_code == 0, handover.output
+        assert json.loads(handover.output)["shift_date"] == day
+    assert json.loads(run("stay", "list", "--json").output) == json.loads(
+        run("stay", "list", "--day", "2026-12-01", "--json").output)  # the default: the hotel's today
+    bad = run("stay", "list", "--day", "someday")
+    assert bad.exit_code == 2 and "'someday' is not a date: use YYYY-MM-DD, today, tomorrow or yesterday" in bad.output
