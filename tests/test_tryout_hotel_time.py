@@ -122,3 +122,33 @@ def test_day_options_take_today_tomorrow_and_yesterday_in_hotel_time(shanghai: P
         run("stay", "list", "--day", "2026-12-01", "--json").output)  # the default: the hotel's today
     bad = run("stay", "list", "--day", "someday")
     assert bad.exit_code == 2 and "'someday' is not a date: use YYYY-MM-DD, today, tomorrow or yesterday" in bad.output
+
+
+# -- 2. a routine is a wall-clock rule: a new time zone moves it -------------------------------------------
+
+
+def test_changing_the_hotels_time_zone_keeps_a_routine_at_its_wall_clock_time(host_utc: None, demo_db: Path):
+    clock.freeze(datetime.fromisoformat("2026-12-01T08:00:00+00:00"))  # 08:00 on the host, 16:00 in Shanghai
+    run = runner(demo_db)
+    made = run("routine", "add", "--title", "Turndown", "--type", "turndown", "--station", "floors-mid", "--at",
+               "18:00", "--by", LEAD, "--by-pin", DEMO_PIN, "--json")
+    assert made.exit_code == 0, made.output
+    assert "next 12-01 18:00" in run("routine", "list").output  # the hotel follows the host (UTC) so far
+    changed = run("settings", "set", "timezone", "Asia/Shanghai", "--by", MANAGER, "--by-pin", DEMO_PIN)
+    assert changed.exit_code == 0, changed.output
+    assert "next 12-01 18:00" in run("routine", "list").output  # 18:00 in Shanghai now, not 02:00 the next day
+    [routine] = json.loads(run("routine", "list", "--json").output)
+    assert routine["next_at"] == "2026-12-01T10:00:00.000Z"
+    store = Store(demo_db)
+    try:
+        moved = store.rows("SELECT after FROM events WHERE entity = 'routines' AND action = 'rezone'")
+        assert [json.loads(e["after"])["timezone"] for e in moved] == ["Asia/Shanghai"]
+        clock.use_zone("Asia/Shanghai")
+        from butler_tui.services.escalation import sweep
+
+        clock.freeze(datetime.fromisoformat("2026-12-01T09:49:00+00:00"))  # 17:49 hotel time
+        assert sweep(store).raised == 0
+        clock.freeze(datetime.fromisoformat("2026-12-01T09:50:00+00:00"))  # 17:50: ten minutes ahead of 18:00
+        assert sweep(store).raised == 1
+    finally:
+        store.close()

@@ -378,6 +378,25 @@ def _run_routine(tx: Tx, routine: dict[str, Any], now: datetime) -> int:
     return raised
 
 
+def rezone_routines(tx: Tx, now: datetime) -> int:
+    """After the hotel's time zone changed (in the current context already): every routine in force is
+    moved to its next occurrence on the new wall clock — an 18:00 turndown stays at 18:00 hotel time.
+    Inside the setting's write; one event a routine. The number moved."""
+    moved = 0
+    for routine in _rows(tx, "SELECT id, at, days, lead_minutes, next_at, raise_at FROM routines"
+                             " WHERE removed_at IS NULL ORDER BY id", ()):
+        following = next_occurrence(routine["at"], routine["days"], now)
+        next_at = clock.iso(following)
+        raise_at = clock.iso(following - timedelta(minutes=routine["lead_minutes"]))
+        if (next_at, raise_at) == (routine["next_at"], routine["raise_at"]):
+            continue
+        tx.execute("UPDATE routines SET next_at = ?, raise_at = ? WHERE id = ?", (next_at, raise_at, routine["id"]))
+        tx.event("routines", routine["id"], "rezone", before={"next_at": routine["next_at"]},
+                 after={"next_at": next_at, "raise_at": raise_at, "timezone": clock.zone_name()})
+        moved += 1
+    return moved
+
+
 # --------------------------------------------------------------------------------------------
 # The sweep's part
 # --------------------------------------------------------------------------------------------
@@ -415,4 +434,4 @@ def raise_due(store: Store, *, station: str | None = None, now: datetime | None 
 
 __all__ = ["DAYS", "Routine", "Scheduled", "add_routine", "get_routine", "get_scheduled", "list_routines",
            "next_occurrence", "parse_days", "parse_hhmm", "parse_rooms", "pending", "raise_due", "remove_routine",
-           "routine_refusal", "schedule"]
+           "rezone_routines", "routine_refusal", "schedule"]
