@@ -9,7 +9,7 @@ import json
 import os
 import time
 from collections.abc import Iterator
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
@@ -152,3 +152,58 @@ def test_changing_the_hotels_time_zone_keeps_a_routine_at_its_wall_clock_time(ho
         assert sweep(store).raised == 1
     finally:
         store.close()
+
+
+# -- 5. the command line prints every stored instant in hotel time -----------------------------------------
+
+
+def test_room_show_and_list_say_since_when_in_hotel_time(shanghai: Path):
+    clock.use_zone("Asia/Shanghai")
+    at("19:06")  # 11:06 UTC
+    run = runner(shanghai)
+    on = run("room", "dnd", "1209", "on", "--by", BUTLER, "--by-pin", DEMO_PIN)
+    assert on.exit_code == 0, on.output
+    assert "DND since 19:06" in on.output
+    assert "DND since 19:06" in run("room", "show", "1209").output
+    [line] = [x for x in run("room", "list", "--floor", "12").output.splitlines() if x.startswith("1209")]
+    assert "DND since 19:06" in line
+
+
+def test_an_acknowledgement_says_when_in_hotel_time(shanghai: Path):
+    clock.use_zone("Asia/Shanghai")
+    at("19:06")
+    run = runner(shanghai)
+    sent = run("send", "--from", "lobby", "--to", "floors-high", "Guest in 1209 asks for an iron")
+    assert sent.exit_code == 0, sent.output
+    acked = run("ack", sent.output.strip(), "--station", "floors-high", "--staff", "2002")
+    assert acked.exit_code == 0, acked.output
+    assert "12-01 19:06" in acked.output and "T11:06" not in acked.output
+
+
+# -- 6. do-not-disturb is a guest's: none on an empty room, no check of one ------------------------------
+
+
+def test_dnd_is_refused_on_an_empty_room_and_an_empty_room_gets_no_dnd_check(demo_store: Store):
+    from butler_tui.services import checklists, rooms, stays
+    from butler_tui.services.dnd_audit import raise_dnd_checks
+    from tests.test_arrivals import _tick_stage
+
+    today = clock.today()
+    clock.freeze(clock.local_at(today, "11:00"))
+    empty = str(demo_store.scalar("SELECT number FROM rooms WHERE occupancy = 'vacant' ORDER BY number LIMIT 1"))
+    with pytest.raises(InvalidInput, match=f"room {empty} has no guest in it"):
+        rooms.set_dnd(demo_store, empty, True, by=BUTLER)
+    leaving = next(s for s in stays.departures(demo_store) if s.status in ("in_house", "due_out") and s.room_number)
+    room = leaving.room_number
+    assert room and rooms.set_dnd(demo_store, room, True, by=BUTLER).dnd
+    _tick_stage(demo_store, leaving, "departure", "1002")
+    checklists.complete_stage(demo_store, leaving.id, "departure", staff_no="1002", station="lobby")
+    stays.transition(demo_store, leaving.id, "departed", staff_no="1002", station="lobby")
+    assert not rooms.get_room(demo_store, room).dnd  # check-out clears DND
+    with demo_store.write(actor="test", station=None) as tx:  # a room left on DND before this rule, now empty
+        tx.execute("UPDATE rooms SET dnd = 1, dnd_since = ? WHERE number = ?", (clock.now_iso(), empty))
+        tx.event("rooms", empty, "dnd", after={"dnd": True})
+    raise_dnd_checks(demo_store, now=clock.local_at(today, "12:00"))
+    checked = {r["room_number"] for r in demo_store.rows("SELECT room_number FROM dnd_checks")}
+    assert checked and empty not in checked and room not in checked
+    assert all(rooms.get_room(demo_store, r).occupancy in ("occupied", "due_out") for r in checked)

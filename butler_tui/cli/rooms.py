@@ -18,9 +18,11 @@ _JSON = click.option("--json", "as_json", is_flag=True, help="The room as JSON (
 
 
 def _line(r: RoomRow) -> str:
+    from butler_tui import clock
+
     parts = [f"{r.number:<5}", tr("floor {floor}", floor=r.floor), f"{tr(r.occupancy):<8}", f"{tr(r.hk_status):<10}"]
     if r.dnd:
-        parts.append(tr("DND since {since}", since=(r.dnd_since or "")[11:16]))
+        parts.append(tr("DND since {since}", since=clock.show_local(r.dnd_since) or "?"))
     if r.ooo:
         parts.append(tr("{kind} until {until}: {reason}", kind=tr(r.ooo), until=r.ooo_until or "?",
                         reason=r.ooo_reason or "-"))
