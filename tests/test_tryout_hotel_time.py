@@ -207,3 +207,29 @@ def test_dnd_is_refused_on_an_empty_room_and_an_empty_room_gets_no_dnd_check(dem
     checked = {r["room_number"] for r in demo_store.rows("SELECT room_number FROM dnd_checks")}
     assert checked and empty not in checked and room not in checked
     assert all(rooms.get_room(demo_store, r).occupancy in ("occupied", "due_out") for r in checked)
+
+
+# -- 4. the handover lists the wake-up calls booked ahead, for the stations that will see them -------------
+
+
+def test_the_handover_lists_booked_wake_up_calls_of_the_next_shift_for_the_floor_that_makes_them(shanghai: Path):
+    clock.use_zone("Asia/Shanghai")
+    at("14:00")  # the middle shift; the next one, night, is 16:00–00:30
+    run = runner(shanghai)
+    for room, when in (("1209", "21:00"), ("807", "21:15"), ("1203", "2026-12-02T06:30")):  # the last: too late
+        booked = run("task", "add", "--type", "wake_up_call", "--station", "lobby", "--staff", "1002", "--room", room,
+                     "--at", when, "Wake-up", room)
+        assert booked.exit_code == 0, booked.output
+    report = json.loads(run("handover", "--station", "floors-high", "--shift", "middle", "--date", "today",
+                            "--format", "json").output)
+    booked_calls = [w for w in report["wake_up_calls"] if w["scheduled"]]
+    assert [(w["room"], w["wake"]) for w in booked_calls] == [("1209", "2026-12-01T13:00:00.000Z")]  # 21:00 hotel time
+    assert booked_calls[0]["asked_by"].endswith("(1002)") and booked_calls[0]["guest"]
+    markdown = run("handover", "--station", "floors-high", "--shift", "middle", "--date", "today").output
+    section = markdown.split("## Wake-up calls in the next shift 叫醒")[1].split("\n## ")[0]
+    assert "| 12-01 21:00 | 1209 |" in section and "(1002)" in section and "807" not in section
+    mid = json.loads(run("handover", "--station", "floors-mid", "--shift", "middle", "--date", "today",
+                         "--format", "json").output)
+    assert [w["room"] for w in mid["wake_up_calls"] if w["scheduled"]] == ["807"]
+    whole = json.loads(run("handover", "--shift", "middle", "--date", "today", "--format", "json").output)
+    assert sorted(w["room"] for w in whole["wake_up_calls"] if w["scheduled"]) == ["1209", "807"]
