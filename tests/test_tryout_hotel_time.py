@@ -233,3 +233,45 @@ def test_the_handover_lists_booked_wake_up_calls_of_the_next_shift_for_the_floor
     assert [w["room"] for w in mid["wake_up_calls"] if w["scheduled"]] == ["807"]
     whole = json.loads(run("handover", "--shift", "middle", "--date", "today", "--format", "json").output)
     assert sorted(w["room"] for w in whole["wake_up_calls"] if w["scheduled"]) == ["1209", "807"]
+
+
+# -- 3. a departure is overdue at the leaving time the board shows, both on the hotel's clock ----------------
+
+
+def test_departures_show_and_judge_overdue_by_the_same_hotel_time(shanghai: Path):
+    from butler_tui.services import stays
+
+    clock.use_zone("Asia/Shanghai")
+    store = Store(shanghai)
+    try:
+        day = date.fromisoformat(store.scalar(
+            "SELECT departure_date FROM stays WHERE status IN ('in_house','due_out') AND room_number IS NOT NULL"
+            " GROUP BY departure_date HAVING count(*) >= 2 ORDER BY departure_date LIMIT 1"))
+        planned, by_etd = [s for s in stays.departures(store, day) if s.status in ("in_house", "due_out")][:2]
+        stays.record_departure_plan(store, planned.id, staff_no="1002", station="lobby", departure_time="10:00")
+        stays.record_departure_plan(store, by_etd.id, staff_no="1002", station="lobby", departure_time=None)
+        with store.write(actor="test", station=None) as tx:  # the PMS's ETD: an instant, 07:15 hotel time
+            tx.execute("UPDATE stays SET etd = ?, overdue_at = NULL WHERE id IN (?, ?)",
+                       (clock.iso(clock.local_at(day, "07:15")), by_etd.id, planned.id))
+            tx.event("stays", by_etd.id, "etd", after={"etd": "07:15"})
+    finally:
+        store.close()
+    run = runner(shanghai)
+
+    def board(hhmm: str) -> dict[int, str]:
+        at(hhmm, day)
+        lines = run("stay", "list", "--departures", "--day", day.isoformat()).output.splitlines()
+        return {int(x.split()[0][1:]): x for x in lines if int(x.split()[0][1:]) in (planned.id, by_etd.id)}
+
+    early = board("07:14")
+    assert list(early) == [by_etd.id, planned.id]  # by the moment each leaves, not by the text of the times
+    assert "leaves 07:15" in early[by_etd.id] and "OVERDUE" not in early[by_etd.id]  # not 23:15 (UTC)
+    assert "leaves 10:00" in early[planned.id] and "OVERDUE" not in early[planned.id]  # the plan before the ETD
+    at_715 = board("07:15")
+    assert "OVERDUE" in at_715[by_etd.id] and "OVERDUE" not in at_715[planned.id]
+    assert "OVERDUE" in board("10:00")[planned.id]
+    shown = {s["id"]: s for s in json.loads(run("stay", "list", "--departures", "--day", day.isoformat(),
+                                                 "--json").output)}
+    assert (shown[by_etd.id]["leaves"], shown[by_etd.id]["leaves_at"]) == (
+        "07:15", clock.iso(clock.local_at(day, "07:15")))
+    assert (shown[planned.id]["leaves"], shown[planned.id]["overdue"]) == ("10:00", True)

@@ -15,11 +15,13 @@ if TYPE_CHECKING:
     from butler_tui.services.stays import StayRow
 
 
-def _line(s: StayRow) -> str:
+def _line(s: StayRow, *, leaving: bool = False) -> str:
     from butler_tui.services.stays import STATUS_LABEL
 
     parts = [f"#{s.id:<5}", f"{s.reservation_no:<10}", f"{s.room_number or '—':<5}", s.guest_label,
              tr(STATUS_LABEL.get(s.status, s.status)), f"{s.arrival_date} → {s.departure_date}"]
+    if leaving:  # the time OVERDUE is judged by, on the hotel's clock
+        parts.append(tr("leaves {time}", time=s.leaves or "—"))
     if s.overdue:
         parts.append(tr("OVERDUE"))
     return "  ".join(parts)
@@ -58,7 +60,7 @@ def stay_list(ctx: click.Context, day: str | None, departures: bool, no_shows: b
     if not found:
         click.echo(tr("no stays"))
     for s in found:
-        click.echo(_line(s))
+        click.echo(_line(s, leaving=departures))
 
 
 @stay.command(name="set")

@@ -111,6 +111,15 @@ class StayRow:
         return clock.local_at(day + timedelta(days=1), "00:00")
 
     @property
+    def leaves(self) -> str | None:
+        """The leaving time a board shows, ``HH:MM`` hotel time — the time :attr:`overdue` is judged by
+        (:attr:`leaves_at`): the planned departure time (a wall-clock time), else the ETD (an instant, shown
+        on the hotel's clock); ``None`` when neither is known."""
+        if self.departure_time:
+            return self.departure_time
+        return clock.show_local(self.etd) or None
+
+    @property
     def overdue(self) -> bool:
         """In house past the departure time (or flagged so by the night audit), not checked out."""
         return self.status in IN_HOUSE and (self.overdue_at is not None or self.leaves_at <= clock.now())
@@ -129,6 +138,7 @@ class StayRow:
             "progress": {k: {"done": p.done, "total": p.total, "open_mandatory": p.open_mandatory,
                              "completed_at": p.completed_at} for k, p in self.progress.items()},
             "overdue": self.overdue,
+            "leaves": self.leaves, "leaves_at": clock.iso(self.leaves_at),
         }
 
 
@@ -170,9 +180,11 @@ def departures(store: Store, day: date | None = None) -> list[StayRow]:
     starts with the stays of earlier days the night audit flagged overdue and still not checked out."""
     day = day or clock.today()
     earlier = overdue_departures(store, before=day) if day == clock.today() else []
-    return earlier + _rows(store, "s.departure_date = ? AND s.status IN ('in_house','due_out','departed','arrived')",
-                           [day.isoformat()], "s.status = 'departed', coalesce(s.departure_time, s.etd) IS NULL,"
-                           " coalesce(s.departure_time, s.etd), s.id")
+    found = _rows(store, "s.departure_date = ? AND s.status IN ('in_house','due_out','departed','arrived')",
+                  [day.isoformat()], "s.id")
+    # By the moment each leaves (a planned wall-clock time or an ETD instant: not comparable as text).
+    found.sort(key=lambda s: (s.status == "departed", s.leaves is None, s.leaves_at, s.id))
+    return earlier + found
 
 
 def overdue_departures(store: Store, *, before: date | None = None) -> list[StayRow]:
