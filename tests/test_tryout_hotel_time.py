@@ -275,3 +275,21 @@ def test_departures_show_and_judge_overdue_by_the_same_hotel_time(shanghai: Path
     assert (shown[by_etd.id]["leaves"], shown[by_etd.id]["leaves_at"]) == (
         "07:15", clock.iso(clock.local_at(day, "07:15")))
     assert (shown[planned.id]["leaves"], shown[planned.id]["overdue"]) == ("10:00", True)
+
+
+# -- 8. a rule's refusal of a well-formed request exits 2, a role's 5: the README's exit codes -------------
+
+
+def test_a_rule_refuses_with_exit_2_and_a_role_with_exit_5(demo_db: Path):
+    run = runner(demo_db)
+    by = ("--by-pin", DEMO_PIN)
+    added = run("found", "add", "--what", "black umbrella", "--where", "lobby", "--by", "1002", *by)
+    assert added.exit_code == 0, added.output
+    item = added.output.strip()
+    too_young = run("found", "dispose", item, "--by", "2005", *by)  # a supervisor, on the day it was found
+    assert too_young.exit_code == 2 and "kept 90 days" in too_young.output
+    no_step = run("stay", "set", str(json.loads(run("stay", "list", "--json").output)[0]["id"]), "departed",
+                  "--staff", "1002")
+    assert no_step.exit_code == 2 and "cannot go from" in no_step.output  # the same kind of refusal, the same code
+    not_theirs = run("found", "dispose", item, "--by", BUTLER, *by)
+    assert not_theirs.exit_code == 5  # the role may not
