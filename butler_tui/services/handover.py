@@ -184,14 +184,14 @@ def build_report(store: Store, station: str | None, shift_name: str | None = Non
     # Wake-up calls booked as scheduled tasks (``task add --at``), not raised yet, due from now to the end of
     # the next shift: those this station will see when they are (the boards' scope rule), in its rooms —
     # a floor hands over its floors' calls, like the departure plans' above.
-    in_room = {s.room_number: s for s in _in_house(store) if s.room_number}
+    in_room: dict[str, stays.StayRow] = {s.room_number: s for s in _in_house(store) if s.room_number}
     planned = {(w["room"], w["wake"]) for w in wakeups}
     for booked in scheduling.pending(store, station=station):
         due = clock.parse(booked.due_at)
         if booked.type != WAKE_UP_TYPE or not now <= due < n_end or not on_floors(booked.room_number) \
                 or (booked.room_number, booked.due_at) in planned:
             continue
-        guest = in_room.get(booked.room_number)
+        guest = in_room.get(booked.room_number or "")
         item = stay_item(guest) if guest else {"id": None, "guest": booked.name, "vip": 0, "room": booked.room_number,
                                                 "status": None, "butler": None}
         wakeups.append(item | {"wake": booked.due_at, "scheduled": booked.id, "asked_by": _staff_label(
