@@ -59,14 +59,14 @@ def daily(store: Store) -> tuple[int, ...]:
 def test_dnd_checks_at_noon_once_per_room_for_its_floor_station(demo_store: Store, day: date):
     assert sweep_at(demo_store, day, "11:59").dnd_checks == 0
     rooms.set_dnd(demo_store, "603", False, by="2002")  # cleared before the slot: no check
-    rooms.set_dnd(demo_store, "1208", True, by="2002")  # since 11:59 (the frozen clock): before 12:00
+    rooms.set_dnd(demo_store, "1209", True, by="2002")  # since 11:59 (the frozen clock): before 12:00
     report = sweep_at(demo_store, day, "12:00")
-    expected = sorted([r for r in DND_ROOMS if r != "603"] + ["1208"])
+    expected = sorted([r for r in DND_ROOMS if r != "603"] + ["1209"])
     found = dnd_tasks(demo_store)
     assert report.dnd_checks == len(expected) and sorted(t["room_number"] for t in found) == expected
     assert {t["slot"] for t in found} == {"12:00"}
     assert {t["room_number"]: t["station_code"] for t in found}["906"] == "floors-mid"  # floors 7–10
-    assert {t["room_number"]: t["station_code"] for t in found}["1208"] == "floors-high"
+    assert {t["room_number"]: t["station_code"] for t in found}["1209"] == "floors-high"
     due = demo_store.scalar("SELECT due_at FROM tasks WHERE id = ?", (found[0]["id"],))
     assert clock.parse(due) == clock.local_at(day, "14:00")
     events = demo_store.rows("SELECT entity_id, actor FROM events WHERE entity = 'dnd_checks' ORDER BY id")
@@ -213,7 +213,8 @@ def test_cli_lists_no_shows_and_overdue_and_takes_a_no_show_back(demo_db: Path, 
     assert json.loads(back.output)["status"] == "expected"
     bad = run("stay", "set", str(missing[1]["id"]), "in_house", "--staff", "1002")
     assert bad.exit_code != 0 and "Traceback" not in bad.output
-    assert run("stay", "list", "--day", "yesterday").exit_code != 0
+    assert run("stay", "list", "--day", "yesterday").exit_code == 0  # the hotel's yesterday, like the roster's
+    assert run("stay", "list", "--day", "last week").exit_code == 2
     assert run("sweep").output.count("night audit") == 0  # once per day
 
 

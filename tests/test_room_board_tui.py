@@ -35,9 +35,9 @@ async def _room_board(app: ButlerApp, pilot, room: str) -> KeyedTable:
 async def test_the_floor_sets_a_rooms_status_toggles_dnd_and_raises_a_task_for_it(demo_db: Path):
     app = ButlerApp(demo_db, "floors-mid", BUTLER)
     async with app.run_test(size=(120, 36)) as pilot:
-        rooms.set_status(app.store, "908", "dirty", by=BUTLER)
-        rooms.set_dnd(app.store, "908", False, by=BUTLER)
-        table = await _room_board(app, pilot, "908")
+        rooms.set_status(app.store, "909", "dirty", by=BUTLER)
+        rooms.set_dnd(app.store, "909", False, by=BUTLER)
+        table = await _room_board(app, pilot, "909")
         rows = [str(k.value) for k in table.rows]
         assert "1208" not in rows and "701" in rows  # the station's floors only
 
@@ -46,27 +46,27 @@ async def test_the_floor_sets_a_rooms_status_toggles_dnd_and_raises_a_task_for_i
         assert form.query_one("#field-status", Input).value == "cleaning"
         await pilot.press("ctrl+s")
         await await_until(pilot, lambda: on_screen(app, RoomBoardScreen)
-                          and str(table.get_cell("908", "hk")) == "cleaning")
-        assert rooms.get_room(app.store, "908").hk_status == "cleaning"
+                          and str(table.get_cell("909", "hk")) == "cleaning")
+        assert rooms.get_room(app.store, "909").hk_status == "cleaning"
 
         await pilot.press("d")
-        await await_until(pilot, lambda: str(table.get_cell("908", "dnd")).startswith("DND"))
-        assert rooms.get_room(app.store, "908").dnd
+        await await_until(pilot, lambda: str(table.get_cell("909", "dnd")).startswith("DND"))
+        assert rooms.get_room(app.store, "909").dnd
         await pilot.press("d")
-        await await_until(pilot, lambda: str(table.get_cell("908", "dnd")) == "")
+        await await_until(pilot, lambda: str(table.get_cell("909", "dnd")) == "")
 
         await pilot.press("n")  # a task for the room: the new-task form with the room filled in
         form = await await_until(pilot, lambda: on_screen(app, FormScreen) and app.screen)
         await await_until(pilot, lambda: form.query("#field-room"))
-        assert form.query_one("#field-room", Input).value == "908"
+        assert form.query_one("#field-room", Input).value == "909"
         form.query_one("#field-type", Input).value = "amenity_delivery"
         form.query_one("#field-name", Input).value = "Two more pillows"
         await pilot.press("ctrl+s")
         await await_until(pilot, lambda: on_screen(app, RoomBoardScreen))
         task = app.store.row("SELECT room_number, owner_no FROM tasks WHERE name = 'Two more pillows'")
-        assert task == {"room_number": "908", "owner_no": BUTLER}
-        await await_until(pilot, lambda: str(table.get_cell("908", "tasks")).startswith("1 open"))
-        changes = app.store.rows("SELECT action FROM events WHERE entity = 'rooms' AND entity_id = '908'"
+        assert task == {"room_number": "909", "owner_no": BUTLER}
+        await await_until(pilot, lambda: str(table.get_cell("909", "tasks")).startswith("1 open"))
+        changes = app.store.rows("SELECT action FROM events WHERE entity = 'rooms' AND entity_id = '909'"
                                  " AND actor = ? ORDER BY id", (BUTLER,))
         assert [c["action"] for c in changes][-3:] == ["hk_status", "dnd", "dnd"]
 

@@ -93,12 +93,21 @@ def test_out_of_order_blocks_giving_the_room_to_an_arrival(demo_store: Store):
     assert stays.get_stay(demo_store, arrival.id).room_number == room
 
 
+def _occupied_room(store: Store) -> str:
+    return str(store.scalar("SELECT number FROM rooms WHERE occupancy = 'occupied' AND NOT dnd ORDER BY number LIMIT 1"))
+
+
 def test_dnd_on_and_off(demo_store: Store):
-    room = _vacant_room(demo_store)
+    room = _occupied_room(demo_store)
     on = rooms.set_dnd(demo_store, room, True, by=BUTLER)
     assert on.dnd and on.dnd_since
     off = rooms.set_dnd(demo_store, room, False, by=BUTLER)
     assert not off.dnd and off.dnd_since is None
+    empty = _vacant_room(demo_store)  # nobody in it to ask not to be disturbed
+    with pytest.raises(InvalidInput, match=f"room {empty} has no guest in it"):
+        rooms.set_dnd(demo_store, empty, True, by=BUTLER)
+    assert not rooms.get_room(demo_store, empty).dnd
+    room = empty
     assert rooms.set_makeup(demo_store, room, True, by=BUTLER).makeup_requested
     assert not rooms.set_status(demo_store, room, "clean", by=BUTLER).makeup_requested
 
@@ -169,7 +178,14 @@ def test_cli_room_json_shapes(demo_db: Path):
         store.close()
     by = ("--by", BUTLER, "--by-pin", DEMO_PIN)
     assert json.loads(run("room", "set", room_no, "dirty", *by, "--json").output)["hk_status"] == "dirty"
-    dnd = json.loads(run("room", "dnd", room_no, "on", *by, "--json").output)
+    refused = run("room", "dnd", room_no, "on", *by, "--json")
+    assert refused.exit_code == 2 and "has no guest in it" in refused.output  # a vacant room
+    store = Store(demo_db)
+    try:
+        guest_in = _occupied_room(store)
+    finally:
+        store.close()
+    dnd = json.loads(run("room", "dnd", guest_in, "on", *by, "--json").output)
     assert dnd["dnd"] is True and dnd["dnd_since"]
     until = (clock.today() + timedelta(days=2)).isoformat()
     ooo = json.loads(run("room", "ooo", room_no, "--reason", "new carpet", "--until", until, *by, "--json").output)

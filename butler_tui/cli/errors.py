@@ -5,7 +5,8 @@ inside :func:`reported`, which turns an error the user is to read into ``butler:
 code (:func:`explain`); anything else is a bug and keeps its traceback.
 
 * 1 — :class:`~butler_tui.errors.ButlerError`, :class:`~butler_tui.errors.NotFound`
-* 2 — :class:`~butler_tui.errors.InvalidInput` (a bad ``--lang`` too); Click's own usage errors also exit 2
+* 2 — :class:`~butler_tui.errors.InvalidInput` (a bad ``--lang`` too), and a request a rule refuses as things
+  stand (a step a stay or task cannot take, an item too young to dispose of); Click's usage errors also exit 2
 * 3 — :class:`~butler_tui.errors.SchemaTooNew`
 * 4 — :class:`~butler_tui.errors.StoreUnavailable`, and any ``sqlite3.Error`` the store let through
 * 5 — :class:`~butler_tui.errors.PermissionDenied`, :class:`~butler_tui.errors.AuthFailed`

@@ -12,24 +12,24 @@ from butler_tui.i18n import t as tr
 @click.command()
 @click.option("--station", default=None, help="The station's handover (default: the whole hotel).")
 @click.option("--shift", "shift_name", default=None, help="early | middle | night (default: the current one).")
-@click.option("--date", "day", default=None, help="The shift's date, YYYY-MM-DD (default: the current one).")
+@click.option("--date", "day", default=None, help="The shift's date: YYYY-MM-DD, today, tomorrow or yesterday (default: the current one).")
 @click.option("--format", "fmt", type=click.Choice(["markdown", "json"]), default="markdown", show_default=True)
 @click.option("--signed", is_flag=True, help="Print the signed (frozen) handover instead of a fresh report.")
 @click.pass_context
 def handover(ctx: click.Context, station: str | None, shift_name: str | None, day: str | None, fmt: str,
              signed: bool) -> None:
     """Print the handover report (交班本) for a shift."""
-    from datetime import date as date_type
-
+    from butler_tui.errors import InvalidInput
     from butler_tui.services import handover as service
     from butler_tui.services.directory import get_station
+    from butler_tui.services.times import parse_day
 
     store = use_store(ctx)
     if station:
         station = get_station(store, station).code
     try:
-        when = date_type.fromisoformat(day) if day else None
-    except ValueError:
+        when = parse_day(day) if day else None
+    except InvalidInput:  # exit 1, as this command always has
         raise ButlerError(tr("--date {day!r} is not a date like 2026-11-24", day=day)) from None
     signatures = None
     if signed:

@@ -39,10 +39,11 @@ def send(ctx: click.Context, from_station: str, staff_no: str | None, to: str, p
 @click.pass_context
 def ack(ctx: click.Context, message_id: int, station: str, staff_no: str | None) -> None:
     """Acknowledge message MESSAGE_ID at a station."""
+    from butler_tui import clock
     from butler_tui.services import messaging
 
     result = messaging.ack(use_store(ctx), message_id, station=station, staff_no=staff_no)
-    when = result.acked_at
+    when = clock.show_local(result.acked_at, "%m-%d %H:%M")  # hotel time, as every time the CLI prints
     if result.closed_as == "info":
         click.echo(tr("message {id} is for information: {station} need not acknowledge it", id=message_id,
                       station=result.station))

@@ -18,9 +18,11 @@ _JSON = click.option("--json", "as_json", is_flag=True, help="The room as JSON (
 
 
 def _line(r: RoomRow) -> str:
+    from butler_tui import clock
+
     parts = [f"{r.number:<5}", tr("floor {floor}", floor=r.floor), f"{tr(r.occupancy):<8}", f"{tr(r.hk_status):<10}"]
     if r.dnd:
-        parts.append(tr("DND since {since}", since=(r.dnd_since or "")[11:16]))
+        parts.append(tr("DND since {since}", since=clock.show_local(r.dnd_since) or "?"))
     if r.ooo:
         parts.append(tr("{kind} until {until}: {reason}", kind=tr(r.ooo), until=r.ooo_until or "?",
                         reason=r.ooo_reason or "-"))
@@ -112,7 +114,7 @@ def room_dnd(ctx: click.Context, number: str, state: str, by: str, by_pin: str |
 @room.command(name="ooo")
 @click.argument("number", metavar="ROOM")
 @click.option("--reason", default=None, help="Why (required unless --clear).")
-@click.option("--until", "until", default=None, metavar="DATE", help="YYYY-MM-DD (required unless --clear).")
+@click.option("--until", "until", default=None, metavar="DATE", help="YYYY-MM-DD, today or tomorrow (required unless --clear).")
 @click.option("--service", is_flag=True, help="Out of service (not sold for a while) rather than out of order.")
 @click.option("--clear", is_flag=True, help="Back in order (the room is then dirty).")
 @click.option("--task", "repair_task", type=int, default=None, metavar="ID",

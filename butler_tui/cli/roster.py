@@ -55,7 +55,7 @@ def roster_clear(ctx: click.Context, day: str, shift: str, staff_no: str | None,
 
 
 @roster.command(name="show")
-@click.option("--date", "day", default=None, help="YYYY-MM-DD, today or tomorrow (default: today).")
+@click.option("--date", "day", default=None, help="YYYY-MM-DD, today, tomorrow or yesterday (default: today).")
 @click.option("--json", "as_json", is_flag=True, help="An array of who is on (shape in the README).")
 @click.pass_context
 def roster_show(ctx: click.Context, day: str | None, as_json: bool) -> None:
@@ -92,7 +92,7 @@ def roster_import(ctx: click.Context, file: Path, by: str, by_pin: str | None) -
 
 
 @roster.command(name="export")
-@click.option("--from", "start", default=None, help="First date (YYYY-MM-DD, today or tomorrow).")
+@click.option("--from", "start", default=None, help="First date (YYYY-MM-DD, today, tomorrow or yesterday).")
 @click.option("--to", "end", default=None, help="Last date.")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Write to this file (default: print).")

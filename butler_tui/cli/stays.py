@@ -3,7 +3,7 @@ and ``stay set`` (a stay's next status — a no-show taken back when the guest t
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 import click
@@ -15,23 +15,13 @@ if TYPE_CHECKING:
     from butler_tui.services.stays import StayRow
 
 
-def _day(value: str | None) -> date:
-    from butler_tui import clock
-    from butler_tui.errors import InvalidInput
-
-    if not value:
-        return clock.today()
-    try:
-        return date.fromisoformat(value.strip())
-    except ValueError:
-        raise InvalidInput(tr("{value!r} is not a date like 2026-11-25", value=value)) from None
-
-
-def _line(s: StayRow) -> str:
+def _line(s: StayRow, *, leaving: bool = False) -> str:
     from butler_tui.services.stays import STATUS_LABEL
 
     parts = [f"#{s.id:<5}", f"{s.reservation_no:<10}", f"{s.room_number or '—':<5}", s.guest_label,
              tr(STATUS_LABEL.get(s.status, s.status)), f"{s.arrival_date} → {s.departure_date}"]
+    if leaving:  # the time OVERDUE is judged by, on the hotel's clock
+        parts.append(tr("leaves {time}", time=s.leaves or "—"))
     if s.overdue:
         parts.append(tr("OVERDUE"))
     return "  ".join(parts)
@@ -43,7 +33,7 @@ def stay() -> None:
 
 
 @stay.command(name="list")
-@click.option("--day", default=None, help="YYYY-MM-DD; default today (hotel time).")
+@click.option("--day", default=None, help="YYYY-MM-DD, today, tomorrow or yesterday (hotel time); default today.")
 @click.option("--departures", is_flag=True, help="The day's departures (with the overdue ones) instead of arrivals.")
 @click.option("--no-shows", "no_shows", is_flag=True, help="The no-shows of the day before --day and of --day.")
 @click.option("--json", "as_json", is_flag=True, help="An array of stays, each with status and overdue.")
@@ -52,11 +42,12 @@ def stay_list(ctx: click.Context, day: str | None, departures: bool, no_shows: b
     """A day's arrivals (default), its departures, or the night audit's no-shows."""
     from butler_tui.errors import InvalidInput
     from butler_tui.services import stays
+    from butler_tui.services.times import parse_day
 
     if departures and no_shows:
         raise InvalidInput(tr("give --departures or --no-shows, not both"))
-    on = _day(day)
-    store = use_store(ctx)
+    store = use_store(ctx)  # the hotel's time zone first: "today" is the hotel's
+    on = parse_day(day)
     if departures:
         found = stays.departures(store, on)
     elif no_shows:
@@ -69,7 +60,7 @@ def stay_list(ctx: click.Context, day: str | None, departures: bool, no_shows: b
     if not found:
         click.echo(tr("no stays"))
     for s in found:
-        click.echo(_line(s))
+        click.echo(_line(s, leaving=departures))
 
 
 @stay.command(name="set")

@@ -3,7 +3,8 @@
 DND checks (004 art. 1): a room on do-not-disturb is phoned at 12:00 and again at 14:00 hotel time
 (:data:`butler_tui.defaults.DND_CHECK_TIMES`). From a slot's time until the next slot (the last one:
 until midnight) the sweep raises one ``dnd_check`` task for its floor station per room that was on DND
-at the slot's time and still is — a room whose DND was cleared before gets none. ``dnd_checks`` has
+at the slot's time and still is — a room whose DND was cleared before gets none, nor does a room with no
+guest in it (vacant or expected; check-out clears DND, and DND is refused on an empty room). ``dnd_checks`` has
 the key (room, day, slot) and the row is taken with ``INSERT OR IGNORE`` inside the write transaction
 that raises the task, so however many stations sweep at once each check is raised once. A check at a
 later slot on a room whose earlier check of the day is still not done escalates to the duty manager
@@ -83,6 +84,7 @@ def dnd_slot(now: datetime) -> Slot | None:
 
 
 _PENDING = ("SELECT r.number FROM rooms r WHERE r.dnd AND (r.dnd_since IS NULL OR r.dnd_since <= ?)"
+            " AND r.occupancy IN ('occupied', 'due_out')"  # nobody in the room: nobody to phone
             " AND NOT EXISTS (SELECT 1 FROM dnd_checks c WHERE c.room_number = r.number AND c.day = ? AND c.slot = ?)"
             " ORDER BY r.number")
 

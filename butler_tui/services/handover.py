@@ -21,11 +21,13 @@ from butler_tui import clock
 from butler_tui.config import Shift, latest_shift, next_shift, shift_named, shift_window
 from butler_tui.errors import InvalidInput, NotFound
 from butler_tui.i18n import t as tr
-from butler_tui.services import found, messaging, stays, tasks
+from butler_tui.services import found, messaging, scheduling, stays, tasks
 from butler_tui.services.auth import require
 from butler_tui.services.guests import address
 from butler_tui.store import Store, pack, unpack
 from butler_tui.text import clean_text
+
+WAKE_UP_TYPE = "wake_up_call"  # the task type of a wake-up call booked ahead (`butler task add --at`)
 
 # --------------------------------------------------------------------------------------------
 # The duty log
@@ -178,7 +180,22 @@ def build_report(store: Store, station: str | None, shift_name: str | None = Non
                                             luggage=s.luggage_time, car=s.airport_car))
             wake = _at(d, s.wakeup_time)
             if wake is not None and now <= wake < n_end:
-                wakeups.append(stay_item(s, wake=clock.iso(wake)))
+                wakeups.append(stay_item(s, wake=clock.iso(wake), scheduled=None, asked_by=None))
+    # Wake-up calls booked as scheduled tasks (``task add --at``), not raised yet, due from now to the end of
+    # the next shift: those this station will see when they are (the boards' scope rule), in its rooms —
+    # a floor hands over its floors' calls, like the departure plans' above.
+    in_room: dict[str, stays.StayRow] = {s.room_number: s for s in _in_house(store) if s.room_number}
+    planned = {(w["room"], w["wake"]) for w in wakeups}
+    for booked in scheduling.pending(store, station=station):
+        due = clock.parse(booked.due_at)
+        if booked.type != WAKE_UP_TYPE or not now <= due < n_end or not on_floors(booked.room_number) \
+                or (booked.room_number, booked.due_at) in planned:
+            continue
+        guest = in_room.get(booked.room_number or "")
+        item = stay_item(guest) if guest else {"id": None, "guest": booked.name, "vip": 0, "room": booked.room_number,
+                                                "status": None, "butler": None}
+        wakeups.append(item | {"wake": booked.due_at, "scheduled": booked.id, "asked_by": _staff_label(
+            store, booked.created_by)})
     follow_ups = [stay_item(s, due=s.follow_up_due, overdue=clock.parse(s.follow_up_due) < now)
                   for s in stays.follow_up_queue(store) if s.follow_up_due and clock.parse(s.follow_up_due) < n_end]
     dnd = [{"room": r["number"], "since": r["dnd_since"]} for r in store.rows(
@@ -209,6 +226,14 @@ def build_report(store: Store, station: str | None, shift_name: str | None = Non
 
 def _in_house(store: Store) -> list[stays.StayRow]:
     return stays._rows(store, "s.status IN ('arrived','in_house','due_out')", [], "s.room_number")
+
+
+def _staff_label(store: Store, staff_no: str | None) -> str | None:
+    """``王芳 (2002)`` for a staff no.; the number alone when nobody has it; ``None`` for none."""
+    if not staff_no:
+        return None
+    name = store.scalar("SELECT name FROM staff WHERE staff_no = ?", (staff_no,))
+    return f"{name} ({staff_no})" if name else staff_no
 
 
 def _at(day: date, hhmm: str | None) -> datetime | None:
@@ -282,10 +307,10 @@ def _rows(report: dict[str, Any], key: str) -> tuple[list[str], list[list[str]]]
         return (["Leaves", "Room", "Guest", "VIP", "Luggage", "Airport car"],
                 [[_t(s["leaves"], "%m-%d %H:%M"), md(s["room"] or "—"), md(s["guest"]),
                   f"VIP{s['vip']}" if s["vip"] else "", md(s["luggage"] or "—"), md(s["car"] or "")] for s in items])
-    if key == "wake_up_calls":
-        return (["Wake-up", "Room", "Guest", "VIP"],
+    if key == "wake_up_calls":  # from the departure plans and the scheduled wake-up calls (who booked them)
+        return (["Wake-up", "Room", "Guest", "VIP", "Asked by"],
                 [[_t(s["wake"], "%m-%d %H:%M"), md(s["room"] or "—"), md(s["guest"]),
-                  f"VIP{s['vip']}" if s["vip"] else ""] for s in items])
+                  f"VIP{s['vip']}" if s["vip"] else "", md(s.get("asked_by") or "—")] for s in items])
     if key == "follow_up_calls_due":
         return (["Due", "Guest", "Room", "VIP", ""],
                 [[_t(s["due"], "%m-%d %H:%M"), md(s["guest"]), md(s["room"] or "—"),

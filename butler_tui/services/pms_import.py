@@ -21,6 +21,7 @@ from butler_tui.i18n import t as tr
 from butler_tui.services.checklists import ensure_checklist
 from butler_tui.services.csvfile import data_rows
 from butler_tui.services.guests import index_guest
+from butler_tui.services.times import time_of_day
 from butler_tui.store import Store, Tx
 
 COLUMNS = ["reservation_no", "guest_name", "salutation", "member_no", "mobile", "vip_level", "arrival_date", "eta",
@@ -67,10 +68,10 @@ def read_text(path: Path) -> str:
 
 
 def _hhmm(value: str, day: date) -> str:
-    parts = value.split(":")
-    if len(parts) != 2 or not all(p.isdigit() for p in parts) or int(parts[0]) > 23 or int(parts[1]) > 59:
+    hhmm = time_of_day(value)
+    if hhmm is None:
         raise ValueError(tr("eta {value!r} is not a time like 14:30", value=value))
-    return clock.iso(clock.local_at(day, f"{int(parts[0]):02d}:{int(parts[1]):02d}"))
+    return clock.iso(clock.local_at(day, hhmm))
 
 
 def parse(path: Path, store: Store) -> list[dict[str, Any]]:

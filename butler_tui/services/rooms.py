@@ -23,6 +23,7 @@ from butler_tui import clock
 from butler_tui.errors import InvalidInput, NotFound
 from butler_tui.i18n import t as tr
 from butler_tui.services.auth import actor_in, require
+from butler_tui.services.times import parse_day
 from butler_tui.store import Store, Tx
 from butler_tui.text import clean_text
 
@@ -30,6 +31,7 @@ HK_STEPS = ("dirty", "cleaning", "clean", "inspected")
 OUT_OF_ORDER = "out_of_order"
 OOO_KINDS = ("out_of_order", "out_of_service")
 READY_RULES = ("inspected", "clean")
+GUEST_IN = ("occupied", "due_out")  # occupancies with a guest in the room
 _NUMBER = re.compile(r"[1-9][0-9]{2,3}")
 
 
@@ -184,12 +186,16 @@ def _tell_waiting_arrivals(tx: Tx, number: str, station: str | None, by: str | N
 
 
 def set_dnd(store: Store, number: str, on: bool, *, by: str | None, station: str | None = None) -> RoomRow:
-    """Do not disturb on (since now) or off."""
+    """Do not disturb on (since now) or off. Only a guest puts a room on DND: a room with nobody in it
+    (vacant, or waiting for its arrival) is refused — the DND checks would phone an empty room."""
     number = room_number(number)
     with store.write(actor=by, station=station) as tx:
         room = _locked(tx, number, by)
         if room.dnd == on:
             tx.abandon()
+        if on and room.occupancy not in GUEST_IN:
+            raise InvalidInput(tr("room {room} has no guest in it ({occupancy}): only a guest puts a room on do not"
+                                  " disturb", room=number, occupancy=tr(room.occupancy)))
         since = clock.now_iso() if on else None
         tx.execute("UPDATE rooms SET dnd = ?, dnd_since = ? WHERE number = ?", (int(on), since, number))
         tx.event("rooms", number, "dnd", before={"dnd": room.dnd, "since": room.dnd_since},
@@ -217,10 +223,7 @@ def _until(value: str | date | None) -> str:
         text = (value or "").strip()
         if not text:
             raise InvalidInput(tr("give the date the room is out of order until (--until YYYY-MM-DD)"))
-        try:
-            found = date.fromisoformat(text)
-        except ValueError:
-            raise InvalidInput(tr("{value!r} is not a date like 2026-11-25", value=value)) from None
+        found = parse_day(text)
     if found < clock.today():
         raise InvalidInput(tr("{day} is in the past", day=found.isoformat()))
     return found.isoformat()
@@ -243,7 +246,7 @@ def set_out_of_order(store: Store, number: str, *, reason: str | None, until: st
     day = _until(until)
     with store.write(actor=by, station=station) as tx:
         room = _locked(tx, number, by)
-        if room.occupancy in ("occupied", "due_out"):
+        if room.occupancy in GUEST_IN:
             raise InvalidInput(tr("room {room} has a guest in it ({occupancy})", room=number,
                                   occupancy=tr(room.occupancy)))
         if repair_task is not None and raise_repair:

@@ -29,6 +29,7 @@ from butler_tui.i18n import t as tr
 from butler_tui.services.auth import actor, denial, require
 from butler_tui.services.csvfile import data_rows
 from butler_tui.services.pms_import import ImportRejected, read_text
+from butler_tui.services.times import parse_day
 from butler_tui.store import Store, Tx
 
 COLUMNS = ["date", "shift", "staff_no", "duty_manager"]
@@ -82,21 +83,6 @@ def _sorted(duties: list[Duty]) -> list[Duty]:
 # --------------------------------------------------------------------------------------------
 # Parsing what people type
 # --------------------------------------------------------------------------------------------
-
-
-def parse_day(value: str | date | None) -> date:
-    """``YYYY-MM-DD``, ``today`` or ``tomorrow`` (the hotel's local day); a date as it is."""
-    if isinstance(value, date):
-        return value
-    text = (value or "today").strip().lower()
-    if text == "today":
-        return clock.today()
-    if text == "tomorrow":
-        return clock.today() + timedelta(days=1)
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise InvalidInput(tr("{value!r} is not a date like 2026-11-25", value=value)) from None
 
 
 def _shift(name: str) -> Shift:

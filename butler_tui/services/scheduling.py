@@ -29,6 +29,7 @@ from butler_tui.services import tasks
 from butler_tui.services.auth import actor, denial, require
 from butler_tui.services.rooms import room_number
 from butler_tui.services.task_types import get_type, type_in
+from butler_tui.services.times import parse_hhmm
 from butler_tui.store import Store, Tx
 from butler_tui.text import clean_text
 
@@ -44,18 +45,6 @@ MISSED_AFTER = timedelta(hours=1)  # a routine's occurrence this late (nobody sw
 def _local_day(moment: datetime) -> date:
     """The hotel's calendar day of an instant."""
     return date.fromisoformat(clock.show_local(clock.iso(moment), "%Y-%m-%d"))
-
-
-def parse_hhmm(value: str) -> str:
-    """``HH:MM`` (hotel time), checked and normalised."""
-    text = (value or "").strip()
-    try:
-        hours, minutes = (int(part) for part in text.split(":"))
-    except ValueError:
-        hours = minutes = -1
-    if not (0 <= hours <= 23 and 0 <= minutes <= 59):
-        raise InvalidInput(tr("{value!r} is not a time of day: use HH:MM, e.g. 18:00", value=value))
-    return f"{hours:02d}:{minutes:02d}"
 
 
 def parse_days(value: str) -> str:
@@ -378,6 +367,25 @@ def _run_routine(tx: Tx, routine: dict[str, Any], now: datetime) -> int:
     return raised
 
 
+def rezone_routines(tx: Tx, now: datetime) -> int:
+    """After the hotel's time zone changed (in the current context already): every routine in force is
+    moved to its next occurrence on the new wall clock — an 18:00 turndown stays at 18:00 hotel time.
+    Inside the setting's write; one event a routine. The number moved."""
+    moved = 0
+    for routine in _rows(tx, "SELECT id, at, days, lead_minutes, next_at, raise_at FROM routines"
+                             " WHERE removed_at IS NULL ORDER BY id", ()):
+        following = next_occurrence(routine["at"], routine["days"], now)
+        next_at = clock.iso(following)
+        raise_at = clock.iso(following - timedelta(minutes=routine["lead_minutes"]))
+        if (next_at, raise_at) == (routine["next_at"], routine["raise_at"]):
+            continue
+        tx.execute("UPDATE routines SET next_at = ?, raise_at = ? WHERE id = ?", (next_at, raise_at, routine["id"]))
+        tx.event("routines", routine["id"], "rezone", before={"next_at": routine["next_at"]},
+                 after={"next_at": next_at, "raise_at": raise_at, "timezone": clock.zone_name()})
+        moved += 1
+    return moved
+
+
 # --------------------------------------------------------------------------------------------
 # The sweep's part
 # --------------------------------------------------------------------------------------------
@@ -415,4 +423,4 @@ def raise_due(store: Store, *, station: str | None = None, now: datetime | None 
 
 __all__ = ["DAYS", "Routine", "Scheduled", "add_routine", "get_routine", "get_scheduled", "list_routines",
            "next_occurrence", "parse_days", "parse_hhmm", "parse_rooms", "pending", "raise_due", "remove_routine",
-           "routine_refusal", "schedule"]
+           "rezone_routines", "routine_refusal", "schedule"]

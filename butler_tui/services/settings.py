@@ -8,11 +8,13 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from butler_tui import clock
 from butler_tui.config import Shift, load_shifts, use_shifts
+from butler_tui.context import current
 from butler_tui.errors import InvalidInput
 from butler_tui.i18n import t as tr
 from butler_tui.services.auth import require
 from butler_tui.services.rooms import READY_RULES
-from butler_tui.store import Store
+from butler_tui.services.times import time_of_day
+from butler_tui.store import Store, Tx
 
 
 def setting_number(store: Store, name: str, default: float) -> float:
@@ -94,11 +96,10 @@ def _valid(key: str, value: str) -> str:
             raise InvalidInput(tr("ready_rule must be one of: {choices}", choices=", ".join(READY_RULES)))
         return text.lower()
     if key == "night_audit":
-        parts = text.split(":")
-        if len(parts) != 2 or not all(p.isdigit() and len(p) <= 2 for p in parts) \
-                or int(parts[0]) > 23 or int(parts[1]) > 59:
+        hhmm = time_of_day(text)
+        if hhmm is None:
             raise InvalidInput(tr("night_audit {value!r} is not a time like 03:00", value=value))
-        return f"{int(parts[0]):02d}:{int(parts[1]):02d}"
+        return hhmm
     if key == "found_dispose_days":
         if not text.isdigit() or not 1 <= int(text) <= MAX_DISPOSE_DAYS:
             raise InvalidInput(tr("found_dispose_days {value!r} is not a number of days from 1 to {most}",
@@ -119,17 +120,34 @@ def check_setting(name: str, value: str) -> str:
 
 
 def set_setting(store: Store, name: str, value: str, *, by: str, station: str | None = None) -> Setting:
-    """Set a setting (permission ``change_settings``: managers and up), an audited event."""
+    """Set a setting (permission ``change_settings``: managers and up), an audited event. A new
+    ``timezone`` moves the routines to the new wall clock in the same write (:func:`_rezone`)."""
     key = _known(name)
     clean = _valid(key, value)
-    with store.write(actor=by, station=station) as tx:
-        require(tx, by, "change_settings")
-        before = tx.execute("SELECT value FROM settings WHERE name = ?", (key,)).fetchone()
-        if before is not None and before[0] == clean:
-            tx.abandon()
-        tx.execute("INSERT INTO settings (name, value) VALUES (?, ?)"
-                   " ON CONFLICT(name) DO UPDATE SET value = excluded.value", (key, clean))
-        tx.event("settings", key, "set", before={"value": before[0] if before else None}, after={"value": clean})
+    zone_before = current().zone
+    try:
+        with store.write(actor=by, station=station) as tx:
+            require(tx, by, "change_settings")
+            before = tx.execute("SELECT value FROM settings WHERE name = ?", (key,)).fetchone()
+            if before is not None and before[0] == clean:
+                tx.abandon()
+            tx.execute("INSERT INTO settings (name, value) VALUES (?, ?)"
+                       " ON CONFLICT(name) DO UPDATE SET value = excluded.value", (key, clean))
+            tx.event("settings", key, "set", before={"value": before[0] if before else None}, after={"value": clean})
+            if key == "timezone":
+                _rezone(tx, clean)
+    except BaseException:
+        clock.use_zone(zone_before)  # nothing changed: nor does the zone this command reads
+        raise
     if key == "timezone":
         clock.use_zone(clean)  # what this command prints from here on is in the new zone
     return Setting(key, clean, False)
+
+
+def _rezone(tx: Tx, zone: str) -> None:
+    """The hotel's wall clock moves to ``zone``: the routines — rules of the wall clock ("18:00 daily") —
+    move to their next occurrence in it, in the same write as the setting."""
+    from butler_tui.services.scheduling import rezone_routines  # scheduling reaches settings through tasks
+
+    clock.use_zone(zone)
+    rezone_routines(tx, clock.now())

@@ -22,6 +22,7 @@ from butler_tui.services.checklists import StageProgress
 from butler_tui.services.guests import address
 from butler_tui.services.messaging import post, recipients
 from butler_tui.services.routing import floor_station
+from butler_tui.services.times import time_of_day
 from butler_tui.store import Store, Tx, pack_checklists
 from butler_tui.text import clean_text
 
@@ -110,6 +111,15 @@ class StayRow:
         return clock.local_at(day + timedelta(days=1), "00:00")
 
     @property
+    def leaves(self) -> str | None:
+        """The leaving time a board shows, ``HH:MM`` hotel time — the time :attr:`overdue` is judged by
+        (:attr:`leaves_at`): the planned departure time (a wall-clock time), else the ETD (an instant, shown
+        on the hotel's clock); ``None`` when neither is known."""
+        if self.departure_time:
+            return self.departure_time
+        return clock.show_local(self.etd) or None
+
+    @property
     def overdue(self) -> bool:
         """In house past the departure time (or flagged so by the night audit), not checked out."""
         return self.status in IN_HOUSE and (self.overdue_at is not None or self.leaves_at <= clock.now())
@@ -128,6 +138,7 @@ class StayRow:
             "progress": {k: {"done": p.done, "total": p.total, "open_mandatory": p.open_mandatory,
                              "completed_at": p.completed_at} for k, p in self.progress.items()},
             "overdue": self.overdue,
+            "leaves": self.leaves, "leaves_at": clock.iso(self.leaves_at),
         }
 
 
@@ -169,9 +180,11 @@ def departures(store: Store, day: date | None = None) -> list[StayRow]:
     starts with the stays of earlier days the night audit flagged overdue and still not checked out."""
     day = day or clock.today()
     earlier = overdue_departures(store, before=day) if day == clock.today() else []
-    return earlier + _rows(store, "s.departure_date = ? AND s.status IN ('in_house','due_out','departed','arrived')",
-                           [day.isoformat()], "s.status = 'departed', coalesce(s.departure_time, s.etd) IS NULL,"
-                           " coalesce(s.departure_time, s.etd), s.id")
+    found = _rows(store, "s.departure_date = ? AND s.status IN ('in_house','due_out','departed','arrived')",
+                  [day.isoformat()], "s.id")
+    # By the moment each leaves (a planned wall-clock time or an ETD instant: not comparable as text).
+    found.sort(key=lambda s: (s.status == "departed", s.leaves is None, s.leaves_at, s.id))
+    return earlier + found
 
 
 def overdue_departures(store: Store, *, before: date | None = None) -> list[StayRow]:
@@ -342,11 +355,11 @@ def record_departure_plan(store: Store, stay_id: int, *, staff_no: str | None, s
     for key, value in answers.items():
         value = clean_text(value) if value else None
         if value and key.endswith("_time"):
-            parts = value.split(":")
-            if len(parts) != 2 or not all(p.isdigit() for p in parts) or int(parts[0]) > 23 or int(parts[1]) > 59:
+            hhmm = time_of_day(value)
+            if hhmm is None:
                 raise InvalidInput(tr("{field}: {value!r} is not a time like 06:30",
                                       field=tr(key.replace("_", " ")), value=value))
-            value = f"{int(parts[0]):02d}:{int(parts[1]):02d}"
+            value = hhmm
         if value and len(value) > 200:
             raise InvalidInput(tr("{field}: must be at most 200 characters", field=tr(key.replace("_", " "))))
         clean[key] = value

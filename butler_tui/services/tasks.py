@@ -24,7 +24,7 @@ from butler_tui import clock
 from butler_tui.errors import ButlerError, InvalidInput, NotFound, PermissionDenied
 from butler_tui.i18n import said
 from butler_tui.i18n import t as tr
-from butler_tui.services import escalation, roster, routing
+from butler_tui.services import escalation, roster, routing, times
 from butler_tui.services.auth import Actor, actor, actor_in, denial, require
 from butler_tui.services.escalation import OPEN, Clock
 from butler_tui.services.routing import EMERGENCY_TYPE, Notified
@@ -660,21 +660,8 @@ def resolve(store: Store, task_id: int, note: str, *, staff_no: str | None, stat
 
 
 def parse_when(value: str) -> datetime:
-    """``HH:MM`` today (tomorrow if past), ``+30m`` / ``+2h``, or an ISO datetime."""
-    value = value.strip()
-    now = clock.now()
-    try:
-        if value.startswith("+") and value[-1] in "mh" and value[1:-1].isdigit():
-            amount = int(value[1:-1])
-            return now + (timedelta(minutes=amount) if value[-1] == "m" else timedelta(hours=amount))
-        if len(value) == 5 and value[2] == ":":
-            at = clock.local_at(clock.today(), value)
-            return at if at > now else at + timedelta(days=1)
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        return clock.to_hotel(parsed)
-    except ValueError:
-        raise InvalidInput(tr("{value!r} is not a time: use HH:MM, +30m, +2h or an ISO date-time",
-                              value=value)) from None
+    """``HH:MM`` today (tomorrow if past), ``+30m`` / ``+2h``, or an ISO datetime (:func:`times.parse_when`)."""
+    return times.parse_when(value)
 
 
 def teams_of_station(store: Store, station: str) -> tuple[list[str], list[int]]:

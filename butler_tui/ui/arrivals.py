@@ -62,7 +62,7 @@ def arrival_cells(s: StayRow) -> dict[str, Text]:
 
 def departure_cells(s: StayRow) -> dict[str, Text]:
     return {
-        "time": Text(s.departure_time or clock.show_local(s.etd) or "—"),
+        "time": Text(s.leaves or "—"),
         "guest": Text(s.guest_label),
         "vip": vip_mark(s.vip_level),
         "room": Text(s.room_number or "—"),
