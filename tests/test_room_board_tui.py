@@ -126,3 +126,31 @@ async def test_scheduled_tasks_show_dimmed_on_their_tab_and_leads_add_routines(d
         assert (routine.title, routine.at, routine.rooms, routine.station_code, routine.created_by) == (
             "VIP turndown", "18:00", "vip", "floors-mid", LEAD)
 
+
+
+async def test_x_on_the_scheduled_tab_cancels_the_entry_after_asking(demo_db: Path):
+    from butler_tui.ui.forms import ConfirmScreen
+
+    app = ButlerApp(demo_db, "floors-mid", BUTLER)
+    async with app.run_test(size=(120, 36)) as pilot:
+        due = clock.now().replace(microsecond=0) + timedelta(minutes=90)
+        mine = scheduling.schedule(app.store, type="wake_up_call", at=due, room="807", staff_no=BUTLER,
+                                   station="floors-mid")
+        other = scheduling.schedule(app.store, type="wake_up_call", at=due, room="808", staff_no="2002",
+                                    station="floors-mid")
+        await pilot.press("t")
+        await await_until(pilot, lambda: on_screen(app, RoomsScreen))
+        await pilot.press("4")
+        table = app.screen.query_one("#task-table-scheduled", KeyedTable)
+        await await_until(pilot, lambda: table.row_count == 2)
+        table.move_cursor(row=table.get_row_index(f"s{other.id}"))
+        await pilot.press("x")  # another butler's entry: refused at once, nothing asked
+        await await_until(pilot, lambda: any("may not cancel scheduled task" in str(n.message)
+                                             for n in app._notifications))
+        assert on_screen(app, RoomsScreen)
+        table.move_cursor(row=table.get_row_index(f"s{mine.id}"))
+        await pilot.press("x")
+        await await_until(pilot, lambda: on_screen(app, ConfirmScreen))
+        await pilot.press("y")
+        await await_until(pilot, lambda: on_screen(app, RoomsScreen) and table.row_count == 1)
+        assert [s.id for s in scheduling.pending(app.store)] == [other.id]

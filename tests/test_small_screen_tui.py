@@ -35,7 +35,7 @@ async def test_the_new_task_form_fits_80x24_and_saves_with_ctrl_s(demo_db: Path)
         screen = app.screen.region
         box = form.query_one("FormScreen > Vertical").region
         assert inside(box, screen) and box.width <= 80 and box.height <= 24
-        hint = [w for w in form.query(Label) if "ctrl+s save" in str(w.content)][0]
+        hint = next(w for w in form.query(Label) if "ctrl+s save" in str(w.content))
         assert inside(hint.region, box)  # the save hint is on the screen, below the scrolling fields
         fields = form.query_one("#form-fields")
         assert inside(fields.region, box) and fields.max_scroll_y > 0  # the fields scroll at this size
