@@ -342,10 +342,11 @@ def to_markdown(report: dict[str, Any], signatures: dict[str, Any] | None = None
         lines += ["| " + " | ".join(row) + " |" for row in rows]
     lines += ["", f"## {tr('Sign-off 签字')}", ""]
     sig = signatures or {}
-    blank = "…………………… at ……:……"
+    blank = tr("{name} at {time}", name="……………………", time="……:……")
     for label, name, at in (("Outgoing (lead)", "signed_out_name", "signed_out_at"),
                             ("Incoming", "signed_in_name", "signed_in_at")):
-        signed = f"{md(sig[name])} at {_t(sig[at], '%Y-%m-%d %H:%M')}" if sig.get(at) else blank
+        signed = (tr("{name} at {time}", name=md(sig[name]), time=_t(sig[at], "%Y-%m-%d %H:%M")) if sig.get(at)
+                  else blank)
         lines.append(f"{tr(label)}: {signed}  ")
     return "\n".join(lines) + "\n"
 

@@ -127,7 +127,7 @@ class RoomBoardScreen(Board):
         dnd = sum(1 for r in shown if r.dnd)
         if dnd:
             head.append(" · " + tr("DND {n}", n=dnd), style="bold magenta")
-        head.append(tr("   s or enter status · d DND · n task for the room"), style="dim")
+        head.append(tr("   s status · d DND · n task for the room"), style="dim")
         self.query_one("#room-head", Static).update(head)
 
     def filter_changed(self) -> None:

@@ -371,7 +371,7 @@ class TaskDetailScreen(AtStation, ModalScreen[None]):
     DEFAULT_CSS = """
     TaskDetailScreen { align: center middle; }
     TaskDetailScreen > VerticalScroll {
-        width: 100; height: auto; max-height: 90%; border: round $primary; background: $surface; padding: 0 1;
+        width: 100; max-width: 100%; height: auto; max-height: 90%; border: round $primary; background: $surface; padding: 0 1;
     }
     """
     BINDINGS = [Binding("escape", "dismiss", N_("Close"), id="task_detail.close")]
