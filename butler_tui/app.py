@@ -426,6 +426,26 @@ class ButlerApp(App[None]):
         self.action_home()
         self.push_screen(RoomsScreen(filter_text=number))
 
+    def action_room_board(self) -> None:
+        from butler_tui.ui.room_board import RoomBoardScreen
+
+        self._open_board(RoomBoardScreen)
+
+    def action_routines(self) -> None:
+        from butler_tui.ui.room_board import RoutinesScreen
+
+        self._open_board(RoutinesScreen)
+
+    def action_scheduled(self) -> None:
+        """The task board's scheduled tab (tasks waiting for their raise time)."""
+        from butler_tui.ui.tasks import RoomsScreen
+
+        if isinstance(self.screen, RoomsScreen):
+            self.screen.action_tab("scheduled")
+            return
+        self.action_home()
+        self.push_screen(RoomsScreen(tab="scheduled"))
+
     def action_escalations(self) -> None:
         from butler_tui.ui.tasks import EscalationScreen
 
@@ -503,28 +523,37 @@ class ButlerApp(App[None]):
             self.pop_screen()
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
-        yield SystemCommand(t("Home"), t("Counts for this station"), self.action_home)
-        yield SystemCommand(t("Help"), t("Keys of this screen"), self.action_help)
-        yield SystemCommand(t("Refresh"), t("Read the figures again"), self.refresh_counts)
-        yield SystemCommand(t("Messages"), t("The channel log: filter, search, ack, reply"), self.action_messages)
-        yield SystemCommand(t("New message"), t("Say something to all stations, some, or a team"), self.action_compose)
-        yield SystemCommand(t("Arrivals"), t("Arrivals, departures and follow-up calls"), self.action_arrivals)
-        yield SystemCommand(t("Guest lookup"), t("Find a guest by name, pinyin, room, mobile, member no., plate"),
-                            self.action_guest_lookup)
-        yield SystemCommand(t("Sign out"), t("Sign out of this station"), self.action_sign_out)
-        yield SystemCommand(t("Switch user"), t("Let another staff member sign in"), self.action_switch_user)
-        yield SystemCommand(t("Handover"), t("The shift's handover report, duty log and signatures"),
-                            self.action_handover)
-        yield SystemCommand(t("Rooms and tasks"), t("Floor board and this station's tasks"), self.action_rooms)
-        yield SystemCommand(t("Escalation queue"), t("Escalated and overdue tasks, most urgent first"),
-                            self.action_escalations)
-        yield SystemCommand(t("Duty roster"), t("Who is on which shift, and each shift's duty manager"),
-                            self.action_roster)
-        yield SystemCommand(t("Lost & found"), t("The register of found items: log, store, return, dispose"),
-                            self.action_found)
-        yield SystemCommand(t("Acknowledge"), t("Acknowledge the oldest unacknowledged message"), self.action_ack_oldest)
+        """Every screen of the station (and what the station does), found in the palette by its name in
+        the station's language — in Chinese by its English name too (``房态 · Room board``)."""
+        for english, help_text, callback in self._station_commands():
+            title = t(english)
+            if self.context.language == "zh" and title != english:
+                title = f"{title} · {english}"
+            yield SystemCommand(title, t(help_text), callback)
         for command in super().get_system_commands(screen):  # Textual's own (theme, quit, keys…)
             yield command._replace(title=t(command.title), help=t(command.help))
+
+    def _station_commands(self) -> list[tuple[str, str, Callable[[], object]]]:
+        return [
+            (N_("Home"), N_("Counts for this station"), self.action_home),
+            (N_("Help"), N_("Keys of this screen"), self.action_help),
+            (N_("Refresh"), N_("Read the figures again"), self.refresh_counts),
+            (N_("Messages"), N_("The channel log: filter, search, ack, reply"), self.action_messages),
+            (N_("New message"), N_("Say something to all stations, some, or a team"), self.action_compose),
+            (N_("Arrivals"), N_("Arrivals, departures and follow-up calls"), self.action_arrivals),
+            (N_("Guest lookup"), N_("Find a guest by name, pinyin, room, mobile, member no., plate"), self.action_guest_lookup),
+            (N_("Sign out"), N_("Sign out of this station"), self.action_sign_out),
+            (N_("Switch user"), N_("Let another staff member sign in"), self.action_switch_user),
+            (N_("Handover"), N_("The shift's handover report, duty log and signatures"), self.action_handover),
+            (N_("Rooms and tasks"), N_("Floor board and this station's tasks"), self.action_rooms),
+            (N_("Escalation queue"), N_("Escalated and overdue tasks, most urgent first"), self.action_escalations),
+            (N_("Duty roster"), N_("Who is on which shift, and each shift's duty manager"), self.action_roster),
+            (N_("Lost & found"), N_("The register of found items: log, store, return, dispose"), self.action_found),
+            (N_("Room board"), N_("Every room of the station's floors: housekeeping status, DND, tasks"), self.action_room_board),
+            (N_("Scheduled tasks"), N_("Tasks due at a time (wake-up calls), before they are raised"), self.action_scheduled),
+            (N_("Routines"), N_("Daily and weekly jobs the leads set (e.g. 18:00 turndown)"), self.action_routines),
+            (N_("Acknowledge"), N_("Acknowledge the oldest unacknowledged message"), self.action_ack_oldest),
+        ]
 
     def notify_text(self, text: str, **kwargs: Any) -> None:
         """Notify with user or database text, never parsed as markup."""

@@ -1,4 +1,4 @@
-"""Every screen on the demo hotel at 120×36, with a fixed clock: the SVGs in ``screens/``
+"""Every screen on the demo hotel at 120×36 (a form also at 80×24), with a fixed clock: the SVGs in ``screens/``
 (``butler screenshots``) and the snapshot tests drive the app through the same scenarios.
 
 Each language is captured by a process of its own (the capture moves the process's time zone and
@@ -123,6 +123,7 @@ class Scenario:
     station: str
     staff: str | None
     drive: Drive
+    size: tuple[int, int] = SIZE
 
 
 def _emergency(store: Store) -> None:
@@ -230,6 +231,8 @@ SCENARIOS = [
     Scenario("guest-profile", "fnb", "4001", _drive_profile),
     Scenario("handover", "lobby", "1001", _plain("b", screen="HandoverScreen")),
     Scenario("lost-and-found", "floors-high", "2001", _drive_found),
+    # The smallest terminal the station supports: a form fits it, its fields scroll, its save hint shows.
+    Scenario("new-task-80x24", "floors-mid", "2003", _plain("t", "n", screen="FormScreen"), size=(80, 24)),
 ]
 
 
@@ -248,7 +251,7 @@ def make_app(db: Path, scenario: Scenario) -> ButlerApp:
 async def screenshot(db: Path, scenario: Scenario) -> str:
     """The scenario's screen as SVG text: what ``butler screenshots`` writes and the snapshot tests compare."""
     app = make_app(db, scenario)
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=scenario.size) as pilot:
         await scenario.drive(app, pilot)
         return app.export_screenshot()
 

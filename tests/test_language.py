@@ -234,3 +234,27 @@ def test_a_job_title_kept_in_both_languages_shows_the_readers_part():
     assert i18n.own_part("大堂管家领班 Lobby butler lead") == "大堂管家领班"
     assert i18n.own_part("Lobby butler lead 大堂管家领班") == "大堂管家领班"
     assert i18n.own_part("GRO") == "GRO"
+
+
+def test_a_task_named_after_its_type_shows_the_types_chinese_name_and_the_zh_handover_has_no_english_words(
+        demo_store):
+    from butler_tui.services import handover, tasks
+
+    task_id = tasks.create(demo_store, type="wake_up_call", room="807", staff_no="2003", station="floors-mid")
+    written = tasks.create(demo_store, type="wake_up_call", name="Wake-up 0630", room="808", staff_no="2003",
+                           station="floors-mid")
+    assert tasks.get_task(demo_store, task_id).shown_name == "Wake-up call"
+    report = {**handover.build_report(demo_store, "floors-mid"), "dnd_rooms": [{"room": "1018", "since": None}]}
+    report["unacked_messages"] = [{"id": 1, "at": None, "from": "lobby", "priority": "urgent", "body": "x",
+                                   "waiting": ["floors-mid"]}]
+    report["open_tasks"] = [{**row, "minutes_over": 7} for row in report["open_tasks"][:1]]
+    i18n.set_language("zh")
+    try:
+        assert tasks.get_task(demo_store, task_id).shown_name == "叫醒服务"
+        assert tasks.get_task(demo_store, written).shown_name == "Wake-up 0630"  # a name someone wrote stays
+        markdown = handover.to_markdown(report)
+    finally:
+        i18n.set_language("en")
+    for english in ("OVERDUE", "Waiting", "Since", "urgent", " at "):
+        assert english not in markdown
+    assert "超时 7 分钟" in markdown and "待确认" in markdown and "加急" in markdown

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
-from textual.widgets import Input
+from textual.widgets import Input, Select
 
 from butler_tui import clock
 from butler_tui.app import ButlerApp
@@ -41,9 +41,9 @@ async def test_the_floor_sets_a_rooms_status_toggles_dnd_and_raises_a_task_for_i
         rows = [str(k.value) for k in table.rows]
         assert "1208" not in rows and "701" in rows  # the station's floors only
 
-        await pilot.press("s")  # the status form, with the next step filled in
+        await pilot.press("s")  # the status form: a choice of the statuses, the next step chosen
         form = await await_until(pilot, lambda: on_screen(app, FormScreen) and app.screen)
-        assert form.query_one("#field-status", Input).value == "cleaning"
+        assert form.query_one("#field-status", Select).value == "cleaning"
         await pilot.press("ctrl+s")
         await await_until(pilot, lambda: on_screen(app, RoomBoardScreen)
                           and str(table.get_cell("909", "hk")) == "cleaning")
@@ -78,7 +78,7 @@ async def test_inspecting_as_a_butler_is_refused_inline_in_the_services_words(de
         await _room_board(app, pilot, "908")
         await pilot.press("s")
         form = await await_until(pilot, lambda: on_screen(app, FormScreen) and app.screen)
-        assert form.query_one("#field-status", Input).value == "inspected"
+        assert form.query_one("#field-status", Select).value == "inspected"
         await pilot.press("ctrl+s")
         error = form.query_one("#form-error")
         await await_until(pilot, lambda: "may not pass a clean room as inspected" in str(error.content))
@@ -98,7 +98,9 @@ async def test_scheduled_tasks_show_dimmed_on_their_tab_and_leads_add_routines(d
         table = app.screen.query_one("#task-table-scheduled", KeyedTable)
         await await_until(pilot, lambda: f"s{entry.id}" in [str(k.value) for k in table.rows])
         assert str(table.get_cell(f"s{entry.id}", "due")) == clock.show_local(entry.due_at, "%m-%d %H:%M")
-        await pilot.press("y")  # no lifecycle key acts on what is not a task yet
+        await pilot.press("y")  # no lifecycle key acts on what is not a task yet: it says why, at once
+        await await_until(pilot, lambda: any("is not a task yet" in str(n.message) for n in app._notifications))
+        assert on_screen(app, RoomsScreen) and not app.store.rows("SELECT id FROM tasks WHERE name = 'Wake-up 807'")
         await pilot.press("P")
         await await_until(pilot, lambda: on_screen(app, RoutinesScreen))
         await pilot.press("n")  # a butler: refused at once, in the service's words
@@ -124,3 +126,31 @@ async def test_scheduled_tasks_show_dimmed_on_their_tab_and_leads_add_routines(d
         assert (routine.title, routine.at, routine.rooms, routine.station_code, routine.created_by) == (
             "VIP turndown", "18:00", "vip", "floors-mid", LEAD)
 
+
+
+async def test_x_on_the_scheduled_tab_cancels_the_entry_after_asking(demo_db: Path):
+    from butler_tui.ui.forms import ConfirmScreen
+
+    app = ButlerApp(demo_db, "floors-mid", BUTLER)
+    async with app.run_test(size=(120, 36)) as pilot:
+        due = clock.now().replace(microsecond=0) + timedelta(minutes=90)
+        mine = scheduling.schedule(app.store, type="wake_up_call", at=due, room="807", staff_no=BUTLER,
+                                   station="floors-mid")
+        other = scheduling.schedule(app.store, type="wake_up_call", at=due, room="808", staff_no="2002",
+                                    station="floors-mid")
+        await pilot.press("t")
+        await await_until(pilot, lambda: on_screen(app, RoomsScreen))
+        await pilot.press("4")
+        table = app.screen.query_one("#task-table-scheduled", KeyedTable)
+        await await_until(pilot, lambda: table.row_count == 2)
+        table.move_cursor(row=table.get_row_index(f"s{other.id}"))
+        await pilot.press("x")  # another butler's entry: refused at once, nothing asked
+        await await_until(pilot, lambda: any("may not cancel scheduled task" in str(n.message)
+                                             for n in app._notifications))
+        assert on_screen(app, RoomsScreen)
+        table.move_cursor(row=table.get_row_index(f"s{mine.id}"))
+        await pilot.press("x")
+        await await_until(pilot, lambda: on_screen(app, ConfirmScreen))
+        await pilot.press("y")
+        await await_until(pilot, lambda: on_screen(app, RoomsScreen) and table.row_count == 1)
+        assert [s.id for s in scheduling.pending(app.store)] == [other.id]

@@ -208,3 +208,50 @@ def test_cli_task_add_at_and_routines(demo_db: Path, monkeypatch: pytest.MonkeyP
     bad = run("routine", "add", "--title", "T", "--type", "turndown", "--station", "floors-mid", "--at", "6pm",
               "--by", LEAD)
     assert bad.exit_code != 0 and "not a time of day" in bad.output
+
+
+def test_a_scheduled_task_is_cancelled_by_who_asked_or_a_lead_before_it_is_raised(demo_store: Store):
+    at("05:00")
+    due = clock.local_at(DAY, "06:30")
+    mine = scheduling.schedule(demo_store, type="wake_up_call", at=due, room="807", staff_no=BUTLER,
+                               station="floors-mid")
+    with pytest.raises(PermissionDenied, match="may not cancel scheduled task"):
+        scheduling.cancel_scheduled(demo_store, mine.id, staff_no="2003", station="floors-mid")  # another butler
+    assert f"that is for {BUTLER}, who asked for it" in (scheduling.unschedule_refusal(demo_store, mine.id, "2003") or "")
+    assert scheduling.unschedule_refusal(demo_store, mine.id, BUTLER) is None
+    scheduling.cancel_scheduled(demo_store, mine.id, staff_no=BUTLER, station="floors-mid")
+    assert scheduling.pending(demo_store) == []
+    event = demo_store.row("SELECT actor, station, before FROM events WHERE entity = 'scheduled_tasks'"
+                           " AND entity_id = ? AND action = 'cancel'", (str(mine.id),))
+    assert (event["actor"], event["station"]) == (BUTLER, "floors-mid")
+    assert json.loads(event["before"])["due_at"] == clock.iso(due)
+
+    theirs = scheduling.schedule(demo_store, type="wake_up_call", at=due, room="808", staff_no=BUTLER,
+                                 station="floors-mid")
+    scheduling.cancel_scheduled(demo_store, theirs.id, staff_no=LEAD, station="floors-mid")  # a lead may
+    at("06:21")
+    raised = scheduling.schedule(demo_store, type="wake_up_call", at=clock.local_at(DAY, "06:25"), room="809",
+                                 staff_no=BUTLER, station="floors-mid")
+    sweep(demo_store)
+    with pytest.raises(InvalidInput, match="was raised as task"):
+        scheduling.cancel_scheduled(demo_store, raised.id, staff_no=BUTLER, station="floors-mid")
+    assert _mine(demo_store, "Wake-up call")  # the task raised stays
+
+
+def test_cli_task_unschedule(demo_db: Path):
+    at("05:00")
+    runner = CliRunner()
+
+    def run(*args: str):
+        return runner.invoke(cli, ["--db", str(demo_db), *args])
+
+    added = json.loads(run("task", "add", "--type", "wake_up_call", "--station", "floors-mid", "--staff", BUTLER,
+                           "--room", "807", "--at", "06:30", "--json").output)
+    refused = run("task", "unschedule", str(added["scheduled"]), "--station", "floors-mid", "--staff", "2003")
+    assert refused.exit_code == 5 and "may not cancel scheduled task" in refused.output
+    done = run("task", "unschedule", str(added["scheduled"]), "--station", "floors-mid", "--staff", BUTLER)
+    assert done.exit_code == 0, done.output
+    assert done.output.startswith(f"cancelled scheduled #{added['scheduled']} wake_up_call")
+    assert run("task", "scheduled", "--json").output.strip() == "[]"
+    again = run("task", "unschedule", str(added["scheduled"]), "--station", "floors-mid", "--staff", BUTLER)
+    assert again.exit_code != 0 and "no scheduled task" in again.output

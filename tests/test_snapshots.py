@@ -62,7 +62,7 @@ async def test_screen(template: Path, tmp_path: Path, scenario):
     expect_screen(got, SCREENS / f"{scenario.name}.svg", tmp_path / f"{scenario.name}.svg")
 
 
-CHINESE = ["home", "messages", "arrivals", "rooms-and-tasks", "guest-profile", "handover"]
+CHINESE = ["home", "messages", "arrivals", "rooms-and-tasks", "guest-profile", "handover", "new-task-80x24"]
 
 
 @pytest.fixture(scope="module")
@@ -72,7 +72,7 @@ def chinese_screens(tmp_path_factory) -> Path:
     return out
 
 
-@pytest.mark.xdist_group("chinese-screens")  # one station process for the six, not one per worker
+@pytest.mark.xdist_group("chinese-screens")  # one station process for them all, not one per worker
 @pytest.mark.parametrize("name", CHINESE)
 def test_chinese_screen(chinese_screens: Path, name: str):
     got = (chinese_screens / f"{name}.svg").read_text(encoding="utf-8")

@@ -24,7 +24,7 @@ def _print_task(task: TaskRow, as_json: bool) -> None:
         return
     due = task.effective_due
     over = task.minutes_over
-    parts = [f"#{task.id} P{task.priority} {task.type} · {task.name}"]
+    parts = [f"#{task.id} P{task.priority} {task.type} · {task.shown_name}"]
     if task.room_number:
         parts.append(tr("room {room}", room=task.room_number))
     parts += [tr(STATUS_LABEL[task.status]),
@@ -126,6 +126,26 @@ def task_scheduled(ctx: click.Context, station: str | None, as_json: bool) -> No
                       name=s.name, room=" · " + tr("room {room}", room=s.room_number) if s.room_number else "",
                       due=clock.show_local(s.due_at, "%m-%d %H:%M"),
                       raise_at=clock.show_local(s.raise_at, "%m-%d %H:%M")))
+
+
+@task.command(name="unschedule")
+@click.argument("scheduled_id", type=int)
+@click.option("--station", required=True)
+@click.option("--staff", "staff_no", required=True,
+              help="Who cancels it: the person who asked for it, or a lead and up.")
+@click.option("--json", "as_json", is_flag=True, help="The cancelled entry (scheduled, due_at, raise_at …).")
+@click.pass_context
+def task_unschedule(ctx: click.Context, scheduled_id: int, station: str, staff_no: str, as_json: bool) -> None:
+    """Cancel a scheduled task (task add --at) before it is raised."""
+    from butler_tui import clock
+    from butler_tui.services import scheduling
+
+    gone = scheduling.cancel_scheduled(use_store(ctx), scheduled_id, staff_no=staff_no, station=station)
+    if as_json:
+        echo_json(gone.to_json())
+        return
+    click.echo(tr("cancelled scheduled #{id} {type} · {name} · was due {due}", id=gone.id, type=gone.type,
+                  name=gone.name, due=clock.show_local(gone.due_at, "%m-%d %H:%M")))
 
 
 STATUSES = ("new", "acknowledged", "in_progress", "on_hold", "deferred", "reopened", "done", "verified", "closed",

@@ -18,13 +18,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from butler_tui import clock
-from butler_tui.errors import InvalidInput, NotFound
+from butler_tui.errors import ButlerError, InvalidInput, NotFound
 from butler_tui.i18n import N_
 from butler_tui.i18n import t as tr
-from butler_tui.services.auth import actor_in, require
+from butler_tui.services.auth import actor, actor_in, denial, require
 from butler_tui.services.guests import address, mask_id
 from butler_tui.services.rooms import room_number
 from butler_tui.store import Store, Tx
@@ -286,6 +286,28 @@ def dispose_item(store: Store, item_id: int, *, by: str | None, station: str | N
         tx.event("found_items", item_id, "disposed", before={"status": item["status"]},
                  after={"status": "disposed", "days": days})
     return get_item(store, item_id)
+
+
+DOING = {"store": N_("stored"), "give_back": N_("returned"), "dispose": N_("disposed of")}
+"""A station's key (its action) and the word the refusals use for it."""
+
+
+def refusal(store: Store, item_id: int, action: str, *, by: str | None) -> str | None:
+    """Why ``by`` may not ``action`` (``store``, ``give_back``, ``dispose``) the item now — the sentence
+    :func:`store_item`, :func:`return_item` or :func:`dispose_item` refuses with (the days kept aside) —
+    or ``None`` when they may: a station asks before it opens a form or asks "dispose?"."""
+    who = actor(store, by)
+    if who is None:
+        return tr("sign in first")
+    if action == "dispose":
+        refused = denial(store.db.conn, who, "dispose_found_item")
+        if refused:
+            return refused
+    try:
+        _open_item(cast(Tx, store.db.conn), item_id, DOING[action])  # a read: the connection answers execute
+    except ButlerError as exc:
+        return str(exc)
+    return None
 
 
 def line(item: FoundItem) -> str:

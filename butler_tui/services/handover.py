@@ -20,6 +20,7 @@ from typing import Any
 from butler_tui import clock
 from butler_tui.config import Shift, latest_shift, next_shift, shift_named, shift_window
 from butler_tui.errors import InvalidInput, NotFound
+from butler_tui.i18n import N_
 from butler_tui.i18n import t as tr
 from butler_tui.services import found, messaging, scheduling, stays, tasks
 from butler_tui.services.auth import require
@@ -284,12 +285,13 @@ def _rows(report: dict[str, Any], key: str) -> tuple[list[str], list[list[str]]]
         return (["#", "P", "Task", "Room", "Status", "First resp.", "2nd", "Due", "Esc"],
                 [[str(t["id"]), f"P{t['priority']}", md(t["name"]), md(t["room"] or "—"), _status(t["status"]),
                   md(f"{t['owner'] or '—'} {t['owner_team'] or ''}".strip()), md(t["second_team"] or ""),
-                  (f"**OVERDUE {t['minutes_over']} min**" if t["minutes_over"] else _t(t["due"], "%m-%d %H:%M"))
-                  + (f" (held: {md(t['hold_reason'])})" if t["hold_reason"] else ""),
+                  (f"**{tr('OVERDUE {minutes:.0f} min', minutes=t['minutes_over'])}**" if t["minutes_over"]
+                   else _t(t["due"], "%m-%d %H:%M"))
+                  + (f" ({tr('held: {reason}', reason=md(t['hold_reason']))})" if t["hold_reason"] else ""),
                   f"L{t['escalation_level']}" if t["escalation_level"] else ""] for t in items])
     if key == "unacked_messages":
-        return (["#", "At", "From", "Priority", "Message", "Waiting"],
-                [[str(m["id"]), _t(m["at"], "%m-%d %H:%M"), md(m["from"]), md(m["priority"]), md(m["body"]),
+        return (["#", "At", "From", "Priority", "Message", N_("Waiting")],
+                [[str(m["id"]), _t(m["at"], "%m-%d %H:%M"), md(m["from"]), md(tr(m["priority"])), md(m["body"]),
                   md(", ".join(m["waiting"]))] for m in items])
     if key == "arrivals_expected":
         return (["ETA", "Guest", "VIP", "Room", "Status", "Butler"],
@@ -314,11 +316,12 @@ def _rows(report: dict[str, Any], key: str) -> tuple[list[str], list[list[str]]]
     if key == "follow_up_calls_due":
         return (["Due", "Guest", "Room", "VIP", ""],
                 [[_t(s["due"], "%m-%d %H:%M"), md(s["guest"]), md(s["room"] or "—"),
-                  f"VIP{s['vip']}" if s["vip"] else "", "**OVERDUE**" if s["overdue"] else ""] for s in items])
+                  f"VIP{s['vip']}" if s["vip"] else "", f"**{tr('OVERDUE')}**" if s["overdue"] else ""]
+                 for s in items])
     if key == "dnd_rooms":
-        return (["Room", "Since"], [[md(r["room"]), _t(r["since"])] for r in items])
+        return (["Room", N_("Since")], [[md(r["room"]), _t(r["since"])] for r in items])
     if key == "lost_and_found":  # lost & found tasks (#id) and the register's items (F id, `butler found`)
-        return (["#", "Item", "Room", "Status", "Logged"],
+        return (["#", "Item", "Room", "Status", N_("Logged")],
                 [[str(t["id"]) if t.get("kind", "task") == "task" else f"F{t['id']}",
                   md(t["name"]) + (f" · {md(t['guest'])}" if t.get("guest") else ""), md(t["room"] or "—"),
                   (_status(t["status"]) if t.get("kind", "task") == "task" else tr(found.STATUS_LABEL[t["status"]]))
@@ -364,10 +367,11 @@ def to_markdown(report: dict[str, Any], signatures: dict[str, Any] | None = None
         lines += ["| " + " | ".join(row) + " |" for row in rows]
     lines += ["", f"## {tr('Sign-off 签字')}", ""]
     sig = signatures or {}
-    blank = "…………………… at ……:……"
+    blank = tr("{name} at {time}", name="……………………", time="……:……")
     for label, name, at in (("Outgoing (lead)", "signed_out_name", "signed_out_at"),
                             ("Incoming", "signed_in_name", "signed_in_at")):
-        signed = f"{md(sig[name])} at {_t(sig[at], '%Y-%m-%d %H:%M')}" if sig.get(at) else blank
+        signed = (tr("{name} at {time}", name=md(sig[name]), time=_t(sig[at], "%Y-%m-%d %H:%M")) if sig.get(at)
+                  else blank)
         lines.append(f"{tr(label)}: {signed}  ")
     return "\n".join(lines) + "\n"
 

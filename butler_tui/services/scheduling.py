@@ -23,10 +23,10 @@ from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from butler_tui import clock
-from butler_tui.errors import ButlerError, InvalidInput, NotFound
+from butler_tui.errors import ButlerError, InvalidInput, NotFound, PermissionDenied
 from butler_tui.i18n import t as tr
 from butler_tui.services import tasks
-from butler_tui.services.auth import actor, denial, require
+from butler_tui.services.auth import Actor, actor, actor_in, allowed_roles, denial, require
 from butler_tui.services.rooms import room_number
 from butler_tui.services.task_types import get_type, type_in
 from butler_tui.services.times import parse_hhmm
@@ -178,6 +178,69 @@ def pending(store: Store, *, station: str | None = None) -> list[Scheduled]:
         " WHERE state = 'pending' AND room_number IS NOT NULL)")}
     return [s for s in rows if s.station_code == station or s.team_code in scope.teams
             or floors.get(s.room_number or "") in scope.floors]
+
+
+CANCEL_OTHERS = "take_over_task"
+"""Cancelling a scheduled task someone else asked for: leads and up (the permission that takes over or
+reassigns a task); the person who asked for it may always cancel their own."""
+
+
+def _unschedule_denial(conn: Any, who: Actor, entry_id: int, asked_by: str | None) -> str | None:
+    if (asked_by and who.staff_no == asked_by) or who.may(CANCEL_OTHERS):
+        return None
+    roles = ", ".join(tr(r) for r in allowed_roles(conn, CANCEL_OTHERS)) or tr("nobody")
+    return tr("{name} ({role}) may not cancel scheduled task #{id}: that is for {asker}, who asked for it, or {roles}",
+              name=who.name, role=tr(who.role), id=entry_id, asker=asked_by or "-", roles=roles)
+
+
+def _pending_entry(conn: Any, entry_id: int) -> dict[str, Any]:
+    """The scheduled task, still waiting for its raise time — or the sentence why it is not."""
+    found = conn.execute("SELECT type, name, room_number, due_at, raise_at, created_by, state, task_id, failure"
+                         " FROM scheduled_tasks WHERE id = ?", (entry_id,)).fetchone()
+    if found is None:
+        raise NotFound(tr("no scheduled task {id}", id=entry_id))
+    row = dict(zip(("type", "name", "room_number", "due_at", "raise_at", "created_by", "state", "task_id",
+                    "failure"), found, strict=True))
+    if row["state"] == "raised":
+        raise InvalidInput(tr("scheduled task #{id} was raised as task #{task}: cancel the task instead",
+                              id=entry_id, task=row["task_id"]))
+    if row["state"] != "pending":
+        raise InvalidInput(tr("scheduled task #{id} could not be raised ({reason}): there is nothing to cancel",
+                              id=entry_id, reason=row["failure"] or "-"))
+    return row
+
+
+def unschedule_refusal(store: Store, entry_id: int, staff_no: str | None) -> str | None:
+    """Why ``staff_no`` may not cancel the scheduled task (the sentence :func:`cancel_scheduled` refuses
+    with), or ``None`` when they may: a station asks before it asks "cancel?"."""
+    who = actor(store, staff_no)
+    if who is None:
+        return tr("sign in first")
+    try:
+        row = _pending_entry(store.db.conn, entry_id)
+    except ButlerError as exc:
+        return str(exc)
+    return _unschedule_denial(store.db.conn, who, entry_id, row["created_by"])
+
+
+def cancel_scheduled(store: Store, entry_id: int, *, staff_no: str | None, station: str | None = None) -> Scheduled:
+    """Cancel a scheduled task before it is raised: the person who asked for it, or leads and up. The
+    entry goes; the event (in the same transaction) keeps what it was. Returns the entry as it was."""
+    entry = get_scheduled(store, entry_id)
+    if not staff_no:
+        raise InvalidInput(tr("sign in first"))
+    with store.write(actor=staff_no, station=station) as tx:
+        who = actor_in(tx, staff_no)
+        if who is None:
+            raise NotFound(tr("unknown staff no. {staff_no!r}", staff_no=staff_no))
+        row = _pending_entry(tx.db.conn, entry_id)
+        refused = _unschedule_denial(tx.db.conn, who, entry_id, row["created_by"])
+        if refused:
+            raise PermissionDenied(refused, action="cancel_scheduled", staff_no=staff_no)
+        tx.execute("DELETE FROM scheduled_tasks WHERE id = ? AND state = 'pending'", (entry_id,))
+        tx.event("scheduled_tasks", entry_id, "cancel",
+                 before={k: row[k] for k in ("type", "name", "room_number", "due_at", "raise_at", "created_by")})
+    return entry
 
 
 def _in_savepoint(tx: Tx, model: Task, task_type: TaskType, now: datetime) -> tasks.Raised:

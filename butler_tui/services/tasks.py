@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from butler_tui import clock
 from butler_tui.errors import ButlerError, InvalidInput, NotFound, PermissionDenied
-from butler_tui.i18n import said
+from butler_tui.i18n import pick, said
 from butler_tui.i18n import t as tr
 from butler_tui.services import escalation, roster, routing, times
 from butler_tui.services.auth import Actor, actor, actor_in, denial, require
@@ -93,6 +93,13 @@ class TaskRow:
     clock: Clock
     room_floor: int | None = None
     type_team: str | None = None  # the team the task's type names (task_types.team_code)
+    type_name_zh: str = ""  # the type's Chinese name (task_types.name_zh)
+
+    @property
+    def shown_name(self) -> str:
+        """The name to show: a task named after its type (the default name, e.g. "Wake-up call") shows the
+        type's name in the station's language; a name someone wrote shows as written."""
+        return pick(self.name, self.type_name_zh) if self.name == self.type_name else self.name
 
     @property
     def doing_team(self) -> str | None:
@@ -128,7 +135,7 @@ class TaskRow:
 
 
 _SELECT = """
-SELECT t.*, ty.name AS type_name, ty.team_code AS type_team, g.name AS guest_name, o.name AS owner_name,
+SELECT t.*, ty.name AS type_name, ty.name_zh AS type_name_zh, ty.team_code AS type_team, g.name AS guest_name, o.name AS owner_name,
        a.name AS assignee_name, r.floor AS room_floor, l.json AS ladder
 FROM tasks t
 LEFT JOIN ladders l ON l.id = t.ladder_id
@@ -144,6 +151,7 @@ _FIELDS = [f for f in TaskRow.__dataclass_fields__ if f not in ("clock",)]
 def _to_row(r: dict[str, Any]) -> TaskRow:
     data: dict[str, Any] = {k: r.get(k) for k in _FIELDS}
     data["type_name"] = data["type_name"] or r["type"]
+    data["type_name_zh"] = data["type_name_zh"] or ""
     return TaskRow(**data, clock=Clock.from_row(r))
 
 

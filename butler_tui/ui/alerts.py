@@ -76,6 +76,8 @@ class EmergencyScreen(AtStation, ModalScreen[bool]):
     }
     EmergencyScreen > Vertical {
         width: 84;
+        max-width: 100%;
+        max-height: 100%;
         height: auto;
         border: heavy $error;
         background: $surface;

@@ -29,6 +29,8 @@ class ComposeScreen(AtStation, ModalScreen[int | None]):
     }
     ComposeScreen > Vertical {
         width: 96;
+        max-width: 100%;
+        max-height: 100%;
         height: auto;
         border: round $primary;
         background: $surface;

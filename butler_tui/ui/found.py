@@ -48,6 +48,15 @@ def item_cells(item: FoundItem) -> dict[str, Text]:
     }
 
 
+def missing(form: FormScreen, values: dict[str, str], **needed: str) -> bool:
+    """The form's own word for the first field left empty (``needed``: field -> sentence), shown inline."""
+    for key, sentence in needed.items():
+        if not values[key].strip():
+            form.show_error(ValueError(sentence))
+            return True
+    return False
+
+
 def _read(store: Store, open_only: bool) -> tuple[list[FoundItem], int]:
     return found.list_items(store, open_only=open_only, limit=300), found.dispose_days(store.db.conn)
 
@@ -106,6 +115,24 @@ class FoundScreen(Board):
             return True
         return action == "dispose" and not self.station.actor.may("dispose_found_item")
 
+    def _unless_refused(self, action: str, go: Callable[[FoundItem], object]) -> None:
+        """``go(item)`` for the selected item — unless the rule rules ``action`` out (the key is dimmed):
+        then the service's sentence at once, and no form or question opened."""
+        item = self.selected()
+        if item is None:
+            return
+        if not self.ruled_out(action, ()):
+            go(item)
+            return
+
+        def answer(sentence: str | None) -> None:
+            if sentence:
+                self.notify(sentence, severity="warning", markup=False, timeout=6)
+            else:
+                go(item)
+
+        self.station.run_db(found.refusal, item.id, action, by=self.station.staff_no, then=answer)
+
     def _done(self, message: str) -> Callable[[object], None]:
         def done(_result: object) -> None:
             self.notify(message, markup=False, timeout=3)
@@ -119,6 +146,9 @@ class FoundScreen(Board):
 
     def action_add(self) -> None:
         def submit(values: dict[str, str], form: FormScreen) -> None:
+            if missing(form, values, what=t("say what was found"),
+                       where=t("say where it was found: a room number or a place")):
+                return
             def added(item_id: int) -> None:
                 form.dismiss(True)
                 self.notify(t("Logged as item {id}", id=item_id), markup=False, timeout=4)
@@ -132,11 +162,12 @@ class FoundScreen(Board):
             ("where", "Where: a room number, or a place (lobby bar)", "", False)], submit))
 
     def action_store(self) -> None:
-        item = self.selected()
-        if item is None:
-            return
+        self._unless_refused("store", self._store_form)
 
+    def _store_form(self, item: FoundItem) -> None:
         def submit(values: dict[str, str], form: FormScreen) -> None:
+            if missing(form, values, at=t("say where it is kept")):
+                return
             self.station.run_db(found.store_item, item.id, values["at"], by=self.station.staff_no,
                                 station=self.station.station_code, on_error=form.show_error,
                                 then=form.close_and(self.refresh_data))
@@ -145,11 +176,13 @@ class FoundScreen(Board):
             ("at", "Kept at (e.g. housekeeping office safe)", item.kept_at or "", False)], submit))
 
     def action_give_back(self) -> None:
-        item = self.selected()
-        if item is None:
-            return
+        self._unless_refused("give_back", self._return_form)
 
+    def _return_form(self, item: FoundItem) -> None:
         def submit(values: dict[str, str], form: FormScreen) -> None:
+            if missing(form, values, to=t("say who it is returned to"),
+                       id_shown=t("give the ID they showed: its kind and number")):
+                return
             self.station.run_db(found.return_item, item.id, values["to"], values["id_shown"],
                                 by=self.station.staff_no, station=self.station.station_code,
                                 on_error=form.show_error, then=form.close_and(self.refresh_data))
@@ -159,10 +192,9 @@ class FoundScreen(Board):
             ("id_shown", "ID shown (kind and number)", "", False)], submit))
 
     def action_dispose(self) -> None:
-        item = self.selected()
-        if item is None:
-            return
+        self._unless_refused("dispose", self._ask_dispose)
 
+    def _ask_dispose(self, item: FoundItem) -> None:
         def answered(yes: bool | None) -> None:
             if yes:
                 self.station.run_db(found.dispose_item, item.id, by=self.station.staff_no,

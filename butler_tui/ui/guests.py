@@ -48,7 +48,7 @@ class GuestLookupScreen(AtStation, ModalScreen[None]):
     DEFAULT_CSS = """
     GuestLookupScreen { align: center top; }
     GuestLookupScreen > Vertical {
-        width: 96; height: 24; margin-top: 2; border: round $primary; background: $surface; padding: 0 1;
+        width: 96; max-width: 100%; height: 24; max-height: 100%; margin-top: 2; border: round $primary; background: $surface; padding: 0 1;
     }
     GuestLookupScreen KeyedTable { height: 1fr; }
     GuestLookupScreen #lookup-hint { color: $text-muted; }

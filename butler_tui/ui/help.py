@@ -25,6 +25,7 @@ class HelpScreen(AtStation, ModalScreen[None]):
     }
     HelpScreen > VerticalScroll {
         width: 70;
+        max-width: 100%;
         height: auto;
         max-height: 80%;
         border: round $primary;

@@ -223,6 +223,7 @@ class ThreadScreen(AtStation, ModalScreen[None]):
     }
     ThreadScreen > Vertical {
         width: 100;
+        max-width: 100%;
         max-height: 90%;
         height: auto;
         border: round $primary;

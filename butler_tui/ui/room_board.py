@@ -13,9 +13,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from rich.text import Text
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import Footer, Static
+from textual.widgets import DataTable, Footer, Static
 
 from butler_tui import clock
 from butler_tui.i18n import N_
@@ -153,8 +154,13 @@ class RoomBoardScreen(Board):
 
         self.app.push_screen(FormScreen(
             tr("Housekeeping status · room {room} (now {status})", room=room.number, status=tr(room.hk_status)),
-            [("status", "Status: dirty, cleaning, clean, inspected (inspected: supervisor and up)",
-              NEXT_STEP.get(room.hk_status, "cleaning"), False)], submit))
+            [("status", "New status (inspected: supervisors and up)", NEXT_STEP.get(room.hk_status, "cleaning"),
+              False)], submit, choices={"status": [(tr(step), step) for step in rooms.HK_STEPS]}))
+
+    @on(DataTable.RowSelected, "#room-table")
+    def _room_chosen(self) -> None:
+        """enter on a room: its status form (as ``s``)."""
+        self.action_set_status()
 
     def action_toggle_dnd(self) -> None:
         room = self.selected_room()

@@ -72,7 +72,7 @@ def task_cells(t: TaskRow, now: datetime | None = None) -> dict[str, Text]:
     return {
         "id": Text(str(t.id)),
         "p": Text(f"P{t.priority}", style=PRIORITY_STYLE.get(t.priority, "")),
-        "task": Text(t.name, no_wrap=True, overflow="ellipsis"),
+        "task": Text(t.shown_name, no_wrap=True, overflow="ellipsis"),
         "room": Text(t.room_number or t.area or "—"),
         "status": Text(tr(tasks.STATUS_LABEL[t.status])),
         "owner": Text(f"{t.owner_name or t.owner_no or '—'} {t.owner_team or ''}".strip(), no_wrap=True,
@@ -215,11 +215,15 @@ class TaskBoard(Board):
         self.shown_tasks = {str(t.id): t for t in shown}
         self.rules_may_have_changed()
 
+    def explain_no_task(self) -> None:
+        """A task key was pressed on a row that is no task (a scheduled entry): say why nothing happens."""
+
     def _unless_refused(self, action: str, go: Callable[[int], Any]) -> None:
         """``go(task_id)`` for the selected task — unless the rule rules ``action`` out: then the
         service's sentence, at once, and nothing opened (asked again, in case the task moved on)."""
         task_id = self.selected_task_id()
         if task_id is None:
+            self.explain_no_task()
             return
         if not self.ruled_out(action, ()):
             go(task_id)
@@ -299,7 +303,7 @@ class TaskBoard(Board):
 
         self.app.push_screen(ConfirmScreen(tr("{name} is doing task #{id} ({task}). Take it over?",
                                               name=task.assignee_name or task.assignee_no, id=task.id,
-                                              task=task.name)), answered)
+                                              task=task.shown_name)), answered)
 
     def action_reassign(self) -> None:
         """Assign the task to a person of its doing team (lead and up)."""
@@ -327,6 +331,7 @@ class TaskBoard(Board):
     def _task_guest(self, then: Callable[[int], Any]) -> None:
         task_id = self.selected_task_id()
         if task_id is None:
+            self.explain_no_task()
             return
 
         def got(task: TaskRow) -> None:
@@ -345,8 +350,10 @@ class TaskBoard(Board):
 
     def action_detail(self) -> None:
         task_id = self.selected_task_id()
-        if task_id is not None:
-            self.station.run_db(_task_detail, task_id, then=lambda d: self.app.push_screen(TaskDetailScreen(*d)))
+        if task_id is None:
+            self.explain_no_task()
+            return
+        self.station.run_db(_task_detail, task_id, then=lambda d: self.app.push_screen(TaskDetailScreen(*d)))
 
     @on(DataTable.RowSelected)
     def _selected(self) -> None:
@@ -364,7 +371,7 @@ class TaskDetailScreen(AtStation, ModalScreen[None]):
     DEFAULT_CSS = """
     TaskDetailScreen { align: center middle; }
     TaskDetailScreen > VerticalScroll {
-        width: 100; height: auto; max-height: 90%; border: round $primary; background: $surface; padding: 0 1;
+        width: 100; max-width: 100%; height: auto; max-height: 90%; border: round $primary; background: $surface; padding: 0 1;
     }
     """
     BINDINGS = [Binding("escape", "dismiss", N_("Close"), id="task_detail.close")]
@@ -377,7 +384,7 @@ class TaskDetailScreen(AtStation, ModalScreen[None]):
         t = self.task_row
         with VerticalScroll():
             head = Text(f"#{t.id} P{t.priority} {t.type_name} · ", style="bold")
-            head.append(t.name)
+            head.append(t.shown_name)
             head.append("\n" + tr(tasks.STATUS_LABEL[t.status]) + " · " + tr("room {room}", room=t.room_number or "—")
                         + " · " + tr("first responsible {name} ({team})", name=t.owner_name or t.owner_no or "—",
                                      team=t.owner_team or "—")
@@ -442,6 +449,7 @@ class RoomsScreen(TaskBoard):
         Binding("2", "tab('verify')", N_("To verify"), show=False, id="tasks.tab_verify"),
         Binding("3", "tab('closed')", N_("Closed today"), show=False, id="tasks.tab_closed"),
         Binding("4", "tab('scheduled')", N_("Scheduled"), show=False, id="tasks.tab_scheduled"),
+        Binding("x", "unschedule", N_("Cancel"), id="tasks.unschedule"),
         Binding("F", "room_board", N_("Room board"), id="tasks.room_board"),
         Binding("P", "routines", N_("Routines"), show=False, id="tasks.routines"),
         Binding("S", "toggle_scope", N_("All/mine"), id="tasks.scope"),
@@ -449,18 +457,20 @@ class RoomsScreen(TaskBoard):
         *board_keys("tasks"),
     ]
 
-    def __init__(self, filter_text: str = "") -> None:
+    def __init__(self, filter_text: str = "", tab: str = "todo") -> None:
         super().__init__()
+        self.first_tab = tab
         self.scope_all = bool(filter_text)  # looking for one room: every station's tasks in it
         self.filter_text = filter_text
         self.data: BoardData | None = None
+        self.shown_scheduled: dict[str, Scheduled] = {}
 
     def compose(self) -> ComposeResult:
         yield from self.top()
         yield Static(Text(tr("Loading rooms…")), id="room-board")
         yield Static(id="tasks-head")
         yield self.filter_box(tr("Filter tasks by text, room or team — Esc clears"))
-        with TabbedContent(initial="todo"):
+        with TabbedContent(initial=self.first_tab):
             for tab in BOARD_TABS:
                 with TabPane(tr(BOARD_TAB_TITLES[tab]), id=tab):
                     yield KeyedTable(TASK_COLUMNS, id="task-table" if tab == "todo" else f"task-table-{tab}")
@@ -481,7 +491,7 @@ class RoomsScreen(TaskBoard):
     def _matches(self, t: TaskRow) -> bool:
         needle = self.filter_text.lower()
         return not needle or needle in " ".join(
-            str(x) for x in (t.name, t.room_number, t.owner_team, t.second_team, t.type, t.owner_name)).lower()
+            str(x) for x in (t.name, t.shown_name, t.room_number, t.owner_team, t.second_team, t.type, t.owner_name)).lower()
 
     def _show(self, data: BoardData) -> None:
         self.data = data
@@ -493,9 +503,10 @@ class RoomsScreen(TaskBoard):
             self.table_of(tab).show({str(t.id): data.cells[str(t.id)] for t in shown_on[tab]},
                                     signatures=data.signatures)
             everything += shown_on[tab]
-        self.table_of("scheduled").show({f"s{s.id}": scheduled_cells(s) for s in data.scheduled
-                                         if not self.filter_text or self.filter_text.lower() in
-                                         f"{s.name} {s.room_number or ''} {s.type}".lower()})
+        self.shown_scheduled = {f"s{s.id}": s for s in data.scheduled
+                                if not self.filter_text or self.filter_text.lower() in
+                                f"{s.name} {s.room_number or ''} {s.type}".lower()}
+        self.table_of("scheduled").show({key: scheduled_cells(s) for key, s in self.shown_scheduled.items()})
         self.show_tasks(everything)
         shown = shown_on["todo"]
         overdue = sum(1 for t in shown if t.overdue)
@@ -517,7 +528,61 @@ class RoomsScreen(TaskBoard):
 
     @on(TabbedContent.TabActivated)
     def _tab_activated(self) -> None:
+        self.refresh_bindings()  # x cancels the task on the task tabs, the scheduled entry on the scheduled one
         self.rules_may_have_changed()
+
+    def on_scheduled_tab(self) -> bool:
+        return bool(self.is_mounted and self.query(TabbedContent) and self.query_one(TabbedContent).active == "scheduled")
+
+    def selected_scheduled(self) -> Scheduled | None:
+        if not self.on_scheduled_tab():
+            return None
+        key = self.active_table().selected_key
+        return self.shown_scheduled.get(key) if key else None
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        scheduled = self.on_scheduled_tab()
+        if action == "unschedule":
+            return scheduled
+        return not (scheduled and action == "step" and parameters == ("cancel",))  # x is the scheduled entry's
+
+    def ruled_out(self, action: str, parameters: tuple[object, ...]) -> bool:
+        if action != "unschedule":
+            return super().ruled_out(action, parameters)
+        entry, actor = self.selected_scheduled(), self.station.actor
+        return (entry is None or actor is None
+                or (entry.created_by != actor.staff_no and not actor.may(scheduling.CANCEL_OTHERS)))
+
+    def explain_no_task(self) -> None:
+        entry = self.selected_scheduled()
+        if entry is not None:
+            self.notify(tr("A scheduled entry is not a task yet: it is raised at {when} (x cancels it)",
+                           when=clock.show_local(entry.raise_at, "%m-%d %H:%M")), markup=False, timeout=4)
+
+    def action_unschedule(self) -> None:
+        """Cancel the selected scheduled entry before it is raised (who asked for it, or leads and up)."""
+        entry = self.selected_scheduled()
+        if entry is None:
+            return
+
+        def cancelled(_gone: Scheduled) -> None:
+            self.notify(tr("Scheduled task #{id} cancelled", id=entry.id), markup=False, timeout=3)
+            self.refresh_data()
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.station.run_db(scheduling.cancel_scheduled, entry.id, **self.who, then=cancelled,
+                                    on_error=lambda e: self.notify(str(e), severity="warning", markup=False, timeout=6))
+
+        def ask(refused: str | None) -> None:
+            if refused:
+                self.notify(refused, severity="warning", markup=False, timeout=6)
+                return
+            self.app.push_screen(ConfirmScreen(tr("Cancel scheduled task #{id} {name}, due {due}? It will not be raised.",
+                                                  id=entry.id, name=entry.name,
+                                                  due=clock.show_local(entry.due_at, "%m-%d %H:%M"))), answered)
+
+        self.station.run_db(scheduling.unschedule_refusal, entry.id, self.station.staff_no, then=ask)
 
     def action_new_task(self) -> None:
         open_new_task(self)
@@ -567,7 +632,7 @@ class EscalationScreen(TaskBoard):
     def _show(self, rows: list[TaskRow]) -> None:
         self.query_one(KeyedTable).show({str(t.id): {
             "id": Text(str(t.id)), "p": task_cells(t)["p"], "level": task_cells(t)["level"],
-            "task": Text(t.name, no_wrap=True, overflow="ellipsis"), "room": Text(t.room_number or "—"),
+            "task": Text(t.shown_name, no_wrap=True, overflow="ellipsis"), "room": Text(t.room_number or "—"),
             "owner": task_cells(t)["owner"], "second": Text(t.second_team or ""),
             "assignee": Text(t.assignee_name or ""), "due": due_cell(t), "status": Text(tr(tasks.STATUS_LABEL[t.status])),
         } for t in rows})
