@@ -327,6 +327,7 @@ class ButlerApp(App[None]):
             return
         self.stopped = reason
         error = self.store.stop(reason)
+        self.store.close()  # let go of the old file now (the threads' connections close as they end)
         self._stop_feed.set()
         from butler_tui.ui.stopped import StoppedScreen
 

@@ -229,6 +229,14 @@ class Store:
             self.stopped = file_changed_error(self.path, reason)
         return self.stopped
 
+    def _let_go(self) -> None:
+        """Close this thread's connection (a stopped store lets go of the old file as soon as it can)."""
+        db = getattr(self._local, "db", None)
+        if db is not None:
+            self._local.db = None
+            with contextlib.suppress(sqlite3.Error):
+                db.conn.close()
+
     def close(self) -> None:
         with self._lock:
             for db in list(self._all):
@@ -271,6 +279,7 @@ class Store:
             self.check_file()  # under the write lock: a replaced or deleted file is never written to
         except DatabaseFileChanged:
             conn.execute("ROLLBACK")
+            self._let_go()
             raise
         tx = Tx(self.db, actor, station)
         try:
