@@ -150,3 +150,15 @@ async def test_the_station_stops_with_a_full_screen_notice(demo_db: Path, how: s
             assert not demo_db.exists()
         await pilot.press("ctrl+q")
     assert app.return_code == 0 or app.return_code is None
+
+
+async def test_the_stop_screen_speaks_the_station_language(demo_db: Path):
+    app = ButlerApp(demo_db, "lobby", "1002", language="zh")
+    async with app.run_test(size=(120, 36)) as pilot:
+        await await_until(pilot, lambda: app.station is not None)
+        demo_db.unlink()
+        await await_until(pilot, lambda: on_screen(app, StoppedScreen), timeout=5)
+        assert "本工作站已停止" in str(app.screen.query_one("#stopped-title").render())
+        text = str(app.screen.query_one("#stopped-reason").render())
+        assert "已被删除" in text and "不再写入任何内容" in text
+        assert not demo_db.exists()
