@@ -24,7 +24,7 @@ from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
 from butler_tui import context
-from butler_tui.errors import ButlerError
+from butler_tui.errors import ButlerError, DatabaseFileChanged
 from butler_tui.i18n import N_, own_part, t
 from butler_tui.models import Event
 from butler_tui.services import auth, messaging
@@ -69,6 +69,13 @@ class DataChanged(Message):
             return False
         message.events = self.events + message.events  # a burst becomes one refresh; no event is lost
         return True
+
+
+@dataclass
+class FileChanged(Message):
+    """The database file was deleted, replaced or moved (``reason``): the station stops."""
+
+    reason: str
 
 
 class ButlerApp(App[None]):
@@ -136,6 +143,7 @@ class ButlerApp(App[None]):
         self._stop_feed = threading.Event()
         self._reading: set[str] = set()  # groups with an exclusive read running (run_db)
         self._waiting: dict[str, Callable[[], object]] = {}  # the newest call waiting in each group
+        self.stopped: str | None = None  # why the station stopped (its file changed): see stop_station
 
     @contextmanager
     def _context(self) -> Generator[None, None, None]:
@@ -166,7 +174,7 @@ class ButlerApp(App[None]):
 
     def lock(self, reason: str = "", prefill: str = "") -> None:
         """Nobody is signed in: the sign-in screen covers the station until someone signs in."""
-        if any(isinstance(s, SignInScreen) for s in self.screen_stack):
+        if self.stopped is not None or any(isinstance(s, SignInScreen) for s in self.screen_stack):
             return
         self.staff_no, self.staff, self.actor = None, None, None
         self.update_bars()
@@ -261,6 +269,10 @@ class ButlerApp(App[None]):
             try:
                 try:
                     result = fn(self.store, *args, **kwargs)
+                except DatabaseFileChanged as exc:  # not the caller's to show: the whole station stops
+                    with contextlib.suppress(RuntimeError):  # the app has closed meanwhile
+                        self.call_from_thread(self.stop_station, exc.reason)
+                    return None
                 except ButlerError as exc:
                     if on_error is None:
                         raise
@@ -291,6 +303,9 @@ class ButlerApp(App[None]):
         if event.state is not WorkerState.ERROR:
             return
         error = event.worker.error
+        if isinstance(error, DatabaseFileChanged):
+            self.stop_station(error.reason)
+            return
         text = str(error) if isinstance(error, ButlerError) else f"{type(error).__name__}: {error}"
         self.log.error(f"worker {event.worker.name} failed: {text}")
         self.notify(text, title=t("Could not complete"), severity="error", markup=False, timeout=8)
@@ -299,9 +314,33 @@ class ButlerApp(App[None]):
     @work(thread=True, exit_on_error=False, group="feed", name="change-feed")
     def watch_changes(self) -> None:
         follow(self.db_path, lambda events: self.post_message(DataChanged(events)), interval=self.poll_interval,
-               stop=self._stop_feed)
+               stop=self._stop_feed, store=self.store,
+               on_file_change=lambda reason: self.post_message(FileChanged(reason)))
+
+    def on_file_changed(self, message: FileChanged) -> None:
+        self.stop_station(message.reason)
+
+    def stop_station(self, reason: str) -> None:
+        """The database file was deleted, replaced or moved: the store refuses every read and write from
+        now on, the feed stops, and a full-screen notice says so; only quitting is left."""
+        if self.stopped is not None:
+            return
+        self.stopped = reason
+        error = self.store.stop(reason)
+        self.store.close()  # let go of the old file now (the threads' connections close as they end)
+        self._stop_feed.set()
+        from butler_tui.ui.stopped import StoppedScreen
+
+        self.bell()
+        self.push_screen(StoppedScreen(str(error)))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """A stopped station only quits."""
+        return self.stopped is None or action in ("quit", "help_quit")
 
     def on_data_changed(self, message: DataChanged) -> None:
+        if self.stopped is not None:
+            return
         if any(e.entity == "settings" for e in message.events):  # shifts or the hotel's time zone
             self.run_db(use_hotel_shifts, group="settings", exclusive=True)
         self.refresh_counts()
@@ -317,6 +356,8 @@ class ButlerApp(App[None]):
         self.run_db(station_state, self.station_code, then=self._show_state, group="state", exclusive=True)
 
     def _show_state(self, state: StationState) -> None:
+        if self.stopped is not None:  # a read that finished just before the file changed
+            return
         figures = state.overview
         self.state = state
         self.unacked = figures.unacked_messages

@@ -46,3 +46,12 @@ class AuthFailed(ButlerError):
     """Wrong staff no. or PIN, or a locked account."""
 
     exit_code = 5
+
+
+class DatabaseFileChanged(StoreUnavailable):
+    """The database file was deleted, replaced or moved while it was open: nothing more is written to it.
+    ``reason`` is ``deleted``, ``moved``, ``replaced`` or ``gone`` (deleted or moved: no way to tell)."""
+
+    def __init__(self, message: str, *, reason: str):
+        super().__init__(message)
+        self.reason = reason

@@ -143,3 +143,26 @@ def sweep_daily(path: str, moment: datetime, barrier, out) -> None:
     report = run(store, station="floors-mid")
     out.put((report.dnd_checks, report.dnd_escalated, report.no_shows))
     store.close()
+
+
+def open_station(path: str, ready, out) -> None:
+    """A station's process, as far as the file goes: the store open, the change feed following it. When
+    the file is moved, deleted or replaced it stops as a station does — the store refuses, lets go —
+    answers what happened, and exits."""
+    import threading
+
+    from butler_tui.store import feed
+
+    store = Store(path)
+    store.scalar("SELECT count(*) FROM events")
+    stop = threading.Event()
+
+    def stopped(reason: str) -> None:
+        store.stop(reason)
+        store.close()
+        out.put(reason)
+        stop.set()
+
+    ready.set()
+    feed.follow(path, lambda events: None, interval=0.05, stop=stop, identity=store.identity,
+                on_file_change=stopped)

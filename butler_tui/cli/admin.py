@@ -71,16 +71,65 @@ def check(ctx: click.Context, full: bool) -> None:
 
 @click.command()
 @click.argument("dest", type=click.Path(path_type=Path))
+@click.option("--keep", type=int, default=None, metavar="N",
+              help="DEST is a directory: write a dated backup into it (NAME-YYYYMMDD-HHMMSS.db, hotel time) and"
+                   " delete the oldest of those beyond the N newest.")
 @click.pass_context
-def backup(ctx: click.Context, dest: Path) -> None:
+def backup(ctx: click.Context, dest: Path, keep: int | None) -> None:
     """Copy the live database to DEST with SQLite's online backup API."""
     from butler_tui.services.maintenance import backup as run_backup
+    from butler_tui.services.maintenance import backup_rotated
 
     store = use_store(ctx, migrate=False)
+    removed: list[Path] = []
     with _progress_bar(tr("backing up")) as progress:
-        target = run_backup(store, dest, progress=progress)
+        if keep is None:
+            target = run_backup(store, dest, progress=progress)
+        else:
+            target, removed = backup_rotated(store, dest, keep, progress=progress)
     click.echo(tr("backed up {path} to {target} ({size:,} bytes)", path=store.path, target=target,
                   size=target.stat().st_size))
+    for old in removed:
+        click.echo(tr("deleted the old backup {path}", path=old))
+
+
+@click.command()
+@click.argument("backup_file", metavar="BACKUP", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--force", is_flag=True,
+              help="Even while stations have the file open: they stop (showing why) and let go of it first.")
+@click.option("--full", is_flag=True, help="Check the whole backup (integrity_check), not only quick_check.")
+@click.option("--by", required=True, help="Staff no. of the director or admin doing this.")
+@click.option("--by-pin", default=None, help="Their PIN (else $BUTLER_PIN, else asked).")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def restore(ctx: click.Context, backup_file: Path, force: bool, full: bool, by: str, by_pin: str | None,
+            as_json: bool) -> None:
+    """Put BACKUP in place of the database: the backup is checked, the file in place is kept aside
+    (NAME.before-restore-YYYYMMDD-HHMMSS), and the restore is recorded in the restored file."""
+    from butler_tui.cli.common import admin_sign_in, echo_json
+    from butler_tui.services import maintenance
+
+    # A damaged backup, or open stations, are refused before anyone is asked for a PIN.
+    version = maintenance.check_backup(backup_file, full=full)
+    path = Path(options(ctx).db)
+    if not force:
+        maintenance.refuse_open_stations(path)
+    if path.exists():
+        store = use_store(ctx)
+        who = admin_sign_in(store, by, by_pin)
+        result = maintenance.restore(store, backup_file, staff_no=who.staff_no, force=force, version=version)
+    else:
+        result = maintenance.restore_missing(path, backup_file, version=version,
+                                             sign_in=lambda copy: admin_sign_in(copy, by, by_pin).staff_no)
+    if as_json:
+        echo_json(result.to_json())
+        return
+    click.echo(tr("restored {backup} to {path} (schema version {version})", backup=result.backup,
+                  path=result.path, version=result.schema_version))
+    if result.kept:
+        click.echo(tr("the file that was in place is kept as {kept}", kept=result.kept))
+    if result.stations_stopped:
+        click.echo(tr("{n} station(s) stopped: start them again", n=result.stations_stopped))
 
 
 @click.command()
@@ -144,4 +193,4 @@ def vacuum(ctx: click.Context) -> None:
     click.echo(tr("database {before:,} → {after:,} bytes", before=before, after=after))
 
 
-COMMANDS: list[click.Command] = [init, check, backup, sweep, archive_cmd, vacuum]
+COMMANDS: list[click.Command] = [init, check, backup, restore, sweep, archive_cmd, vacuum]

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from butler_tui import clock
-from butler_tui.errors import ButlerError, PermissionDenied, SchemaTooNew, StoreUnavailable
+from butler_tui.errors import ButlerError, DatabaseFileChanged, PermissionDenied, SchemaTooNew, StoreUnavailable
 from butler_tui.i18n import t as tr
 from butler_tui.store.history import compact_after
 
@@ -61,6 +61,44 @@ def _open_connection(path: Path) -> Connection:
             raise StoreUnavailable(tr("{path} is not a butler database (not SQLite)", path=path)) from exc
         raise StoreUnavailable(tr("cannot open database {path}: {exc}", path=path, exc=exc)) from exc
     return db
+
+
+FileIdentity = tuple[int, int]
+"""``(st_dev, st_ino)``: which file a path names. A file replaced (``mv other.db hotel.db``, a restore)
+has another; a file deleted or moved away leaves the path with none."""
+
+
+def file_identity(path: str | os.PathLike[str]) -> FileIdentity | None:
+    """The identity of the file at ``path`` now, ``None`` when there is none (one ``stat``: ~2 µs)."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_dev, st.st_ino
+
+
+def file_change(path: str | os.PathLike[str], identity: FileIdentity | None, hint: str | None = None) -> str | None:
+    """``None`` while ``path`` still names the file whose identity was ``identity``; else what happened:
+    ``replaced`` (another file is there), ``deleted`` or ``moved`` (as ``hint``, from inotify, says),
+    ``gone`` (deleted or moved, no way to tell)."""
+    now = file_identity(path)
+    if identity is None or now == identity:
+        return None
+    if now is not None:
+        return "replaced"
+    return hint if hint in ("deleted", "moved") else "gone"
+
+
+def file_changed_error(path: Path, reason: str) -> DatabaseFileChanged:
+    """The one clear sentence a station and a command show when their file changed under them."""
+    what = {
+        "deleted": tr("The database file {path} was deleted", path=path),
+        "moved": tr("The database file {path} was moved away", path=path),
+        "replaced": tr("The database file {path} was replaced by another file", path=path),
+    }.get(reason) or tr("The database file {path} was deleted or moved", path=path)
+    return DatabaseFileChanged(
+        tr("{what}: stopped, nothing more is written to it. Put the file back (or `butler restore` a backup)"
+           " and start again.", what=what), reason=reason)
 
 
 class NoChange(Exception):
@@ -142,7 +180,10 @@ class Store:
         # Weak: a worker thread's connection closes when the thread ends and its local goes away.
         self._all: weakref.WeakSet[Connection] = weakref.WeakSet()
         self._lock = threading.Lock()
+        self.identity: FileIdentity | None = None  # the file this store opened (see check_file)
+        self.stopped: DatabaseFileChanged | None = None
         db = self.db
+        self.identity = file_identity(self.path)
         if self.path.stat().st_size == 0:
             # A new file: 8 KB pages (a year of history in ~2 % less room than 4 KB: signed handover reports of
             # 3–4 KB packed share pages). Only an empty file takes it; the first to write the header wins.
@@ -159,13 +200,42 @@ class Store:
     @property
     def db(self) -> Connection:
         """This thread's connection."""
+        if self.stopped is not None:
+            raise self.stopped
         db = getattr(self._local, "db", None)
         if db is None:
+            if self.identity is not None:
+                self.check_file()  # a new connection would open whatever file the path names now
             db = _open_connection(self.path)
             self._local.db = db
             with self._lock:
                 self._all.add(db)
         return db
+
+    # -- the file ------------------------------------------------------------------------------
+    def check_file(self) -> None:
+        """Raise :class:`DatabaseFileChanged` (and stop this store: no more reads or writes) when the path
+        no longer names the file this store opened: deleted, replaced or moved."""
+        if self.stopped is not None:
+            raise self.stopped
+        reason = file_change(self.path, self.identity)
+        if reason is not None:
+            raise self.stop(reason)
+
+    def stop(self, reason: str) -> DatabaseFileChanged:
+        """The file changed (``reason``, as :func:`file_change` says): from now on every read and write of
+        this store is refused with the error returned."""
+        if self.stopped is None:
+            self.stopped = file_changed_error(self.path, reason)
+        return self.stopped
+
+    def _let_go(self) -> None:
+        """Close this thread's connection (a stopped store lets go of the old file as soon as it can)."""
+        db = getattr(self._local, "db", None)
+        if db is not None:
+            self._local.db = None
+            with contextlib.suppress(sqlite3.Error):
+                db.conn.close()
 
     def close(self) -> None:
         with self._lock:
@@ -205,6 +275,12 @@ class Store:
             conn.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError as exc:
             raise _unavailable(self.path, exc) from exc
+        try:
+            self.check_file()  # under the write lock: a replaced or deleted file is never written to
+        except DatabaseFileChanged:
+            conn.execute("ROLLBACK")
+            self._let_go()
+            raise
         tx = Tx(self.db, actor, station)
         try:
             yield tx
@@ -278,4 +354,4 @@ def _enable_wal(db: Connection, path: Path) -> None:
             raise StoreUnavailable(tr("{path} is not a butler database (not SQLite)", path=path)) from exc
 
 
-__all__ = ["SchemaTooNew", "Store", "Tx"]
+__all__ = ["DatabaseFileChanged", "SchemaTooNew", "Store", "Tx", "file_change", "file_identity"]

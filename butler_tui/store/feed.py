@@ -13,6 +13,11 @@ memory-mapped: no inotify event). For a couple of seconds after a change it also
 :data:`IDLE_WAIT` s, so sixty idle stations cost the machine next to nothing (one idle station: 0.37
 → 0.11 % of a core), and a change is seen as it is written instead of on the next 50 ms tick. Where
 inotify is missing (not Linux, the watch limit reached) the loop polls at the interval, as before.
+
+The file itself: the loop checks at most every :data:`IDLE_WAIT` s (one ``stat``), and at once when
+inotify says the name was deleted, moved or replaced, that the path still names the file the station
+opened (``st_dev``, ``st_ino``). When it does not, the follower says so and ends: a station must not go
+on showing, or writing to, a file that is no longer the hotel's.
 """
 
 from __future__ import annotations
@@ -26,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from butler_tui.models import Event
-from butler_tui.store.database import BUSY_TIMEOUT_MS
+from butler_tui.store.database import BUSY_TIMEOUT_MS, FileIdentity, file_change, file_changed_error, file_identity
 from butler_tui.store.history import expand_after
 
 
@@ -98,9 +103,15 @@ class FileWatch:
     through ``inotify_simple`` (a small ctypes wrapper: no thread, no C extension). ``None`` from
     :meth:`open` where that cannot be had; the caller polls instead."""
 
-    def __init__(self, inotify: Any, names: set[str]):
+    def __init__(self, inotify: Any, names: set[str], name: str = "", flags: Any = None):
         self._inotify = inotify
         self._names = names
+        self._name = name
+        self._flags = flags
+        self.file_event: str | None = None
+        """Set when the database's own name was deleted (``deleted``), moved away (``moved``), had
+        another file put in its place (``replaced``) or its attributes changed (``attrib``): the
+        follower checks the file at once. Cleared by :meth:`take_file_event`."""
 
     @classmethod
     def open(cls, path: Path) -> FileWatch | None:
@@ -110,16 +121,32 @@ class FileWatch:
             return None
         try:
             inotify = INotify()
-            inotify.add_watch(str(path.resolve().parent), flags.MODIFY | flags.CREATE | flags.MOVED_TO)
+            inotify.add_watch(str(path.resolve().parent), flags.MODIFY | flags.CREATE | flags.MOVED_TO
+                              | flags.DELETE | flags.MOVED_FROM | flags.ATTRIB)
         except OSError:  # no inotify in this kernel/container, or the per-user watch limit is reached
             return None
         name = path.name
-        return cls(inotify, {name, f"{name}-wal", f"{name}-journal"})
+        return cls(inotify, {name, f"{name}-wal", f"{name}-journal"}, name, flags)
 
     def wait(self, seconds: float) -> bool:
         """Block up to ``seconds``; ``True`` when the database was written meanwhile."""
         events = self._inotify.read(timeout=int(seconds * 1000))
+        for event in events:
+            if event.name == self._name and self._flags is not None:
+                mask = event.mask
+                if mask & self._flags.DELETE:
+                    self.file_event = "deleted"
+                elif mask & self._flags.MOVED_FROM:
+                    self.file_event = "moved"
+                elif mask & (self._flags.MOVED_TO | self._flags.CREATE):
+                    self.file_event = "replaced"
+                elif mask & self._flags.ATTRIB and self.file_event is None:
+                    self.file_event = "attrib"
         return any(event.name in self._names for event in events)
+
+    def take_file_event(self) -> str | None:
+        event, self.file_event = self.file_event, None
+        return event
 
     def close(self) -> None:
         self._inotify.close()
@@ -132,17 +159,42 @@ def follow(
     interval: float,
     stop: threading.Event,
     start_at: int | None = None,
+    identity: FileIdentity | None = None,
+    on_file_change: Callable[[str], object] | None = None,
 ) -> None:
-    """Hand new events to ``deliver`` as they are committed, until ``stop``.
+    """Hand new events to ``deliver`` as they are committed, until ``stop`` — or until ``path`` no longer
+    names the file it named at the start (``identity``, when the caller opened it earlier): then
+    ``on_file_change(reason)`` is called (``deleted``, ``moved``, ``replaced`` or ``gone``) and the loop
+    ends; without ``on_file_change`` it raises :class:`~butler_tui.errors.DatabaseFileChanged`.
 
     This is the loop every open station runs (in a thread worker); the propagation benchmark runs it
     too. With a file watch it sleeps until the file is written (at most ``interval`` s for a couple of
     seconds after a change, :data:`IDLE_WAIT` s otherwise), then polls at once and a few times more
     over the next ~30 ms: a commit is visible a moment after its WAL write (the fsync of
     ``synchronous=FULL``, then the index in ``-shm``). Without a watch it polls every ``interval`` s."""
-    feed = ChangeFeed(path, start_at=start_at)
-    watch = FileWatch.open(Path(path))
+    db = Path(path)
+    if identity is None:
+        identity = file_identity(db)
+    feed = ChangeFeed(db, start_at=start_at)
+    watch = FileWatch.open(db)
     hot_until = time.monotonic() + HOT_SECONDS
+    checked = float("-inf")
+
+    def file_changed(hint: str | None = None) -> bool:
+        nonlocal checked
+        checked = time.monotonic()
+        reason = file_change(db, identity, hint)
+        if reason is None:
+            return False
+        deadline = time.monotonic() + 0.1
+        while reason == "gone" and watch is not None and time.monotonic() < deadline:
+            # inotify says which (the name's DELETE or MOVED_FROM may come a moment after its ATTRIB)
+            watch.wait(0.02)
+            reason = file_change(db, identity, watch.take_file_event()) or "gone"
+        if on_file_change is None:
+            raise file_changed_error(db, reason)
+        on_file_change(reason)
+        return True
 
     def pass_on() -> bool:
         events = feed.poll()
@@ -152,6 +204,8 @@ def follow(
 
     try:
         while not stop.is_set():
+            if time.monotonic() - checked >= IDLE_WAIT and file_changed():
+                return
             if pass_on():
                 hot_until = time.monotonic() + HOT_SECONDS
             if watch is None:
@@ -162,6 +216,8 @@ def follow(
                 for pause in SETTLE:
                     if pass_on() or stop.wait(pause):
                         break
+            if watch.file_event is not None and file_changed(watch.take_file_event()):
+                return
     finally:
         feed.close()
         if watch is not None:

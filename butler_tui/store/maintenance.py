@@ -1,17 +1,19 @@
-"""Integrity check, schema check, online backup and file-placement warnings."""
+"""Integrity check, schema check, online backup, restore's file handling and file-placement warnings."""
 
 from __future__ import annotations
 
 import os
+import shutil
 import sqlite3
 import stat
+import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from butler_tui.errors import StoreUnavailable
 from butler_tui.i18n import t as tr
-from butler_tui.store.database import Store
+from butler_tui.store.database import Connection, Store
 from butler_tui.store.schema import SCHEMA_VERSION, check_version
 
 NETWORK_FILESYSTEMS = {"nfs", "nfs4", "cifs", "smb", "smbfs", "smb3", "sshfs", "fuse.sshfs", "afs", "9p",
@@ -91,6 +93,7 @@ def check(store: Store, *, full: bool = False, progress: Progress | None = None)
             progress(1, steps)
     else:
         for done, table in enumerate(tables, 1):
+            store.check_file()  # the file deleted or replaced meanwhile: stop and say so
             problems += [row[0] for row in conn.execute(f'PRAGMA quick_check("{table}")').fetchall()
                          if row[0] != "ok"]
             if progress:
@@ -128,10 +131,14 @@ def backup(store: Store, dest: str | os.PathLike[str], *, progress: Progress | N
     os.close(fd)
     try:
         dst = sqlite3.connect(str(tmp))
+
+        def step(_status: int, remaining: int, total: int) -> None:
+            store.check_file()  # the file deleted or replaced meanwhile: a backup of it is no backup
+            if progress:
+                progress(total - remaining, total)
+
         try:
-            store.db.conn.backup(
-                dst, pages=1024,
-                progress=(lambda _status, remaining, total: progress(total - remaining, total)) if progress else None)
+            store.db.conn.backup(dst, pages=1024, progress=step)
             dst.execute("PRAGMA journal_mode = DELETE")
             result = dst.execute("PRAGMA integrity_check").fetchone()[0]
         finally:
@@ -146,3 +153,113 @@ def backup(store: Store, dest: str | os.PathLike[str], *, progress: Progress | N
         tmp.unlink(missing_ok=True)
         raise
     return target
+
+
+# -- restore ---------------------------------------------------------------------------------------
+SHM_DMS_BYTE = 128
+"""Every SQLite connection to a WAL database holds a read lock on this byte of its ``-shm`` file while it is
+open (the "dead man switch" that tells the last one to leave)."""
+
+
+def open_elsewhere(path: Path) -> int | None:
+    """How many other processes have the database at ``path`` open: the processes holding the read lock
+    on its ``-shm`` file's :data:`SHM_DMS_BYTE`, as Linux lists them in ``/proc/locks`` (read, not taken:
+    opening and closing the ``-shm`` here would drop this process's own SQLite locks on it). ``None``
+    where that cannot be told (no ``/proc/locks``)."""
+    try:
+        inode = os.stat(f"{path}-shm").st_ino
+    except FileNotFoundError:
+        return 0  # the last connection to leave removes it: nobody has the file open
+    except OSError:
+        return None
+    try:
+        table = Path("/proc/locks").read_text()
+    except OSError:
+        return None
+    pids: set[str] = set()
+    for line in table.splitlines():
+        parts = line.split()
+        if len(parts) < 8 or "->" in parts or not parts[5].endswith(f":{inode}"):
+            continue
+        start, end = parts[6], parts[7]
+        if start.isdigit() and int(start) <= SHM_DMS_BYTE and (end == "EOF" or int(end) >= SHM_DMS_BYTE):
+            pids.add(parts[4])
+    pids.discard(str(os.getpid()))
+    return len(pids)
+
+
+def check_backup(path: Path, *, full: bool = False) -> int:
+    """Refuse a file that is not a sound butler database — quick_check (``full``: integrity_check) not
+    ok, not SQLite, no events — or one newer than this code; its schema version. The file is opened
+    read-only and nothing is written to it."""
+    from butler_tui.store.schema import check_version
+
+    if not path.is_file():
+        raise StoreUnavailable(tr("no backup at {path}", path=path))
+    uri = "file:" + urllib.parse.quote(str(path.resolve())) + "?mode=ro"
+    try:
+        conn = sqlite3.connect(uri, uri=True)
+    except sqlite3.Error as exc:
+        raise StoreUnavailable(tr("cannot open backup {path}: {exc}", path=path, exc=exc)) from exc
+    try:
+        found = [row[0] for row in conn.execute("PRAGMA integrity_check" if full else "PRAGMA quick_check")]
+        if found != ["ok"]:
+            raise StoreUnavailable(tr("backup {path} failed its integrity check: {problems}", path=path,
+                                      problems="; ".join(str(p) for p in found[:3])))
+        if not conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'events'").fetchone():
+            raise StoreUnavailable(tr("{path} is not a butler database (no events table)", path=path))
+        return check_version(Connection(conn))
+    except sqlite3.DatabaseError as exc:
+        raise StoreUnavailable(tr("backup {path} is damaged or not a database: {exc}", path=path, exc=exc)) from exc
+    finally:
+        conn.close()
+
+
+def copy_private(source: Path, target: Path) -> None:
+    """``source`` copied to ``target`` (a new file, readable by its owner only), flushed to the disk."""
+    fd = os.open(target, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    with os.fdopen(fd, "wb") as out, source.open("rb") as src:
+        shutil.copyfileobj(src, out, 1 << 20)
+        out.flush()
+        os.fsync(out.fileno())
+
+
+def set_aside(store: Store, aside: Path) -> None:
+    """Rename the live file to ``aside`` with everything in it: the WAL is checkpointed into the file and
+    truncated, and the write lock is held across the rename, so no station adds to the WAL meanwhile (a
+    station's next write finds the file gone and is refused). The store stops (the file is not at its
+    path any more) and lets go of the file."""
+    conn = store.db.conn
+    wal = Path(f"{store.path}-wal")
+    for _attempt in range(5):
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+        conn.execute("BEGIN IMMEDIATE")
+        if not wal.exists() or wal.stat().st_size == 0:
+            break
+        conn.execute("ROLLBACK")
+    else:
+        raise StoreUnavailable(tr("could not empty the WAL of {path} (a station keeps reading): close the"
+                                  " stations and try again", path=store.path))
+    try:
+        os.rename(store.path, aside)
+    finally:
+        conn.execute("ROLLBACK")
+    store.stop("moved")
+    store.close()
+
+
+def put_in_place(ready: Path, path: Path) -> None:
+    """Rename ``ready`` (a file in the same directory, nobody holding it) to ``path``; the journal files
+    left at ``path``'s name by the file set aside (emptied, nobody holding them) go first, else SQLite
+    would replay them onto the file put in place."""
+    for suffix in ("-wal", "-shm", "-journal"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    os.replace(ready, path)
+    try:
+        fd = os.open(path.parent, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)  # the rename itself survives a power cut
+    finally:
+        os.close(fd)
