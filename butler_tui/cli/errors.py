@@ -19,6 +19,7 @@ from contextlib import contextmanager
 
 import click
 
+from butler_tui.cli.output import say
 from butler_tui.errors import ButlerError, StoreUnavailable
 from butler_tui.i18n import t as tr
 
@@ -42,5 +43,5 @@ def reported(ctx: click.Context) -> Iterator[None]:
         if explained is None:
             raise
         sentence, code = explained
-        click.echo(f"butler: {sentence}", err=True)
+        say(f"butler: {sentence}", err=True)
         ctx.exit(code)

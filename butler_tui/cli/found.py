@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 import click
 
 from butler_tui.cli.common import admin_sign_in, echo_json, use_store
+from butler_tui.cli.output import say
 from butler_tui.i18n import t as tr
 
 if TYPE_CHECKING:
@@ -23,7 +24,7 @@ def _show(item: FoundItem, as_json: bool) -> None:
     if as_json:
         echo_json(item.to_json())
     else:
-        click.echo(line(item))
+        say(line(item))
 
 
 @click.group()
@@ -52,7 +53,7 @@ def found_add(ctx: click.Context, what: str, where: str, by: str, by_pin: str | 
     if as_json:
         echo_json(register.get_item(store, item_id).to_json())
         return
-    click.echo(item_id)
+    say(item_id)
 
 
 @found.command(name="list")
@@ -72,7 +73,7 @@ def found_list(ctx: click.Context, status: str | None, open_only: bool, room: st
         echo_json([i.to_json() for i in items])
         return
     if not items:
-        click.echo(tr("nothing in the lost & found register"))
+        say(tr("nothing in the lost & found register"))
     for item in items:
         _show(item, False)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from butler_tui.cli.common import echo_json, use_store
+from butler_tui.cli.output import say
 from butler_tui.errors import ButlerError
 from butler_tui.i18n import t as tr
 
@@ -44,7 +45,7 @@ def handover(ctx: click.Context, station: str | None, shift_name: str | None, da
     if fmt == "json":
         echo_json(report | ({"signatures": signatures} if signatures else {}))
     else:
-        click.echo(service.to_markdown(report, signatures), nl=False)
+        say(service.to_markdown(report, signatures), nl=False)
 
 
 @click.group(name="log")
@@ -73,7 +74,7 @@ def log_add(ctx: click.Context, station: str, staff_no: str, high: bool, room: s
     staff = get_staff(store, staff_no).staff_no
     entry_id = service.add_entry(store, code, " ".join(text), staff_no=staff, high_priority=high, room=room,
                                  guest_id=guest_id, task_id=task_id, corrects=corrects)
-    click.echo(entry_id)
+    say(entry_id)
 
 
 COMMANDS: list[click.Command] = [handover, duty_log]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from butler_tui.cli.common import echo_json, use_store
+from butler_tui.cli.output import say
 from butler_tui.i18n import t as tr
 
 
@@ -29,7 +30,7 @@ def send(ctx: click.Context, from_station: str, staff_no: str | None, to: str, p
         use_store(ctx), from_station=from_station, from_staff=staff_no, to=to, priority=priority, room=room,
         guest_id=guest_id, task_id=task_id, parent_id=parent_id, body=" ".join(text),
     )
-    click.echo(message_id)
+    say(message_id)
 
 
 @click.command()
@@ -44,16 +45,16 @@ def ack(ctx: click.Context, message_id: int, station: str, staff_no: str | None)
     result = messaging.ack(use_store(ctx), message_id, station=station, staff_no=staff_no)
     when = result.acked_at
     if result.closed_as == "info":
-        click.echo(tr("message {id} is for information: {station} need not acknowledge it", id=message_id,
+        say(tr("message {id} is for information: {station} need not acknowledge it", id=message_id,
                       station=result.station))
     elif result.closed_as == "resolved":
-        click.echo(tr("message {id} needs no acknowledgement from {station} any more: its task was resolved at"
+        say(tr("message {id} needs no acknowledgement from {station} any more: its task was resolved at"
                       " {when}", id=message_id, station=result.station, when=when))
     elif result.already:
-        click.echo(tr("message {id} was already acknowledged by {station} at {when}", id=message_id,
+        say(tr("message {id} was already acknowledged by {station} at {when}", id=message_id,
                       station=result.station, when=when))
     else:
-        click.echo(tr("acknowledged message {id} at {station} ({when})", id=message_id, station=result.station,
+        say(tr("acknowledged message {id} at {station} ({when})", id=message_id, station=result.station,
                       when=when))
 
 
@@ -86,7 +87,7 @@ def messages(ctx: click.Context, station: str | None, unacked: bool, priority: s
                 else tr("for information"))
         if m.pending:
             acks += tr(" (waiting: {stations})", stations=", ".join(m.pending))
-        click.echo(
+        say(
             f"#{m.id} {clock.show_local(m.created_at, '%m-%d %H:%M')} {tr(m.priority):<9} {m.from_station} → "
             f"{m.audience_label}: {m.body}  [{acks}]"
         )

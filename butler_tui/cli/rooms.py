@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 import click
 
 from butler_tui.cli.common import admin_sign_in, echo_json, use_store
+from butler_tui.cli.output import say
 from butler_tui.i18n import t as tr
 
 if TYPE_CHECKING:
@@ -35,7 +36,7 @@ def _show(r: RoomRow, as_json: bool) -> None:
     if as_json:
         echo_json(r.to_json())
     else:
-        click.echo(_line(r))
+        say(_line(r))
 
 
 @click.group()
@@ -67,9 +68,9 @@ def room_list(ctx: click.Context, floor: int | None, as_json: bool) -> None:
         echo_json([r.to_json() for r in found])
         return
     if not found:
-        click.echo(tr("no rooms"))
+        say(tr("no rooms"))
     for r in found:
-        click.echo(_line(r))
+        say(_line(r))
 
 
 @room.command(name="set")
@@ -167,7 +168,7 @@ def settings_get(ctx: click.Context, key: str, as_json: bool) -> None:
     if as_json:
         echo_json(found.to_json())
         return
-    click.echo(f"{found.name} = {found.value}" + (f"  ({tr('default')})" if found.is_default else ""))
+    say(f"{found.name} = {found.value}" + (f"  ({tr('default')})" if found.is_default else ""))
 
 
 @settings_group.command(name="set")
@@ -188,7 +189,7 @@ def settings_set(ctx: click.Context, key: str, value: str, by: str, by_pin: str 
     if as_json:
         echo_json(found.to_json())
         return
-    click.echo(f"{found.name} = {found.value}")
+    say(f"{found.name} = {found.value}")
 
 
 COMMANDS: list[click.Command] = [room, settings_group]

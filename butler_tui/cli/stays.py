@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import click
 
 from butler_tui.cli.common import echo_json, use_store
+from butler_tui.cli.output import say
 from butler_tui.i18n import t as tr
 
 if TYPE_CHECKING:
@@ -67,9 +68,9 @@ def stay_list(ctx: click.Context, day: str | None, departures: bool, no_shows: b
         echo_json([s.to_json() for s in found])
         return
     if not found:
-        click.echo(tr("no stays"))
+        say(tr("no stays"))
     for s in found:
-        click.echo(_line(s))
+        say(_line(s))
 
 
 @stay.command(name="set")
@@ -94,7 +95,7 @@ def stay_set(ctx: click.Context, stay_id: int, status: str, staff_no: str, stati
     if as_json:
         echo_json(found.to_json())
     else:
-        click.echo(_line(found))
+        say(_line(found))
 
 
 COMMANDS: list[click.Command] = [stay]

@@ -25,7 +25,7 @@ from butler_tui.services import found, messaging, stays, tasks
 from butler_tui.services.auth import require
 from butler_tui.services.guests import address
 from butler_tui.store import Store, pack, unpack
-from butler_tui.text import clean_text
+from butler_tui.text import clean_text, shown
 
 # --------------------------------------------------------------------------------------------
 # The duty log
@@ -344,7 +344,7 @@ def to_markdown(report: dict[str, Any], signatures: dict[str, Any] | None = None
                             ("Incoming", "signed_in_name", "signed_in_at")):
         signed = f"{md(sig[name])} at {_t(sig[at], '%Y-%m-%d %H:%M')}" if sig.get(at) else blank
         lines.append(f"{tr(label)}: {signed}  ")
-    return "\n".join(lines) + "\n"
+    return shown("\n".join(lines) + "\n", multiline=True)  # a file that is `cat` later is a terminal too
 
 
 # --------------------------------------------------------------------------------------------
