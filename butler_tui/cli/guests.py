@@ -6,6 +6,7 @@ import click
 
 from butler_tui.cli.common import echo_json, use_store
 from butler_tui.cli.output import say
+from butler_tui.cli.types import ID
 from butler_tui.i18n import t as tr
 
 
@@ -43,7 +44,7 @@ def guest_find(ctx: click.Context, query: tuple[str, ...], station: str | None, 
 
 
 @guest.command(name="show")
-@click.argument("guest_id", type=int)
+@click.argument("guest_id", type=ID)
 @click.option("--station", default=None)
 @click.option("--staff", "staff_no", default=None)
 @click.option("--json", "as_json", is_flag=True)
@@ -83,7 +84,7 @@ def guest_show(ctx: click.Context, guest_id: int, station: str | None, staff_no:
 
 
 @guest.command(name="note")
-@click.argument("guest_id", type=int)
+@click.argument("guest_id", type=ID)
 @click.option("--kind", required=True, help="preference, habit, life_trace, dietary, special_date, dislike, "
                                             "complaint, suggestion")
 @click.option("--station", default=None)

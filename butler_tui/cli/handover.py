@@ -6,6 +6,7 @@ import click
 
 from butler_tui.cli.common import echo_json, use_store
 from butler_tui.cli.output import say
+from butler_tui.cli.types import ID
 from butler_tui.errors import ButlerError
 from butler_tui.i18n import t as tr
 
@@ -58,9 +59,9 @@ def duty_log() -> None:
 @click.option("--staff", "staff_no", required=True)
 @click.option("--high", is_flag=True, help="Flag the entry as high priority.")
 @click.option("--room", default=None)
-@click.option("--guest", "guest_id", type=int, default=None)
-@click.option("--task", "task_id", type=int, default=None)
-@click.option("--corrects", type=int, default=None, help="The entry this one corrects.")
+@click.option("--guest", "guest_id", type=ID, default=None)
+@click.option("--task", "task_id", type=ID, default=None)
+@click.option("--corrects", type=ID, default=None, help="The entry this one corrects.")
 @click.argument("text", nargs=-1, required=True)
 @click.pass_context
 def log_add(ctx: click.Context, station: str, staff_no: str, high: bool, room: str | None, guest_id: int | None,

@@ -6,6 +6,7 @@ import click
 
 from butler_tui.cli.common import echo_json, use_store
 from butler_tui.cli.output import say
+from butler_tui.cli.types import ID
 from butler_tui.i18n import t as tr
 
 
@@ -16,9 +17,9 @@ from butler_tui.i18n import t as tr
               help="all | station codes (lobby,fo) | team:CODE[,team:CODE].")
 @click.option("--priority", default="routine", show_default=True, help="routine | urgent | emergency.")
 @click.option("--room", default=None, help="Room the message is about.")
-@click.option("--guest", "guest_id", type=int, default=None, help="Guest id the message is about.")
-@click.option("--task", "task_id", type=int, default=None, help="Task id the message is about.")
-@click.option("--reply-to", "parent_id", type=int, default=None, help="Reply under this message.")
+@click.option("--guest", "guest_id", type=ID, default=None, help="Guest id the message is about.")
+@click.option("--task", "task_id", type=ID, default=None, help="Task id the message is about.")
+@click.option("--reply-to", "parent_id", type=ID, default=None, help="Reply under this message.")
 @click.argument("text", nargs=-1, required=True)
 @click.pass_context
 def send(ctx: click.Context, from_station: str, staff_no: str | None, to: str, priority: str, room: str | None,
@@ -34,7 +35,7 @@ def send(ctx: click.Context, from_station: str, staff_no: str | None, to: str, p
 
 
 @click.command()
-@click.argument("message_id", type=int)
+@click.argument("message_id", type=ID)
 @click.option("--station", required=True, help="Acknowledging station code.")
 @click.option("--staff", "staff_no", default=None, help="Staff no. of who acknowledges.")
 @click.pass_context

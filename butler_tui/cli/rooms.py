@@ -8,6 +8,7 @@ import click
 
 from butler_tui.cli.common import admin_sign_in, echo_json, use_store
 from butler_tui.cli.output import say
+from butler_tui.cli.types import ID
 from butler_tui.i18n import t as tr
 
 if TYPE_CHECKING:
@@ -116,7 +117,7 @@ def room_dnd(ctx: click.Context, number: str, state: str, by: str, by_pin: str |
 @click.option("--until", "until", default=None, metavar="DATE", help="YYYY-MM-DD (required unless --clear).")
 @click.option("--service", is_flag=True, help="Out of service (not sold for a while) rather than out of order.")
 @click.option("--clear", is_flag=True, help="Back in order (the room is then dirty).")
-@click.option("--task", "repair_task", type=int, default=None, metavar="ID",
+@click.option("--task", "repair_task", type=ID, default=None, metavar="ID",
               help="Link the repair task that puts the room back (a task for this room).")
 @click.option("--repair", "raise_repair", is_flag=True, help="Raise a repair task for the room and link it.")
 @_BY

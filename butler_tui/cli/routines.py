@@ -8,6 +8,7 @@ import click
 
 from butler_tui.cli.common import admin_sign_in, echo_json, use_store
 from butler_tui.cli.output import say
+from butler_tui.cli.types import ID
 from butler_tui.i18n import t as tr
 
 if TYPE_CHECKING:
@@ -84,7 +85,7 @@ def routine_list(ctx: click.Context, station: str | None, as_json: bool) -> None
 
 
 @routine.command(name="remove")
-@click.argument("routine_id", type=int, metavar="ID")
+@click.argument("routine_id", type=ID, metavar="ID")
 @_BY
 @_BY_PIN
 @click.option("--json", "as_json", is_flag=True, help='{"removed": ID}')

@@ -10,6 +10,7 @@ import click
 
 from butler_tui.cli.common import echo_json, use_store
 from butler_tui.cli.output import say
+from butler_tui.cli.types import ID
 from butler_tui.i18n import t as tr
 
 if TYPE_CHECKING:
@@ -74,7 +75,7 @@ def stay_list(ctx: click.Context, day: str | None, departures: bool, no_shows: b
 
 
 @stay.command(name="set")
-@click.argument("stay_id", type=int)
+@click.argument("stay_id", type=ID)
 @click.argument("status", metavar="STATUS")
 @click.option("--staff", "staff_no", required=True, help="Staff no. of who makes the change.")
 @click.option("--station", default=None, help="Station where it is made.")

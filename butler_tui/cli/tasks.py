@@ -9,6 +9,7 @@ import click
 
 from butler_tui.cli.common import admin_sign_in, echo_json, use_store
 from butler_tui.cli.output import say
+from butler_tui.cli.types import ID
 from butler_tui.errors import ButlerError
 from butler_tui.i18n import t as tr
 
@@ -168,7 +169,7 @@ def task_list(ctx: click.Context, station: str | None, include_closed: bool, sta
 
 
 @task.command(name="show")
-@click.argument("task_id", type=int)
+@click.argument("task_id", type=ID)
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_context
 def task_show(ctx: click.Context, task_id: int, as_json: bool) -> None:
@@ -188,7 +189,7 @@ def task_show(ctx: click.Context, task_id: int, as_json: bool) -> None:
 
 
 @task.command(name="update")
-@click.argument("task_id", type=int)
+@click.argument("task_id", type=ID)
 @click.option("--station", required=True)
 @click.option("--staff", "staff_no", required=True)
 @click.option("--name", default=None)
@@ -217,7 +218,7 @@ def task_update(ctx: click.Context, task_id: int, station: str, staff_no: str, n
 
 def _lifecycle_command(action: str, help_text: str, *, reason: bool = False, until: bool = False,
                        resolution: bool = False) -> None:
-    @click.argument("task_id", type=int)
+    @click.argument("task_id", type=ID)
     @click.option("--station", required=True)
     @click.option("--staff", "staff_no", required=True)
     @click.option("--json", "as_json", is_flag=True)
@@ -256,7 +257,7 @@ _lifecycle_command("reopen", "Reopen a done, verified or closed task (counts a r
 
 
 @task.command(name="escalate")
-@click.argument("task_id", type=int)
+@click.argument("task_id", type=ID)
 @click.option("--station", required=True)
 @click.option("--staff", "staff_no", required=True)
 @click.option("--reason", required=True)
