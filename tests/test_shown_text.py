@@ -9,6 +9,9 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from rich.segment import Segment
+from rich.style import Style
+from textual.color import Color
 
 from butler_tui.app import ButlerApp
 from butler_tui.cli import cli
@@ -16,6 +19,7 @@ from butler_tui.services import messaging, tasks
 from butler_tui.store import Store
 from butler_tui.text import shown
 from butler_tui.ui.messages import MessagesScreen, ThreadScreen
+from butler_tui.ui.shown import ShownFilter
 from butler_tui.ui.sign_in import SignInScreen
 from butler_tui.ui.table import KeyedTable
 from butler_tui.ui.tasks import RoomsScreen
@@ -38,6 +42,18 @@ def test_shown_puts_one_visible_placeholder_for_each_control_character():
     clean = "李晓莉 Mr. Smith 👨‍👩‍👧 ★VIP2"
     assert shown(clean) is clean  # CJK, emoji joiners and symbols untouched, and no copy made
     assert shown("\udcff") == "�"  # a lone surrogate (invalid UTF-8 in argv) cannot be printed
+
+
+def test_the_stations_line_filter_leaves_nothing_a_terminal_would_obey(demo_db: Path):
+    """The app's last line of defence: whatever a screen forgot, a rendered line carries placeholders."""
+    app = ButlerApp(demo_db, "lobby", "1002")
+    app.store.close()
+    assert any(isinstance(f, ShownFilter) for f in app.get_line_filters())
+    bold = Style(bold=True)
+    clean = [Segment("ok"), Segment(" fine", bold)]
+    assert ShownFilter().apply(clean, Color(0, 0, 0)) is clean
+    out = ShownFilter().apply([Segment("ok"), Segment(f"a{HOSTILE}", bold)], Color(0, 0, 0))
+    assert [s.text for s in out] == ["ok", f"a{shown(HOSTILE)}"] and out[1].style == bold
 
 
 def _hostile_rows(db: Path) -> dict[str, int]:
