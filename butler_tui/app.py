@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import threading
 import time
-from collections.abc import Callable, Generator, Iterable
+from collections.abc import Callable, Generator, Iterable, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +19,7 @@ from rich.text import Text
 from textual import events, on, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.filter import LineFilter
 from textual.message import Message
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
@@ -43,6 +44,7 @@ from butler_tui.ui.help import HelpScreen, key_label
 from butler_tui.ui.home import HomeScreen
 from butler_tui.ui.messages import MessagesScreen
 from butler_tui.ui.palette import GuestsAndRooms
+from butler_tui.ui.shown import ShownFilter
 from butler_tui.ui.sign_in import SignInScreen
 from butler_tui.ui.station_bar import StationBar
 
@@ -144,6 +146,11 @@ class ButlerApp(App[None]):
         self._reading: set[str] = set()  # groups with an exclusive read running (run_db)
         self._waiting: dict[str, Callable[[], object]] = {}  # the newest call waiting in each group
         self.stopped: str | None = None  # why the station stopped (its file changed): see stop_station
+        self._shown_filter = ShownFilter()
+
+    def get_line_filters(self) -> Sequence[LineFilter]:
+        """Textual's filters, then placeholders for any control character still in a rendered line."""
+        return [*super().get_line_filters(), self._shown_filter]
 
     @contextmanager
     def _context(self) -> Generator[None, None, None]:

@@ -49,6 +49,7 @@ from butler_tui.cli import (
 )
 from butler_tui.cli.common import Options
 from butler_tui.cli.errors import reported
+from butler_tui.cli.types import harden
 from butler_tui.config import default_db_path
 from butler_tui.i18n import detect, set_language
 
@@ -93,6 +94,7 @@ def _add_commands(group: click.Group) -> None:
 
 
 _add_commands(cli)
+harden(cli)  # every argument: text that is Unicode, whole numbers SQLite can hold, file names without NUL
 
 
 def main() -> None:

@@ -11,6 +11,7 @@ from typing import Any
 import click
 
 from butler_tui.cli.common import options, use_store
+from butler_tui.cli.output import say
 from butler_tui.errors import ButlerError
 from butler_tui.i18n import t as tr
 
@@ -25,7 +26,7 @@ def init(ctx: click.Context) -> None:
     existed = Path(path).exists()
     use_store(ctx, create=True)  # opening it creates or migrates it
     params = {"path": path, "version": SCHEMA_VERSION}
-    click.echo(tr("migrated {path} (schema version {version})", **params) if existed
+    say(tr("migrated {path} (schema version {version})", **params) if existed
                else tr("created {path} (schema version {version})", **params))
 
 
@@ -62,9 +63,9 @@ def check(ctx: click.Context, full: bool) -> None:
                          ("integrity", "; ".join(report.integrity) + " ("
                           + (tr("integrity_check, foreign keys") if full else tr("quick_check; --full reads everything"))
                           + ")")):
-        click.echo(f"{tr(label) + ':':<16}{value}")
+        say(f"{tr(label) + ':':<16}{value}")
     for warning in report.warnings:
-        click.echo(tr("warning: {text}", text=warning), err=True)
+        say(tr("warning: {text}", text=warning), err=True)
     if not report.ok:
         raise ButlerError(tr("integrity check failed"))
 
@@ -87,10 +88,10 @@ def backup(ctx: click.Context, dest: Path, keep: int | None) -> None:
             target = run_backup(store, dest, progress=progress)
         else:
             target, removed = backup_rotated(store, dest, keep, progress=progress)
-    click.echo(tr("backed up {path} to {target} ({size:,} bytes)", path=store.path, target=target,
+    say(tr("backed up {path} to {target} ({size:,} bytes)", path=store.path, target=target,
                   size=target.stat().st_size))
     for old in removed:
-        click.echo(tr("deleted the old backup {path}", path=old))
+        say(tr("deleted the old backup {path}", path=old))
 
 
 @click.command()
@@ -124,12 +125,12 @@ def restore(ctx: click.Context, backup_file: Path, force: bool, full: bool, by: 
     if as_json:
         echo_json(result.to_json())
         return
-    click.echo(tr("restored {backup} to {path} (schema version {version})", backup=result.backup,
+    say(tr("restored {backup} to {path} (schema version {version})", backup=result.backup,
                   path=result.path, version=result.schema_version))
     if result.kept:
-        click.echo(tr("the file that was in place is kept as {kept}", kept=result.kept))
+        say(tr("the file that was in place is kept as {kept}", kept=result.kept))
     if result.stations_stopped:
-        click.echo(tr("{n} station(s) stopped: start them again", n=result.stations_stopped))
+        say(tr("{n} station(s) stopped: start them again", n=result.stations_stopped))
 
 
 @click.command()
@@ -141,16 +142,16 @@ def sweep(ctx: click.Context, station: str | None) -> None:
     from butler_tui.services.escalation import sweep as run_sweep
 
     report = run_sweep(use_store(ctx), station=station)
-    click.echo(tr("examined {examined}, escalated {escalated}, reminders {repeated}, fell back {fell_back},"
+    say(tr("examined {examined}, escalated {escalated}, reminders {repeated}, fell back {fell_back},"
                   " undeferred {undeferred}", examined=report.examined, escalated=report.escalated,
                   repeated=report.repeated, fell_back=report.fell_back, undeferred=report.undeferred))
     if report.raised:
-        click.echo(tr("raised {n} scheduled task(s)", n=report.raised))
+        say(tr("raised {n} scheduled task(s)", n=report.raised))
     if report.dnd_checks:
-        click.echo(tr("DND checks raised {n}, to the duty manager {escalated}", n=report.dnd_checks,
+        say(tr("DND checks raised {n}, to the duty manager {escalated}", n=report.dnd_checks,
                       escalated=report.dnd_escalated))
     if report.audited_day:
-        click.echo(tr("night audit of {day}: no-shows {no_shows}, overdue departures {overdue}",
+        say(tr("night audit of {day}: no-shows {no_shows}, overdue departures {overdue}",
                       day=report.audited_day, no_shows=report.no_shows, overdue=report.overdue))
 
 
@@ -177,9 +178,9 @@ def archive_cmd(ctx: click.Context, before: str, to: Path | None, no_vacuum: boo
         echo_json(result.to_json())
         return
     moved = ", ".join(f"{table} {n:,}" for table, n in result.counts.items())
-    click.echo(tr("archived history before {day} to {path}: {moved}", day=result.before, path=result.path,
+    say(tr("archived history before {day} to {path}: {moved}", day=result.before, path=result.path,
                   moved=moved))
-    click.echo(tr("database {before:,} → {after:,} bytes", before=result.size_before, after=result.size_after))
+    say(tr("database {before:,} → {after:,} bytes", before=result.size_before, after=result.size_after))
 
 
 @click.command()
@@ -190,7 +191,7 @@ def vacuum(ctx: click.Context) -> None:
 
     store = use_store(ctx)
     before, after = compact(store)
-    click.echo(tr("database {before:,} → {after:,} bytes", before=before, after=after))
+    say(tr("database {before:,} → {after:,} bytes", before=before, after=after))
 
 
 COMMANDS: list[click.Command] = [init, check, backup, restore, sweep, archive_cmd, vacuum]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from collections.abc import Iterator
@@ -13,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from butler_tui.cli.output import json_text
 from butler_tui.errors import ButlerError
 from butler_tui.i18n import t as tr
 from butler_tui.store import Store
@@ -69,4 +69,4 @@ def admin_sign_in(store: Store, by: str, by_pin: str | None) -> Person:
 
 def echo_json(value: Any) -> None:
     """``value`` as indented JSON, non-ASCII kept as it is (the shapes are in the README)."""
-    click.echo(json.dumps(value, ensure_ascii=False, indent=2))
+    click.echo(json_text(value))

@@ -4,7 +4,8 @@ A command raises; it does not print and exit. :class:`~butler_tui.cli.ButlerGrou
 inside :func:`reported`, which turns an error the user is to read into ``butler: <sentence>`` and an exit
 code (:func:`explain`); anything else is a bug and keeps its traceback.
 
-* 1 — :class:`~butler_tui.errors.ButlerError`, :class:`~butler_tui.errors.NotFound`
+* 1 — :class:`~butler_tui.errors.ButlerError`, :class:`~butler_tui.errors.NotFound`; a file the command
+  cannot read or write (``OSError``: no such directory, a name too long, permission denied)
 * 2 — :class:`~butler_tui.errors.InvalidInput` (a bad ``--lang`` too), and a request a rule refuses as things
   stand (a step a stay or task cannot take, an item too young to dispose of); Click's usage errors also exit 2
 * 3 — :class:`~butler_tui.errors.SchemaTooNew`
@@ -20,6 +21,7 @@ from contextlib import contextmanager
 
 import click
 
+from butler_tui.cli.output import say
 from butler_tui.errors import ButlerError, StoreUnavailable
 from butler_tui.i18n import t as tr
 
@@ -30,6 +32,11 @@ def explain(exc: BaseException) -> tuple[str, int] | None:
         return str(exc), exc.exit_code
     if isinstance(exc, sqlite3.Error):
         return tr("database error: {error}", error=exc), StoreUnavailable.exit_code
+    if isinstance(exc, OSError):
+        name = str(exc.filename) if exc.filename is not None else ""
+        name = name if len(name) <= 80 else name[:80] + "…"
+        return (tr("cannot use {path}: {reason}", path=name, reason=exc.strerror) if name and exc.strerror
+                else str(exc)[:200]), ButlerError.exit_code
     return None
 
 
@@ -43,5 +50,5 @@ def reported(ctx: click.Context) -> Iterator[None]:
         if explained is None:
             raise
         sentence, code = explained
-        click.echo(f"butler: {sentence}", err=True)
+        say(f"butler: {sentence}", err=True)
         ctx.exit(code)

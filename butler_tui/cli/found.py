@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING
 import click
 
 from butler_tui.cli.common import admin_sign_in, echo_json, use_store
+from butler_tui.cli.output import say
+from butler_tui.cli.types import ID
 from butler_tui.i18n import t as tr
 
 if TYPE_CHECKING:
@@ -23,7 +25,7 @@ def _show(item: FoundItem, as_json: bool) -> None:
     if as_json:
         echo_json(item.to_json())
     else:
-        click.echo(line(item))
+        say(line(item))
 
 
 @click.group()
@@ -52,14 +54,14 @@ def found_add(ctx: click.Context, what: str, where: str, by: str, by_pin: str | 
     if as_json:
         echo_json(register.get_item(store, item_id).to_json())
         return
-    click.echo(item_id)
+    say(item_id)
 
 
 @found.command(name="list")
 @click.option("--status", default=None, metavar="found|stored|returned|disposed", help="Only items in this state.")
 @click.option("--open", "open_only", is_flag=True, help="Only items not returned or disposed of yet.")
 @click.option("--room", default=None, help="Only items found in this room.")
-@click.option("--guest", "guest_id", type=int, default=None, help="Only this guest's items (guest id).")
+@click.option("--guest", "guest_id", type=ID, default=None, help="Only this guest's items (guest id).")
 @click.option("--json", "as_json", is_flag=True, help="An array of items, newest first (shape in the README).")
 @click.pass_context
 def found_list(ctx: click.Context, status: str | None, open_only: bool, room: str | None, guest_id: int | None,
@@ -72,13 +74,13 @@ def found_list(ctx: click.Context, status: str | None, open_only: bool, room: st
         echo_json([i.to_json() for i in items])
         return
     if not items:
-        click.echo(tr("nothing in the lost & found register"))
+        say(tr("nothing in the lost & found register"))
     for item in items:
         _show(item, False)
 
 
 @found.command(name="show")
-@click.argument("item_id", metavar="ID", type=int)
+@click.argument("item_id", metavar="ID", type=ID)
 @_JSON
 @click.pass_context
 def found_show(ctx: click.Context, item_id: int, as_json: bool) -> None:
@@ -89,7 +91,7 @@ def found_show(ctx: click.Context, item_id: int, as_json: bool) -> None:
 
 
 @found.command(name="store")
-@click.argument("item_id", metavar="ID", type=int)
+@click.argument("item_id", metavar="ID", type=ID)
 @click.option("--at", "at", required=True, metavar="PLACE", help="Where it is kept (e.g. housekeeping office safe).")
 @_BY
 @_BY_PIN
@@ -106,7 +108,7 @@ def found_store(ctx: click.Context, item_id: int, at: str, by: str, by_pin: str 
 
 
 @found.command(name="return")
-@click.argument("item_id", metavar="ID", type=int)
+@click.argument("item_id", metavar="ID", type=ID)
 @click.option("--to", "to", required=True, metavar="NAME", help="Who it was given back to.")
 @click.option("--id-shown", "id_shown", required=True, metavar="TEXT", help="The ID they showed (kind and number).")
 @_BY
@@ -125,7 +127,7 @@ def found_return(ctx: click.Context, item_id: int, to: str, id_shown: str, by: s
 
 
 @found.command(name="dispose")
-@click.argument("item_id", metavar="ID", type=int)
+@click.argument("item_id", metavar="ID", type=ID)
 @_BY
 @_BY_PIN
 @_JSON

@@ -5,6 +5,8 @@ from __future__ import annotations
 import click
 
 from butler_tui.cli.common import echo_json, use_store
+from butler_tui.cli.output import say
+from butler_tui.cli.types import ID
 from butler_tui.i18n import t as tr
 
 
@@ -33,16 +35,16 @@ def guest_find(ctx: click.Context, query: tuple[str, ...], station: str | None, 
         return
     if not hits:
         # Not an error, a search that found nothing: exit 1 as grep does, with a plain line (no "butler:").
-        click.echo(tr("no guest matches {text!r}", text=text), err=True)
+        say(tr("no guest matches {text!r}", text=text), err=True)
         ctx.exit(1)
     for h in hits:
         vip = f" VIP{h.vip_level}" if h.vip_level else ""
         room = " " + tr("room {room}", room=h.room) if h.room else ""
-        click.echo(f"{h.id:>6} {h.label}{vip}{room} · {h.member_no or '-'} · {h.mobile or '-'} · {h.matched}")
+        say(f"{h.id:>6} {h.label}{vip}{room} · {h.member_no or '-'} · {h.mobile or '-'} · {h.matched}")
 
 
 @guest.command(name="show")
-@click.argument("guest_id", type=int)
+@click.argument("guest_id", type=ID)
 @click.option("--station", default=None)
 @click.option("--staff", "staff_no", default=None)
 @click.option("--json", "as_json", is_flag=True)
@@ -58,31 +60,31 @@ def guest_show(ctx: click.Context, guest_id: int, station: str | None, staff_no:
         echo_json(p.to_json())
         return
     vip = f" VIP{p.vip_level}" if p.vip_level else ""
-    click.echo(tr("{label}{vip} {level} · member {member} · mobile {mobile} · butler {butler}", label=p.label, vip=vip,
+    say(tr("{label}{vip} {level} · member {member} · mobile {mobile} · butler {butler}", label=p.label, vip=vip,
                   level=p.member_level, member=p.member_no or "-", mobile=p.mobile or "-",
                   butler=p.butler_name or "-"))
     if p.current_stay:
         s = p.current_stay
-        click.echo(tr("now: room {room} ({status}) {arrival} → {departure}", room=s["room_number"] or "-",
+        say(tr("now: room {room} ({status}) {arrival} → {departure}", room=s["room_number"] or "-",
                       status=tr(STAY_STATUS_LABEL[s["status"]]), arrival=s["arrival_date"],
                       departure=s["departure_date"]))
-    click.echo(tr("visits {n}, last {last}, stays on record {stays}", n=p.visit_count, last=p.last_visit or "-",
+    say(tr("visits {n}, last {last}, stays on record {stays}", n=p.visit_count, last=p.last_visit or "-",
                   stays=p.stays_recorded))
     if p.found_items:
         from butler_tui.services.found import line
 
-        click.echo(tr("Lost & found 失物招领"))
+        say(tr("Lost & found 失物招领"))
         for item in p.found_items:
-            click.echo("  " + line(item).strip())
+            say("  " + line(item).strip())
     for kind, notes in p.grouped():
-        click.echo(("⚠ " if kind in guests.WARN_KINDS else "") + tr(guests.KIND_LABEL[kind]))
+        say(("⚠ " if kind in guests.WARN_KINDS else "") + tr(guests.KIND_LABEL[kind]))
         for n in notes:
-            click.echo(f"  - {n.text}  ({n.author_name or n.author_no or '-'} @{n.station_code or '-'}"
+            say(f"  - {n.text}  ({n.author_name or n.author_no or '-'} @{n.station_code or '-'}"
                        f" {clock.show_local(n.created_at, '%Y-%m-%d')}, {tr('note {id}', id=n.id)})")
 
 
 @guest.command(name="note")
-@click.argument("guest_id", type=int)
+@click.argument("guest_id", type=ID)
 @click.option("--kind", required=True, help="preference, habit, life_trace, dietary, special_date, dislike, "
                                             "complaint, suggestion")
 @click.option("--station", default=None)
@@ -94,7 +96,7 @@ def guest_note(ctx: click.Context, guest_id: int, kind: str, station: str | None
     """Add a note to a guest's file; prints the note id."""
     from butler_tui.services import guests
 
-    click.echo(guests.add_note(use_store(ctx), guest_id, kind, " ".join(text), staff_no=staff_no, station=station))
+    say(guests.add_note(use_store(ctx), guest_id, kind, " ".join(text), staff_no=staff_no, station=station))
 
 
 COMMANDS: list[click.Command] = [guest]

@@ -5,6 +5,8 @@ from __future__ import annotations
 import click
 
 from butler_tui.cli.common import echo_json, use_store
+from butler_tui.cli.output import say
+from butler_tui.cli.types import ID
 from butler_tui.errors import ButlerError
 from butler_tui.i18n import t as tr
 
@@ -44,7 +46,7 @@ def handover(ctx: click.Context, station: str | None, shift_name: str | None, da
     if fmt == "json":
         echo_json(report | ({"signatures": signatures} if signatures else {}))
     else:
-        click.echo(service.to_markdown(report, signatures), nl=False)
+        say(service.to_markdown(report, signatures), nl=False)
 
 
 @click.group(name="log")
@@ -57,9 +59,9 @@ def duty_log() -> None:
 @click.option("--staff", "staff_no", required=True)
 @click.option("--high", is_flag=True, help="Flag the entry as high priority.")
 @click.option("--room", default=None)
-@click.option("--guest", "guest_id", type=int, default=None)
-@click.option("--task", "task_id", type=int, default=None)
-@click.option("--corrects", type=int, default=None, help="The entry this one corrects.")
+@click.option("--guest", "guest_id", type=ID, default=None)
+@click.option("--task", "task_id", type=ID, default=None)
+@click.option("--corrects", type=ID, default=None, help="The entry this one corrects.")
 @click.argument("text", nargs=-1, required=True)
 @click.pass_context
 def log_add(ctx: click.Context, station: str, staff_no: str, high: bool, room: str | None, guest_id: int | None,
@@ -73,7 +75,7 @@ def log_add(ctx: click.Context, station: str, staff_no: str, high: bool, room: s
     staff = get_staff(store, staff_no).staff_no
     entry_id = service.add_entry(store, code, " ".join(text), staff_no=staff, high_priority=high, room=room,
                                  guest_id=guest_id, task_id=task_id, corrects=corrects)
-    click.echo(entry_id)
+    say(entry_id)
 
 
 COMMANDS: list[click.Command] = [handover, duty_log]

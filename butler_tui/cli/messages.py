@@ -5,6 +5,8 @@ from __future__ import annotations
 import click
 
 from butler_tui.cli.common import echo_json, use_store
+from butler_tui.cli.output import say
+from butler_tui.cli.types import ID
 from butler_tui.i18n import t as tr
 
 
@@ -15,9 +17,9 @@ from butler_tui.i18n import t as tr
               help="all | station codes (lobby,fo) | team:CODE[,team:CODE].")
 @click.option("--priority", default="routine", show_default=True, help="routine | urgent | emergency.")
 @click.option("--room", default=None, help="Room the message is about.")
-@click.option("--guest", "guest_id", type=int, default=None, help="Guest id the message is about.")
-@click.option("--task", "task_id", type=int, default=None, help="Task id the message is about.")
-@click.option("--reply-to", "parent_id", type=int, default=None, help="Reply under this message.")
+@click.option("--guest", "guest_id", type=ID, default=None, help="Guest id the message is about.")
+@click.option("--task", "task_id", type=ID, default=None, help="Task id the message is about.")
+@click.option("--reply-to", "parent_id", type=ID, default=None, help="Reply under this message.")
 @click.argument("text", nargs=-1, required=True)
 @click.pass_context
 def send(ctx: click.Context, from_station: str, staff_no: str | None, to: str, priority: str, room: str | None,
@@ -29,11 +31,11 @@ def send(ctx: click.Context, from_station: str, staff_no: str | None, to: str, p
         use_store(ctx), from_station=from_station, from_staff=staff_no, to=to, priority=priority, room=room,
         guest_id=guest_id, task_id=task_id, parent_id=parent_id, body=" ".join(text),
     )
-    click.echo(message_id)
+    say(message_id)
 
 
 @click.command()
-@click.argument("message_id", type=int)
+@click.argument("message_id", type=ID)
 @click.option("--station", required=True, help="Acknowledging station code.")
 @click.option("--staff", "staff_no", default=None, help="Staff no. of who acknowledges.")
 @click.pass_context
@@ -45,16 +47,16 @@ def ack(ctx: click.Context, message_id: int, station: str, staff_no: str | None)
     result = messaging.ack(use_store(ctx), message_id, station=station, staff_no=staff_no)
     when = clock.show_local(result.acked_at, "%m-%d %H:%M")  # hotel time, as every time the CLI prints
     if result.closed_as == "info":
-        click.echo(tr("message {id} is for information: {station} need not acknowledge it", id=message_id,
+        say(tr("message {id} is for information: {station} need not acknowledge it", id=message_id,
                       station=result.station))
     elif result.closed_as == "resolved":
-        click.echo(tr("message {id} needs no acknowledgement from {station} any more: its task was resolved at"
+        say(tr("message {id} needs no acknowledgement from {station} any more: its task was resolved at"
                       " {when}", id=message_id, station=result.station, when=when))
     elif result.already:
-        click.echo(tr("message {id} was already acknowledged by {station} at {when}", id=message_id,
+        say(tr("message {id} was already acknowledged by {station} at {when}", id=message_id,
                       station=result.station, when=when))
     else:
-        click.echo(tr("acknowledged message {id} at {station} ({when})", id=message_id, station=result.station,
+        say(tr("acknowledged message {id} at {station} ({when})", id=message_id, station=result.station,
                       when=when))
 
 
@@ -87,7 +89,7 @@ def messages(ctx: click.Context, station: str | None, unacked: bool, priority: s
                 else tr("for information"))
         if m.pending:
             acks += tr(" (waiting: {stations})", stations=", ".join(m.pending))
-        click.echo(
+        say(
             f"#{m.id} {clock.show_local(m.created_at, '%m-%d %H:%M')} {tr(m.priority):<9} {m.from_station} → "
             f"{m.audience_label}: {m.body}  [{acks}]"
         )

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from butler_tui.cli.common import use_store
+from butler_tui.cli.output import say
 from butler_tui.i18n import t as tr
 
 
@@ -24,7 +25,7 @@ def import_arrivals_cmd(ctx: click.Context, file: Path, staff_no: str | None) ->
     from butler_tui.services.pms_import import import_arrivals
 
     report = import_arrivals(use_store(ctx), file, staff_no=staff_no)
-    click.echo(tr("{file}: {rows} rows — {created} new, {updated} updated, {unchanged} unchanged; {guests} new"
+    say(tr("{file}: {rows} rows — {created} new, {updated} updated, {unchanged} unchanged; {guests} new"
                   " guest(s)", file=file, rows=report.rows, created=report.created, updated=report.updated,
                   unchanged=report.unchanged, guests=report.guests_created))
 

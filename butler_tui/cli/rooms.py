@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING
 import click
 
 from butler_tui.cli.common import admin_sign_in, echo_json, use_store
+from butler_tui.cli.output import say
+from butler_tui.cli.types import ID
 from butler_tui.i18n import t as tr
 
 if TYPE_CHECKING:
@@ -37,7 +39,7 @@ def _show(r: RoomRow, as_json: bool) -> None:
     if as_json:
         echo_json(r.to_json())
     else:
-        click.echo(_line(r))
+        say(_line(r))
 
 
 @click.group()
@@ -69,9 +71,9 @@ def room_list(ctx: click.Context, floor: int | None, as_json: bool) -> None:
         echo_json([r.to_json() for r in found])
         return
     if not found:
-        click.echo(tr("no rooms"))
+        say(tr("no rooms"))
     for r in found:
-        click.echo(_line(r))
+        say(_line(r))
 
 
 @room.command(name="set")
@@ -117,7 +119,7 @@ def room_dnd(ctx: click.Context, number: str, state: str, by: str, by_pin: str |
 @click.option("--until", "until", default=None, metavar="DATE", help="YYYY-MM-DD, today or tomorrow (required unless --clear).")
 @click.option("--service", is_flag=True, help="Out of service (not sold for a while) rather than out of order.")
 @click.option("--clear", is_flag=True, help="Back in order (the room is then dirty).")
-@click.option("--task", "repair_task", type=int, default=None, metavar="ID",
+@click.option("--task", "repair_task", type=ID, default=None, metavar="ID",
               help="Link the repair task that puts the room back (a task for this room).")
 @click.option("--repair", "raise_repair", is_flag=True, help="Raise a repair task for the room and link it.")
 @_BY
@@ -169,7 +171,7 @@ def settings_get(ctx: click.Context, key: str, as_json: bool) -> None:
     if as_json:
         echo_json(found.to_json())
         return
-    click.echo(f"{found.name} = {found.value}" + (f"  ({tr('default')})" if found.is_default else ""))
+    say(f"{found.name} = {found.value}" + (f"  ({tr('default')})" if found.is_default else ""))
 
 
 @settings_group.command(name="set")
@@ -190,7 +192,7 @@ def settings_set(ctx: click.Context, key: str, value: str, by: str, by_pin: str 
     if as_json:
         echo_json(found.to_json())
         return
-    click.echo(f"{found.name} = {found.value}")
+    say(f"{found.name} = {found.value}")
 
 
 COMMANDS: list[click.Command] = [room, settings_group]

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from butler_tui.cli.common import admin_sign_in, echo_json, use_store
+from butler_tui.cli.output import say
 from butler_tui.i18n import t as tr
 
 
@@ -33,7 +34,7 @@ def roster_set(ctx: click.Context, day: str, shift: str, staff_no: str, duty_man
     duty = service.set_duty(store, day, shift, staff_no, duty_manager=duty_manager, by=person.staff_no)
     line = tr("{staff_no} {name} on the {shift} shift of {day}", staff_no=duty.staff_no, name=duty.name,
               shift=duty.shift, day=duty.day)
-    click.echo(line + (" · " + tr("duty manager") if duty.duty_manager else ""))
+    say(line + (" · " + tr("duty manager") if duty.duty_manager else ""))
 
 
 @roster.command(name="clear")
@@ -50,7 +51,7 @@ def roster_clear(ctx: click.Context, day: str, shift: str, staff_no: str | None,
     store = use_store(ctx)
     person = admin_sign_in(store, by, by_pin)
     gone = service.clear(store, day, shift, staff_no, by=person.staff_no)
-    click.echo(tr("{n} taken off the {shift} shift of {day}", n=gone, shift=shift.lower(),
+    say(tr("{n} taken off the {shift} shift of {day}", n=gone, shift=shift.lower(),
                   day=service.parse_day(day).isoformat()))
 
 
@@ -67,11 +68,11 @@ def roster_show(ctx: click.Context, day: str | None, as_json: bool) -> None:
         echo_json([d.to_json() for d in found])
         return
     if not found:
-        click.echo(tr("nobody is on the roster of {day}", day=service.parse_day(day).isoformat()))
+        say(tr("nobody is on the roster of {day}", day=service.parse_day(day).isoformat()))
         return
     for d in found:
         mark = tr("duty manager") if d.duty_manager else ""
-        click.echo(f"{d.day} {d.shift:<8} {d.staff_no:<6} {d.name:<8} {d.team_code or '-':<6} {tr(d.role):<10} {mark}"
+        say(f"{d.day} {d.shift:<8} {d.staff_no:<6} {d.name:<8} {d.team_code or '-':<6} {tr(d.role):<10} {mark}"
                    .rstrip())
 
 
@@ -87,7 +88,7 @@ def roster_import(ctx: click.Context, file: Path, by: str, by_pin: str | None) -
     store = use_store(ctx)
     person = admin_sign_in(store, by, by_pin)
     report = service.import_csv(store, file, by=person.staff_no)
-    click.echo(tr("{file}: {rows} rows, {shifts} shift(s), {changed} changed", file=file, rows=report.rows,
+    say(tr("{file}: {rows} rows, {shifts} shift(s), {changed} changed", file=file, rows=report.rows,
                   shifts=report.shifts, changed=report.changed))
 
 
@@ -103,10 +104,10 @@ def roster_export(ctx: click.Context, start: str | None, end: str | None, out: P
 
     text = service.export_csv(use_store(ctx), start, end)
     if out is None:
-        click.echo(text, nl=False)
+        say(text, nl=False)
         return
     out.write_text(text, encoding="utf-8")
-    click.echo(tr("roster written to {path}", path=out))
+    say(tr("roster written to {path}", path=out))
 
 
 COMMANDS: list[click.Command] = [roster]

@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING
 import click
 
 from butler_tui.cli.common import admin_sign_in, echo_json, use_store
+from butler_tui.cli.output import say
+from butler_tui.cli.types import ID
 from butler_tui.i18n import t as tr
 
 if TYPE_CHECKING:
@@ -61,7 +63,7 @@ def routine_add(ctx: click.Context, title: str, type_: str, station: str, at: st
     if as_json:
         echo_json(found.to_json())
         return
-    click.echo(_line(found))
+    say(_line(found))
 
 
 @routine.command(name="list")
@@ -77,13 +79,13 @@ def routine_list(ctx: click.Context, station: str | None, as_json: bool) -> None
         echo_json([r.to_json() for r in found])
         return
     if not found:
-        click.echo(tr("no routines"))
+        say(tr("no routines"))
     for r in found:
-        click.echo(_line(r))
+        say(_line(r))
 
 
 @routine.command(name="remove")
-@click.argument("routine_id", type=int, metavar="ID")
+@click.argument("routine_id", type=ID, metavar="ID")
 @_BY
 @_BY_PIN
 @click.option("--json", "as_json", is_flag=True, help='{"removed": ID}')
@@ -99,7 +101,7 @@ def routine_remove(ctx: click.Context, routine_id: int, by: str, by_pin: str | N
     if as_json:
         echo_json({"removed": routine_id})
         return
-    click.echo(tr("routine #{id} removed", id=routine_id))
+    say(tr("routine #{id} removed", id=routine_id))
 
 
 COMMANDS: list[click.Command] = [routine]

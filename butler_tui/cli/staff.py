@@ -7,6 +7,7 @@ import sys
 import click
 
 from butler_tui.cli.common import admin_sign_in, use_store
+from butler_tui.cli.output import say
 from butler_tui.errors import ButlerError
 from butler_tui.i18n import t as tr
 
@@ -38,7 +39,7 @@ def staff_add(ctx: click.Context, staff_no: str, name: str, role: str, team: str
         pin = click.prompt(tr("PIN for {staff_no}", staff_no=staff_no), hide_input=True, confirmation_prompt=True)
     auth.add_staff(store, by=admin.staff_no, staff_no=staff_no, name=name, role=role, team=team, pin=pin,
                    title=title)
-    click.echo(tr("added {staff_no} {name} ({role})", staff_no=staff_no.upper(), name=name, role=tr(role))
+    say(tr("added {staff_no} {name} ({role})", staff_no=staff_no.upper(), name=name, role=tr(role))
                + ("" if pin else tr(" — no PIN yet: run staff reset-pin")))
 
 
@@ -59,7 +60,7 @@ def staff_reset_pin(ctx: click.Context, staff_no: str, pin: str | None, by: str,
             raise ButlerError(tr("give the new PIN with --pin (no terminal to ask)"))
         pin = click.prompt(tr("new PIN for {staff_no}", staff_no=staff_no), hide_input=True, confirmation_prompt=True)
     auth.reset_pin(store, by=admin.staff_no, staff_no=staff_no, pin=pin)
-    click.echo(tr("PIN of {staff_no} reset", staff_no=staff_no.upper()))
+    say(tr("PIN of {staff_no} reset", staff_no=staff_no.upper()))
 
 
 @staff.command(name="list")
@@ -70,7 +71,7 @@ def staff_list(ctx: click.Context) -> None:
 
     for s in list_staff(use_store(ctx)):
         state = "" if s.active else tr(" (inactive)")
-        click.echo(f"{s.staff_no:<6} {s.name:<8} {s.team_code or '-':<6} {s.role:<10} {s.title}{state}")
+        say(f"{s.staff_no:<6} {s.name:<8} {s.team_code or '-':<6} {s.role:<10} {s.title}{state}")
 
 
 @click.command()
@@ -80,7 +81,7 @@ def permissions(ctx: click.Context) -> None:
     from butler_tui.services.auth import ACTIONS, permission_table
 
     for action, roles in permission_table(use_store(ctx)).items():
-        click.echo(f"{action:<30} {', '.join(roles):<40} {tr(ACTIONS.get(action, ''))}")
+        say(f"{action:<30} {', '.join(roles):<40} {tr(ACTIONS.get(action, ''))}")
 
 
 COMMANDS: list[click.Command] = [staff, permissions]

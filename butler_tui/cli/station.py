@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from butler_tui.cli.common import opened_store, options, use_store
+from butler_tui.cli.output import say
 from butler_tui.errors import ButlerError
 from butler_tui.i18n import t as tr
 from butler_tui.store import Store
@@ -31,12 +32,12 @@ def demo(ctx: click.Context, no_tui: bool, reset: bool, station: str, staff_no: 
     store = use_store(ctx, create=True)
     report = load_demo(store)
     if report.total == 0:
-        click.echo(tr("demo hotel already loaded in {path}", path=path))
+        say(tr("demo hotel already loaded in {path}", path=path))
     else:
         parts = ", ".join(f"{n} {tr(table)}" for table, n in report.inserted.items() if n)
-        click.echo(tr("loaded demo hotel into {path}: {parts}", path=path, parts=parts))
+        say(tr("loaded demo hotel into {path}: {parts}", path=path, parts=parts))
     if no_tui:
-        click.echo(tr("demo staff sign in with PIN {pin}", pin=DEMO_PIN))
+        say(tr("demo staff sign in with PIN {pin}", pin=DEMO_PIN))
     else:
         # The demo opens signed in; every demo staff member's PIN is DEMO_PIN (ctrl+u switches user).
         _run_app(store, station, staff_no, ask_pin=False, hint=tr("demo hotel: every PIN is {pin}", pin=DEMO_PIN))
@@ -74,7 +75,7 @@ def serve(ctx: click.Context, station: str, host: str, port: int, public_url: st
         code = get_station(store, station).code
         path = store.path.resolve()
     if host not in ("127.0.0.1", "localhost", "::1"):
-        click.echo(tr("warning: listening on {host}: textual-serve has no authentication — put it behind the"
+        say(tr("warning: listening on {host}: textual-serve has no authentication — put it behind the"
                       " hotel's authenticating proxy", host=host), err=True)
     # Each browser session is a station process of its own: same file, same station, same language.
     command = " ".join(shlex.quote(part) for part in
@@ -89,7 +90,7 @@ def keys() -> None:
     from butler_tui.keymap import all_bindings
 
     for binding_id, (key, description) in all_bindings().items():
-        click.echo(f"{binding_id:<28} {key:<22} {description}")
+        say(f"{binding_id:<28} {key:<22} {description}")
 
 
 @click.command()
@@ -99,7 +100,7 @@ def screenshots(out: Path) -> None:
     from butler_tui.screenshots import capture_languages
 
     for path in capture_languages(out):
-        click.echo(path)
+        say(path)
 
 
 def _run_app(store: Store, station: str, staff_no: str | None, *, ask_pin: bool = True, hint: str = "",

@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING
 import click
 
 from butler_tui.cli.common import echo_json, use_store
+from butler_tui.cli.output import say
+from butler_tui.cli.types import ID
 from butler_tui.i18n import t as tr
 
 if TYPE_CHECKING:
@@ -58,13 +60,13 @@ def stay_list(ctx: click.Context, day: str | None, departures: bool, no_shows: b
         echo_json([s.to_json() for s in found])
         return
     if not found:
-        click.echo(tr("no stays"))
+        say(tr("no stays"))
     for s in found:
-        click.echo(_line(s, leaving=departures))
+        say(_line(s, leaving=departures))
 
 
 @stay.command(name="set")
-@click.argument("stay_id", type=int)
+@click.argument("stay_id", type=ID)
 @click.argument("status", metavar="STATUS")
 @click.option("--staff", "staff_no", required=True, help="Staff no. of who makes the change.")
 @click.option("--station", default=None, help="Station where it is made.")
@@ -85,7 +87,7 @@ def stay_set(ctx: click.Context, stay_id: int, status: str, staff_no: str, stati
     if as_json:
         echo_json(found.to_json())
     else:
-        click.echo(_line(found))
+        say(_line(found))
 
 
 COMMANDS: list[click.Command] = [stay]

@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from butler_tui.cli.common import admin_sign_in, echo_json, use_store
+from butler_tui.cli.output import say
+from butler_tui.cli.types import ID
 from butler_tui.errors import ButlerError
 from butler_tui.i18n import t as tr
 
@@ -37,7 +39,7 @@ def _print_task(task: TaskRow, as_json: bool) -> None:
     parts.append(due_text)
     if task.escalation_level:
         parts.append(f"L{task.escalation_level}")
-    click.echo(" · ".join(parts))
+    say(" · ".join(parts))
 
 
 @click.group()
@@ -88,7 +90,7 @@ def task_add(ctx: click.Context, type_: str, station: str, staff_no: str, room: 
         return
     _print_task(task, False)
     if raised.notified:
-        click.echo("  " + tr("told: {stations}", stations=", ".join(n.station for n in raised.notified)))
+        say("  " + tr("told: {stations}", stations=", ".join(n.station for n in raised.notified)))
 
 
 def _schedule(store: Any, *, type_: str, at: str, lead: int | None, as_json: bool, **fields: Any) -> None:
@@ -99,7 +101,7 @@ def _schedule(store: Any, *, type_: str, at: str, lead: int | None, as_json: boo
     if as_json:
         echo_json(found.to_json())
         return
-    click.echo(tr("scheduled #{id} {type} · {name}{room} · due {due} · raised {raise_at}", id=found.id,
+    say(tr("scheduled #{id} {type} · {name}{room} · due {due} · raised {raise_at}", id=found.id,
                   type=found.type, name=found.name,
                   room=" · " + tr("room {room}", room=found.room_number) if found.room_number else "",
                   due=clock.show_local(found.due_at, "%m-%d %H:%M"),
@@ -120,9 +122,9 @@ def task_scheduled(ctx: click.Context, station: str | None, as_json: bool) -> No
         echo_json([s.to_json() for s in found])
         return
     if not found:
-        click.echo(tr("nothing scheduled"))
+        say(tr("nothing scheduled"))
     for s in found:
-        click.echo(tr("scheduled #{id} {type} · {name}{room} · due {due} · raised {raise_at}", id=s.id, type=s.type,
+        say(tr("scheduled #{id} {type} · {name}{room} · due {due} · raised {raise_at}", id=s.id, type=s.type,
                       name=s.name, room=" · " + tr("room {room}", room=s.room_number) if s.room_number else "",
                       due=clock.show_local(s.due_at, "%m-%d %H:%M"),
                       raise_at=clock.show_local(s.raise_at, "%m-%d %H:%M")))
@@ -144,7 +146,7 @@ def task_unschedule(ctx: click.Context, scheduled_id: int, station: str, staff_n
     if as_json:
         echo_json(gone.to_json())
         return
-    click.echo(tr("cancelled scheduled #{id} {type} · {name} · was due {due}", id=gone.id, type=gone.type,
+    say(tr("cancelled scheduled #{id} {type} · {name} · was due {due}", id=gone.id, type=gone.type,
                   name=gone.name, due=clock.show_local(gone.due_at, "%m-%d %H:%M")))
 
 
@@ -187,7 +189,7 @@ def task_list(ctx: click.Context, station: str | None, include_closed: bool, sta
 
 
 @task.command(name="show")
-@click.argument("task_id", type=int)
+@click.argument("task_id", type=ID)
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_context
 def task_show(ctx: click.Context, task_id: int, as_json: bool) -> None:
@@ -202,12 +204,12 @@ def task_show(ctx: click.Context, task_id: int, as_json: bool) -> None:
     if not as_json:
         for e in history:
             by = tr("by {who}", who=e["actor"] or "-")
-            click.echo(f"  {clock.show_local(e['at'], '%m-%d %H:%M:%S')} {e['action']:<10} {by}"
+            say(f"  {clock.show_local(e['at'], '%m-%d %H:%M:%S')} {e['action']:<10} {by}"
                        f" @{e['station'] or '-'} {e['after'] or ''}")
 
 
 @task.command(name="update")
-@click.argument("task_id", type=int)
+@click.argument("task_id", type=ID)
 @click.option("--station", required=True)
 @click.option("--staff", "staff_no", required=True)
 @click.option("--name", default=None)
@@ -236,7 +238,7 @@ def task_update(ctx: click.Context, task_id: int, station: str, staff_no: str, n
 
 def _lifecycle_command(action: str, help_text: str, *, reason: bool = False, until: bool = False,
                        resolution: bool = False) -> None:
-    @click.argument("task_id", type=int)
+    @click.argument("task_id", type=ID)
     @click.option("--station", required=True)
     @click.option("--staff", "staff_no", required=True)
     @click.option("--json", "as_json", is_flag=True)
@@ -275,7 +277,7 @@ _lifecycle_command("reopen", "Reopen a done, verified or closed task (counts a r
 
 
 @task.command(name="escalate")
-@click.argument("task_id", type=int)
+@click.argument("task_id", type=ID)
 @click.option("--station", required=True)
 @click.option("--staff", "staff_no", required=True)
 @click.option("--reason", required=True)
@@ -300,7 +302,7 @@ def task_ladder(ctx: click.Context, type_code: str, file: Path, by: str, by_pin:
     store = use_store(ctx)
     person = admin_sign_in(store, by, by_pin)
     set_ladder(store, type_code, file.read_text(encoding="utf-8"), staff_no=person.staff_no)
-    click.echo(tr("ladder of {code} replaced", code=type_code))
+    say(tr("ladder of {code} replaced", code=type_code))
 
 
 @task.command(name="types")
@@ -317,7 +319,7 @@ def task_types_cmd(ctx: click.Context, as_json: bool) -> None:
     for t in found:
         steps = "; ".join(f"L{s.level} {s.when} +{s.after_minutes:g}m → {s.notify}" for s in t.ladder.steps)
         due = tr("{n} min", n=t.due_minutes) if t.due_minutes is not None else "12:00 / 14:00"
-        click.echo(f"{t.code:<18} P{t.priority} {tr('due {when}', when=due):<14} {t.name} {t.name_zh} · {steps}")
+        say(f"{t.code:<18} P{t.priority} {tr('due {when}', when=due):<14} {t.name} {t.name_zh} · {steps}")
 
 
 COMMANDS: list[click.Command] = [task]

@@ -26,7 +26,7 @@ from butler_tui.services import found, messaging, scheduling, stays, tasks
 from butler_tui.services.auth import require
 from butler_tui.services.guests import address
 from butler_tui.store import Store, pack, unpack
-from butler_tui.text import clean_text
+from butler_tui.text import clean_text, shown
 
 WAKE_UP_TYPE = "wake_up_call"  # the task type of a wake-up call booked ahead (`butler task add --at`)
 
@@ -373,7 +373,7 @@ def to_markdown(report: dict[str, Any], signatures: dict[str, Any] | None = None
         signed = (tr("{name} at {time}", name=md(sig[name]), time=_t(sig[at], "%Y-%m-%d %H:%M")) if sig.get(at)
                   else blank)
         lines.append(f"{tr(label)}: {signed}  ")
-    return "\n".join(lines) + "\n"
+    return shown("\n".join(lines) + "\n", multiline=True)  # a file that is `cat` later is a terminal too
 
 
 # --------------------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from textual.widgets import Button, Label, Static
 from butler_tui import clock
 from butler_tui.i18n import N_, t
 from butler_tui.services.messaging import MessageView
+from butler_tui.text import shown
 from butler_tui.ui.base import AtStation
 
 PRIORITY_LABEL = {"emergency": "EMERGENCY 紧急", "urgent": "URGENT 加急", "routine": "routine 普通"}
@@ -20,7 +21,7 @@ PRIORITY_STYLE = {"emergency": "bold white on red", "urgent": "bold black on yel
 
 
 def sender_label(m: MessageView) -> str:
-    return f"{m.from_station}" + (f" · {m.from_staff_name}" if m.from_staff_name else "")
+    return shown(f"{m.from_station}" + (f" · {m.from_staff_name}" if m.from_staff_name else ""))
 
 
 def message_line(m: MessageView) -> Text:
@@ -31,7 +32,7 @@ def message_line(m: MessageView) -> Text:
     if m.room_number:
         line.append(" · " + t("room {room}", room=m.room_number))
     line.append(": ")
-    line.append(m.body)
+    line.append(shown(m.body))
     return line
 
 
@@ -117,7 +118,7 @@ class EmergencyScreen(AtStation, ModalScreen[bool]):
             if m.room_number:
                 who.append(" · " + t("room {room}", room=m.room_number))
             yield Label(who)
-            yield Static(Text(m.body), id="emergency-body")
+            yield Static(Text(shown(m.body, multiline=True)), id="emergency-body")
             yield Label(Text(""), id="emergency-error")
             yield Button(Text(t("Acknowledge 确认收到 (a)")), variant="error", id="emergency-ack")
 

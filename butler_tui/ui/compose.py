@@ -15,6 +15,7 @@ from butler_tui.errors import ButlerError
 from butler_tui.i18n import N_, pick, t
 from butler_tui.services import messaging
 from butler_tui.services.messaging import MessageView
+from butler_tui.text import shown
 from butler_tui.ui.base import AtStation
 
 MAX_BODY = 500
@@ -79,7 +80,7 @@ class ComposeScreen(AtStation, ModalScreen[int | None]):
         with Vertical():
             yield Label(Text(title), classes="field-label")
             if parent:
-                yield Label(Text(parent.body, overflow="ellipsis", no_wrap=True))
+                yield Label(Text(shown(parent.body), overflow="ellipsis", no_wrap=True))
             yield Label(Text(t("To: all · station codes (lobby,fo) · team:ROOMS") +
                              (t(" — empty replies to the thread") if parent else "")), classes="field-label")
             yield Input(

@@ -17,6 +17,7 @@ from butler_tui import clock
 from butler_tui.i18n import N_, t
 from butler_tui.services import messaging
 from butler_tui.services.messaging import CLOSED_AS_LABEL, AckState, MessageView
+from butler_tui.text import shown
 from butler_tui.ui.alerts import PRIORITY_STYLE, sender_label
 from butler_tui.ui.base import AtStation
 from butler_tui.ui.board import Board, board_keys
@@ -250,11 +251,11 @@ class ThreadScreen(AtStation, ModalScreen[None]):
                 for m in self.thread:
                     head = Text(f"#{m.id} {clock.show_local(m.created_at, '%m-%d %H:%M')} ", style="bold")
                     head.append(t(m.priority), style=PRIORITY_STYLE[m.priority])
-                    head.append(f"  {sender_label(m)} → {m.audience_label}")
+                    head.append(f"  {sender_label(m)} → {shown(m.audience_label)}")
                     if m.room_number:
                         head.append(" · " + t("room {room}", room=m.room_number))
                     yield Label(head)
-                    yield Static(Text(m.body))
+                    yield Static(Text(shown(m.body, multiline=True)))
                     yield Static(ack_line(m.recipients))
             yield Label(Text(t("r reply · esc close")))
 

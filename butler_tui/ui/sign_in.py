@@ -1,5 +1,6 @@
 """Sign-in at a station: staff no. + PIN. The screen cannot be dismissed without signing in; the
-station keeps receiving messages underneath."""
+station keeps receiving messages underneath, but nothing of the boards shows through: the screen is
+opaque, so Textual does not draw the screens below it."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from butler_tui.ui.base import AtStation
 
 class SignInScreen(AtStation, ModalScreen[Person]):
     DEFAULT_CSS = """
-    SignInScreen { align: center middle; background: $background 90%; }
+    SignInScreen { align: center middle; background: $background 100%; }
     SignInScreen > Vertical { width: 60; height: auto; border: heavy $primary; background: $surface; padding: 1 2; }
     SignInScreen .title { text-style: bold; margin-bottom: 1; }
     SignInScreen #sign-in-error { color: $error; height: auto; }

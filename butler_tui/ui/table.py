@@ -10,6 +10,7 @@ from rich.text import Text
 from textual.widgets import DataTable
 
 from butler_tui.i18n import t
+from butler_tui.ui.shown import shown_text
 
 Signature = tuple[tuple[str, str, int], ...]
 """What a row looks like, cheap to compare (:meth:`KeyedTable.signature`)."""
@@ -41,7 +42,8 @@ class KeyedTable(DataTable[Text]):
              signatures: dict[str, Signature] | None = None) -> None:
         """Make the table show ``rows`` in this order, touching only what changed. When the order
         itself changed (a new row sorts into the middle), rows are laid out again and the cursor is
-        put back on the row it was on."""
+        put back on the row it was on. Text from the file goes in with placeholders for control characters
+        (:func:`~butler_tui.ui.shown.shown_text`)."""
         kept = [k for k in self._cells if k in rows]
         desired = list(rows)
         if kept != [k for k in desired if k in self._cells]:
@@ -61,11 +63,11 @@ class KeyedTable(DataTable[Text]):
             signature = signatures[key] if signatures is not None else self.signature(cells)
             old = self._cells.get(key)
             if old is None:
-                self.add_row(*cells.values(), key=key)
+                self.add_row(*map(shown_text, cells.values()), key=key)
             elif signature != self._signatures[key]:
                 for column, value in cells.items():
                     if value != old.get(column):
-                        self.update_cell(key, column, value)
+                        self.update_cell(key, column, shown_text(value))
             self._cells[key] = cells
             self._signatures[key] = signature
         if rebuild and selected in self._cells:
