@@ -89,9 +89,10 @@ _Entry = tuple[str, str]  # (type, name) in sqlite_master
 
 
 def _objects(conn: sqlite3.Connection) -> dict[_Entry, str]:
-    """The tables, indexes, triggers and views of ``conn``'s main file: (type, name) -> SQL, spacing
-    normalised (SQLite's own objects, ``sqlite_*``, left out)."""
-    return {(kind, name): " ".join((sql or "").split()) for kind, name, sql in conn.execute(
+    """The tables, indexes, triggers and views of ``conn``'s main file: (type, name) -> SQL, with spacing and
+    identifier quotes normalised (a rename rewrites them differently in different SQLite versions); SQLite's
+    own objects, ``sqlite_*``, left out."""
+    return {(kind, name): " ".join((sql or "").replace('"', "").split()) for kind, name, sql in conn.execute(
         "SELECT type, name, sql FROM main.sqlite_master WHERE name NOT LIKE 'sqlite_%'").fetchall()}
 
 
