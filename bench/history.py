@@ -768,8 +768,12 @@ class Builder:
         self.events = [e if e[7] is None or (e[3], e[5]) not in (("messages", "send"), ("tasks", "create")) else
                        (*e[:7], compact_after(self.conn, e[3], e[5], e[4], json.loads(e[7]))) for e in self.events]
         self.events.sort(key=lambda e: e[0])
-        self.insert("events", ["at", "actor", "station", "entity", "entity_id", "action", "before", "after"],
-                    self.events)
+        # Chained as the app chains them (store/chain.py), in one pass over the batch.
+        from butler_tui.store.chain import chained, last
+
+        first_id, prev = last(self.conn)
+        self.insert("events", ["id", "at", "actor", "station", "entity", "entity_id", "action", "before", "after",
+                               "hash"], chained(prev, ((i, *e) for i, e in enumerate(self.events, first_id))))
 
 
 def report_templates(store) -> dict[str, dict[str, Any]]:

@@ -48,6 +48,7 @@ def time_sweep(template: Path, tmp: Path, label: str, shift_minutes: float, make
     from butler_tui import clock
     from butler_tui.services.escalation import sweep
     from butler_tui.store import Store
+    from butler_tui.store.chain import append
 
     timings, report = [], None
     for run in range(runs):
@@ -61,8 +62,7 @@ def time_sweep(template: Path, tmp: Path, label: str, shift_minutes: float, make
                 "UPDATE tasks SET next_check_at = ? WHERE id % ? != 0 AND type = 'guest_request'",
                 (clock.iso(clock.now() + timedelta(days=1)), round(1 / make_due)),
             )
-            store.db.conn.execute("INSERT INTO events (at, entity, action) VALUES (?, 'bench', 'spread')",
-                                  (clock.now_iso(),))
+            append(store.db.conn, clock.now_iso(), None, None, "bench", None, "spread", None, None)
             store.db.conn.execute("COMMIT")
         clock.freeze(clock.now() + timedelta(minutes=shift_minutes))
         if label.startswith("idle"):

@@ -36,6 +36,7 @@ from butler_tui.services.feed import follow
 from butler_tui.services.messaging import AckResult, MessageView
 from butler_tui.services.overview import AUTO_LOCK_MINUTES, Overview, StationState, station_state
 from butler_tui.services.settings import hotel_shifts, hotel_zone, use_hotel_shifts
+from butler_tui.services.training import check_clock_allowed
 from butler_tui.store import Store
 from butler_tui.ui.alerts import EmergencyScreen, UnackedBanner, message_line
 from butler_tui.ui.base import StateRead, StationChanged, in_station_language
@@ -127,7 +128,13 @@ class ButlerApp(App[None]):
         self.last_activity = time.monotonic()
         if keymap:
             self.set_keymap(keymap)
-        self.store = Store(self.db_path, create=False)
+        self.store = Store(self.db_path, create=False, migrate=False)
+        try:  # a BUTLER_NOW on a live hotel: the station does not open (before anything is written)
+            check_clock_allowed(self.store)
+            self.store.migrate()
+        except BaseException:
+            self.store.close()
+            raise
         made_in = context.current()
         self.context = made_in.derive(language=language or made_in.language, shifts=hotel_shifts(self.store),
                                       zone=hotel_zone(self.store))

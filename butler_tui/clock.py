@@ -7,8 +7,11 @@ zone of its ``timezone`` setting, read into the current context when a station o
 the database (:func:`use_zone`); the host's zone only while the hotel has set none. Nothing else in
 the code calls ``astimezone()`` for a local time: it asks :func:`local`.
 
-Tests and screenshots freeze the clock with :func:`freeze` or the ``BUTLER_NOW`` environment variable (an ISO datetime). The frozen instant is
-part of the current :class:`~butler_tui.context.Context` (shared by a test and the stations it starts).
+Tests and screenshots freeze the clock with :func:`freeze`. The ``BUTLER_NOW`` environment variable (an ISO
+datetime) moves it too, but only once the database opened has been found to be a training one: the
+services check that when the store is opened (:func:`butler_tui.services.training.check_clock_allowed`, which
+calls :func:`allow_env`) and refuse it on a live hotel; this module never reads the database. The frozen
+instant is part of the current :class:`~butler_tui.context.Context` (shared by a test and the stations it starts).
 """
 
 from __future__ import annotations
@@ -63,12 +66,26 @@ def to_hotel(naive: datetime) -> datetime:
     return naive.replace(tzinfo=hotel) if hotel is not None else naive.astimezone()
 
 
+def env_now() -> str | None:
+    """The ``BUTLER_NOW`` the process was started with (honoured only after :func:`allow_env`)."""
+    return os.environ.get("BUTLER_NOW") or None
+
+
+def parse_env_now(value: str) -> datetime:
+    """``BUTLER_NOW`` as an instant; ``ValueError`` when it is not an ISO datetime."""
+    return to_hotel(datetime.fromisoformat(value.replace("Z", "+00:00")))  # naive: the hotel's wall clock
+
+
+def allow_env(allowed: bool = True) -> None:
+    """Honour ``BUTLER_NOW`` in the current context (the database opened is a training one)."""
+    current().clock.env_allowed = allowed
+
+
 def _from_env() -> datetime | None:
-    value = os.environ.get("BUTLER_NOW")
-    if not value:
+    value = env_now()
+    if not value or not current().clock.env_allowed:
         return None
-    parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    return to_hotel(parsed)  # a naive value is the hotel's wall-clock time
+    return parse_env_now(value)
 
 
 def now() -> datetime:

@@ -36,9 +36,11 @@ R = TypeVar("R")
 
 @dataclass
 class ClockSetting:
-    """A frozen instant, or ``None`` for the real clock."""
+    """A frozen instant, or ``None`` for the real clock; ``env_allowed`` once the database opened was found
+    to be a training one (``BUTLER_NOW`` is honoured only then: :func:`butler_tui.clock.now`)."""
 
     frozen: datetime | None = None
+    env_allowed: bool = False
 
 
 @dataclass

@@ -17,17 +17,25 @@ from butler_tui.i18n import t as tr
 
 
 @click.command()
+@click.option("--training", is_flag=True,
+              help="Make a training database (empty; BUTLER_NOW may move its clock). Never a live hotel's file.")
 @click.pass_context
-def init(ctx: click.Context) -> None:
+def init(ctx: click.Context, training: bool) -> None:
     """Create the database, or migrate it to this version's schema."""
     from butler_tui.store import SCHEMA_VERSION
 
     path = options(ctx).db
     existed = Path(path).exists()
-    use_store(ctx, create=True)  # opening it creates or migrates it
+    store = use_store(ctx, create=True, training=training)  # opening it creates or migrates it
+    if training:
+        from butler_tui.services.training import make_training
+
+        make_training(store)
     params = {"path": path, "version": SCHEMA_VERSION}
     say(tr("migrated {path} (schema version {version})", **params) if existed
                else tr("created {path} (schema version {version})", **params))
+    if training:
+        say(tr("{path} is a training database: BUTLER_NOW may move its clock", path=path))
 
 
 @contextmanager
@@ -53,8 +61,10 @@ def _progress_bar(label: str) -> Iterator[Callable[[int, int], None]]:
 @click.option("--full", is_flag=True, help="Read the whole file: integrity_check and the foreign keys (slow on a big file).")
 @click.pass_context
 def check(ctx: click.Context, full: bool) -> None:
-    """Integrity check (quick; --full reads everything), schema check, and warnings about the file."""
+    """Integrity check (quick; --full reads everything), schema check, the events' hash chain, the tables,
+    indexes and triggers against this version's schema, and warnings about the file."""
     from butler_tui.services.maintenance import check as run_check
+    from butler_tui.store import SCHEMA_VERSION
 
     with _progress_bar(tr("checking")) as progress:
         report = run_check(use_store(ctx, migrate=False), full=full, progress=progress)
@@ -64,10 +74,27 @@ def check(ctx: click.Context, full: bool) -> None:
                           + (tr("integrity_check, foreign keys") if full else tr("quick_check; --full reads everything"))
                           + ")")):
         say(f"{tr(label) + ':':<16}{value}")
+    if report.chain_error:
+        chain = tr("cannot be walked: {error}", error=report.chain_error)
+    elif report.chain_break is not None:
+        chain = tr("BROKEN at event {id} ({n:,} events before it hold)", id=report.chain_break, n=report.chain_checked)
+    elif report.integrity == ["ok"] and report.schema_version == SCHEMA_VERSION:
+        chain = tr("ok ({n:,} events)", n=report.chain_checked)
+    else:
+        chain = tr("not checked")
+    say(f"{tr('event chain') + ':':<16}{chain}")
+    if report.integrity == ["ok"] and report.schema_version == SCHEMA_VERSION:
+        say(f"{tr('schema objects') + ':':<16}" + (tr("ok (tables, indexes, triggers as this version's)")
+                                                            if not report.schema_diffs else "; ".join(report.schema_diffs)))
     for warning in report.warnings:
         say(tr("warning: {text}", text=warning), err=True)
-    if not report.ok:
+    if report.integrity != ["ok"]:
         raise ButlerError(tr("integrity check failed"))
+    if not report.ok:
+        found = ([tr("event chain broken at event {id}", id=report.chain_break)] if report.chain_break is not None
+                 else []) + ([report.chain_error] if report.chain_error else []) + report.schema_diffs
+        raise ButlerError(tr("tamper check failed, the database was changed around the program: {found}",
+                             found="; ".join(found)))
 
 
 @click.command()

@@ -36,23 +36,32 @@ def options(ctx: click.Context) -> Options:
 
 
 @contextmanager
-def opened_store(ctx: click.Context, *, create: bool = False, migrate: bool = True) -> Iterator[Store]:
+def opened_store(ctx: click.Context, *, create: bool = False, migrate: bool = True,
+                 training: bool = False) -> Iterator[Store]:
     """The database of ``--db``, with the hotel's shifts read into the current context; closed at the end
-    of the ``with`` block, whatever happens in it."""
+    of the ``with`` block, whatever happens in it. A ``BUTLER_NOW`` is refused before anything is written
+    unless the file is a training database (``training``: the command makes one, on a new file or one that
+    holds no hotel)."""
     from butler_tui.services.settings import use_hotel_shifts
+    from butler_tui.services.training import check_clock_allowed
 
-    store = Store(options(ctx).db, create=create, migrate=migrate)
+    path = options(ctx).db
+    if create and not Path(path).exists():
+        check_clock_allowed(None, making_training=training, path=path)
+    store = Store(path, create=create, migrate=False)
     try:
+        check_clock_allowed(store, making_training=training)
         if migrate:
+            store.migrate()
             use_hotel_shifts(store)
         yield store
     finally:
         store.close()
 
 
-def use_store(ctx: click.Context, *, create: bool = False, migrate: bool = True) -> Store:
+def use_store(ctx: click.Context, *, create: bool = False, migrate: bool = True, training: bool = False) -> Store:
     """:func:`opened_store` for the rest of the command: Click closes it when the command ends."""
-    return ctx.with_resource(opened_store(ctx, create=create, migrate=migrate))
+    return ctx.with_resource(opened_store(ctx, create=create, migrate=migrate, training=training))
 
 
 def admin_sign_in(store: Store, by: str, by_pin: str | None) -> Person:

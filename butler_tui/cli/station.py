@@ -29,7 +29,7 @@ def demo(ctx: click.Context, no_tui: bool, reset: bool, station: str, staff_no: 
     if reset:
         for suffix in ("", "-wal", "-shm"):
             Path(str(path) + suffix).unlink(missing_ok=True)
-    store = use_store(ctx, create=True)
+    store = use_store(ctx, create=True, training=True)
     report = load_demo(store)
     if report.total == 0:
         say(tr("demo hotel already loaded in {path}", path=path))

@@ -9,7 +9,8 @@ follow-up call waits. Guests, stays, the duty log and the handover book stay.
 
 One write transaction on the hotel's file, after the archive's tables are ready: ``INSERT … SELECT``
 into the attached archive, then ``DELETE``. Events are append-only; the trigger lets this transaction
-delete them because an ``archive_runs`` row, open only inside it, covers their instants. The ``archive``
+delete them because an ``archive_runs`` row, open only inside it, covers their instants. Their hash chain
+still verifies: the run keeps, for each event left after a gap, the hash before it (store/chain.py). The ``archive``
 event records what moved, the cut and the file. Reading: :func:`butler_tui.store.archive.reader`.
 """
 
@@ -28,6 +29,7 @@ from butler_tui.i18n import t as tr
 from butler_tui.services.auth import require
 from butler_tui.store import Store, Tx
 from butler_tui.store.archive import TABLES, archive_path, prepare
+from butler_tui.store.chain import anchor_gaps
 
 CLOSED_TASKS = ("done", "verified", "closed", "cancelled")
 # The tables whose rows refer to tasks or messages (checked after the move: see :func:`archive`).
@@ -61,7 +63,7 @@ def file_size(path: Path) -> int:
 
 def _select(tx: Tx, cut: str, day: str) -> None:
     """The ids that move, in temp tables ``arch_tasks``, ``arch_messages``, ``arch_stays``."""
-    for name in ("arch_tasks", "arch_messages", "arch_stays"):
+    for name in ("arch_tasks", "arch_messages", "arch_stays", "arch_events"):
         tx.execute(f"DROP TABLE IF EXISTS temp.{name}")
         tx.execute(f"CREATE TEMP TABLE {name} (id INTEGER PRIMARY KEY)")
     tx.execute(
@@ -106,9 +108,12 @@ _MOVES: list[tuple[str, str]] = [
     ("checklist_items", "stay_id IN arch_stays"),
     ("stay_stages", "stay_id IN arch_stays"),
     ("checklists_packed", "stay_id IN arch_stays"),
-    ("events", "(entity = 'tasks' AND entity_id IN (SELECT CAST(id AS TEXT) FROM arch_tasks))"
-               " OR (entity = 'messages' AND entity_id IN (SELECT CAST(id AS TEXT) FROM arch_messages))"),
+    ("events", "id IN arch_events"),
 ]
+# The events that move: those of the tasks and messages that do (chosen once: the chain's anchors and the move
+# read the same set).
+_EVENTS = ("SELECT id FROM events WHERE (entity = 'tasks' AND entity_id IN (SELECT CAST(id AS TEXT) FROM arch_tasks))"
+           " OR (entity = 'messages' AND entity_id IN (SELECT CAST(id AS TEXT) FROM arch_messages))")
 # Deleted children first: the hotel's foreign keys are checked at each statement's end.
 _DELETE_ORDER = ["events", "acks", "escalations", "checklist_items", "stay_stages", "checklists_packed", "messages",
                  "task_origins", "tasks"]
@@ -143,6 +148,9 @@ def archive(store: Store, before: str, *, to: Path | None = None, staff_no: str 
             run_id = tx.insert("archive_runs", {"started_at": clock.now_iso(), "before_at": cut,
                                                 "archive_path": str(path)})
             _select(tx, cut, day.isoformat())
+            tx.execute(f"INSERT INTO arch_events {_EVENTS}")
+            # The events left after a gap keep the hash of the one before them: the chain still verifies.
+            anchor_gaps(conn, "arch_events")
             for table, where in _MOVES:
                 cols = ", ".join(f'"{r[1]}"' for r in tx.execute(f"PRAGMA main.table_info({table})").fetchall())
                 result.counts[table] = tx.execute(
@@ -156,7 +164,7 @@ def archive(store: Store, before: str, *, to: Path | None = None, staff_no: str 
                        (clock.now_iso(), json.dumps(result.counts), run_id))
             tx.event("archive", run_id, "archive", after={"before": result.before, "cut": cut, "archive": str(path),
                                                           "moved": result.counts})
-            for name in ("arch_tasks", "arch_messages", "arch_stays"):
+            for name in ("arch_tasks", "arch_messages", "arch_stays", "arch_events"):
                 tx.execute(f"DROP TABLE temp.{name}")
             for table in REFERRING:
                 broken = tx.execute(f"PRAGMA main.foreign_key_check({table})").fetchall()

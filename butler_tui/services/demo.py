@@ -3,7 +3,8 @@
 Days in the file are relative to the day of loading (day 0 = today), so the demo always has
 today's and tomorrow's arrivals. A second load changes nothing: rows are keyed by their natural
 keys (team and station codes, staff no., room number, member no., reservation no.) and the
-tasks and messages are loaded once, marked by the ``demo_loaded_at`` setting.
+tasks and messages are loaded once, marked by the ``demo_loaded_at`` setting. A demo loaded into a file
+that holds no hotel yet marks it as a training database (:mod:`butler_tui.services.training`).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from butler_tui.services.checklists import ensure_checklist
 from butler_tui.services.escalation import get_type_ladder, ladder_ref, next_check_iso
 from butler_tui.services.guests import index_guest
 from butler_tui.services.messaging import audience_json, recipients
+from butler_tui.services.training import mark_training
 from butler_tui.store import Store, Tx
 
 
@@ -40,6 +42,7 @@ DEMO_PIN = "1234"  # every demo staff member signs in with it; real staff get th
 class LoadReport:
     inserted: dict[str, int] = field(default_factory=dict)
     already_loaded: bool = False
+    training: bool = False
 
     @property
     def total(self) -> int:
@@ -132,6 +135,9 @@ def _load(store: Store, data: dict[str, Any], source: Path, report: LoadReport) 
     with store.write(actor="demo", station=None) as tx:
         loaded = tx.execute("SELECT value FROM settings WHERE name = 'demo_loaded_at'").fetchone()
         report.already_loaded = loaded is not None
+        # A demo is a training database (BUTLER_NOW may move its clock): marked before its staff go in, so
+        # only on a file that held no hotel — a live hotel the demo is loaded into stays a live one.
+        report.training = mark_training(tx)
         hotel = data["hotel"]
         for key in ("name", "name_zh"):
             _insert_or_ignore(tx, "settings", {"name": f"hotel_{key}", "value": hotel[key]})

@@ -680,10 +680,11 @@ def teams_of_station(store: Store, station: str) -> tuple[list[str], list[int]]:
 
 
 def history(store: Store, task_id: int) -> list[dict[str, Any]]:
-    """A task's events, oldest first: every column of ``events`` (``at``, ``action``, ``actor``, ``station``,
-    ``before``, ``after`` …) plus ``actor_name``, the acting staff member's name (``None`` when the actor is
+    """A task's events, oldest first: the columns of ``events`` but its hash (``at``, ``action``, ``actor``,
+    ``station``, ``before``, ``after`` …) plus ``actor_name``, the acting staff member's name (``None`` when the actor is
     no staff member, e.g. the sweep). The CLI's ``task show`` and the station's task detail both read it."""
-    sql = ("SELECT e.*, s.name AS actor_name FROM events e LEFT JOIN staff s ON s.staff_no = e.actor"
+    sql = ("SELECT e.id, e.at, e.actor, e.station, e.entity, e.entity_id, e.action, e.before, e.after,"
+           " s.name AS actor_name FROM events e LEFT JOIN staff s ON s.staff_no = e.actor"
            " WHERE e.entity = 'tasks' AND e.entity_id = ? ORDER BY e.id")
     rows = expand_rows(store.db.conn, store.rows(sql, (str(task_id),)))
     if not store.scalar("SELECT 1 FROM tasks WHERE id = ?", (task_id,)):

@@ -36,13 +36,19 @@ def archive_path(store: Store) -> Path:
 
 
 def prepare(path: Path, store: Store) -> None:
-    """Create the archive's tables (as the hotel's, without constraints) and their lookup indexes."""
+    """Create the archive's tables (as the hotel's, without constraints) and their lookup indexes, or add
+    the columns the hotel's tables have gained since."""
     conn = sqlite3.connect(str(path), isolation_level=None)
     try:
         conn.execute("ATTACH ? AS hotel", (str(store.path),))
         for table in TABLES:
             conn.execute(f"CREATE TABLE IF NOT EXISTS main.{table} AS SELECT * FROM hotel.{table} WHERE 0")
             conn.execute(f"CREATE INDEX IF NOT EXISTS main.{table}_lookup ON {table}({INDEXES[table]})")
+            # An archive begun before a column was added to the hotel's table (events.hash, …) gets it too.
+            have = {r[1] for r in conn.execute(f"PRAGMA main.table_info({table})").fetchall()}
+            for column in conn.execute(f"PRAGMA hotel.table_info({table})").fetchall():
+                if column[1] not in have:
+                    conn.execute(f'ALTER TABLE main.{table} ADD COLUMN "{column[1]}"')
         conn.execute("DETACH hotel")
     finally:
         conn.close()

@@ -27,6 +27,7 @@ from typing import Any
 from butler_tui import clock
 from butler_tui.errors import ButlerError, DatabaseFileChanged, PermissionDenied, SchemaTooNew, StoreUnavailable
 from butler_tui.i18n import t as tr
+from butler_tui.store.chain import append
 from butler_tui.store.history import compact_after
 
 BUSY_TIMEOUT_MS = 10_000
@@ -141,22 +142,19 @@ class Tx:
         station: str | None = None,
     ) -> int:
         """Append an audit/change-feed event inside this transaction (a message's ``send`` and a task's
-        ``create`` refer to their rows: :mod:`butler_tui.store.history`)."""
-        cur = self.db.conn.execute(
-            "INSERT INTO events (at, actor, station, entity, entity_id, action, before, after)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                clock.now_iso(),
-                actor if actor is not None else self.actor,
-                station if station is not None else self.station,
-                entity,
-                None if entity_id is None else str(entity_id),
-                action,
-                _dump(before),
-                compact_after(self.db.conn, entity, action, entity_id, after),
-            ),
+        ``create`` refer to their rows: :mod:`butler_tui.store.history`), chained to the one before it
+        (:mod:`butler_tui.store.chain`)."""
+        event_id = append(
+            self.db.conn,
+            clock.now_iso(),
+            actor if actor is not None else self.actor,
+            station if station is not None else self.station,
+            entity,
+            None if entity_id is None else str(entity_id),
+            action,
+            _dump(before),
+            compact_after(self.db.conn, entity, action, entity_id, after),
         )
-        event_id = int(cur.lastrowid or 0)
         self.event_ids.append(event_id)
         return event_id
 
@@ -195,6 +193,12 @@ class Store:
             schema.migrate(db)
         else:
             schema.check_version(db)
+
+    def migrate(self) -> list[str]:
+        """Apply the pending migrations (a store opened with ``migrate=False``); the names applied."""
+        from butler_tui.store import schema
+
+        return schema.migrate(self.db)
 
     # -- connections -------------------------------------------------------------------------
     @property

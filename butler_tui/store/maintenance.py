@@ -9,12 +9,14 @@ import stat
 import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from butler_tui.errors import StoreUnavailable
 from butler_tui.i18n import t as tr
+from butler_tui.store import chain
 from butler_tui.store.database import Connection, Store
-from butler_tui.store.schema import SCHEMA_VERSION, check_version
+from butler_tui.store.schema import SCHEMA_VERSION, check_version, migrate
 
 NETWORK_FILESYSTEMS = {"nfs", "nfs4", "cifs", "smb", "smbfs", "smb3", "sshfs", "fuse.sshfs", "afs", "9p",
                        "glusterfs", "ceph", "fuse.glusterfs", "davfs", "fuse.davfs2"}
@@ -27,10 +29,15 @@ class CheckReport:
     schema_version: int = 0
     journal_mode: str = ""
     warnings: list[str] = field(default_factory=list)
+    chain_checked: int = 0  # events whose hash was checked
+    chain_break: int | None = None  # the first event whose hash does not follow the one before
+    schema_diffs: list[str] = field(default_factory=list)  # tables, indexes, triggers unlike this version's
+    chain_error: str = ""  # the chain could not be walked (its column or table is gone)
 
     @property
     def ok(self) -> bool:
-        return self.integrity == ["ok"]
+        return (self.integrity == ["ok"] and self.chain_break is None and not self.chain_error
+                and not self.schema_diffs)
 
 
 def filesystem_type(path: Path) -> str | None:
@@ -68,6 +75,8 @@ def placement_warnings(path: Path) -> list[str]:
     return warnings
 
 
+_CHAIN_STEP = 20_000  # events walked between two reports of progress
+
 Progress = Callable[[int, int], None]
 """Told ``(done, total)`` as a long check or backup goes on (the CLI draws a bar with it)."""
 
@@ -78,14 +87,85 @@ def _tables(store: Store) -> list[str]:
         " AND sql NOT LIKE 'CREATE VIRTUAL%' ORDER BY name").fetchall()]
 
 
+_Entry = tuple[str, str]  # (type, name) in sqlite_master
+
+
+def _objects(conn: sqlite3.Connection) -> dict[_Entry, str]:
+    """The tables, indexes, triggers and views of ``conn``'s main file: (type, name) -> SQL, with spacing and
+    identifier quotes normalised (a rename rewrites them differently in different SQLite versions); SQLite's
+    own objects, ``sqlite_*``, left out."""
+    return {(kind, name): " ".join((sql or "").replace('"', "").split()) for kind, name, sql in conn.execute(
+        "SELECT type, name, sql FROM main.sqlite_master WHERE name NOT LIKE 'sqlite_%'").fetchall()}
+
+
+@lru_cache(maxsize=1)
+def expected_schema() -> dict[_Entry, str]:
+    """This version's schema: every migration run once on an empty database in memory."""
+    conn = sqlite3.connect(":memory:", isolation_level=None)
+    try:
+        migrate(Connection(conn))
+        return _objects(conn)
+    finally:
+        conn.close()
+
+
+def _columns(conn: sqlite3.Connection, table: str) -> dict[str, tuple[str, int, object, int]]:
+    return {r[1]: (r[2], r[3], r[4], r[5]) for r in conn.execute(f'PRAGMA main.table_info("{table}")').fetchall()}
+
+
+def _table_diff(conn: sqlite3.Connection, table: str, sql: str) -> str:
+    """What differs between the file's ``table`` and the one ``sql`` creates: its columns, else its SQL."""
+    mem = sqlite3.connect(":memory:")
+    try:
+        mem.execute(sql)
+        want = _columns(mem, table)
+    except sqlite3.Error:
+        want = {}
+    finally:
+        mem.close()
+    have = _columns(conn, table)
+    parts = [tr("column {column} missing", column=c) for c in want if c not in have]
+    parts += [tr("extra column {column}", column=c) for c in have if c not in want]
+    parts += [tr("column {column} changed", column=c) for c in want if c in have and want[c] != have[c]]
+    return ", ".join(parts) or tr("its SQL differs")
+
+
+def schema_differences(conn: sqlite3.Connection) -> list[str]:
+    """Every table, index, trigger and view that is missing, extra or unlike this version's schema, one
+    sentence each (empty: the schema is exactly this version's)."""
+    want, have = expected_schema(), _objects(conn)
+    diffs = [tr("missing {kind} {name}", kind=kind, name=name) for kind, name in sorted(want) if (kind, name) not in have]
+    diffs += [tr("extra {kind} {name}", kind=kind, name=name) for kind, name in sorted(have) if (kind, name) not in want]
+    for (kind, name), sql in sorted(want.items()):
+        found = have.get((kind, name))
+        if found is None or found == sql:
+            continue
+        if kind == "table" and not sql.upper().startswith("CREATE VIRTUAL"):
+            diffs.append(tr("changed table {name}: {what}", name=name, what=_table_diff(conn, name, sql)))
+        else:
+            diffs.append(tr("changed {kind} {name}: found {found!r}, expected {expected!r}", kind=kind, name=name,
+                            found=found, expected=sql))
+    return diffs
+
+
 def check(store: Store, *, full: bool = False, progress: Progress | None = None) -> CheckReport:
     """``quick_check`` table by table (seconds on a year of history), the schema version and the
     journal mode; ``full`` runs ``integrity_check`` (which also compares every index with its table)
-    and the foreign-key check, both of which read the whole file."""
+    and the foreign-key check, both of which read the whole file. Then the tamper evidence: the events'
+    hash chain, walked in full (linear), and every table, index and trigger compared with this version's
+    schema (on a file at this version)."""
     report = CheckReport(path=store.path)
     conn = store.db.conn
     tables = _tables(store)
-    steps = len(tables) + (1 if full else 0)
+    report.schema_version = check_version(store.db)
+    current = report.schema_version == SCHEMA_VERSION
+    try:
+        events = int(conn.execute("SELECT count(*) FROM events").fetchone()[0]) if current else 0
+    except sqlite3.DatabaseError:  # a damaged file: quick_check below says where
+        events = 0
+    chain_steps = -(-events // _CHAIN_STEP) if current else 0
+    checked = len(tables) if not full else 1
+    steps = checked + chain_steps + (1 if full else 0)
     problems: list[str] = []
     if full:
         problems = [row[0] for row in conn.execute("PRAGMA integrity_check").fetchall() if row[0] != "ok"]
@@ -99,10 +179,17 @@ def check(store: Store, *, full: bool = False, progress: Progress | None = None)
             if progress:
                 progress(done, steps)
     report.integrity = problems or ["ok"]
-    report.schema_version = check_version(store.db)
     if report.schema_version < SCHEMA_VERSION:
         report.warnings.append(tr("schema version {version} is behind {latest}: run `butler init`",
                                   version=report.schema_version, latest=SCHEMA_VERSION))
+    elif report.integrity == ["ok"]:
+        report.schema_diffs = schema_differences(conn)
+        try:
+            report.chain_checked, report.chain_break = chain.verify(
+                conn, (lambda done, _total: progress(checked + -(-done // _CHAIN_STEP), steps)) if progress else None,
+                batch=_CHAIN_STEP)
+        except sqlite3.DatabaseError as exc:  # no hash column, no anchors table: the schema check says which
+            report.chain_error = str(exc)
     report.journal_mode = str(store.scalar("PRAGMA journal_mode"))
     if report.journal_mode != "wal":
         report.warnings.append(tr("journal mode is {mode}, expected wal", mode=report.journal_mode))
@@ -110,7 +197,7 @@ def check(store: Store, *, full: bool = False, progress: Progress | None = None)
         fk = store.rows("PRAGMA foreign_key_check")
         if fk:
             report.integrity.append(tr("{n} rows break foreign keys (first: {first})", n=len(fk), first=fk[0]))
-    if full and progress:
+    if progress:
         progress(steps, steps)
     report.warnings.extend(placement_warnings(store.path))
     return report

@@ -1024,6 +1024,41 @@ def _ooo_repair_task(db: sqlite_utils.Database) -> None:
     _executescript_in_tx(db, _OOO_REPAIR)
 
 
+_EVENT_CHAIN = """
+-- Tamper evidence (issue 18): every event carries a hash chained to the one before it (store/chain.py).
+-- An event written without one is refused. Where ``butler archive`` removes events in the middle of the
+-- chain, the hash of the event before each event left is kept here: insert-only, inside an archive run.
+ALTER TABLE events ADD COLUMN hash BLOB;
+CREATE TRIGGER events_hashed BEFORE INSERT ON events
+WHEN new.hash IS NULL
+BEGIN SELECT RAISE(ABORT, 'an event needs its hash (store/chain.py)'); END;
+CREATE TABLE event_chain_anchors (
+    event_id INTEGER PRIMARY KEY,
+    prev_hash BLOB NOT NULL
+);
+CREATE TRIGGER event_chain_anchors_in_archive BEFORE INSERT ON event_chain_anchors
+WHEN NOT EXISTS (SELECT 1 FROM archive_runs r WHERE r.finished_at IS NULL)
+BEGIN SELECT RAISE(ABORT, 'chain anchors are written only by an archive run'); END;
+CREATE TRIGGER event_chain_anchors_no_update BEFORE UPDATE ON event_chain_anchors
+BEGIN SELECT RAISE(ABORT, 'chain anchors are append-only: UPDATE refused'); END;
+CREATE TRIGGER event_chain_anchors_no_delete BEFORE DELETE ON event_chain_anchors
+BEGIN SELECT RAISE(ABORT, 'chain anchors are append-only: DELETE refused'); END;
+"""
+
+
+@MIGRATIONS(name="0021_event_chain")
+def _event_chain(db: sqlite_utils.Database) -> None:
+    """Every event's hash, chained (the events there are get theirs now, in id order)."""
+    from butler_tui.store.chain import rehash_all
+
+    _executescript_in_tx(db, _EVENT_CHAIN)
+    conn = db.conn
+    conn.execute("DROP TRIGGER events_no_update")
+    rehash_all(conn)
+    conn.execute("CREATE TRIGGER events_no_update BEFORE UPDATE ON events\n"
+                 "BEGIN SELECT RAISE(ABORT, 'events are append-only: UPDATE refused'); END")
+
+
 _CLOSED_TODAY = """
 -- The task board's "closed today" tab reads tasks resolved since midnight: by status, then by the time
 -- of their last change. The old (status, due_at) index made it read every task ever closed (225 ms on a
@@ -1090,10 +1125,10 @@ def migrate(db: _HasConn) -> list[str]:
         MIGRATIONS.migration_set().apply(utils_db)
         conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         if pending:
-            conn.execute(
-                "INSERT INTO events (at, entity, entity_id, action, after) VALUES (?, 'schema', ?, 'migrate', ?)",
-                (clock.now_iso(), str(SCHEMA_VERSION), json.dumps({"applied": pending})),
-            )
+            from butler_tui.store.chain import append
+
+            append(conn, clock.now_iso(), None, None, "schema", str(SCHEMA_VERSION), "migrate",
+                   None, json.dumps({"applied": pending}))
         conn.execute("COMMIT")
     except BaseException:
         if conn.in_transaction:
