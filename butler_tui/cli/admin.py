@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 
-from butler_tui.cli.common import options, use_store
+from butler_tui.cli.common import acting_as, options, use_store
 from butler_tui.errors import ButlerError
 from butler_tui.i18n import t as tr
 
@@ -84,14 +84,16 @@ def backup(ctx: click.Context, dest: Path) -> None:
 
 
 @click.command()
-@click.option("--station", default=None, help="Station recorded as running the sweep.")
+@click.option("--station", default=None, help="Station recorded as running the sweep (default: the session's).")
 @click.pass_context
 def sweep(ctx: click.Context, station: str | None) -> None:
-    """Run the SLA / escalation checks, the DND checks and the night audit once (for cron; open stations
-    also sweep every few seconds)."""
+    """Run the SLA / escalation checks, the DND checks and the night audit once (for cron, with a service
+    account's token; open stations also sweep every few seconds)."""
     from butler_tui.services.escalation import sweep as run_sweep
 
-    report = run_sweep(use_store(ctx), station=station)
+    store = use_store(ctx)
+    who = acting_as(ctx, store, staff=None, station=station, right="sweep")
+    report = run_sweep(store, station=who.station)
     click.echo(tr("examined {examined}, escalated {escalated}, reminders {repeated}, fell back {fell_back},"
                   " undeferred {undeferred}", examined=report.examined, escalated=report.escalated,
                   repeated=report.repeated, fell_back=report.fell_back, undeferred=report.undeferred))

@@ -62,6 +62,39 @@ def staff_reset_pin(ctx: click.Context, staff_no: str, pin: str | None, by: str,
     click.echo(tr("PIN of {staff_no} reset", staff_no=staff_no.upper()))
 
 
+@staff.command(name="add-service")
+@click.argument("name")
+@click.option("--may", required=True, help="What it may do, of: import, sweep, send (comma-separated).")
+@click.option("--by", required=True, help="Staff no. of the admin doing this.")
+@click.option("--by-pin", default=None, help="The admin's PIN (else $BUTLER_PIN, else asked).")
+@click.pass_context
+def staff_add_service(ctx: click.Context, name: str, may: str, by: str, by_pin: str | None) -> None:
+    """Add a service account (the PMS import, cron): prints its token once — only its hash is kept."""
+    from butler_tui.services import sessions
+
+    store = use_store(ctx)
+    admin = admin_sign_in(store, by, by_pin)
+    token = sessions.add_service(store, name, may, by=admin.staff_no)
+    click.echo(token)
+    click.echo(tr("service account {name} added: keep its token now (BUTLER_TOKEN), it is not shown again",
+                  name=name.strip().lower()), err=True)
+
+
+@staff.command(name="revoke-service")
+@click.argument("name")
+@click.option("--by", required=True, help="Staff no. of the admin doing this.")
+@click.option("--by-pin", default=None, help="The admin's PIN (else $BUTLER_PIN, else asked).")
+@click.pass_context
+def staff_revoke_service(ctx: click.Context, name: str, by: str, by_pin: str | None) -> None:
+    """Revoke a service account: its token is refused from now on."""
+    from butler_tui.services import sessions
+
+    store = use_store(ctx)
+    admin = admin_sign_in(store, by, by_pin)
+    sessions.revoke_service(store, name, by=admin.staff_no)
+    click.echo(tr("service account {name} revoked", name=name.strip().lower()))
+
+
 @staff.command(name="list")
 @click.pass_context
 def staff_list(ctx: click.Context) -> None:
