@@ -203,3 +203,15 @@ def test_a_second_process_cannot_act_without_a_session(demo_db: Path):
 def test_bad_hours_are_refused(demo_db: Path, value: str):
     done = login(demo_db, "1002", "lobby", "--hours", value)
     assert done.exit_code == 2
+
+
+def test_a_by_command_acts_as_the_session_when_by_is_left_out(demo_db: Path):
+    lead = login(demo_db, "2005", "floors-mid", "--print").output.strip()  # a supervisor
+    done = butler(demo_db, "room", "dnd", "908", "on", "--json", token=lead)
+    assert done.exit_code == 0, done.output
+    assert count(demo_db, "SELECT count(*) FROM events WHERE entity = 'rooms' AND entity_id = '908' AND actor = '2005'") >= 1
+    bare = butler(demo_db, "room", "dnd", "908", "off")
+    assert bare.exit_code == 5 and "sign in first" in bare.stderr
+    added = butler(demo_db, "staff", "add-service", "cron", "--may", "sweep", "--by", ADMIN, "--by-pin", DEMO_PIN)
+    service = butler(demo_db, "room", "dnd", "908", "off", token=added.stdout.strip())
+    assert service.exit_code == 5 and "service account cron may not" in service.stderr

@@ -112,19 +112,19 @@ def sweep(ctx: click.Context, station: str | None) -> None:
 @click.option("--to", "to", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="The archive file (default: next to the database, NAME.archive.sqlite).")
 @click.option("--no-vacuum", is_flag=True, help="Leave the freed pages in the file (run `butler vacuum` later).")
-@click.option("--by", required=True, help="Staff no. of the manager or admin doing this.")
+@click.option("--by", default=None, help="Staff no. of the manager or admin doing this.")
 @click.option("--by-pin", default=None, help="Their PIN (else $BUTLER_PIN, else asked).")
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_context
-def archive_cmd(ctx: click.Context, before: str, to: Path | None, no_vacuum: bool, by: str, by_pin: str | None,
+def archive_cmd(ctx: click.Context, before: str, to: Path | None, no_vacuum: bool, by: str | None, by_pin: str | None,
                 as_json: bool) -> None:
     """Move closed history (done tasks, acknowledged messages, past stays' checklists) to an archive file."""
-    from butler_tui.cli.common import admin_sign_in, echo_json
+    from butler_tui.cli.common import echo_json, signed_person
     from butler_tui.services import archive
 
     archive.parse_day(before)  # a bad date is refused before anyone is asked for a PIN
     store = use_store(ctx)
-    who = admin_sign_in(store, by, by_pin)
+    who = signed_person(ctx, store, by, by_pin)
     result = archive.archive(store, before, to=to, staff_no=who.staff_no, vacuum=not no_vacuum)
     if as_json:
         echo_json(result.to_json())

@@ -147,6 +147,22 @@ def by_pin_option(command: Any) -> Any:
                         help="PIN of --staff for this command only, instead of a session ($BUTLER_PIN too).")(command)
 
 
+def signed_person(ctx: click.Context, store: Store, by: str | None, by_pin: str | None) -> Person:
+    """Who does a ``--by`` command: ``--by`` proven by their PIN for this command, else the person of the
+    session (a service account is never given these commands)."""
+    from butler_tui.errors import PermissionDenied
+    from butler_tui.services.auth import Person
+
+    if by:
+        return admin_sign_in(store, by, by_pin)
+    session = current_session(ctx, store)
+    if session.staff_no is None:
+        raise PermissionDenied(tr("service account {name} may not {right}: it may only {rights}",
+                                  name=session.service, right=ctx.command_path.split(" ", 1)[-1],
+                                  rights=", ".join(sorted(session.rights))))
+    return Person(session.staff_no, session.name, session.role, None)
+
+
 def echo_json(value: Any) -> None:
     """``value`` as indented JSON, non-ASCII kept as it is (the shapes are in the README)."""
     click.echo(json.dumps(value, ensure_ascii=False, indent=2))

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from butler_tui.cli.common import acting_as, admin_sign_in, by_pin_option, echo_json, use_store
+from butler_tui.cli.common import acting_as, by_pin_option, echo_json, signed_person, use_store
 from butler_tui.errors import ButlerError
 from butler_tui.i18n import t as tr
 
@@ -293,15 +293,15 @@ def task_escalate(ctx: click.Context, task_id: int, station: str | None, staff_n
 @task.command(name="ladder")
 @click.argument("type_code")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--by", required=True, help="Staff no. (a director or admin).")
+@click.option("--by", default=None, help="Staff no. (a director or admin).")
 @click.option("--by-pin", default=None, help="Their PIN (else $BUTLER_PIN, else asked).")
 @click.pass_context
-def task_ladder(ctx: click.Context, type_code: str, file: Path, by: str, by_pin: str | None) -> None:
+def task_ladder(ctx: click.Context, type_code: str, file: Path, by: str | None, by_pin: str | None) -> None:
     """Replace a task type's escalation ladder with the JSON in FILE (tasks in flight keep theirs)."""
     from butler_tui.services.task_types import set_ladder
 
     store = use_store(ctx)
-    person = admin_sign_in(store, by, by_pin)
+    person = signed_person(ctx, store, by, by_pin)
     set_ladder(store, type_code, file.read_text(encoding="utf-8"), staff_no=person.staff_no)
     click.echo(tr("ladder of {code} replaced", code=type_code))
 
