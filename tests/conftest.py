@@ -20,7 +20,7 @@ import re
 import shutil
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pytest
@@ -93,6 +93,71 @@ def _own_context():
     token = context.enter(context.Context(language="en"))
     yield
     context.leave(token)
+
+
+@pytest.fixture(autouse=True)
+def _own_sessions(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch):
+    """``butler login`` keeps its session in a state directory of the test's own (never the user's), and no
+    ``BUTLER_TOKEN`` of the shell running the suite reaches a command."""
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path_factory.mktemp("state")))
+    monkeypatch.delenv("BUTLER_TOKEN", raising=False)
+
+
+def _option(args: Sequence[str], name: str) -> str | None:
+    for i, arg in enumerate(args):
+        if arg == name and i + 1 < len(args):
+            return args[i + 1]
+        if arg.startswith(name + "="):
+            return arg.split("=", 1)[1]
+    return None
+
+
+SUITE_SERVICE = "suite"
+#: The commands that act as a signed-in person (README, "Trust model").
+GATED = {"send", "ack", "task", "guest", "log", "import", "stay", "sweep"}
+PEOPLE_ONLY = {"guest", "ack", "log", "stay"}
+TASK_READS = {"list", "show", "scheduled", "types", "ladder"}
+
+
+def signed_env(db: Path, args: Sequence[str]) -> dict[str, str]:
+    """The ``BUTLER_TOKEN`` a command of the suite runs under, as after ``butler login``: a session of its
+    ``--staff`` at its ``--station`` (``--from``) — opened as the login does after the PIN; without
+    ``--staff``, a service account that may import, sweep and send (what those commands did without a
+    person before sessions). Nothing when the command proves someone itself (``--by``/``--by-pin``), when
+    the file is not there yet, or when the staff no. is not one of the hotel's (the command then refuses)."""
+    from butler_tui.errors import NotFound
+    from butler_tui.services import sessions
+
+    words = [a for a in args if not a.startswith("-")]
+    gated = bool(words) and words[0] in GATED and not (words[0] == "task" and words[1:2] and words[1] in TASK_READS)
+    if not gated or not Path(db).exists() or "--by-pin" in args or "--by" in args:
+        return {}
+    staff = _option(args, "--staff")
+    station = _option(args, "--station") or _option(args, "--from")
+    s = Store(db)
+    try:
+        if not staff and words[0] in PEOPLE_ONLY:  # a guest's file is for a person: the first of the staff
+            staff = s.scalar("SELECT staff_no FROM staff WHERE active ORDER BY staff_no")
+        if staff:
+            code = (station.strip().lower() if station else None) or None
+            if code and s.scalar("SELECT 1 FROM stations WHERE code = ?", (code,)) is None:
+                code = None
+            try:
+                token, _session = sessions.open_for(s, staff.strip().upper(), code, hours=24)
+            except (NotFound, UnicodeError):  # not one of the hotel's (a hostile value): the command refuses
+                return {}
+            return {"BUTLER_TOKEN": token}
+        token = sessions._new_token()
+        with s.write(actor="suite") as tx:
+            if not tx.execute("SELECT 1 FROM service_accounts WHERE name = ?", (SUITE_SERVICE,)).fetchone():
+                tx.insert("service_accounts", {"name": SUITE_SERVICE, "may": ",".join(sessions.SERVICE_RIGHTS),
+                                               "created_at": "2026-01-01T00:00:00.000Z"})
+            tx.insert("sessions", {"token_hash": sessions.token_hash(token), "service": SUITE_SERVICE,
+                                   "created_at": "2026-01-01T00:00:00.000Z"})
+            tx.event("service_accounts", SUITE_SERVICE, "token")
+        return {"BUTLER_TOKEN": token}
+    finally:
+        s.close()
 
 
 @pytest.fixture

@@ -21,12 +21,14 @@ from butler_tui.services.demo import load_demo
 from butler_tui.store import Store, expand_rows, schema
 from butler_tui.store.schema import MIGRATIONS
 
+from .conftest import signed_env
+
 BENCH = Path(__file__).resolve().parent.parent / "bench" / "history.py"
 ADMIN = ["--by", "0009", "--by-pin", "1234"]
 
 
 def run(db: Path, *args: str):
-    return CliRunner().invoke(cli, ["--db", str(db), *args])
+    return CliRunner().invoke(cli, ["--db", str(db), *args], env=signed_env(db, args))
 
 
 _OLD_ITEMS = ("SELECT c.id, c.stage, c.code, c.mandatory, c.done_at, c.done_by, c.done_station, c.note,"

@@ -16,6 +16,8 @@ from butler_tui.services import checklists, messaging, stays, vip_notices
 from butler_tui.services.pms_import import ImportRejected, import_arrivals
 from butler_tui.store import Store
 
+from .conftest import signed_env
+
 DATA = Path(__file__).resolve().parents[1] / "data"
 
 
@@ -275,15 +277,15 @@ def test_a_file_with_bad_rows_imports_nothing_and_lists_each(tmp_path: Path, dem
 
 def test_import_cli_errors(tmp_path: Path, demo_db: Path):
     bad = _write_csv(tmp_path / "bad.csv", [_row(1, room_number="9999")])
-    result = CliRunner().invoke(cli, ["--db", str(demo_db), "import", "arrivals", str(bad)])
+    result = CliRunner().invoke(cli, ["--db", str(demo_db), "import", "arrivals", str(bad)], env=signed_env(demo_db, ["import"]))
     assert result.exit_code == 2 and "line 2: room 9999 does not exist" in result.stderr
     wrong = tmp_path / "wrong.csv"
     wrong.write_text("name,date\nx,y\n")
-    result = CliRunner().invoke(cli, ["--db", str(demo_db), "import", "arrivals", str(wrong)])
+    result = CliRunner().invoke(cli, ["--db", str(demo_db), "import", "arrivals", str(wrong)], env=signed_env(demo_db, ["import"]))
     assert result.exit_code == 2 and "missing column(s) reservation_no" in result.stderr
-    result = CliRunner().invoke(cli, ["--db", str(demo_db), "import", "arrivals", str(tmp_path / "none.csv")])
+    result = CliRunner().invoke(cli, ["--db", str(demo_db), "import", "arrivals", str(tmp_path / "none.csv")], env=signed_env(demo_db, ["import"]))
     assert result.exit_code == 1 and "cannot read" in result.stderr
-    ok = CliRunner().invoke(cli, ["--db", str(demo_db), "import", "arrivals", str(DATA / "sample-pms-arrivals.csv")])
+    ok = CliRunner().invoke(cli, ["--db", str(demo_db), "import", "arrivals", str(DATA / "sample-pms-arrivals.csv")], env=signed_env(demo_db, ["import"]))
     assert ok.exit_code == 0 and "15 new" in ok.output
 
 

@@ -17,7 +17,7 @@ from butler_tui.store import Store
 from butler_tui.ui.sign_in import SignInScreen
 from butler_tui.ui.station_bar import StationBar
 
-from .conftest import await_until, on_screen
+from .conftest import await_until, on_screen, signed_env
 
 
 def test_pins_are_salted_scrypt_hashes():
@@ -80,7 +80,7 @@ def test_contact_data_unmasked_only_for_roles_that_may_see_it(demo_store: Store,
 
 def test_staff_admin_commands(demo_db: Path):
     def run(*args):
-        return CliRunner().invoke(cli, ["--db", str(demo_db), *args])
+        return CliRunner().invoke(cli, ["--db", str(demo_db), *args], env=signed_env(demo_db, args))
 
     ok = run("staff", "add", "1010", "王小明", "--team", "LOBBY", "--by", "0009", "--by-pin", "1234", "--pin", "2468")
     assert ok.exit_code == 0, ok.output

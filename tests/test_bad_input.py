@@ -20,6 +20,8 @@ from butler_tui.services.messaging import MessageView
 from butler_tui.store import Store
 from butler_tui.text import clean_text
 
+from .conftest import signed_env
+
 NASTY = st.one_of(
     st.text(max_size=80),
     st.text(alphabet=st.characters(min_codepoint=0, max_codepoint=0x9F), max_size=40),  # C0, DEL, C1, ESC
@@ -63,7 +65,7 @@ def test_models_accept_clean_text_or_refuse_in_one_line(model, base, fields, tex
 
 
 def _invoke(db: Path, args: list[str]):
-    result = CliRunner().invoke(cli, ["--db", str(db), *args], catch_exceptions=True)
+    result = CliRunner().invoke(cli, ["--db", str(db), *args], catch_exceptions=True, env=signed_env(db, args))
     if result.exception is not None and not isinstance(result.exception, SystemExit):
         raise AssertionError(f"{args!r} raised {result.exception!r}") from result.exception
     assert result.exit_code in EXIT_CODES, (args, result.exit_code, result.output)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -14,7 +15,7 @@ from butler_tui.ui.alerts import EmergencyScreen, UnackedBanner
 from butler_tui.ui.compose import ComposeScreen
 from butler_tui.ui.messages import MessagesScreen
 
-from .conftest import await_until, on_screen
+from .conftest import await_until, on_screen, signed_env
 
 
 def _row_cells(app: ButlerApp, message_id: int) -> dict[str, str]:
@@ -85,10 +86,10 @@ async def test_a_message_from_another_process_appears_in_a_running_app(demo_db: 
     async with app.run_test(size=(120, 36)) as pilot:
         await await_until(pilot, lambda: app.state is not None)
         before = app.unacked
+        args = ["send", "--from", "cs", "--to", "fnb", "--priority", "urgent", "Banquet hall B needs 20 more chairs"]
         proc = subprocess.run(
-            [sys.executable, "-m", "butler_tui", "--db", str(demo_db), "send", "--from", "cs", "--to", "fnb",
-             "--priority", "urgent", "Banquet hall B needs 20 more chairs"],
-            capture_output=True, text=True, timeout=60,
+            [sys.executable, "-m", "butler_tui", "--db", str(demo_db), *args],
+            capture_output=True, text=True, timeout=60, env={**os.environ, **signed_env(demo_db, args)},
         )
         assert proc.returncode == 0, proc.stderr
         await await_until(pilot, lambda: app.unacked == before + 1)

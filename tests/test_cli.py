@@ -13,9 +13,11 @@ from click.testing import CliRunner
 from butler_tui.cli import cli
 from butler_tui.store import SCHEMA_VERSION
 
+from .conftest import signed_env
+
 
 def run(db: Path, *args: str):
-    return CliRunner().invoke(cli, ["--db", str(db), *args], catch_exceptions=False)
+    return CliRunner().invoke(cli, ["--db", str(db), *args], env=signed_env(db, args), catch_exceptions=False)
 
 
 def test_init_creates_then_migrates(db_path: Path):

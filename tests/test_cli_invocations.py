@@ -13,9 +13,11 @@ from butler_tui import context, i18n
 from butler_tui.cli import cli
 from butler_tui.store import Store
 
+from .conftest import signed_env
+
 
 def _invoke(db: Path, *args: str):
-    return CliRunner().invoke(cli, ["--db", str(db), *args])
+    return CliRunner().invoke(cli, ["--db", str(db), *args], env=signed_env(db, args))
 
 
 def test_an_invocation_leaves_the_callers_language_and_shifts_alone(demo_db: Path):

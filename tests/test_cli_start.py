@@ -6,11 +6,14 @@ validated. Timing is bench/cli_start.py's job; this guards the imports that deci
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+
+from .conftest import signed_env
 
 PROBE = """
 import atexit, json, sys
@@ -29,7 +32,8 @@ READS = [
 
 @pytest.mark.parametrize("command", READS, ids=[" ".join(c) for c in READS])
 def test_a_read_command_imports_neither_pydantic_nor_textual(demo_db: Path, command: list[str]):
+    env = {**os.environ, **signed_env(demo_db, command)}  # guest show needs a session (issue 18)
     done = subprocess.run([sys.executable, "-c", PROBE, "--db", str(demo_db), *command], capture_output=True,
-                          text=True, timeout=60)
+                          text=True, timeout=60, env=env)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stderr.strip().splitlines()[-1]) == []

@@ -19,6 +19,8 @@ from butler_tui.services.dnd_audit import local_day
 from butler_tui.store import Store
 from tests import workers
 
+from .conftest import signed_env
+
 DND_ROOMS = ["1018", "1315", "319", "412", "519", "603", "906"]  # the demo's, DND since 07:00–09:15 today
 
 
@@ -196,7 +198,7 @@ def test_a_no_show_is_taken_back_when_the_guest_turns_up(demo_store: Store, day:
 
 def test_cli_lists_no_shows_and_overdue_and_takes_a_no_show_back(demo_db: Path, day: date):
     def run(*args: str):
-        return CliRunner().invoke(cli, ["--db", str(demo_db), *args])
+        return CliRunner().invoke(cli, ["--db", str(demo_db), *args], env=signed_env(demo_db, args))
 
     clock.freeze(clock.local_at(day + timedelta(days=1), "03:05"))
     swept = run("sweep")

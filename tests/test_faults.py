@@ -21,7 +21,7 @@ from butler_tui.services import messaging
 from butler_tui.store import Store, database
 
 from . import workers
-from .conftest import await_until, on_screen
+from .conftest import await_until, on_screen, signed_env
 
 WRITERS, ROUNDS = 20, 8
 
@@ -106,6 +106,7 @@ def _faulty(pragma: str):
 @pytest.mark.parametrize(("fault", "message"), [("read-only", "is read-only"), ("full", "disk full")])
 def test_full_or_read_only_database_is_one_clear_error_and_nothing_changes(demo_db: Path, monkeypatch, fault,
                                                                            message, tmp_path: Path):
+    env = signed_env(demo_db, ["import"])  # signed in before the fault, before counting
     store = Store(demo_db)
     before = store.scalar("SELECT count(*) FROM stays"), store.scalar("SELECT count(*) FROM events")
     store.close()
@@ -119,7 +120,7 @@ def test_full_or_read_only_database_is_one_clear_error_and_nothing_changes(demo_
         pages = sqlite3.connect(demo_db).execute("PRAGMA page_count").fetchone()[0]
         pragma = f"PRAGMA max_page_count = {pages}"  # SQLITE_FULL, as from a full disk
     monkeypatch.setattr(database, "_open_connection", _faulty(pragma))
-    result = CliRunner().invoke(cli, ["--db", str(demo_db), "import", "arrivals", str(csv)])
+    result = CliRunner().invoke(cli, ["--db", str(demo_db), "import", "arrivals", str(csv)], env=env)
     assert result.exit_code == 4, result.output
     assert message in result.stderr and result.stderr.count("\n") == 1 and "Traceback" not in result.output
     monkeypatch.undo()

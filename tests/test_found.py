@@ -17,6 +17,8 @@ from butler_tui.services import found, guests, handover, settings
 from butler_tui.services.demo import DEMO_PIN
 from butler_tui.store import Store
 
+from .conftest import signed_env
+
 BUTLER, SUPERVISOR, MANAGER = "2002", "2005", "0003"
 
 
@@ -41,7 +43,7 @@ def _runner(demo_db: Path):
         return runner.invoke(cli, ["--db", str(demo_db), *args, "--by", by, "--by-pin", DEMO_PIN])
 
     def read(*args: str):
-        return runner.invoke(cli, ["--db", str(demo_db), *args])
+        return runner.invoke(cli, ["--db", str(demo_db), *args], env=signed_env(demo_db, args))
 
     return run, read
 

@@ -13,6 +13,8 @@ from butler_tui.errors import InvalidInput
 from butler_tui.services import guests, stays
 from butler_tui.store import Store
 
+from .conftest import signed_env
+
 
 def _top(store: Store, query: str) -> list[str]:
     return [h.name for h in guests.find(store, query)]
@@ -131,7 +133,7 @@ def test_new_guests_from_the_pms_are_findable(tmp_path: Path, demo_store: Store)
 
 def test_cli_guest_commands(demo_db: Path):
     def run(*args):
-        return CliRunner().invoke(cli, ["--db", str(demo_db), *args])
+        return CliRunner().invoke(cli, ["--db", str(demo_db), *args], env=signed_env(demo_db, args))
 
     found = run("guest", "find", "lxl", "--json", "--staff", "1002", "--station", "lobby")
     assert found.exit_code == 0

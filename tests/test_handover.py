@@ -20,6 +20,8 @@ from butler_tui.services import handover, messaging, tasks
 from butler_tui.services.demo import load_demo
 from butler_tui.store import Store
 
+from .conftest import signed_env
+
 GOLDEN = Path(__file__).parent / "golden" / "handover-floors-high.md"
 
 
@@ -169,7 +171,7 @@ def test_cli_handover(seeded, tmp_path: Path):
     path = str(store.path)
 
     def run(*args):
-        return CliRunner().invoke(cli, ["--db", path, *args])
+        return CliRunner().invoke(cli, ["--db", path, *args], env=signed_env(Path(path), args))
 
     md = run("handover", "--station", "floors-high")
     assert md.exit_code == 0 and md.output.startswith("# Handover 交班本 — Floors 11–14")

@@ -24,6 +24,8 @@ from butler_tui.services import handover, settings, tasks
 from butler_tui.services.demo import DEMO_PIN
 from butler_tui.store import Store
 
+from .conftest import signed_env
+
 MANAGER = "0003"
 INSTANT = datetime(2026, 11, 24, 4, 0, tzinfo=UTC)  # 12:00 in Shanghai, 23:00 (23 Nov) in New York
 
@@ -105,7 +107,7 @@ def test_the_cli_reads_and_writes_hotel_time(host_utc: None, demo_db: Path, monk
     runner = CliRunner()
 
     def run(*args: str):
-        return runner.invoke(cli, ["--db", str(demo_db), *args], catch_exceptions=False)
+        return runner.invoke(cli, ["--db", str(demo_db), *args], env=signed_env(demo_db, args), catch_exceptions=False)
 
     put = run("settings", "set", "timezone", "Asia/Shanghai", "--by", MANAGER, "--by-pin", DEMO_PIN)
     assert put.exit_code == 0, put.output

@@ -17,7 +17,7 @@ from butler_tui.ui.station_bar import StationBar
 from butler_tui.ui.table import KeyedTable
 from butler_tui.ui.tasks import RoomsScreen
 
-from .conftest import await_until, on_screen
+from .conftest import await_until, on_screen, signed_env
 
 
 def test_detect_from_flag_env_and_locale(monkeypatch):
@@ -131,7 +131,7 @@ def test_forms_and_notices_have_chinese_labels():
 
 
 def _zh(db: Path, *args: str):
-    return CliRunner().invoke(cli, ["--db", str(db), "--lang", "zh", *args])
+    return CliRunner().invoke(cli, ["--db", str(db), "--lang", "zh", *args], env=signed_env(db, args))
 
 
 def test_refusals_and_validation_in_chinese(demo_db: Path):

@@ -13,6 +13,8 @@ from butler_tui.errors import InvalidInput, NotFound
 from butler_tui.services import messaging
 from butler_tui.store import Store, expand_rows
 
+from .conftest import signed_env
+
 
 def test_send_to_all_addresses_every_other_station(demo_store: Store):
     mid = messaging.send(demo_store, from_station="lobby", from_staff="1002", body="VIP arriving 1208 in 10 min",
@@ -123,7 +125,7 @@ def test_list_filters(demo_store: Store):
 
 
 def invoke(db: Path, *args: str):
-    return CliRunner().invoke(cli, ["--db", str(db), *args])
+    return CliRunner().invoke(cli, ["--db", str(db), *args], env=signed_env(db, args))
 
 
 def test_cli_send_ack_messages(demo_db: Path):

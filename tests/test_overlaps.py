@@ -18,6 +18,8 @@ from butler_tui.services.pms_import import ImportRejected, import_arrivals
 from butler_tui.store import Store
 from tests.test_arrivals import _row, _write_csv
 
+from .conftest import signed_env
+
 FRONT = "8002"
 
 
@@ -121,7 +123,8 @@ def test_a_changed_booking_moved_onto_a_held_room_is_refused(tmp_path: Path, dem
     import_arrivals(demo_store, path)
     _write_csv(path, [_row(1, arrival_date=today, departure_date=holder.departure_date,
                            room_number=holder.room_number)])
-    result = CliRunner().invoke(cli, ["--db", str(demo_store.path), "import", "arrivals", str(path)])
+    result = CliRunner().invoke(cli, ["--db", str(demo_store.path), "import", "arrivals", str(path)],
+                                env=signed_env(demo_store.path, ["import"]))
     assert result.exit_code == 2, result.output
     assert "line 2: room" in result.stderr and holder.reservation_no in result.stderr and "P900001" in result.stderr
     assert demo_store.scalar("SELECT room_number FROM stays WHERE reservation_no = 'P900001'") is None

@@ -17,6 +17,8 @@ from butler_tui.services.demo import DEMO_PIN
 from butler_tui.store import Store
 from tests.test_arrivals import _tick_stage
 
+from .conftest import signed_env
+
 BUTLER, SUPERVISOR, MANAGER = "2002", "2005", "0003"
 
 
@@ -156,7 +158,7 @@ def _runner(demo_db: Path):
     runner = CliRunner()
 
     def run(*args: str):
-        return runner.invoke(cli, ["--db", str(demo_db), *args], catch_exceptions=False)
+        return runner.invoke(cli, ["--db", str(demo_db), *args], env=signed_env(demo_db, args), catch_exceptions=False)
 
     return run
 

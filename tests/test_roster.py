@@ -19,6 +19,8 @@ from butler_tui.services.demo import DEMO_PIN
 from butler_tui.services.routing import emergency_stations
 from butler_tui.store import Store
 
+from .conftest import signed_env
+
 DAY = date.today() + timedelta(days=1)
 MORNING = datetime.combine(DAY, time(10, 0)).astimezone()  # the early shift only (07:00–15:30)
 
@@ -231,7 +233,7 @@ def test_cli_set_show_json_import_export(demo_db: Path, tmp_path: Path, morning)
     day = DAY.isoformat()
 
     def run(*args: str):
-        return runner.invoke(cli, ["--db", str(demo_db), *args], catch_exceptions=False)
+        return runner.invoke(cli, ["--db", str(demo_db), *args], env=signed_env(demo_db, args), catch_exceptions=False)
 
     done = run("roster", "set", day, "early", "0003", "--duty-manager", "--by", "2001", "--by-pin", DEMO_PIN)
     assert done.exit_code == 0, done.output

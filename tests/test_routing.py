@@ -20,6 +20,7 @@ from butler_tui.services.demo import DEMO_PIN
 from butler_tui.store import Store
 
 from . import workers
+from .conftest import signed_env
 
 T0 = datetime.now(UTC).replace(second=0, microsecond=0) + timedelta(hours=1)
 
@@ -241,7 +242,7 @@ def test_a_reopened_task_escalates_again_by_its_ladder(demo_store: Store):
 
 def test_update_applies_all_of_its_changes_or_none(demo_db: Path):
     def run(*args: str):
-        return CliRunner().invoke(cli, ["--db", str(demo_db), *args])
+        return CliRunner().invoke(cli, ["--db", str(demo_db), *args], env=signed_env(demo_db, args))
 
     added = json.loads(run("task", "add", "--type", "guest_request", "--station", "lobby", "--staff", "1002",
                            "--room", "908", "--json", "Extra towels").output)
@@ -279,7 +280,7 @@ def test_update_applies_all_of_its_changes_or_none(demo_db: Path):
 
 def test_cli_add_json_list_by_status_and_mine(demo_db: Path):
     def run(*args: str):
-        return CliRunner().invoke(cli, ["--db", str(demo_db), *args])
+        return CliRunner().invoke(cli, ["--db", str(demo_db), *args], env=signed_env(demo_db, args))
 
     added = run("task", "add", "--type", "repair", "--station", "lobby", "--staff", "1002", "--room", "908",
                 "--json", "Door closer squeaks")

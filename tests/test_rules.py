@@ -66,7 +66,7 @@ def _task_in(store, status: str, *, assignee: str = "2003") -> int:
         "reopened": ["start", "done", "reopen"],
     }[status]
     for action in path:
-        who = {"staff_no": "2001", "station": "floors-mid"} if action in ("verify", "close") else by
+        who = {"staff_no": "2001", "station": "floors-mid"} if action in ("verify", "close", "cancel") else by
         tasks.transition(store, task_id, action, reason="because" if action in tasks.NEEDS_REASON else None,
                          until=clock.now() + timedelta(hours=1) if action == "defer" else None, **who)
     assert tasks.get_task(store, task_id).status == status
@@ -76,7 +76,10 @@ def _task_in(store, status: str, *, assignee: str = "2003") -> int:
 def test_allowed_actions_follow_the_status_and_the_role(demo_store):
     butler, lead, manager = (auth.actor(demo_store, no) for no in ("2002", "2001", "0003"))
     new = tasks.get_task(demo_store, _task_in(demo_store, "new"))
-    assert tasks.allowed_actions(new, butler) == {"ack", "start", "defer", "cancel", "hand_on", "escalate"}
+    # A butler cancels only what they received (its owner); anyone else's is for leads and up (issue 18).
+    assert tasks.allowed_actions(new, butler) == {"ack", "start", "defer", "hand_on", "escalate"}
+    assert "cancel" in tasks.allowed_actions(new, auth.actor(demo_store, "2003"))  # who received it
+    assert "cancel" in tasks.allowed_actions(new, lead)
     assert tasks.allowed_actions(new, manager) == {"ack", "start", "defer", "cancel", "hand_on", "escalate",
                                                    "take_over", "reassign", "resolve"}
     assert tasks.allowed_actions(new, None) == set()  # nobody signed in takes no step

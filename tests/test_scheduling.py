@@ -18,6 +18,8 @@ from butler_tui.services.escalation import sweep
 from butler_tui.store import Store
 from tests import workers
 
+from .conftest import signed_env
+
 LEAD, BUTLER, LOBBY_BUTLER = "2001", "2002", "1002"  # floor butler lead, floor butler (ROOMS, floors-mid covers 7–10)
 DAY = date(2026, 12, 1)  # a Tuesday
 
@@ -179,7 +181,7 @@ def test_cli_task_add_at_and_routines(demo_db: Path, monkeypatch: pytest.MonkeyP
     runner = CliRunner()
 
     def run(*args: str):
-        return runner.invoke(cli, ["--db", str(demo_db), *args], catch_exceptions=False)
+        return runner.invoke(cli, ["--db", str(demo_db), *args], env=signed_env(demo_db, args), catch_exceptions=False)
 
     added = run("task", "add", "--type", "wake_up_call", "--station", "floors-mid", "--staff", BUTLER, "--room",
                 "807", "--at", "06:30", "--json", "Wake-up", "807")
@@ -243,7 +245,7 @@ def test_cli_task_unschedule(demo_db: Path):
     runner = CliRunner()
 
     def run(*args: str):
-        return runner.invoke(cli, ["--db", str(demo_db), *args])
+        return runner.invoke(cli, ["--db", str(demo_db), *args], env=signed_env(demo_db, args))
 
     added = json.loads(run("task", "add", "--type", "wake_up_call", "--station", "floors-mid", "--staff", BUTLER,
                            "--room", "807", "--at", "06:30", "--json").output)

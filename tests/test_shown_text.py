@@ -23,6 +23,7 @@ from butler_tui.ui.shown import ShownFilter
 from butler_tui.ui.sign_in import SignInScreen
 from butler_tui.ui.table import KeyedTable
 from butler_tui.ui.tasks import RoomsScreen
+from tests.conftest import signed_env
 
 from .conftest import await_until, on_screen
 
@@ -84,7 +85,7 @@ def _hostile_rows(db: Path) -> dict[str, int]:
 def test_the_command_line_shows_placeholders(demo_db: Path, args: list[str]):
     ids = _hostile_rows(demo_db)
     argv = ["--db", str(demo_db), *(a.format(**ids) for a in args)]
-    result = CliRunner().invoke(cli, argv)
+    result = CliRunner().invoke(cli, argv, env=signed_env(demo_db, argv[2:]))
     assert result.exit_code == 0, result.output
     assert not _leaks(result.output), result.output
     if "--json" in args or "json" in args:

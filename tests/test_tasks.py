@@ -15,6 +15,7 @@ from butler_tui.services import escalation, messaging, tasks
 from butler_tui.store import Store
 
 from . import workers
+from .conftest import signed_env
 
 # An hour from now, on the minute: later than anything the demo hotel holds.
 T0 = datetime.now(UTC).replace(second=0, microsecond=0) + timedelta(hours=1)
@@ -106,7 +107,9 @@ def test_the_whole_lifecycle_with_events(demo_store, at):
     t = tasks.transition(demo_store, task_id, "reopen", reason="guest wants more", **WHO)
     assert t.status == "reopened" and t.repeat_count == 1
     tasks.transition(demo_store, task_id, "ack", **WHO)
-    tasks.transition(demo_store, task_id, "cancel", reason="guest changed their mind", **WHO)
+    with pytest.raises(PermissionDenied, match="may not cancel a task somebody else received"):
+        tasks.transition(demo_store, task_id, "cancel", reason="guest changed their mind", **WHO)
+    tasks.transition(demo_store, task_id, "cancel", reason="guest changed their mind", **LEAD)
     actions = [r["action"] for r in demo_store.rows(
         "SELECT action, actor, station FROM events WHERE entity='tasks' AND entity_id=? ORDER BY id", (str(task_id),))]
     assert actions == ["create", "ack", "start", "hold", "resume", "done", "verify", "close", "reopen", "ack", "cancel"]
@@ -278,7 +281,7 @@ def test_two_sweepers_in_separate_processes_fire_each_escalation_once(demo_db: P
 
 def test_cli_task_commands(demo_db: Path):
     def run(*args: str):
-        return CliRunner().invoke(cli, ["--db", str(demo_db), *args])
+        return CliRunner().invoke(cli, ["--db", str(demo_db), *args], env=signed_env(demo_db, args))
 
     added = run("task", "add", "--type", "amenity_delivery", "--station", "cs", "--staff", "5002", "--room", "1208",
                 "--json", "Two bottles of water")

@@ -16,13 +16,14 @@ from click.testing import CliRunner
 from butler_tui import clock
 from butler_tui.cli import cli
 from butler_tui.errors import ButlerError
+from tests.conftest import signed_env
 
 MOVED = "2026-01-05T09:30:00Z"
 TASK = ("task", "add", "--type", "guest_request", "--station", "lobby", "--staff", "1002", "--room", "1208")
 
 
 def run(db: Path, *args: str):
-    return CliRunner().invoke(cli, ["--db", str(db), *args])
+    return CliRunner().invoke(cli, ["--db", str(db), *args], env=signed_env(db, args))
 
 
 def _events(db: Path) -> tuple[int, str]:
@@ -53,10 +54,11 @@ def test_the_demo_is_a_training_database_and_its_clock_moves(demo_db: Path, monk
 
 def test_butler_now_is_refused_on_a_live_hotel_before_anything_is_written(live_db: Path,
                                                                           monkeypatch: pytest.MonkeyPatch):
-    before = _events(live_db)
+    signed = {args: signed_env(live_db, args) for args in (TASK, ("task", "list"), ("sweep",), ("init",))}
+    before = _events(live_db)  # (after the sessions the commands act under were opened)
     monkeypatch.setenv("BUTLER_NOW", MOVED)
-    for args in (TASK, ("task", "list"), ("sweep",), ("init",)):
-        refused = run(live_db, *args)
+    for args, env in signed.items():
+        refused = CliRunner().invoke(cli, ["--db", str(live_db), *args], env=env)
         assert refused.exit_code == 1, (args, refused.output)
         assert "not a training database" in refused.stderr and "Traceback" not in refused.output
     assert _events(live_db) == before

@@ -21,6 +21,7 @@ from butler_tui.errors import InvalidInput
 from butler_tui.services import settings
 from butler_tui.services.demo import DEMO_PIN
 from butler_tui.store import Store
+from tests.conftest import signed_env
 
 MANAGER, LEAD, BUTLER = "0003", "2001", "2002"  # floor butler lead; floor butler (floors-mid covers 7–10)
 DAY = date(2026, 12, 1)
@@ -61,7 +62,7 @@ def runner(db: Path):
     invoke = CliRunner().invoke
 
     def run(*args: str):
-        return invoke(cli, ["--db", str(db), *args], catch_exceptions=False)
+        return invoke(cli, ["--db", str(db), *args], env=signed_env(db, args), catch_exceptions=False)
 
     return run
 

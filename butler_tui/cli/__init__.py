@@ -6,6 +6,7 @@ command gets its store from :func:`.common.use_store`, which Click closes when t
 invocation acts under a :class:`~butler_tui.context.Context` of its own (its language, the hotel's
 shifts), so two invocations in one process — tests with CliRunner — share nothing but the clock.
 
+* :mod:`.sessions` — login, logout, whoami (who the commands act as)
 * :mod:`.admin` — init, check, backup, sweep
 * :mod:`.station` — demo, run, serve, keys, screenshots (the station app)
 * :mod:`.messages` — send, ack, messages (the radio channel)
@@ -42,6 +43,7 @@ from butler_tui.cli import (
     rooms,
     roster,
     routines,
+    sessions,
     staff,
     station,
     stays,
@@ -87,8 +89,8 @@ def cli(ctx: click.Context, db: Path | None, lang: str | None) -> None:
 
 
 def _add_commands(group: click.Group) -> None:
-    for module in (admin, station, messages, tasks, guests, handover, pms, staff, roster, rooms, found, routines,
-                   stays):
+    for module in (sessions, admin, station, messages, tasks, guests, handover, pms, staff, roster, rooms, found,
+                   routines, stays):
         for command in module.COMMANDS:
             group.add_command(command)
 

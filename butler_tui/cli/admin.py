@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 
-from butler_tui.cli.common import options, use_store
+from butler_tui.cli.common import acting_as, options, use_store
 from butler_tui.cli.output import say
 from butler_tui.errors import ButlerError
 from butler_tui.i18n import t as tr
@@ -161,14 +161,16 @@ def restore(ctx: click.Context, backup_file: Path, force: bool, full: bool, by: 
 
 
 @click.command()
-@click.option("--station", default=None, help="Station recorded as running the sweep.")
+@click.option("--station", default=None, help="Station recorded as running the sweep (default: the session's).")
 @click.pass_context
 def sweep(ctx: click.Context, station: str | None) -> None:
-    """Run the SLA / escalation checks, the DND checks and the night audit once (for cron; open stations
-    also sweep every few seconds)."""
+    """Run the SLA / escalation checks, the DND checks and the night audit once (for cron, with a service
+    account's token; open stations also sweep every few seconds)."""
     from butler_tui.services.escalation import sweep as run_sweep
 
-    report = run_sweep(use_store(ctx), station=station)
+    store = use_store(ctx)
+    who = acting_as(ctx, store, staff=None, station=station, right="sweep")
+    report = run_sweep(store, station=who.station)
     say(tr("examined {examined}, escalated {escalated}, reminders {repeated}, fell back {fell_back},"
                   " undeferred {undeferred}", examined=report.examined, escalated=report.escalated,
                   repeated=report.repeated, fell_back=report.fell_back, undeferred=report.undeferred))
@@ -187,19 +189,19 @@ def sweep(ctx: click.Context, station: str | None) -> None:
 @click.option("--to", "to", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="The archive file (default: next to the database, NAME.archive.sqlite).")
 @click.option("--no-vacuum", is_flag=True, help="Leave the freed pages in the file (run `butler vacuum` later).")
-@click.option("--by", required=True, help="Staff no. of the manager or admin doing this.")
+@click.option("--by", default=None, help="Staff no. of the manager or admin doing this.")
 @click.option("--by-pin", default=None, help="Their PIN (else $BUTLER_PIN, else asked).")
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_context
-def archive_cmd(ctx: click.Context, before: str, to: Path | None, no_vacuum: bool, by: str, by_pin: str | None,
+def archive_cmd(ctx: click.Context, before: str, to: Path | None, no_vacuum: bool, by: str | None, by_pin: str | None,
                 as_json: bool) -> None:
     """Move closed history (done tasks, acknowledged messages, past stays' checklists) to an archive file."""
-    from butler_tui.cli.common import admin_sign_in, echo_json
+    from butler_tui.cli.common import echo_json, signed_person
     from butler_tui.services import archive
 
     archive.parse_day(before)  # a bad date is refused before anyone is asked for a PIN
     store = use_store(ctx)
-    who = admin_sign_in(store, by, by_pin)
+    who = signed_person(ctx, store, by, by_pin)
     result = archive.archive(store, before, to=to, staff_no=who.staff_no, vacuum=not no_vacuum)
     if as_json:
         echo_json(result.to_json())

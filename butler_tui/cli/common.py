@@ -1,7 +1,10 @@
-"""What the commands share: the invocation's options, the store, an admin's proof of identity."""
+"""What the commands share: the invocation's options, the store, an admin's proof of identity, and the
+session a command acts under (``BUTLER_TOKEN``, else the one ``butler login`` kept for this database)."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import sys
 from collections.abc import Iterator
@@ -19,6 +22,7 @@ from butler_tui.store import Store
 
 if TYPE_CHECKING:
     from butler_tui.services.auth import Person
+    from butler_tui.services.sessions import Acting, Session
 
 
 @dataclass(frozen=True)
@@ -74,6 +78,99 @@ def admin_sign_in(store: Store, by: str, by_pin: str | None) -> Person:
             raise ButlerError(tr("give the admin's PIN with --by-pin or $BUTLER_PIN (no terminal to ask)"))
         pin = click.prompt(tr("PIN of {staff_no}", staff_no=by), hide_input=True)
     return auth.sign_in(store, by, pin, station=None)
+
+
+def session_file(db: Path) -> Path:
+    """Where ``butler login`` keeps this OS user's session for the database ``db``: the user's state
+    directory, ``butler-tui/sessions/<SHA-256 of the database's real path>.json``."""
+    from platformdirs import user_state_dir
+
+    key = hashlib.sha256(str(Path(db).resolve()).encode("utf-8", "surrogateescape")).hexdigest()[:32]
+    return Path(user_state_dir("butler-tui")) / "sessions" / f"{key}.json"
+
+
+def keep_token(db: Path, token: str, session: Session) -> Path:
+    """Write the session file (mode 0600, in a directory of mode 0700), replacing any earlier one."""
+    path = session_file(db)
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    temp = path.with_suffix(f".{os.getpid()}.tmp")
+    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        json.dump({"db": str(Path(db).resolve()), "token": token, **session.to_json()}, out)
+    os.replace(temp, path)
+    return path
+
+
+def kept_token(db: Path) -> str | None:
+    """The token of ``BUTLER_TOKEN``, else of this user's session file for ``db``; ``None`` when neither."""
+    token = os.environ.get("BUTLER_TOKEN")
+    if token:
+        return token
+    try:
+        found = json.loads(session_file(db).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return found.get("token") if isinstance(found, dict) and isinstance(found.get("token"), str) else None
+
+
+def forget_token(db: Path) -> bool:
+    """Remove this user's session file for ``db``; whether there was one."""
+    try:
+        session_file(db).unlink()
+    except FileNotFoundError:
+        return False
+    return True
+
+
+def current_session(ctx: click.Context, store: Store) -> Session:
+    """The session this command runs under, or a refusal saying how to sign in."""
+    from butler_tui.errors import PermissionDenied
+    from butler_tui.services import sessions
+
+    token = kept_token(options(ctx).db)
+    if token is None:
+        raise PermissionDenied(tr("sign in first: `butler login --station CODE --staff NO` (or give --by-pin for"
+                                  " this command)"))
+    return sessions.resolve(store, token)
+
+
+def acting_as(ctx: click.Context, store: Store, *, staff: str | None, station: str | None, right: str,
+              by_pin: str | None = None) -> Acting:
+    """Who a command that changes data (or shows a guest's file) acts as, and where: the signed-in session
+    (a ``--staff``/``--station`` that disagrees is refused), or — with ``--by-pin`` — ``--staff`` proven by
+    their PIN for this command only. ``right`` is what a service account must have been given."""
+    from butler_tui.errors import InvalidInput
+    from butler_tui.services.sessions import Acting, acting
+
+    if by_pin is not None or (not os.environ.get("BUTLER_TOKEN") and os.environ.get("BUTLER_PIN") and staff
+                              and kept_token(options(ctx).db) is None):
+        if not staff:
+            raise InvalidInput(tr("--by-pin proves --staff: give --staff NO too"))
+        person = admin_sign_in(store, staff, by_pin)
+        return Acting(person.staff_no, station.strip().lower() if station else None)
+    return acting(current_session(ctx, store), staff=staff, station=station, right=right)
+
+
+def by_pin_option(command: Any) -> Any:
+    """``--by-pin``: the PIN of ``--staff``, proving them for this one command instead of a session."""
+    return click.option("--by-pin", default=None,
+                        help="PIN of --staff for this command only, instead of a session ($BUTLER_PIN too).")(command)
+
+
+def signed_person(ctx: click.Context, store: Store, by: str | None, by_pin: str | None) -> Person:
+    """Who does a ``--by`` command: ``--by`` proven by their PIN for this command, else the person of the
+    session (a service account is never given these commands)."""
+    from butler_tui.errors import PermissionDenied
+    from butler_tui.services.auth import Person
+
+    if by:
+        return admin_sign_in(store, by, by_pin)
+    session = current_session(ctx, store)
+    if session.staff_no is None:
+        raise PermissionDenied(tr("service account {name} may not {right}: it may only {rights}",
+                                  name=session.service, right=ctx.command_path.split(" ", 1)[-1],
+                                  rights=", ".join(sorted(session.rights))))
+    return Person(session.staff_no, session.name, session.role, None)
 
 
 def echo_json(value: Any) -> None:

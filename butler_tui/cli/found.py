@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from butler_tui.cli.common import admin_sign_in, echo_json, use_store
+from butler_tui.cli.common import echo_json, signed_person, use_store
 from butler_tui.cli.output import say
 from butler_tui.cli.types import ID
 from butler_tui.i18n import t as tr
@@ -14,7 +14,7 @@ from butler_tui.i18n import t as tr
 if TYPE_CHECKING:
     from butler_tui.services.found import FoundItem
 
-_BY = click.option("--by", required=True, help="Staff no. of who does it.")
+_BY = click.option("--by", default=None, help="Staff no. of who does it.")
 _BY_PIN = click.option("--by-pin", default=None, help="Their PIN (else $BUTLER_PIN, else asked).")
 _JSON = click.option("--json", "as_json", is_flag=True, help="The item as JSON (shape in the README).")
 
@@ -40,7 +40,7 @@ def found() -> None:
 @_BY_PIN
 @click.option("--json", "as_json", is_flag=True, help='{"id", …} the new item (shape in the README).')
 @click.pass_context
-def found_add(ctx: click.Context, what: str, where: str, by: str, by_pin: str | None, as_json: bool) -> None:
+def found_add(ctx: click.Context, what: str, where: str, by: str | None, by_pin: str | None, as_json: bool) -> None:
     """Log a found item; prints its id. In a room, it is linked to the stay there and its guest."""
     from butler_tui.services import found as register
     from butler_tui.services.rooms import get_room
@@ -49,7 +49,7 @@ def found_add(ctx: click.Context, what: str, where: str, by: str, by_pin: str | 
     room, _place = register.parse_where(where)  # bad input is refused before the PIN is asked
     if room is not None:
         get_room(store, room)
-    person = admin_sign_in(store, by, by_pin)
+    person = signed_person(ctx, store, by, by_pin)
     item_id = register.add_item(store, what, where, by=person.staff_no)
     if as_json:
         echo_json(register.get_item(store, item_id).to_json())
@@ -97,13 +97,13 @@ def found_show(ctx: click.Context, item_id: int, as_json: bool) -> None:
 @_BY_PIN
 @_JSON
 @click.pass_context
-def found_store(ctx: click.Context, item_id: int, at: str, by: str, by_pin: str | None, as_json: bool) -> None:
+def found_store(ctx: click.Context, item_id: int, at: str, by: str | None, by_pin: str | None, as_json: bool) -> None:
     """Where the item is kept (again to record a move)."""
     from butler_tui.services import found as register
 
     store = use_store(ctx)
     register.get_item(store, item_id)  # an unknown id is refused before the PIN is asked
-    person = admin_sign_in(store, by, by_pin)
+    person = signed_person(ctx, store, by, by_pin)
     _show(register.store_item(store, item_id, at, by=person.staff_no), as_json)
 
 
@@ -115,14 +115,14 @@ def found_store(ctx: click.Context, item_id: int, at: str, by: str, by_pin: str 
 @_BY_PIN
 @_JSON
 @click.pass_context
-def found_return(ctx: click.Context, item_id: int, to: str, id_shown: str, by: str, by_pin: str | None,
+def found_return(ctx: click.Context, item_id: int, to: str, id_shown: str, by: str | None, by_pin: str | None,
                  as_json: bool) -> None:
     """The item was given back to its owner, who showed an ID."""
     from butler_tui.services import found as register
 
     store = use_store(ctx)
     register.get_item(store, item_id)
-    person = admin_sign_in(store, by, by_pin)
+    person = signed_person(ctx, store, by, by_pin)
     _show(register.return_item(store, item_id, to, id_shown, by=person.staff_no), as_json)
 
 
@@ -132,13 +132,13 @@ def found_return(ctx: click.Context, item_id: int, to: str, id_shown: str, by: s
 @_BY_PIN
 @_JSON
 @click.pass_context
-def found_dispose(ctx: click.Context, item_id: int, by: str, by_pin: str | None, as_json: bool) -> None:
+def found_dispose(ctx: click.Context, item_id: int, by: str | None, by_pin: str | None, as_json: bool) -> None:
     """Dispose of an item kept past found_dispose_days (supervisors and up)."""
     from butler_tui.services import found as register
 
     store = use_store(ctx)
     register.get_item(store, item_id)
-    person = admin_sign_in(store, by, by_pin)
+    person = signed_person(ctx, store, by, by_pin)
     _show(register.dispose_item(store, item_id, by=person.staff_no), as_json)
 
 

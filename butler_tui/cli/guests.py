@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from butler_tui.cli.common import echo_json, use_store
+from butler_tui.cli.common import acting_as, by_pin_option, echo_json, use_store
 from butler_tui.cli.output import say
 from butler_tui.cli.types import ID
 from butler_tui.i18n import t as tr
@@ -20,16 +20,18 @@ def guest() -> None:
 @click.option("--station", default=None, help="Station making the lookup (audited).")
 @click.option("--staff", "staff_no", default=None, help="Staff no. making the lookup (audited).")
 @click.option("--json", "as_json", is_flag=True)
+@by_pin_option
 @click.pass_context
 def guest_find(ctx: click.Context, query: tuple[str, ...], station: str | None, staff_no: str | None,
-               as_json: bool) -> None:
+               as_json: bool, by_pin: str | None) -> None:
     """Find guests by name, pinyin / initials, room, last digits of mobile, member no. or plate."""
     from butler_tui.services import guests
 
     text = " ".join(query)
     store = use_store(ctx)
-    hits = guests.find(store, text)  # the command line has no PIN: contact data stays masked
-    guests.audit_lookup(store, text, len(hits), staff_no=staff_no, station=station)
+    who = acting_as(ctx, store, staff=staff_no, station=station, right="guest", by_pin=by_pin)
+    hits = guests.find(store, text)  # contact data stays masked on the command line
+    guests.audit_lookup(store, text, len(hits), staff_no=who.staff_no, station=who.station)
     if as_json:
         echo_json([h.to_json() for h in hits])
         return
@@ -48,14 +50,18 @@ def guest_find(ctx: click.Context, query: tuple[str, ...], station: str | None, 
 @click.option("--station", default=None)
 @click.option("--staff", "staff_no", default=None)
 @click.option("--json", "as_json", is_flag=True)
+@by_pin_option
 @click.pass_context
-def guest_show(ctx: click.Context, guest_id: int, station: str | None, staff_no: str | None, as_json: bool) -> None:
+def guest_show(ctx: click.Context, guest_id: int, station: str | None, staff_no: str | None, as_json: bool,
+               by_pin: str | None) -> None:
     """A guest's profile: allergies and dislikes first, notes by kind, newest first."""
     from butler_tui import clock
     from butler_tui.services import guests
     from butler_tui.services.stays import STATUS_LABEL as STAY_STATUS_LABEL
 
-    p = guests.profile(use_store(ctx), guest_id, staff_no=staff_no, station=station)
+    store = use_store(ctx)
+    who = acting_as(ctx, store, staff=staff_no, station=station, right="guest", by_pin=by_pin)
+    p = guests.profile(store, guest_id, staff_no=who.staff_no, station=who.station)
     if as_json:
         echo_json(p.to_json())
         return
@@ -90,13 +96,16 @@ def guest_show(ctx: click.Context, guest_id: int, station: str | None, staff_no:
 @click.option("--station", default=None)
 @click.option("--staff", "staff_no", default=None)
 @click.argument("text", nargs=-1, required=True)
+@by_pin_option
 @click.pass_context
 def guest_note(ctx: click.Context, guest_id: int, kind: str, station: str | None, staff_no: str | None,
-               text: tuple[str, ...]) -> None:
+               text: tuple[str, ...], by_pin: str | None) -> None:
     """Add a note to a guest's file; prints the note id."""
     from butler_tui.services import guests
 
-    say(guests.add_note(use_store(ctx), guest_id, kind, " ".join(text), staff_no=staff_no, station=station))
+    store = use_store(ctx)
+    who = acting_as(ctx, store, staff=staff_no, station=station, right="guest", by_pin=by_pin)
+    say(guests.add_note(store, guest_id, kind, " ".join(text), staff_no=who.staff_no, station=who.station))
 
 
 COMMANDS: list[click.Command] = [guest]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from butler_tui.cli.common import echo_json, use_store
+from butler_tui.cli.common import acting_as, by_pin_option, echo_json, use_store
 from butler_tui.cli.output import say
 from butler_tui.cli.types import ID
 from butler_tui.errors import ButlerError
@@ -55,24 +55,29 @@ def duty_log() -> None:
 
 
 @duty_log.command(name="add")
-@click.option("--station", required=True)
-@click.option("--staff", "staff_no", required=True)
+@click.option("--station", default=None, help="Default: the session's.")
+@click.option("--staff", "staff_no", default=None, help="Default: the session's.")
 @click.option("--high", is_flag=True, help="Flag the entry as high priority.")
 @click.option("--room", default=None)
 @click.option("--guest", "guest_id", type=ID, default=None)
 @click.option("--task", "task_id", type=ID, default=None)
 @click.option("--corrects", type=ID, default=None, help="The entry this one corrects.")
 @click.argument("text", nargs=-1, required=True)
+@by_pin_option
 @click.pass_context
-def log_add(ctx: click.Context, station: str, staff_no: str, high: bool, room: str | None, guest_id: int | None,
-            task_id: int | None, corrects: int | None, text: tuple[str, ...]) -> None:
+def log_add(ctx: click.Context, station: str | None, staff_no: str | None, high: bool, room: str | None,
+            guest_id: int | None, task_id: int | None, corrects: int | None, text: tuple[str, ...],
+            by_pin: str | None) -> None:
     """Add an entry; prints its id."""
     from butler_tui.services import handover as service
     from butler_tui.services.directory import get_staff, get_station
 
     store = use_store(ctx)
-    code = get_station(store, station).code
-    staff = get_staff(store, staff_no).staff_no
+    who = acting_as(ctx, store, staff=staff_no, station=station, right="log", by_pin=by_pin)
+    if who.station is None or who.staff_no is None:
+        raise ButlerError(tr("give the station with --station CODE"))
+    code = get_station(store, who.station).code
+    staff = get_staff(store, who.staff_no).staff_no
     entry_id = service.add_entry(store, code, " ".join(text), staff_no=staff, high_priority=high, room=room,
                                  guest_id=guest_id, task_id=task_id, corrects=corrects)
     say(entry_id)

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import click
 
-from butler_tui.cli.common import echo_json, use_store
+from butler_tui.cli.common import acting_as, by_pin_option, echo_json, use_store
 from butler_tui.cli.output import say
 from butler_tui.cli.types import ID
 from butler_tui.i18n import t as tr
 
 
 @click.command()
-@click.option("--from", "from_station", required=True, help="Sending station code.")
-@click.option("--staff", "staff_no", default=None, help="Staff no. of the sender.")
+@click.option("--from", "from_station", default=None, help="Sending station code (default: the session's).")
+@click.option("--staff", "staff_no", default=None, help="Staff no. of the sender (default: the session's).")
 @click.option("--to", "to", default="all", show_default=True,
               help="all | station codes (lobby,fo) | team:CODE[,team:CODE].")
 @click.option("--priority", default="routine", show_default=True, help="routine | urgent | emergency.")
@@ -21,14 +21,21 @@ from butler_tui.i18n import t as tr
 @click.option("--task", "task_id", type=ID, default=None, help="Task id the message is about.")
 @click.option("--reply-to", "parent_id", type=ID, default=None, help="Reply under this message.")
 @click.argument("text", nargs=-1, required=True)
+@by_pin_option
 @click.pass_context
-def send(ctx: click.Context, from_station: str, staff_no: str | None, to: str, priority: str, room: str | None,
-         guest_id: int | None, task_id: int | None, parent_id: int | None, text: tuple[str, ...]) -> None:
-    """Broadcast TEXT; prints the new message id."""
+def send(ctx: click.Context, from_station: str | None, staff_no: str | None, to: str, priority: str,
+         room: str | None, guest_id: int | None, task_id: int | None, parent_id: int | None, text: tuple[str, ...],
+         by_pin: str | None) -> None:
+    """Broadcast TEXT; prints the new message id (signed in: `butler login`)."""
+    from butler_tui.errors import InvalidInput
     from butler_tui.services import messaging
 
+    store = use_store(ctx)
+    who = acting_as(ctx, store, staff=staff_no, station=from_station, right="send", by_pin=by_pin)
+    if who.station is None:
+        raise InvalidInput(tr("give the sending station with --from CODE"))
     message_id = messaging.send(
-        use_store(ctx), from_station=from_station, from_staff=staff_no, to=to, priority=priority, room=room,
+        store, from_station=who.station, from_staff=who.staff_no, to=to, priority=priority, room=room,
         guest_id=guest_id, task_id=task_id, parent_id=parent_id, body=" ".join(text),
     )
     say(message_id)
@@ -36,15 +43,21 @@ def send(ctx: click.Context, from_station: str, staff_no: str | None, to: str, p
 
 @click.command()
 @click.argument("message_id", type=ID)
-@click.option("--station", required=True, help="Acknowledging station code.")
-@click.option("--staff", "staff_no", default=None, help="Staff no. of who acknowledges.")
+@click.option("--station", default=None, help="Acknowledging station code (default: the session's).")
+@click.option("--staff", "staff_no", default=None, help="Staff no. of who acknowledges (default: the session's).")
+@by_pin_option
 @click.pass_context
-def ack(ctx: click.Context, message_id: int, station: str, staff_no: str | None) -> None:
-    """Acknowledge message MESSAGE_ID at a station."""
+def ack(ctx: click.Context, message_id: int, station: str | None, staff_no: str | None, by_pin: str | None) -> None:
+    """Acknowledge message MESSAGE_ID at a station (signed in: `butler login`)."""
     from butler_tui import clock
+    from butler_tui.errors import InvalidInput
     from butler_tui.services import messaging
 
-    result = messaging.ack(use_store(ctx), message_id, station=station, staff_no=staff_no)
+    store = use_store(ctx)
+    who = acting_as(ctx, store, staff=staff_no, station=station, right="ack", by_pin=by_pin)
+    if who.station is None:
+        raise InvalidInput(tr("give the acknowledging station with --station CODE"))
+    result = messaging.ack(store, message_id, station=who.station, staff_no=who.staff_no)
     when = clock.show_local(result.acked_at, "%m-%d %H:%M")  # hotel time, as every time the CLI prints
     if result.closed_as == "info":
         say(tr("message {id} is for information: {station} need not acknowledge it", id=message_id,

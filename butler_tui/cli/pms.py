@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from butler_tui.cli.common import use_store
+from butler_tui.cli.common import acting_as, by_pin_option, use_store
 from butler_tui.cli.output import say
 from butler_tui.i18n import t as tr
 
@@ -18,13 +18,16 @@ def import_group() -> None:
 
 @import_group.command(name="arrivals")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--staff", "staff_no", default=None, help="Staff no. recorded as the importer.")
+@click.option("--staff", "staff_no", default=None, help="Staff no. recorded as the importer (default: the session's).")
+@by_pin_option
 @click.pass_context
-def import_arrivals_cmd(ctx: click.Context, file: Path, staff_no: str | None) -> None:
+def import_arrivals_cmd(ctx: click.Context, file: Path, staff_no: str | None, by_pin: str | None) -> None:
     """Import the PMS arrivals export FILE.csv (all rows or none; idempotent by reservation no.)."""
     from butler_tui.services.pms_import import import_arrivals
 
-    report = import_arrivals(use_store(ctx), file, staff_no=staff_no)
+    store = use_store(ctx)
+    who = acting_as(ctx, store, staff=staff_no, station=None, right="import", by_pin=by_pin)
+    report = import_arrivals(store, file, staff_no=who.staff_no)
     say(tr("{file}: {rows} rows — {created} new, {updated} updated, {unchanged} unchanged; {guests} new"
                   " guest(s)", file=file, rows=report.rows, created=report.created, updated=report.updated,
                   unchanged=report.unchanged, guests=report.guests_created))

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from butler_tui.cli.common import admin_sign_in, echo_json, use_store
+from butler_tui.cli.common import echo_json, signed_person, use_store
 from butler_tui.cli.output import say
 from butler_tui.cli.types import ID
 from butler_tui.i18n import t as tr
@@ -14,7 +14,7 @@ from butler_tui.i18n import t as tr
 if TYPE_CHECKING:
     from butler_tui.services.rooms import RoomRow
 
-_BY = click.option("--by", required=True, help="Staff no. of who makes the change.")
+_BY = click.option("--by", default=None, help="Staff no. of who makes the change.")
 _BY_PIN = click.option("--by-pin", default=None, help="Their PIN (else $BUTLER_PIN, else asked).")
 _JSON = click.option("--json", "as_json", is_flag=True, help="The room as JSON (shape in the README).")
 
@@ -83,13 +83,13 @@ def room_list(ctx: click.Context, floor: int | None, as_json: bool) -> None:
 @_BY_PIN
 @_JSON
 @click.pass_context
-def room_set(ctx: click.Context, number: str, status: str, by: str, by_pin: str | None, as_json: bool) -> None:
+def room_set(ctx: click.Context, number: str, status: str, by: str | None, by_pin: str | None, as_json: bool) -> None:
     """Set ROOM's housekeeping status (inspected: supervisors and up)."""
     from butler_tui.services import rooms
 
     store = use_store(ctx)
     rooms.get_room(store, number)  # an unknown room is refused before the PIN is asked
-    person = admin_sign_in(store, by, by_pin)
+    person = signed_person(ctx, store, by, by_pin)
     _show(rooms.set_status(store, number, status, by=person.staff_no), as_json)
 
 
@@ -100,7 +100,7 @@ def room_set(ctx: click.Context, number: str, status: str, by: str, by_pin: str 
 @_BY_PIN
 @_JSON
 @click.pass_context
-def room_dnd(ctx: click.Context, number: str, state: str, by: str, by_pin: str | None, as_json: bool) -> None:
+def room_dnd(ctx: click.Context, number: str, state: str, by: str | None, by_pin: str | None, as_json: bool) -> None:
     """Do not disturb on (since now) or off."""
     from butler_tui.errors import InvalidInput
     from butler_tui.services import rooms
@@ -109,7 +109,7 @@ def room_dnd(ctx: click.Context, number: str, state: str, by: str, by_pin: str |
         raise InvalidInput(tr("{value!r} is not on or off", value=state))
     store = use_store(ctx)
     rooms.get_room(store, number)
-    person = admin_sign_in(store, by, by_pin)
+    person = signed_person(ctx, store, by, by_pin)
     _show(rooms.set_dnd(store, number, state.strip().lower() == "on", by=person.staff_no), as_json)
 
 
@@ -127,7 +127,7 @@ def room_dnd(ctx: click.Context, number: str, state: str, by: str, by_pin: str |
 @_JSON
 @click.pass_context
 def room_ooo(ctx: click.Context, number: str, reason: str | None, until: str | None, service: bool, clear: bool,
-             repair_task: int | None, raise_repair: bool, by: str, by_pin: str | None, as_json: bool) -> None:
+             repair_task: int | None, raise_repair: bool, by: str | None, by_pin: str | None, as_json: bool) -> None:
     """Take ROOM out of order until a date, for a reason; or --clear it. No arrival is given it meanwhile."""
     from butler_tui.errors import InvalidInput
     from butler_tui.services import rooms
@@ -139,14 +139,14 @@ def room_ooo(ctx: click.Context, number: str, reason: str | None, until: str | N
     store = use_store(ctx)
     rooms.get_room(store, number)
     if clear:
-        person = admin_sign_in(store, by, by_pin)
+        person = signed_person(ctx, store, by, by_pin)
         _show(rooms.clear_out_of_order(store, number, by=person.staff_no), as_json)
         return
     if not (reason or "").strip():
         raise InvalidInput(tr("give the reason the room is out of order (--reason)"))
     if not (until or "").strip():
         raise InvalidInput(tr("give the date the room is out of order until (--until YYYY-MM-DD)"))
-    person = admin_sign_in(store, by, by_pin)
+    person = signed_person(ctx, store, by, by_pin)
     kind = "out_of_service" if service else rooms.OUT_OF_ORDER
     _show(rooms.set_out_of_order(store, number, reason=reason, until=until, kind=kind, by=person.staff_no,
                                  repair_task=repair_task, raise_repair=raise_repair),
@@ -181,13 +181,13 @@ def settings_get(ctx: click.Context, key: str, as_json: bool) -> None:
 @_BY_PIN
 @click.option("--json", "as_json", is_flag=True, help='{"name", "value", "default"} (see the README).')
 @click.pass_context
-def settings_set(ctx: click.Context, key: str, value: str, by: str, by_pin: str | None, as_json: bool) -> None:
+def settings_set(ctx: click.Context, key: str, value: str, by: str | None, by_pin: str | None, as_json: bool) -> None:
     """Set KEY to VALUE (managers and up)."""
     from butler_tui.services import settings
 
     store = use_store(ctx)
     settings.check_setting(key, value)  # bad input is refused before the PIN is asked
-    person = admin_sign_in(store, by, by_pin)
+    person = signed_person(ctx, store, by, by_pin)
     found = settings.set_setting(store, key, value, by=person.staff_no)
     if as_json:
         echo_json(found.to_json())

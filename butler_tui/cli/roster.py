@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from butler_tui.cli.common import admin_sign_in, echo_json, use_store
+from butler_tui.cli.common import echo_json, signed_person, use_store
 from butler_tui.cli.output import say
 from butler_tui.i18n import t as tr
 
@@ -21,16 +21,16 @@ def roster() -> None:
 @click.argument("shift")
 @click.argument("staff_no")
 @click.option("--duty-manager", is_flag=True, help="As the shift's duty manager (the one before stays on it).")
-@click.option("--by", required=True, help="Staff no. of who sets it (a lead or above).")
+@click.option("--by", default=None, help="Staff no. of who sets it (a lead or above).")
 @click.option("--by-pin", default=None, help="Their PIN (else $BUTLER_PIN, else asked).")
 @click.pass_context
-def roster_set(ctx: click.Context, day: str, shift: str, staff_no: str, duty_manager: bool, by: str,
+def roster_set(ctx: click.Context, day: str, shift: str, staff_no: str, duty_manager: bool, by: str | None,
                by_pin: str | None) -> None:
     """Put STAFF_NO on SHIFT of DATE (YYYY-MM-DD, today or tomorrow)."""
     from butler_tui.services import roster as service
 
     store = use_store(ctx)
-    person = admin_sign_in(store, by, by_pin)
+    person = signed_person(ctx, store, by, by_pin)
     duty = service.set_duty(store, day, shift, staff_no, duty_manager=duty_manager, by=person.staff_no)
     line = tr("{staff_no} {name} on the {shift} shift of {day}", staff_no=duty.staff_no, name=duty.name,
               shift=duty.shift, day=duty.day)
@@ -41,15 +41,15 @@ def roster_set(ctx: click.Context, day: str, shift: str, staff_no: str, duty_man
 @click.argument("day", metavar="DATE")
 @click.argument("shift")
 @click.argument("staff_no", required=False)
-@click.option("--by", required=True, help="Staff no. of who sets it (a lead or above).")
+@click.option("--by", default=None, help="Staff no. of who sets it (a lead or above).")
 @click.option("--by-pin", default=None, help="Their PIN (else $BUTLER_PIN, else asked).")
 @click.pass_context
-def roster_clear(ctx: click.Context, day: str, shift: str, staff_no: str | None, by: str, by_pin: str | None) -> None:
+def roster_clear(ctx: click.Context, day: str, shift: str, staff_no: str | None, by: str | None, by_pin: str | None) -> None:
     """Take STAFF_NO (or, without it, everyone) off SHIFT of DATE."""
     from butler_tui.services import roster as service
 
     store = use_store(ctx)
-    person = admin_sign_in(store, by, by_pin)
+    person = signed_person(ctx, store, by, by_pin)
     gone = service.clear(store, day, shift, staff_no, by=person.staff_no)
     say(tr("{n} taken off the {shift} shift of {day}", n=gone, shift=shift.lower(),
                   day=service.parse_day(day).isoformat()))
@@ -78,15 +78,15 @@ def roster_show(ctx: click.Context, day: str | None, as_json: bool) -> None:
 
 @roster.command(name="import")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--by", required=True, help="Staff no. of who sets it (a lead or above).")
+@click.option("--by", default=None, help="Staff no. of who sets it (a lead or above).")
 @click.option("--by-pin", default=None, help="Their PIN (else $BUTLER_PIN, else asked).")
 @click.pass_context
-def roster_import(ctx: click.Context, file: Path, by: str, by_pin: str | None) -> None:
+def roster_import(ctx: click.Context, file: Path, by: str | None, by_pin: str | None) -> None:
     """Import FILE.csv (date,shift,staff_no,duty_manager): all rows or none; each shift in it is replaced."""
     from butler_tui.services import roster as service
 
     store = use_store(ctx)
-    person = admin_sign_in(store, by, by_pin)
+    person = signed_person(ctx, store, by, by_pin)
     report = service.import_csv(store, file, by=person.staff_no)
     say(tr("{file}: {rows} rows, {shifts} shift(s), {changed} changed", file=file, rows=report.rows,
                   shifts=report.shifts, changed=report.changed))

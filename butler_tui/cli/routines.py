@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from butler_tui.cli.common import admin_sign_in, echo_json, use_store
+from butler_tui.cli.common import echo_json, signed_person, use_store
 from butler_tui.cli.output import say
 from butler_tui.cli.types import ID
 from butler_tui.i18n import t as tr
@@ -14,7 +14,7 @@ from butler_tui.i18n import t as tr
 if TYPE_CHECKING:
     from butler_tui.services.scheduling import Routine
 
-_BY = click.option("--by", required=True, help="Staff no. of the lead (or above) who sets it.")
+_BY = click.option("--by", default=None, help="Staff no. of the lead (or above) who sets it.")
 _BY_PIN = click.option("--by-pin", default=None, help="Their PIN (else $BUTLER_PIN, else asked).")
 
 
@@ -49,7 +49,7 @@ def routine() -> None:
 @click.option("--json", "as_json", is_flag=True, help="The routine as JSON (id, title, type, station, at, every …).")
 @click.pass_context
 def routine_add(ctx: click.Context, title: str, type_: str, station: str, at: str, every: str, rooms: str | None,
-                lead: int | None, by: str, by_pin: str | None, as_json: bool) -> None:
+                lead: int | None, by: str | None, by_pin: str | None, as_json: bool) -> None:
     """Set a routine (leads and up); prints it, its id first."""
     from butler_tui.services import scheduling
 
@@ -57,7 +57,7 @@ def routine_add(ctx: click.Context, title: str, type_: str, station: str, at: st
     scheduling.parse_days(every)
     scheduling.parse_rooms(rooms)
     store = use_store(ctx)
-    person = admin_sign_in(store, by, by_pin)
+    person = signed_person(ctx, store, by, by_pin)
     found = scheduling.add_routine(store, title=title, type=type_, station=station, at=at, every=every, rooms=rooms,
                                    lead_minutes=lead, staff_no=person.staff_no)
     if as_json:
@@ -90,13 +90,13 @@ def routine_list(ctx: click.Context, station: str | None, as_json: bool) -> None
 @_BY_PIN
 @click.option("--json", "as_json", is_flag=True, help='{"removed": ID}')
 @click.pass_context
-def routine_remove(ctx: click.Context, routine_id: int, by: str, by_pin: str | None, as_json: bool) -> None:
+def routine_remove(ctx: click.Context, routine_id: int, by: str | None, by_pin: str | None, as_json: bool) -> None:
     """Stop a routine (leads and up); the tasks it raised stay."""
     from butler_tui.services import scheduling
 
     store = use_store(ctx)
     scheduling.get_routine(store, routine_id)
-    person = admin_sign_in(store, by, by_pin)
+    person = signed_person(ctx, store, by, by_pin)
     scheduling.remove_routine(store, routine_id, staff_no=person.staff_no)
     if as_json:
         echo_json({"removed": routine_id})

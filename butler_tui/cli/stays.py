@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from butler_tui.cli.common import echo_json, use_store
+from butler_tui.cli.common import acting_as, by_pin_option, echo_json, use_store
 from butler_tui.cli.output import say
 from butler_tui.cli.types import ID
 from butler_tui.i18n import t as tr
@@ -68,21 +68,23 @@ def stay_list(ctx: click.Context, day: str | None, departures: bool, no_shows: b
 @stay.command(name="set")
 @click.argument("stay_id", type=ID)
 @click.argument("status", metavar="STATUS")
-@click.option("--staff", "staff_no", required=True, help="Staff no. of who makes the change.")
-@click.option("--station", default=None, help="Station where it is made.")
+@click.option("--staff", "staff_no", default=None, help="Staff no. of who makes the change (default: the session's).")
+@click.option("--station", default=None, help="Station where it is made (default: the session's).")
 @click.option("--reason", default=None, help="Why (required to cancel).")
 @click.option("--json", "as_json", is_flag=True, help="The stay as JSON.")
+@by_pin_option
 @click.pass_context
-def stay_set(ctx: click.Context, stay_id: int, status: str, staff_no: str, station: str | None, reason: str | None,
-             as_json: bool) -> None:
+def stay_set(ctx: click.Context, stay_id: int, status: str, staff_no: str | None, station: str | None,
+             reason: str | None, as_json: bool, by_pin: str | None) -> None:
     """Move stay STAY_ID to STATUS (e.g. a no-show back to expected, or arrived)."""
     from butler_tui.errors import NotFound
     from butler_tui.services import auth, stays
 
     store = use_store(ctx)
-    if auth.actor(store, staff_no) is None:
-        raise NotFound(tr("unknown staff no. {staff_no!r}", staff_no=staff_no))
-    found = stays.transition(store, stay_id, status.strip().lower(), staff_no=staff_no.upper(), station=station,
+    who = acting_as(ctx, store, staff=staff_no, station=station, right="stay", by_pin=by_pin)
+    if who.staff_no is None or auth.actor(store, who.staff_no) is None:
+        raise NotFound(tr("unknown staff no. {staff_no!r}", staff_no=who.staff_no))
+    found = stays.transition(store, stay_id, status.strip().lower(), staff_no=who.staff_no, station=who.station,
                              reason=reason)
     if as_json:
         echo_json(found.to_json())

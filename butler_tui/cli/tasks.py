@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from butler_tui.cli.common import admin_sign_in, echo_json, use_store
+from butler_tui.cli.common import acting_as, by_pin_option, echo_json, signed_person, use_store
 from butler_tui.cli.output import say
 from butler_tui.cli.types import ID
 from butler_tui.errors import ButlerError
@@ -49,8 +49,9 @@ def task() -> None:
 
 @task.command(name="add")
 @click.option("--type", "type_", required=True, help="Task type, e.g. guest_request, repair (see `butler task types`).")
-@click.option("--station", required=True, help="Station where the request was received.")
-@click.option("--staff", "staff_no", required=True, help="Staff no. of who received it (first responsible).")
+@click.option("--station", default=None, help="Station where the request was received (default: the session's).")
+@click.option("--staff", "staff_no", default=None,
+              help="Staff no. of who received it (first responsible; default: the session's).")
 @click.option("--room", default=None)
 @click.option("--priority", type=int, default=None, help="1 (most urgent) to 5; default from the type.")
 @click.option("--due", default=None, help="HH:MM, +30m, +2h or ISO; default from the type's SLA.")
@@ -63,15 +64,17 @@ def task() -> None:
               help="With --at: minutes ahead of the time it is raised (default: the type's, 10).")
 @click.option("--json", "as_json", is_flag=True, help="The task, with doing_team and notified (shape in the README).")
 @click.argument("name", nargs=-1)
+@by_pin_option
 @click.pass_context
-def task_add(ctx: click.Context, type_: str, station: str, staff_no: str, room: str | None, priority: int | None,
-             due: str | None, second_team: str | None, details: str, at: str | None, lead: int | None,
-             as_json: bool, name: tuple[str, ...]) -> None:
+def task_add(ctx: click.Context, type_: str, station: str | None, staff_no: str | None, room: str | None,
+             priority: int | None, due: str | None, second_team: str | None, details: str, at: str | None,
+             lead: int | None, as_json: bool, name: tuple[str, ...], by_pin: str | None) -> None:
     """Create a task; prints it (its id first) and the stations told of it (with --at: the scheduled entry)."""
     from butler_tui.errors import InvalidInput
     from butler_tui.services import tasks
 
     store = use_store(ctx)
+    station, staff_no = _who(ctx, store, staff_no, station, by_pin)
     if at is None and lead is not None:
         raise InvalidInput(tr("--lead goes with --at"))
     if at is not None:
@@ -91,6 +94,18 @@ def task_add(ctx: click.Context, type_: str, station: str, staff_no: str, room: 
     _print_task(task, False)
     if raised.notified:
         say("  " + tr("told: {stations}", stations=", ".join(n.station for n in raised.notified)))
+
+
+def _who(ctx: click.Context, store: Any, staff_no: str | None, station: str | None,
+         by_pin: str | None) -> tuple[str, str]:
+    """(station, staff no.) a task command acts as: the session's, or --staff proven by --by-pin."""
+    from butler_tui.errors import InvalidInput
+
+    who = acting_as(ctx, store, staff=staff_no, station=station, right="task", by_pin=by_pin)
+    if who.station is None:
+        raise InvalidInput(tr("give the station with --station CODE"))
+    assert who.staff_no is not None  # a service account is never given "task"
+    return who.station, who.staff_no
 
 
 def _schedule(store: Any, *, type_: str, at: str, lead: int | None, as_json: bool, **fields: Any) -> None:
@@ -210,8 +225,8 @@ def task_show(ctx: click.Context, task_id: int, as_json: bool) -> None:
 
 @task.command(name="update")
 @click.argument("task_id", type=ID)
-@click.option("--station", required=True)
-@click.option("--staff", "staff_no", required=True)
+@click.option("--station", default=None, help="Default: the session's.")
+@click.option("--staff", "staff_no", default=None, help="Default: the session's.")
 @click.option("--name", default=None)
 @click.option("--details", default=None)
 @click.option("--room", default=None)
@@ -219,14 +234,16 @@ def task_show(ctx: click.Context, task_id: int, as_json: bool) -> None:
 @click.option("--assignee", default=None)
 @click.option("--to-team", "second_team", default=None, help="Hand on to this department (second responsible).")
 @click.option("--json", "as_json", is_flag=True)
+@by_pin_option
 @click.pass_context
-def task_update(ctx: click.Context, task_id: int, station: str, staff_no: str, name: str | None, details: str | None,
-                room: str | None, priority: int | None, assignee: str | None, second_team: str | None,
-                as_json: bool) -> None:
+def task_update(ctx: click.Context, task_id: int, station: str | None, staff_no: str | None, name: str | None,
+                details: str | None, room: str | None, priority: int | None, assignee: str | None,
+                second_team: str | None, as_json: bool, by_pin: str | None) -> None:
     """Change a task's description, room, priority or assignee, or hand it on (--to-team)."""
     from butler_tui.services import tasks
 
     store = use_store(ctx)
+    station, staff_no = _who(ctx, store, staff_no, station, by_pin)
     fields: dict[str, Any] = {k: v for k, v in {"name": name, "details": details, "room_number": room,
                                                 "priority": priority, "assignee_no": assignee}.items() if v is not None}
     if not fields and not second_team:
@@ -239,15 +256,17 @@ def task_update(ctx: click.Context, task_id: int, station: str, staff_no: str, n
 def _lifecycle_command(action: str, help_text: str, *, reason: bool = False, until: bool = False,
                        resolution: bool = False) -> None:
     @click.argument("task_id", type=ID)
-    @click.option("--station", required=True)
-    @click.option("--staff", "staff_no", required=True)
+    @click.option("--station", default=None, help="Default: the session's.")
+    @click.option("--staff", "staff_no", default=None, help="Default: the session's.")
     @click.option("--json", "as_json", is_flag=True)
+    @by_pin_option
     @click.pass_context
-    def command(ctx: click.Context, /, task_id: int, station: str, staff_no: str, as_json: bool,
-                **extra: str | None) -> None:
+    def command(ctx: click.Context, /, task_id: int, station: str | None, staff_no: str | None, as_json: bool,
+                by_pin: str | None, **extra: str | None) -> None:
         from butler_tui.services import tasks
 
         store = use_store(ctx)
+        station, staff_no = _who(ctx, store, staff_no, station, by_pin)
         until = extra.get("until")
         when = tasks.parse_when(until) if until else None
         result = tasks.transition(store, task_id, action, staff_no=staff_no, station=station,
@@ -278,29 +297,33 @@ _lifecycle_command("reopen", "Reopen a done, verified or closed task (counts a r
 
 @task.command(name="escalate")
 @click.argument("task_id", type=ID)
-@click.option("--station", required=True)
-@click.option("--staff", "staff_no", required=True)
+@click.option("--station", default=None, help="Default: the session's.")
+@click.option("--staff", "staff_no", default=None, help="Default: the session's.")
 @click.option("--reason", required=True)
+@by_pin_option
 @click.pass_context
-def task_escalate(ctx: click.Context, task_id: int, station: str, staff_no: str, reason: str) -> None:
+def task_escalate(ctx: click.Context, task_id: int, station: str | None, staff_no: str | None, reason: str,
+                  by_pin: str | None) -> None:
     """Escalate a task by hand, one level up, at once (首问责任制)."""
     from butler_tui.services import tasks
 
-    _print_task(tasks.escalate_now(use_store(ctx), task_id, reason, staff_no=staff_no, station=station), False)
+    store = use_store(ctx)
+    station, staff_no = _who(ctx, store, staff_no, station, by_pin)
+    _print_task(tasks.escalate_now(store, task_id, reason, staff_no=staff_no, station=station), False)
 
 
 @task.command(name="ladder")
 @click.argument("type_code")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--by", required=True, help="Staff no. (a director or admin).")
+@click.option("--by", default=None, help="Staff no. (a director or admin).")
 @click.option("--by-pin", default=None, help="Their PIN (else $BUTLER_PIN, else asked).")
 @click.pass_context
-def task_ladder(ctx: click.Context, type_code: str, file: Path, by: str, by_pin: str | None) -> None:
+def task_ladder(ctx: click.Context, type_code: str, file: Path, by: str | None, by_pin: str | None) -> None:
     """Replace a task type's escalation ladder with the JSON in FILE (tasks in flight keep theirs)."""
     from butler_tui.services.task_types import set_ladder
 
     store = use_store(ctx)
-    person = admin_sign_in(store, by, by_pin)
+    person = signed_person(ctx, store, by, by_pin)
     set_ladder(store, type_code, file.read_text(encoding="utf-8"), staff_no=person.staff_no)
     say(tr("ladder of {code} replaced", code=type_code))
 

@@ -178,6 +178,15 @@ def _on_duty(conn: sqlite3.Connection, moment: datetime | None) -> list[Duty]:
     return _sorted([_duty(r) for r in rows])
 
 
+def shift_end(store: Store, staff_no: str, moment: datetime | None = None) -> datetime | None:
+    """When the shift ``staff_no`` is rostered on at ``moment`` (default now) ends (the latest, when two
+    overlap); ``None`` when they are on no shift on duty then."""
+    ends = [shift_window(s, day)[1] for day, s in shifts_at(moment)
+            if store.db.conn.execute("SELECT 1 FROM roster WHERE shift_date = ? AND shift = ? AND staff_no = ?",
+                                     (day.isoformat(), s.name, staff_no)).fetchone()]
+    return max(ends) if ends else None
+
+
 def on_duty(tx: Tx, moment: datetime | None = None) -> list[Duty]:
     """Everyone rostered on a shift that is on duty at ``moment`` (active staff only)."""
     return _on_duty(tx.db.conn, moment)

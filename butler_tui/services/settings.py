@@ -60,8 +60,9 @@ def use_hotel_shifts(store: Store) -> None:
 
 # name -> the value when the hotel has not set it ("" for the time zone: the host's, until set).
 EDITABLE: dict[str, str] = {"ready_rule": "inspected", "night_audit": "03:00", "timezone": "",
-                            "found_dispose_days": "90"}
+                            "found_dispose_days": "90", "session_hours": "8"}
 MAX_DISPOSE_DAYS = 3650
+MAX_SESSION_HOURS = 24
 
 
 @dataclass(frozen=True)
@@ -104,6 +105,11 @@ def _valid(key: str, value: str) -> str:
         if not text.isdigit() or not 1 <= int(text) <= MAX_DISPOSE_DAYS:
             raise InvalidInput(tr("found_dispose_days {value!r} is not a number of days from 1 to {most}",
                                   value=value, most=MAX_DISPOSE_DAYS))
+        return str(int(text))
+    if key == "session_hours":
+        if not text.isdigit() or not 1 <= int(text) <= MAX_SESSION_HOURS:
+            raise InvalidInput(tr("session_hours {value!r} is not a number of hours from 1 to {most}",
+                                  value=value, most=MAX_SESSION_HOURS))
         return str(int(text))
     try:
         if not text or text != text.strip("/") or ".." in text:

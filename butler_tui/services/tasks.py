@@ -455,7 +455,7 @@ def _refused(conn: sqlite3.Connection, row: dict[str, Any] | TaskRow, action: st
     """Why ``who`` may not take ``action`` on the task now — the error :func:`transition` and the open-task
     steps refuse with, in their order of checks — or ``None`` when they may. Writes nothing."""
     task: dict[str, Any] = row if isinstance(row, dict) else {"id": row.id, "status": row.status, "type": row.type,
-                                               "assignee_no": row.assignee_no}
+                                               "assignee_no": row.assignee_no, "owner_no": row.owner_no}
     if who is None:
         return InvalidInput(tr("sign in first: every step of a task records who did it"))
     if action in TRANSITIONS:
@@ -478,6 +478,8 @@ def _refused(conn: sqlite3.Connection, row: dict[str, Any] | TaskRow, action: st
         denied = denial(conn, who, "close_safety_emergency", or_team=type_team)
         if denied:
             return PermissionDenied(denied, action="close_safety_emergency", staff_no=who.staff_no)
+    if action == "cancel" and not _may_cancel(task["owner_no"], who):
+        return PermissionDenied(denial(conn, who, "cancel_task") or "", action="cancel_task", staff_no=who.staff_no)
     if action == "verify":
         if _verifies_own_work(task["assignee_no"], who.staff_no):
             return InvalidInput(tr("the person who did the work does not verify it: ask a lead or supervisor"))
@@ -811,6 +813,11 @@ def _verifies_own_work(task_assignee: str | None, staff_no: str) -> bool:
     return task_assignee == staff_no
 
 
+def _may_cancel(task_owner: str | None, actor: Actor) -> bool:
+    """Who received the request (its owner) may cancel it; anyone else needs ``cancel_task`` (leads and up)."""
+    return task_owner == actor.staff_no or actor.may("cancel_task")
+
+
 def allowed_actions(task: TaskRow, actor: Actor | None) -> frozenset[str]:
     """What ``actor`` may do to ``task`` now: the lifecycle steps its status allows (``TRANSITIONS``) and
     ``OPEN_TASK_ACTIONS`` on an open task, each only when the actor's role may. Nobody signed in may
@@ -821,6 +828,8 @@ def allowed_actions(task: TaskRow, actor: Actor | None) -> frozenset[str]:
                and (action not in STEP_PERMISSIONS or actor.may(STEP_PERMISSIONS[action]))}
     if _verifies_own_work(task.assignee_no, actor.staff_no):
         allowed.discard("verify")
+    if not _may_cancel(task.owner_no, actor):
+        allowed.discard("cancel")
     if task.status in OPEN:
         allowed |= {action for action, permission in OPEN_TASK_ACTIONS.items()
                     if permission is None or actor.may(permission)}

@@ -1024,6 +1024,43 @@ def _ooo_repair_task(db: sqlite_utils.Database) -> None:
     _executescript_in_tx(db, _OOO_REPAIR)
 
 
+_SESSIONS = """
+-- Signed-in sessions of the command line and service accounts (issue 18). Only the SHA-256 of a token
+-- is kept: the token itself is shown once (login --print, staff add-service) or kept in the user's file.
+-- A person's session has a staff no., a station and an end (their shift's); a service account's has its
+-- name and no end until it is revoked.
+CREATE TABLE service_accounts (
+    name TEXT PRIMARY KEY,
+    may TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    created_by TEXT,
+    revoked_at TEXT
+);
+CREATE TABLE sessions (
+    id INTEGER PRIMARY KEY,
+    token_hash TEXT NOT NULL UNIQUE,
+    staff_no TEXT REFERENCES staff(staff_no),
+    service TEXT REFERENCES service_accounts(name),
+    station_code TEXT REFERENCES stations(code),
+    created_at TEXT NOT NULL,
+    expires_at TEXT,
+    ended_at TEXT,
+    CHECK ((staff_no IS NULL) <> (service IS NULL))
+);
+CREATE INDEX sessions_staff ON sessions(staff_no) WHERE staff_no IS NOT NULL;
+"""
+
+
+@MIGRATIONS(name="0020_sessions")
+def _sessions(db: sqlite_utils.Database) -> None:
+    """Sessions and service accounts; cancelling a task someone else raised is for leads and up."""
+    from butler_tui.defaults import DEFAULT_PERMISSIONS
+
+    _executescript_in_tx(db, _SESSIONS)
+    db.conn.executemany("INSERT OR IGNORE INTO permissions (role, action) VALUES (?, ?)",
+                        [(role, "cancel_task") for role in DEFAULT_PERMISSIONS["cancel_task"]])
+
+
 _EVENT_CHAIN = """
 -- Tamper evidence (issue 18): every event carries a hash chained to the one before it (store/chain.py).
 -- An event written without one is refused. Where ``butler archive`` removes events in the middle of the
