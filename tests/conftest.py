@@ -114,9 +114,9 @@ def _option(args: Sequence[str], name: str) -> str | None:
 
 SUITE_SERVICE = "suite"
 #: The commands that act as a signed-in person (README, "Trust model").
-GATED = {"send", "ack", "task", "guest", "log", "import", "stay", "sweep"}
-PEOPLE_ONLY = {"guest", "ack", "log", "stay"}
-TASK_READS = {"list", "show", "scheduled", "types", "ladder"}
+GATED = {"send", "ack", "task", "guest", "log", "import", "stay", "sweep", "handover", "found"}
+PEOPLE_ONLY = {"guest", "ack", "log", "stay", "handover", "found"}
+TASK_READS = {"scheduled", "types", "ladder"}
 
 
 def signed_env(db: Path, args: Sequence[str]) -> dict[str, str]:
@@ -128,6 +128,11 @@ def signed_env(db: Path, args: Sequence[str]) -> dict[str, str]:
     from butler_tui.errors import NotFound
     from butler_tui.services import sessions
 
+    args = list(args)
+    for option in ("--lang", "--db"):  # the group's options and their values are not the command
+        while option in args[:-1]:
+            at = args.index(option)
+            del args[at:at + 2]
     words = [a for a in args if not a.startswith("-")]
     gated = bool(words) and words[0] in GATED and not (words[0] == "task" and words[1:2] and words[1] in TASK_READS)
     if not gated or not Path(db).exists() or "--by-pin" in args or "--by" in args:
@@ -136,7 +141,7 @@ def signed_env(db: Path, args: Sequence[str]) -> dict[str, str]:
     station = _option(args, "--station") or _option(args, "--from")
     s = Store(db)
     try:
-        if not staff and words[0] in PEOPLE_ONLY:  # a guest's file is for a person: the first of the staff
+        if not staff and (words[0] in PEOPLE_ONLY or words[:2] in (["task", "list"], ["task", "show"])):  # a guest's file is for a person: the first of the staff
             staff = s.scalar("SELECT staff_no FROM staff WHERE active ORDER BY staff_no")
         if staff:
             code = (station.strip().lower() if station else None) or None

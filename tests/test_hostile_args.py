@@ -21,6 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from butler_tui.cli import cli
+from tests.conftest import signed_env
 
 HOSTILE = [
     str(2**63), str(-(2**63) - 1), "-1", "0", str(10**30), "1e309", "\udcff", "\udcffname\udc80", "a\x00b",
@@ -214,7 +215,7 @@ if __name__ == "__main__":
 ])
 def test_a_hostile_argument_gets_one_clear_line(sandbox: tuple[Path, Path], args: list[str], code: int, says: str):
     db, _files = sandbox
-    result = invoke(["--db", str(db), *args])
+    result = CliRunner().invoke(cli, ["--db", str(db), *args], env=signed_env(db, args), catch_exceptions=True)
     assert failure(result) is None
     assert result.exit_code == code and says in result.output
     assert len([line for line in result.output.splitlines() if line.strip()]) <= 3  # usage, hint, error

@@ -109,12 +109,13 @@ async def test_two_stations_in_one_process_each_speak_their_own_language(demo_db
 
 
 def test_handover_report_in_chinese(demo_db: Path):
-    zh = CliRunner().invoke(cli, ["--db", str(demo_db), "--lang", "zh", "handover", "--station", "lobby"])
+    signed = signed_env(demo_db, ["handover"])
+    zh = CliRunner().invoke(cli, ["--db", str(demo_db), "--lang", "zh", "handover", "--station", "lobby"], env=signed)
     assert zh.exit_code == 0 and zh.output.startswith("# 交班本 — ")
     assert "**班次:**" in zh.output and "## 未完成任务" in zh.output and "## 值班日志" in zh.output
-    en = CliRunner().invoke(cli, ["--db", str(demo_db), "--lang", "en", "handover", "--station", "lobby"])
+    en = CliRunner().invoke(cli, ["--db", str(demo_db), "--lang", "en", "handover", "--station", "lobby"], env=signed)
     assert en.output.startswith("# Handover 交班本 — ") and "**Shift:**" in en.output
-    bad = CliRunner().invoke(cli, ["--db", str(demo_db), "--lang", "fr", "handover"])
+    bad = CliRunner().invoke(cli, ["--db", str(demo_db), "--lang", "fr", "handover"], env=signed)
     assert bad.exit_code == 2 and "not one of: en, zh" in bad.stderr
 
 
@@ -146,7 +147,8 @@ def test_refusals_and_validation_in_chinese(demo_db: Path):
     empty = _zh(demo_db, "send", "--from", "lobby", "   ")
     assert empty.exit_code == 2 and "消息有误：内容：不能为空" in empty.stderr
     # the same refusals in English
-    en = CliRunner().invoke(cli, ["--db", str(demo_db), "--lang", "en", "task", "show", "999999"])
+    en = CliRunner().invoke(cli, ["--db", str(demo_db), "--lang", "en", "task", "show", "999999"],
+                            env=signed_env(demo_db, ["task", "show", "999999"]))
     assert en.stderr == "butler: no task 999999\n"
 
 

@@ -15,6 +15,7 @@ from butler_tui import clock
 from butler_tui.cli import cli
 from butler_tui.errors import ButlerError, InvalidInput
 from butler_tui.services import auth, stays, tasks
+from tests.conftest import signed_env
 
 
 def _ids(rows: list[tasks.TaskRow]) -> set[int]:
@@ -44,7 +45,8 @@ def test_a_station_sees_its_teams_floors_and_own_requests(demo_store):
 def test_the_command_line_lists_what_the_station_sees(demo_db: Path, demo_store):
     tasks.create(demo_store, type="repair", room="908", name="Tap", staff_no="5003", station="cs")
     for station in ("lobby", "floors-mid", "cs"):
-        listed = CliRunner().invoke(cli, ["--db", str(demo_db), "task", "list", "--station", station, "--json"])
+        listed = CliRunner().invoke(cli, ["--db", str(demo_db), "task", "list", "--station", station, "--json"],
+                                    env=signed_env(demo_db, ["task", "list"]))
         assert listed.exit_code == 0, listed.output
         assert [t["id"] for t in json.loads(listed.output)] == [t.id for t in tasks.visible_to(demo_store, station)]
 

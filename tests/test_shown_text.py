@@ -96,7 +96,8 @@ def test_the_command_line_shows_placeholders(demo_db: Path, args: list[str]):
 
 def test_json_keeps_the_value_and_escapes_what_a_terminal_would_obey(demo_db: Path):
     ids = _hostile_rows(demo_db)
-    result = CliRunner().invoke(cli, ["--db", str(demo_db), "task", "show", str(ids["task"]), "--json"])
+    result = CliRunner().invoke(cli, ["--db", str(demo_db), "task", "show", str(ids["task"]), "--json"],
+                                env=signed_env(demo_db, ["task", "show"]))
     assert not _leaks(result.output)
     assert "\\u001b" in result.output and "\\u202e" in result.output and "\\u009b" in result.output
     assert json.loads(result.output)["name"] == f"Water{HOSTILE}"  # the value, exactly

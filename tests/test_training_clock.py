@@ -101,7 +101,7 @@ def test_init_training_makes_an_empty_training_database(tmp_path: Path, monkeypa
     assert made.exit_code == 0, made.output
     assert "training database" in made.output
     assert _events(training)[1] == "2026-01-05T09:30:00.000Z"
-    assert run(training, "task", "list").exit_code == 0
+    assert run(training, "messages").exit_code == 0
 
 
 def test_a_live_hotel_never_becomes_a_training_database(live_db: Path, monkeypatch: pytest.MonkeyPatch):

@@ -151,6 +151,14 @@ def acting_as(ctx: click.Context, store: Store, *, staff: str | None, station: s
     return acting(current_session(ctx, store), staff=staff, station=station, right=right)
 
 
+def guest_details_reader(ctx: click.Context, store: Store) -> Acting:
+    """Who reads a list or report that names guests (the handover, stays, tasks, found items): a signed-in
+    person, or a service account given the ``guest`` right — never nobody."""
+    from butler_tui.services.sessions import acting
+
+    return acting(current_session(ctx, store), staff=None, station=None, right="guest")
+
+
 def by_pin_option(command: Any) -> Any:
     """``--by-pin``: the PIN of ``--staff``, proving them for this one command instead of a session."""
     return click.option("--by-pin", default=None,

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from butler_tui.cli.common import echo_json, signed_person, use_store
+from butler_tui.cli.common import echo_json, guest_details_reader, signed_person, use_store
 from butler_tui.cli.output import say
 from butler_tui.cli.types import ID
 from butler_tui.i18n import t as tr
@@ -69,7 +69,9 @@ def found_list(ctx: click.Context, status: str | None, open_only: bool, room: st
     """The register, newest first."""
     from butler_tui.services import found as register
 
-    items = register.list_items(use_store(ctx), status=status, room=room, guest_id=guest_id, open_only=open_only)
+    store = use_store(ctx)
+    guest_details_reader(ctx, store)  # items name the guest they belong to: signed-in readers only
+    items = register.list_items(store, status=status, room=room, guest_id=guest_id, open_only=open_only)
     if as_json:
         echo_json([i.to_json() for i in items])
         return
@@ -87,7 +89,9 @@ def found_show(ctx: click.Context, item_id: int, as_json: bool) -> None:
     """One item."""
     from butler_tui.services import found as register
 
-    _show(register.get_item(use_store(ctx), item_id), as_json)
+    store = use_store(ctx)
+    guest_details_reader(ctx, store)
+    _show(register.get_item(store, item_id), as_json)
 
 
 @found.command(name="store")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from butler_tui.cli.common import acting_as, by_pin_option, echo_json, use_store
+from butler_tui.cli.common import acting_as, by_pin_option, echo_json, guest_details_reader, use_store
 from butler_tui.cli.output import say
 from butler_tui.cli.types import ID
 from butler_tui.errors import ButlerError
@@ -27,6 +27,7 @@ def handover(ctx: click.Context, station: str | None, shift_name: str | None, da
     from butler_tui.services.times import parse_day
 
     store = use_store(ctx)
+    guest_details_reader(ctx, store)  # the report names guests: signed-in readers only
     if station:
         station = get_station(store, station).code
     try:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from butler_tui.cli.common import acting_as, by_pin_option, echo_json, use_store
+from butler_tui.cli.common import acting_as, by_pin_option, echo_json, guest_details_reader, use_store
 from butler_tui.cli.output import say
 from butler_tui.cli.types import ID
 from butler_tui.i18n import t as tr
@@ -49,6 +49,7 @@ def stay_list(ctx: click.Context, day: str | None, departures: bool, no_shows: b
     if departures and no_shows:
         raise InvalidInput(tr("give --departures or --no-shows, not both"))
     store = use_store(ctx)  # the hotel's time zone first: "today" is the hotel's
+    guest_details_reader(ctx, store)  # stays name their guests: signed-in readers only
     on = parse_day(day)
     if departures:
         found = stays.departures(store, on)

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from butler_tui.cli.common import acting_as, by_pin_option, echo_json, signed_person, use_store
+from butler_tui.cli.common import acting_as, by_pin_option, echo_json, guest_details_reader, signed_person, use_store
 from butler_tui.cli.output import say
 from butler_tui.cli.types import ID
 from butler_tui.errors import ButlerError
@@ -188,6 +188,7 @@ def task_list(ctx: click.Context, station: str | None, include_closed: bool, sta
     if mine != bool(staff_no):
         raise InvalidInput(tr("--mine needs --staff NO (whose tasks), and --staff goes with --mine"))
     store = use_store(ctx)
+    guest_details_reader(ctx, store)  # tasks name their guests: signed-in readers only
     if escalated:
         found = tasks.escalation_queue(store)
     elif station:
@@ -213,6 +214,7 @@ def task_show(ctx: click.Context, task_id: int, as_json: bool) -> None:
     from butler_tui.services import tasks
 
     store = use_store(ctx)
+    guest_details_reader(ctx, store)
     found = tasks.get_task(store, task_id)
     history = tasks.history(store, task_id)
     _print_task(found, as_json)
