@@ -412,7 +412,14 @@ class ButlerApp(App[None]):
         if urgent:
             title = (t("New {priority} message", priority=t("urgent")) if len(urgent) == 1
                      else t("{n} new urgent messages", n=len(urgent)))
-            self.notify(message_line(urgent[0]).plain, title=title, markup=False, severity="warning", timeout=10)
+            self.notify(self._alert_text(urgent[0]), title=title, markup=False, severity="warning", timeout=10)
+
+    def _alert_text(self, m: MessageView) -> str:
+        """What a toast says of a message: the message itself to whoever is signed in; behind the lock
+        screen only that one is waiting (the lock hides every board, and a toast must not undo that)."""
+        if self.staff_no is None or any(isinstance(s, SignInScreen) for s in self.screen_stack):
+            return t("Sign in to read it")
+        return message_line(m).plain
 
     def _realert(self) -> None:
         """An urgent or emergency message still unacknowledged rings again every N minutes."""
@@ -425,7 +432,7 @@ class ButlerApp(App[None]):
             if m.priority != "routine" and last is not None and now - last >= every:
                 self._alerted[m.id] = now
                 self.bell()
-                self.notify(message_line(m).plain, title=t("Still not acknowledged"), markup=False,
+                self.notify(self._alert_text(m), title=t("Still not acknowledged"), markup=False,
                             severity="error", timeout=15)
 
     # -- the radio channel ---------------------------------------------------------------------

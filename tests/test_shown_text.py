@@ -148,3 +148,26 @@ async def test_the_lock_screen_hides_every_board(demo_db: Path):
         assert not [v for v in visible if v in text]
         svg = app.export_screenshot()
         assert not [v for v in visible if v in svg]
+
+
+async def test_a_message_arriving_behind_the_lock_does_not_show_its_text(demo_db: Path):
+    """The lock hides every board; an urgent message still rings and pops up, but says only that one is
+    waiting — its words are for whoever signs in."""
+    from butler_tui.services import messaging
+
+    app = ButlerApp(demo_db, "lobby", "1002")
+    async with app.run_test(size=(120, 36)) as pilot:
+        await await_until(pilot, lambda: app.state is not None)
+        await pilot.press("ctrl+o")
+        await await_until(pilot, lambda: on_screen(app, SignInScreen) and app.staff_no is None)
+        store = Store(demo_db)
+        try:
+            messaging.send(store, from_station="fo", to="lobby", priority="urgent", body="Guest 1208 wants the safe opened")
+        finally:
+            store.close()
+        await await_until(pilot, lambda: any("urgent" in str(n.title).lower() for n in app._notifications))
+        said = [str(n.message) for n in app._notifications]
+        assert "Sign in to read it" in said
+        assert not [s for s in said if "safe opened" in s]
+        await pilot.pause()
+        assert "safe opened" not in _screen_text(app)

@@ -15,7 +15,9 @@ code (:func:`explain`); anything else is a bug and keeps its traceback.
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -45,6 +47,12 @@ def reported(ctx: click.Context) -> Iterator[None]:
     """Run a command: an error the user is to read ends it with ``butler: <sentence>`` and its exit code."""
     try:
         yield
+    except BrokenPipeError:
+        # The reader went away (`butler task list | head -3`): nothing more to say, to anyone. Point
+        # stdout at /dev/null so that Python's flush at exit does not fail on the closed pipe again.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        ctx.exit(1)
     except Exception as exc:
         explained = explain(exc)
         if explained is None:
