@@ -138,6 +138,25 @@ def test_a_damaged_backup_is_refused_and_nothing_moves(demo_db: Path, backup_fil
     assert run(demo_db, "restore", str(tmp_path / "missing.db"), *ADMIN).exit_code == 4
 
 
+def test_a_backup_changed_around_the_program_is_refused_by_its_chain(demo_db: Path, backup_file: Path):
+    """A backup whose audit trail was edited with another SQLite client (the trigger dropped, a row
+    rewritten, the trigger put back) is sound as a file but not as a record: restore refuses it."""
+    conn = sqlite3.connect(backup_file)
+    victim = conn.execute("SELECT min(id) FROM events").fetchone()[0]
+    trigger = conn.execute("SELECT sql FROM sqlite_master WHERE name = 'events_no_update'").fetchone()[0]
+    conn.execute("DROP TRIGGER events_no_update")
+    conn.execute("UPDATE events SET actor = '0001' WHERE id = ?", (victim,))
+    conn.execute(trigger)
+    conn.commit()
+    conn.close()
+    _send(demo_db, "kept in place")
+    refused = run(demo_db, "restore", str(backup_file), *ADMIN)
+    assert refused.exit_code == 4, refused.output
+    assert f"event chain breaks at event {victim}" in refused.output and "Traceback" not in refused.output
+    assert "kept in place" in _bodies(demo_db)
+    assert not list(demo_db.parent.glob("*.before-restore-*"))
+
+
 def test_a_backup_from_a_newer_butler_is_refused(demo_db: Path, backup_file: Path):
     conn = sqlite3.connect(backup_file)
     conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")

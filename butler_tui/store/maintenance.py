@@ -295,7 +295,14 @@ def check_backup(path: Path, *, full: bool = False) -> int:
                                       problems="; ".join(str(p) for p in found[:3])))
         if not conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'events'").fetchone():
             raise StoreUnavailable(tr("{path} is not a butler database (no events table)", path=path))
-        return check_version(Connection(conn))
+        version = check_version(Connection(conn))
+        if any(column[1] == "hash" for column in conn.execute("PRAGMA table_info(events)")):
+            # A backup from before the chain (0021) has none to check: the restore's migration chains it.
+            _checked, broken = chain.verify(conn)
+            if broken is not None:
+                raise StoreUnavailable(tr("backup {path}: its event chain breaks at event {id} — it was changed"
+                                          " around the program; not restored", path=path, id=broken))
+        return version
     except sqlite3.DatabaseError as exc:
         raise StoreUnavailable(tr("backup {path} is damaged or not a database: {exc}", path=path, exc=exc)) from exc
     finally:
