@@ -85,3 +85,50 @@ def test_without_inotify_the_feed_polls(demo_db: Path, monkeypatch: pytest.Monke
     finally:
         stop.set()
         follower.join(timeout=5)
+
+
+def test_a_file_holding_another_history_stops_the_feed(demo_db: Path):
+    """A file copied over the database in place keeps the inode, so no rename is seen: what gives it away
+    is the history — the last event the station saw is not there any more as it was. Simulated by
+    rewriting that event around the program (the trigger dropped and put back)."""
+    import sqlite3
+
+    from butler_tui.services import messaging
+    from butler_tui.store import Store
+
+    reasons: list[str] = []
+    seen: list[int] = []
+    heard, stopped = threading.Event(), threading.Event()
+
+    def deliver(events) -> None:
+        seen.extend(e.id for e in events)
+        heard.set()
+
+    def changed(reason: str) -> None:
+        reasons.append(reason)
+        stopped.set()
+
+    stop = threading.Event()
+    follower = threading.Thread(target=feed.follow, args=(demo_db, deliver),
+                                kwargs={"interval": 0.05, "stop": stop, "on_file_change": changed,
+                                        "start_at": _last_event_id(demo_db)}, daemon=True)
+    follower.start()
+    try:
+        store = Store(demo_db)
+        try:
+            messaging.send(store, from_station="fo", to="lobby", body="seen by the station")
+        finally:
+            store.close()
+        assert heard.wait(timeout=10)
+        conn = sqlite3.connect(demo_db)
+        trigger = conn.execute("SELECT sql FROM sqlite_master WHERE name = 'events_no_update'").fetchone()[0]
+        conn.execute("DROP TRIGGER events_no_update")
+        conn.execute("UPDATE events SET at = '2020-01-01T00:00:00.000Z' WHERE id = ?", (max(seen),))
+        conn.execute(trigger)
+        conn.commit()
+        conn.close()
+        assert stopped.wait(timeout=10), "the feed did not notice another history"
+    finally:
+        stop.set()
+        follower.join(timeout=5)
+    assert reasons == ["replaced"]

@@ -41,6 +41,7 @@ class ChangeFeed:
         self._conn: sqlite3.Connection | None = None
         self._data_version: int | None = None
         self.last_id = start_at if start_at is not None else -1
+        self._last_mark: tuple[Any, ...] | None = None  # (at, hash) of event last_id as first read
 
     @property
     def conn(self) -> sqlite3.Connection:
@@ -59,6 +60,19 @@ class ChangeFeed:
         moved = version != self._data_version
         self._data_version = version
         return moved
+
+    def history_intact(self) -> bool:
+        """Is the last event this feed saw still there, as it was? A file copied over the database in
+        place (``cp backup.db hotel.db``: same inode, so no rename to notice) holds another history: that
+        event is gone or different, and the station must stop rather than write into someone else's."""
+        if self.last_id <= 0:
+            return True
+        row = self.conn.execute("SELECT at, hash FROM events WHERE id = ?", (self.last_id,)).fetchone()
+        mark = tuple(row) if row is not None else None
+        if self._last_mark is None:
+            self._last_mark = mark
+            return mark is not None
+        return mark == self._last_mark
 
     def poll(self, limit: int = 1000) -> list[Event]:
         """New events since the last poll (empty when nothing moved)."""
@@ -84,6 +98,7 @@ class ChangeFeed:
                     )
                 )
                 self.last_id = row[0]
+                self._last_mark = None  # taken again, from the file, at the next check
             if len(rows) < limit:
                 return out
 
@@ -91,6 +106,10 @@ class ChangeFeed:
         if self._conn is not None:
             self._conn.close()
             self._conn = None
+
+
+class _Replaced(Exception):
+    """The file at the path holds another history than the one the feed was following."""
 
 
 HOT_SECONDS = 2.0  # after a write, poll at the interval this long
@@ -197,12 +216,18 @@ def follow(
         return True
 
     def pass_on() -> bool:
-        events = feed.poll()
+        if not feed.changed():
+            return False
+        if not feed.history_intact():
+            raise _Replaced
+        events = feed.read_new()
         if events:
             deliver(events)
+            feed.history_intact()  # remember how the newest event looks now
         return bool(events)
 
     try:
+        feed.history_intact()  # how the newest event looks at the start
         while not stop.is_set():
             if time.monotonic() - checked >= IDLE_WAIT and file_changed():
                 return
@@ -218,6 +243,10 @@ def follow(
                         break
             if watch.file_event is not None and file_changed(watch.take_file_event()):
                 return
+    except _Replaced:
+        if on_file_change is None:
+            raise file_changed_error(db, "replaced") from None
+        on_file_change("replaced")
     finally:
         feed.close()
         if watch is not None:
