@@ -200,6 +200,7 @@ class ButlerApp(App[None]):
             return
         self.staff_no = person.staff_no
         self.last_activity = time.monotonic()
+        self.clear_notifications()  # the toasts of the lock screen ("sign in to read it"): the banner says it now
         self.run_db(self._identify, then=self._show_identity)
         self.refresh_counts()
 

@@ -171,3 +171,6 @@ async def test_a_message_arriving_behind_the_lock_does_not_show_its_text(demo_db
         assert not [s for s in said if "safe opened" in s]
         await pilot.pause()
         assert "safe opened" not in _screen_text(app)
+        await pilot.press(*"1002", "enter", *"1234", "enter")  # signed in: the banner says it, the toast goes
+        await await_until(pilot, lambda: app.staff_no == "1002")
+        assert not [n for n in app._notifications if "Sign in to read it" in str(n.message)]

@@ -121,7 +121,7 @@ def _raise(tx: Tx, task_type: TaskType, room: str, slot: Slot, now: datetime) ->
     from butler_tui.services import tasks  # tasks imports escalation, which runs this
 
     model = validate(Task, {
-        "type": DND_TYPE, "name": f"{task_type.name} {slot.hhmm}",
+        "type": DND_TYPE, "name": f"{task_type.name_zh} {task_type.name} {slot.hhmm}".strip(),  # both, as the boards' names are
         "details": "", "room_number": room, "priority": task_type.priority,
         "station_code": floor_station(tx, room), "due_at": slot.due,
     }, "task")
