@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 
-from butler_tui.cli.common import acting_as, options, use_store
+from butler_tui.cli.common import BY_PIN, acting_as, options, use_store
 from butler_tui.cli.output import say
 from butler_tui.errors import ButlerError
 from butler_tui.i18n import t as tr
@@ -127,7 +127,7 @@ def backup(ctx: click.Context, dest: Path, keep: int | None) -> None:
               help="Even while stations have the file open: they stop (showing why) and let go of it first.")
 @click.option("--full", is_flag=True, help="Check the whole backup (integrity_check), not only quick_check.")
 @click.option("--by", required=True, help="Staff no. of the director or admin doing this.")
-@click.option("--by-pin", default=None, help="Their PIN (else $BUTLER_PIN, else asked).")
+@BY_PIN
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_context
 def restore(ctx: click.Context, backup_file: Path, force: bool, full: bool, by: str, by_pin: str | None,
@@ -190,7 +190,7 @@ def sweep(ctx: click.Context, station: str | None) -> None:
               help="The archive file (default: next to the database, NAME.archive.sqlite).")
 @click.option("--no-vacuum", is_flag=True, help="Leave the freed pages in the file (run `butler vacuum` later).")
 @click.option("--by", default=None, help="Staff no. of the manager or admin doing this.")
-@click.option("--by-pin", default=None, help="Their PIN (else $BUTLER_PIN, else asked).")
+@BY_PIN
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_context
 def archive_cmd(ctx: click.Context, before: str, to: Path | None, no_vacuum: bool, by: str | None, by_pin: str | None,

@@ -159,6 +159,10 @@ def guest_details_reader(ctx: click.Context, store: Store) -> Acting:
     return acting(current_session(ctx, store), staff=None, station=None, right="guest")
 
 
+BY_PIN = click.option("--by-pin", default=None, help="Their PIN (else $BUTLER_PIN, else asked).")
+"""``--by-pin`` of the commands that take ``--by NO``: the PIN that proves ``--by`` for this command."""
+
+
 def by_pin_option(command: Any) -> Any:
     """``--by-pin``: the PIN of ``--staff``, proving them for this one command instead of a session."""
     return click.option("--by-pin", default=None,

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from butler_tui.cli.common import echo_json, guest_details_reader, signed_person, use_store
+from butler_tui.cli.common import BY_PIN, echo_json, guest_details_reader, signed_person, use_store
 from butler_tui.cli.output import say
 from butler_tui.cli.types import ID
 from butler_tui.i18n import t as tr
@@ -15,7 +15,6 @@ if TYPE_CHECKING:
     from butler_tui.services.found import FoundItem
 
 _BY = click.option("--by", default=None, help="Staff no. of who does it.")
-_BY_PIN = click.option("--by-pin", default=None, help="Their PIN (else $BUTLER_PIN, else asked).")
 _JSON = click.option("--json", "as_json", is_flag=True, help="The item as JSON (shape in the README).")
 
 
@@ -37,7 +36,7 @@ def found() -> None:
 @click.option("--what", required=True, help="What was found (e.g. 'black umbrella').")
 @click.option("--where", "where", required=True, metavar="ROOM|PLACE", help="A room number, or a place (lobby bar).")
 @_BY
-@_BY_PIN
+@BY_PIN
 @click.option("--json", "as_json", is_flag=True, help='{"id", …} the new item (shape in the README).')
 @click.pass_context
 def found_add(ctx: click.Context, what: str, where: str, by: str | None, by_pin: str | None, as_json: bool) -> None:
@@ -98,7 +97,7 @@ def found_show(ctx: click.Context, item_id: int, as_json: bool) -> None:
 @click.argument("item_id", metavar="ID", type=ID)
 @click.option("--at", "at", required=True, metavar="PLACE", help="Where it is kept (e.g. housekeeping office safe).")
 @_BY
-@_BY_PIN
+@BY_PIN
 @_JSON
 @click.pass_context
 def found_store(ctx: click.Context, item_id: int, at: str, by: str | None, by_pin: str | None, as_json: bool) -> None:
@@ -116,7 +115,7 @@ def found_store(ctx: click.Context, item_id: int, at: str, by: str | None, by_pi
 @click.option("--to", "to", required=True, metavar="NAME", help="Who it was given back to.")
 @click.option("--id-shown", "id_shown", required=True, metavar="TEXT", help="The ID they showed (kind and number).")
 @_BY
-@_BY_PIN
+@BY_PIN
 @_JSON
 @click.pass_context
 def found_return(ctx: click.Context, item_id: int, to: str, id_shown: str, by: str | None, by_pin: str | None,
@@ -133,7 +132,7 @@ def found_return(ctx: click.Context, item_id: int, to: str, id_shown: str, by: s
 @found.command(name="dispose")
 @click.argument("item_id", metavar="ID", type=ID)
 @_BY
-@_BY_PIN
+@BY_PIN
 @_JSON
 @click.pass_context
 def found_dispose(ctx: click.Context, item_id: int, by: str | None, by_pin: str | None, as_json: bool) -> None:

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from butler_tui.cli.common import echo_json, signed_person, use_store
+from butler_tui.cli.common import BY_PIN, echo_json, signed_person, use_store
 from butler_tui.cli.output import say
 from butler_tui.cli.types import ID
 from butler_tui.i18n import t as tr
@@ -15,7 +15,6 @@ if TYPE_CHECKING:
     from butler_tui.services.rooms import RoomRow
 
 _BY = click.option("--by", default=None, help="Staff no. of who makes the change.")
-_BY_PIN = click.option("--by-pin", default=None, help="Their PIN (else $BUTLER_PIN, else asked).")
 _JSON = click.option("--json", "as_json", is_flag=True, help="The room as JSON (shape in the README).")
 
 
@@ -80,7 +79,7 @@ def room_list(ctx: click.Context, floor: int | None, as_json: bool) -> None:
 @click.argument("number", metavar="ROOM")
 @click.argument("status", metavar="dirty|cleaning|clean|inspected")
 @_BY
-@_BY_PIN
+@BY_PIN
 @_JSON
 @click.pass_context
 def room_set(ctx: click.Context, number: str, status: str, by: str | None, by_pin: str | None, as_json: bool) -> None:
@@ -97,7 +96,7 @@ def room_set(ctx: click.Context, number: str, status: str, by: str | None, by_pi
 @click.argument("number", metavar="ROOM")
 @click.argument("state", metavar="on|off")
 @_BY
-@_BY_PIN
+@BY_PIN
 @_JSON
 @click.pass_context
 def room_dnd(ctx: click.Context, number: str, state: str, by: str | None, by_pin: str | None, as_json: bool) -> None:
@@ -123,7 +122,7 @@ def room_dnd(ctx: click.Context, number: str, state: str, by: str | None, by_pin
               help="Link the repair task that puts the room back (a task for this room).")
 @click.option("--repair", "raise_repair", is_flag=True, help="Raise a repair task for the room and link it.")
 @_BY
-@_BY_PIN
+@BY_PIN
 @_JSON
 @click.pass_context
 def room_ooo(ctx: click.Context, number: str, reason: str | None, until: str | None, service: bool, clear: bool,
@@ -178,7 +177,7 @@ def settings_get(ctx: click.Context, key: str, as_json: bool) -> None:
 @click.argument("key")
 @click.argument("value")
 @_BY
-@_BY_PIN
+@BY_PIN
 @click.option("--json", "as_json", is_flag=True, help='{"name", "value", "default"} (see the README).')
 @click.pass_context
 def settings_set(ctx: click.Context, key: str, value: str, by: str | None, by_pin: str | None, as_json: bool) -> None:

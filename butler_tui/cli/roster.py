@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from butler_tui.cli.common import echo_json, signed_person, use_store
+from butler_tui.cli.common import BY_PIN, echo_json, signed_person, use_store
 from butler_tui.cli.output import say
 from butler_tui.i18n import t as tr
 
@@ -22,7 +22,7 @@ def roster() -> None:
 @click.argument("staff_no")
 @click.option("--duty-manager", is_flag=True, help="As the shift's duty manager (the one before stays on it).")
 @click.option("--by", default=None, help="Staff no. of who sets it (a lead or above).")
-@click.option("--by-pin", default=None, help="Their PIN (else $BUTLER_PIN, else asked).")
+@BY_PIN
 @click.pass_context
 def roster_set(ctx: click.Context, day: str, shift: str, staff_no: str, duty_manager: bool, by: str | None,
                by_pin: str | None) -> None:
@@ -42,7 +42,7 @@ def roster_set(ctx: click.Context, day: str, shift: str, staff_no: str, duty_man
 @click.argument("shift")
 @click.argument("staff_no", required=False)
 @click.option("--by", default=None, help="Staff no. of who sets it (a lead or above).")
-@click.option("--by-pin", default=None, help="Their PIN (else $BUTLER_PIN, else asked).")
+@BY_PIN
 @click.pass_context
 def roster_clear(ctx: click.Context, day: str, shift: str, staff_no: str | None, by: str | None, by_pin: str | None) -> None:
     """Take STAFF_NO (or, without it, everyone) off SHIFT of DATE."""
@@ -79,7 +79,7 @@ def roster_show(ctx: click.Context, day: str | None, as_json: bool) -> None:
 @roster.command(name="import")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--by", default=None, help="Staff no. of who sets it (a lead or above).")
-@click.option("--by-pin", default=None, help="Their PIN (else $BUTLER_PIN, else asked).")
+@BY_PIN
 @click.pass_context
 def roster_import(ctx: click.Context, file: Path, by: str | None, by_pin: str | None) -> None:
     """Import FILE.csv (date,shift,staff_no,duty_manager): all rows or none; each shift in it is replaced."""

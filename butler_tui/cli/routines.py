@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from butler_tui.cli.common import echo_json, signed_person, use_store
+from butler_tui.cli.common import BY_PIN, echo_json, signed_person, use_store
 from butler_tui.cli.output import say
 from butler_tui.cli.types import ID
 from butler_tui.i18n import t as tr
@@ -15,7 +15,6 @@ if TYPE_CHECKING:
     from butler_tui.services.scheduling import Routine
 
 _BY = click.option("--by", default=None, help="Staff no. of the lead (or above) who sets it.")
-_BY_PIN = click.option("--by-pin", default=None, help="Their PIN (else $BUTLER_PIN, else asked).")
 
 
 def _line(r: Routine) -> str:
@@ -45,7 +44,7 @@ def routine() -> None:
 @click.option("--lead", type=click.IntRange(0, 1440), default=None,
               help="Minutes ahead of --at the tasks are raised (default: the type's, 10).")
 @_BY
-@_BY_PIN
+@BY_PIN
 @click.option("--json", "as_json", is_flag=True, help="The routine as JSON (id, title, type, station, at, every …).")
 @click.pass_context
 def routine_add(ctx: click.Context, title: str, type_: str, station: str, at: str, every: str, rooms: str | None,
@@ -87,7 +86,7 @@ def routine_list(ctx: click.Context, station: str | None, as_json: bool) -> None
 @routine.command(name="remove")
 @click.argument("routine_id", type=ID, metavar="ID")
 @_BY
-@_BY_PIN
+@BY_PIN
 @click.option("--json", "as_json", is_flag=True, help='{"removed": ID}')
 @click.pass_context
 def routine_remove(ctx: click.Context, routine_id: int, by: str | None, by_pin: str | None, as_json: bool) -> None:

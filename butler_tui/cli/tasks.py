@@ -7,7 +7,15 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from butler_tui.cli.common import acting_as, by_pin_option, echo_json, guest_details_reader, signed_person, use_store
+from butler_tui.cli.common import (
+    BY_PIN,
+    acting_as,
+    by_pin_option,
+    echo_json,
+    guest_details_reader,
+    signed_person,
+    use_store,
+)
 from butler_tui.cli.output import say
 from butler_tui.cli.types import ID
 from butler_tui.errors import ButlerError
@@ -318,7 +326,7 @@ def task_escalate(ctx: click.Context, task_id: int, station: str | None, staff_n
 @click.argument("type_code")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--by", default=None, help="Staff no. (a director or admin).")
-@click.option("--by-pin", default=None, help="Their PIN (else $BUTLER_PIN, else asked).")
+@BY_PIN
 @click.pass_context
 def task_ladder(ctx: click.Context, type_code: str, file: Path, by: str | None, by_pin: str | None) -> None:
     """Replace a task type's escalation ladder with the JSON in FILE (tasks in flight keep theirs)."""
