@@ -20,7 +20,8 @@ import re
 import shutil
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -84,6 +85,35 @@ def _stations_sweep_only_when_asked(request: pytest.FixtureRequest, monkeypatch:
     import butler_tui.app
 
     monkeypatch.setattr(butler_tui.app, "SWEEP_INTERVAL", 24 * 3600.0)
+
+
+@contextmanager
+def host_zone(name: str) -> Iterator[None]:
+    """The host's own time zone (``TZ``) set to ``name`` for the block, then put back: hotel time must
+    not depend on it."""
+    old = os.environ.get("TZ")
+    os.environ["TZ"] = name
+    time.tzset()
+    try:
+        yield
+    finally:
+        if old is None:
+            os.environ.pop("TZ", None)
+        else:
+            os.environ["TZ"] = old
+        time.tzset()
+
+
+@pytest.fixture
+def host_utc() -> Iterator[None]:
+    with host_zone("UTC"):
+        yield
+
+
+@pytest.fixture
+def host_new_york() -> Iterator[None]:
+    with host_zone("America/New_York"):
+        yield
 
 
 @pytest.fixture(autouse=True)

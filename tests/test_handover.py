@@ -6,7 +6,6 @@ import json
 import os
 import shutil
 import sqlite3
-import time
 from datetime import datetime
 from pathlib import Path
 
@@ -19,6 +18,7 @@ from butler_tui.errors import InvalidInput, PermissionDenied
 from butler_tui.services import handover, messaging, tasks
 from butler_tui.services.demo import load_demo
 from butler_tui.store import Store
+from tests.conftest import host_zone
 
 from .conftest import signed_env
 
@@ -28,15 +28,8 @@ GOLDEN = Path(__file__).parent / "golden" / "handover-floors-high.md"
 @pytest.fixture
 def shanghai():
     """The hotel's time zone, fixed, so the report's local times do not depend on the machine."""
-    old = os.environ.get("TZ")
-    os.environ["TZ"] = "Asia/Shanghai"
-    time.tzset()
-    yield
-    if old is None:
-        del os.environ["TZ"]
-    else:
-        os.environ["TZ"] = old
-    time.tzset()
+    with host_zone("Asia/Shanghai"):
+        yield
     clock.freeze(None)
 
 
@@ -47,30 +40,20 @@ def _night_shift() -> datetime:
 @pytest.fixture(scope="module")
 def _seeded_template(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, int]:
     """Built once for the module (the demo load is most of a test's time); each test gets a copy."""
-    old = os.environ.get("TZ")
-    os.environ["TZ"] = "Asia/Shanghai"
-    time.tzset()
     path = tmp_path_factory.mktemp("handover") / "hotel.db"
-    try:
-        with context.using(context.Context(language="en")):
-            clock.freeze(_night_shift())
-            store = Store(path)
-            load_demo(store)
-            first = handover.add_entry(store, "floors-high", "Guest in 1208 reports a leaking tap | bathroom *now*",
-                                       staff_no="2001", high_priority=True, room="1208")
-            handover.add_entry(store, "floors-high", "Plumber fixed it at 21:30", staff_no="2002", corrects=first)
-            task_id = tasks.create(store, type="lost_found", name="Black umbrella [b]", room="1305", staff_no="2002",
-                                   station="floors-high")
-            messaging.send(store, from_station="lobby", to="floors-high", body="VIP 1401 arriving 23:00",
-                           priority="urgent")
-            store.db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-            store.close()
-    finally:
-        if old is None:
-            del os.environ["TZ"]
-        else:
-            os.environ["TZ"] = old
-        time.tzset()
+    with host_zone("Asia/Shanghai"), context.using(context.Context(language="en")):
+        clock.freeze(_night_shift())
+        store = Store(path)
+        load_demo(store)
+        first = handover.add_entry(store, "floors-high", "Guest in 1208 reports a leaking tap | bathroom *now*",
+                                   staff_no="2001", high_priority=True, room="1208")
+        handover.add_entry(store, "floors-high", "Plumber fixed it at 21:30", staff_no="2002", corrects=first)
+        task_id = tasks.create(store, type="lost_found", name="Black umbrella [b]", room="1305", staff_no="2002",
+                               station="floors-high")
+        messaging.send(store, from_station="lobby", to="floors-high", body="VIP 1401 arriving 23:00",
+                       priority="urgent")
+        store.db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        store.close()
     return path, task_id
 
 

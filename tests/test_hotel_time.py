@@ -7,10 +7,7 @@ second: shifts, due times, the station bar and the CLI follow the hotel, never t
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import time
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -28,19 +25,6 @@ from .conftest import signed_env
 
 MANAGER = "0003"
 INSTANT = datetime(2026, 11, 24, 4, 0, tzinfo=UTC)  # 12:00 in Shanghai, 23:00 (23 Nov) in New York
-
-
-@pytest.fixture
-def host_utc() -> Iterator[None]:
-    old = os.environ.get("TZ")
-    os.environ["TZ"] = "UTC"
-    time.tzset()
-    yield
-    if old is None:
-        os.environ.pop("TZ", None)
-    else:
-        os.environ["TZ"] = old
-    time.tzset()
 
 
 def _hotel(demo_db: Path, tmp_path: Path, name: str, zone: str) -> Path:
@@ -118,19 +102,6 @@ def test_the_cli_reads_and_writes_hotel_time(host_utc: None, demo_db: Path, monk
     wrong = run("settings", "set", "timezone", "Beijing", "--by", MANAGER, "--by-pin", DEMO_PIN)
     assert wrong.exit_code != 0 and "IANA time zone" in wrong.output
     assert run("settings", "get", "timezone").output.strip() == "timezone = Asia/Shanghai"
-
-
-@pytest.fixture
-def host_new_york() -> Iterator[None]:
-    old = os.environ.get("TZ")
-    os.environ["TZ"] = "America/New_York"
-    time.tzset()
-    yield
-    if old is None:
-        os.environ.pop("TZ", None)
-    else:
-        os.environ["TZ"] = old
-    time.tzset()
 
 
 async def test_a_station_shows_the_hotels_clock_on_a_host_elsewhere(host_new_york: None, demo_db: Path,

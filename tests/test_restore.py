@@ -16,9 +16,9 @@ from click.testing import CliRunner
 from butler_tui import clock
 from butler_tui.cli import cli
 from butler_tui.errors import DatabaseFileChanged
-from butler_tui.services import maintenance, messaging
+from butler_tui.services import maintenance
 from butler_tui.store import SCHEMA_VERSION, Store
-from tests.workers import open_station, processes, station
+from tests.workers import open_station, processes, send_one, station
 
 ADMIN = ["--by", "0009", "--by-pin", "1234"]  # the demo's system admin
 
@@ -45,14 +45,6 @@ def _last_event(path: Path) -> tuple[str, str, str, dict]:
         conn.close()
 
 
-def _send(path: Path, body: str) -> None:
-    store = Store(path)
-    try:
-        messaging.send(store, from_station="fo", to="lobby", body=body)
-    finally:
-        store.close()
-
-
 @pytest.fixture
 def backup_file(demo_db: Path, tmp_path: Path) -> Path:
     (tmp_path / "bk").mkdir()
@@ -62,7 +54,7 @@ def backup_file(demo_db: Path, tmp_path: Path) -> Path:
 
 
 def test_backup_change_restore_round_trip(demo_db: Path, backup_file: Path):
-    _send(demo_db, "written after the backup")
+    send_one(demo_db, "written after the backup")
     done = run(demo_db, "restore", str(backup_file), *ADMIN)
     assert done.exit_code == 0, done.output
     assert "written after the backup" not in _bodies(demo_db)  # the change is gone
@@ -77,7 +69,7 @@ def test_backup_change_restore_round_trip(demo_db: Path, backup_file: Path):
 
 
 def test_restore_is_refused_while_a_station_has_the_file_open(demo_db: Path, backup_file: Path):
-    _send(demo_db, "still here")
+    send_one(demo_db, "still here")
     mp = processes()
     inbox, outbox = mp.Queue(), mp.Queue()
     child = mp.Process(target=station, args=(str(demo_db), "fo", "8003", inbox, outbox))
@@ -101,7 +93,7 @@ def test_restore_is_refused_while_a_station_has_the_file_open(demo_db: Path, bac
 
 
 def test_restore_force_stops_the_open_stations_first(demo_db: Path, backup_file: Path):
-    _send(demo_db, "gone after the restore")
+    send_one(demo_db, "gone after the restore")
     mp = processes()
     ready, out = mp.Event(), mp.Queue()
     child = mp.Process(target=open_station, args=(str(demo_db), ready, out))
@@ -125,7 +117,7 @@ def test_a_damaged_backup_is_refused_and_nothing_moves(demo_db: Path, backup_fil
     shutil.copy(backup_file, damaged)
     with damaged.open("r+b") as f:
         f.truncate(damaged.stat().st_size // 2)
-    _send(demo_db, "kept in place")
+    send_one(demo_db, "kept in place")
     refused = run(demo_db, "restore", str(damaged), *ADMIN)
     assert refused.exit_code == 4
     assert "damaged" in refused.output or "integrity check" in refused.output
@@ -149,7 +141,7 @@ def test_a_backup_changed_around_the_program_is_refused_by_its_chain(demo_db: Pa
     conn.execute(trigger)
     conn.commit()
     conn.close()
-    _send(demo_db, "kept in place")
+    send_one(demo_db, "kept in place")
     refused = run(demo_db, "restore", str(backup_file), *ADMIN)
     assert refused.exit_code == 4, refused.output
     assert f"event chain breaks at event {victim}" in refused.output and "Traceback" not in refused.output
@@ -166,7 +158,7 @@ def test_a_backup_from_a_newer_butler_is_refused(demo_db: Path, backup_file: Pat
 
 
 def test_only_a_director_or_admin_restores(demo_db: Path, backup_file: Path):
-    _send(demo_db, "not restored")
+    send_one(demo_db, "not restored")
     refused = run(demo_db, "restore", str(backup_file), "--by", "1002", "--by-pin", "1234")
     assert refused.exit_code == 5 and "may not restore the database" in refused.output
     assert "not restored" in _bodies(demo_db)

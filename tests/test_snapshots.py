@@ -11,8 +11,6 @@ once for the module, on one xdist worker (``xdist_group``)."""
 
 from __future__ import annotations
 
-import os
-import time
 from pathlib import Path
 
 import pytest
@@ -43,16 +41,10 @@ def expect_screen(got: str, expected: Path, seen: Path) -> None:
 
 @pytest.fixture(scope="module")
 def template(tmp_path_factory) -> Path:
-    old_tz = os.environ.get("TZ")
     path = tmp_path_factory.mktemp("snapshots") / "template.db"
-    prepare(path)
+    prepare(path)  # the hotel's zone goes into the file and the context, the host's TZ is left alone
     yield path
     clock.freeze(None)
-    if old_tz is None:
-        os.environ.pop("TZ", None)
-    else:
-        os.environ["TZ"] = old_tz
-    time.tzset()
 
 
 @pytest.mark.parametrize("scenario", SCENARIOS, ids=[s.name for s in SCENARIOS])

@@ -6,9 +6,6 @@ the exit code of a refusal by rule. The host is UTC; the hotel is in Asia/Shangh
 from __future__ import annotations
 
 import json
-import os
-import time
-from collections.abc import Iterator
 from datetime import date, datetime
 from pathlib import Path
 
@@ -25,19 +22,6 @@ from tests.conftest import signed_env
 
 MANAGER, LEAD, BUTLER = "0003", "2001", "2002"  # floor butler lead; floor butler (floors-mid covers 7–10)
 DAY = date(2026, 12, 1)
-
-
-@pytest.fixture
-def host_utc() -> Iterator[None]:
-    old = os.environ.get("TZ")
-    os.environ["TZ"] = "UTC"
-    time.tzset()
-    yield
-    if old is None:
-        os.environ.pop("TZ", None)
-    else:
-        os.environ["TZ"] = old
-    time.tzset()
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ from __future__ import annotations
 import multiprocessing as mp
 from datetime import datetime
 from multiprocessing.context import BaseContext
+from pathlib import Path
 
 from butler_tui.store import Store
 
@@ -109,8 +110,8 @@ def station(path: str, code: str, staff: str, inbox, outbox) -> None:
         store.close()
 
 
-def send_one(path: str, body: str) -> None:
-    """Another station's process sends one message and exits."""
+def send_one(path: str | Path, body: str) -> None:
+    """One message from fo to lobby, as another station sends it (in a child process, or in the test's)."""
     from butler_tui.services import messaging
 
     store = Store(path)
