@@ -35,7 +35,7 @@ from butler_tui.services.escalation import sweep
 from butler_tui.services.feed import follow
 from butler_tui.services.messaging import AckResult, MessageView
 from butler_tui.services.overview import AUTO_LOCK_MINUTES, Overview, StationState, station_state
-from butler_tui.services.settings import hotel_shifts, hotel_zone, use_hotel_shifts
+from butler_tui.services.settings import hotel_shifts, hotel_zone, use_hotel_settings
 from butler_tui.services.training import check_clock_allowed
 from butler_tui.store import Store
 from butler_tui.ui.alerts import EmergencyScreen, UnackedBanner, message_line
@@ -357,7 +357,7 @@ class ButlerApp(App[None]):
         if self.stopped is not None:
             return
         if any(e.entity == "settings" for e in message.events):  # shifts or the hotel's time zone
-            self.run_db(use_hotel_shifts, group="settings", exclusive=True)
+            self.run_db(use_hotel_settings, group="settings", exclusive=True)
         self.refresh_counts()
         self.tell_screens(message.events)
 

@@ -169,7 +169,7 @@ def test_cli_handover(seeded, tmp_path: Path):
 
 
 def test_shifts_are_configurable(demo_store, shanghai):
-    from butler_tui.services.settings import use_hotel_shifts
+    from butler_tui.services.settings import use_hotel_settings
 
     with demo_store.write("0009", None) as tx:
         tx.execute("INSERT INTO settings (name, value) VALUES ('shifts', ?)", (
@@ -177,7 +177,7 @@ def test_shifts_are_configurable(demo_store, shanghai):
             ' {"name": "late", "start": "14:00", "end": "22:00"},'
             ' {"name": "night", "start": "22:00", "end": "30:00"}]',))
         tx.event("settings", "shifts", "set")
-    use_hotel_shifts(demo_store)  # into this test's own context (conftest): nothing to undo
+    use_hotel_settings(demo_store)  # into this test's own context (conftest): nothing to undo
     shift, day = handover.current(datetime(2026, 11, 24, 15, 0).astimezone())
     assert (shift.name, day.isoformat()) == ("late", "2026-11-24")
     shift, day = handover.current(datetime(2026, 11, 25, 3, 0).astimezone())

@@ -71,7 +71,7 @@ def test_two_hotels_in_one_process_each_keep_their_own_time(host_utc: None, demo
         with context.using(context.current().derive()):
             store = Store(path)
             try:
-                settings.use_hotel_shifts(store)
+                settings.use_hotel_settings(store)
                 shift, day = handover.current()
                 task_id = tasks.create(store, type="guest_request", name="Extra pillows", room="1208",
                                        staff_no="2001", station="floors-high",
@@ -137,7 +137,7 @@ def test_dnd_checks_and_the_night_audit_keep_the_hotels_hours(host_utc: None, de
     shanghai = _hotel(demo_db, tmp_path, "shanghai", "Asia/Shanghai")
     store = Store(shanghai)
     try:
-        settings.use_hotel_shifts(store)
+        settings.use_hotel_settings(store)
         assert dnd_audit.dnd_slot(datetime(2026, 11, 24, 3, 59, tzinfo=UTC)) is None  # 11:59 in Shanghai
         slot = dnd_audit.dnd_slot(datetime(2026, 11, 24, 4, 1, tzinfo=UTC))  # 12:01 in Shanghai
         assert slot is not None and (slot.day, slot.hhmm) == (date(2026, 11, 24), "12:00")

@@ -46,7 +46,7 @@ def opened_store(ctx: click.Context, *, create: bool = False, migrate: bool = Tr
     of the ``with`` block, whatever happens in it. A ``BUTLER_NOW`` is refused before anything is written
     unless the file is a training database (``training``: the command makes one, on a new file or one that
     holds no hotel)."""
-    from butler_tui.services.settings import use_hotel_shifts
+    from butler_tui.services.settings import use_hotel_settings
     from butler_tui.services.training import check_clock_allowed
 
     path = options(ctx).db
@@ -57,7 +57,7 @@ def opened_store(ctx: click.Context, *, create: bool = False, migrate: bool = Tr
         check_clock_allowed(store, making_training=training)
         if migrate:
             store.migrate()
-            use_hotel_shifts(store)
+            use_hotel_settings(store)
         yield store
     finally:
         store.close()

@@ -49,7 +49,7 @@ def hotel_zone(store: Store) -> str | None:
         return None
 
 
-def use_hotel_shifts(store: Store) -> None:
+def use_hotel_settings(store: Store) -> None:
     """Read the hotel's shifts and time zone into the current context: every local time this
     command or station shows or decides (shifts, DND slots, the night audit) is the hotel's."""
     use_shifts(hotel_shifts(store))

@@ -35,6 +35,10 @@ from butler_tui.store.database import BUSY_TIMEOUT_MS, FileIdentity, file_change
 from butler_tui.store.history import expand_after
 
 
+class HistoryReplaced(Exception):
+    """The file at the path holds another history than the one the feed was following."""
+
+
 class ChangeFeed:
     def __init__(self, path: str | Path, *, start_at: int | None = None):
         self.path = Path(path)
@@ -75,10 +79,16 @@ class ChangeFeed:
         return mark == self._last_mark
 
     def poll(self, limit: int = 1000) -> list[Event]:
-        """New events since the last poll (empty when nothing moved)."""
+        """New events since the last poll (empty when nothing moved); :class:`HistoryReplaced` when the
+        file now holds another history than the one followed so far."""
         if not self.changed():
             return []
-        return self.read_new(limit)
+        if not self.history_intact():
+            raise HistoryReplaced
+        events = self.read_new(limit)
+        if events:
+            self.history_intact()  # remember how the newest event looks now
+        return events
 
     def read_new(self, limit: int = 1000) -> list[Event]:
         out: list[Event] = []
@@ -106,10 +116,6 @@ class ChangeFeed:
         if self._conn is not None:
             self._conn.close()
             self._conn = None
-
-
-class _Replaced(Exception):
-    """The file at the path holds another history than the one the feed was following."""
 
 
 HOT_SECONDS = 2.0  # after a write, poll at the interval this long
@@ -216,14 +222,9 @@ def follow(
         return True
 
     def pass_on() -> bool:
-        if not feed.changed():
-            return False
-        if not feed.history_intact():
-            raise _Replaced
-        events = feed.read_new()
+        events = feed.poll()
         if events:
             deliver(events)
-            feed.history_intact()  # remember how the newest event looks now
         return bool(events)
 
     try:
@@ -243,7 +244,7 @@ def follow(
                         break
             if watch.file_event is not None and file_changed(watch.take_file_event()):
                 return
-    except _Replaced:
+    except HistoryReplaced:
         if on_file_change is None:
             raise file_changed_error(db, "replaced") from None
         on_file_change("replaced")
