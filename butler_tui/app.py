@@ -418,7 +418,7 @@ class ButlerApp(App[None]):
     def _alert_text(self, m: MessageView) -> str:
         """What a toast says of a message: the message itself to whoever is signed in; behind the lock
         screen only that one is waiting (the lock hides every board, and a toast must not undo that)."""
-        if self.staff_no is None or any(isinstance(s, SignInScreen) for s in self.screen_stack):
+        if self.staff_no is None:  # locked (lock() clears it before the sign-in screen goes up)
             return t("Sign in to read it")
         return message_line(m).plain
 
