@@ -164,15 +164,16 @@ def build_report(store: Store, station: str | None, shift_name: str | None = Non
 
     today = clock.local(now).date()
     arrivals_day = max(day, today)
-    expected = [stay_item(s, eta=s.eta) for s in stays.arrivals(store, arrivals_day)
+    expected = [stay_item(s, eta=s.eta) for s in stays.arrivals(store, arrivals_day, progress=False)
                 if s.status in ("expected", "room_ready") and (floor_rooms is None or on_floors(s.room_number))]
     no_shows = [stay_item(s, arrival=s.arrival_date, eta=s.eta)
-                for s in stays.no_shows(store, day - timedelta(days=1), day + timedelta(days=1))
+                for s in stays.no_shows(store, day - timedelta(days=1), day + timedelta(days=1), progress=False)
                 if floor_rooms is None or on_floors(s.room_number)]
-    vips = [stay_item(s, departure=s.departure_date) for s in _in_house(store) if s.vip_level and on_floors(s.room_number)]
+    in_house = _in_house(store)
+    vips = [stay_item(s, departure=s.departure_date) for s in in_house if s.vip_level and on_floors(s.room_number)]
     departures, wakeups = [], []
     for d in sorted({n_start.date(), n_end.date()}):
-        for s in stays.departures(store, d):
+        for s in stays.departures(store, d, progress=False):
             if s.status == "departed" or not on_floors(s.room_number):
                 continue
             leaves = _at(d, s.departure_time) or (clock.parse(s.etd) if s.etd else None)
@@ -185,7 +186,7 @@ def build_report(store: Store, station: str | None, shift_name: str | None = Non
     # Wake-up calls booked as scheduled tasks (``task add --at``), not raised yet, due from now to the end of
     # the next shift: those this station will see when they are (the boards' scope rule), in its rooms —
     # a floor hands over its floors' calls, like the departure plans' above.
-    in_room: dict[str, stays.StayRow] = {s.room_number: s for s in _in_house(store) if s.room_number}
+    in_room: dict[str, stays.StayRow] = {s.room_number: s for s in in_house if s.room_number}
     planned = {(w["room"], w["wake"]) for w in wakeups}
     for booked in scheduling.pending(store, station=station):
         due = clock.parse(booked.due_at)
@@ -198,7 +199,7 @@ def build_report(store: Store, station: str | None, shift_name: str | None = Non
         wakeups.append(item | {"wake": booked.due_at, "scheduled": booked.id, "asked_by": _staff_label(
             store, booked.created_by)})
     follow_ups = [stay_item(s, due=s.follow_up_due, overdue=clock.parse(s.follow_up_due) < now)
-                  for s in stays.follow_up_queue(store) if s.follow_up_due and clock.parse(s.follow_up_due) < n_end]
+                  for s in stays.follow_up_queue(store, progress=False) if s.follow_up_due and clock.parse(s.follow_up_due) < n_end]
     dnd = [{"room": r["number"], "since": r["dnd_since"]} for r in store.rows(
         "SELECT number, dnd_since FROM rooms WHERE dnd ORDER BY number") if on_floors(r["number"])]
     log = entries(store, station, shift.name, day)
@@ -226,7 +227,7 @@ def build_report(store: Store, station: str | None, shift_name: str | None = Non
 
 
 def _in_house(store: Store) -> list[stays.StayRow]:
-    return stays._rows(store, "s.status IN ('arrived','in_house','due_out')", [], "s.room_number")
+    return stays._rows(store, "s.status IN ('arrived','in_house','due_out')", [], "s.room_number", progress=False)
 
 
 def _staff_label(store: Store, staff_no: str | None) -> str | None:

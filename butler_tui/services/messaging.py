@@ -228,17 +228,20 @@ def _views(store: Store, where: str, params: list[Any], order: str = "m.id DESC"
         return []
     ids = [r["id"] for r in rows]
     marks = ",".join("?" for _ in ids)
-    acks = store.rows(
-        f"SELECT a.*, s.name AS staff_name FROM acks a LEFT JOIN staff s ON s.staff_no = a.staff_no"
-        f" WHERE a.message_id IN ({marks}) ORDER BY a.station_code",
+    # Thousands of ack rows on a full log: read as tuples, in the primary key's order (no sort), and
+    # the few staff names once.
+    acks = store.db.conn.execute(
+        f"SELECT message_id, station_code, staff_no, acked_at, closed_as FROM acks"
+        f" WHERE message_id IN ({marks}) ORDER BY message_id, station_code",
         ids,
-    )
+    ).fetchall()
+    names = dict(store.db.conn.execute(
+        "SELECT staff_no, name FROM staff WHERE staff_no IN (SELECT DISTINCT staff_no FROM acks"
+        f" WHERE message_id IN ({marks}) AND staff_no IS NOT NULL)", ids)) if acks else {}
     by_message: dict[int, list[AckState]] = {}
-    for a in acks:
-        by_message.setdefault(a["message_id"], []).append(
-            AckState(station=a["station_code"], staff_no=a["staff_no"], staff_name=a["staff_name"],
-                     acked_at=a["acked_at"], closed_as=a["closed_as"])
-        )
+    for message_id, station, staff_no, acked_at, closed_as in acks:
+        by_message.setdefault(message_id, []).append(
+            AckState(station, staff_no, names.get(staff_no) if staff_no else None, acked_at, closed_as))
     return [
         MessageView(
             id=r["id"], created_at=r["created_at"], from_station=r["from_station"], from_staff=r["from_staff"],

@@ -157,37 +157,40 @@ LEFT JOIN staff k ON k.staff_no = s.booked_by
 _FIELDS = set(StayRow.__dataclass_fields__) - {"id", "progress", "ready_rule"}
 
 
-def _rows(store: Store, where: str, params: list[Any], order: str) -> list[StayRow]:
+def _rows(store: Store, where: str, params: list[Any], order: str, *, progress: bool = True) -> list[StayRow]:
+    """The stays that match, with their checklists' progress per stage unless ``progress`` is false (a
+    list that shows no checklist column skips counting them: the follow-up calls, the handover report)."""
     rows = store.rows(f"{_SELECT} WHERE {where} ORDER BY {order}", params)
-    found = [StayRow(id=r["id"], **{k: r[k] for k in _FIELDS}) for r in rows]
-    progress = checklists.progress(store, [s.id for s in found])
+    fields = list(_FIELDS)
+    found = [StayRow(id=r["id"], **{k: r[k] for k in fields}) for r in rows]
+    counted = checklists.progress(store, [s.id for s in found]) if progress else {}
     rule = rooms.hotel_ready_rule(store.db.conn) if found else rooms.READY_RULES[0]
     for stay in found:
-        stay.progress = progress.get(stay.id, {})
+        stay.progress = counted.get(stay.id, {})
         stay.ready_rule = rule
     return found
 
 
-def arrivals(store: Store, day: date | None = None) -> list[StayRow]:
+def arrivals(store: Store, day: date | None = None, *, progress: bool = True) -> list[StayRow]:
     """A day's arrivals by ETA (no ETA last), cancelled ones left out."""
     day = day or clock.today()
     return _rows(store, "s.arrival_date = ? AND s.status != 'cancelled'", [day.isoformat()],
-                 "s.eta IS NULL, s.eta, g.vip_level DESC, s.id")
+                 "s.eta IS NULL, s.eta, g.vip_level DESC, s.id", progress=progress)
 
 
-def departures(store: Store, day: date | None = None) -> list[StayRow]:
+def departures(store: Store, day: date | None = None, *, progress: bool = True) -> list[StayRow]:
     """A day's departures: due out and already departed, by planned departure time; today's board
     starts with the stays of earlier days the night audit flagged overdue and still not checked out."""
     day = day or clock.today()
-    earlier = overdue_departures(store, before=day) if day == clock.today() else []
+    earlier = overdue_departures(store, before=day, progress=progress) if day == clock.today() else []
     found = _rows(store, "s.departure_date = ? AND s.status IN ('in_house','due_out','departed','arrived')",
-                  [day.isoformat()], "s.id")
+                  [day.isoformat()], "s.id", progress=progress)
     # By the moment each leaves (a planned wall-clock time or an ETD instant: not comparable as text).
     found.sort(key=lambda s: (s.status == "departed", s.leaves is None, s.leaves_at, s.id))
     return earlier + found
 
 
-def overdue_departures(store: Store, *, before: date | None = None) -> list[StayRow]:
+def overdue_departures(store: Store, *, before: date | None = None, progress: bool = True) -> list[StayRow]:
     """Stays the night audit flagged overdue that are still not checked out (due to leave before
     ``before``, when given), the longest overdue first."""
     where = "s.overdue_at IS NOT NULL AND s.status IN ('arrived','in_house','due_out')"
@@ -195,16 +198,17 @@ def overdue_departures(store: Store, *, before: date | None = None) -> list[Stay
     if before is not None:
         where += " AND s.departure_date < ?"
         params.append(before.isoformat())
-    return _rows(store, where, params, "s.departure_date, s.id")
+    return _rows(store, where, params, "s.departure_date, s.id", progress=progress)
 
 
-def no_shows(store: Store, since: date, until: date) -> list[StayRow]:
+def no_shows(store: Store, since: date, until: date, *, progress: bool = True) -> list[StayRow]:
     """The no-shows of the arrival days ``since`` up to (not including) ``until``, by arrival day."""
     return _rows(store, "s.status = 'no_show' AND s.arrival_date >= ? AND s.arrival_date < ?",
-                 [since.isoformat(), until.isoformat()], "s.arrival_date, s.eta IS NULL, s.eta, s.id")
+                 [since.isoformat(), until.isoformat()], "s.arrival_date, s.eta IS NULL, s.eta, s.id",
+                 progress=progress)
 
 
-def follow_up_queue(store: Store) -> list[StayRow]:
+def follow_up_queue(store: Store, *, progress: bool = True) -> list[StayRow]:
     """Departed stays whose follow-up call is not recorded yet, the most overdue first."""
     return _rows(
         store,
@@ -214,6 +218,7 @@ def follow_up_queue(store: Store) -> list[StayRow]:
         " WHERE code = 'follow_up_call' AND done_at IS NULL)",
         [],
         "s.departed_at IS NULL, s.departed_at, s.id",
+        progress=progress,
     )
 
 

@@ -160,7 +160,7 @@ class ArrivalsScreen(DayBoard):
         # Today's board ends with last night's no-shows, for the front desk to take back if they turn up.
         no_shows = stays.no_shows(store, day - timedelta(days=1), day) if day == clock.today() else []
         return {"arrivals": stays.arrivals(store, day) + no_shows, "departures": stays.departures(store, day),
-                "follow-up": stays.follow_up_queue(store)}
+                "follow-up": stays.follow_up_queue(store, progress=False)}  # its columns show no checklist
 
     def _matches(self, s: StayRow) -> bool:
         needle = self.filter_text.lower()

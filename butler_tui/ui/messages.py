@@ -64,6 +64,11 @@ def _cells(m: MessageView, station: str) -> dict[str, Text]:
     }
 
 
+# The log's newest lines, as `butler messages` lists them by default: a radio log is read at its end,
+# and each line carries its acks (≈8 a line on a hotel-wide channel), so it is bounded by what is read.
+LOG_ROWS = 200
+
+
 def ack_line(recipients: list[AckState]) -> Text:
     """Per station: ✓ who acknowledged it and when, ✗ still waiting, or closed without an ack — for
     information, or because its task was resolved first."""
@@ -140,6 +145,7 @@ class MessagesScreen(Board):
             "unacked": self.unacked_only,
             "priority": PRIORITY_FILTERS[self.priority_index],
             "search": self.filter_text or None,
+            "limit": LOG_ROWS,
         }
 
     def show_messages(self, found: list[MessageView], rebuild: bool = False) -> None:
