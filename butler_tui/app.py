@@ -154,6 +154,9 @@ class ButlerApp(App[None]):
         self._waiting: dict[str, Callable[[], object]] = {}  # the newest call waiting in each group
         self.stopped: str | None = None  # why the station stopped (its file changed): see stop_station
         self._shown_filter = ShownFilter()
+        # What the screens hidden under another one were not told (None: anything may have changed).
+        self._missed_changes: dict[Screen[Any], list[Event] | None] = {}
+        self._missed_state: set[Screen[Any]] = set()
 
     def get_line_filters(self) -> Sequence[LineFilter]:
         """Textual's filters, then placeholders for any control character still in a rendered line."""
@@ -238,20 +241,25 @@ class ButlerApp(App[None]):
             self.tell_screens(None)
 
     def update_bars(self) -> None:
-        unacked = self.state.unacked if self.state else []
+        """The bar and the banner of the screens in view (the others' when they are on top again)."""
         for screen in self.screen_stack:
-            for banner in screen.query(UnackedBanner):
-                banner.show_unacked(unacked)
-            for bar in screen.query(StationBar):
-                if self.station:
-                    bar.station_label = self.station.label
-                bar.staff_label = (
-                    f"{self.staff.name} ({self.staff.staff_no}) {own_part(self.staff.title)}"
-                    if self.staff
-                    else "not signed in"
-                )
-                bar.unacked = self.unacked
-                bar.handover_unsigned = bool(self.state and self.state.handover_unsigned)
+            if self._in_view(screen):
+                self._update_bars_of(screen)
+
+    def _update_bars_of(self, screen: Screen[Any]) -> None:
+        unacked = self.state.unacked if self.state else []
+        for banner in screen.query(UnackedBanner):
+            banner.show_unacked(unacked)
+        for bar in screen.query(StationBar):
+            if self.station:
+                bar.station_label = self.station.label
+            bar.staff_label = (
+                f"{self.staff.name} ({self.staff.staff_no}) {own_part(self.staff.title)}"
+                if self.staff
+                else "not signed in"
+            )
+            bar.unacked = self.unacked
+            bar.handover_unsigned = bool(self.state and self.state.handover_unsigned)
 
     # -- database access -----------------------------------------------------------------------
     def run_db(
@@ -364,13 +372,42 @@ class ButlerApp(App[None]):
     def tell_screens(self, events: list[Event] | None) -> None:
         """Every open screen hears what changed (``None``: anything may have); those that show it read again."""
         for screen in self._station_screens():
-            screen.post_message(StationChanged(events))
+            if self._in_view(screen):
+                screen.post_message(StationChanged(events))
+            else:
+                missed = self._missed_changes.get(screen, [])
+                self._missed_changes[screen] = None if missed is None or events is None else missed + events
 
     def _station_screens(self) -> list[Screen[Any]]:
-        """The station's own screens in the stack, not Textual's empty default screen at its bottom: that
-        one lies right under the home screen, and Textual repaints the whole top screen each time a screen
-        under it has handled a message (≈20 ms a station, twice a message, on an 160×48 terminal)."""
+        """The station's own screens in the stack, not Textual's empty default screen at its bottom."""
         return [screen for screen in self.screen_stack if isinstance(screen, AtStation)]
+
+    def _in_view(self, screen: Screen[Any]) -> bool:
+        """Whether ``screen`` can be seen: the top one, and those under a see-through one (a dialog).
+        A hidden screen is told what it missed when it is on top again (:meth:`catch_up`): Textual repaints
+        the whole top screen each time the screen under it has handled a message (≈20 ms a station on a
+        160×48 terminal, twice a message), so a board or the home screen under another board is not told."""
+        for shown in reversed(self.screen_stack):
+            if shown is screen:
+                return True
+            if shown.styles.background.a == 1:
+                return False
+        return False
+
+    def catch_up(self, screen: Screen[Any]) -> None:
+        self._update_bars_of(screen)
+        for bar in screen.query(StationBar):
+            bar.refresh_bar()  # its clock
+        if screen in self._missed_changes:
+            screen.post_message(StationChanged(self._missed_changes.pop(screen)))
+        if screen in self._missed_state:
+            self._missed_state.discard(screen)
+            if self.state is not None:
+                screen.post_message(StateRead(self.state))
+        gone = [s for s in (*self._missed_changes, *self._missed_state) if s not in self.screen_stack]
+        for s in gone:
+            self._missed_changes.pop(s, None)
+            self._missed_state.discard(s)
 
     def refresh_counts(self) -> None:
         """Read the station's state once; the bar, the banner and the screens get the same read."""
@@ -385,7 +422,10 @@ class ButlerApp(App[None]):
         self.overview = figures
         self.update_bars()
         for screen in self._station_screens():
-            screen.post_message(StateRead(state))
+            if self._in_view(screen):
+                screen.post_message(StateRead(state))
+            else:
+                self._missed_state.add(screen)
         self._alert_new(state.unacked)
         if state.handover_unsigned and not self._handover_shown:
             self._handover_shown = True  # shown once on start; the bar keeps saying it until signed

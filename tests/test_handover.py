@@ -199,3 +199,8 @@ def test_a_signed_report_is_kept_packed_and_reads_back_whole(seeded):
     assert unpack(stored) == record.report == json.loads(as_text)
     # A report written as JSON text before packing existed still reads.
     assert unpack(as_text) == record.report and unpack(pack(record.report)) == record.report
+    # … and one packed with zlib, as signed reports were until they were packed with LZMA.
+    import zlib
+
+    zlibbed = b"z1:" + zlib.compress(json.dumps(record.report, ensure_ascii=False, separators=(",", ":")).encode(), 6)
+    assert unpack(zlibbed) == record.report and len(stored) < len(zlibbed)

@@ -67,6 +67,9 @@ class StationApp(Protocol):
 
     def refresh_counts(self) -> None: ...
 
+    def catch_up(self, screen: Screen[Any]) -> None:
+        """Tell ``screen``, on top again, what it was not told while another screen hid it."""
+
     def update_bars(self) -> None: ...
 
     def acknowledge(self, message_id: int, *, then: Callable[[AckResult], Any] | None = None,
@@ -122,6 +125,10 @@ class AtStation:
     def station(self) -> StationApp:
         assert isinstance(self, DOMNode)
         return station_of(self.app)
+
+    def on_screen_resume(self) -> None:
+        if isinstance(self, Screen):
+            self.station.catch_up(self)
 
 
 @dataclass

@@ -32,9 +32,16 @@ class StationBar(AtStation, Static):
     handover_unsigned: reactive[bool] = reactive(False)
 
     def on_mount(self) -> None:
-        self.set_interval(15, self.refresh_bar)
+        self.set_interval(15, self._tick)
         self.refresh_bar()
         self.call_after_refresh(self.station.update_bars)
+
+    def _tick(self) -> None:
+        """The clock, on the screen in view (one under a dialog too); a screen hidden under another
+        catches up when it is on top again (``catch_up``): Textual would repaint the whole top screen."""
+        top = self.app.screen
+        if self.screen is top or top.styles.background.a < 1:
+            self.refresh_bar()
 
     def watch_station_label(self) -> None:
         self.refresh_bar()
