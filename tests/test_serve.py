@@ -63,3 +63,25 @@ def test_serve_without_the_extra_says_how_to_install_it(demo_db: Path, monkeypat
 def test_the_page_fetches_nothing_from_outside():
     page = (Path(__file__).parent.parent / "butler_tui" / "cli" / "web" / "app_index.html").read_text()
     assert "googleapis" not in page and "https://" not in page and "http://" not in page.replace("http://www.w3", "")
+
+
+DEPLOY = Path(__file__).parent.parent / "deploy"
+
+
+@pytest.mark.parametrize("unit", ["butler-serve.service", "butler-sweep.service", "butler-backup.service"])
+def test_the_example_units_run_commands_that_exist(unit: str):
+    """deploy/'s units name butler's real commands and options (Click refuses an unknown one before --help)."""
+    import shlex
+
+    [line] = [line for line in (DEPLOY / unit).read_text().splitlines() if line.startswith("ExecStart=")]
+    args = shlex.split(line.removeprefix("ExecStart="))
+    assert args[0] == "/opt/butler/bin/butler"
+    result = CliRunner().invoke(cli, ["--lang", "en", *args[1:], "--help"])
+    assert result.exit_code == 0, result.output
+    assert (DEPLOY / unit.replace(".service", ".timer")).is_file() or unit == "butler-serve.service"
+
+
+def test_the_proxy_example_passes_the_websocket_upgrade():
+    conf = (DEPLOY / "nginx-butler.conf").read_text()
+    assert "proxy_set_header Upgrade $http_upgrade;" in conf and "proxy_pass http://127.0.0.1:8000;" in conf
+    assert "https://butler.hotel.example" in (DEPLOY / "butler-serve.service").read_text()
