@@ -45,7 +45,7 @@ SCREEN_JS = """() => { const t = window.butlerTerminal; if (!t) return "";
   return rows.join("\\n"); }"""
 SHOWS_JS = f"""([needle, present]) => ({SCREEN_JS})().includes(needle) === present"""
 CURSOR_JS = "() => { const b = window.butlerTerminal.buffer.active; return [b.cursorX, b.cursorY]; }"
-CURSOR_MOVED_JS = """([x, y]) => { const b = window.butlerTerminal.buffer.active; return b.cursorX !== x || b.cursorY !== y; }"""
+CURSOR_LEFT_ROW_JS = "([row]) => window.butlerTerminal.buffer.active.cursorY !== row"
 
 
 def _chromium_or_skip() -> None:
@@ -65,13 +65,14 @@ def _chromium_or_skip() -> None:
 @pytest.fixture
 def served(demo_db: Path) -> Iterator[str]:
     """`butler serve` on the demo hotel on a free localhost port; its URL."""
+    _chromium_or_skip()
     port = _free_port()
     butler = [sys.executable, "-m", "butler_tui", "--db", str(demo_db), "--lang", "en"]
     proc = subprocess.Popen([*butler, "serve", "--station", "lobby", "--port", str(port)],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/"
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 60
         while True:
             try:
                 with urllib.request.urlopen(url, timeout=2):
@@ -90,7 +91,6 @@ def served(demo_db: Path) -> Iterator[str]:
 @pytest.fixture
 async def page(served: str) -> AsyncIterator[tuple[object, list[str]]]:
     """A Chromium page on the served station, and the list of requests it tried to make elsewhere."""
-    _chromium_or_skip()
     from playwright.async_api import Route, async_playwright
 
     outside: list[str] = []
@@ -133,13 +133,13 @@ async def _shows(tab, text: str, present: bool = True) -> None:
 
 
 async def _type_field(tab, text: str) -> None:
-    """Type into the focused box and press Enter, then wait until the cursor has left it (the station
-    handles keys in order but moves focus a moment later: typing on at once would land in the old box)."""
+    """Type into the focused box and press Enter, then wait until the cursor has gone to the next box (the
+    station handles keys in order but moves focus a moment later: typing on at once would land in the old box)."""
     await tab.keyboard.type(text)
-    await tab.wait_for_function("([n]) => window.butlerTerminal.buffer.active.cursorX >= n", arg=[len(text)])
-    where = await tab.evaluate(CURSOR_JS)
+    await _shows(tab, text)
+    _x, row = await tab.evaluate(CURSOR_JS)
     await tab.keyboard.press("Enter")
-    await tab.wait_for_function(CURSOR_MOVED_JS, arg=where)
+    await tab.wait_for_function(CURSOR_LEFT_ROW_JS, arg=[row])
 
 
 BOARDS = [  # key, something only that board shows
