@@ -48,40 +48,48 @@ def demo(ctx: click.Context, no_tui: bool, reset: bool, station: str, staff_no: 
 @click.option("--staff", "staff_no", default=None, help="Staff no. of the person at the station.")
 @click.option("--keymap", "keymap_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="TOML file remapping keys by binding id (see `butler keys`).")
+# `butler serve` starts each browser session's station with --served: its terminal is the browser's
+# (textual-serve's web driver over pipes), so the stdin-is-a-TTY check does not apply.
+@click.option("--served", is_flag=True, hidden=True)
 @click.pass_context
-def run(ctx: click.Context, station: str, staff_no: str | None, keymap_file: Path | None) -> None:
+def run(ctx: click.Context, station: str, staff_no: str | None, keymap_file: Path | None, served: bool) -> None:
     """Open the TUI as a station (it asks for staff no. and PIN)."""
-    _run_app(use_store(ctx), station, staff_no, keymap_file=keymap_file)
+    _run_app(use_store(ctx), station, staff_no, keymap_file=keymap_file, served=served)
 
 
 @click.command()
 @click.option("--station", required=True, help="Station the browser sessions open as.")
 @click.option("--host", default="127.0.0.1", show_default=True,
-              help="Listen address. Keep it on localhost behind the hotel's authenticating proxy.")
+              help="Listen address. Anything but localhost also needs --allow-remote.")
 @click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True)
 @click.option("--public-url", default=None, help="The URL the proxy serves it under, if not http://HOST:PORT.")
+@click.option("--allow-remote", is_flag=True,
+              help="Listen on an address other than localhost (put a TLS proxy in front: see deploy/ in the README).")
 @click.pass_context
-def serve(ctx: click.Context, station: str, host: str, port: int, public_url: str | None) -> None:
+def serve(ctx: click.Context, station: str, host: str, port: int, public_url: str | None, allow_remote: bool) -> None:
     """Serve the station in a browser with textual-serve (each connection runs its own station app,
-    which asks for staff no. and PIN). textual-serve has no authentication of its own."""
-    import shlex
-
-    from textual_serve.server import Server
-
+    which asks for staff no. and PIN). textual-serve has no authentication or TLS of its own."""
+    from butler_tui.cli.serving import make_server
     from butler_tui.i18n import language
     from butler_tui.services.directory import get_station
 
     with opened_store(ctx) as store:  # closed before serving: the sessions open the file themselves
         code = get_station(store, station).code
         path = store.path.resolve()
-    if host not in ("127.0.0.1", "localhost", "::1"):
-        say(tr("warning: listening on {host}: textual-serve has no authentication — put it behind the"
-                      " hotel's authenticating proxy", host=host), err=True)
+    if host not in LOCAL_HOSTS:
+        if not allow_remote:
+            raise ButlerError(tr("refusing to listen on {host}: a browser station there is plain HTTP; add"
+                                 " --allow-remote once a TLS proxy is in front (README: deploy/)", host=host))
+        say(tr("warning: listening on {host} without TLS or authentication of its own — reach it only through"
+               " a TLS reverse proxy (deploy/nginx-butler.conf, README: Deploying); staff still sign in with"
+               " staff no. and PIN", host=host), err=True)
     # Each browser session is a station process of its own: same file, same station, same language.
-    command = " ".join(shlex.quote(part) for part in
-                       [sys.executable, "-m", "butler_tui", "--db", str(path), "--lang", language(), "run",
-                        "--station", code])
-    Server(command, host=host, port=port, title=f"butler · {code}", public_url=public_url).serve()
+    command = [sys.executable, "-m", "butler_tui", "--db", str(path), "--lang", language(), "run", "--station", code,
+               "--served"]
+    make_server(command, host=host, port=port, title=f"butler · {code}", public_url=public_url).serve()
+
+
+LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
 
 
 @click.command()
@@ -104,7 +112,7 @@ def screenshots(out: Path) -> None:
 
 
 def _run_app(store: Store, station: str, staff_no: str | None, *, ask_pin: bool = True, hint: str = "",
-             keymap_file: Path | None = None) -> None:
+             keymap_file: Path | None = None, served: bool = False) -> None:
     from butler_tui.keymap import find_keymap_file, load_keymap
     from butler_tui.services.directory import get_staff, get_station
 
@@ -112,7 +120,7 @@ def _run_app(store: Store, station: str, staff_no: str | None, *, ask_pin: bool 
 
     station_info = get_station(store, station)
     staff_info = get_staff(store, staff_no) if staff_no else None
-    if not sys.stdin.isatty() and not os.environ.get("BUTLER_FORCE_TUI"):
+    if not served and not sys.stdin.isatty() and not os.environ.get("BUTLER_FORCE_TUI"):
         raise ButlerError(tr("the station app needs a terminal (stdin is not a TTY); use --no-tui for scripts"))
     from butler_tui.app import ButlerApp
 
