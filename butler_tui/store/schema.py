@@ -1111,6 +1111,46 @@ def _closed_today_index(db: sqlite_utils.Database) -> None:
     _executescript_in_tx(db, _CLOSED_TODAY)
 
 
+
+_GUEST_RECORDS = """
+-- Guest records kept at a station (issue 19): the guest's special dates (birthday, anniversary) as a JSON
+-- list of {"kind", "date"}; a guest merged into another keeps its row, so old references explain
+-- themselves ("merged into 12"), and is found no more.
+ALTER TABLE guests ADD COLUMN special_dates TEXT NOT NULL DEFAULT '[]';
+ALTER TABLE guests ADD COLUMN merged_into INTEGER REFERENCES guests(id);
+ALTER TABLE guests ADD COLUMN merged_at TEXT;
+CREATE INDEX guests_mobile ON guests(mobile) WHERE mobile IS NOT NULL AND merged_into IS NULL;
+"""
+
+
+def rebuild_search_keys(conn: sqlite3.Connection) -> int:
+    """Every guest's search keys anew (folded: full-width, accents, traditional characters); the number
+    of keys written. One DELETE and one ``executemany`` of the keys in their own order (the table is
+    stored in key order: sorted rows go to the end of the b-tree instead of all over it). A merged guest's
+    keys find the guest it was merged into."""
+    from butler_tui.search_keys import search_keys
+
+    rows = conn.execute("SELECT coalesce(merged_into, id), name, mobile, member_no, car_plate FROM guests"
+                        ).fetchall()
+    keys = sorted({(key, kind, r[0]) for r in rows for key, kind in search_keys(r[1], r[2], r[3], r[4])})
+    conn.execute("DELETE FROM guest_search")
+    conn.executemany("INSERT INTO guest_search (key, kind, guest_id) VALUES (?, ?, ?)", keys)
+    return len(keys)
+
+
+@MIGRATIONS(name="0025_guest_records")
+def _guest_records(db: sqlite_utils.Database) -> None:
+    """Special dates and merges of guests; who may change a VIP level and merge guests; the search keys
+    rebuilt folded (a guest written as 張偉 or ＷＡＮＧ or José is found as 张伟, wang, jose)."""
+    from butler_tui.defaults import DEFAULT_PERMISSIONS
+
+    _executescript_in_tx(db, _GUEST_RECORDS)
+    db.conn.executemany("INSERT OR IGNORE INTO permissions (role, action) VALUES (?, ?)",
+                        [(role, action) for action in ("edit_guest_vip", "merge_guests")
+                         for role in DEFAULT_PERMISSIONS[action]])
+    rebuild_search_keys(db.conn)
+
+
 SCHEMA_VERSION = len(MIGRATIONS.steps)
 KNOWN = set(MIGRATIONS.names)
 
