@@ -78,8 +78,6 @@ def guest_show(ctx: click.Context, guest_id: int, station: str | None, staff_no:
                       departure=s["departure_date"]))
     say(tr("visits {n}, last {last}, stays on record {stays}", n=p.visit_count, last=p.last_visit or "-",
                   stays=p.stays_recorded))
-    say(tr("language {language} · car {plate} · special dates {dates}", language=p.language,
-           plate=p.car_plate or "-", dates=guests.dates_text(p.special_dates) or "-"))
     if p.found_items:
         from butler_tui.services.found import line
 
@@ -91,6 +89,8 @@ def guest_show(ctx: click.Context, guest_id: int, station: str | None, staff_no:
         for n in notes:
             say(f"  - {n.text}  ({n.author_name or n.author_no or '-'} @{n.station_code or '-'}"
                        f" {clock.show_local(n.created_at, '%Y-%m-%d')}, {tr('note {id}', id=n.id)})")
+    say(tr("language {language} · car {plate} · special dates {dates}", language=p.language,
+           plate=p.car_plate or "-", dates=guests.dates_text(p.special_dates) or "-"))
 
 
 @guest.command(name="note")
