@@ -139,7 +139,7 @@ def stay_edit(ctx: click.Context, stay_id: int, car_plate: str | None, parking_b
     if not changed:
         say(tr("nothing changed"))
     for key, (old, new) in changed.items():
-        say(f"{tr(key.replace('_', ' '))}: {old or '-'} → {new or '-'}")
+        say(f"{tr(stays.STAY_FIELD_LABEL[key])}: {old or '-'} → {new or '-'}")
 
 
 COMMANDS: list[click.Command] = [stay]

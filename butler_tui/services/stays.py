@@ -14,7 +14,7 @@ from typing import Any
 
 from butler_tui import clock
 from butler_tui.errors import InvalidInput, NotFound
-from butler_tui.i18n import said
+from butler_tui.i18n import N_, said
 from butler_tui.i18n import t as tr
 from butler_tui.services import checklists, rooms
 from butler_tui.services.auth import Actor
@@ -375,6 +375,7 @@ def record_departure_plan(store: Store, stay_id: int, *, staff_no: str | None, s
 
 
 STAY_EDITABLE = ("car_plate", "parking_bay")
+STAY_FIELD_LABEL = {"car_plate": N_("car plate"), "parking_bay": N_("parking bay")}
 
 
 def edit_stay(store: Store, stay_id: int, *, staff_no: str | None, station: str | None,
@@ -393,7 +394,7 @@ def edit_stay(store: Store, stay_id: int, *, staff_no: str | None, station: str 
         text = " ".join(fold(value or "").split()).upper()
         text = "" if text == "-" else text
         if len(text) > (12 if key == "car_plate" else 20):
-            raise InvalidInput(tr("{field}: must be at most {n} characters", field=tr(key.replace("_", " ")),
+            raise InvalidInput(tr("{field}: must be at most {n} characters", field=tr(STAY_FIELD_LABEL[key]),
                                   n=12 if key == "car_plate" else 20))
         clean[key] = text or None
     changed: dict[str, tuple[str | None, str | None]] = {}
