@@ -52,7 +52,14 @@ def latin(value: str) -> str:
 
 
 def pinyin_keys(name: str) -> set[tuple[str, str]]:
-    """Full pinyin (and from each syllable on), initials, for every reading of the surname."""
+    """Full pinyin (and from each syllable on), initials, for every reading of the surname; for a
+    Chinese name also the name itself (simplified) and each of its tails."""
+    return set(_name_keys(name))
+
+
+@lru_cache(maxsize=65536)
+def _name_keys(name: str) -> frozenset[tuple[str, str]]:
+    # Remembered: rebuilding 100,000 guests' keys (migration 0025) meets the same names again and again.
     from pypinyin import Style, lazy_pinyin, pinyin  # ~20 MB of dictionaries: loaded only to index a name
 
     keys: set[tuple[str, str]] = set()
@@ -66,7 +73,7 @@ def pinyin_keys(name: str) -> set[tuple[str, str]]:
             keys.add((latin("".join(words[i:])), "py"))
         if len(words) > 1:
             keys.add(("".join(w[0] for w in words if w), "pyi"))
-        return keys
+        return frozenset(keys)
     chars = [c for c in name if not c.isspace()]
     zh = "".join(chars)
     keys.add((zh, "zh"))  # the whole name (simplified), and each tail: any part of it is a prefix of one
@@ -82,7 +89,7 @@ def pinyin_keys(name: str) -> set[tuple[str, str]]:
                 if key:
                     keys.add((key, "py"))
             keys.add(("".join(s[0] for s in sy if s), "pyi"))
-    return keys
+    return frozenset(keys)
 
 
 def digits(value: str | None) -> str:

@@ -14,7 +14,7 @@ from butler_tui.cli import cli
 from butler_tui.errors import InvalidInput, NotFound, PermissionDenied
 from butler_tui.services import guests, stays
 from butler_tui.store import Store
-from butler_tui.store.schema import rebuild_search_keys
+from butler_tui.store.schema import fold_search_keys
 
 from .conftest import signed_env
 
@@ -56,18 +56,21 @@ def test_full_width_digits_find_a_mobile(demo_store: Store):
     assert gid in _ids(demo_store, "５６７８")
 
 
-def test_rebuilding_the_keys_folds_guests_written_before(demo_store: Store):
+def test_migration_0025_adds_the_folded_keys_of_guests_written_before(demo_store: Store):
     conn = demo_store.db.conn
+    with demo_store.write(actor="suite") as tx:  # as written before 0025: unfolded keys, no 简 name keys
+        renee = tx.insert("guests", {"name": "Renée Dubois", "created_at": "x", "updated_at": "x"})
+        tx.execute("INSERT INTO guest_search (key, kind, guest_id) VALUES ('renedubois', 'py', ?)", (renee,))
+        zhang = tx.insert("guests", {"name": "張偉明", "created_at": "x", "updated_at": "x"})
+        tx.execute("INSERT INTO guest_search (key, kind, guest_id) VALUES ('zhangweiming', 'py', ?)", (zhang,))
+        tx.event("guests", renee, "create")
+    assert renee not in _ids(demo_store, "renee") and zhang not in _ids(demo_store, "伟明")
     with demo_store.write(actor="suite") as tx:
-        gid = tx.insert("guests", {"name": "Renée Dubois", "created_at": "x", "updated_at": "x"})
-        tx.execute("INSERT INTO guest_search (key, kind, guest_id) VALUES ('renéedubois', 'py', ?)", (gid,))
-        tx.event("guests", gid, "create")
-    assert gid not in _ids(demo_store, "renee")
-    with demo_store.write(actor="suite") as tx:
-        written = rebuild_search_keys(conn)
-        tx.event("guest_search", None, "rebuild")
-    assert written > 220 and gid in _ids(demo_store, "renee")
-    assert _ids(demo_store, "lxl")  # the demo's guests are found as before
+        written = fold_search_keys(conn)
+        tx.event("guest_search", None, "fold")
+    assert written > 0 and renee in _ids(demo_store, "renee")
+    assert _ids(demo_store, "张伟明")[0] == zhang and zhang in _ids(demo_store, "伟明")
+    assert _ids(demo_store, "lxl") and _ids(demo_store, "晓莉")  # the demo's guests are found as before
 
 
 # -- edits -----------------------------------------------------------------------------------------
