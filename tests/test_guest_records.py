@@ -151,6 +151,9 @@ def test_merge_moves_everything_and_keeps_the_retired_record(demo_store: Store):
     with demo_store.write(actor="suite") as tx:
         tx.execute("UPDATE stays SET guest_id = ? WHERE id = ?", (b, stay_id))
         tx.event("stays", stay_id, "suite")
+        log_id = tx.insert("log_entries", {"station_code": "lobby", "shift": "early", "shift_date": "2026-11-24",
+                                           "created_at": "2026-11-24T08:00:00.000Z", "text": "Wang Wei's car",
+                                           "guest_id": b})
     assert [d for d in guests.duplicates(demo_store) if {d.a, d.b} == {a, b}]
     with pytest.raises(PermissionDenied):
         guests.merge_guests(demo_store, a, b, staff_no=BUTLER, station="lobby")
@@ -166,6 +169,8 @@ def test_merge_moves_everything_and_keeps_the_retired_record(demo_store: Store):
                            " AND entity_id = ?", (str(b),))
     assert event is not None and event["actor"] == LEAD and json.loads(event["after"])["merged_into"] == a
     assert not [d for d in guests.duplicates(demo_store) if b in (d.a, d.b)]
+    # The duty log is append-only: its entry still names B, which says whom it was merged into.
+    assert demo_store.scalar("SELECT guest_id FROM log_entries WHERE id = ?", (log_id,)) == b
 
 
 def test_merge_refusals(demo_store: Store):

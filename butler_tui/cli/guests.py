@@ -174,8 +174,8 @@ def guest_edit(ctx: click.Context, guest_id: int, vip_level: str | None, butler_
 @click.pass_context
 def guest_merge(ctx: click.Context, keep: int, retire: int, station: str | None, staff_no: str | None,
                 as_json: bool, by_pin: str | None) -> None:
-    """Merge guest RETIRE into guest KEEP (leads and up): notes, stays, tasks, messages, log entries, lost &
-    found items and search keys move to KEEP; RETIRE is kept, marked merged into KEEP."""
+    """Merge guest RETIRE into guest KEEP (leads and up): notes, stays, tasks, messages, lost & found items
+    and search keys move to KEEP; RETIRE is kept, marked merged into KEEP (the duty log still names it)."""
     from butler_tui.services import guests
 
     store = use_store(ctx)

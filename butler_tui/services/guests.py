@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from butler_tui import clock
@@ -448,12 +449,11 @@ def parse_special_dates(value: str | list[dict[str, str]] | None) -> list[dict[s
             raise InvalidInput(tr("special date kind {kind!r} is not one of: {choices}", kind=kind,
                                   choices=", ".join(SPECIAL_DATE_KINDS)))
         m = _DAY.fullmatch(day)
-        try:
-            from datetime import date as _date
-
-            _date(int(m.group(1) or 2000), int(m.group(2)), int(m.group(3))) if m else None
-        except ValueError:
-            m = None
+        if m is not None:
+            try:  # a real day (29 February: of a leap year when no year is given)
+                date(int(m.group(1) or 2000), int(m.group(2)), int(m.group(3)))
+            except ValueError:
+                m = None
         if m is None:
             raise InvalidInput(tr("{kind}: {day!r} is not a date like 03-12 or 1980-03-12", kind=tr(kind), day=day))
         entry = {"kind": kind, "date": day}
@@ -506,12 +506,13 @@ def clean_guest_changes(tx: Tx, changes: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _refuse_merged(tx: Tx, guest_id: int) -> Any:
-    row = tx.execute("SELECT * FROM guests WHERE id = ?", (guest_id,)).fetchone()
+def _refuse_merged(tx: Tx, guest_id: int) -> dict[str, Any]:
+    """The guest's row, or a refusal: no such guest, or one merged into another."""
+    cur = tx.execute("SELECT * FROM guests WHERE id = ?", (guest_id,))
+    row = cur.fetchone()
     if row is None:
         raise NotFound(tr("no guest {guest_id}", guest_id=guest_id))
-    names = [d[0] for d in tx.execute("SELECT * FROM guests LIMIT 0").description]
-    found = dict(zip(names, row, strict=True))
+    found = dict(zip([d[0] for d in cur.description], row, strict=True))
     if found["merged_into"] is not None:
         raise InvalidInput(tr("guest {guest_id} was merged into guest {into}: change that one",
                               guest_id=guest_id, into=found["merged_into"]))
@@ -554,14 +555,17 @@ def edit_guest(store: Store, guest_id: int, *, staff_no: str | None, station: st
     return changed
 
 
-MERGED_TABLES = ("guest_notes", "stays", "tasks", "messages", "log_entries", "found_items")
-"""Every table whose rows name a guest (``guest_id``): merging moves them to the guest kept."""
+MERGED_TABLES = ("guest_notes", "stays", "tasks", "messages", "found_items")
+"""The tables whose rows name a guest (``guest_id``) that merging moves to the guest kept. The duty log
+(``log_entries``) is append-only (a trigger refuses an UPDATE): its entries keep naming the retired record,
+which says whom it was merged into."""
 
 
 def merge_guests(store: Store, keep: int, retire: int, *, staff_no: str | None,
                  station: str | None) -> dict[str, int]:
     """Two records of one guest made one (leads and up, ``merge_guests``): ``retire``'s notes, stays,
-    tasks, messages, log entries, lost & found items and search keys move to ``keep``; its empty fields
+    tasks, messages, lost & found items and search keys move to ``keep`` (duty-log entries, append-only,
+    keep naming ``retire``); its empty fields
     fill ``keep``'s, its special dates join them. ``retire`` stays, marked merged into ``keep`` (old
     references explain themselves), and is found no more. One ``merge`` event; returns the rows moved."""
     from butler_tui.services.auth import require
