@@ -247,11 +247,19 @@ class GuestProfileScreen(Board):
         self.app.push_screen(FormScreen("Edit note 修改", [("kind", t("Kind: {kinds}", kinds=", ".join(NOTE_KINDS)),
                                                            note.kind, False), ("text", "Note", note.text, True)], submit))
 
+    def _merged(self, p: Profile) -> bool:
+        """A record merged into another is kept as it was: say which one to change instead."""
+        if p.merged_into is None:
+            return False
+        self.notify(t("guest {guest_id} was merged into guest {into}: change that one", guest_id=p.id,
+                      into=p.merged_into), severity="warning", markup=False, timeout=4)
+        return True
+
     def action_edit_guest(self) -> None:
         """VIP level, dedicated butler, language, car plate, special dates (issue 19): what is wrong is said
         in the form, which stays open; a VIP level is for leads and up (the service refuses others)."""
         p = self.profile
-        if p is None or p.merged_into is not None:
+        if p is None or self._merged(p):
             return
         fields = [
             ("vip_level", N_("VIP level 0–5 (leads and up)"), str(p.vip_level), False),
@@ -283,7 +291,7 @@ class GuestProfileScreen(Board):
     def action_merge_guest(self) -> None:
         """Merge another record of this guest into this one (leads and up): its number, asked in a form."""
         p = self.profile
-        if p is None or p.merged_into is not None:
+        if p is None or self._merged(p):
             return
         if not (self.station.actor and self.station.actor.may("merge_guests")):
             self.notify(t("Merging guests is for leads and up"), severity="warning", markup=False, timeout=4)
