@@ -33,6 +33,8 @@ ACTIONS = {
     "manage_routines": N_("set or remove daily and weekly routines (e.g. 18:00 turndown for VIP rooms)"),
     "archive_history": N_("move closed history to the archive file (butler archive)"),
     "cancel_task": N_("cancel a task somebody else received"),
+    "edit_guest_vip": N_("change a guest's VIP level"),
+    "merge_guests": N_("merge two records of the same guest"),
 }
 DEFAULT_PERMISSIONS: dict[str, tuple[str, ...]] = {
     "verify_task": ("lead", "supervisor", "manager", "director"),
@@ -60,6 +62,10 @@ DEFAULT_PERMISSIONS: dict[str, tuple[str, ...]] = {
     "archive_history": ("manager", "director", "admin"),
     # Who received a request may cancel it; anyone else's is for leads and up (issue 18).
     "cancel_task": ("lead", "supervisor", "manager", "director"),
+    # Anyone signed in keeps a guest's language, butler, plate and dates; the VIP level (it decides the
+    # reception and the amenities) and merging two records are for leads and up (issue 19).
+    "edit_guest_vip": ("lead", "supervisor", "manager", "director"),
+    "merge_guests": ("lead", "supervisor", "manager", "director"),
 }
 
 

@@ -1,4 +1,4 @@
-"""Guest preferences (客史档案): ``guest find | show | note``."""
+"""Guest preferences (客史档案): ``guest find | show | note | edit | merge | duplicates``."""
 
 from __future__ import annotations
 
@@ -65,6 +65,8 @@ def guest_show(ctx: click.Context, guest_id: int, station: str | None, staff_no:
     if as_json:
         echo_json(p.to_json())
         return
+    if p.merged_into is not None:
+        say(tr("{label} — merged into {into}: butler guest show {into}", label=p.label, into=p.merged_into))
     vip = f" VIP{p.vip_level}" if p.vip_level else ""
     say(tr("{label}{vip} {level} · member {member} · mobile {mobile} · butler {butler}", label=p.label, vip=vip,
                   level=p.member_level, member=p.member_no or "-", mobile=p.mobile or "-",
@@ -87,6 +89,8 @@ def guest_show(ctx: click.Context, guest_id: int, station: str | None, staff_no:
         for n in notes:
             say(f"  - {n.text}  ({n.author_name or n.author_no or '-'} @{n.station_code or '-'}"
                        f" {clock.show_local(n.created_at, '%Y-%m-%d')}, {tr('note {id}', id=n.id)})")
+    say(tr("language {language} · car {plate} · special dates {dates}", language=p.language,
+           plate=p.car_plate or "-", dates=guests.dates_text(p.special_dates) or "-"))
 
 
 @guest.command(name="note")
@@ -106,6 +110,105 @@ def guest_note(ctx: click.Context, guest_id: int, kind: str, station: str | None
     store = use_store(ctx)
     who = acting_as(ctx, store, staff=staff_no, station=station, right="guest", by_pin=by_pin)
     say(guests.add_note(store, guest_id, kind, " ".join(text), staff_no=who.staff_no, station=who.station))
+
+
+def _shown(value: object) -> str:
+    if isinstance(value, list):
+        from butler_tui.services.guests import dates_text
+
+        return dates_text(value) or "-"
+    return "-" if value is None or value == "" else str(value)
+
+
+@guest.command(name="edit")
+@click.argument("guest_id", type=ID)
+@click.option("--vip-level", default=None, help="0–5 (leads and up).")
+@click.option("--butler", "butler_no", default=None, help="Staff no. of the dedicated butler ('-' for none).")
+@click.option("--language", default=None, help="The guest's language: zh, en, ja, pt-br …")
+@click.option("--car-plate", default=None, help="The guest's usual car plate ('-' for none).")
+@click.option("--special-dates", default=None,
+              help="All special dates: 'birthday=03-12, anniversary=2010-06-01' ('-' for none).")
+@click.option("--birthday", default=None, help="MM-DD or YYYY-MM-DD (the other special dates are kept).")
+@click.option("--anniversary", default=None, help="MM-DD or YYYY-MM-DD (the other special dates are kept).")
+@click.option("--station", default=None)
+@click.option("--staff", "staff_no", default=None)
+@click.option("--json", "as_json", is_flag=True, help="What changed: {field: {old, new}}.")
+@by_pin_option
+@click.pass_context
+def guest_edit(ctx: click.Context, guest_id: int, vip_level: str | None, butler_no: str | None,
+               language: str | None, car_plate: str | None, special_dates: str | None, birthday: str | None,
+               anniversary: str | None, station: str | None, staff_no: str | None, as_json: bool,
+               by_pin: str | None) -> None:
+    """Change a guest's VIP level, dedicated butler, language, car plate or special dates (each change is
+    recorded with the old and new value)."""
+    from butler_tui.errors import InvalidInput
+    from butler_tui.services import guests
+
+    store = use_store(ctx)
+    who = acting_as(ctx, store, staff=staff_no, station=station, right="guest", by_pin=by_pin)
+    changes: dict[str, object] = {k: v for k, v in (("vip_level", vip_level), ("butler_no", butler_no),
+                                                    ("language", language), ("car_plate", car_plate),
+                                                    ("special_dates", special_dates)) if v is not None}
+    if birthday is not None or anniversary is not None:
+        changes["special_dates"] = guests.with_special_dates(
+            store, guest_id, special_dates, birthday=birthday, anniversary=anniversary)
+    if not changes:
+        raise InvalidInput(tr("nothing to change: give --vip-level, --butler, --language, --car-plate or a date"))
+    changed = guests.edit_guest(store, guest_id, staff_no=who.staff_no, station=who.station, **changes)
+    if as_json:
+        echo_json({k: {"old": old, "new": new} for k, (old, new) in changed.items()})
+        return
+    if not changed:
+        say(tr("nothing changed"))
+    for key, (old, new) in changed.items():
+        say(f"{tr(guests.FIELD_LABEL[key])}: {_shown(old)} → {_shown(new)}")
+
+
+@guest.command(name="merge")
+@click.argument("keep", type=ID)
+@click.argument("retire", type=ID)
+@click.option("--station", default=None)
+@click.option("--staff", "staff_no", default=None)
+@click.option("--json", "as_json", is_flag=True, help="The rows moved, by table.")
+@by_pin_option
+@click.pass_context
+def guest_merge(ctx: click.Context, keep: int, retire: int, station: str | None, staff_no: str | None,
+                as_json: bool, by_pin: str | None) -> None:
+    """Merge guest RETIRE into guest KEEP (leads and up): notes, stays, tasks, messages, lost & found items
+    and search keys move to KEEP; RETIRE is kept, marked merged into KEEP (the duty log still names it)."""
+    from butler_tui.services import guests
+
+    store = use_store(ctx)
+    who = acting_as(ctx, store, staff=staff_no, station=station, right="guest", by_pin=by_pin)
+    moved = guests.merge_guests(store, keep, retire, staff_no=who.staff_no, station=who.station)
+    if as_json:
+        echo_json({"kept": keep, "merged": retire, "moved": moved})
+        return
+    say(tr("guest {retire} merged into {keep}: {moved}", retire=retire, keep=keep,
+           moved=", ".join(f"{k} {n}" for k, n in moved.items() if n)))
+
+
+@guest.command(name="duplicates")
+@click.option("--station", default=None)
+@click.option("--staff", "staff_no", default=None)
+@click.option("--json", "as_json", is_flag=True)
+@by_pin_option
+@click.pass_context
+def guest_duplicates(ctx: click.Context, station: str | None, staff_no: str | None, as_json: bool,
+                     by_pin: str | None) -> None:
+    """Records that may be one guest (the same mobile and a similar name): candidates for guest merge."""
+    from butler_tui.services import guests
+
+    store = use_store(ctx)
+    acting_as(ctx, store, staff=staff_no, station=station, right="guest", by_pin=by_pin)
+    found = guests.duplicates(store)
+    if as_json:
+        echo_json([d.to_json() for d in found])
+        return
+    if not found:
+        say(tr("no duplicates found"))
+    for d in found:
+        say(f"{d.a:>6} {d.a_name}  ·  {d.b:>6} {d.b_name}  ·  {tr('same mobile')}")
 
 
 COMMANDS: list[click.Command] = [guest]

@@ -93,4 +93,53 @@ def stay_set(ctx: click.Context, stay_id: int, status: str, staff_no: str | None
         say(_line(found))
 
 
+@stay.command(name="show")
+@click.argument("stay_id", type=ID)
+@click.option("--json", "as_json", is_flag=True, help="The stay as JSON (car_plate, parking_bay …).")
+@click.pass_context
+def stay_show(ctx: click.Context, stay_id: int, as_json: bool) -> None:
+    """One stay: guest, room, dates, status, car plate and parking bay."""
+    from butler_tui.services import stays
+
+    store = use_store(ctx)
+    guest_details_reader(ctx, store)
+    found = stays.get_stay(store, stay_id)
+    if as_json:
+        echo_json(found.to_json())
+        return
+    say(_line(found))
+    say(tr("car {plate} · parking bay {bay} · butler {butler}", plate=found.car_plate or "-",
+           bay=found.parking_bay or "-", butler=found.butler_name or found.butler_no or "-"))
+
+
+@stay.command(name="edit")
+@click.argument("stay_id", type=ID)
+@click.option("--car-plate", default=None, help="The car's plate this stay ('-' for none).")
+@click.option("--parking-bay", default=None, help="Where the car is parked, e.g. B2-17 ('-' for none).")
+@click.option("--staff", "staff_no", default=None, help="Staff no. of who makes the change (default: the session's).")
+@click.option("--station", default=None, help="Station where it is made (default: the session's).")
+@click.option("--json", "as_json", is_flag=True, help="What changed: {field: {old, new}}.")
+@by_pin_option
+@click.pass_context
+def stay_edit(ctx: click.Context, stay_id: int, car_plate: str | None, parking_bay: str | None,
+              staff_no: str | None, station: str | None, as_json: bool, by_pin: str | None) -> None:
+    """Change a stay's car plate or parking bay (each change is recorded with the old and new value)."""
+    from butler_tui.errors import InvalidInput
+    from butler_tui.services import stays
+
+    store = use_store(ctx)
+    who = acting_as(ctx, store, staff=staff_no, station=station, right="stay", by_pin=by_pin)
+    changes = {k: v for k, v in (("car_plate", car_plate), ("parking_bay", parking_bay)) if v is not None}
+    if not changes:
+        raise InvalidInput(tr("nothing to change: give --car-plate or --parking-bay"))
+    changed = stays.edit_stay(store, stay_id, staff_no=who.staff_no, station=who.station, **changes)
+    if as_json:
+        echo_json({k: {"old": old, "new": new} for k, (old, new) in changed.items()})
+        return
+    if not changed:
+        say(tr("nothing changed"))
+    for key, (old, new) in changed.items():
+        say(f"{tr(stays.STAY_FIELD_LABEL[key])}: {old or '-'} → {new or '-'}")
+
+
 COMMANDS: list[click.Command] = [stay]

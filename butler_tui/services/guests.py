@@ -5,9 +5,9 @@ Finding: part of a name (Chinese or Latin), pinyin or pinyin initials of a Chine
 number (the guest staying in it), the last digits of a mobile, a member number or a car plate.
 
 Indexes: ``guests_fts`` (FTS5, trigram) for name substrings of 3+ characters; ``guest_search``
-holds one row per key (pinyin and its suffixes, initials, reversed mobile digits, member no., plate
-both ways) for prefix range scans; 1–2 character Chinese names are matched by a scan (≈10 ms at
-100,000 guests, measured in bench/lookup.py).
+holds one row per key (pinyin and its suffixes, initials, the simplified Chinese name and its tails,
+reversed mobile digits, member no., plate both ways) for prefix range scans. Keys and queries are folded
+alike (butler_tui.search_keys.fold): full-width forms, accents, traditional characters.
 
 Privacy: mobile and ID numbers are masked unless the caller says the person may see them (the
 permission comes with sign-in and roles); opening a profile and a finished lookup are audit events.
@@ -15,15 +15,19 @@ permission comes with sign-in and roles); opening a profile and a finished looku
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from butler_tui import clock
 from butler_tui.errors import InvalidInput, NotFound
+from butler_tui.i18n import N_
 from butler_tui.i18n import t as tr
 from butler_tui.search_keys import CJK as CJK
 from butler_tui.search_keys import digits as _digits
+from butler_tui.search_keys import fold as fold
 from butler_tui.search_keys import latin as _latin
 from butler_tui.search_keys import pinyin_keys as pinyin_keys
 from butler_tui.search_keys import plate_key as _plate
@@ -127,11 +131,11 @@ def _prefix(store: Store, key: str, kinds: tuple[str, ...], limit: int = 200) ->
 def find(store: Store, query: str, *, limit: int = MAX_RESULTS, viewer: str | None = None) -> list[GuestHit]:
     """Guests matching ``query``, best first. Mobiles are masked unless ``viewer`` — a person signed
     in with a PIN — may see them."""
-    q = re.sub(r"\s+", " ", query).strip()
+    if len(query.strip()) > 60:
+        raise InvalidInput(tr("search for at most 60 characters"))
+    q = re.sub(r"\s+", " ", fold(query)).strip()  # folded as the keys were (full-width, accents, 繁→简)
     if not q:
         return []
-    if len(q) > 60:
-        raise InvalidInput(tr("search for at most 60 characters"))
     scores: dict[int, tuple[int, str]] = {}
 
     def hit(guest_id: int, score: int, why: str) -> None:
@@ -152,14 +156,15 @@ def find(store: Store, query: str, *, limit: int = MAX_RESULTS, viewer: str | No
                 hit(gid, 70, tr("member no. {number}", number=key[::-1]))
     if CJK.search(q):
         cjk = q.replace(" ", "")
+        # The name in simplified characters and each of its tails: any part of a name, traditional or
+        # simplified, is the start of one key (a range scan, however short the part).
+        for gid, key, kind in _prefix(store, cjk, ("zh", "zhs")):
+            hit(gid, 98 if kind == "zh" and key == cjk else 90 if kind == "zh" else 75, by_name)
         if len(cjk) >= 3:
             phrase = '"' + cjk.replace('"', '""') + '"'
-            rows = store.rows("SELECT rowid AS id, name FROM guests_fts WHERE guests_fts MATCH ? LIMIT 200", (phrase,))
-        else:
-            rows = store.rows("SELECT id, name FROM guests WHERE instr(name, ?) > 0 LIMIT 200", (cjk,))
-        for r in rows:
-            score = 98 if r["name"] == cjk else 90 if r["name"].startswith(cjk) else 75
-            hit(r["id"], score, by_name)
+            for r in store.rows("SELECT rowid AS id, name FROM guests_fts WHERE guests_fts MATCH ? LIMIT 200",
+                                (phrase,)):
+                hit(r["id"], 98 if r["name"] == cjk else 90 if r["name"].startswith(cjk) else 75, by_name)
         plate = _plate(q)
         for gid, key, _kind in _prefix(store, plate, ("car",)):
             hit(gid, 85, tr("car {plate}", plate=key))
@@ -195,7 +200,7 @@ def find(store: Store, query: str, *, limit: int = MAX_RESULTS, viewer: str | No
                    (SELECT s.status FROM stays s WHERE s.guest_id = g.id AND s.status IN
                         ('expected','room_ready','arrived','in_house','due_out') ORDER BY s.arrival_date LIMIT 1)
                        AS stay_status
-            FROM guests g WHERE g.id IN ({marks})""", ids)}
+            FROM guests g WHERE g.id IN ({marks}) AND g.merged_into IS NULL""", ids)}
     hits = [
         GuestHit(id=gid, name=r["name"], salutation=r["salutation"], vip_level=r["vip_level"],
                  member_no=r["member_no"], mobile=r["mobile"] or "" if unmasked else mask_mobile(r["mobile"]),
@@ -252,6 +257,9 @@ class Profile:
     stays_recorded: int
     current_stay: dict[str, Any] | None
     notes: list[Note] = field(default_factory=list)
+    butler_no: str | None = None
+    special_dates: list[dict[str, str]] = field(default_factory=list)
+    merged_into: int | None = None  # this record was merged into that guest's (issue 19)
     found_items: list[FoundItem] = field(default_factory=list)  # the lost & found register's, newest first
 
     @property
@@ -272,6 +280,7 @@ class Profile:
             "id": self.id, "name": self.name, "salutation": self.salutation, "member_no": self.member_no,
             "mobile": self.mobile, "id_no": self.id_no, "vip_level": self.vip_level, "member_level": self.member_level,
             "company": self.company, "language": self.language, "dedicated_butler": self.butler_name,
+            "butler_no": self.butler_no, "special_dates": self.special_dates, "merged_into": self.merged_into,
             "car_plate": self.car_plate, "last_visit": self.last_visit, "visit_count": self.visit_count,
             "stays_recorded": self.stays_recorded, "current_stay": self.current_stay,
             "notes": {kind: [{"id": n.id, "text": n.text, "author": n.author_no, "station": n.station_code,
@@ -313,6 +322,7 @@ def profile(store: Store, guest_id: int, *, staff_no: str | None = None, station
         member_level=g["member_level"], company=g["company"], language=g["language"], butler_name=g["butler_name"],
         car_plate=g["car_plate"], wechat=g["wechat"], last_visit=g["last_visit"], visit_count=g["visit_count"],
         stays_recorded=stays_recorded, current_stay=current, notes=notes, found_items=found_items,
+        butler_no=g["butler_no"], special_dates=json.loads(g["special_dates"] or "[]"), merged_into=g["merged_into"],
     )
 
 
@@ -379,6 +389,280 @@ def retire_note(store: Store, note_id: int, *, staff_no: str | None, station: st
         tx.event("guest_notes", note_id, "retire", before={"text": row[1]})
 
 
+# --------------------------------------------------------------------------------------------
+# Keeping the record (issue 19): edits at a station, merging two records of one guest
+# --------------------------------------------------------------------------------------------
+
+EDITABLE = ("vip_level", "butler_no", "language", "car_plate", "special_dates")
+SPECIAL_DATE_KINDS = ("birthday", "anniversary", "other")
+_LANGUAGE = re.compile(r"[a-z]{2,3}(-[a-z0-9]{2,8})?")
+_DAY = re.compile(r"(?:(\d{4})-)?(\d{2})-(\d{2})")
+
+
+FIELD_LABEL = {"vip_level": N_("VIP level"), "butler_no": N_("dedicated butler"), "language": N_("language"),
+               "car_plate": N_("car plate"), "special_dates": N_("special dates")}
+DATE_LABEL = {"birthday": N_("birthday"), "anniversary": N_("anniversary"), "other": N_("other date")}
+
+
+def dates_text(dates: list[dict[str, str]]) -> str:
+    """``birthday 03-12, anniversary 2010-06-01`` in the reader's language."""
+    return ", ".join(f"{tr(DATE_LABEL.get(d['kind'], d['kind']))} {d['date']}" for d in dates)
+
+
+def with_special_dates(store: Store, guest_id: int, given: str | None, **by_kind: str | None) -> list[dict[str, str]]:
+    """The guest's special dates (or ``given``) with the date of each kind in ``by_kind`` replaced
+    (``-`` or empty removes that kind)."""
+    if given is not None:
+        dates = parse_special_dates(given)
+    else:
+        row = store.scalar("SELECT special_dates FROM guests WHERE id = ?", (guest_id,))
+        if row is None:
+            raise NotFound(tr("no guest {guest_id}", guest_id=guest_id))
+        dates = parse_special_dates(json.loads(row or "[]"))
+    for kind, day in by_kind.items():
+        if day is None:
+            continue
+        dates = [d for d in dates if d["kind"] != kind]
+        if day.strip() not in ("", "-"):
+            dates.append({"kind": kind, "date": day})
+    return parse_special_dates(dates)
+
+
+def parse_special_dates(value: str | list[dict[str, str]] | None) -> list[dict[str, str]]:
+    """``birthday=03-12, anniversary=2010-06-01`` (or the JSON list itself) as a sorted list of
+    ``{"kind", "date"}``; a date is ``MM-DD`` or ``YYYY-MM-DD``; an empty value clears them."""
+    items: list[tuple[str, str]] = []
+    if isinstance(value, list):
+        items = [(str(d.get("kind", "")), str(d.get("date", ""))) for d in value]
+    elif value and value.strip() not in ("", "-"):
+        for part in re.split(r"[,;，；]", value):
+            if not part.strip():
+                continue
+            kind, sep, day = part.partition("=")
+            if not sep:
+                raise InvalidInput(tr("special date {part!r}: write it as birthday=03-12", part=part.strip()))
+            items.append((kind, day))
+    out: list[dict[str, str]] = []
+    for kind, day in items:
+        kind, day = kind.strip().lower(), fold(day).strip()
+        if kind not in SPECIAL_DATE_KINDS:
+            raise InvalidInput(tr("special date kind {kind!r} is not one of: {choices}", kind=kind,
+                                  choices=", ".join(SPECIAL_DATE_KINDS)))
+        m = _DAY.fullmatch(day)
+        if m is not None:
+            try:  # a real day (29 February: of a leap year when no year is given)
+                date(int(m.group(1) or 2000), int(m.group(2)), int(m.group(3)))
+            except ValueError:
+                m = None
+        if m is None:
+            raise InvalidInput(tr("{kind}: {day!r} is not a date like 03-12 or 1980-03-12", kind=tr(kind), day=day))
+        entry = {"kind": kind, "date": day}
+        if entry not in out:
+            out.append(entry)
+    return sorted(out, key=lambda d: (SPECIAL_DATE_KINDS.index(d["kind"]), d["date"][-5:], d["date"]))
+
+
+def clean_guest_changes(tx: Tx, changes: dict[str, Any]) -> dict[str, Any]:
+    """The fields of a guest edit, checked: one clear sentence for the first that is wrong."""
+    unknown = set(changes) - set(EDITABLE)
+    if unknown:
+        raise InvalidInput(tr("unknown guest field(s): {fields}", fields=", ".join(sorted(unknown))))
+    out: dict[str, Any] = {}
+    for key, value in changes.items():
+        if isinstance(value, str):
+            value = value.strip()
+        if key == "vip_level":
+            try:
+                level = int(str(value))
+            except ValueError:
+                level = -1
+            if not 0 <= level <= 5:
+                raise InvalidInput(tr("VIP level: {value!r} is not a number from 0 to 5", value=str(value)))
+            out[key] = level
+        elif key == "butler_no":
+            staff = str(value or "").upper()
+            if staff in ("", "-"):
+                out[key] = None
+                continue
+            if not tx.execute("SELECT 1 FROM staff WHERE staff_no = ? AND active", (staff,)).fetchone():
+                raise NotFound(tr("unknown staff no. {staff_no!r}", staff_no=staff))
+            out[key] = staff
+        elif key == "language":
+            language = str(value or "").lower().replace("_", "-")
+            if not _LANGUAGE.fullmatch(language):
+                raise InvalidInput(tr("language: {value!r} is not a language code like zh, en or pt-br",
+                                      value=str(value)))
+            out[key] = language
+        elif key == "car_plate":
+            plate = re.sub(r"\s+", " ", fold(str(value or ""))).strip().upper()
+            if plate in ("", "-"):
+                out[key] = None
+                continue
+            if len(plate) > 12:
+                raise InvalidInput(tr("car plate: at most 12 characters"))
+            out[key] = plate
+        else:
+            out[key] = parse_special_dates(value)
+    return out
+
+
+def _refuse_merged(tx: Tx, guest_id: int) -> dict[str, Any]:
+    """The guest's row, or a refusal: no such guest, or one merged into another."""
+    cur = tx.execute("SELECT * FROM guests WHERE id = ?", (guest_id,))
+    row = cur.fetchone()
+    if row is None:
+        raise NotFound(tr("no guest {guest_id}", guest_id=guest_id))
+    found = dict(zip([d[0] for d in cur.description], row, strict=True))
+    if found["merged_into"] is not None:
+        raise InvalidInput(tr("guest {guest_id} was merged into guest {into}: change that one",
+                              guest_id=guest_id, into=found["merged_into"]))
+    return found
+
+
+def edit_guest(store: Store, guest_id: int, *, staff_no: str | None, station: str | None,
+               **changes: Any) -> dict[str, tuple[Any, Any]]:
+    """Change a guest's VIP level, dedicated butler, language, car plate or special dates at a station.
+    Anyone signed in may, except the VIP level (``edit_guest_vip``: leads and up). Each field changed is
+    one ``edit`` event in the same transaction (field, old value, new value; the actor is who). Returns
+    ``{field: (old, new)}`` of what changed (nothing when every value was already so)."""
+    from butler_tui.services.auth import actor_in, require
+
+    changed: dict[str, tuple[Any, Any]] = {}
+    with store.write(actor=staff_no, station=station) as tx:
+        if not staff_no:
+            raise InvalidInput(tr("sign in first"))
+        if actor_in(tx, staff_no) is None:
+            raise NotFound(tr("unknown staff no. {staff_no!r}", staff_no=staff_no))
+        row = _refuse_merged(tx, guest_id)
+        clean = clean_guest_changes(tx, changes)
+        for key, new in clean.items():
+            old = json.loads(row[key] or "[]") if key == "special_dates" else row[key]
+            if old != new:
+                changed[key] = (old, new)
+        if not changed:
+            tx.abandon()
+        if "vip_level" in changed:
+            require(tx, staff_no, "edit_guest_vip")
+        sets = ", ".join(f"{k} = ?" for k in changed)
+        values = [json.dumps(new, ensure_ascii=False) if k == "special_dates" else new
+                  for k, (_old, new) in changed.items()]
+        tx.execute(f"UPDATE guests SET {sets}, updated_at = ? WHERE id = ?", [*values, clock.now_iso(), guest_id])
+        for key, (old, new) in changed.items():
+            tx.event("guests", guest_id, "edit", before={"field": key, "value": old},
+                     after={"field": key, "value": new})
+        if "car_plate" in changed:
+            index_guest(tx, guest_id, before=(row["name"], row["mobile"], row["member_no"], row["car_plate"]))
+    return changed
+
+
+MERGED_TABLES = ("guest_notes", "stays", "tasks", "messages", "found_items")
+"""The tables whose rows name a guest (``guest_id``) that merging moves to the guest kept. The duty log
+(``log_entries``) is append-only (a trigger refuses an UPDATE): its entries keep naming the retired record,
+which says whom it was merged into."""
+
+
+def merge_guests(store: Store, keep: int, retire: int, *, staff_no: str | None,
+                 station: str | None) -> dict[str, int]:
+    """Two records of one guest made one (leads and up, ``merge_guests``): ``retire``'s notes, stays,
+    tasks, messages, lost & found items and search keys move to ``keep`` (duty-log entries, append-only,
+    keep naming ``retire``); its empty fields
+    fill ``keep``'s, its special dates join them. ``retire`` stays, marked merged into ``keep`` (old
+    references explain themselves), and is found no more. One ``merge`` event; returns the rows moved."""
+    from butler_tui.services.auth import require
+
+    if keep == retire:
+        raise InvalidInput(tr("a guest cannot be merged into itself"))
+    with store.write(actor=staff_no, station=station) as tx:
+        require(tx, staff_no, "merge_guests")
+        kept = _refuse_merged(tx, keep)
+        gone = _refuse_merged(tx, retire)
+        moved: dict[str, int] = {}
+        for table in MERGED_TABLES:
+            moved[table] = tx.execute(f"UPDATE {table} SET guest_id = ? WHERE guest_id = ?", (keep, retire)).rowcount
+        # Its keys find the guest kept (its name as the other record spelled it, its mobile, its plate).
+        old_keys = search_keys(gone["name"], gone["mobile"], gone["member_no"], gone["car_plate"])
+        tx.db.conn.executemany("DELETE FROM guest_search WHERE key = ? AND kind = ? AND guest_id = ?",
+                               [(key, kind, retire) for key, kind in old_keys])
+        tx.db.conn.executemany("INSERT OR IGNORE INTO guest_search (key, kind, guest_id) VALUES (?, ?, ?)",
+                               [(key, kind, keep) for key, kind in old_keys])
+        moved["search_keys"] = len(old_keys)
+        filled = {k: gone[k] for k in ("salutation", "mobile", "id_no", "member_level", "company", "butler_no",
+                                       "car_plate", "wechat") if not kept[k] and gone[k]}
+        if gone["vip_level"] > kept["vip_level"]:
+            filled["vip_level"] = gone["vip_level"]
+        dates = parse_special_dates(json.loads(kept["special_dates"] or "[]")
+                                    + json.loads(gone["special_dates"] or "[]"))
+        if dates != json.loads(kept["special_dates"] or "[]"):
+            filled["special_dates"] = json.dumps(dates, ensure_ascii=False)
+        if (gone["last_visit"] or "") > (kept["last_visit"] or ""):
+            filled["last_visit"] = gone["last_visit"]
+        filled["visit_count"] = kept["visit_count"] + gone["visit_count"]
+        now = clock.now_iso()
+        # A member no. is unique: the retired record lets go of it (the event keeps it).
+        tx.execute("UPDATE guests SET merged_into = ?, merged_at = ?, member_no = NULL, updated_at = ? WHERE id = ?",
+                   (keep, now, now, retire))
+        if "member_no" not in filled and not kept["member_no"] and gone["member_no"]:
+            filled["member_no"] = gone["member_no"]
+        tx.execute("UPDATE guests SET merged_into = ? WHERE merged_into = ?", (keep, retire))
+        sets = ", ".join(f"{k} = ?" for k in filled)
+        tx.execute(f"UPDATE guests SET {sets}, updated_at = ? WHERE id = ?", [*filled.values(), now, keep])
+        if {"member_no", "mobile", "car_plate"} & set(filled):
+            index_guest(tx, keep, before=(kept["name"], kept["mobile"], kept["member_no"], kept["car_plate"]))
+        tx.event("guests", retire, "merge", before={"name": gone["name"], "member_no": gone["member_no"],
+                                                    "mobile": gone["mobile"]},
+                 after={"merged_into": keep, "moved": moved,
+                        "filled": {k: v for k, v in filled.items() if k not in ("mobile", "id_no")}})
+    return moved
+
+
+def merged_into(store: Store, guest_id: int) -> int | None:
+    """The guest ``guest_id`` was merged into, if it was."""
+    found = store.scalar("SELECT merged_into FROM guests WHERE id = ?", (guest_id,))
+    return int(found) if found is not None else None
+
+
+@dataclass(frozen=True)
+class Duplicate:
+    """Two records that may be one guest, and why."""
+
+    a: int
+    a_name: str
+    b: int
+    b_name: str
+    why: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"a": self.a, "a_name": self.a_name, "b": self.b, "b_name": self.b_name, "why": self.why}
+
+
+def _similar(a: str, b: str) -> bool:
+    """The same name folded, one inside the other (王伟 / 王伟明), or the same full pinyin (张伟 / 章伟)."""
+    fa, fb = _latin(fold(a)) or fold(a).replace(" ", ""), _latin(fold(b)) or fold(b).replace(" ", "")
+    if fa == fb or fa in fb or fb in fa:
+        return True
+    full_a = {k for k, kind in pinyin_keys(a) if kind == "py"}
+    full_b = {k for k, kind in pinyin_keys(b) if kind == "py"}
+    return bool(full_a) and max(full_a, key=len) in full_b
+
+
+def duplicates(store: Store, *, limit: int = 100) -> list[Duplicate]:
+    """Candidates for a merge: guests with the same mobile and a similar name (the same name folded,
+    one inside the other, or the same pinyin), the older record first."""
+    out: list[Duplicate] = []
+    rows = store.rows("SELECT id, name, mobile FROM guests WHERE mobile IS NOT NULL AND merged_into IS NULL"
+                      " AND mobile IN (SELECT mobile FROM guests WHERE mobile IS NOT NULL AND merged_into IS NULL"
+                      " GROUP BY mobile HAVING count(*) > 1) ORDER BY mobile, id")
+    by_mobile: dict[str, list[dict[str, Any]]] = {}
+    for r in rows:
+        by_mobile.setdefault(_digits(r["mobile"]), []).append(r)
+    for group in by_mobile.values():
+        for i, a in enumerate(group):
+            for b in group[i + 1:]:
+                if _similar(a["name"], b["name"]):
+                    out.append(Duplicate(a["id"], a["name"], b["id"], b["name"], "mobile"))
+    return out[:limit]
+
+
 def guest_of_stay(store: Store, stay_id: int) -> int:
     gid = store.scalar("SELECT guest_id FROM stays WHERE id = ?", (stay_id,))
     if gid is None:
@@ -386,4 +670,5 @@ def guest_of_stay(store: Store, stay_id: int) -> int:
     return int(gid)
 
 
-__all__ = ["add_note", "edit_note", "find", "index_guest", "profile", "retire_note"]
+__all__ = ["add_note", "duplicates", "edit_guest", "edit_note", "find", "index_guest", "merge_guests", "profile",
+           "retire_note"]

@@ -14,7 +14,7 @@ from typing import Any
 
 from butler_tui import clock
 from butler_tui.errors import InvalidInput, NotFound
-from butler_tui.i18n import said
+from butler_tui.i18n import N_, said
 from butler_tui.i18n import t as tr
 from butler_tui.services import checklists, rooms
 from butler_tui.services.auth import Actor
@@ -377,6 +377,50 @@ def record_departure_plan(store: Store, stay_id: int, *, staff_no: str | None, s
         sets = ", ".join(f"{k} = ?" for k in clean)
         tx.execute(f"UPDATE stays SET {sets}, updated_at = ? WHERE id = ?", [*clean.values(), clock.now_iso(), stay_id])
         tx.event("stays", stay_id, "departure_plan", before=dict(zip(clean, before, strict=True)), after=clean)
+
+
+STAY_EDITABLE = ("car_plate", "parking_bay")
+STAY_FIELD_LABEL = {"car_plate": N_("car plate"), "parking_bay": N_("parking bay")}
+
+
+def edit_stay(store: Store, stay_id: int, *, staff_no: str | None, station: str | None,
+              **changes: str | None) -> dict[str, tuple[str | None, str | None]]:
+    """The car plate and parking bay of a stay, kept at a station by anyone signed in (issue 19). Each
+    field changed is one ``edit`` event (field, old and new value; the actor is who) in the same
+    transaction. Returns ``{field: (old, new)}``; an empty value (or ``-``) clears a field."""
+    from butler_tui.search_keys import fold
+    from butler_tui.services.auth import actor_in
+
+    unknown = set(changes) - set(STAY_EDITABLE)
+    if unknown:
+        raise InvalidInput(tr("unknown stay field(s): {fields}", fields=", ".join(sorted(unknown))))
+    clean: dict[str, str | None] = {}
+    for key, value in changes.items():
+        text = " ".join(fold(value or "").split()).upper()
+        text = "" if text == "-" else text
+        if len(text) > (12 if key == "car_plate" else 20):
+            raise InvalidInput(tr("{field}: must be at most {n} characters", field=tr(STAY_FIELD_LABEL[key]),
+                                  n=12 if key == "car_plate" else 20))
+        clean[key] = text or None
+    changed: dict[str, tuple[str | None, str | None]] = {}
+    with store.write(actor=staff_no, station=station) as tx:
+        if not staff_no:
+            raise InvalidInput(tr("sign in first"))
+        if actor_in(tx, staff_no) is None:
+            raise NotFound(tr("unknown staff no. {staff_no!r}", staff_no=staff_no))
+        row = tx.execute("SELECT car_plate, parking_bay FROM stays WHERE id = ?", (stay_id,)).fetchone()
+        if row is None:
+            raise NotFound(tr("no stay {stay_id}", stay_id=stay_id))
+        before = dict(zip(STAY_EDITABLE, row, strict=True))
+        changed = {k: (before[k], v) for k, v in clean.items() if before[k] != v}
+        if not changed:
+            tx.abandon()
+        sets = ", ".join(f"{k} = ?" for k in changed)
+        tx.execute(f"UPDATE stays SET {sets}, updated_at = ? WHERE id = ?",
+                   [*(new for _old, new in changed.values()), clock.now_iso(), stay_id])
+        for key, (old, new) in changed.items():
+            tx.event("stays", stay_id, "edit", before={"field": key, "value": old}, after={"field": key, "value": new})
+    return changed
 
 
 HOLDS_ROOM = ("expected", "room_ready", "arrived", "in_house", "due_out")

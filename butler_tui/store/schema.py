@@ -1111,6 +1111,64 @@ def _closed_today_index(db: sqlite_utils.Database) -> None:
     _executescript_in_tx(db, _CLOSED_TODAY)
 
 
+
+_GUEST_RECORDS = """
+-- Guest records kept at a station (issue 19): the guest's special dates (birthday, anniversary) as a JSON
+-- list of {"kind", "date"}; a guest merged into another keeps its row, so old references explain
+-- themselves ("merged into 12"), and is found no more.
+ALTER TABLE guests ADD COLUMN special_dates TEXT NOT NULL DEFAULT '[]';
+ALTER TABLE guests ADD COLUMN merged_into INTEGER REFERENCES guests(id);
+ALTER TABLE guests ADD COLUMN merged_at TEXT;
+CREATE INDEX guests_mobile ON guests(mobile) WHERE mobile IS NOT NULL AND merged_into IS NULL;
+"""
+
+
+def fold_search_keys(conn: sqlite3.Connection) -> int:
+    """The keys that folding (full-width forms, accents, traditional characters: issue 19) adds, written
+    for the guests it changes; the number of keys written. Every Chinese name gets its simplified name and
+    tails (``zh``/``zhs``: cheap, no pinyin); a guest any of whose values is not plain ASCII or changes
+    when folded gets all its keys anew. The other guests' keys are what folding would give already, so
+    they are not computed again (pinyin for 100,000 names is most of a minute on a busy 2-core machine);
+    the few unfolded keys left behind (``josgarca`` for José García) still find the same guest. One
+    ``executemany`` of the keys in their own order (the table is stored in key order), with a larger page
+    cache for the while."""
+    from butler_tui.search_keys import CJK, fold, search_keys
+
+    keys: set[tuple[str, str, int]] = set()
+    for gid, name, mobile, member_no, car_plate in conn.execute(
+            "SELECT coalesce(merged_into, id), name, mobile, member_no, car_plate FROM guests"):
+        values = (name, mobile or "", member_no or "", car_plate or "")
+        if all(v.isascii() for v in values) and fold(name) == name:
+            continue
+        folded = fold(name)
+        if folded == name and all(v.isascii() for v in values[1:]) and CJK.search(name):
+            zh = "".join(folded.split())
+            keys.add((zh, "zh", gid))
+            keys.update((zh[i:], "zhs", gid) for i in range(1, len(zh)))
+            continue
+        keys.update((key, kind, gid) for key, kind in search_keys(name, mobile, member_no, car_plate))
+    cache = conn.execute("PRAGMA cache_size").fetchone()[0]
+    conn.execute("PRAGMA cache_size = -65536")
+    try:
+        conn.executemany("INSERT OR IGNORE INTO guest_search (key, kind, guest_id) VALUES (?, ?, ?)", sorted(keys))
+    finally:
+        conn.execute(f"PRAGMA cache_size = {int(cache)}")
+    return len(keys)
+
+
+@MIGRATIONS(name="0025_guest_records")
+def _guest_records(db: sqlite_utils.Database) -> None:
+    """Special dates and merges of guests; who may change a VIP level and merge guests; the search keys
+    that folding adds (a guest written as 張偉 or ＷＡＮＧ or José is found as 张伟, wang, jose)."""
+    from butler_tui.defaults import DEFAULT_PERMISSIONS
+
+    _executescript_in_tx(db, _GUEST_RECORDS)
+    db.conn.executemany("INSERT OR IGNORE INTO permissions (role, action) VALUES (?, ?)",
+                        [(role, action) for action in ("edit_guest_vip", "merge_guests")
+                         for role in DEFAULT_PERMISSIONS[action]])
+    fold_search_keys(db.conn)
+
+
 SCHEMA_VERSION = len(MIGRATIONS.steps)
 KNOWN = set(MIGRATIONS.names)
 

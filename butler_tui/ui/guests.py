@@ -15,6 +15,7 @@ from textual.screen import ModalScreen
 from textual.widgets import DataTable, Footer, Input, Label, Static
 
 from butler_tui import clock
+from butler_tui.errors import InvalidInput
 from butler_tui.i18n import N_, t
 from butler_tui.models import NOTE_KINDS
 from butler_tui.services import found, guests, stays
@@ -146,6 +147,8 @@ class GuestProfileScreen(Board):
         Binding("n", "add_note", N_("Add note"), id="profile.add_note"),
         Binding("E", "edit_note", N_("Edit note"), id="profile.edit_note"),
         Binding("x", "retire_note", N_("Retire note"), id="profile.retire_note"),
+        Binding("c", "edit_guest", N_("Change record"), id="profile.edit"),
+        Binding("M", "merge_guest", N_("Merge"), id="profile.merge"),
         *board_keys("profile"),
     ]
 
@@ -176,6 +179,9 @@ class GuestProfileScreen(Board):
     def _show(self, p: Profile) -> None:
         self.profile = p
         head = Text()
+        if p.merged_into is not None:
+            head.append(t("Merged into guest {into}: this record is kept for old references",
+                          into=p.merged_into) + "\n", style="bold yellow")
         head.append(p.label, style="bold")
         if p.vip_level:
             head.append(f"  ★VIP{p.vip_level}", style="bold magenta")
@@ -184,6 +190,8 @@ class GuestProfileScreen(Board):
         head.append(t("Mobile {mobile} · ID {id_no} · language {language} · dedicated butler {butler}",
                       mobile=p.mobile or "—", id_no=p.id_no or "—", language=p.language, butler=p.butler_name or "—")
                     + (" · " + t("car {plate}", plate=p.car_plate) if p.car_plate else ""))
+        if p.special_dates:
+            head.append(" · " + guests.dates_text(p.special_dates))
         head.append("\n")
         if p.current_stay:
             s = p.current_stay
@@ -238,6 +246,74 @@ class GuestProfileScreen(Board):
 
         self.app.push_screen(FormScreen("Edit note 修改", [("kind", t("Kind: {kinds}", kinds=", ".join(NOTE_KINDS)),
                                                            note.kind, False), ("text", "Note", note.text, True)], submit))
+
+    def _merged(self, p: Profile) -> bool:
+        """A record merged into another is kept as it was: say which one to change instead."""
+        if p.merged_into is None:
+            return False
+        self.notify(t("guest {guest_id} was merged into guest {into}: change that one", guest_id=p.id,
+                      into=p.merged_into), severity="warning", markup=False, timeout=4)
+        return True
+
+    def action_edit_guest(self) -> None:
+        """VIP level, dedicated butler, language, car plate, special dates (issue 19): what is wrong is said
+        in the form, which stays open; a VIP level is for leads and up (the service refuses others)."""
+        p = self.profile
+        if p is None or self._merged(p):
+            return
+        fields = [
+            ("vip_level", N_("VIP level 0–5 (leads and up)"), str(p.vip_level), False),
+            ("butler_no", N_("Dedicated butler: staff no. ('-' for none)"), p.butler_no or "", False),
+            ("language", N_("Language: zh, en, ja …"), p.language, False),
+            ("car_plate", N_("Car plate ('-' for none)"), p.car_plate or "", False),
+            ("special_dates", N_("Special dates: birthday=03-12, anniversary=2010-06-01"),
+             ", ".join(f"{d['kind']}={d['date']}" for d in p.special_dates), False),
+        ]
+
+        def submit(values: dict[str, str], form: FormScreen) -> None:
+            def saved(changed: dict[str, Any]) -> None:
+                form.dismiss(True)
+                if changed:
+                    self.notify(t("Guest record changed: {fields}",
+                                  fields=", ".join(t(guests.FIELD_LABEL[k]) for k in changed)),
+                                markup=False, timeout=3)
+                self.refresh_data()
+
+            changes = {k: (v if v.strip() or k in ("special_dates", "vip_level", "language") else "-")
+                       for k, v in values.items()}
+            def save(store: Store) -> dict[str, Any]:
+                return guests.edit_guest(store, self.guest_id, **self.who, **changes)
+
+            self.station.run_db(save, then=saved, on_error=form.show_error)
+
+        self.app.push_screen(FormScreen(N_("Guest record 客人资料"), fields, submit))
+
+    def action_merge_guest(self) -> None:
+        """Merge another record of this guest into this one (leads and up): its number, asked in a form."""
+        p = self.profile
+        if p is None or self._merged(p):
+            return
+        if not (self.station.actor and self.station.actor.may("merge_guests")):
+            self.notify(t("Merging guests is for leads and up"), severity="warning", markup=False, timeout=4)
+            return
+
+        def submit(values: dict[str, str], form: FormScreen) -> None:
+            other = values["other"].strip().lstrip("#")
+            if not other.isdigit():
+                form.show_error(InvalidInput(t("give the number of the other guest's record, e.g. 1234")))
+                return
+
+            def merged(moved: dict[str, int]) -> None:
+                form.dismiss(True)
+                self.notify(t("Guest {other} merged into this record", other=other), markup=False, timeout=4)
+                self.refresh_data()
+
+            self.station.run_db(guests.merge_guests, self.guest_id, int(other), **self.who,
+                                then=merged, on_error=form.show_error)
+
+        self.app.push_screen(FormScreen(N_("Merge another record into this guest 合并客史"),
+                                        [("other", N_("Number of the other record (it is kept, marked merged)"), "",
+                                          False)], submit))
 
     def action_retire_note(self) -> None:
         note = self.selected_note()

@@ -67,6 +67,7 @@ class StayScreen(Board):
         Binding("A", "arrived", N_("Arrived"), id="stay.arrived"),
         Binding("o", "assign_room", N_("Room"), id="stay.room"),
         Binding("d", "departure_plan", N_("Departure plan"), id="stay.plan"),
+        Binding("p", "edit_parking", N_("Car & parking"), id="stay.parking"),
         Binding("v", "vip_notice", N_("VIP notice"), id="stay.vip_notice"),
         Binding("V", "approve_notice", N_("Approve+send notice"), id="stay.approve_notice"),
         Binding("X", "cancel_stay", N_("Cancel stay"), show=False, id="stay.cancel"),
@@ -219,6 +220,22 @@ class StayScreen(Board):
             self.station.run_db(save, then=form.close_and(self.refresh_data), on_error=form.show_error)
 
         self.app.push_screen(FormScreen("Evening before departure 离店前一晚", fields, submit))
+
+    def action_edit_parking(self) -> None:
+        """The stay's car plate and parking bay (issue 19); a wrong value is said in the form."""
+        s = self.stay
+        if s is None:
+            return
+        fields = [("car_plate", N_("Car plate 车牌 ('-' for none)"), s.car_plate or "", False),
+                  ("parking_bay", N_("Parking bay 车位, e.g. B2-17"), s.parking_bay or "", False)]
+
+        def submit(values: dict[str, str], form: FormScreen) -> None:
+            def save(store: Store) -> None:
+                stays.edit_stay(store, self.stay_id, **self.who, **{k: v or "-" for k, v in values.items()})
+
+            self.station.run_db(save, then=form.close_and(self.refresh_data), on_error=form.show_error)
+
+        self.app.push_screen(FormScreen(N_("Car and parking 车辆与车位"), fields, submit))
 
     def action_vip_notice(self) -> None:
         def open_form(draft: str) -> None:
