@@ -27,7 +27,7 @@ from typing import Any
 from butler_tui import clock
 from butler_tui.errors import ButlerError, DatabaseFileChanged, PermissionDenied, SchemaTooNew, StoreUnavailable
 from butler_tui.i18n import t as tr
-from butler_tui.store.chain import append
+from butler_tui.store.chain import append, chained, last
 from butler_tui.store.history import compact_after
 
 BUSY_TIMEOUT_MS = 10_000
@@ -157,6 +157,25 @@ class Tx:
         )
         self.event_ids.append(event_id)
         return event_id
+
+    def events(self, rows: list[tuple[str, Any, str, Any, Any]]) -> list[int]:
+        """Append many events at once — ``(entity, entity_id, action, before, after)`` each, by this
+        transaction's actor and station — chained as :meth:`event` chains one (a bulk import: one
+        ``executemany`` instead of a read and a write per event). Only for entities whose ``after`` is
+        stored as given (not messages' ``send`` nor tasks' ``create``)."""
+        if not rows:
+            return []
+        first, prev = last(self.db.conn)
+        at = clock.now_iso()
+        content = [(first + i, at, self.actor, self.station, entity, None if entity_id is None else str(entity_id),
+                    action, _dump(before), _dump(after)) for i, (entity, entity_id, action, before, after)
+                   in enumerate(rows)]
+        self.db.conn.executemany(
+            "INSERT INTO events (id, at, actor, station, entity, entity_id, action, before, after, hash)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", chained(prev, content))
+        ids = [first + i for i in range(len(rows))]
+        self.event_ids.extend(ids)
+        return ids
 
 
 def _dump(value: Any) -> str | None:

@@ -1111,6 +1111,21 @@ def _closed_today_index(db: sqlite_utils.Database) -> None:
     _executescript_in_tx(db, _CLOSED_TODAY)
 
 
+_PMS_VALUES = """
+-- The last value the PMS gave for each imported field of a guest and of a stay (a JSON object): a
+-- re-import overwrites a field only when its value still equals that one (nobody changed it at the
+-- hotel) or the import profile says the PMS owns the field. NULL: never imported with this record.
+ALTER TABLE guests ADD COLUMN pms_values TEXT;
+ALTER TABLE stays ADD COLUMN pms_values TEXT;
+"""
+
+
+@MIGRATIONS(name="0024_pms_values")
+def _pms_values(db: sqlite_utils.Database) -> None:
+    """The PMS's last values of imported guest and stay fields (hand edits survive a re-import)."""
+    _executescript_in_tx(db, _PMS_VALUES)
+
+
 SCHEMA_VERSION = len(MIGRATIONS.steps)
 KNOWN = set(MIGRATIONS.names)
 
