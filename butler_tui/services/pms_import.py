@@ -679,7 +679,9 @@ def _tell_floors(tx: Tx, notice: dict[str, Any], station: str | None) -> None:
                     room=notice["room"], departure=notice["departure"], old=notice["old_departure"])
     if notice["departure"] and notice["room"] != notice["old_room"]:
         body = said("{move}; leaves on {departure}", move=body, departure=notice["departure"])
-    post(tx, from_station=sender, from_staff=tx.actor, stations=recipients(tx.db.conn, "stations", targets, sender),
+    staff = tx.actor if tx.actor and tx.execute("SELECT 1 FROM staff WHERE staff_no = ?", (tx.actor,)).fetchone() \
+        else None  # a service account (the PMS feed) is nobody on the staff
+    post(tx, from_station=sender, from_staff=staff, stations=recipients(tx.db.conn, "stations", targets, sender),
          said=body, priority="routine", kind="stations", audience=targets, room=notice["room"],
          guest_id=notice["guest_id"])
 
