@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -280,3 +281,21 @@ def test_one_person_is_one_guest(tmp_path: Path, demo_store: Store):
                                                                           mobile="13911112222")]
     report = import_arrivals(demo_store, _file(tmp_path, _text(more), name="b.csv"))
     assert report.guests_created == 1
+
+
+def test_later_arrivals_get_a_packed_checklist_that_works_and_the_chain_holds(tmp_path: Path, demo_store: Store):
+    from butler_tui.services import checklists
+    from butler_tui.store.chain import verify
+
+    far = (clock.today() + timedelta(days=300)).isoformat()
+    leave = (clock.today() + timedelta(days=302)).isoformat()
+    path = _file(tmp_path, _text([_row(1, arrival_date=far, departure_date=leave, eta="")]))
+    import_arrivals(demo_store, path)
+    stay_id = demo_store.scalar("SELECT id FROM stays WHERE reservation_no = 'P900001'")
+    assert demo_store.scalar("SELECT count(*) FROM checklist_items WHERE stay_id = ?", (stay_id,)) == 0
+    items = checklists.items(demo_store, stay_id)
+    assert len(items) > 20 and items[0].code == "room_assigned"
+    checklists.tick(demo_store, stay_id, "file_pulled", staff_no="1002", station="lobby")
+    assert demo_store.scalar("SELECT count(*) FROM checklist_items WHERE stay_id = ?", (stay_id,)) == len(items)
+    assert next(i for i in checklists.items(demo_store, stay_id) if i.code == "file_pulled").done_by == "1002"
+    assert verify(demo_store.db.conn)[1] is None

@@ -23,6 +23,7 @@ from __future__ import annotations
 import contextlib
 import json
 import re
+import time
 import unicodedata
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
@@ -43,7 +44,7 @@ from butler_tui.services.pms_profiles import (
     Profile,
 )
 from butler_tui.services.times import time_of_day
-from butler_tui.store import Store, Tx
+from butler_tui.store import ITEM_COLUMNS, EventBatch, Store, Tx, event_batch, pack_checklist
 
 STAY_FIELDS = ["room_type", "room_number", "arrival_date", "eta", "departure_date", "party_size", "car_plate",
                "booked_by", "remarks"]
@@ -92,6 +93,7 @@ class ImportReport:
     dry_run: bool = False
     changed_ids: list[int] = field(default_factory=list)
     outcomes: list[RowOutcome] = field(default_factory=list)
+    write_seconds: float = 0.0  # how long the write transaction held the lock (for bench/import.py)
 
     def summary(self) -> dict[str, Any]:
         return {"rows": self.rows, "created": self.created, "updated": self.updated, "unchanged": self.unchanged,
@@ -563,12 +565,19 @@ class Prepared:
     guest_updates: list[tuple[str, list[Any]]]
     stays: list[tuple[Any, ...]]
     checklist: list[tuple[Any, ...]]
+    packed: list[tuple[int, bytes]]
     expected_rooms: list[tuple[str]]
     stay_updates: list[tuple[str, list[Any]]]
-    events: list[tuple[str, Any, str, Any, Any]]
+    events: EventBatch
 
 
-def prepare(p: Plan, source: str) -> Prepared:
+EAGER_DAYS = 2
+"""New stays arriving within this many days get their checklist as rows; later ones a packed checklist
+(one row, unpacked on its first tick: :func:`butler_tui.services.checklists.ensure_checklist`), so that a
+year of bookings is not a million rows written under the lock."""
+
+
+def prepare(p: Plan, source: str, staff_no: str | None = None, station: str | None = None) -> Prepared:
     guests = [tuple(g.get(c) if c != "vip_level" else g.get(c, 0) for c in _NEW_GUEST_COLS) for g in p.new_guests]
     guests = [tuple("" if (c == "salutation" and v is None) else v for c, v in zip(_NEW_GUEST_COLS, g, strict=True))
               for g in guests]
@@ -590,9 +599,19 @@ def prepare(p: Plan, source: str) -> Prepared:
         if before:
             events.append(("guests", gid, "pms_update", before, {k: v for k, v in after.items() if k != "pms_values"}))
     stays = [tuple(s[c] for c in _NEW_STAY_COLS) for s in p.new_stays]
-    checklist = [(i["stay_id"], i["stage"], i["code"], i["mandatory"], i["position"])
-                 for s in p.new_stays for i in build_items({"id": s["id"], "car_plate": s["car_plate"]},
-                                                           int(s["vip_level"] or 0))]
+    soon = (clock.today().toordinal() + EAGER_DAYS)
+    checklist: list[tuple[Any, ...]] = []
+    packed: list[tuple[int, bytes]] = []
+    blobs: dict[tuple[bool, bool], bytes] = {}
+    for s in p.new_stays:
+        items = build_items({"id": s["id"], "car_plate": s["car_plate"]}, int(s["vip_level"] or 0))
+        if date.fromisoformat(s["arrival_date"]).toordinal() <= soon:
+            checklist += [(i["stay_id"], i["stage"], i["code"], i["mandatory"], i["position"]) for i in items]
+            continue
+        kind = (bool(s["vip_level"]), bool(s["car_plate"]))
+        if kind not in blobs:  # the items carry no stay id: four checklists cover every new stay
+            blobs[kind] = pack_checklist([[i.get(c) if c != "id" else None for c in ITEM_COLUMNS] for i in items], [])
+        packed.append((s["id"], blobs[kind]))
     expected_rooms = [(s["room_number"],) for s in p.new_stays if s["room_number"]]
     events += [("stays", s["id"], "create", None, {"reservation_no": s["reservation_no"], "source": source})
                for s in p.new_stays]
@@ -602,10 +621,20 @@ def prepare(p: Plan, source: str) -> Prepared:
         stay_updates.append((f"UPDATE stays SET {sets}, pms_values = ?, updated_at = ? WHERE id = ?",
                              [*changes.values(), pms, now, stay_id]))
         events.append(("stays", stay_id, "pms_update", before, changes))
-    return Prepared(guests, search, search_gone, guest_updates, stays, checklist, expected_rooms, stay_updates, events)
+    return Prepared(guests, search, search_gone, guest_updates, stays, checklist, packed, expected_rooms, stay_updates,
+                    event_batch(staff_no or "pms-import", station, events))
 
 
 def _write(store: Store, p: Plan, ready: Prepared, path: Path, staff_no: str | None, station: str | None) -> None:
+    report = p.report
+    started = time.perf_counter()
+    try:
+        _write_tx(store, p, ready, path, staff_no, station)
+    finally:
+        report.write_seconds = time.perf_counter() - started
+
+
+def _write_tx(store: Store, p: Plan, ready: Prepared, path: Path, staff_no: str | None, station: str | None) -> None:
     report = p.report
     with store.write(actor=staff_no or "pms-import", station=station) as tx:
         if tx.execute("SELECT 1 FROM events WHERE id > ? AND entity IN ('stays', 'guests', 'rooms', 'schema')"
@@ -626,6 +655,7 @@ def _write(store: Store, p: Plan, ready: Prepared, path: Path, staff_no: str | N
                          f" ({', '.join('?' for _ in _NEW_STAY_COLS)})", ready.stays)
         conn.executemany("INSERT INTO checklist_items (stay_id, stage, code, mandatory, position)"
                          " VALUES (?, ?, ?, ?, ?)", ready.checklist)
+        conn.executemany("INSERT INTO checklists_packed (stay_id, items) VALUES (?, ?)", ready.packed)
         conn.executemany("UPDATE rooms SET occupancy = 'expected' WHERE number = ? AND occupancy = 'vacant'",
                          ready.expected_rooms)
         for sql, params in ready.stay_updates:
@@ -697,7 +727,7 @@ def import_arrivals(store: Store, path: str | Path, *, staff_no: str | None = No
         report.kept = sum(o.kept for o in report.outcomes)
         if dry_run:
             return report
-        ready = prepare(the_plan, path.name)
+        ready = prepare(the_plan, path.name, staff_no, station)
         try:
             _write(store, the_plan, ready, path, staff_no, station)
         except _Stale:

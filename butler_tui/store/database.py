@@ -13,6 +13,7 @@ under concurrent stations, the busy timeout does not help):
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import os
 import random
@@ -27,7 +28,7 @@ from typing import Any
 from butler_tui import clock
 from butler_tui.errors import ButlerError, DatabaseFileChanged, PermissionDenied, SchemaTooNew, StoreUnavailable
 from butler_tui.i18n import t as tr
-from butler_tui.store.chain import append, chained, last
+from butler_tui.store.chain import append, chain_tails, last, tails
 from butler_tui.store.history import compact_after
 
 BUSY_TIMEOUT_MS = 10_000
@@ -158,24 +159,38 @@ class Tx:
         self.event_ids.append(event_id)
         return event_id
 
-    def events(self, rows: list[tuple[str, Any, str, Any, Any]]) -> list[int]:
-        """Append many events at once — ``(entity, entity_id, action, before, after)`` each, by this
-        transaction's actor and station — chained as :meth:`event` chains one (a bulk import: one
-        ``executemany`` instead of a read and a write per event). Only for entities whose ``after`` is
-        stored as given (not messages' ``send`` nor tasks' ``create``)."""
-        if not rows:
+    def events(self, batch: EventBatch) -> list[int]:
+        """Append many events at once (:func:`event_batch`, made before the lock was taken), chained as
+        :meth:`event` chains one: a bulk import writes them with one ``executemany``."""
+        if not batch.rows:
             return []
         first, prev = last(self.db.conn)
         at = clock.now_iso()
-        content = [(first + i, at, self.actor, self.station, entity, None if entity_id is None else str(entity_id),
-                    action, _dump(before), _dump(after)) for i, (entity, entity_id, action, before, after)
-                   in enumerate(rows)]
+        hashes = chain_tails(prev, first, at, batch.tails)
         self.db.conn.executemany(
             "INSERT INTO events (id, at, actor, station, entity, entity_id, action, before, after, hash)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", chained(prev, content))
-        ids = [first + i for i in range(len(rows))]
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [(first + i, at, *row, hashes[i]) for i, row in enumerate(batch.rows)])
+        ids = list(range(first, first + len(batch.rows)))
         self.event_ids.extend(ids)
         return ids
+
+
+@dataclasses.dataclass(frozen=True)
+class EventBatch:
+    """Events to append at once: their stored columns after id and instant, and those as hashed."""
+
+    rows: list[tuple[str | None, ...]]
+    tails: list[str]
+
+
+def event_batch(actor: str | None, station: str | None, events: list[tuple[str, Any, str, Any, Any]]) -> EventBatch:
+    """``(entity, entity_id, action, before, after)`` each, by ``actor`` at ``station``, ready for
+    :meth:`Tx.events` — the JSON and most of the hashing done before the write lock. Only for entities
+    whose ``after`` is stored as given (not messages' ``send`` nor tasks' ``create``)."""
+    rows = [(actor, station, entity, None if entity_id is None else str(entity_id), action, _dump(before), _dump(after))
+            for entity, entity_id, action, before, after in events]
+    return EventBatch(rows, tails(rows))
 
 
 def _dump(value: Any) -> str | None:
