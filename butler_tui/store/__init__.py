@@ -5,8 +5,14 @@ write in ``BEGIN IMMEDIATE`` together with at least one ``events`` row.
 """
 
 from butler_tui.store.database import EventBatch, NoChange, Store, Tx, event_batch
-from butler_tui.store.history import (ITEM_COLUMNS, expand_rows, pack_checklist, pack_checklists, packed_checklist,
-                                     unpack_checklist)
+from butler_tui.store.history import (
+                                     ITEM_COLUMNS,
+                                     expand_rows,
+                                     pack_checklist,
+                                     pack_checklists,
+                                     packed_checklist,
+                                     unpack_checklist,
+)
 from butler_tui.store.packing import pack, unpack
 from butler_tui.store.schema import SCHEMA_VERSION
 
