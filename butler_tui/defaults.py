@@ -33,6 +33,7 @@ ACTIONS = {
     "manage_routines": N_("set or remove daily and weekly routines (e.g. 18:00 turndown for VIP rooms)"),
     "archive_history": N_("move closed history to the archive file (butler archive)"),
     "cancel_task": N_("cancel a task somebody else received"),
+    "import_arrivals": N_("import the PMS arrivals export at a station"),
 }
 DEFAULT_PERMISSIONS: dict[str, tuple[str, ...]] = {
     "verify_task": ("lead", "supervisor", "manager", "director"),
@@ -58,6 +59,8 @@ DEFAULT_PERMISSIONS: dict[str, tuple[str, ...]] = {
     "manage_routines": ("lead", "supervisor", "manager", "director"),
     # Moving closed history out of the shared file is the management's (issue 15).
     "archive_history": ("manager", "director", "admin"),
+    # Leads and up bring the PMS export in from a station's import screen (issue 19).
+    "import_arrivals": ("lead", "supervisor", "manager", "director", "admin"),
     # Who received a request may cancel it; anyone else's is for leads and up (issue 18).
     "cancel_task": ("lead", "supervisor", "manager", "director"),
 }

@@ -1122,8 +1122,13 @@ ALTER TABLE stays ADD COLUMN pms_values TEXT;
 
 @MIGRATIONS(name="0024_pms_values")
 def _pms_values(db: sqlite_utils.Database) -> None:
-    """The PMS's last values of imported guest and stay fields (hand edits survive a re-import)."""
+    """The PMS's last values of imported guest and stay fields (hand edits survive a re-import); who may
+    import at a station."""
+    from butler_tui.defaults import DEFAULT_PERMISSIONS
+
     _executescript_in_tx(db, _PMS_VALUES)
+    db.conn.executemany("INSERT OR IGNORE INTO permissions (role, action) VALUES (?, ?)",
+                        [(role, "import_arrivals") for role in DEFAULT_PERMISSIONS["import_arrivals"]])
 
 
 SCHEMA_VERSION = len(MIGRATIONS.steps)
