@@ -33,7 +33,7 @@ from typing import Any
 from butler_tui import clock
 from butler_tui.defaults import build_items
 from butler_tui.errors import InvalidInput
-from butler_tui.i18n import said
+from butler_tui.i18n import N_, said
 from butler_tui.i18n import t as tr
 from butler_tui.search_keys import CJK, search_keys
 from butler_tui.services import pms_profiles
@@ -741,7 +741,7 @@ def import_arrivals(store: Store, path: str | Path, *, staff_no: str | None = No
 
 def summary_lines(report: ImportReport, file: str | Path, *, limit: int = 200) -> list[str]:
     """The report as a user reads it: the counts, then every row updated, refused or with a field kept."""
-    head = tr("would import" if report.dry_run else "imported")
+    head = tr(N_("would import")) if report.dry_run else tr(N_("imported"))
     lines = [tr("{file} ({head}; profile {profile}, {encoding}): {rows} rows — {created} new, {updated} updated,"
                 " {unchanged} unchanged, {refused} refused; {guests} new guest(s); {kept} field(s) kept"
                 " (edited at the hotel)", file=file, head=head, profile=report.profile, encoding=report.encoding,
@@ -757,7 +757,7 @@ def summary_lines(report: ImportReport, file: str | Path, *, limit: int = 200) -
     return lines
 
 
-OUTCOME_LABEL = {"new": "new", "updated": "updated", "unchanged": "unchanged", "refused": "refused"}
+OUTCOME_LABEL = {"new": N_("new"), "updated": N_("updated"), "unchanged": N_("unchanged"), "refused": N_("refused")}
 
 
 def sample_path() -> Path:
