@@ -299,3 +299,32 @@ def test_later_arrivals_get_a_packed_checklist_that_works_and_the_chain_holds(tm
     assert demo_store.scalar("SELECT count(*) FROM checklist_items WHERE stay_id = ?", (stay_id,)) == len(items)
     assert next(i for i in checklists.items(demo_store, stay_id) if i.code == "file_pulled").done_by == "1002"
     assert verify(demo_store.db.conn)[1] is None
+
+
+def test_50000_rows_all_or_nothing_while_another_process_writes(tmp_path: Path, demo_store: Store):
+    from tests import workers
+
+    rows = [_row(i, eta="", guest_name=f"客人{i}", mobile=f"138{i:08d}", arrival_date="2027-02-01",
+                 departure_date="2027-02-03") for i in range(50_000)]
+    bad = _file(tmp_path, _text(rows[:-1] + [_row(49_999, room_number="9999")]), name="bad.csv")
+    good = _file(tmp_path, _text(rows), name="good.csv")
+    ctx = workers.processes()
+    started, stop, out = ctx.Event(), ctx.Event(), ctx.Queue()
+    writer = ctx.Process(target=workers.send_until, args=(str(demo_store.path), started, stop, out))
+    writer.start()
+    try:
+        assert started.wait(30)
+        before = demo_store.scalar("SELECT count(*) FROM stays")
+        with pytest.raises(ImportRejected) as info:
+            import_arrivals(demo_store, bad)
+        assert list(dict(info.value.problems)) == [50_001]
+        assert demo_store.scalar("SELECT count(*) FROM stays") == before
+        report = import_arrivals(demo_store, good)
+    finally:
+        stop.set()
+        sends, failures, longest = out.get(timeout=60)
+        writer.join(30)
+    assert report.created == 50_000 and demo_store.scalar("SELECT count(*) FROM stays") == before + 50_000
+    assert sends > 0 and failures == 0
+    print(f"50,000 rows: write transaction {report.write_seconds:.1f} s; the other station's longest wait"
+          f" {longest:.1f} s over {sends} sends")

@@ -159,6 +159,30 @@ class Tx:
         self.event_ids.append(event_id)
         return event_id
 
+    def insert_many(self, table: str, columns: list[str], rows: list[tuple[Any, ...]]) -> None:
+        """Insert many rows with one ``executemany`` (ids given by the caller). Guests: their names go to
+        the trigram index in one statement instead of through its trigger row by row — FTS5 flushes its
+        pending terms at each trigger-run statement, 65 µs a guest (50,000: 3.3 s under the lock). The
+        trigger is dropped and created again inside this transaction; nobody else ever sees it gone."""
+        if not rows:
+            return
+        conn = self.db.conn
+        sql = f"INSERT INTO [{table}] ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})"
+        feed = _FTS_FEEDS.get(table)
+        if feed is None or len(rows) < 100:
+            conn.executemany(sql, rows)
+            return
+        trigger, insert, keys = feed
+        made = conn.execute("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?", (trigger,)).fetchone()
+        if made is None:
+            conn.executemany(sql, rows)
+            return
+        at = [columns.index(k) for k in keys]
+        conn.execute(f"DROP TRIGGER {trigger}")
+        conn.executemany(sql, rows)
+        conn.executemany(insert, [tuple(r[i] for i in at) for r in rows])
+        conn.execute(made[0])
+
     def events(self, batch: EventBatch) -> list[int]:
         """Append many events at once (:func:`event_batch`, made before the lock was taken), chained as
         :meth:`event` chains one: a bulk import writes them with one ``executemany``."""
@@ -175,6 +199,9 @@ class Tx:
         self.event_ids.extend(ids)
         return ids
 
+
+_FTS_FEEDS = {"guests": ("guests_fts_insert", "INSERT INTO guests_fts(rowid, name) VALUES (?, ?)", ("id", "name"))}
+"""Tables whose AFTER INSERT trigger feeds a full-text index: (trigger, the index's insert, its columns)."""
 
 @dataclasses.dataclass(frozen=True)
 class EventBatch:
