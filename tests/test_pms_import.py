@@ -306,7 +306,7 @@ def test_50000_rows_all_or_nothing_while_another_process_writes(tmp_path: Path, 
 
     rows = [_row(i, eta="", guest_name=f"客人{i}", mobile=f"138{i:08d}", arrival_date="2027-02-01",
                  departure_date="2027-02-03") for i in range(50_000)]
-    bad = _file(tmp_path, _text(rows[:-1] + [_row(49_999, room_number="9999")]), name="bad.csv")
+    bad = _file(tmp_path, _text([*rows[:-1], _row(49_999, room_number="9999")]), name="bad.csv")
     good = _file(tmp_path, _text(rows), name="good.csv")
     ctx = workers.processes()
     started, stop, out = ctx.Event(), ctx.Event(), ctx.Queue()
