@@ -36,8 +36,8 @@ from butler_tui.errors import InvalidInput
 from butler_tui.i18n import N_, said
 from butler_tui.i18n import t as tr
 from butler_tui.search_keys import CJK, search_keys
-from butler_tui.services import pms_profiles
-from butler_tui.services.pms_file import read_table, read_text
+from butler_tui.services import pms_file, pms_profiles
+from butler_tui.services.pms_file import read_table
 from butler_tui.services.pms_profiles import FIELDS as COLUMNS  # noqa: F401  (the butler profile's columns)
 from butler_tui.services.pms_profiles import (
     REQUIRED,  # noqa: F401
@@ -108,6 +108,11 @@ class ImportReport:
         return self.summary() | {"dry_run": self.dry_run, "rows_detail": [asdict(o) for o in self.details()]}
 
 
+def read_text(path: Path) -> str:
+    """The text of an export (the duty roster's too): see :func:`butler_tui.services.pms_file.decode`."""
+    return pms_file.read_text(path)[0]
+
+
 # -- names ------------------------------------------------------------------------------------------
 
 def fold(name: str) -> str:
@@ -164,7 +169,7 @@ def parse(path: Path, store: Store, *, profile: str | None = None, encoding: str
 
 def _parse(path: Path, store: Store, *, profile: str | None, encoding: str | None,
            report: ImportReport | None) -> tuple[list[dict[str, Any]], Profile]:
-    text, used = read_text(path, encoding)
+    text, used = pms_file.read_text(path, encoding)
     table = read_table(text, path, MAX_ROWS)
     chosen = _pick_profile(table.header, profile)
     where, missing, unknown = chosen.mapping(table.header)
@@ -329,11 +334,11 @@ def plan(store: Store, path: Path, rows: list[dict[str, Any]], profile: Profile,
     for g in _rows_in(store, f"SELECT {guest_cols} FROM guests WHERE id IN ({{marks}})",
                       [k["guest_id"] for k in known.values()]):
         guests[g["id"]] = g
-    by_member = {g["member_no"]: gid for gid, g in guests.items() if g["member_no"]}
+    by_member = {g["member_no"]: known_id for known_id, g in guests.items() if g["member_no"]}
     by_mobile: dict[str, list[int]] = {}
-    for gid, g in guests.items():
+    for known_id, g in guests.items():
         if g["mobile"]:
-            by_mobile.setdefault(g["mobile"], []).append(gid)
+            by_mobile.setdefault(g["mobile"], []).append(known_id)
     next_guest = max_guest
     now = clock.now_iso()
     touched_guests: dict[int, dict[str, Any]] = {}  # existing guests: their new values
@@ -354,7 +359,7 @@ def plan(store: Store, path: Path, rows: list[dict[str, Any]], profile: Profile,
         outcome = RowOutcome(row["line"], res, "unchanged")
         outcomes.append(outcome)
         # the guest
-        gid = existing["guest_id"] if existing else find_guest(row["guest"])
+        gid: int | None = existing["guest_id"] if existing else find_guest(row["guest"])
         if gid is None:
             next_guest += 1
             gid = next_guest

@@ -21,7 +21,7 @@ import sqlite3
 import threading
 import time
 import weakref
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -207,7 +207,7 @@ _FTS_FEEDS = {"guests": ("guests_fts_insert", "INSERT INTO guests_fts(rowid, nam
 class EventBatch:
     """Events to append at once: their stored columns after id and instant, and those as hashed."""
 
-    rows: list[tuple[str | None, ...]]
+    rows: Sequence[tuple[str | None, ...]]
     tails: list[str]
 
 
