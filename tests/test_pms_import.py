@@ -328,3 +328,16 @@ def test_50000_rows_all_or_nothing_while_another_process_writes(tmp_path: Path, 
     assert sends > 0 and failures == 0
     print(f"50,000 rows: write transaction {report.write_seconds:.1f} s; the other station's longest wait"
           f" {longest:.1f} s over {sends} sends")
+
+
+def test_bulk_write_checks_references_at_once_and_rolls_back(demo_store: Store):
+    import sqlite3
+
+    before = _counts(demo_store)
+    check = "SELECT s.id FROM stays s WHERE NOT EXISTS (SELECT 1 FROM guests g WHERE g.id = s.guest_id) LIMIT 1"
+    with pytest.raises(sqlite3.IntegrityError), demo_store.bulk_write("8002", "fo", [check]) as tx:
+        tx.execute("INSERT INTO stays (reservation_no, guest_id, arrival_date, departure_date, created_at, updated_at)"
+                   " VALUES ('X-999', 999999, '2026-11-25', '2026-11-26', 'now', 'now')")
+        tx.event("stays", None, "test")
+    assert _counts(demo_store) == before
+    assert demo_store.scalar("PRAGMA foreign_keys") == 1

@@ -304,6 +304,7 @@ class Plan:
     stamp: int
     max_guest: int
     max_stay: int
+    max_item: int
     report: ImportReport
     new_guests: list[dict[str, Any]] = field(default_factory=list)
     guest_updates: list[tuple[int, dict[str, Any], dict[str, Any], tuple[Any, ...]]] = field(default_factory=list)
@@ -318,7 +319,8 @@ def plan(store: Store, path: Path, rows: list[dict[str, Any]], profile: Profile,
     stamp = int(store.scalar("SELECT coalesce(max(id), 0) FROM events"))
     max_guest = int(store.scalar("SELECT coalesce(max(id), 0) FROM guests"))
     max_stay = int(store.scalar("SELECT coalesce(max(id), 0) FROM stays"))
-    out = Plan(stamp, max_guest, max_stay, report)
+    max_item = int(store.scalar("SELECT coalesce(max(id), 0) FROM checklist_items"))
+    out = Plan(stamp, max_guest, max_stay, max_item, report)
     res_nos = [r["stay"]["reservation_no"] for r in rows]
     known = {r["reservation_no"]: r for r in _rows_in(
         store, f"SELECT id, reservation_no, status, guest_id, pms_values, {', '.join(STAY_FIELDS)} FROM stays"
@@ -647,7 +649,18 @@ def _write(store: Store, p: Plan, ready: Prepared, path: Path, staff_no: str | N
 
 def _write_tx(store: Store, p: Plan, ready: Prepared, path: Path, staff_no: str | None, station: str | None) -> None:
     report = p.report
-    with store.write(actor=staff_no or "pms-import", station=station) as tx:
+    touched = ",".join(str(int(u[0])) for u in p.stay_updates)
+    checks = [  # the references the rows written make, checked at once (not row by row: Store.bulk_write)
+        "SELECT s.id FROM stays s WHERE (s.id > %d%s) AND (NOT EXISTS (SELECT 1 FROM guests g WHERE g.id = s.guest_id)"
+        " OR (s.room_number IS NOT NULL AND NOT EXISTS (SELECT 1 FROM rooms r WHERE r.number = s.room_number))"
+        " OR (s.booked_by IS NOT NULL AND NOT EXISTS (SELECT 1 FROM staff f WHERE f.staff_no = s.booked_by))) LIMIT 1"
+        % (p.max_stay, f" OR s.id IN ({touched})" if touched else ""),
+        "SELECT c.stay_id FROM checklists_packed c WHERE c.stay_id > %d AND NOT EXISTS"
+        " (SELECT 1 FROM stays s WHERE s.id = c.stay_id) LIMIT 1" % p.max_stay,
+        "SELECT c.stay_id FROM checklist_items c WHERE c.id > %d AND NOT EXISTS"
+        " (SELECT 1 FROM stays s WHERE s.id = c.stay_id) LIMIT 1" % p.max_item,
+    ]
+    with store.bulk_write(staff_no or "pms-import", station, checks) as tx:
         if tx.execute("SELECT 1 FROM events WHERE id > ? AND entity IN ('stays', 'guests', 'rooms', 'schema')"
                       " LIMIT 1", (p.stamp,)).fetchone() or \
                 tx.execute("SELECT coalesce(max(id), 0) FROM guests").fetchone()[0] != p.max_guest or \
