@@ -650,15 +650,16 @@ def _write(store: Store, p: Plan, ready: Prepared, path: Path, staff_no: str | N
 def _write_tx(store: Store, p: Plan, ready: Prepared, path: Path, staff_no: str | None, station: str | None) -> None:
     report = p.report
     touched = ",".join(str(int(u[0])) for u in p.stay_updates)
+    also = f" OR s.id IN ({touched})" if touched else ""
     checks = [  # the references the rows written make, checked at once (not row by row: Store.bulk_write)
-        "SELECT s.id FROM stays s WHERE (s.id > %d%s) AND (NOT EXISTS (SELECT 1 FROM guests g WHERE g.id = s.guest_id)"
+        f"SELECT s.id FROM stays s WHERE (s.id > {int(p.max_stay)}{also}) AND (NOT EXISTS (SELECT 1 FROM guests g"
+        " WHERE g.id = s.guest_id)"
         " OR (s.room_number IS NOT NULL AND NOT EXISTS (SELECT 1 FROM rooms r WHERE r.number = s.room_number))"
-        " OR (s.booked_by IS NOT NULL AND NOT EXISTS (SELECT 1 FROM staff f WHERE f.staff_no = s.booked_by))) LIMIT 1"
-        % (p.max_stay, f" OR s.id IN ({touched})" if touched else ""),
-        "SELECT c.stay_id FROM checklists_packed c WHERE c.stay_id > %d AND NOT EXISTS"
-        " (SELECT 1 FROM stays s WHERE s.id = c.stay_id) LIMIT 1" % p.max_stay,
-        "SELECT c.stay_id FROM checklist_items c WHERE c.id > %d AND NOT EXISTS"
-        " (SELECT 1 FROM stays s WHERE s.id = c.stay_id) LIMIT 1" % p.max_item,
+        " OR (s.booked_by IS NOT NULL AND NOT EXISTS (SELECT 1 FROM staff f WHERE f.staff_no = s.booked_by))) LIMIT 1",
+        f"SELECT c.stay_id FROM checklists_packed c WHERE c.stay_id > {int(p.max_stay)} AND NOT EXISTS"
+        " (SELECT 1 FROM stays s WHERE s.id = c.stay_id) LIMIT 1",
+        f"SELECT c.stay_id FROM checklist_items c WHERE c.id > {int(p.max_item)} AND NOT EXISTS"
+        " (SELECT 1 FROM stays s WHERE s.id = c.stay_id) LIMIT 1",
     ]
     with store.bulk_write(staff_no or "pms-import", station, checks) as tx:
         if tx.execute("SELECT 1 FROM events WHERE id > ? AND entity IN ('stays', 'guests', 'rooms', 'schema')"
