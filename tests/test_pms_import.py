@@ -341,3 +341,12 @@ def test_bulk_write_checks_references_at_once_and_rolls_back(demo_store: Store):
         tx.event("stays", None, "test")
     assert _counts(demo_store) == before
     assert demo_store.scalar("PRAGMA foreign_keys") == 1
+
+
+def test_the_shipped_sample_is_found_by_name(demo_db: Path):
+    from butler_tui.services.pms_import import sample_path
+
+    assert sample_path().is_file()
+    result = _run(demo_db, "import", "arrivals", "sample", "--dry-run")
+    assert result.exit_code == 0, result.output
+    assert "would import" in result.output and "15 new" in result.output
