@@ -350,3 +350,27 @@ def test_the_shipped_sample_is_found_by_name(demo_db: Path):
     result = _run(demo_db, "import", "arrivals", "sample", "--dry-run")
     assert result.exit_code == 0, result.output
     assert "would import" in result.output and "15 new" in result.output
+
+
+def test_a_change_made_while_the_import_is_prepared_makes_it_plan_again(tmp_path: Path, demo_store: Store,
+                                                                       monkeypatch: pytest.MonkeyPatch):
+    from butler_tui.services import pms_import
+
+    path = _file(tmp_path, _text([_row(1, remarks="from PMS")]))
+    import_arrivals(demo_store, path)
+    calls = []
+    real = pms_import.prepare
+
+    def meanwhile(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 1:  # a station edits the stay after the import read it, before it writes
+            with demo_store.write("8002", "fo") as tx:
+                tx.execute("UPDATE stays SET remarks = 'by hand' WHERE reservation_no = 'P900001'")
+                tx.event("stays", 1, "edit")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(pms_import, "prepare", meanwhile)
+    _file(tmp_path, _text([_row(1, remarks="PMS again")]))
+    report = import_arrivals(demo_store, path)
+    assert len(calls) == 2 and report.kept == 1
+    assert demo_store.scalar("SELECT remarks FROM stays WHERE reservation_no = 'P900001'") == "by hand"

@@ -743,9 +743,11 @@ def import_arrivals(store: Store, path: str | Path, *, staff_no: str | None = No
                     profile: str | None = None, encoding: str | None = None, dry_run: bool = False) -> ImportReport:
     """Import the file (or, ``dry_run``, only say what importing it would do); the report of it."""
     path = Path(path)
-    for attempt in range(4):
-        report = ImportReport(dry_run=dry_run)
-        rows, chosen = _parse(path, store, profile=profile, encoding=encoding, report=report)
+    parsed = ImportReport(dry_run=dry_run)
+    rows, chosen = _parse(path, store, profile=profile, encoding=encoding, report=parsed)
+    for attempt in range(4):  # the file is read and checked once; what it changes is planned again when stale
+        report = ImportReport(dry_run=dry_run, profile=parsed.profile, encoding=parsed.encoding,
+                              separator=parsed.separator)
         the_plan = plan(store, path, rows, chosen, report)
         report.kept = sum(o.kept for o in report.outcomes)
         if dry_run:
