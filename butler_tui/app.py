@@ -97,6 +97,7 @@ class ButlerApp(App[None]):
         Binding("b", "handover", N_("Handover"), id="app.handover"),
         Binding("D", "roster", N_("Duty roster"), show=False, id="app.roster"),
         Binding("f", "found", N_("Lost & found"), show=False, id="app.found"),
+        Binding("U", "pms_import", N_("PMS import"), show=False, id="app.import"),
         Binding("ctrl+o", "sign_out", N_("Sign out"), id="app.sign_out"),
         Binding("ctrl+u", "switch_user", N_("Switch user"), id="app.switch_user"),
         Binding("ctrl+p", "command_palette", N_("palette"), show=False, id="app.palette"),
@@ -597,6 +598,11 @@ class ButlerApp(App[None]):
 
         self._open_board(FoundScreen)
 
+    def action_pms_import(self) -> None:
+        from butler_tui.ui.pms_import import ImportScreen
+
+        self._open_board(ImportScreen)
+
     def action_arrivals(self) -> None:
         from butler_tui.ui.arrivals import ArrivalsScreen
 
@@ -658,6 +664,7 @@ class ButlerApp(App[None]):
             (N_("Escalation queue"), N_("Escalated and overdue tasks, most urgent first"), self.action_escalations),
             (N_("Duty roster"), N_("Who is on which shift, and each shift's duty manager"), self.action_roster),
             (N_("Lost & found"), N_("The register of found items: log, store, return, dispose"), self.action_found),
+            (N_("PMS import"), N_("Check and import the PMS arrivals export (leads and up)"), self.action_pms_import),
             (N_("Room board"), N_("Every room of the station's floors: housekeeping status, DND, tasks"), self.action_room_board),
             (N_("Scheduled tasks"), N_("Tasks due at a time (wake-up calls), before they are raised"), self.action_scheduled),
             (N_("Routines"), N_("Daily and weekly jobs the leads set (e.g. 18:00 turndown)"), self.action_routines),

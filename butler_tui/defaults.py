@@ -35,6 +35,7 @@ ACTIONS = {
     "cancel_task": N_("cancel a task somebody else received"),
     "edit_guest_vip": N_("change a guest's VIP level"),
     "merge_guests": N_("merge two records of the same guest"),
+    "import_arrivals": N_("import the PMS arrivals export at a station"),
 }
 DEFAULT_PERMISSIONS: dict[str, tuple[str, ...]] = {
     "verify_task": ("lead", "supervisor", "manager", "director"),
@@ -60,6 +61,8 @@ DEFAULT_PERMISSIONS: dict[str, tuple[str, ...]] = {
     "manage_routines": ("lead", "supervisor", "manager", "director"),
     # Moving closed history out of the shared file is the management's (issue 15).
     "archive_history": ("manager", "director", "admin"),
+    # Leads and up bring the PMS export in from a station's import screen (issue 19).
+    "import_arrivals": ("lead", "supervisor", "manager", "director", "admin"),
     # Who received a request may cancel it; anyone else's is for leads and up (issue 18).
     "cancel_task": ("lead", "supervisor", "manager", "director"),
     # Anyone signed in keeps a guest's language, butler, plate and dates; the VIP level (it decides the

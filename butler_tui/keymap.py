@@ -41,12 +41,13 @@ def all_bindings() -> dict[str, tuple[str, str]]:
         tasks,
     )
     from butler_tui.ui.found import FoundScreen
+    from butler_tui.ui.pms_import import ImportScreen
 
     classes: list[type[DOMNode]] = [
         ButlerApp, alerts.EmergencyScreen, arrivals.ArrivalsScreen, compose.ComposeScreen, forms.FormScreen, forms.ConfirmScreen,
         guests.GuestLookupScreen, guests.GuestProfileScreen, handover.HandoverScreen, help.HelpScreen,
         messages.MessagesScreen, messages.ThreadScreen, roster.RosterScreen, stay.StayScreen, tasks.RoomsScreen, tasks.EscalationScreen,
-        tasks.TaskDetailScreen, FoundScreen, room_board.RoomBoardScreen, room_board.RoutinesScreen,
+        tasks.TaskDetailScreen, FoundScreen, room_board.RoomBoardScreen, room_board.RoutinesScreen, ImportScreen,
     ]
     found: dict[str, tuple[str, str]] = {}
     for cls in classes:

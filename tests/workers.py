@@ -167,3 +167,27 @@ def open_station(path: str, ready, out) -> None:
     ready.set()
     feed.follow(path, lambda events: None, interval=0.05, stop=stop, identity=store.identity,
                 on_file_change=stopped)
+
+
+def send_until(path: str, started, stop, out) -> None:
+    """A station writing in a loop while the parent imports: messages until ``stop`` is set; puts
+    (sends, failures, longest wait in seconds) on ``out``."""
+    import time
+
+    from butler_tui.services import messaging
+
+    store = Store(path)
+    sends = failures = 0
+    longest = 0.0
+    while not stop.is_set():
+        t0 = time.perf_counter()
+        try:
+            messaging.send(store, from_station="lobby", body=f"while importing {sends}", to=["fo"])
+            sends += 1
+        except Exception:  # counted: the parent asserts there is none
+            failures += 1
+        longest = max(longest, time.perf_counter() - t0)
+        if sends == 1:
+            started.set()
+    store.close()
+    out.put((sends, failures, longest))

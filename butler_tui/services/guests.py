@@ -599,8 +599,8 @@ def merge_guests(store: Store, keep: int, retire: int, *, staff_no: str | None,
         filled["visit_count"] = kept["visit_count"] + gone["visit_count"]
         now = clock.now_iso()
         # A member no. is unique: the retired record lets go of it (the event keeps it).
-        tx.execute("UPDATE guests SET merged_into = ?, merged_at = ?, member_no = NULL, updated_at = ? WHERE id = ?",
-                   (keep, now, now, retire))
+        tx.execute("UPDATE guests SET merged_into = ?, merged_at = ?, member_no = NULL, former_member_no = ?,"
+                   " updated_at = ? WHERE id = ?", (keep, now, gone["member_no"], now, retire))
         if "member_no" not in filled and not kept["member_no"] and gone["member_no"]:
             filled["member_no"] = gone["member_no"]
         tx.execute("UPDATE guests SET merged_into = ? WHERE merged_into = ?", (keep, retire))

@@ -4,10 +4,17 @@
 write in ``BEGIN IMMEDIATE`` together with at least one ``events`` row.
 """
 
-from butler_tui.store.database import NoChange, Store, Tx
-from butler_tui.store.history import expand_rows, pack_checklists, packed_checklist, unpack_checklist
+from butler_tui.store.database import EventBatch, NoChange, Store, Tx, event_batch
+from butler_tui.store.history import (
+                                     ITEM_COLUMNS,
+                                     expand_rows,
+                                     pack_checklist,
+                                     pack_checklists,
+                                     packed_checklist,
+                                     unpack_checklist,
+)
 from butler_tui.store.packing import pack, unpack
 from butler_tui.store.schema import SCHEMA_VERSION
 
-__all__ = ["SCHEMA_VERSION", "NoChange", "Store", "Tx", "expand_rows", "pack", "pack_checklists", "packed_checklist",
-           "unpack", "unpack_checklist"]
+__all__ = ["ITEM_COLUMNS", "SCHEMA_VERSION", "EventBatch", "NoChange", "Store", "Tx", "event_batch", "expand_rows", "pack",
+           "pack_checklist", "pack_checklists", "packed_checklist", "unpack", "unpack_checklist"]

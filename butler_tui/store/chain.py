@@ -120,3 +120,22 @@ def verify(conn: sqlite3.Connection, progress: Callable[[int, int], None] | None
 
 
 __all__ = ["COLUMNS", "HASH_BYTES", "anchor_gaps", "append", "chained", "last", "link", "rehash_all", "verify"]
+
+
+def tails(rows: Iterable[Sequence[Any]]) -> list[str]:
+    """Each row's content after its id and instant — ``actor … after`` as stored — as the JSON text
+    :func:`link` hashes it, made before the write lock is taken (:func:`chain_tails` ends the job)."""
+    return [json.dumps([_text(v) for v in row], ensure_ascii=False, separators=(",", ":"), default=_plain)[1:-1]
+            for row in rows]
+
+
+def chain_tails(prev: bytes | None, first_id: int, at: str, texts: Sequence[str]) -> list[bytes]:
+    """The hashes of events ``first_id, first_id + 1, …`` written at ``at`` whose contents after the
+    instant are ``texts`` (:func:`tails`), chained after ``prev``: the same as :func:`link` gives."""
+    head = json.dumps(at, ensure_ascii=False)
+    out = []
+    for i, tail in enumerate(texts):
+        content = f"[{first_id + i},{head},{tail}]"
+        prev = hashlib.sha256((prev or b"") + content.encode("utf-8", "surrogatepass")).digest()[:HASH_BYTES]
+        out.append(prev)
+    return out

@@ -1111,6 +1111,25 @@ def _closed_today_index(db: sqlite_utils.Database) -> None:
     _executescript_in_tx(db, _CLOSED_TODAY)
 
 
+_PMS_VALUES = """
+-- The last value the PMS gave for each imported field of a guest and of a stay (a JSON object): a
+-- re-import overwrites a field only when its value still equals that one (nobody changed it at the
+-- hotel) or the import profile says the PMS owns the field. NULL: never imported with this record.
+ALTER TABLE guests ADD COLUMN pms_values TEXT;
+ALTER TABLE stays ADD COLUMN pms_values TEXT;
+"""
+
+
+@MIGRATIONS(name="0024_pms_values")
+def _pms_values(db: sqlite_utils.Database) -> None:
+    """The PMS's last values of imported guest and stay fields (hand edits survive a re-import); who may
+    import at a station."""
+    from butler_tui.defaults import DEFAULT_PERMISSIONS
+
+    _executescript_in_tx(db, _PMS_VALUES)
+    db.conn.executemany("INSERT OR IGNORE INTO permissions (role, action) VALUES (?, ?)",
+                        [(role, "import_arrivals") for role in DEFAULT_PERMISSIONS["import_arrivals"]])
+
 
 _GUEST_RECORDS = """
 -- Guest records kept at a station (issue 19): the guest's special dates (birthday, anniversary) as a JSON
@@ -1119,6 +1138,10 @@ _GUEST_RECORDS = """
 ALTER TABLE guests ADD COLUMN special_dates TEXT NOT NULL DEFAULT '[]';
 ALTER TABLE guests ADD COLUMN merged_into INTEGER REFERENCES guests(id);
 ALTER TABLE guests ADD COLUMN merged_at TEXT;
+-- The member no. a merged record let go of (member no. is unique): the PMS keeps sending it, and the
+-- import finds the record it was merged into by it.
+ALTER TABLE guests ADD COLUMN former_member_no TEXT;
+CREATE INDEX guests_former_member_no ON guests(former_member_no) WHERE former_member_no IS NOT NULL;
 CREATE INDEX guests_mobile ON guests(mobile) WHERE mobile IS NOT NULL AND merged_into IS NULL;
 """
 

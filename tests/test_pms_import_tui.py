@@ -1,0 +1,81 @@
+"""The PMS import screen (issue 19): a lead types the path, picks the profile, sees the dry run's table and
+imports; a refused file is shown inline; a butler may not import."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.widgets import Button, DataTable, Input, Label, Select, Static
+
+from butler_tui.app import ButlerApp
+from butler_tui.ui.pms_import import ImportScreen
+from tests.test_pms_import import CHINESE, _file, _row, _text
+
+from .conftest import await_until, on_screen
+
+
+async def _open(app: ButlerApp, pilot) -> ImportScreen:
+    await await_until(pilot, lambda: app.actor is not None)
+    await pilot.press("U")
+    return await await_until(pilot, lambda: on_screen(app, ImportScreen) and app.screen)
+
+
+def _summary(screen: ImportScreen) -> str:
+    return str(screen.query_one("#import-summary", Static).content)
+
+
+async def test_a_lead_checks_then_imports_a_chinese_export(tmp_path: Path, demo_db: Path):
+    path = _file(tmp_path, CHINESE, "gb18030")
+    app = ButlerApp(demo_db, "floors-mid", "2001")
+    async with app.run_test(size=(120, 36)) as pilot:
+        screen = await _open(app, pilot)
+        screen.query_one("#import-path", Input).value = str(path)
+        screen.query_one("#import-profile", Select).value = "cn-pms"
+        assert screen.query_one("#import-go", Button).disabled
+        await pilot.press("ctrl+t")
+        await await_until(pilot, lambda: "would import" in _summary(screen))
+        assert "2 new" in _summary(screen) and "gb18030" in _summary(screen)
+        assert app.store.scalar("SELECT count(*) FROM stays WHERE reservation_no LIKE 'CN%'") == 0
+        await await_until(pilot, lambda: not screen.query_one("#import-go", Button).disabled)
+        await pilot.press("ctrl+s")
+        await await_until(pilot, lambda: "imported" in _summary(screen) and "would" not in _summary(screen))
+        assert app.store.scalar("SELECT count(*) FROM stays WHERE reservation_no LIKE 'CN%'") == 2
+        # Again: the table shows nothing to read and the summary says unchanged.
+        await pilot.press("ctrl+t")
+        await await_until(pilot, lambda: "2 unchanged" in _summary(screen))
+
+
+async def test_a_refused_file_is_shown_inline_and_a_hand_edit_is_listed(tmp_path: Path, demo_db: Path):
+    bad = _file(tmp_path, _text([_row(1), _row(2, remarks="QUOTE"), _row(3)]).replace("QUOTE", '"oops'), name="bad.csv")
+    app = ButlerApp(demo_db, "floors-mid", "2001")
+    async with app.run_test(size=(120, 36)) as pilot:
+        screen = await _open(app, pilot)
+        screen.query_one("#import-path", Input).value = str(bad)
+        await pilot.press("ctrl+t")
+        error = screen.query_one("#import-error", Label)
+        await await_until(pilot, lambda: "nothing imported" in str(error.content))
+        assert "line 3" in str(error.content) and screen.query_one("#import-go", Button).disabled
+        good = _file(tmp_path, _text([_row(1, remarks="from PMS")]), name="good.csv")
+        from butler_tui.services.pms_import import import_arrivals
+
+        import_arrivals(app.store, good)
+        with app.store.write("2001", "floors-mid") as tx:
+            tx.execute("UPDATE stays SET remarks = 'hand' WHERE reservation_no = 'P900001'")
+            tx.event("stays", 1, "edit")
+        _file(tmp_path, _text([_row(1, remarks="PMS again")]), name="good.csv")
+        screen.query_one("#import-path", Input).value = str(good)
+        await pilot.press("ctrl+t")
+        await await_until(pilot, lambda: "1 field(s) kept" in _summary(screen))
+        table = screen.query_one("#import-table", DataTable)
+        assert table.row_count == 1 and "edited at the hotel" in str(table.get_row_at(0)[3])
+        assert str(error.content) == ""
+
+
+async def test_a_butler_may_not_import(tmp_path: Path, demo_db: Path):
+    app = ButlerApp(demo_db, "lobby", "1002")
+    async with app.run_test(size=(120, 36)) as pilot:
+        screen = await _open(app, pilot)
+        assert "leads and up" in str(screen.query_one("#import-error", Label).content)
+        screen.query_one("#import-path", Input).value = str(_file(tmp_path, _text([_row(1)])))
+        await pilot.press("ctrl+t")
+        assert app.store.scalar("SELECT count(*) FROM stays WHERE reservation_no = 'P900001'") == 0
