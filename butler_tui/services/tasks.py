@@ -13,6 +13,8 @@ notices are written in the same transaction as the step.
 
 from __future__ import annotations
 
+import heapq
+import itertools
 import json
 import sqlite3
 from collections.abc import Sequence
@@ -178,29 +180,46 @@ def get_task(store: Store, task_id: int) -> TaskRow:
 def open_tasks(store: Store, *, teams: list[str] | None = None, floors: list[int] | None = None,
                station: str | None = None, include_closed: bool = False, statuses: Sequence[str] | None = None,
                mine: str | None = None) -> list[TaskRow]:
-    """Open tasks (every task with ``include_closed``; those in ``statuses`` when given), most urgent
-    first; given a station's teams, floors or code, only those that station sees (:class:`Scope`, the
-    one rule); given ``mine`` (a staff no.), only those that person owns or is assigned."""
-    params: list[Any] = []
+    """Open tasks, most urgent first (every task with ``include_closed``; those in ``statuses`` when
+    given): the open ones and those done (waiting to be verified) most urgent first, then the verified,
+    closed and cancelled ones newest first, up to :data:`MAX_ROWS`. Given a station's teams, floors or
+    code, only those that station sees (:class:`Scope`, the one rule); given ``mine`` (a staff no.),
+    only those that person owns or is assigned."""
     if statuses:
         unknown = [s for s in statuses if s not in STATUS_LABEL]
         if unknown:
             raise InvalidInput(tr("unknown status {status!r}; one of: {choices}", status=unknown[0],
                                   choices=", ".join(STATUS_LABEL)))
-        where = f"t.status IN ({','.join('?' for _ in statuses)})"
-        params += list(statuses)
-    elif include_closed:
-        where = "1"
+        wanted = list(dict.fromkeys(statuses))
     else:
-        marks = ",".join(f"'{s}'" for s in OPEN)
-        where = f"t.status IN ({marks})"
-    if mine:
-        where += " AND (t.owner_no = ? OR t.assignee_no = ?)"
-        params += [mine.strip().upper()] * 2
+        wanted = list(STATUS_LABEL) if include_closed else list(OPEN)
     scope = Scope(frozenset(teams or ()), frozenset(floors or ()), station)
-    if scope.everything:
-        return query(store, where, params)
-    return [t for t in query(store, where, params, limit=-1) if scope.sees(t)][:MAX_ROWS]
+    seen, params = scope.where()
+    if mine:
+        seen += " AND (t.owner_no = ? OR t.assignee_no = ?)"
+        params += [mine.strip().upper()] * 2
+    live = [s for s in wanted if s in OPEN or s == "done"]
+    found: list[TaskRow] = []
+    if live:
+        # All the open statuses, written as the partial index tasks_open_order says them, walk that index.
+        marks = ",".join(f"'{s}'" for s in (OPEN if set(OPEN) <= set(live) else ()))
+        rest = [s for s in live if s not in OPEN] if marks else live
+        where = " OR ".join(([f"t.status IN ({marks})"] if marks else [])
+                            + ([f"t.status IN ({','.join('?' for _ in rest)})"] if rest else []))
+        found = query(store, f"({where}) AND {seen}", [*rest, *params])
+    # Finished tasks newest first: the keys of each status from its end of tasks_status, merged, then the
+    # rows of the newest only (a year holds ~250,000 of them).
+    room = " LEFT JOIN rooms r ON r.number = t.room_number" if not scope.everything else ""
+    room_free = MAX_ROWS - len(found)
+    keys = [[(r["updated_at"], r["id"]) for r in store.rows(
+                f"SELECT t.updated_at, t.id FROM tasks t{room} WHERE t.status = ? AND {seen}"
+                " ORDER BY t.updated_at DESC, t.id DESC LIMIT ?", [s, *params, room_free])]
+            for s in wanted if s not in live and room_free > 0]
+    newest = [task_id for _at, task_id in itertools.islice(heapq.merge(*keys, reverse=True), room_free)]
+    if newest:
+        found += query(store, f"t.id IN ({','.join(str(int(i)) for i in newest)})",
+                       order="t.updated_at DESC, t.id DESC", limit=-1)
+    return [t for t in found if scope.sees(t)][:MAX_ROWS]
 
 
 def escalation_queue(store: Store) -> list[TaskRow]:

@@ -1111,6 +1111,22 @@ def _closed_today_index(db: sqlite_utils.Database) -> None:
     _executescript_in_tx(db, _CLOSED_TODAY)
 
 
+_OPEN_ORDER = """
+-- The most-urgent-first order of a task list is asked of the open tasks (the boards, `task list`); a
+-- list that takes in finished tasks shows those newest first (tasks_status). So the order's index holds
+-- only the open rows: the same answers, ~11 MB less on a year's file (249,000 tasks, ~190 open).
+DROP INDEX tasks_board_order;
+CREATE INDEX tasks_open_order ON tasks(priority, due_at IS NULL, due_at, id)
+    WHERE status IN ('new','acknowledged','in_progress','on_hold','deferred','reopened');
+"""
+
+
+@MIGRATIONS(name="0023_open_task_order")
+def _open_task_order(db: sqlite_utils.Database) -> None:
+    """The urgency order's index holds the open tasks only (issue 15: a year of history in 400 MB)."""
+    _executescript_in_tx(db, _OPEN_ORDER)
+
+
 _PMS_VALUES = """
 -- The last value the PMS gave for each imported field of a guest and of a stay (a JSON object): a
 -- re-import overwrites a field only when its value still equals that one (nobody changed it at the
