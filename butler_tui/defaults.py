@@ -33,6 +33,7 @@ ACTIONS = {
     "manage_routines": N_("set or remove daily and weekly routines (e.g. 18:00 turndown for VIP rooms)"),
     "archive_history": N_("move closed history to the archive file (butler archive)"),
     "cancel_task": N_("cancel a task somebody else received"),
+    "see_reports": N_("read the service figures (butler report, the Reports screen)"),
 }
 DEFAULT_PERMISSIONS: dict[str, tuple[str, ...]] = {
     "verify_task": ("lead", "supervisor", "manager", "director"),
@@ -60,6 +61,8 @@ DEFAULT_PERMISSIONS: dict[str, tuple[str, ...]] = {
     "archive_history": ("manager", "director", "admin"),
     # Who received a request may cancel it; anyone else's is for leads and up (issue 18).
     "cancel_task": ("lead", "supervisor", "manager", "director"),
+    # The service figures are the management's (issue 21).
+    "see_reports": ("manager", "director", "admin"),
 }
 
 

@@ -144,7 +144,7 @@ def _option(args: Sequence[str], name: str) -> str | None:
 
 SUITE_SERVICE = "suite"
 #: The commands that act as a signed-in person (README, "Trust model").
-GATED = {"send", "ack", "task", "guest", "log", "import", "stay", "sweep", "handover", "found"}
+GATED = {"send", "ack", "task", "guest", "log", "import", "stay", "sweep", "handover", "found", "report"}
 PEOPLE_ONLY = {"guest", "ack", "log", "stay", "handover", "found"}
 TASK_READS = {"scheduled", "types", "ladder"}
 
