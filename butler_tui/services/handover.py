@@ -112,8 +112,9 @@ def _scope(store: Store, station: str | None) -> tuple[list[str], list[int]]:
 
 
 def build_report(store: Store, station: str | None, shift_name: str | None = None, day: date | None = None,
-                 now: datetime | None = None) -> dict[str, Any]:
-    """The handover report for ``station`` (hotel-wide when None) and shift, as plain data."""
+                 now: datetime | None = None, *, figures: bool = False) -> dict[str, Any]:
+    """The handover report for ``station`` (hotel-wide when None) and shift, as plain data; with ``figures``,
+    the shift's own service figures too (services/reports.py)."""
     now = now or clock.now()
     if shift_name:
         shift = shift_named(shift_name)
@@ -204,9 +205,9 @@ def build_report(store: Store, station: str | None, shift_name: str | None = Non
     log = entries(store, station, shift.name, day)
     from butler_tui.services.reports import shift_figures
 
-    figures = shift_figures(store, start, min(end, now))  # the shift's own (hotel-wide), from its window: cheap
+    shown = shift_figures(store, start, min(end, now)) if figures else None  # the shift's own (hotel-wide): cheap
     return {
-        "figures": figures,
+        **({"figures": shown} if shown is not None else {}),
         "station": station, "station_name": f"{station_row['name']} {station_row['name_zh']}" if station_row else
         "Whole hotel 全酒店", "shift": shift.name, "shift_date": day.isoformat(),
         "window": [clock.iso(start), clock.iso(end)], "next_shift": nxt.name, "next_shift_date": nxt_day.isoformat(),
