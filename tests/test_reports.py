@@ -131,8 +131,8 @@ def test_follow_up_calls_score_and_satisfaction(day_store: Store) -> None:
 
 
 def _env(db, args: list[str]) -> dict[str, str]:
-    """The session of ``--staff`` (``report --by`` groups the figures; it names nobody to prove)."""
-    return signed_env(db, [a for a in args if a not in ("--by", "team")])
+    """The session of ``--staff``, as after ``butler login`` (``report --by`` groups; it proves nobody)."""
+    return signed_env(db, args)
 
 
 def test_report_cli_json_csv_and_gate(day_store: Store, demo_db) -> None:

@@ -43,7 +43,7 @@ def handover(ctx: click.Context, station: str | None, shift_name: str | None, da
             raise ButlerError(tr("no signed handover at {station} yet", station=station))
         report, signatures = record.report, record.signatures
     else:
-        report = service.build_report(store, station, shift_name, when, figures=True)
+        report = service.build_report(store, station, shift_name, when)
     if fmt == "json":
         echo_json(report | ({"signatures": signatures} if signatures else {}))
     else:

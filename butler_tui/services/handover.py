@@ -112,9 +112,9 @@ def _scope(store: Store, station: str | None) -> tuple[list[str], list[int]]:
 
 
 def build_report(store: Store, station: str | None, shift_name: str | None = None, day: date | None = None,
-                 now: datetime | None = None, *, figures: bool = False) -> dict[str, Any]:
-    """The handover report for ``station`` (hotel-wide when None) and shift, as plain data; with ``figures``,
-    the shift's own service figures too (services/reports.py)."""
+                 now: datetime | None = None, *, figures: bool = True) -> dict[str, Any]:
+    """The handover report for ``station`` (hotel-wide when None) and shift, as plain data, with the shift's own
+    service figures (services/reports.py; archived history counts too, so they do not change by archiving)."""
     now = now or clock.now()
     if shift_name:
         shift = shift_named(shift_name)

@@ -169,35 +169,94 @@ def _pct(part: int, whole: int) -> float | None:
 
 
 class _Buckets:
-    """Instants → hotel day and hour of day, by their 10-minute UTC prefix (``2026-11-24T08:3``): every
-    zone's offset is a whole number of 10 minutes, so all the instants of a prefix share a local day and hour."""
+    """UTC quarter hours (``2026-11-24T08`` and the quarter 0–3) → hotel day and hour of day: every zone's
+    offset is a whole number of quarter hours, so all the instants of a quarter share a local day and hour."""
 
     def __init__(self) -> None:
         self._seen: dict[str, tuple[str, int]] = {}
 
-    def __call__(self, iso: str) -> tuple[str, int]:
-        prefix = iso[:15]
-        found = self._seen.get(prefix)
+    def __call__(self, hour: str, quarter: int) -> tuple[str, int]:
+        key = f"{hour}{quarter}"
+        found = self._seen.get(key)
         if found is None:
-            local = clock.local(clock.parse(prefix + "0:00.000Z"))
-            found = self._seen[prefix] = (local.date().isoformat(), local.hour)
+            local = clock.local(clock.parse(f"{hour}:{quarter * 15:02d}:00.000Z"))
+            found = self._seen[key] = (local.date().isoformat(), local.hour)
         return found
 
 
-_TASKS_SQL = """
-SELECT t.id, {key}, coalesce(t.second_team, t.owner_team, '-'), t.type, t.status, t.created_at,
-       CAST(round((julianday(t.acknowledged_at) - julianday(coalesce(t.clock_started_at, t.created_at))) * 86400)
-            AS INTEGER),
-       CAST(round((julianday(t.done_at) - julianday(coalesce(t.clock_started_at, t.created_at))) * 86400) AS INTEGER)
-            - t.held_seconds,
-       CASE WHEN t.due_at IS NULL OR t.status = 'cancelled' THEN NULL
-            WHEN t.done_at IS NOT NULL THEN (julianday(t.done_at) - julianday(t.due_at)) * 86400 <= t.held_seconds + 0.5
+# Seconds between two stored instants (whole seconds: unixepoch() is the cheap reading of the ISO text).
+_ACK_S = "(unixepoch(t.acknowledged_at) - unixepoch(coalesce(t.clock_started_at, t.created_at)))"
+_DONE_S = "(unixepoch(t.done_at) - unixepoch(coalesce(t.clock_started_at, t.created_at)) - t.held_seconds)"
+_SLA = """CASE WHEN t.due_at IS NULL OR t.status = 'cancelled' THEN NULL
+            WHEN t.done_at IS NOT NULL THEN unixepoch(t.done_at) - unixepoch(t.due_at) <= t.held_seconds
             WHEN t.status = 'on_hold' THEN NULL
-            WHEN (julianday(:asof) - julianday(t.due_at)) * 86400 > t.held_seconds THEN 0
-            END,
-       t.repeat_count
-FROM tasks t WHERE t.created_at >= :start AND t.created_at < :end
+            WHEN unixepoch(:asof) - unixepoch(t.due_at) > t.held_seconds THEN 0
+            END"""
+
+# One row per group and doing team: the counts, and the seconds to acknowledge / to done as lists (sorted in
+# Python: SQLite 3.40 has no percentile).
+_TASKS_SQL = """
+SELECT {key}, coalesce(t.second_team, t.owner_team, '-'), count(*), total(t.status = 'cancelled'),
+       total(t.repeat_count > 0), total(t.type = 'complaint'), count(sla), total(sla),
+       group_concat(ack_s), group_concat(done_s), group_concat(CASE WHEN t.type = 'complaint' THEN done_s END)
+FROM (SELECT t.*, {ack} AS ack_s, {done} AS done_s, {sla} AS sla FROM {src} t
+      WHERE t.created_at >= :start AND t.created_at < :end) t
+GROUP BY 1, 2
 """
+# The within-SLA share per hotel day and the requests per hour of day, by UTC quarter hour.
+_QUARTERS_SQL = """
+SELECT substr(t.created_at, 1, 13), CAST(substr(t.created_at, 15, 2) AS INTEGER) / 15, count(*), count(sla), total(sla)
+FROM (SELECT t.created_at, {sla} AS sla FROM {src} t WHERE t.created_at >= :start AND t.created_at < :end) t
+GROUP BY 1, 2
+"""
+
+
+def _ints(text: str | None) -> list[int]:
+    return [int(v) for v in text.split(",")] if text else []
+
+
+_TASK_COLUMNS = ("id, type, status, owner_team, second_team, station_code, assignee_no, owner_no, created_at,"
+                 " acknowledged_at, done_at, due_at, held_seconds, clock_started_at, repeat_count")
+
+
+ARCHIVE_SCHEMA = "report_archive"
+
+
+class _Sources:
+    """The hotel's file, and its archive (``butler archive``) attached for the report's reading when there is
+    one: archived history still counts, so figures do not change when history is archived."""
+
+    def __init__(self, store: Store) -> None:
+        self.conn = store.db.conn
+        self.schemas = ["main"]
+        from butler_tui.store.archive import TABLES, archive_path
+
+        path = archive_path(store)
+        if not path.exists():
+            return
+        attached = {r[1] for r in self.conn.execute("PRAGMA database_list")}
+        if ARCHIVE_SCHEMA not in attached:
+            self.conn.execute("ATTACH ? AS " + ARCHIVE_SCHEMA, (str(path),))
+            self._attached = True
+        have = {r[0] for r in self.conn.execute(f"SELECT name FROM {ARCHIVE_SCHEMA}.sqlite_master WHERE type = 'table'")}
+        if set(TABLES) <= have:
+            self.schemas.append(ARCHIVE_SCHEMA)
+
+    _attached = False
+
+    def tasks(self) -> str:
+        """The tasks of the hotel's file and of its archive, as one table."""
+        if len(self.schemas) == 1:
+            return "main.tasks"
+        return "(" + " UNION ALL ".join(f"SELECT {_TASK_COLUMNS} FROM {s}.tasks" for s in self.schemas) + ")"
+
+    def close(self) -> None:
+        if self._attached:
+            import contextlib
+            import sqlite3
+
+            with contextlib.suppress(sqlite3.Error):
+                self.conn.execute("DETACH " + ARCHIVE_SCHEMA)
 
 
 def figures(store: Store, start: datetime, end: datetime, by: str | None = None, *,
@@ -205,11 +264,21 @@ def figures(store: Store, start: datetime, end: datetime, by: str | None = None,
     """The figures of the tasks created, messages sent and stays departed in [start, end)."""
     if by is not None and by not in GROUPS:
         raise InvalidInput(tr("--by: one of {choices} (got {by!r})", choices=", ".join(GROUPS), by=by))
-    now = now or clock.now()
+    src = _Sources(store)
+    try:
+        return _figures(store, src, start, end, by, now or clock.now())
+    finally:
+        src.close()
+
+
+def _figures(store: Store, src: _Sources, start: datetime, end: datetime, by: str | None, now: datetime) -> Report:
     s_iso, e_iso = clock.iso(start), clock.iso(end)
     asof = clock.iso(min(end, now))
     conn = store.db.conn
-    rows = conn.execute(_TASKS_SQL.format(key=_KEY[by]), {"start": s_iso, "end": e_iso, "asof": asof}).fetchall()
+    params = {"start": s_iso, "end": e_iso, "asof": asof}
+    tasks_src = src.tasks()
+    cells = conn.execute(_TASKS_SQL.format(key=_KEY[by], ack=_ACK_S, done=_DONE_S, sla=_SLA, src=tasks_src),
+                         params).fetchall()
 
     groups: dict[str, Row] = {}
     if by == "team":  # a team with no work shows, with nothing
@@ -219,40 +288,24 @@ def figures(store: Store, start: datetime, end: datetime, by: str | None = None,
     acks: dict[str, list[int]] = {}
     dones: dict[str, list[int]] = {}
     complaint_s: dict[str, list[int]] = {}
-    day_sla: dict[str, list[int]] = {}
-    hours = [0] * 24
-    bucket = _Buckets()
     team_done: dict[str, list[int]] = {}
-    for task_id, key, team, type_code, status, created, ack_s, done_s, sla, repeats in rows:
+    for key, team, n, cancelled, reopened, complaints, counted, met, ack_s, done_s, complaint_done in cells:
         key = key or "-"
         row = groups.get(key)
         if row is None:
             row = groups[key] = Row(group=key)
-        day, hour = bucket(created)
-        hours[hour] += 1
         for r in (row, total):
-            r.requests += 1
-            if status == "cancelled":
-                r.cancelled += 1
-            if repeats:
-                r.reopened += 1
-            if type_code == COMPLAINT:
-                r.complaints += 1
-            if sla is not None:
-                r.sla_counted += 1
-                r.sla_met += sla
-        row.task_ids.append(task_id)
-        if ack_s is not None:
-            acks.setdefault(key, []).append(ack_s)
-        if done_s is not None:
-            dones.setdefault(key, []).append(done_s)
-            team_done.setdefault(team, []).append(done_s)
-            if type_code == COMPLAINT:
-                complaint_s.setdefault(key, []).append(done_s)
-        if sla is not None:
-            day_sla.setdefault(day, [0, 0])
-            day_sla[day][0] += 1
-            day_sla[day][1] += sla
+            r.requests += n
+            r.cancelled += int(cancelled)
+            r.reopened += int(reopened)
+            r.complaints += int(complaints)
+            r.sla_counted += counted
+            r.sla_met += int(met)
+        a, d = _ints(ack_s), _ints(done_s)
+        acks.setdefault(key, []).extend(a)
+        dones.setdefault(key, []).extend(d)
+        team_done.setdefault(team, []).extend(d)
+        complaint_s.setdefault(key, []).extend(_ints(complaint_done))
 
     def settle(r: Row, a: list[int], d: list[int], c: list[int]) -> None:
         a.sort()
@@ -276,8 +329,19 @@ def figures(store: Store, start: datetime, end: datetime, by: str | None = None,
         settle(r, a, d, c)
     settle(total, every_ack, every_done, every_complaint)
 
-    _escalations(store, groups, total, by, s_iso, e_iso)
-    follow_ups = _follow_ups(store, s_iso, e_iso, now)
+    hours = [0] * 24
+    day_sla: dict[str, list[int]] = {}
+    bucket = _Buckets()
+    for hour_prefix, quarter, n, counted, met in conn.execute(_QUARTERS_SQL.format(sla=_SLA, src=tasks_src), params):
+        day, hour = bucket(hour_prefix, quarter)
+        hours[hour] += n
+        if counted:
+            seen = day_sla.setdefault(day, [0, 0])
+            seen[0] += counted
+            seen[1] += int(met)
+
+    _escalations(src, groups, total, by, s_iso, e_iso)
+    follow_ups = _follow_ups(src, s_iso, e_iso, now)
     total.satisfaction_pct = follow_ups["satisfaction_pct"]
     if by == "staff":
         for key, pct in follow_ups.pop("by_butler").items():
@@ -285,8 +349,8 @@ def figures(store: Store, start: datetime, end: datetime, by: str | None = None,
                 groups[key].satisfaction_pct = pct
     else:
         follow_ups.pop("by_butler")
-    by_team_done = [(k, quantile(sorted(v), 0.5)) for k, v in sorted(team_done.items())]
-    messages, unacked = _messages(store, s_iso, e_iso, asof)
+    by_team_done = [(k, quantile(sorted(v), 0.5)) for k, v in sorted(team_done.items()) if v]
+    messages, unacked = _messages(src, s_iso, e_iso, asof)
     days = _days(start, end)
     order = sorted(groups.values(), key=lambda r: (-r.requests, r.group)) if by != "team" else list(groups.values())
     return Report(
@@ -303,41 +367,46 @@ def _days(start: datetime, end: datetime) -> list[str]:
     return [(first + timedelta(days=i)).isoformat() for i in range((last - first).days + 1)]
 
 
-def _escalations(store: Store, groups: dict[str, Row], total: Row, by: str | None, s_iso: str, e_iso: str) -> None:
-    """Escalations fired for the period's tasks, by level."""
-    for key, level, n in store.db.conn.execute(
-            f"SELECT {_KEY[by]}, e.level, count(*) FROM escalations e JOIN tasks t ON t.id = e.task_id"
-            " WHERE t.created_at >= ? AND t.created_at < ? GROUP BY 1, 2", (s_iso, e_iso)):
+def _escalations(src: _Sources, groups: dict[str, Row], total: Row, by: str | None, s_iso: str, e_iso: str) -> None:
+    """Escalations fired for the period's tasks, by level (a task and its escalations are archived together)."""
+    sql = " UNION ALL ".join(
+        f"SELECT {_KEY[by]} AS g, e.level AS level FROM {s}.escalations e JOIN {s}.tasks t ON t.id = e.task_id"
+        " WHERE t.created_at >= :start AND t.created_at < :end" for s in src.schemas)
+    for key, level, n in src.conn.execute(f"SELECT g, level, count(*) FROM ({sql}) GROUP BY 1, 2",
+                                          {"start": s_iso, "end": e_iso}):
         row = groups.get(key or "-")
         for r in (row, total) if row is not None else (total,):
             r.escalations += n
             r.escalations_by_level[str(level)] = r.escalations_by_level.get(str(level), 0) + n
 
 
-def _follow_ups(store: Store, s_iso: str, e_iso: str, now: datetime) -> dict[str, Any]:
+def _follow_ups(src: _Sources, s_iso: str, e_iso: str, now: datetime) -> dict[str, Any]:
     """Stays that departed in the period: follow-up calls made within 24 h; the calls' scores."""
+    done_at = " ".join(  # the call's item, wherever the stay's checklist is (open, packed, archived)
+        f"coalesce((SELECT c.done_at FROM {s}.checklist_items c WHERE c.stay_id = s.id AND c.code = 'follow_up_call'),"
+        f" (SELECT p.follow_up_done_at FROM {s}.checklists_packed p WHERE p.stay_id = s.id)," for s in src.schemas
+    ) + " NULL" + ")" * len(src.schemas)
+    rows = src.conn.execute(
+        "SELECT coalesce(butler_no, '-'), follow_up_score, count(*), count(done_at),"
+        " total(unixepoch(done_at) <= unixepoch(departed_at) + :window),"
+        " total(done_at IS NULL AND unixepoch(departed_at) + :window > unixepoch(:now))"
+        f" FROM (SELECT s.departed_at, s.butler_no, s.follow_up_score, {done_at} AS done_at FROM main.stays s"
+        "       WHERE s.departed_at >= :start AND s.departed_at < :end AND s.status = 'departed')"
+        " GROUP BY 1, 2",
+        {"start": s_iso, "end": e_iso, "now": clock.iso(now), "window": FOLLOW_UP_HOURS * 3600}).fetchall()
     departed = made = in_time = due_open = 0
     scores = [0] * 6
     butler: dict[str, list[int]] = {}
-    rows = store.db.conn.execute(
-        "SELECT s.departed_at, s.butler_no, s.follow_up_score,"
-        " coalesce((SELECT done_at FROM checklist_items c WHERE c.stay_id = s.id AND c.code = 'follow_up_call'),"
-        "          (SELECT p.follow_up_done_at FROM checklists_packed p WHERE p.stay_id = s.id))"
-        " FROM stays s WHERE s.departed_at >= ? AND s.departed_at < ? AND s.status = 'departed'",
-        (s_iso, e_iso)).fetchall()
-    for departed_at, butler_no, score, done_at in rows:
-        departed += 1
-        due = clock.parse(departed_at) + timedelta(hours=FOLLOW_UP_HOURS)
-        if done_at:
-            made += 1
-            in_time += clock.parse(done_at) <= due
-        elif due > now:
-            due_open += 1
+    for butler_no, score, n, calls, within, open_ in rows:
+        departed += n
+        made += calls
+        in_time += int(within)
+        due_open += int(open_)
         if score:
-            scores[score] += 1
-            b = butler.setdefault(butler_no or "-", [0, 0])
-            b[0] += 1
-            b[1] += score >= 4
+            scores[score] += n
+            b = butler.setdefault(butler_no, [0, 0])
+            b[0] += n
+            b[1] += n if score >= 4 else 0
     scored = sum(scores)
     return {
         "departed": departed, "calls_made": made, "within_24h": in_time, "not_due_yet": due_open,
@@ -350,7 +419,7 @@ def _follow_ups(store: Store, s_iso: str, e_iso: str, now: datetime) -> dict[str
 
 class _ShiftEnds:
     """The end of the shift a message was sent in (in the overnight gap: the next shift's end), by the
-    message's 10-minute prefix."""
+    message's 10-minute prefix (shifts start and end on whole 10 minutes, local)."""
 
     def __init__(self, s_iso: str, e_iso: str) -> None:
         first = clock.local(clock.parse(s_iso)).date() - timedelta(days=1)
@@ -365,6 +434,7 @@ class _ShiftEnds:
         windows.sort()
         self.starts = [w[0] for w in windows]
         self.windows = windows
+        self.longest = max(((clock.parse(f) - clock.parse(b)) for b, f in windows), default=timedelta(0))
         self._seen: dict[str, str] = {}
 
     def __call__(self, iso: str) -> str:
@@ -373,7 +443,9 @@ class _ShiftEnds:
         if found is None:
             at = prefix + "0:00.000Z"
             i = bisect.bisect_right(self.starts, at)
-            covering = [w[1] for w in self.windows[:i] if w[1] > at]
+            # the windows that started before and are still running: only those of the last day or so
+            j = bisect.bisect_left(self.starts, clock.iso(clock.parse(at) - self.longest))
+            covering = [w[1] for w in self.windows[j:i] if w[1] > at]
             if covering:
                 found = max(covering)
             elif i < len(self.windows):
@@ -384,27 +456,26 @@ class _ShiftEnds:
         return found
 
 
-def _messages(store: Store, s_iso: str, e_iso: str, asof: str) -> tuple[list[dict[str, Any]], int]:
+def _messages(src: _Sources, s_iso: str, e_iso: str, asof: str) -> tuple[list[dict[str, Any]], int]:
     """Per station: acknowledgements asked, the median seconds to acknowledge, and the acknowledgements still
-    missing at the end of the sending shift."""
+    missing at the end of the sending shift (the shift's end is worked out once per message, in Python)."""
     ends = _ShiftEnds(s_iso, e_iso)
-    per: dict[str, list[int]] = {}
-    asked: dict[str, int] = {}
-    late: dict[str, int] = {}
-    for station, created, acked_at, secs in store.db.conn.execute(
-            "SELECT a.station_code, m.created_at, a.acked_at,"
-            " CAST(round((julianday(a.acked_at) - julianday(m.created_at)) * 86400) AS INTEGER)"
-            " FROM messages m JOIN acks a ON a.message_id = m.id"
-            " WHERE m.created_at >= ? AND m.created_at < ? AND m.requires_ack", (s_iso, e_iso)):
-        asked[station] = asked.get(station, 0) + 1
-        if secs is not None:
-            per.setdefault(station, []).append(secs)
-        shift_end = ends(created)
-        if shift_end <= asof and (acked_at is None or acked_at > shift_end):
-            late[station] = late.get(station, 0) + 1
-    out = [{"station": st, "asked": n, "ack_median_s": quantile(sorted(per.get(st, [])), 0.5),
-            "unacked_at_shift_end": late.get(st, 0)} for st, n in sorted(asked.items())]
-    return out, sum(late.values())
+    src.conn.create_function("report_shift_end", 1, ends, deterministic=True)
+    msgs = " UNION ALL ".join(
+        f"SELECT '{s}' AS s, m.id, m.created_at FROM {s}.messages m"
+        " WHERE m.created_at >= :start AND m.created_at < :end AND m.requires_ack" for s in src.schemas)
+    joined = " UNION ALL ".join(
+        f"SELECT a.station_code AS station, m.created_at AS created_at, m.shift_end AS shift_end, a.acked_at AS acked_at"
+        f" FROM m JOIN {s}.acks a ON a.message_id = m.id WHERE m.s = '{s}'" for s in src.schemas)
+    rows = src.conn.execute(
+        f"WITH m AS MATERIALIZED (SELECT s, id, created_at, report_shift_end(created_at) AS shift_end FROM ({msgs}))"
+        " SELECT station, count(*), group_concat(unixepoch(acked_at) - unixepoch(created_at)),"
+        " total(shift_end <= :asof AND (acked_at IS NULL OR acked_at > shift_end))"
+        f" FROM ({joined}) GROUP BY station ORDER BY station",
+        {"start": s_iso, "end": e_iso, "asof": asof}).fetchall()
+    out = [{"station": st, "asked": n, "ack_median_s": quantile(sorted(_ints(secs)), 0.5),
+            "unacked_at_shift_end": int(late)} for st, n, secs, late in rows]
+    return out, sum(m["unacked_at_shift_end"] for m in out)
 
 
 def tasks_of(store: Store, start: datetime, end: datetime, by: str | None, group: str) -> list[int]:

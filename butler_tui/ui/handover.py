@@ -28,7 +28,7 @@ HANDOVER_ENTITIES = frozenset({"tasks", "messages", "acks", "stays", "rooms", "l
 def load_handover(store: Store, station: str) -> tuple[dict[str, Any], HandoverRecord | None, list[handover.LogEntry]]:
     record = handover.pending(store, station)
     shift, day = handover.current()
-    report = record.report if record else handover.build_report(store, station, figures=True)
+    report = record.report if record else handover.build_report(store, station)
     return report, record, handover.entries(store, station, shift.name, day)
 
 
