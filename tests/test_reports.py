@@ -168,3 +168,27 @@ def test_reader_gate_and_bad_input(day_store: Store) -> None:
     with pytest.raises(InvalidInput):
         reports.figures(day_store, *_period(), "floor")
     assert reports.quantile([1, 2, 3, 4], 0.5) == 2 and reports.quantile([], 0.5) is None
+
+
+def test_days_that_are_over_are_kept_and_worked_out_again_when_they_change(day_store: Store) -> None:
+    s = day_store
+    start, end = reports.days_window(DAY - timedelta(days=1), DAY + timedelta(days=1))  # the last is read as is
+    later = end + timedelta(days=3)
+
+    def read() -> dict:
+        return reports.figures(s, start, end, "team", now=later).to_json()
+
+    first = read()
+    assert s.scalar("SELECT count(*) FROM report_days WHERE part IN ('team', 'messages')") == 4  # two days, kept
+    assert read() == first
+    s.db.conn.execute("DELETE FROM report_days")
+    assert read() == first  # kept or worked out, the same figures
+    # A late change to a closed task of the 10th (done at 09:50, past its 09:40 due time) shows at once.
+    s.db.conn.execute("UPDATE tasks SET done_at = ?, updated_at = ? WHERE id = 90001",
+                      (at("09:50"), at("09:00", DAY + timedelta(days=3))))
+    rooms = next(r for r in read()["rows"] if r["group"] == "ROOMS")
+    assert (rooms["sla_met"], rooms["sla_counted"]) == (1, 4)
+    # An acknowledgement that arrives late changes the channel's figures too.
+    s.db.conn.execute("UPDATE acks SET acked_at = ? WHERE message_id = 90002", (at("12:00", DAY + timedelta(days=2)),))
+    fnb = next(m for m in read()["messages"] if m["station"] == "fnb")
+    assert fnb["ack_median_s"] is not None and fnb["unacked_at_shift_end"] == 2

@@ -200,23 +200,23 @@ SELECT {key}, coalesce(t.second_team, t.owner_team, '-'), count(*), total(t.stat
        total(t.repeat_count > 0), total(t.type = 'complaint'), count(sla), total(sla),
        group_concat(ack_s), group_concat(done_s), group_concat(CASE WHEN t.type = 'complaint' THEN done_s END)
 FROM (SELECT t.*, {ack} AS ack_s, {done} AS done_s, {sla} AS sla FROM {src} t
-      WHERE t.created_at >= :start AND t.created_at < :end) t
+      WHERE t.created_at >= :start AND t.created_at < :end {cond}) t
 GROUP BY 1, 2
 """
 # The within-SLA share per hotel day and the requests per hour of day, by UTC quarter hour.
 _QUARTERS_SQL = """
 SELECT substr(t.created_at, 1, 13), CAST(substr(t.created_at, 15, 2) AS INTEGER) / 15, count(*), count(sla), total(sla)
-FROM (SELECT t.created_at, {sla} AS sla FROM {src} t WHERE t.created_at >= :start AND t.created_at < :end) t
+FROM (SELECT t.created_at, {sla} AS sla FROM {src} t WHERE t.created_at >= :start AND t.created_at < :end {cond}) t
 GROUP BY 1, 2
 """
 
 
 def _ints(text: str | None) -> list[int]:
-    return [int(v) for v in text.split(",")] if text else []
+    return list(map(int, text.split(","))) if text else []
 
 
 _TASK_COLUMNS = ("id, type, status, owner_team, second_team, station_code, assignee_no, owner_no, created_at,"
-                 " acknowledged_at, done_at, due_at, held_seconds, clock_started_at, repeat_count")
+                 " acknowledged_at, done_at, due_at, held_seconds, clock_started_at, repeat_count, updated_at")
 
 
 ARCHIVE_SCHEMA = "report_archive"
@@ -275,10 +275,8 @@ def _figures(store: Store, src: _Sources, start: datetime, end: datetime, by: st
     s_iso, e_iso = clock.iso(start), clock.iso(end)
     asof = clock.iso(min(end, now))
     conn = store.db.conn
-    params = {"start": s_iso, "end": e_iso, "asof": asof}
-    tasks_src = src.tasks()
-    cells = conn.execute(_TASKS_SQL.format(key=_KEY[by], ack=_ACK_S, done=_DONE_S, sla=_SLA, src=tasks_src),
-                         params).fetchall()
+    found = _gather(src, start, end, by, asof)
+    cells = found["cells"]
 
     groups: dict[str, Row] = {}
     if by == "team":  # a team with no work shows, with nothing
@@ -331,16 +329,18 @@ def _figures(store: Store, src: _Sources, start: datetime, end: datetime, by: st
 
     hours = [0] * 24
     day_sla: dict[str, list[int]] = {}
-    bucket = _Buckets()
-    for hour_prefix, quarter, n, counted, met in conn.execute(_QUARTERS_SQL.format(sla=_SLA, src=tasks_src), params):
-        day, hour = bucket(hour_prefix, quarter)
+    for day, hour, n, counted, met in found["hours"]:
         hours[hour] += n
         if counted:
             seen = day_sla.setdefault(day, [0, 0])
             seen[0] += counted
             seen[1] += int(met)
 
-    _escalations(src, groups, total, by, s_iso, e_iso)
+    for key, level, n in found["escalations"]:
+        row = groups.get(key or "-")
+        for r in (row, total) if row is not None else (total,):
+            r.escalations += n
+            r.escalations_by_level[str(level)] = r.escalations_by_level.get(str(level), 0) + n
     follow_ups = _follow_ups(src, s_iso, e_iso, now)
     total.satisfaction_pct = follow_ups["satisfaction_pct"]
     if by == "staff":
@@ -350,7 +350,15 @@ def _figures(store: Store, src: _Sources, start: datetime, end: datetime, by: st
     else:
         follow_ups.pop("by_butler")
     by_team_done = [(k, quantile(sorted(v), 0.5)) for k, v in sorted(team_done.items()) if v]
-    messages, unacked = _messages(src, s_iso, e_iso, asof)
+    per_station: dict[str, list[Any]] = {}
+    for station, n, secs, late in found["messages"]:
+        seen = per_station.setdefault(station, [0, [], 0])
+        seen[0] += n
+        seen[1] += _ints(secs)
+        seen[2] += int(late)
+    messages = [{"station": st, "asked": v[0], "ack_median_s": quantile(sorted(v[1]), 0.5),
+                 "unacked_at_shift_end": v[2]} for st, v in sorted(per_station.items())]
+    unacked = sum(m["unacked_at_shift_end"] for m in messages)
     days = _days(start, end)
     order = sorted(groups.values(), key=lambda r: (-r.requests, r.group)) if by != "team" else list(groups.values())
     return Report(
@@ -367,17 +375,13 @@ def _days(start: datetime, end: datetime) -> list[str]:
     return [(first + timedelta(days=i)).isoformat() for i in range((last - first).days + 1)]
 
 
-def _escalations(src: _Sources, groups: dict[str, Row], total: Row, by: str | None, s_iso: str, e_iso: str) -> None:
-    """Escalations fired for the period's tasks, by level (a task and its escalations are archived together)."""
+def _escalations(src: _Sources, by: str | None, params: dict[str, str], cond: str) -> list[Any]:
+    """Escalations fired for the range's tasks, by group and level (a task and its escalations are archived
+    together)."""
     sql = " UNION ALL ".join(
         f"SELECT {_KEY[by]} AS g, e.level AS level FROM {s}.escalations e JOIN {s}.tasks t ON t.id = e.task_id"
-        " WHERE t.created_at >= :start AND t.created_at < :end" for s in src.schemas)
-    for key, level, n in src.conn.execute(f"SELECT g, level, count(*) FROM ({sql}) GROUP BY 1, 2",
-                                          {"start": s_iso, "end": e_iso}):
-        row = groups.get(key or "-")
-        for r in (row, total) if row is not None else (total,):
-            r.escalations += n
-            r.escalations_by_level[str(level)] = r.escalations_by_level.get(str(level), 0) + n
+        f" WHERE t.created_at >= :start AND t.created_at < :end {cond}" for s in src.schemas)
+    return src.conn.execute(f"SELECT g, level, count(*) FROM ({sql}) GROUP BY 1, 2", params).fetchall()
 
 
 def _follow_ups(src: _Sources, s_iso: str, e_iso: str, now: datetime) -> dict[str, Any]:
@@ -456,10 +460,9 @@ class _ShiftEnds:
         return found
 
 
-def _messages(src: _Sources, s_iso: str, e_iso: str, asof: str) -> tuple[list[dict[str, Any]], int]:
-    """Per station: acknowledgements asked, the median seconds to acknowledge, and the acknowledgements still
-    missing at the end of the sending shift (the shift's end is worked out once per message, in Python)."""
-    ends = _ShiftEnds(s_iso, e_iso)
+def _messages(src: _Sources, ends: _ShiftEnds, params: dict[str, str]) -> list[Any]:
+    """Per station: acknowledgements asked, the seconds to each acknowledgement, and those still missing at
+    the end of the sending shift (worked out once per message, in Python)."""
     src.conn.create_function("report_shift_end", 1, ends, deterministic=True)
     msgs = " UNION ALL ".join(
         f"SELECT '{s}' AS s, m.id, m.created_at FROM {s}.messages m"
@@ -467,15 +470,161 @@ def _messages(src: _Sources, s_iso: str, e_iso: str, asof: str) -> tuple[list[di
     joined = " UNION ALL ".join(
         f"SELECT a.station_code AS station, m.created_at AS created_at, m.shift_end AS shift_end, a.acked_at AS acked_at"
         f" FROM m JOIN {s}.acks a ON a.message_id = m.id WHERE m.s = '{s}'" for s in src.schemas)
-    rows = src.conn.execute(
+    return src.conn.execute(
         f"WITH m AS MATERIALIZED (SELECT s, id, created_at, report_shift_end(created_at) AS shift_end FROM ({msgs}))"
         " SELECT station, count(*), group_concat(unixepoch(acked_at) - unixepoch(created_at)),"
         " total(shift_end <= :asof AND (acked_at IS NULL OR acked_at > shift_end))"
-        f" FROM ({joined}) GROUP BY station ORDER BY station",
-        {"start": s_iso, "end": e_iso, "asof": asof}).fetchall()
-    out = [{"station": st, "asked": n, "ack_median_s": quantile(sorted(_ints(secs)), 0.5),
-            "unacked_at_shift_end": int(late)} for st, n, secs, late in rows]
-    return out, sum(m["unacked_at_shift_end"] for m in out)
+        f" FROM ({joined}) GROUP BY station", params).fetchall()
+
+
+# -- the closed days, kept ---------------------------------------------------------------------------
+#
+# A year is 250,000 tasks and 840,000 acknowledgements: read row by row that is seconds. The figures of a hotel
+# day that is over (a day after its end: every shift that began in it has ended) are kept in ``report_days``,
+# per grouping, for the day's tasks in a final state (done, verified, closed, cancelled: their figures do not
+# depend on when they are read) and for its messages, with a stamp of what they were worked out from — the
+# day's tasks (how many, the latest change: every change to a task stamps ``updated_at``), its messages and
+# their acknowledgements still missing, the hotel's zone and shifts. A stamp that differs is worked out
+# again; the tasks still open are always read as they are. It is a cache of what the record says, not a
+# record: archiving changes no stamp (the archive is read too), and deleting the table loses nothing.
+
+FINAL = "+t.status IN ('done', 'verified', 'closed', 'cancelled')"
+OPEN = "t.status NOT IN ('done', 'verified', 'closed', 'cancelled')"
+
+
+def _part(src: _Sources, ends: _ShiftEnds, by: str | None, params: dict[str, str], which: str) -> dict[str, list[Any]]:
+    """The rows of a range: ``which`` tasks (``all``, ``final``, ``open``) and, unless ``open``, its messages."""
+    cond = {"all": "", "final": f"AND {FINAL}", "open": f"AND {OPEN}"}[which]
+    tasks_src = src.tasks()
+    conn = src.conn
+    bucket = _Buckets()
+    hours: dict[tuple[str, int], list[int]] = {}
+    for hour_prefix, quarter, n, counted, met in conn.execute(_QUARTERS_SQL.format(sla=_SLA, src=tasks_src, cond=cond),
+                                                              params):
+        seen = hours.setdefault(bucket(hour_prefix, quarter), [0, 0, 0])
+        seen[0] += n
+        seen[1] += counted
+        seen[2] += int(met)
+    return {
+        "cells": conn.execute(_TASKS_SQL.format(key=_KEY[by], ack=_ACK_S, done=_DONE_S, sla=_SLA, src=tasks_src,
+                                                cond=cond), params).fetchall(),
+        "hours": [[day, hour, *v] for (day, hour), v in hours.items()],  # hotel day and hour of day
+        "escalations": _escalations(src, by, params, cond),
+        "messages": [] if which == "open" else _messages(src, ends, params),
+    }
+
+
+def _gather(src: _Sources, start: datetime, end: datetime, by: str | None, asof: str) -> dict[str, list[Any]]:
+    """The rows of [start, end): the closed days inside it from ``report_days`` (worked out and kept when
+    missing or stale), the rest read now."""
+    ends = _ShiftEnds(clock.iso(start), clock.iso(end))
+    out: dict[str, list[Any]] = {"cells": [], "hours": [], "escalations": [], "messages": []}
+
+    def add(part: dict[str, list[Any]]) -> None:
+        for k, v in part.items():
+            out[k] += v
+
+    def live(a: datetime, b: datetime, which: str = "all") -> None:
+        if a < b:
+            add(_part(src, ends, by, {"start": clock.iso(a), "end": clock.iso(b), "asof": asof}, which))
+
+    # The whole hotel days inside the period that are over a day before ``asof``.
+    settled: list[tuple[str, datetime, datetime]] = []
+    day = clock.local(start).date()
+    if clock.local_at(day, "00:00") < start:
+        day += timedelta(days=1)
+    limit = min(end, clock.parse(asof) - timedelta(days=1))
+    while True:
+        a, b = clock.local_at(day, "00:00"), clock.local_at(day + timedelta(days=1), "00:00")
+        if b > limit:
+            break
+        settled.append((day.isoformat(), a, b))
+        day += timedelta(days=1)
+    if len(settled) < 2:  # not worth keeping
+        live(start, end)
+        return out
+    first, last = settled[0][1], settled[-1][2]
+    live(start, first)
+    live(last, end)
+    live(first, last, "open")
+    for part in _kept(src, ends, by, settled):
+        add(part)
+    return out
+
+
+def _stamps(src: _Sources, settled: list[tuple[str, datetime, datetime]]) -> dict[str, str]:
+    """Per day: what its kept figures were worked out from (see above)."""
+    conn = src.conn
+    days = [(d, clock.iso(a), clock.iso(b)) for d, a, b in settled]
+    values = ", ".join("(?, ?, ?)" for _ in days)
+    flat = [v for row in days for v in row]
+    tasks_src = src.tasks()
+    found: dict[str, str] = {}
+    for d, n, changed, messages in conn.execute(
+            f"WITH d(day, s, e) AS (VALUES {values}) SELECT d.day,"
+            f" (SELECT count(*) FROM {tasks_src} t WHERE t.created_at >= d.s AND t.created_at < d.e),"
+            f" (SELECT max(t.updated_at) FROM {tasks_src} t WHERE t.created_at >= d.s AND t.created_at < d.e),"
+            + " + ".join(f"(SELECT count(*) FROM {s}.messages m WHERE m.created_at >= d.s AND m.created_at < d.e)"
+                         for s in src.schemas) + " FROM d", flat):
+        found[d] = f"{n}|{changed}|{messages}"
+    # acknowledgements still missing (few: an archived message has none)
+    starts = [a for _d, a, _b in days]
+    missing = [0] * len(days)
+    for (created,) in conn.execute("SELECT m.created_at FROM main.acks a JOIN main.messages m ON m.id = a.message_id"
+                                   " WHERE a.acked_at IS NULL AND m.created_at >= ? AND m.created_at < ?",
+                                   (days[0][1], days[-1][2])):
+        missing[bisect.bisect_right(starts, created) - 1] += 1
+    basis = f"{clock.zone_name()}|{[(s.name, s.start, s.end) for s in current_shifts()]}"
+    for i, (d, a, b) in enumerate(days):
+        found[d] += f"|{missing[i]}|{a}|{b}|{basis}"
+    return found
+
+
+def _kept(src: _Sources, ends: _ShiftEnds, by: str | None,
+          settled: list[tuple[str, datetime, datetime]]) -> list[dict[str, list[Any]]]:
+    import json
+    import sqlite3
+
+    conn = src.conn
+    stamps = _stamps(src, settled)
+    grouping = by or ALL
+    kept: dict[tuple[str, str], tuple[str, str]] = {}
+    try:
+        for d, part, stamp, data in conn.execute(
+                "SELECT day, part, stamp, data FROM main.report_days WHERE day >= ? AND day <= ? AND part IN (?, ?)",
+                (settled[0][0], settled[-1][0], grouping, "messages")):
+            kept[(d, part)] = (stamp, data)
+    except sqlite3.OperationalError:  # a file not migrated yet (read-only use)
+        pass
+    parts: list[dict[str, list[Any]]] = []
+    fresh: list[tuple[str, str, str, str]] = []
+    for d, a, b in settled:
+        stamp = stamps[d]
+        params = {"start": clock.iso(a), "end": clock.iso(b), "asof": clock.iso(b + timedelta(days=1))}
+        tasks = kept.get((d, grouping))
+        if tasks is not None and tasks[0] == stamp:
+            part = json.loads(tasks[1])
+        else:
+            part = _part(src, ends, by, params, "final")
+            part.pop("messages")
+            fresh.append((d, grouping, stamp, json.dumps(part, separators=(",", ":"))))
+        msgs = kept.get((d, "messages"))
+        if msgs is not None and msgs[0] == stamp:
+            part["messages"] = json.loads(msgs[1])
+        else:
+            part["messages"] = [list(r) for r in _messages(src, ends, params)]
+            fresh.append((d, "messages", stamp, json.dumps(part["messages"], separators=(",", ":"))))
+        parts.append(part)
+    if fresh:
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            conn.executemany("INSERT OR REPLACE INTO main.report_days (day, part, stamp, data) VALUES (?, ?, ?, ?)",
+                             fresh)
+            conn.execute("COMMIT")
+        except sqlite3.Error:  # busy or read-only: they are worked out again next time
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+    return parts
 
 
 def tasks_of(store: Store, start: datetime, end: datetime, by: str | None, group: str) -> list[int]:
