@@ -352,10 +352,10 @@ def _figures(store: Store, src: _Sources, start: datetime, end: datetime, by: st
     by_team_done = [(k, quantile(sorted(v), 0.5)) for k, v in sorted(team_done.items()) if v]
     per_station: dict[str, list[Any]] = {}
     for station, n, secs, late in found["messages"]:
-        seen = per_station.setdefault(station, [0, [], 0])
-        seen[0] += n
-        seen[1] += _ints(secs)
-        seen[2] += int(late)
+        kept = per_station.setdefault(station, [0, [], 0])
+        kept[0] += n
+        kept[1] += _ints(secs)
+        kept[2] += int(late)
     messages = [{"station": st, "asked": v[0], "ack_median_s": quantile(sorted(v[1]), 0.5),
                  "unacked_at_shift_end": v[2]} for st, v in sorted(per_station.items())]
     unacked = sum(m["unacked_at_shift_end"] for m in messages)

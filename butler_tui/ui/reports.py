@@ -5,6 +5,8 @@ opens its detail."""
 
 from __future__ import annotations
 
+from datetime import date
+
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -12,6 +14,7 @@ from textual.binding import Binding
 from textual.widgets import DataTable, Footer, Sparkline, Static
 
 from butler_tui import clock
+from butler_tui.errors import ButlerError
 from butler_tui.i18n import N_, t
 from butler_tui.services import reports, tasks
 from butler_tui.store import Store
@@ -25,9 +28,10 @@ TASK_COLUMNS = [("id", "Task", 7), ("name", "Name", 30), ("room", "Room", 6), ("
                 ("created", "Created", 12)]
 
 
-def load(store: Store, staff_no: str | None, period: str, by: str) -> reports.Report:
+def load(store: Store, staff_no: str | None, period: str, by: str,
+         days: tuple[date, date] | None = None) -> reports.Report:
     reports.require_reader(store, staff_no)
-    start, end = reports.period(period)
+    start, end = reports.period(period, start=days[0] if days else None, end=days[1] if days else None)
     return reports.figures(store, start, end, by)
 
 
@@ -44,6 +48,7 @@ class ReportsScreen(Board):
         Binding("2", "period('shift')", N_("This shift"), id="reports.shift"),
         Binding("3", "period('7d')", N_("7 days"), id="reports.week"),
         Binding("4", "period('30d')", N_("30 days"), id="reports.month"),
+        Binding("5", "custom", N_("Custom period"), id="reports.custom"),
         Binding("y", "group", N_("Group by"), id="reports.group"),
         Binding("escape", "back", N_("Back"), id="reports.back"),
     ]
@@ -54,13 +59,14 @@ class ReportsScreen(Board):
         self.by = "team"
         self.report: reports.Report | None = None
         self.drill: str | None = None  # the group whose tasks the table lists
+        self.days: tuple[date, date] | None = None  # the custom period's first and last hotel day
 
     def compose(self) -> ComposeResult:
         yield from self.top()
         yield Static(id="reports-head")
-        yield Static(Text(t("Within SLA per day")), classes="chart-label")
+        yield Static(Text(t("Within SLA per day")), classes="chart-label", id="chart-sla-label")
         yield Sparkline([], id="chart-sla")
-        yield Static(Text(t("Requests per hour of day (00–23)")), classes="chart-label")
+        yield Static(Text(t("Requests per hour of day (00–23)")), classes="chart-label", id="chart-hours-label")
         yield Sparkline([], id="chart-hours")
         yield Static(Text(t("Time to done by team")), classes="chart-label", id="chart-team-label")
         yield Sparkline([], id="chart-team")
@@ -75,7 +81,13 @@ class ReportsScreen(Board):
         self.refresh_data()
 
     def refresh_data(self) -> None:
-        self.station.run_db(load, self.station.staff_no, self.period_name, self.by, then=self._show)
+        self.station.run_db(load, self.station.staff_no, self.period_name, self.by, self.days, then=self._show,
+                            on_error=self._refused)
+
+    def _refused(self, error: ButlerError) -> None:
+        self.report = None
+        self.query_one("#reports-head", Static).update(Text(str(error), style="bold red"))
+        self.notify(str(error), severity="error", markup=False)
 
     def _show(self, report: reports.Report) -> None:
         self.report = report
@@ -85,7 +97,17 @@ class ReportsScreen(Board):
             start=clock.show_local(report.start, "%Y-%m-%d %H:%M"), end=clock.show_local(report.end, "%Y-%m-%d %H:%M"),
             by=t(self.by))))
         self.query_one("#chart-sla", Sparkline).data = [p or 0.0 for _d, p in report.sla_by_day] or [0.0]
+        shown = [p for _d, p in report.sla_by_day if p is not None]
+        self.query_one("#chart-sla-label", Static).update(Text(t(
+            "Within SLA per day, {first} → {last}: lowest {low}, highest {high} (scale 0–100%)",
+            first=report.sla_by_day[0][0] if report.sla_by_day else "—",
+            last=report.sla_by_day[-1][0] if report.sla_by_day else "—",
+            low=reports.percent(min(shown) if shown else None), high=reports.percent(max(shown) if shown else None))))
         self.query_one("#chart-hours", Sparkline).data = [float(n) for n in report.requests_by_hour]
+        busiest = max(range(24), key=lambda h: report.requests_by_hour[h])
+        self.query_one("#chart-hours-label", Static).update(Text(t(
+            "Requests per hour of day, 00 → 23: busiest {hour}:00 with {n}", hour=f"{busiest:02d}",
+            n=report.requests_by_hour[busiest])))
         self.query_one("#chart-team", Sparkline).data = [float(s or 0) for _g, s in report.done_median_by_team] or [0.0]
         self.query_one("#chart-team-label", Static).update(Text(t("Time to done by team") + ": " + ", ".join(
             f"{g} {reports.duration(s)}" for g, s in report.done_median_by_team)))
@@ -106,6 +128,26 @@ class ReportsScreen(Board):
             within=f["within_24h"], departed=f["departed"], pct=reports.percent(f["within_24h_pct"]),
             sat=reports.percent(f["satisfaction_pct"]), scored=f["scored"], target=int(f["target_pct"]),
             late=report.unacked_at_shift_end)))
+
+    def action_custom(self) -> None:
+        from butler_tui.services.times import parse_day
+        from butler_tui.ui.forms import FormScreen
+
+        def submit(values: dict[str, str], form: FormScreen) -> None:
+            try:
+                first, last = parse_day(values["first"].strip()), parse_day(values["last"].strip())
+                reports.days_window(first, last)
+            except ButlerError as error:
+                form.show_error(error)
+                return
+            self.days = (first, last)
+            form.dismiss(None)
+            self.action_period("custom")
+
+        today = clock.today().isoformat()
+        self.app.push_screen(FormScreen(N_("Custom period"), [
+            ("first", N_("first day (YYYY-MM-DD, today or yesterday)"), today, False),
+            ("last", N_("last day, included"), today, False)], submit))
 
     def action_period(self, name: str) -> None:
         self.period_name = name
@@ -141,7 +183,7 @@ class ReportsScreen(Board):
             table.display = True
             table.focus()
 
-        self.station.run_db(_tasks_of, self.period_name, self.by, key, then=listed)
+        self.station.run_db(_tasks_of, self.period_name, self.by, key, self.days, then=listed)
 
     @on(DataTable.RowSelected, "#reports-tasks")
     def _detail(self) -> None:
@@ -152,8 +194,9 @@ class ReportsScreen(Board):
             self.station.run_db(_task_detail, int(key), then=lambda d: self.app.push_screen(TaskDetailScreen(*d)))
 
 
-def _tasks_of(store: Store, period: str, by: str, group: str, limit: int = 500) -> list[tasks.TaskRow]:
-    start, end = reports.period(period)
+def _tasks_of(store: Store, period: str, by: str, group: str, days: tuple[date, date] | None,
+              limit: int = 500) -> list[tasks.TaskRow]:
+    start, end = reports.period(period, start=days[0] if days else None, end=days[1] if days else None)
     ids = reports.tasks_of(store, start, end, by, group)[-limit:]
     if not ids:
         return []
