@@ -41,8 +41,8 @@ async def test_the_new_task_form_fits_80x24_and_saves_with_ctrl_s(demo_db: Path)
         assert inside(fields.region, box) and fields.max_scroll_y > 0  # the fields scroll at this size
         team = form.query_one("#field-team", Input)
         team.focus()
-        await pilot.pause()
-        assert inside(team.region, fields.region)  # the last field scrolled into sight
+        # the last field scrolls into sight (an animated scroll: on a loaded machine one pause is too short)
+        await await_until(pilot, lambda: inside(team.region, fields.region))
         form.query_one("#field-type", Input).value = "amenity_delivery"
         form.query_one("#field-room", Input).value = "908"
         form.query_one("#field-name", Input).value = "Two more pillows"
