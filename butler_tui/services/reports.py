@@ -236,7 +236,12 @@ class _Sources:
             return
         attached = {r[1] for r in self.conn.execute("PRAGMA database_list")}
         if ARCHIVE_SCHEMA not in attached:
-            self.conn.execute("ATTACH ? AS " + ARCHIVE_SCHEMA, (str(path),))
+            import sqlite3
+
+            try:
+                self.conn.execute("ATTACH ? AS " + ARCHIVE_SCHEMA, (str(path),))
+            except sqlite3.OperationalError:  # inside a caller's transaction (SQLite refuses): the hotel's file only
+                return
             self._attached = True
         have = {r[0] for r in self.conn.execute(f"SELECT name FROM {ARCHIVE_SCHEMA}.sqlite_master WHERE type = 'table'")}
         if set(TABLES) <= have:
@@ -615,7 +620,7 @@ def _kept(src: _Sources, ends: _ShiftEnds, by: str | None,
             part["messages"] = [list(r) for r in _messages(src, ends, params)]
             fresh.append((d, "messages", stamp, json.dumps(part["messages"], separators=(",", ":"))))
         parts.append(part)
-    if fresh:
+    if fresh and not conn.in_transaction:  # never inside a caller's transaction (kept next time instead)
         try:
             conn.execute("BEGIN IMMEDIATE")
             conn.executemany("INSERT OR REPLACE INTO main.report_days (day, part, stamp, data) VALUES (?, ?, ?, ?)",
