@@ -98,6 +98,7 @@ class ButlerApp(App[None]):
         Binding("D", "roster", N_("Duty roster"), show=False, id="app.roster"),
         Binding("f", "found", N_("Lost & found"), show=False, id="app.found"),
         Binding("U", "pms_import", N_("PMS import"), show=False, id="app.import"),
+        Binding("R", "reports", N_("Reports"), show=False, id="app.reports"),
         Binding("ctrl+o", "sign_out", N_("Sign out"), id="app.sign_out"),
         Binding("ctrl+u", "switch_user", N_("Switch user"), id="app.switch_user"),
         Binding("ctrl+p", "command_palette", N_("palette"), show=False, id="app.palette"),
@@ -588,6 +589,11 @@ class ButlerApp(App[None]):
 
         self._open_board(HandoverScreen)
 
+    def action_reports(self) -> None:
+        from butler_tui.ui.reports import ReportsScreen
+
+        self._open_board(ReportsScreen)
+
     def action_roster(self) -> None:
         from butler_tui.ui.roster import RosterScreen
 
@@ -669,6 +675,7 @@ class ButlerApp(App[None]):
             (N_("Scheduled tasks"), N_("Tasks due at a time (wake-up calls), before they are raised"), self.action_scheduled),
             (N_("Routines"), N_("Daily and weekly jobs the leads set (e.g. 18:00 turndown)"), self.action_routines),
             (N_("Acknowledge"), N_("Acknowledge the oldest unacknowledged message"), self.action_ack_oldest),
+            (N_("Reports"), N_("Service figures and charts for a period (manager and up)"), self.action_reports),
         ]
 
     def notify_text(self, text: str, **kwargs: Any) -> None:

@@ -36,6 +36,7 @@ ACTIONS = {
     "edit_guest_vip": N_("change a guest's VIP level"),
     "merge_guests": N_("merge two records of the same guest"),
     "import_arrivals": N_("import the PMS arrivals export at a station"),
+    "see_reports": N_("read the service figures (butler report, the Reports screen)"),
 }
 DEFAULT_PERMISSIONS: dict[str, tuple[str, ...]] = {
     "verify_task": ("lead", "supervisor", "manager", "director"),
@@ -69,6 +70,8 @@ DEFAULT_PERMISSIONS: dict[str, tuple[str, ...]] = {
     # reception and the amenities) and merging two records are for leads and up (issue 19).
     "edit_guest_vip": ("lead", "supervisor", "manager", "director"),
     "merge_guests": ("lead", "supervisor", "manager", "director"),
+    # The service figures are the management's (issue 21).
+    "see_reports": ("manager", "director", "admin"),
 }
 
 

@@ -144,9 +144,11 @@ def _option(args: Sequence[str], name: str) -> str | None:
 
 SUITE_SERVICE = "suite"
 #: The commands that act as a signed-in person (README, "Trust model").
-GATED = {"send", "ack", "task", "guest", "log", "import", "stay", "sweep", "handover", "found"}
+GATED = {"send", "ack", "task", "guest", "log", "import", "stay", "sweep", "handover", "found", "report"}
 PEOPLE_ONLY = {"guest", "ack", "log", "stay", "handover", "found"}
 TASK_READS = {"scheduled", "types", "ladder"}
+#: Commands whose ``--by`` is no staff no. to prove (``report --by team`` groups the figures).
+BY_GROUPS = {"report"}
 
 
 def signed_env(db: Path, args: Sequence[str]) -> dict[str, str]:
@@ -165,7 +167,8 @@ def signed_env(db: Path, args: Sequence[str]) -> dict[str, str]:
             del args[at:at + 2]
     words = [a for a in args if not a.startswith("-")]
     gated = bool(words) and words[0] in GATED and not (words[0] == "task" and words[1:2] and words[1] in TASK_READS)
-    if not gated or not Path(db).exists() or "--by-pin" in args or "--by" in args:
+    proves = "--by-pin" in args or ("--by" in args and not (words and words[0] in BY_GROUPS))
+    if not gated or not Path(db).exists() or proves:
         return {}
     staff = _option(args, "--staff")
     station = _option(args, "--station") or _option(args, "--from")

@@ -16,7 +16,7 @@ from click.testing import CliRunner
 
 from butler_tui import clock
 from butler_tui.cli import cli
-from butler_tui.services import checklists, guests, handover, messaging, stays, tasks
+from butler_tui.services import checklists, guests, handover, messaging, reports, stays, tasks
 from butler_tui.services.demo import load_demo
 from butler_tui.store import Store, expand_rows, schema
 from butler_tui.store.schema import MIGRATIONS
@@ -205,6 +205,9 @@ def test_archive_moves_closed_history_and_lookups_still_read_it(history_db: Path
     assert old is not None
     day = clock.today() - timedelta(days=3)
     report = handover.build_report(store, "lobby", "early", day)
+    assert report["figures"]["requests"] > 0  # the shift's own figures, from history that is archived below
+    month = reports.figures(store, *reports.days_window(day - timedelta(days=2), clock.today())).to_json()
+    assert month["total"]["requests"] > 0 and month["messages"]
     guest = store.scalar("SELECT guest_id FROM stays WHERE status = 'departed' ORDER BY id")
     store.close()
     shown = run(history_db, "task", "show", str(old["id"]))
@@ -231,6 +234,8 @@ def test_archive_moves_closed_history_and_lookups_still_read_it(history_db: Path
     assert event is not None and json.loads(event["after"])["moved"] == result["moved"]
     # What was looked up before is shown the same from the archive.
     assert handover.build_report(store, "lobby", "early", day) == report
+    # … and so are the figures: reports read the archive too.
+    assert reports.figures(store, *reports.days_window(day - timedelta(days=2), clock.today())).to_json() == month
     store.close()
     assert run(history_db, "task", "show", str(old["id"])).output == shown.output
     assert run(history_db, "guest", "show", str(guest)).output == guest_shown.output

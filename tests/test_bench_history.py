@@ -20,6 +20,7 @@ def test_a_short_history_builds_measures_and_passes_the_check(tmp_path: Path):
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "station state (lobby)" in proc.stdout and "year med" in proc.stdout
+    assert "report, 365 days by team" in proc.stdout and "the first report of the year" in proc.stdout
     check = CliRunner().invoke(cli, ["--db", str(db), "check", "--full"])
     assert check.exit_code == 0, check.output
     assert "integrity:      ok" in check.output

@@ -20,6 +20,7 @@ shifts), so two invocations in one process — tests with CliRunner — share no
 * :mod:`.found` — found … (the lost & found register)
 * :mod:`.routines` — routine … (leads' daily and weekly routines)
 * :mod:`.stays` — stay list, stay set (arrivals, departures, the night audit's no-shows)
+* :mod:`.report` — report (the manager's service figures)
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ from butler_tui.cli import (
     language,
     messages,
     pms,
+    report,
     rooms,
     roster,
     routines,
@@ -90,7 +92,7 @@ def cli(ctx: click.Context, db: Path | None, lang: str | None) -> None:
 
 def _add_commands(group: click.Group) -> None:
     for module in (sessions, admin, station, messages, tasks, guests, handover, pms, staff, roster, rooms, found,
-                   routines, stays):
+                   routines, stays, report):
         for command in module.COMMANDS:
             group.add_command(command)
 

@@ -26,6 +26,9 @@ def _line(s: StayRow, *, leaving: bool = False) -> str:
         parts.append(tr("leaves {time}", time=s.leaves or "—"))
     if s.overdue:
         parts.append(tr("OVERDUE"))
+    if s.follow_up_score:
+        parts.append(tr("follow-up call: {score}/5 {comment}", score=s.follow_up_score,
+                        comment=s.follow_up_comment or "").rstrip())
     return "  ".join(parts)
 
 
@@ -140,6 +143,26 @@ def stay_edit(ctx: click.Context, stay_id: int, car_plate: str | None, parking_b
         say(tr("nothing changed"))
     for key, (old, new) in changed.items():
         say(f"{tr(stays.STAY_FIELD_LABEL[key])}: {old or '-'} → {new or '-'}")
+
+
+@stay.command(name="follow-up")
+@click.argument("stay_id", type=ID)
+@click.option("--note", required=True, help="What the guest said on the call (their comment).")
+@click.option("--score", default=None, help="The guest's score, 1 (poor) to 5 (excellent).")
+@click.option("--staff", "staff_no", default=None, help="Staff no. of who made the call (default: the session's).")
+@click.option("--station", default=None, help="Station where it is recorded (default: the session's).")
+@by_pin_option
+@click.pass_context
+def stay_follow_up(ctx: click.Context, stay_id: int, note: str, score: str | None, staff_no: str | None,
+                   station: str | None, by_pin: str | None) -> None:
+    """Record the follow-up call after departure (回访): the guest's comment and an optional 1–5 score."""
+    from butler_tui.services import checklists
+
+    store = use_store(ctx)
+    who = acting_as(ctx, store, staff=staff_no, station=station, right="stay", by_pin=by_pin)
+    checklists.tick(store, stay_id, checklists.FOLLOW_UP, staff_no=who.staff_no, station=who.station, note=note,
+                    score=score)
+    say(tr("follow-up call of stay {stay_id} recorded", stay_id=stay_id))
 
 
 COMMANDS: list[click.Command] = [stay]

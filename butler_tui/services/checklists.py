@@ -34,6 +34,22 @@ BOOKER_ITEM = "prep_verified"
 NOTE_REQUIRED = {"follow_up_call": "what the guest said on the follow-up call"}
 
 
+FOLLOW_UP = "follow_up_call"
+
+
+def follow_up_score(value: int | str | None) -> int | None:
+    """The follow-up call's score: a whole number 1–5, or none (blank)."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    try:
+        number = int(str(value).strip())
+    except ValueError:
+        number = 0
+    if not 1 <= number <= 5:
+        raise InvalidInput(tr("score: a whole number from 1 to 5 (got {value!r})", value=str(value)))
+    return number
+
+
 def ensure_checklist(tx: Tx, stay_id: int) -> int:
     """Create the checklist of a stay that has none (unpack it when it was packed, to change it: see
     :func:`butler_tui.store.history.pack_checklists`); returns how many items were created."""
@@ -162,10 +178,14 @@ def _staff_role(tx: Tx, staff_no: str | None) -> str:
 
 def tick(
     store: Store, stay_id: int, code: str, *, staff_no: str | None, station: str | None, note: str | None = None,
-    done: bool = True,
+    done: bool = True, score: int | str | None = None,
 ) -> None:
-    """Tick (or untick) one item of a stay's checklist."""
+    """Tick (or untick) one item of a stay's checklist. The follow-up call may carry the guest's score, 1–5
+    (stored on the stay with the note as the guest's comment: the manager's satisfaction figure)."""
     note = clean_text(note, multiline=True) if note else None
+    score = follow_up_score(score)
+    if score is not None and code != FOLLOW_UP:
+        raise InvalidInput(tr("a score (1–5) is recorded only with the follow-up call"))
     if note and len(note) > 500:
         raise InvalidInput(tr("note: must be at most 500 characters (got {n})", n=len(note)))
     with store.write(actor=staff_no, station=station) as tx:
@@ -195,7 +215,7 @@ def tick(
                 require(tx, staff_no, "verify_preparation_for_others")
         if done and code in NOTE_REQUIRED and not note:
             raise InvalidInput(tr("record {what} (a note is required)", what=tr(NOTE_REQUIRED[code])))
-        if bool(done_at) == done and (note or None) == (old_note or None):
+        if bool(done_at) == done and (note or None) == (old_note or None) and score is None:
             tx.abandon()
         now = clock.now_iso()
         if done:
@@ -208,9 +228,13 @@ def tick(
                 "UPDATE checklist_items SET done_at = NULL, done_by = NULL, done_station = NULL WHERE id = ?",
                 (item_id,),
             )
+        after = {"stay_id": stay_id, "code": code, "done_at": now if done else None, "note": note}
+        if code == FOLLOW_UP:
+            tx.execute("UPDATE stays SET follow_up_score = ?, follow_up_comment = ? WHERE id = ?",
+                       (score if done else None, note if done else None, stay_id))
+            after["score"] = score if done else None
         tx.event("checklist_items", item_id, "tick" if done else "untick",
-                 before={"done_at": done_at}, after={"stay_id": stay_id, "code": code, "done_at": now if done else None,
-                                                    "note": note})
+                 before={"done_at": done_at}, after=after)
         pack_checklists(tx.db.conn, [stay_id])  # the follow-up call of a departed stay made: it is over
 
 

@@ -112,8 +112,9 @@ def _scope(store: Store, station: str | None) -> tuple[list[str], list[int]]:
 
 
 def build_report(store: Store, station: str | None, shift_name: str | None = None, day: date | None = None,
-                 now: datetime | None = None) -> dict[str, Any]:
-    """The handover report for ``station`` (hotel-wide when None) and shift, as plain data."""
+                 now: datetime | None = None, *, figures: bool = True) -> dict[str, Any]:
+    """The handover report for ``station`` (hotel-wide when None) and shift, as plain data, with the shift's own
+    service figures (services/reports.py; archived history counts too, so they do not change by archiving)."""
     now = now or clock.now()
     if shift_name:
         shift = shift_named(shift_name)
@@ -203,7 +204,11 @@ def build_report(store: Store, station: str | None, shift_name: str | None = Non
     dnd = [{"room": r["number"], "since": r["dnd_since"]} for r in store.rows(
         "SELECT number, dnd_since FROM rooms WHERE dnd ORDER BY number") if on_floors(r["number"])]
     log = entries(store, station, shift.name, day)
+    from butler_tui.services.reports import shift_figures
+
+    shown = shift_figures(store, start, min(end, now)) if figures else None  # the shift's own (hotel-wide): cheap
     return {
+        **({"figures": shown} if shown is not None else {}),
         "station": station, "station_name": f"{station_row['name']} {station_row['name_zh']}" if station_row else
         "Whole hotel 全酒店", "shift": shift.name, "shift_date": day.isoformat(),
         "window": [clock.iso(start), clock.iso(end)], "next_shift": nxt.name, "next_shift_date": nxt_day.isoformat(),
@@ -366,6 +371,16 @@ def to_markdown(report: dict[str, Any], signatures: dict[str, Any] | None = None
         lines.append("| " + " | ".join(tr(h) for h in header) + " |")
         lines.append("|" + "|".join("---" for _ in header) + "|")
         lines += ["| " + " | ".join(row) + " |" for row in rows]
+    if report.get("figures"):  # a handover signed before issue 21 has none
+        from butler_tui.services.reports import duration, percent
+
+        f = report["figures"]
+        lines += ["", f"## {tr('The shift in figures')}", "",
+                  tr("{requests} requests, {done} done; median {ack} to acknowledge, {finish} to done; {sla} within"
+                     " SLA; {esc} escalations, {reopened} reopened, {complaints} complaints; {late} acknowledgements"
+                     " missing at shift end", requests=f["requests"], done=f["done"], ack=duration(f["ack_median_s"]),
+                     finish=duration(f["done_median_s"]), sla=percent(f["sla_met_pct"]), esc=f["escalations"],
+                     reopened=f["reopened"], complaints=f["complaints"], late=f["unacked_at_shift_end"])]
     lines += ["", f"## {tr('Sign-off 签字')}", ""]
     sig = signatures or {}
     blank = tr("{name} at {time}", name="……………………", time="……:……")

@@ -85,6 +85,8 @@ class StayRow:
     vip_notice_status: str | None = None
     overdue_at: str | None = None  # when the night audit flagged it past its departure, not checked out
     ready_rule: str = "inspected"  # the hotel's ``ready_rule`` setting when this row was read
+    follow_up_score: int | None = None  # the guest's score on the follow-up call, 1–5
+    follow_up_comment: str | None = None  # what the guest said on it
 
     @property
     def guest_label(self) -> str:

@@ -1206,6 +1206,37 @@ def _guest_records(db: sqlite_utils.Database) -> None:
                         [(role, action) for action in ("edit_guest_vip", "merge_guests")
                          for role in DEFAULT_PERMISSIONS[action]])
     fold_search_keys(db.conn)
+_REPORTS = """
+-- The manager's figures (issue 21) read a period's tasks by creation time, its messages by sending time and
+-- its departures by check-out time; the follow-up call after departure records the guest's score (1-5) and
+-- what they said, on the stay (a departed stay's checklist is packed: services/reports.py reads the stay).
+CREATE INDEX tasks_created ON tasks(created_at, updated_at);
+CREATE INDEX tasks_open_created ON tasks(created_at) WHERE status NOT IN ('done', 'verified', 'closed', 'cancelled');
+CREATE INDEX messages_created ON messages(created_at);
+-- The figures of hotel days that are over, kept per grouping with a stamp of what they were worked out from
+-- (services/reports.py): a cache of the record, not a record (no events; deleting it loses nothing).
+CREATE TABLE report_days (
+    day TEXT NOT NULL,
+    part TEXT NOT NULL,
+    stamp TEXT NOT NULL,
+    data TEXT NOT NULL,
+    PRIMARY KEY (day, part)
+) WITHOUT ROWID;
+CREATE INDEX stays_departed ON stays(departed_at) WHERE departed_at IS NOT NULL;
+ALTER TABLE stays ADD COLUMN follow_up_score INTEGER CHECK (follow_up_score BETWEEN 1 AND 5);
+ALTER TABLE stays ADD COLUMN follow_up_comment TEXT;
+"""
+
+
+@MIGRATIONS(name="0026_reports")
+def _reports(db: sqlite_utils.Database) -> None:
+    """Indexes for the manager's figures by period; the follow-up call's score and comment on the stay; who
+    may read the figures."""
+    from butler_tui.defaults import DEFAULT_PERMISSIONS
+
+    _executescript_in_tx(db, _REPORTS)
+    db.conn.executemany("INSERT OR IGNORE INTO permissions (role, action) VALUES (?, ?)",
+                        [(role, "see_reports") for role in DEFAULT_PERMISSIONS["see_reports"]])
 
 
 SCHEMA_VERSION = len(MIGRATIONS.steps)

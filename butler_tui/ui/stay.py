@@ -167,13 +167,18 @@ class StayScreen(Board):
         if item is None:
             return
         if not item.done_at and item.code in checklists.NOTE_REQUIRED:
+            scored = item.code == checklists.FOLLOW_UP  # the guest's score: the manager's satisfaction figure
+
             def submit(values: dict[str, str], form: FormScreen) -> None:
                 self.station.run_db(checklists.tick, self.stay_id, item.code, note=values["note"],
+                                    score=values.get("score") if scored else None,
                                     then=form.close_and(self.refresh_data), on_error=form.show_error,
                                     **self.who)
 
-            self.app.push_screen(FormScreen(item_label(item),
-                                            [("note", t(checklists.NOTE_REQUIRED[item.code]), "", True)], submit))
+            fields = [("note", t(checklists.NOTE_REQUIRED[item.code]), "", True)]
+            if scored:
+                fields.append(("score", t("the guest's score, 1 (poor) to 5 (excellent); blank if none"), "", False))
+            self.app.push_screen(FormScreen(item_label(item), fields, submit))
             return
         self._run(checklists.tick, self.stay_id, item.code, done=not item.done_at)
 
