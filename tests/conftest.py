@@ -200,9 +200,60 @@ def db_path(tmp_path: Path) -> Path:
     return tmp_path / "butler.db"
 
 
+PG_ENV = "BUTLER_TEST_PG"
+"""The PostgreSQL server of the run, as an address its superuser connects to (``postgresql://postgres@/postgres?
+host=/tmp/pgsock&port=54329``); ``.ci/run`` starts a throwaway cluster and sets it."""
+
+
+def _pg_database(admin: str, name: str) -> str:
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(admin)
+    return urlunsplit(parts._replace(path="/" + name))
+
+
+@pytest.fixture(scope="session")
+def _pg_template() -> Iterator[tuple[str, str]]:
+    """A database migrated once per test process, copied for each test (``CREATE DATABASE … TEMPLATE``)."""
+    admin = os.environ.get(PG_ENV)
+    if not admin:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"CI runs the store's tests on PostgreSQL too: {PG_ENV} is not set (.ci/run sets it)")
+        pytest.skip(f"no PostgreSQL server for this run: set {PG_ENV}=postgresql://… (.ci/run starts one)")
+    import psycopg
+
+    name = f"butler_tpl_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}_{os.getpid()}"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    Store(_pg_database(admin, name)).close()
+    yield admin, name
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_address(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str | Path]:
+    """The test's database: a file, or a fresh PostgreSQL database (the same tests run on both)."""
+    if request.param == "sqlite":
+        yield tmp_path / "butler.db"
+        return
+    import uuid
+
+    import psycopg
+
+    admin, template = request.getfixturevalue("_pg_template")
+    name = f"butler_t_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}" STRATEGY FILE_COPY')
+    yield _pg_database(admin, name)
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 @pytest.fixture
-def store(db_path: Path):
-    s = Store(db_path)
+def store(db_address: str | Path):
+    s = Store(db_address)
     yield s
     s.close()
 
