@@ -232,17 +232,48 @@ def _pg_template() -> Iterator[tuple[str, str]]:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+@pytest.fixture(scope="session")
+def _pg_demo_template(_pg_template: tuple[str, str]) -> Iterator[tuple[str, str]]:
+    """The demo hotel, loaded once per test process on PostgreSQL."""
+    import psycopg
+
+    admin, base = _pg_template
+    name = base.replace("butler_tpl_", "butler_demo_")
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{base}"')
+    s = Store(_pg_database(admin, name))
+    load_demo(s)
+    s.close()
+    yield admin, name
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def db_address(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str | Path]:
     """The test's database: a file, or a fresh PostgreSQL database (the same tests run on both)."""
     if request.param == "sqlite":
         yield tmp_path / "butler.db"
         return
+    yield from _pg_copy(request, "_pg_template")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def demo_address(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str | Path]:
+    """A fresh copy of the demo hotel: a file, or a PostgreSQL database."""
+    if request.param == "sqlite":
+        yield request.getfixturevalue("demo_db")
+        return
+    yield from _pg_copy(request, "_pg_demo_template")
+
+
+def _pg_copy(request: pytest.FixtureRequest, template_fixture: str) -> Iterator[str]:
     import uuid
 
     import psycopg
 
-    admin, template = request.getfixturevalue("_pg_template")
+    admin, template = request.getfixturevalue(template_fixture)
     name = f"butler_t_{uuid.uuid4().hex[:12]}"
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}" STRATEGY FILE_COPY')
@@ -276,8 +307,8 @@ def demo_db(_demo_template: Path, db_path: Path) -> Path:
 
 
 @pytest.fixture
-def demo_store(demo_db: Path):
-    s = Store(demo_db)
+def demo_store(demo_address: str | Path):
+    s = Store(demo_address)
     yield s
     s.close()
 

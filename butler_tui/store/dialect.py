@@ -58,8 +58,8 @@ def _condition_slots(node: exp.Expression) -> list[exp.Expression]:
         return [node.this]
     if isinstance(node, (exp.And, exp.Or)):
         return [node.this, node.expression]
-    if isinstance(node, exp.If):
-        return [node.this]
+    if isinstance(node, exp.If) and not (isinstance(node.parent, exp.Case) and node.parent.this is not None):
+        return [node.this]  # CASE WHEN cond (a simple CASE x WHEN value compares values)
     if isinstance(node, exp.Join) and node.args.get("on") is not None:
         return [node.args["on"]]
     return []
@@ -107,7 +107,7 @@ def _rewrite(tree: exp.Expression, rowid_keys: dict[str, str]) -> exp.Expression
     for node in list(tree.find_all(exp.Insert)):
         if (node.args.get("alternative") or "").upper() == "IGNORE":
             node.set("alternative", None)
-            node.set("conflict", exp.OnConflict(nothing=True))
+            node.set("conflict", exp.OnConflict(action=exp.var("DO NOTHING")))
         conflict = node.args.get("conflict")
         if conflict is not None:
             keys = conflict.args.get("conflict_keys") or []
@@ -118,7 +118,19 @@ def _rewrite(tree: exp.Expression, rowid_keys: dict[str, str]) -> exp.Expression
         if (name in rowid_keys and isinstance(values, exp.Values) and len(values.expressions) == 1
                 and not node.args.get("returning")):
             node.set("returning", exp.Returning(expressions=[exp.column(rowid_keys[name])]))
-    # 6. SQLite's TOTAL() is a float sum that is 0.0 over no rows
+    # 6. PostgreSQL names every subquery in FROM
+    for n, node in enumerate(list(tree.find_all(exp.Subquery))):
+        if isinstance(node.parent, (exp.From, exp.Join)) and not node.alias:
+            node.set("alias", exp.TableAlias(this=exp.to_identifier(f"_sub{n}")))
+    # 7. LIMIT -1 is no limit in SQLite
+    for node in list(tree.find_all(exp.Limit)):
+        value = node.expression
+        if value is not None and not (isinstance(value, exp.Literal) and value.is_int and int(value.name) >= 0):
+            node.set("expression", exp.Nullif(this=exp.Greatest(this=exp.Cast(this=value.copy(),
+                                                                              to=exp.DataType.build("BIGINT")),
+                                                                 expressions=[exp.Literal.number(-1)]),
+                                              expression=exp.Literal.number(-1)))
+    # 8. SQLite's TOTAL() is a float sum that is 0.0 over no rows
     for node in list(tree.find_all(exp.Anonymous)):
         if str(node.name).lower() == "total":
             node.replace(exp.Coalesce(this=exp.Cast(this=exp.Sum(this=node.expressions[0].copy()),
