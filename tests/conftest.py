@@ -254,8 +254,9 @@ def _pg_demo_template(_pg_template: tuple[str, str]) -> Iterator[tuple[str, str]
 def db_address(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str | Path]:
     """The test's database: a file, or a fresh PostgreSQL database (the same tests run on both)."""
     if request.param == "sqlite":
-        yield tmp_path / "butler.db"
+        yield request.getfixturevalue("db_path")
         return
+    _sqlite_only(request, "db_path")
     yield from _pg_copy(request, "_pg_template")
 
 
@@ -265,7 +266,18 @@ def demo_address(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     if request.param == "sqlite":
         yield request.getfixturevalue("demo_db")
         return
+    _sqlite_only(request, "demo_db")
     yield from _pg_copy(request, "_pg_demo_template")
+
+
+def _sqlite_only(request: pytest.FixtureRequest, file_fixture: str) -> None:
+    """Skip the PostgreSQL parameter of a test that works on the SQLite file itself, or says it is SQLite's
+    only (``@pytest.mark.sqlite_only(reason)``)."""
+    marker = request.node.get_closest_marker("sqlite_only")
+    if marker is not None:
+        pytest.skip(f"SQLite only: {marker.args[0] if marker.args else 'the test says so'}")
+    if file_fixture in request.fixturenames:
+        pytest.skip(f"the test reads or edits the SQLite file itself ({file_fixture})")
 
 
 def _pg_copy(request: pytest.FixtureRequest, template_fixture: str) -> Iterator[str]:

@@ -116,6 +116,7 @@ def test_the_import_refuses_the_whole_file_naming_both_stays(tmp_path: Path, dem
     assert import_arrivals(demo_store, path).created == 3
 
 
+@pytest.mark.sqlite_only("the command line's --db postgresql://… is not wired yet (issue 22, next slice)")
 def test_a_changed_booking_moved_onto_a_held_room_is_refused(tmp_path: Path, demo_store: Store):
     holder = _holder(demo_store)
     today = clock.today().isoformat()

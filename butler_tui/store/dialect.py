@@ -34,6 +34,8 @@ _LOCK = threading.Lock()
 PASSTHROUGH = {"BEGIN": "BEGIN", "BEGIN IMMEDIATE": "BEGIN", "BEGIN EXCLUSIVE": "BEGIN", "BEGIN DEFERRED": "BEGIN",
                "COMMIT": "COMMIT", "ROLLBACK": "ROLLBACK", "END": "COMMIT"}
 _LITERAL_PERCENT = re.compile(r"%(?!s\b|\()")
+_IN_TEMP = re.compile(r"\bIN\s+temp\.(\w+)", re.IGNORECASE)  # SQLite's ``x IN table``
+_TEMP = re.compile(r"\btemp\.(?=\w)", re.IGNORECASE)
 _MATCH = re.compile(r"\bguests_fts\s+MATCH\s+\?", re.IGNORECASE)
 
 # Nodes whose value is a truth value in PostgreSQL.
@@ -150,8 +152,12 @@ def translate(sql: str, rowid_keys: dict[str, str] | None = None) -> str:
     upper = " ".join(stripped.upper().split())
     if upper in PASSTHROUGH:
         out = PASSTHROUGH[upper]
+    elif upper.startswith(("SAVEPOINT ", "RELEASE ", "ROLLBACK TO ")):
+        out = stripped  # the same words in both
     else:
         text = _MATCH.sub("butler_fts_match(name, ?)", stripped)
+        text = _IN_TEMP.sub(r"IN (SELECT * FROM pg_temp.\1)", text)
+        text = _TEMP.sub("pg_temp.", text)
         trees = sqlglot.parse(text, read="sqlite")
         parts = []
         for tree in trees:

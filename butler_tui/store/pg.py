@@ -210,6 +210,10 @@ $$ SELECT strpos(a, b)::bigint $$;
 CREATE OR REPLACE FUNCTION butler_fts_match(name text, phrase text) RETURNS boolean LANGUAGE sql IMMUTABLE AS
 $$ SELECT strpos(lower(name), lower(CASE WHEN phrase LIKE '"%"' THEN replace(substr(phrase, 2, length(phrase) - 2),
    '""', '"') ELSE phrase END)) > 0 $$;
+CREATE OR REPLACE FUNCTION date(v text) RETURNS text LANGUAGE sql IMMUTABLE AS
+$$ SELECT to_char(v::timestamp, 'YYYY-MM-DD') $$;
+CREATE OR REPLACE FUNCTION date(v text, modifier text) RETURNS text LANGUAGE sql IMMUTABLE AS
+$$ SELECT to_char(v::timestamp + modifier::interval, 'YYYY-MM-DD') $$;
 CREATE OR REPLACE FUNCTION json_each(doc text) RETURNS TABLE (key text, value text) LANGUAGE sql IMMUTABLE AS
 $$ SELECT (e.n - 1)::text, e.v #>> '{}' FROM jsonb_array_elements(doc::jsonb) WITH ORDINALITY AS e(v, n) $$;
 """
