@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import re
 import threading
+from typing import Any
 
 import sqlglot
 from sqlglot import exp
@@ -39,11 +40,11 @@ _TEMP = re.compile(r"\btemp\.(?=\w)", re.IGNORECASE)
 _MATCH = re.compile(r"\bguests_fts\s+MATCH\s+\?", re.IGNORECASE)
 
 # Nodes whose value is a truth value in PostgreSQL.
-_PREDICATES: tuple[type[exp.Expression], ...] = (
+_PREDICATES: tuple[Any, ...] = (
     exp.Predicate, exp.And, exp.Or, exp.Not, exp.Boolean, exp.Exists, exp.Xor,
 )
 # Parents in which a child stands as a condition.
-_CONDITION_PARENTS: tuple[type[exp.Expression], ...] = (exp.Where, exp.Having, exp.And, exp.Or, exp.Not, exp.Filter)
+_CONDITION_PARENTS: tuple[Any, ...] = (exp.Where, exp.Having, exp.And, exp.Or, exp.Not, exp.Filter)
 
 
 def _is_predicate(node: exp.Expression) -> bool:
@@ -54,7 +55,7 @@ def _is_predicate(node: exp.Expression) -> bool:
     return isinstance(node, exp.Anonymous) and str(node.name).lower() == "butler_fts_match"
 
 
-def _condition_slots(node: exp.Expression) -> list[exp.Expression]:
+def _condition_slots(node: Any) -> list[Any]:
     """The children of ``node`` that stand as conditions."""
     if isinstance(node, (exp.Where, exp.Having, exp.Not)):
         return [node.this]
@@ -76,7 +77,7 @@ def _as_condition(node: exp.Expression) -> None:
     node.replace(exp.Paren(this=exp.NEQ(this=node.copy(), expression=exp.Literal.number(0))))
 
 
-def _rewrite(tree: exp.Expression, rowid_keys: dict[str, str]) -> exp.Expression:
+def _rewrite(tree: Any, rowid_keys: dict[str, str]) -> Any:
     # 1. conditions that are integers
     for node in list(tree.walk()):
         for slot in _condition_slots(node):
@@ -86,13 +87,13 @@ def _rewrite(tree: exp.Expression, rowid_keys: dict[str, str]) -> exp.Expression
         parent = node.parent
         while isinstance(parent, exp.Paren):
             parent = parent.parent
-        if parent is None or isinstance(parent, _CONDITION_PARENTS) or isinstance(parent, _PREDICATES):
+        if parent is None or isinstance(parent, (_CONDITION_PARENTS, _PREDICATES)):
             continue
         if isinstance(parent, exp.If) and parent.this is node:
             continue
         if isinstance(parent, (exp.Join, exp.OnConflict, exp.Update)):  # ON …; SET a = b
             continue
-        if isinstance(parent, exp.Check) or isinstance(parent, exp.CheckColumnConstraint):
+        if isinstance(parent, (exp.Check, exp.CheckColumnConstraint)):
             continue
         if isinstance(node, exp.Boolean) and isinstance(parent, exp.Where):
             continue

@@ -122,7 +122,7 @@ class PgConnection:
             found = cur.fetchone()
             if found and found[0] is not None:
                 cur.execute(f"SELECT name, key FROM {ROWID_TABLE}")
-                self.rowid_keys = {name: key for name, key in cur.fetchall()}
+                self.rowid_keys = dict(cur.fetchall())
 
     def translate(self, sql: str) -> str:
         return dialect.translate(sql, self.rowid_keys)
@@ -134,7 +134,7 @@ class PgConnection:
     def execute(self, sql: str, params: Any = ()) -> PgCursor:
         text = self.translate(sql)
         with _as_sqlite_errors(), self.raw.cursor() as cur:
-            cur.execute(text.encode(), _params(params))  # type: ignore[call-overload]
+            cur.execute(text.encode(), _params(params))
             return PgCursor(cur, " RETURNING " in text and sql.lstrip()[:6].upper() == "INSERT"
                             and "RETURNING" not in sql.upper())
 
@@ -143,13 +143,13 @@ class PgConnection:
         if " RETURNING " in text and "RETURNING" not in sql.upper():
             text = text[:text.rindex(" RETURNING ")]
         with _as_sqlite_errors(), self.raw.cursor() as cur:
-            cur.executemany(text.encode(), [_params(p) for p in seq])  # type: ignore[arg-type]
+            cur.executemany(text.encode(), [_params(p) for p in seq])
             return PgCursor(cur, False)
 
     def execute_pg(self, sql: str, params: Any = None) -> PgCursor:
         """A statement already in PostgreSQL's dialect (``%s`` marks)."""
         with _as_sqlite_errors(), self.raw.cursor() as cur:
-            cur.execute(sql.encode(), params)  # type: ignore[call-overload]
+            cur.execute(sql.encode(), params)
             return PgCursor(cur, False)
 
     def close(self) -> None:
@@ -185,14 +185,20 @@ def _as_sqlite_errors() -> Iterator[None]:
         raise kind(text) from exc
 
 
+def is_transient(exc: BaseException) -> bool:
+    """Was ``exc`` (as :func:`_as_sqlite_errors` raised it) the connection lost, or the server not there?"""
+    cause = exc.__cause__ if isinstance(exc, sqlite3.Error) else exc
+    return isinstance(cause, psycopg.OperationalError)
+
+
 def _params(params: Any) -> Any:
     if isinstance(params, dict):
         return params
     return tuple(params) if params is not None else ()
 
 
-def connect(url: str) -> PgConnection:
-    raw = psycopg.connect(url, autocommit=True)
+def connect(url: str, *, application_name: str = "butler") -> PgConnection:
+    raw = psycopg.connect(url, autocommit=True, application_name=application_name)
     raw.adapters.register_dumper(int, _IntUnknown)
     raw.adapters.register_dumper(bool, _IntUnknown)
     raw.adapters.register_loader("numeric", _NumericLoader)
