@@ -270,6 +270,22 @@ def demo_address(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     yield from _pg_copy(request, "_pg_demo_template")
 
 
+@pytest.fixture
+def pg_empty(request: pytest.FixtureRequest) -> Iterator[str]:
+    """An empty PostgreSQL database (no schema yet): where ``butler migrate-to`` copies a hotel."""
+    import uuid
+
+    import psycopg
+
+    admin, _template = request.getfixturevalue("_pg_template")
+    name = f"butler_e_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    yield _pg_database(admin, name)
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 def _sqlite_only(request: pytest.FixtureRequest, file_fixture: str) -> None:
     """Skip the PostgreSQL parameter of a test that works on the SQLite file itself, or says it is SQLite's
     only (``@pytest.mark.sqlite_only(reason)``)."""

@@ -20,6 +20,7 @@ Imported only when the database address is one (a SQLite station never loads psy
 from __future__ import annotations
 
 import contextlib
+import json
 import re
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
@@ -421,9 +422,11 @@ def pg_tables(conn: PgConnection) -> set[str]:
         "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()").fetchall()}
 
 
-def build_schema(conn: PgConnection) -> list[str]:
+def build_schema(conn: PgConnection, rows_from: sqlite3.Connection | None = None) -> list[str]:
     """Create what the reference schema has and this database lacks (tables, columns, keys, checks,
-    indexes, triggers); inside the caller's transaction. The statements run."""
+    indexes, triggers); inside the caller's transaction. The new tables get the rows the migrations seed, or
+    with ``rows_from`` (a SQLite hotel at this version) every row of its tables, events included, before
+    the keys and the triggers are made. The statements run."""
     ref = reference_schema()
     objects = ref.execute("SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY rowid").fetchall()
     unknown = [name for kind, name, _t, _s in objects if kind == "trigger" and name not in TRIGGERS]
@@ -474,10 +477,11 @@ def build_schema(conn: PgConnection) -> list[str]:
                     line += " NOT NULL"
                 run(line)
     conn.load_rowid_keys()
-    for name in new_tables:  # the rows the migrations seed (teams, permissions, templates, …)
-        if name in ("events", "event_chain_anchors"):
-            continue
-        copy_rows(ref, conn, name)
+    for name in new_tables:  # the rows the migrations seed (teams, permissions, templates, …), or a hotel's
+        if rows_from is not None:
+            copy_rows(rows_from, conn, name)
+        elif name not in ("events", "event_chain_anchors"):
+            copy_rows(ref, conn, name)
     reset_sequences(conn)
     for name in new_tables:
         for fk in _foreign_keys(ref, name):
@@ -506,6 +510,90 @@ def copy_rows(source: sqlite3.Connection, conn: PgConnection, table: str, batch:
                 copy.write_row(row)
             copied += len(rows)
     return copied
+
+
+def schema_differences(conn: PgConnection) -> list[str]:
+    """Tables, columns and triggers this version's schema has and the database lacks, or has beyond it (one
+    sentence each; empty: as this version makes it)."""
+    from butler_tui.i18n import t as tr
+
+    ref = reference_schema()
+    try:
+        want: dict[str, set[str]] = {}
+        for (name,) in ref.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").fetchall():
+            if not _skipped(name):
+                want[name] = {r[1] for r in ref.execute(f"PRAGMA table_info([{name}])").fetchall()}
+        triggers = {name for (name,) in ref.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+                    if TRIGGERS.get(name)}
+    finally:
+        ref.close()
+    have: dict[str, set[str]] = {}
+    for table, column in conn.execute_pg(
+            "SELECT c.table_name, c.column_name FROM information_schema.columns c JOIN information_schema.tables t"
+            " USING (table_schema, table_name) WHERE c.table_schema = current_schema()"
+            " AND t.table_type = 'BASE TABLE'").fetchall():
+        if table not in (META, ROWID_TABLE):
+            have.setdefault(table, set()).add(column)
+    diffs = [tr("missing {kind} {name}", kind="table", name=n) for n in sorted(want) if n not in have]
+    diffs += [tr("extra {kind} {name}", kind="table", name=n) for n in sorted(have) if n not in want]
+    for name in sorted(set(want) & set(have)):
+        parts = [tr("column {column} missing", column=c) for c in sorted(want[name] - have[name])]
+        parts += [tr("extra column {column}", column=c) for c in sorted(have[name] - want[name])]
+        if parts:
+            diffs.append(tr("changed table {name}: {what}", name=name, what=", ".join(parts)))
+    found = {r[0] for r in conn.execute_pg("SELECT tgname FROM pg_trigger WHERE NOT tgisinternal").fetchall()}
+    diffs += [tr("missing {kind} {name}", kind="trigger", name=n) for n in sorted(triggers - found)]
+    return diffs
+
+
+def copy_hotel(source: sqlite3.Connection, url: str, set_name: str) -> dict[str, int]:
+    """``butler migrate-to``: copy the SQLite hotel ``source`` (at this version's schema) into the empty
+    PostgreSQL database at ``url``, every row and event with its id and hash, in one transaction that
+    commits only when every table's count matches and the events' chain walks through as it did in the file.
+    The rows per table."""
+    from butler_tui import clock
+    from butler_tui.errors import InvalidInput
+    from butler_tui.i18n import t as tr
+    from butler_tui.store import chain
+
+    tables = [name for (name,) in source.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").fetchall() if not _skipped(name)]
+    migrations = [name for (name,) in source.execute(
+        "SELECT name FROM _sqlite_migrations WHERE migration_set = ? ORDER BY rowid", (set_name,)).fetchall()]
+    checked_before, broken = chain.verify(source)
+    if broken is not None:
+        raise InvalidInput(tr("the hotel's event chain breaks at event {id}: run `butler check`, nothing copied",
+                              id=broken))
+    conn = connect(url)
+    try:
+        if pg_tables(conn) - {META, ROWID_TABLE}:
+            raise InvalidInput(tr("{url} is not empty: migrate-to copies a hotel into a new database only",
+                                  url=redact(url)))
+        conn.execute("BEGIN")
+        conn.execute_pg(f"SELECT pg_advisory_xact_lock({WRITE_LOCK})")
+        build_schema(conn, rows_from=source)
+        record_applied(conn, set_name, migrations, clock.now_iso())
+        counts = {}
+        for name in tables:
+            want = int(source.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0])
+            got = int(conn.execute_pg(f'SELECT count(*) FROM "{name}"').fetchone()[0])  # type: ignore[index]
+            if want != got:
+                raise InvalidInput(tr("{table}: {got} rows copied of {want}; nothing copied", table=name,
+                                      got=got, want=want))
+            counts[name] = got
+        checked, broken = chain.verify(conn)  # type: ignore[arg-type]
+        if broken is not None or checked != checked_before:
+            raise InvalidInput(tr("the copied event chain does not hold (at event {id}); nothing copied", id=broken))
+        chain.append(conn, clock.now_iso(), None, None, "schema", None, "migrated_to_postgresql",  # type: ignore[arg-type]
+                     None, json.dumps({"rows": counts}, sort_keys=True))
+        conn.execute("COMMIT")
+        return counts
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    finally:
+        conn.close()
 
 
 def applied(conn: PgConnection, set_name: str) -> list[str]:
