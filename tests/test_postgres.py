@@ -108,3 +108,28 @@ def test_a_writer_storm_serialises_like_sqlite(pg_empty: str):
     assert counted == list(range(1, 151))  # each read-then-write saw the one before it: no lost update
     store.close()
     assert "event chain:    ok" in run(pg_empty, "check").output
+
+
+def test_the_stations_role_writes_as_the_program_does_but_cannot_change_events(pg_empty: str):
+    import psycopg
+    import pytest
+
+    from butler_tui.services import demo
+
+    with psycopg.connect(pg_empty, autocommit=True) as conn:  # README: the lines an admin runs, before init
+        conn.execute("DO $$ BEGIN CREATE ROLE butler_station LOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$")
+    owner = Store(pg_empty)  # `butler init` as the migration owner (here the server's superuser): schema, grants
+    demo.load_demo(owner)
+    owner.close()
+
+    station = Store(pg_empty.replace("postgresql://postgres@", "postgresql://butler_station@", 1))
+    mid = messaging.send(station, from_station="lobby", from_staff="1002", body="towels to 1208", to="cs")
+    assert station.scalar("SELECT count(*) FROM messages WHERE id = ?", (mid,)) == 1
+    conn = station.db.conn
+    for forbidden in ("UPDATE events SET action = 'forged'", "DELETE FROM events",
+                      "ALTER TABLE events DISABLE TRIGGER events_no_update", "DROP TRIGGER events_no_update ON events",
+                      "DELETE FROM _butler_migrations"):
+        with pytest.raises(Exception, match="permission denied|must be owner"):
+            conn.execute_pg(forbidden)
+    assert station.scalar("SELECT count(*) FROM events WHERE action = 'forged'") == 0
+    station.close()

@@ -32,6 +32,7 @@ from psycopg.adapt import Dumper, Loader
 
 from butler_tui.store import dialect
 
+STATION_ROLE = "butler_station"  # the role the stations connect as, granted what the program does (README)
 WRITE_LOCK = 0x6275746C  # 'butl': the one advisory lock every writer takes
 CHANNEL = "butler_events"
 META = "_butler_migrations"
@@ -495,7 +496,23 @@ def build_schema(conn: PgConnection, rows_from: sqlite3.Connection | None = None
             run(TRIGGERS[name] or "")
     ref.close()
     conn.load_rowid_keys()
+    if conn.execute_pg("SELECT 1 FROM pg_roles WHERE rolname = %s", (STATION_ROLE,)).fetchone():
+        for sql in station_grants():
+            run(sql)
     return done
+
+
+def station_grants(role: str = STATION_ROLE) -> list[str]:
+    """What the stations' role may do: read and write the hotel's rows, as the program does; never change or
+    remove an event, a chain anchor or a duty-log entry (the triggers refuse it too, and only the owner, a
+    separate role, could lift a trigger), never touch the schema or the migrations' record."""
+    return [
+        f'GRANT USAGE ON SCHEMA public TO "{role}"',
+        f'GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO "{role}"',
+        f'REVOKE UPDATE, DELETE, TRUNCATE ON events, event_chain_anchors, log_entries FROM "{role}"',
+        f'REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON {META}, {ROWID_TABLE} FROM "{role}"',
+        f'GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO "{role}"',
+    ]
 
 
 def copy_rows(source: sqlite3.Connection, conn: PgConnection, table: str, batch: int = 5000) -> int:
