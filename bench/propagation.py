@@ -31,6 +31,8 @@ from pathlib import Path
 def station(path: str, code: str, interval: float, ready, go_idle, stop_idle, stop, results) -> None:
     from butler_tui.store.feed import follow
 
+    if path.startswith("postgresql://"):  # the driver and the translator load before the idle measurement
+        import butler_tui.store.pg  # noqa: F401
     received: dict[int, float] = {}
     halt = threading.Event()
 
