@@ -149,7 +149,7 @@ PEOPLE_ONLY = {"guest", "ack", "log", "stay", "handover", "found"}
 TASK_READS = {"scheduled", "types", "ladder"}
 
 
-def signed_env(db: Path, args: Sequence[str]) -> dict[str, str]:
+def signed_env(db: Path | str, args: Sequence[str]) -> dict[str, str]:
     """The ``BUTLER_TOKEN`` a command of the suite runs under, as after ``butler login``: a session of its
     ``--staff`` at its ``--station`` (``--from``) — opened as the login does after the PIN; without
     ``--staff``, a service account that may import, sweep and send (what those commands did without a
@@ -165,7 +165,8 @@ def signed_env(db: Path, args: Sequence[str]) -> dict[str, str]:
             del args[at:at + 2]
     words = [a for a in args if not a.startswith("-")]
     gated = bool(words) and words[0] in GATED and not (words[0] == "task" and words[1:2] and words[1] in TASK_READS)
-    if not gated or not Path(db).exists() or "--by-pin" in args or "--by" in args:
+    on_server = isinstance(db, str) and db.startswith("postgresql://")
+    if not gated or not (on_server or Path(db).exists()) or "--by-pin" in args or "--by" in args:
         return {}
     staff = _option(args, "--staff")
     station = _option(args, "--station") or _option(args, "--from")
