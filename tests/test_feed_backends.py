@@ -28,11 +28,12 @@ store.close()
 
 
 class Follower:
-    def __init__(self, address: str | Path):
+    def __init__(self, address: str | Path, start_at: int):
         self.events: list[Event] = []
         self.stop = threading.Event()
         self.thread = threading.Thread(target=feed.follow, args=(address, self.events.extend),
-                                       kwargs={"interval": 0.05, "stop": self.stop}, daemon=True)
+                                       kwargs={"interval": 0.05, "stop": self.stop, "start_at": start_at},
+                                       daemon=True)
 
     def notes(self) -> list[str]:
         return [e.entity_id or "" for e in self.events if e.entity == "bench"]
@@ -40,7 +41,7 @@ class Follower:
 
 @pytest.fixture
 def follower(store: Store) -> Iterator[Follower]:
-    f = Follower(str(store.url or store.path))
+    f = Follower(str(store.url or store.path), store.scalar("SELECT coalesce(max(id), 0) FROM events"))
     f.thread.start()
     yield f
     f.stop.set()
@@ -62,14 +63,15 @@ def test_a_change_committed_by_another_process_reaches_the_follower(store: Store
 def test_nothing_is_missed_across_a_dropped_connection(store: Store, follower: Follower):
     if store.url is None:
         pytest.skip("PostgreSQL's connection (a SQLite file has none to drop)")
-    listening = "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'butler-feed'"
+    listening = ("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'butler-feed'"
+                 " AND datname = current_database()")  # this test's follower, not another test's
     wait_until(lambda: store.scalar(listening), timeout=5)
     with store.write("9001", "lobby") as tx:
         tx.event("bench", "before", "note")
     wait_until(lambda: follower.notes() == ["before"], timeout=10)
     # the station's LISTEN connection is cut (a server restart, a dropped link); meanwhile events are written
     assert store.scalar("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
-                        " WHERE application_name = 'butler-feed'") == 1
+                        " WHERE application_name = 'butler-feed' AND datname = current_database()") == 1
     for i in range(3):
         with store.write("9001", "lobby") as tx:
             tx.event("bench", f"during {i}", "note")
