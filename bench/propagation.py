@@ -8,23 +8,31 @@ loop handed the event over (CLOCK_MONOTONIC is system-wide on Linux). Before sen
 idle for a while and their CPU use is measured.
 
     python bench/propagation.py [--stations 10] [--messages 200] [--rate 20] [--idle 5]
+                                [--postgresql postgresql://postgres@/postgres?host=/tmp/pgsock]
+
+With ``--postgresql`` (an address whose role may create databases) the same runs on a throwaway database on
+that server: the feed wakes on LISTEN/NOTIFY there (the whole-app idle measurement is the SQLite one only).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import multiprocessing as mp
 import os
 import statistics
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 
 def station(path: str, code: str, interval: float, ready, go_idle, stop_idle, stop, results) -> None:
     from butler_tui.store.feed import follow
 
+    if path.startswith("postgresql://"):  # the driver and the translator load before the idle measurement
+        import butler_tui.store.pg  # noqa: F401
     received: dict[int, float] = {}
     halt = threading.Event()
 
@@ -79,7 +87,27 @@ def app_idle_cpu(path: str, seconds: float, out) -> None:
     out.put(asyncio.run(run()))
 
 
-def prepare(path: Path, stations: int) -> list[str]:
+@contextlib.contextmanager
+def server_database(admin: str | None) -> Iterator[str | None]:
+    """A fresh database on the server of ``admin`` for the run (dropped after), or ``None`` for SQLite."""
+    if admin is None:
+        yield None
+        return
+    from urllib.parse import urlsplit, urlunsplit
+
+    import psycopg
+
+    name = f"butler_bench_{os.getpid()}"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield urlunsplit(urlsplit(admin)._replace(path="/" + name))
+    finally:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def prepare(path: Path | str, stations: int) -> list[str]:
     from butler_tui.store import Store
 
     store = Store(path)
@@ -108,11 +136,13 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=20.0, help="messages per second")
     parser.add_argument("--interval", type=float, default=POLL_INTERVAL, help="station poll interval (s)")
     parser.add_argument("--idle", type=float, default=5.0, help="seconds of idle CPU measurement")
+    parser.add_argument("--postgresql", metavar="URL", default=None,
+                        help="run on a throwaway database of this PostgreSQL server instead of a SQLite file")
     args = parser.parse_args()
 
     ctx = mp.get_context("spawn")
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "bench.db"
+    with tempfile.TemporaryDirectory() as tmp, server_database(args.postgresql) as url:
+        path: Path | str = url or Path(tmp) / "bench.db"
         codes = prepare(path, args.stations)
         ready = ctx.Barrier(args.stations + 1)
         go_idle, stop_idle, stop = ctx.Event(), ctx.Event(), ctx.Event()
@@ -136,16 +166,18 @@ def main() -> None:
         outcomes = [results.get(timeout=60) for _ in procs]
         for p in procs:
             p.join()
-        from butler_tui.services.demo import load_demo
-        from butler_tui.store import Store
+        app_cpu = None
+        if url is None:
+            from butler_tui.services.demo import load_demo
+            from butler_tui.store import Store
 
-        demo = Path(tmp) / "demo.db"
-        load_demo(Store(demo))
-        app_q = ctx.Queue()
-        app_proc = ctx.Process(target=app_idle_cpu, args=(str(demo), args.idle, app_q))
-        app_proc.start()
-        app_cpu = app_q.get(timeout=120) * 100
-        app_proc.join()
+            demo = Path(tmp) / "demo.db"
+            load_demo(Store(demo))
+            app_q = ctx.Queue()
+            app_proc = ctx.Process(target=app_idle_cpu, args=(str(demo), args.idle, app_q))
+            app_proc.start()
+            app_cpu = app_q.get(timeout=120) * 100
+            app_proc.join()
 
     latencies: list[float] = []
     lost = 0
@@ -157,8 +189,9 @@ def main() -> None:
                 latencies.append((received[mid] - t_commit) * 1000)
             else:
                 lost += 1
-    print(f"propagation: {args.stations} stations, {args.messages} messages at {args.rate:g}/s, "
-          f"poll interval {args.interval * 1000:g} ms, {os.cpu_count()} CPUs")
+    print(f"propagation ({'PostgreSQL' if args.postgresql else 'SQLite'}): {args.stations} stations, "
+          f"{args.messages} messages at {args.rate:g}/s, poll interval {args.interval * 1000:g} ms, "
+          f"{os.cpu_count()} CPUs")
     print("| stations | messages | deliveries | p50 ms | p95 ms | p99 ms | max ms | lost | idle CPU per station (mean / max) |")
     print("|---:|---:|---:|---:|---:|---:|---:|---:|---|")
     print(
@@ -166,7 +199,8 @@ def main() -> None:
         f"{percentile(latencies, 95):.1f} | {percentile(latencies, 99):.1f} | {max(latencies):.1f} | {lost} | "
         f"{statistics.mean(cpu):.2f} % / {max(cpu):.2f} % of a core |"
     )
-    print(f"whole station app (Textual, headless, demo hotel) idle: {app_cpu:.2f} % of a core")
+    if app_cpu is not None:
+        print(f"whole station app (Textual, headless, demo hotel) idle: {app_cpu:.2f} % of a core")
 
 
 if __name__ == "__main__":

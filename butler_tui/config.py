@@ -20,9 +20,17 @@ from butler_tui.i18n import t as tr
 DEFAULT_DB = "butler.db"
 
 
-def default_db_path() -> Path:
-    """``$BUTLER_DB``, else ``./butler.db``."""
-    return Path(os.environ.get("BUTLER_DB") or DEFAULT_DB)
+def default_db_path() -> Path | str:
+    """``$BUTLER_DB``, else ``./butler.db``: a file, or a PostgreSQL server's address kept as it is written
+    (``postgresql://…``)."""
+    return database_address(os.environ.get("BUTLER_DB") or DEFAULT_DB)
+
+
+def database_address(value: str | os.PathLike[str]) -> Path | str:
+    """A database as the user named it: a PostgreSQL address stays text (a ``Path`` would fold its ``//``),
+    anything else is a file's path."""
+    text = os.fspath(value)
+    return text if text.startswith(("postgresql://", "postgres://")) else Path(text)
 
 
 def _hhmm(value: object) -> str:

@@ -151,7 +151,7 @@ TASK_READS = {"scheduled", "types", "ladder"}
 BY_GROUPS = {"report"}
 
 
-def signed_env(db: Path, args: Sequence[str]) -> dict[str, str]:
+def signed_env(db: Path | str, args: Sequence[str]) -> dict[str, str]:
     """The ``BUTLER_TOKEN`` a command of the suite runs under, as after ``butler login``: a session of its
     ``--staff`` at its ``--station`` (``--from``) — opened as the login does after the PIN; without
     ``--staff``, a service account that may import, sweep and send (what those commands did without a
@@ -167,8 +167,9 @@ def signed_env(db: Path, args: Sequence[str]) -> dict[str, str]:
             del args[at:at + 2]
     words = [a for a in args if not a.startswith("-")]
     gated = bool(words) and words[0] in GATED and not (words[0] == "task" and words[1:2] and words[1] in TASK_READS)
+    on_server = isinstance(db, str) and db.startswith("postgresql://")
     proves = "--by-pin" in args or ("--by" in args and not (words and words[0] in BY_GROUPS))
-    if not gated or not Path(db).exists() or proves:
+    if not gated or not (on_server or Path(db).exists()) or proves:
         return {}
     staff = _option(args, "--staff")
     station = _option(args, "--station") or _option(args, "--from")
@@ -203,9 +204,119 @@ def db_path(tmp_path: Path) -> Path:
     return tmp_path / "butler.db"
 
 
+PG_ENV = "BUTLER_TEST_PG"
+"""The PostgreSQL server of the run, as an address its superuser connects to (``postgresql://postgres@/postgres?
+host=/tmp/pgsock&port=54329``); ``.ci/run`` starts a throwaway cluster and sets it."""
+
+
+def _pg_database(admin: str, name: str) -> str:
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(admin)
+    return urlunsplit(parts._replace(path="/" + name))
+
+
+@pytest.fixture(scope="session")
+def _pg_template() -> Iterator[tuple[str, str]]:
+    """A database migrated once per test process, copied for each test (``CREATE DATABASE … TEMPLATE``)."""
+    admin = os.environ.get(PG_ENV)
+    if not admin:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"CI runs the store's tests on PostgreSQL too: {PG_ENV} is not set (.ci/run sets it)")
+        pytest.skip(f"no PostgreSQL server for this run: set {PG_ENV}=postgresql://… (.ci/run starts one)")
+    import psycopg
+
+    name = f"butler_tpl_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}_{os.getpid()}"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    Store(_pg_database(admin, name)).close()
+    yield admin, name
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def _pg_demo_template(_pg_template: tuple[str, str]) -> Iterator[tuple[str, str]]:
+    """The demo hotel, loaded once per test process on PostgreSQL."""
+    import psycopg
+
+    admin, base = _pg_template
+    name = base.replace("butler_tpl_", "butler_demo_")
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{base}"')
+    s = Store(_pg_database(admin, name))
+    load_demo(s)
+    s.close()
+    yield admin, name
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_address(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str | Path]:
+    """The test's database: a file, or a fresh PostgreSQL database (the same tests run on both)."""
+    if request.param == "sqlite":
+        yield request.getfixturevalue("db_path")
+        return
+    _sqlite_only(request, "db_path")
+    yield from _pg_copy(request, "_pg_template")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def demo_address(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str | Path]:
+    """A fresh copy of the demo hotel: a file, or a PostgreSQL database."""
+    if request.param == "sqlite":
+        yield request.getfixturevalue("demo_db")
+        return
+    _sqlite_only(request, "demo_db")
+    yield from _pg_copy(request, "_pg_demo_template")
+
+
 @pytest.fixture
-def store(db_path: Path):
-    s = Store(db_path)
+def pg_empty(request: pytest.FixtureRequest) -> Iterator[str]:
+    """An empty PostgreSQL database (no schema yet): where ``butler migrate-to`` copies a hotel."""
+    import uuid
+
+    import psycopg
+
+    admin, _template = request.getfixturevalue("_pg_template")
+    name = f"butler_e_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    yield _pg_database(admin, name)
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _sqlite_only(request: pytest.FixtureRequest, file_fixture: str) -> None:
+    """Skip the PostgreSQL parameter of a test that works on the SQLite file itself, or says it is SQLite's
+    only (``@pytest.mark.sqlite_only(reason)``)."""
+    marker = request.node.get_closest_marker("sqlite_only")
+    if marker is not None:
+        pytest.skip(f"SQLite only: {marker.args[0] if marker.args else 'the test says so'}")
+    if file_fixture in request.fixturenames:
+        pytest.skip(f"the test reads or edits the SQLite file itself ({file_fixture})")
+
+
+def _pg_copy(request: pytest.FixtureRequest, template_fixture: str) -> Iterator[str]:
+    import uuid
+
+    import psycopg
+
+    admin, template = request.getfixturevalue(template_fixture)
+    name = f"butler_t_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}" STRATEGY FILE_COPY')
+    yield _pg_database(admin, name)
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def store(db_address: str | Path):
+    s = Store(db_address)
     yield s
     s.close()
 
@@ -228,8 +339,8 @@ def demo_db(_demo_template: Path, db_path: Path) -> Path:
 
 
 @pytest.fixture
-def demo_store(demo_db: Path):
-    s = Store(demo_db)
+def demo_store(demo_address: str | Path):
+    s = Store(demo_address)
     yield s
     s.close()
 

@@ -123,8 +123,9 @@ def test_a_changed_booking_moved_onto_a_held_room_is_refused(tmp_path: Path, dem
     import_arrivals(demo_store, path)
     _write_csv(path, [_row(1, arrival_date=today, departure_date=holder.departure_date,
                            room_number=holder.room_number)])
-    result = CliRunner().invoke(cli, ["--db", str(demo_store.path), "import", "arrivals", str(path)],
-                                env=signed_env(demo_store.path, ["import"]))
+    address = demo_store.url or demo_store.path  # a file, or a PostgreSQL database: the command takes either
+    result = CliRunner().invoke(cli, ["--db", str(address), "import", "arrivals", str(path)],
+                                env=signed_env(address, ["import"]))
     assert result.exit_code == 2, result.output
     assert "line 2: room" in result.stderr and holder.reservation_no in result.stderr and "P900001" in result.stderr
     assert demo_store.scalar("SELECT room_number FROM stays WHERE reservation_no = 'P900001'") is None

@@ -16,6 +16,8 @@ from butler_tui import clock
 from butler_tui.services import dnd_audit, escalation, handover, messaging, overview, scheduling, stays, tasks
 from butler_tui.store import Store
 
+pytestmark = pytest.mark.sqlite_only("reads SQLite's query plans (EXPLAIN QUERY PLAN)")
+
 HISTORY = {"messages", "acks", "tasks", "stays", "events", "checklist_items", "handovers", "log_entries",
            "escalations", "guests", "guest_notes", "scheduled_tasks", "routine_runs", "dnd_checks", "night_audits"}
 

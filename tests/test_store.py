@@ -149,8 +149,9 @@ def test_events_cannot_be_edited_or_deleted(store: Store):
 
 
 def test_event_ids_are_never_reused(store: Store):
-    # AUTOINCREMENT: even if the top row could be removed, its id is not handed out again.
-    seq = store.scalar("SELECT seq FROM sqlite_sequence WHERE name='events'")
+    # AUTOINCREMENT (PostgreSQL: a sequence): even if the top row could be removed, its id is not handed out again.
+    seq = store.scalar("SELECT seq FROM sqlite_sequence WHERE name='events'" if store.dialect == "sqlite"
+                       else "SELECT last_value FROM events_id_seq")
     with store.write("x", "lobby") as tx:
         new_id = tx.event("hotel", "1", "note")
     assert new_id == seq + 1

@@ -254,20 +254,20 @@ def test_queue_is_most_urgent_first(demo_store, at):
     assert queue == [b, a]
 
 
-def test_two_sweepers_in_separate_processes_fire_each_escalation_once(demo_db: Path, at):
-    store = Store(demo_db)
+def test_two_sweepers_in_separate_processes_fire_each_escalation_once(demo_address: str | Path, at):
+    store = Store(demo_address)
     ids = [_new(store, priority=3) for _ in range(30)]
     store.close()
     ctx = workers.processes()
     barrier, out = ctx.Barrier(2), ctx.Queue()
     moment = T0 + timedelta(minutes=26)  # the child gets the moment, not T0: it would compute its own
-    procs = [ctx.Process(target=workers.sweep, args=(str(demo_db), moment, barrier, out)) for _ in range(2)]
+    procs = [ctx.Process(target=workers.sweep, args=(str(demo_address), moment, barrier, out)) for _ in range(2)]
     for p in procs:
         p.start()
     results = [out.get(timeout=60) for _ in procs]
     for p in procs:
         p.join(timeout=30)
-    store = Store(demo_db)
+    store = Store(demo_address)
     fired = store.rows("SELECT task_id, level, count(*) AS n FROM escalations WHERE task_id IN"
                        f" ({','.join(map(str, ids))}) GROUP BY task_id, level")
     assert len(fired) == 30 * 3 and all(r["n"] == 1 for r in fired)  # L1, L2, L3 once each

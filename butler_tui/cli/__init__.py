@@ -74,17 +74,28 @@ class ButlerGroup(click.Group):
             return super().invoke(ctx)
 
 
+class DatabaseOption(click.ParamType):  # type: ignore[type-arg]
+    """``--db``: a database file, or a PostgreSQL server's address (``postgresql://…``), kept as written."""
+
+    name = "path"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Path | str:
+        if isinstance(value, str) and value.startswith(("postgresql://", "postgres://")):
+            return value
+        return click.Path(dir_okay=False, path_type=Path).convert(value, param, ctx)
+
+
 @click.group(cls=ButlerGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--db",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=DatabaseOption(),
     default=None,
-    help="Database file (default: $BUTLER_DB, else ./butler.db).",
+    help="Database file, or a PostgreSQL server's postgresql://… address (default: $BUTLER_DB, else ./butler.db).",
 )
 @click.option("--lang", default=None, help="en or zh (default: $BUTLER_LANG, else the locale).")
 @click.version_option(__version__, prog_name="butler")
 @click.pass_context
-def cli(ctx: click.Context, db: Path | None, lang: str | None) -> None:
+def cli(ctx: click.Context, db: Path | str | None, lang: str | None) -> None:
     """butler-tui: the butler team's stations on one shared SQLite file."""
     ctx.obj = Options(db=db or default_db_path())
     set_language(detect(lang))  # the language is already chosen; this refuses one we do not speak

@@ -121,6 +121,31 @@ def backup(ctx: click.Context, dest: Path, keep: int | None) -> None:
         say(tr("deleted the old backup {path}", path=old))
 
 
+@click.command("migrate-to")
+@click.argument("url", metavar="postgresql://…")
+@click.option("--json", "as_json", is_flag=True, help="Print the rows copied per table as JSON.")
+@click.pass_context
+def migrate_to(ctx: click.Context, url: str, as_json: bool) -> None:
+    """Copy this SQLite hotel into an empty PostgreSQL database: every row and event, verified by counts and
+    the audit chain (nothing is written there unless all of it holds). The stations then use --db URL."""
+    from butler_tui.cli.common import echo_json
+    from butler_tui.services.maintenance import migrate_to as run
+
+    store = use_store(ctx)
+    counts = run(store, url)
+    if as_json:
+        echo_json({"rows": counts, "events": counts.get("events", 0)})
+        return
+    say(tr("copied {rows:,} rows ({events:,} events, chain verified) into {url}", rows=sum(counts.values()),
+           events=counts.get("events", 0), url=_redacted(url)))
+
+
+def _redacted(url: str) -> str:
+    import re
+
+    return re.sub(r"(://[^:/@]+):[^@]*@", r"\1:***@", url)
+
+
 @click.command()
 @click.argument("backup_file", metavar="BACKUP", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--force", is_flag=True,
@@ -223,4 +248,4 @@ def vacuum(ctx: click.Context) -> None:
     say(tr("database {before:,} → {after:,} bytes", before=before, after=after))
 
 
-COMMANDS: list[click.Command] = [init, check, backup, restore, sweep, archive_cmd, vacuum]
+COMMANDS: list[click.Command] = [init, check, backup, restore, sweep, archive_cmd, vacuum, migrate_to]

@@ -29,7 +29,8 @@ if TYPE_CHECKING:
 class Options:
     """The group's options, for its commands (``ctx.obj``)."""
 
-    db: Path
+    db: Path | str
+    """The database: a file's path, or a PostgreSQL address (``postgresql://…``, a ``str``)."""
 
 
 def options(ctx: click.Context) -> Options:
@@ -80,28 +81,33 @@ def admin_sign_in(store: Store, by: str, by_pin: str | None) -> Person:
     return auth.sign_in(store, by, pin, station=None)
 
 
-def session_file(db: Path) -> Path:
+def _db_name(db: Path | str) -> str:
+    """The database's real path, or its server address as given (a PostgreSQL one is text)."""
+    return db if isinstance(db, str) else str(Path(db).resolve())
+
+
+def session_file(db: Path | str) -> Path:
     """Where ``butler login`` keeps this OS user's session for the database ``db``: the user's state
     directory, ``butler-tui/sessions/<SHA-256 of the database's real path>.json``."""
     from platformdirs import user_state_dir
 
-    key = hashlib.sha256(str(Path(db).resolve()).encode("utf-8", "surrogateescape")).hexdigest()[:32]
+    key = hashlib.sha256(_db_name(db).encode("utf-8", "surrogateescape")).hexdigest()[:32]
     return Path(user_state_dir("butler-tui")) / "sessions" / f"{key}.json"
 
 
-def keep_token(db: Path, token: str, session: Session) -> Path:
+def keep_token(db: Path | str, token: str, session: Session) -> Path:
     """Write the session file (mode 0600, in a directory of mode 0700), replacing any earlier one."""
     path = session_file(db)
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     temp = path.with_suffix(f".{os.getpid()}.tmp")
     fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as out:
-        json.dump({"db": str(Path(db).resolve()), "token": token, **session.to_json()}, out)
+        json.dump({"db": _db_name(db), "token": token, **session.to_json()}, out)
     os.replace(temp, path)
     return path
 
 
-def kept_token(db: Path) -> str | None:
+def kept_token(db: Path | str) -> str | None:
     """The token of ``BUTLER_TOKEN``, else of this user's session file for ``db``; ``None`` when neither."""
     token = os.environ.get("BUTLER_TOKEN")
     if token:
@@ -113,7 +119,7 @@ def kept_token(db: Path) -> str | None:
     return found.get("token") if isinstance(found, dict) and isinstance(found.get("token"), str) else None
 
 
-def forget_token(db: Path) -> bool:
+def forget_token(db: Path | str) -> bool:
     """Remove this user's session file for ``db``; whether there was one."""
     try:
         session_file(db).unlink()

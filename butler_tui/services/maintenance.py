@@ -213,3 +213,9 @@ def restore_missing(path: Path, backup_file: Path, *, sign_in: Callable[[Store],
     finally:
         ready.unlink(missing_ok=True)
     return RestoreResult(path=path, backup=backup_file, kept=None, schema_version=version)
+
+
+def migrate_to(store: Store, url: str) -> dict[str, int]:
+    """``butler migrate-to``: this SQLite hotel copied into the empty PostgreSQL database at ``url``, every
+    row and event, verified by counts and the events' chain; the rows per table."""
+    return _maintenance.migrate_to(store, url)

@@ -44,7 +44,13 @@ def link(prev: bytes | None, row: Sequence[Any]) -> bytes:
 
 
 def last(conn: sqlite3.Connection) -> tuple[int, bytes | None]:
-    """The id the next event gets (``events`` is AUTOINCREMENT) and the hash of the last event."""
+    """The id the next event gets (``events`` is AUTOINCREMENT; on PostgreSQL, its sequence) and the hash
+    of the last event."""
+    if getattr(conn, "dialect", "sqlite") == "postgresql":
+        from butler_tui.store.pg import next_event_id
+
+        prev = conn.execute("SELECT hash FROM events WHERE id = (SELECT max(id) FROM events)").fetchone()
+        return next_event_id(conn), prev[0] if prev else None  # type: ignore[arg-type]
     seq, prev = conn.execute(
         "SELECT (SELECT seq FROM sqlite_sequence WHERE name = 'events'),"
         " (SELECT hash FROM events WHERE id = (SELECT max(id) FROM events))").fetchone()

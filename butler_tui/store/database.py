@@ -35,13 +35,27 @@ BUSY_TIMEOUT_MS = 10_000
 PAGE_SIZE = 8192
 
 
+_WRITE_LOCK = 0x6275746C  # the advisory lock every PostgreSQL writer takes (store/pg.py: WRITE_LOCK)
+
+
 class Connection:
-    """One thread's connection (``.conn``, a plain ``sqlite3.Connection`` in autocommit mode)."""
+    """One thread's connection (``.conn``, a plain ``sqlite3.Connection`` in autocommit mode, or on
+    PostgreSQL a :class:`~butler_tui.store.pg.PgConnection` that behaves as one)."""
 
     __slots__ = ("__weakref__", "conn")
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
+
+
+def _open_server_connection(url: str) -> Connection:
+    from butler_tui.store import pg
+
+    try:
+        conn = pg.connect(url)
+    except Exception as exc:
+        raise StoreUnavailable(tr("cannot open database {path}: {exc}", path=pg.redact(url), exc=exc)) from exc
+    return Connection(conn)  # type: ignore[arg-type]
 
 
 def _open_connection(path: Path) -> Connection:
@@ -230,17 +244,25 @@ class Store:
     """The shared database file. Safe to use from several threads (one connection each)."""
 
     def __init__(self, path: str | os.PathLike[str], *, migrate: bool = True, create: bool = True):
+        address = os.fspath(path)
+        self.url: str | None = address if address.startswith(("postgresql://", "postgres://")) else None
+        """The PostgreSQL address when the database is on a server (:mod:`butler_tui.store.pg`), else ``None``."""
+        self.dialect = "sqlite" if self.url is None else "postgresql"
         self.path = Path(path)
+        self._local = threading.local()
+        self._all: weakref.WeakSet[Connection] = weakref.WeakSet()
+        self._lock = threading.Lock()
+        self.identity: FileIdentity | None = None
+        self.stopped: DatabaseFileChanged | None = None
+        if self.url is not None:
+            self._open_server(migrate=migrate)
+            return
         if not create and not self.path.exists():
             raise StoreUnavailable(tr("no database at {path} (run `butler init` first)", path=self.path))
         if create and not self.path.exists():
             _create_private_file(self.path)
-        self._local = threading.local()
-        # Weak: a worker thread's connection closes when the thread ends and its local goes away.
-        self._all: weakref.WeakSet[Connection] = weakref.WeakSet()
-        self._lock = threading.Lock()
-        self.identity: FileIdentity | None = None  # the file this store opened (see check_file)
-        self.stopped: DatabaseFileChanged | None = None
+        # self._all is weak: a worker thread's connection closes when the thread ends and its local goes away;
+        # self.identity is the file this store opened (see check_file).
         db = self.db
         self.identity = file_identity(self.path)
         if self.path.stat().st_size == 0:
@@ -250,6 +272,15 @@ class Store:
         _enable_wal(db, self.path)
         from butler_tui.store import schema
 
+        if migrate:
+            schema.migrate(db)
+        else:
+            schema.check_version(db)
+
+    def _open_server(self, *, migrate: bool) -> None:
+        from butler_tui.store import schema
+
+        db = self.db
         if migrate:
             schema.migrate(db)
         else:
@@ -271,7 +302,7 @@ class Store:
         if db is None:
             if self.identity is not None:
                 self.check_file()  # a new connection would open whatever file the path names now
-            db = _open_connection(self.path)
+            db = _open_connection(self.path) if self.url is None else _open_server_connection(self.url)
             self._local.db = db
             with self._lock:
                 self._all.add(db)
@@ -283,6 +314,8 @@ class Store:
         no longer names the file this store opened: deleted, replaced or moved."""
         if self.stopped is not None:
             raise self.stopped
+        if self.url is not None:
+            return  # a server: no file to lose
         reason = file_change(self.path, self.identity)
         if reason is not None:
             raise self.stop(reason)
@@ -299,13 +332,13 @@ class Store:
         db = getattr(self._local, "db", None)
         if db is not None:
             self._local.db = None
-            with contextlib.suppress(sqlite3.Error):
+            with contextlib.suppress(Exception):
                 db.conn.close()
 
     def close(self) -> None:
         with self._lock:
             for db in list(self._all):
-                with contextlib.suppress(sqlite3.Error):
+                with contextlib.suppress(Exception):
                     db.conn.close()
             self._all.clear()
         self._local = threading.local()
@@ -361,6 +394,8 @@ class Store:
     def _write(self, conn: sqlite3.Connection, actor: str | None, station: str | None) -> Iterator[Tx]:
         try:
             conn.execute("BEGIN IMMEDIATE")
+            if self.url is not None:  # one writer at a time, as SQLite's write lock (store/pg.py)
+                conn.execute(f"SELECT pg_advisory_xact_lock({_WRITE_LOCK})")
         except sqlite3.OperationalError as exc:
             raise _unavailable(self.path, exc) from exc
         try:

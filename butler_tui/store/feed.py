@@ -22,6 +22,7 @@ on showing, or writing to, a file that is no longer the hotel's.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sqlite3
 import threading
@@ -34,21 +35,41 @@ from butler_tui.models import Event
 from butler_tui.store.database import BUSY_TIMEOUT_MS, FileIdentity, file_change, file_changed_error, file_identity
 from butler_tui.store.history import expand_after
 
+FEED_APPLICATION = "butler-feed"  # PostgreSQL: the application_name of a feed's LISTEN connection
+
 
 class HistoryReplaced(Exception):
     """The file at the path holds another history than the one the feed was following."""
 
 
+def _server_url(path: str | Path) -> str | None:
+    address = str(path) if isinstance(path, str) else None
+    return address if address is not None and address.startswith(("postgresql://", "postgres://")) else None
+
+
 class ChangeFeed:
+    """New events since the last read. On PostgreSQL (a ``postgresql://`` address) the connection also
+    LISTENs on ``butler_events`` (every event's insert NOTIFYs it, store/pg.py); :meth:`wait` sleeps on it.
+    Either way the events are read by id (``id > last``), so a notification lost with a dropped connection
+    or a restart loses nothing: the next read catches up."""
+
     def __init__(self, path: str | Path, *, start_at: int | None = None):
+        self.url = _server_url(path)
         self.path = Path(path)
-        self._conn: sqlite3.Connection | None = None
+        self._conn: Any = None
         self._data_version: int | None = None
         self.last_id = start_at if start_at is not None else -1
         self._last_mark: tuple[Any, ...] | None = None  # (at, hash) of event last_id as first read
 
     @property
-    def conn(self) -> sqlite3.Connection:
+    def conn(self) -> Any:
+        if self._conn is None and self.url is not None:
+            from butler_tui.store import pg
+
+            self._conn = pg.connect(self.url, application_name=FEED_APPLICATION)
+            self._conn.raw.execute(f"LISTEN {pg.CHANNEL}")
+            if self.last_id < 0:
+                self.last_id = int(self._conn.execute("SELECT coalesce(max(id), 0) FROM events").fetchone()[0])
         if self._conn is None:
             self._conn = sqlite3.connect(
                 str(self.path), timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False
@@ -59,7 +80,10 @@ class ChangeFeed:
         return self._conn
 
     def changed(self) -> bool:
-        """Cheap check: has another connection committed since the last call?"""
+        """Cheap check: has another connection committed since the last call? (PostgreSQL: always read by
+        id; :meth:`wait` is what sleeps until there is something to read.)"""
+        if self.url is not None:
+            return True
         version = int(self.conn.execute("PRAGMA data_version").fetchone()[0])
         moved = version != self._data_version
         self._data_version = version
@@ -111,6 +135,25 @@ class ChangeFeed:
                 self._last_mark = None  # taken again, from the file, at the next check
             if len(rows) < limit:
                 return out
+
+    def wait(self, seconds: float) -> bool:
+        """PostgreSQL: sleep until an event is notified (``True``) or ``seconds`` pass; a dropped connection
+        is let go (the next read opens another and catches up by id)."""
+        import psycopg
+
+        try:
+            raw = self.conn.raw
+            return any(True for _ in raw.notifies(timeout=seconds, stop_after=1))
+        except psycopg.Error:
+            self.drop()
+            return False
+
+    def drop(self) -> None:
+        """Let go of a connection that failed (a server restart, a dropped link)."""
+        if self._conn is not None:
+            with contextlib.suppress(Exception):
+                self._conn.close()
+            self._conn = None
 
     def close(self) -> None:
         if self._conn is not None:
@@ -197,6 +240,9 @@ def follow(
     seconds after a change, :data:`IDLE_WAIT` s otherwise), then polls at once and a few times more
     over the next ~30 ms: a commit is visible a moment after its WAL write (the fsync of
     ``synchronous=FULL``, then the index in ``-shm``). Without a watch it polls every ``interval`` s."""
+    if _server_url(path) is not None:
+        _follow_server(str(path), deliver, interval=interval, stop=stop, start_at=start_at)
+        return
     db = Path(path)
     if identity is None:
         identity = file_identity(db)
@@ -252,3 +298,38 @@ def follow(
         feed.close()
         if watch is not None:
             watch.close()
+
+
+RECONNECT_PAUSE = 0.2  # after a dropped connection, before the next try (the server restarting)
+
+
+def _follow_server(url: str, deliver: Callable[[list[Event]], object], *, interval: float,
+                   stop: threading.Event, start_at: int | None) -> None:
+    """:func:`follow` on PostgreSQL: read what is new, then sleep on the LISTEN connection until an event is
+    notified (at most ``interval`` s for a couple of seconds after a change, :data:`IDLE_WAIT` s otherwise).
+    A dropped connection or a server restart is survived: the feed reconnects and reads by id from the last
+    event it delivered, so nothing committed meanwhile is missed."""
+    from butler_tui.store.pg import is_transient
+
+    feed = ChangeFeed(url, start_at=start_at)
+    hot_until = time.monotonic() + HOT_SECONDS
+    try:
+        feed.history_intact()
+        while not stop.is_set():
+            try:
+                events = feed.poll()
+            except Exception as exc:  # the connection lost, or the server not there (yet)
+                if not is_transient(exc):
+                    raise
+                feed.drop()
+                stop.wait(RECONNECT_PAUSE)
+                continue
+            if events:
+                deliver(events)
+                hot_until = time.monotonic() + HOT_SECONDS
+            if feed.wait(interval if time.monotonic() < hot_until else IDLE_WAIT):
+                hot_until = time.monotonic() + HOT_SECONDS
+    except HistoryReplaced:
+        raise file_changed_error(Path(url), "replaced") from None
+    finally:
+        feed.close()

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from butler_tui.errors import StoreUnavailable
 from butler_tui.i18n import t as tr
@@ -148,6 +149,30 @@ def schema_differences(conn: sqlite3.Connection) -> list[str]:
     return diffs
 
 
+def _check_server(store: Store, report: CheckReport, progress: Progress | None) -> CheckReport:
+    """:func:`check` on PostgreSQL: the server keeps its pages and keys whole itself (``integrity`` is its
+    word); the schema is compared with the one this version makes (store/pg.py) and the chain is walked."""
+    from butler_tui.store import pg
+
+    conn: Any = store.db.conn
+    report.schema_version = check_version(store.db)
+    report.integrity = ["ok"]
+    report.journal_mode = "postgresql"
+    if report.schema_version < SCHEMA_VERSION:
+        report.warnings.append(tr("schema version {version} is behind {latest}: run `butler init`",
+                                  version=report.schema_version, latest=SCHEMA_VERSION))
+        return report
+    report.schema_diffs = pg.schema_differences(conn)
+    events = int(conn.execute("SELECT count(*) FROM events").fetchone()[0])
+    steps = max(1, -(-events // _CHAIN_STEP))
+    report.chain_checked, report.chain_break = chain.verify(
+        conn, (lambda done, _total: progress(-(-done // _CHAIN_STEP), steps)) if progress else None,
+        batch=_CHAIN_STEP)
+    if progress:
+        progress(steps, steps)
+    return report
+
+
 def check(store: Store, *, full: bool = False, progress: Progress | None = None) -> CheckReport:
     """``quick_check`` table by table (seconds on a year of history), the schema version and the
     journal mode; ``full`` runs ``integrity_check`` (which also compares every index with its table)
@@ -155,6 +180,8 @@ def check(store: Store, *, full: bool = False, progress: Progress | None = None)
     hash chain, walked in full (linear), and every table, index and trigger compared with this version's
     schema (on a file at this version)."""
     report = CheckReport(path=store.path)
+    if store.url is not None:
+        return _check_server(store, report, progress)
     conn = store.db.conn
     tables = _tables(store)
     report.schema_version = check_version(store.db)
@@ -357,3 +384,16 @@ def put_in_place(ready: Path, path: Path) -> None:
         os.fsync(fd)  # the rename itself survives a power cut
     finally:
         os.close(fd)
+
+
+def migrate_to(store: Store, url: str) -> dict[str, int]:
+    """Copy this SQLite hotel into the empty PostgreSQL database at ``url`` (store/pg.py: :func:`copy_hotel`),
+    verified by every table's count and the events' chain; the rows per table."""
+    from butler_tui.store import pg
+    from butler_tui.store.schema import SET_NAME
+
+    if store.url is not None:
+        raise StoreUnavailable(tr("migrate-to copies a SQLite hotel: this one is on a server already"))
+    if not pg.is_url(url):
+        raise StoreUnavailable(tr("{url} is not a PostgreSQL address (postgresql://…)", url=url))
+    return pg.copy_hotel(store.db.conn, url, SET_NAME)

@@ -1248,13 +1248,23 @@ class _HasConn(Protocol):
     def conn(self) -> sqlite3.Connection: ...
 
 
+def _on_server(db: _HasConn) -> bool:
+    return getattr(db.conn, "dialect", "sqlite") == "postgresql"
+
+
 def _read_version(db: _HasConn) -> int:
+    if _on_server(db):
+        return len(applied(db))
     return int(db.conn.execute("PRAGMA user_version").fetchone()[0])
 
 
 def applied(db: _HasConn) -> list[str]:
     """Names of the migrations applied to this file, in the order they were applied."""
     conn = db.conn
+    if _on_server(db):
+        from butler_tui.store import pg
+
+        return pg.applied(conn, SET_NAME)  # type: ignore[arg-type]
     if not conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_sqlite_migrations'").fetchone():
         return []
     return [r[0] for r in conn.execute("SELECT name FROM _sqlite_migrations WHERE migration_set = ? ORDER BY rowid",
@@ -1278,6 +1288,8 @@ def migrate(db: _HasConn) -> list[str]:
     """Apply pending migrations under the write lock; return the names applied."""
     if check_version(db) == SCHEMA_VERSION:
         return []
+    if _on_server(db):
+        return _migrate_server(db)
     import sqlite_utils
 
     conn = db.conn
@@ -1292,6 +1304,32 @@ def migrate(db: _HasConn) -> list[str]:
         if pending:
             from butler_tui.store.chain import append
 
+            append(conn, clock.now_iso(), None, None, "schema", str(SCHEMA_VERSION), "migrate",
+                   None, json.dumps({"applied": pending}))
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    return pending
+
+
+def _migrate_server(db: _HasConn) -> list[str]:
+    """PostgreSQL: the schema is made from the one these migrations give SQLite (store/pg.py), under the
+    writers' lock so that stations starting at once apply it once."""
+    from butler_tui.store import pg
+    from butler_tui.store.chain import append
+
+    conn: Any = db.conn
+    conn.execute("BEGIN")
+    try:
+        conn.execute_pg(f"SELECT pg_advisory_xact_lock({pg.WRITE_LOCK})")
+        check_version(db)
+        done = set(applied(db))
+        pending = [name for name in MIGRATIONS.names if name not in done]
+        if pending:
+            pg.build_schema(conn)
+            pg.record_applied(conn, SET_NAME, pending, clock.now_iso())
             append(conn, clock.now_iso(), None, None, "schema", str(SCHEMA_VERSION), "migrate",
                    None, json.dumps({"applied": pending}))
         conn.execute("COMMIT")

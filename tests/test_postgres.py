@@ -1,0 +1,136 @@
+"""The PostgreSQL backend as a whole: a SQLite hotel copied over (``butler migrate-to``), the command line on a
+server address, the tamper evidence the server enforces, and many writers at once."""
+
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from butler_tui.cli import cli
+from butler_tui.services import messaging, tasks
+from butler_tui.store import Store
+
+from .conftest import signed_env
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run(db: str | Path, *args: str):
+    return CliRunner().invoke(cli, ["--db", str(db), *args], env=signed_env(Path(db), args) if isinstance(db, Path)
+                              else {})
+
+
+def _hotel_rows(store: Store) -> dict[str, list[tuple]]:
+    tables = ["events", "tasks", "messages", "acks", "stays", "guests", "staff", "rooms", "guest_search"]
+    return {t: [tuple(r.values()) for r in store.rows(f"SELECT * FROM {t} ORDER BY 1, 2")] for t in tables}
+
+
+def test_migrate_to_copies_every_row_and_event_and_the_chain_holds(demo_store: Store, demo_db: Path, pg_empty: str):
+    # demo_store is the SQLite hotel here (a test that uses demo_db runs on SQLite only)
+    task_id = tasks.create(demo_store, type="guest_request", name="Extra pillows", room="1208", staff_no="1002",
+                           station="lobby")
+    messaging.send(demo_store, from_station="lobby", from_staff="1002", body="towels to 1208", to="cs")
+    before = _hotel_rows(demo_store)
+    demo_store.close()
+
+    result = run(demo_db, "migrate-to", pg_empty, "--json")
+    assert result.exit_code == 0, result.output
+    server = Store(pg_empty)
+    after = _hotel_rows(server)
+    for table, rows in before.items():
+        assert after[table][:len(rows)] == rows, table  # every row as it was, ids and hashes included
+    assert len(after["events"]) == len(before["events"]) + 1  # and the copy's own record
+    assert server.row("SELECT action FROM events ORDER BY id DESC LIMIT 1") == {"action": "migrated_to_postgresql"}
+
+    # the stations go on there: new ids follow the copied ones, the chain holds, `butler check` says so
+    again = tasks.create(server, type="guest_request", name="Ice bucket", room="1208", staff_no="1002",
+                         station="lobby")
+    assert again > task_id
+    server.close()
+    checked = run(pg_empty, "check")
+    assert checked.exit_code == 0, checked.output
+    assert "event chain:    ok" in checked.output and "schema objects: ok" in checked.output
+
+    refused = run(demo_db, "migrate-to", pg_empty)  # never into a database that holds something
+    assert refused.exit_code != 0 and "is not empty" in refused.output
+
+
+def test_the_command_line_takes_a_server_address(pg_empty: str):
+    assert run(pg_empty, "init").exit_code == 0
+    demo = run(pg_empty, "demo", "--no-tui")
+    assert demo.exit_code == 0, demo.output
+    assert "loaded demo hotel" in demo.output
+    checked = run(pg_empty, "check")
+    assert checked.exit_code == 0 and "event chain:    ok" in checked.output
+
+
+def test_an_event_changed_around_the_program_is_found(pg_empty: str):
+    store = Store(pg_empty)
+    with store.write("1002", "lobby") as tx:
+        tx.event("hotel", "1", "note", after={"text": "as written"})
+    edited = store.scalar("SELECT max(id) FROM events")
+    conn = store.db.conn
+    # only the owner (here the superuser) can lift the trigger; the stations' role cannot (README)
+    conn.execute_pg("ALTER TABLE events DISABLE TRIGGER events_no_update")
+    conn.execute_pg("UPDATE events SET after = '{\"text\": \"forged\"}' WHERE id = %s", (edited,))
+    conn.execute_pg("ALTER TABLE events ENABLE TRIGGER events_no_update")
+    store.close()
+    result = run(pg_empty, "check")
+    assert result.exit_code == 1
+    assert f"event chain:    BROKEN at event {edited}" in result.output
+
+
+WRITER = """
+import sys
+from butler_tui.store import Store
+store = Store(sys.argv[1])
+for i in range(int(sys.argv[2])):
+    with store.write(sys.argv[3], "lobby") as tx:
+        last = tx.db.conn.execute("SELECT coalesce(max(CAST(entity_id AS INTEGER)), 0) FROM events"
+                                  " WHERE entity = 'counter'").fetchone()[0]
+        tx.event("counter", str(last + 1), "count")
+store.close()
+"""
+
+
+def test_a_writer_storm_serialises_like_sqlite(pg_empty: str):
+    Store(pg_empty).close()
+    writers = [subprocess.Popen([sys.executable, "-c", WRITER, pg_empty, "25", f"w{n}"],
+                                env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin", "BUTLER_LANG": "en"})
+               for n in range(6)]
+    assert [w.wait(120) for w in writers] == [0] * 6
+    store = Store(pg_empty)
+    counted = [int(r["entity_id"]) for r in store.rows("SELECT entity_id FROM events WHERE entity = 'counter'"
+                                                        " ORDER BY id")]
+    assert counted == list(range(1, 151))  # each read-then-write saw the one before it: no lost update
+    store.close()
+    assert "event chain:    ok" in run(pg_empty, "check").output
+
+
+def test_the_stations_role_writes_as_the_program_does_but_cannot_change_events(pg_empty: str):
+    import psycopg
+    import pytest
+
+    from butler_tui.services import demo
+
+    with psycopg.connect(pg_empty, autocommit=True) as conn:  # README: the lines an admin runs, before init
+        conn.execute("DO $$ BEGIN CREATE ROLE butler_station LOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$")
+    owner = Store(pg_empty)  # `butler init` as the migration owner (here the server's superuser): schema, grants
+    demo.load_demo(owner)
+    owner.close()
+
+    station = Store(pg_empty.replace("postgresql://postgres@", "postgresql://butler_station@", 1))
+    mid = messaging.send(station, from_station="lobby", from_staff="1002", body="towels to 1208", to="cs")
+    assert station.scalar("SELECT count(*) FROM messages WHERE id = ?", (mid,)) == 1
+    conn = station.db.conn
+    for forbidden in ("UPDATE events SET action = 'forged'", "DELETE FROM events",
+                      "ALTER TABLE events DISABLE TRIGGER events_no_update", "DROP TRIGGER events_no_update ON events",
+                      "DELETE FROM _butler_migrations"):
+        with pytest.raises(sqlite3.Error, match=r"permission denied|must be owner"):
+            conn.execute_pg(forbidden)
+    assert station.scalar("SELECT count(*) FROM events WHERE action = 'forged'") == 0
+    station.close()
