@@ -400,7 +400,7 @@ def _follow_ups(src: _Sources, s_iso: str, e_iso: str, now: datetime) -> dict[st
         " total(unixepoch(done_at) <= unixepoch(departed_at) + :window),"
         " total(done_at IS NULL AND unixepoch(departed_at) + :window > unixepoch(:now))"
         f" FROM (SELECT s.departed_at, s.butler_no, s.follow_up_score, {done_at} AS done_at FROM main.stays s"
-        "       WHERE s.departed_at >= :start AND s.departed_at < :end AND s.status = 'departed')"
+        "       WHERE s.departed_at >= :start AND s.departed_at < :end AND +s.status = 'departed')"  # by stays_departed
         " GROUP BY 1, 2",
         {"start": s_iso, "end": e_iso, "now": clock.iso(now), "window": FOLLOW_UP_HOURS * 3600}).fetchall()
     departed = made = in_time = due_open = 0
