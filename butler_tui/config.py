@@ -20,9 +20,10 @@ from butler_tui.i18n import t as tr
 DEFAULT_DB = "butler.db"
 
 
-def default_db_path() -> Path:
-    """``$BUTLER_DB``, else ``./butler.db``."""
-    return Path(os.environ.get("BUTLER_DB") or DEFAULT_DB)
+def default_db_path(configured: str | None = None) -> Path:
+    """``$BUTLER_DB``, else ``configured`` (the user's config file: :mod:`butler_tui.userconfig`), else
+    ``./butler.db``."""
+    return Path(os.environ.get("BUTLER_DB") or configured or DEFAULT_DB).expanduser()
 
 
 def _hhmm(value: object) -> str:

@@ -9,6 +9,7 @@ import click
 from butler_tui.cli.common import acting_as, by_pin_option, use_store
 from butler_tui.cli.output import say
 from butler_tui.i18n import t as tr
+from butler_tui.logs import log
 
 
 @click.group(name="import")
@@ -28,6 +29,8 @@ def import_arrivals_cmd(ctx: click.Context, file: Path, staff_no: str | None, by
     store = use_store(ctx)
     who = acting_as(ctx, store, staff=staff_no, station=None, right="import", by_pin=by_pin)
     report = import_arrivals(store, file, staff_no=who.staff_no)
+    log.info("PMS arrivals import of %s by staff %s: %d rows, %d new, %d updated, %d unchanged", file, who.staff_no,
+             report.rows, report.created, report.updated, report.unchanged)
     say(tr("{file}: {rows} rows — {created} new, {updated} updated, {unchanged} unchanged; {guests} new"
                   " guest(s)", file=file, rows=report.rows, created=report.created, updated=report.updated,
                   unchanged=report.unchanged, guests=report.guests_created))
