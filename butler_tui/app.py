@@ -192,6 +192,7 @@ class ButlerApp(App[None]):
     def on_mount(self) -> None:
         configured = self._configured_theme
         self.theme = configured if configured in self.available_themes else DEFAULT_THEME
+        self._configured_theme = self.theme  # a name this Textual does not know is kept until a theme is chosen
         if self._keep_theme:
             self.theme_changed_signal.subscribe(self, self._save_theme)
         self.push_screen(HomeScreen())
@@ -207,7 +208,7 @@ class ButlerApp(App[None]):
     def _save_theme(self, theme: Any) -> None:
         from butler_tui import userconfig
 
-        if theme.name == (self._configured_theme or DEFAULT_THEME):
+        if theme.name == self._configured_theme:
             return
         try:
             userconfig.set_value("theme", theme.name)

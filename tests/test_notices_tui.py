@@ -72,3 +72,13 @@ async def test_a_station_not_started_by_butler_run_keeps_no_theme(demo_db: Path)
         app.theme = "gruvbox"
         await pilot.pause()
     assert not userconfig.config_path().exists()
+
+
+async def test_a_theme_this_textual_does_not_know_opens_the_default_and_stays_in_the_file(demo_db: Path):
+    userconfig.set_value("theme", "no-such-theme")
+    app = ButlerApp(demo_db, "floors-mid", BUTLER)
+    app.remember_theme(userconfig.read().theme)
+    async with app.run_test(size=(80, 24)) as pilot:
+        assert app.theme == "textual-dark"
+        await pilot.pause()
+    assert userconfig.read().theme == "no-such-theme"  # not overwritten until a theme is chosen
