@@ -17,16 +17,20 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from rich.text import Text
 from textual import events, on, work
-from textual.app import App, SystemCommand
+from textual.app import App, ScreenStackError, SystemCommand
 from textual.binding import Binding
+from textual.css.query import NoMatches
 from textual.filter import LineFilter
 from textual.message import Message
+from textual.notifications import Notification, Notifications, SeverityLevel
 from textual.screen import Screen
+from textual.widgets._toast import ToastRack
 from textual.worker import Worker, WorkerState
 
 from butler_tui import context
 from butler_tui.errors import ButlerError, DatabaseFileChanged
 from butler_tui.i18n import N_, own_part, t
+from butler_tui.logs import log
 from butler_tui.models import Event
 from butler_tui.services import auth, messaging
 from butler_tui.services.auth import Actor, Person
@@ -59,6 +63,8 @@ R = TypeVar("R")
 
 POLL_INTERVAL = 0.05  # seconds; the change feed's floor for cross-station latency
 SWEEP_INTERVAL = 5.0  # seconds between SLA / escalation sweeps while a station is open
+MAX_TOASTS = 3  # toasts on screen at once; older ones fold into one "N more notices" toast
+DEFAULT_THEME = "textual-dark"
 
 
 @dataclass
@@ -83,6 +89,8 @@ class FileChanged(Message):
 
 class ButlerApp(App[None]):
     TITLE = N_("butler")
+    # The toasts keep to the lower half of the screen (at most MAX_TOASTS of them; the rest fold into one).
+    CSS = "ToastRack { max-height: 50%; }"
     COMMANDS = App.COMMANDS | {GuestsAndRooms}
     BINDINGS = [
         Binding("question_mark", "help", N_("Help"), id="app.help"),
@@ -159,6 +167,16 @@ class ButlerApp(App[None]):
         # What the screens hidden under another one were not told (None: anything may have changed).
         self._missed_changes: dict[Screen[Any], list[Event] | None] = {}
         self._missed_state: set[Screen[Any]] = set()
+        self._configured_theme: str | None = None
+        self._keep_theme = False  # save a theme chosen in the palette to the user's config file
+        # The notices folded into one toast (their identities) and that toast (see _shown_notices).
+        self._folded: tuple[tuple[str, ...], Notification] | None = None
+
+    def remember_theme(self, theme: str | None) -> None:
+        """Open in ``theme`` (the user's config file; an unknown name: the default), and keep the theme
+        chosen in the command palette in that file (``butler run`` does this; tests and the demo do not)."""
+        self._configured_theme = theme
+        self._keep_theme = True
 
     def get_line_filters(self) -> Sequence[LineFilter]:
         """Textual's filters, then placeholders for any control character still in a rendered line."""
@@ -174,7 +192,11 @@ class ButlerApp(App[None]):
 
     # -- start ---------------------------------------------------------------------------------
     def on_mount(self) -> None:
-        self.theme = "textual-dark"
+        configured = self._configured_theme
+        self.theme = configured if configured in self.available_themes else DEFAULT_THEME
+        self._configured_theme = self.theme  # a name this Textual does not know is kept until a theme is chosen
+        if self._keep_theme:
+            self.theme_changed_signal.subscribe(self, self._save_theme)
         self.push_screen(HomeScreen())
         self.run_db(self._identify, then=self._show_identity)
         self.refresh_counts()
@@ -184,6 +206,67 @@ class ButlerApp(App[None]):
         self.set_interval(15, self._check_idle)
         if self.staff_no is None:
             self.call_after_refresh(self.lock, "", self._prefill_staff)
+
+    def _save_theme(self, theme: Any) -> None:
+        from butler_tui import userconfig
+
+        if theme.name == self._configured_theme:
+            return
+        try:
+            userconfig.set_value("theme", theme.name)
+        except (ButlerError, OSError) as exc:  # a broken or unwritable file: say so, keep the theme for now
+            self.notify(str(exc), title=t("Could not keep the theme"), severity="warning", markup=False)
+        else:
+            self._configured_theme = theme.name
+            log.info("theme %s kept in %s", theme.name, userconfig.config_path())
+
+    # -- notices ---------------------------------------------------------------------------------
+    # Every notice stays in ``self._notifications`` (Textual's list, which expires them); only what the toast
+    # rack is given is cut down. Textual 8.2's ``_refresh_notifications`` / ``_unnotify`` are overridden:
+    # pinned by ``textual~=8.2.8``.
+    def _refresh_notifications(self) -> None:
+        """Show at most :data:`MAX_TOASTS` toasts: past that, the oldest fold into one saying how many,
+        so a burst of notices does not cover the board (an emergency is a modal, not a toast: unchanged)."""
+        try:
+            rack = self.screen.get_child_by_type(ToastRack)
+        except (ScreenStackError, NoMatches):
+            return
+        self.call_later(self._show_notices, rack, self._shown_notices())
+
+    def _show_notices(self, rack: ToastRack, notices: Notifications) -> None:
+        rack.show(notices)
+        if self._folded is not None:  # the summary of the older ones on top, the newest at the bottom
+            with contextlib.suppress(NoMatches):
+                holder = rack.get_child_by_id(rack._toast_id(self._folded[1]))
+                if rack.children and rack.children[0] is not holder:
+                    rack.move_child(holder, before=0)
+
+    def _shown_notices(self) -> Notifications:
+        live = list(self._notifications)
+        shown = Notifications()
+        if len(live) > MAX_TOASTS:
+            older = live[: len(live) - MAX_TOASTS + 1]
+            live = live[len(older):]
+            identities = tuple(n.identity for n in older)
+            if self._folded is None or self._folded[0] != identities:
+                severities: list[SeverityLevel] = ["information", "warning", "error"]
+                worst = max((n.severity for n in older), key=severities.index)
+                summary = Notification(t("{count} more notices — l: the message log", count=len(older)),
+                                       t("Notices"), worst, max(n.time_left for n in older), markup=False)
+                self._folded = (identities, summary)
+            shown.add(self._folded[1])
+        for notification in live:
+            shown.add(notification)
+        return shown
+
+    def _unnotify(self, notification: Notification, refresh: bool = True) -> None:
+        """A notice's toast timed out or was clicked; the summary's: every notice it stands for."""
+        if self._folded is not None and notification is self._folded[1]:
+            identities, _summary = self._folded
+            self._folded = None
+            for folded in [n for n in self._notifications if n.identity in identities]:
+                super()._unnotify(folded, refresh=False)
+        super()._unnotify(notification, refresh=refresh)
 
     # -- who is at the station -----------------------------------------------------------------
     async def on_event(self, event: events.Event) -> None:
@@ -203,6 +286,7 @@ class ButlerApp(App[None]):
     def _signed_in(self, person: Person | None) -> None:
         if person is None:
             return
+        log.info("signed in: staff %s at %s (station)", person.staff_no, self.station_code)
         self.staff_no = person.staff_no
         self.last_activity = time.monotonic()
         self.clear_notifications()  # the toasts of the lock screen ("sign in to read it"): the banner says it now
@@ -211,6 +295,7 @@ class ButlerApp(App[None]):
 
     def _end_session(self, reason: str, prefill: str = "") -> None:
         if self.staff_no:
+            log.info("signed out: staff %s at %s (station: %s)", self.staff_no, self.station_code, reason)
             self.run_db(auth.sign_out, self.staff_no, station=self.station_code, reason=reason)
         self.lock(t({"idle": "Locked after no activity 无操作自动锁定", "sign out": "Signed out 已退出",
                      "switch user": "Switch user 切换用户"}.get(reason, "")), prefill)
@@ -333,6 +418,8 @@ class ButlerApp(App[None]):
             return
         text = str(error) if isinstance(error, ButlerError) else f"{type(error).__name__}: {error}"
         self.log.error(f"worker {event.worker.name} failed: {text}")
+        log.error("station %s: %s failed: %s", self.station_code, event.worker.name, text,
+                  exc_info=None if isinstance(error, ButlerError) else error)
         self.notify(text, title=t("Could not complete"), severity="error", markup=False, timeout=8)
 
     # -- live updates --------------------------------------------------------------------------
@@ -518,7 +605,13 @@ class ButlerApp(App[None]):
         self.push_screen(MessagesScreen())
 
     def sweep(self) -> None:
-        self.run_db(sweep, station=self.station_code, group="sweep", exclusive=True)
+        self.run_db(sweep, station=self.station_code, group="sweep", exclusive=True, then=self._swept)
+
+    def _swept(self, report: Any) -> None:
+        """A sweep that changed something is logged (one every few seconds that did nothing is not)."""
+        if report is not None and (report.changed or report.dnd_checks or report.audited_day):
+            log.info("sweep at %s: changed %d, DND checks %d, audited %s", self.station_code, report.changed,
+                     report.dnd_checks, report.audited_day or "-")
 
     def _open_board(self, screen_type: type[Screen[None]]) -> None:
         if isinstance(self.screen, screen_type):

@@ -20,17 +20,17 @@ from butler_tui.i18n import t as tr
 DEFAULT_DB = "butler.db"
 
 
-def default_db_path() -> Path | str:
-    """``$BUTLER_DB``, else ``./butler.db``: a file, or a PostgreSQL server's address kept as it is written
-    (``postgresql://…``)."""
-    return database_address(os.environ.get("BUTLER_DB") or DEFAULT_DB)
+def default_db_path(configured: str | None = None) -> Path | str:
+    """``$BUTLER_DB``, else ``configured`` (the user's config file: :mod:`butler_tui.userconfig`), else
+    ``./butler.db``: a file, or a PostgreSQL server's address kept as it is written (``postgresql://…``)."""
+    return database_address(os.environ.get("BUTLER_DB") or configured or DEFAULT_DB)
 
 
 def database_address(value: str | os.PathLike[str]) -> Path | str:
     """A database as the user named it: a PostgreSQL address stays text (a ``Path`` would fold its ``//``),
-    anything else is a file's path."""
+    anything else is a file's path (``~`` expanded)."""
     text = os.fspath(value)
-    return text if text.startswith(("postgresql://", "postgres://")) else Path(text)
+    return text if text.startswith(("postgresql://", "postgres://")) else Path(text).expanduser()
 
 
 def _hhmm(value: object) -> str:

@@ -4,8 +4,8 @@
     "app.guest" = "f2"            # guest lookup on F2 instead of g
     "messages.ack" = "space,a"    # several keys: comma-separated
 
-The file is ``--keymap FILE``, else ``$BUTLER_KEYMAP``, else ``~/.config/butler-tui/keymap.toml`` when
-it exists. ``butler keys`` lists every binding id with its key.
+The file is ``--keymap FILE``, else ``$BUTLER_KEYMAP``, else the ``keymap`` of the config file
+(``butler config set keymap FILE``), else ``~/.config/butler-tui/keymap.toml`` when it exists. ``butler keys`` lists every binding id with its key.
 """
 
 from __future__ import annotations
@@ -57,11 +57,13 @@ def all_bindings() -> dict[str, tuple[str, str]]:
     return dict(sorted(found.items()))
 
 
-def find_keymap_file(explicit: str | os.PathLike[str] | None = None) -> Path | None:
+def find_keymap_file(explicit: str | os.PathLike[str] | None = None, configured: str | None = None) -> Path | None:
     if explicit:
         return Path(explicit)
     if os.environ.get("BUTLER_KEYMAP"):
         return Path(os.environ["BUTLER_KEYMAP"])
+    if configured:
+        return Path(configured).expanduser()
     default = DEFAULT_PATH.expanduser()
     return default if default.exists() else None
 

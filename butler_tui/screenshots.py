@@ -1,4 +1,5 @@
-"""Every screen on the demo hotel at 120×36 (a form also at 80×24), with a fixed clock: the SVGs in ``screens/``
+"""Every screen on the demo hotel at 120×36, and again at 80×24 (``screens/80x24/``: the smallest terminal the
+station supports), with a fixed clock: the SVGs in ``screens/``
 (``butler screenshots``) and the snapshot tests drive the app through the same scenarios.
 
 Each language is captured by a process of its own (the capture moves the process's time zone and
@@ -13,7 +14,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
     from butler_tui.store import Store
 
 SIZE = (120, 36)
+SMALL = (80, 24)
 TZ = "Asia/Shanghai"
 ADMIN = "0009"  # the demo hotel's system administrator sets the time zone
 FROZEN = (2026, 11, 24, 10, 30)  # a Tuesday morning, early shift, in the hotel's time zone
@@ -203,6 +205,16 @@ async def _drive_found(app: ButlerApp, pilot: Pilot[None]) -> None:
     await settle(app, pilot)
 
 
+async def _drive_guest_edit(app: ButlerApp, pilot: Pilot[None]) -> None:
+    await _drive_profile(app, pilot)
+    await _keys(app, pilot, "c", screen="FormScreen")
+
+
+async def _drive_stay_edit(app: ButlerApp, pilot: Pilot[None]) -> None:
+    await _drive_stay(app, pilot)
+    await _keys(app, pilot, "p", screen="FormScreen")
+
+
 def _plain(*keys: str, screen: str | None = None) -> Drive:
     async def drive(app: ButlerApp, pilot: Pilot[None]) -> None:
         await _keys(app, pilot, *keys, screen=screen)
@@ -231,13 +243,21 @@ SCENARIOS = [
     Scenario("guest-profile", "fnb", "4001", _drive_profile),
     Scenario("handover", "lobby", "1001", _plain("b", screen="HandoverScreen")),
     Scenario("lost-and-found", "floors-high", "2001", _drive_found),
+    Scenario("task-detail", "floors-mid", "2003", _plain("t", "enter", screen="TaskDetailScreen")),
+    Scenario("reports", "cs", "0003", _plain("R", screen="ReportsScreen")),
+    Scenario("pms-import", "lobby", "1001", _plain("U", screen="ImportScreen")),
+    Scenario("guest-edit", "fnb", "4001", _drive_guest_edit),
+    Scenario("stay-edit", "lobby", "1002", _drive_stay_edit),
     # The smallest terminal the station supports: a form fits it, its fields scroll, its save hint shows.
-    Scenario("new-task-80x24", "floors-mid", "2003", _plain("t", "n", screen="FormScreen"), size=(80, 24)),
+    Scenario("new-task-80x24", "floors-mid", "2003", _plain("t", "n", screen="FormScreen"), size=SMALL),
 ]
+# ...and every other screen and modal at that size too, in screens/80x24/: nothing cut off at the right, the
+# floor grid in aligned blocks, esc back first in the footer.
+SCENARIOS += [replace(s, name=f"80x24/{s.name}", size=SMALL) for s in SCENARIOS if s.size != SMALL]
 
 
 def scenario_db(template: Path, scenario: Scenario, work: Path) -> Path:
-    path = work / f"{scenario.name}.db"
+    path = work / f"{scenario.name.replace('/', '-')}.db"
     shutil.copy(template, path)
     return path
 
@@ -258,6 +278,7 @@ async def screenshot(db: Path, scenario: Scenario) -> str:
 
 async def _capture(db: Path, scenario: Scenario, out: Path) -> Path:
     path = out / f"{scenario.name}.svg"
+    path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(await screenshot(db, scenario), encoding="utf-8")
     return path
 

@@ -127,9 +127,11 @@ def _own_context():
 
 @pytest.fixture(autouse=True)
 def _own_sessions(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch):
-    """``butler login`` keeps its session in a state directory of the test's own (never the user's), and no
+    """``butler login`` keeps its session (and the log) in a state directory of the test's own (never the
+    user's), the user's config file is one of the test's own (none), and no
     ``BUTLER_TOKEN`` of the shell running the suite reaches a command."""
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path_factory.mktemp("state")))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.mktemp("config")))  # no user's config.toml
     monkeypatch.delenv("BUTLER_TOKEN", raising=False)
 
 

@@ -21,6 +21,7 @@ shifts), so two invocations in one process — tests with CliRunner — share no
 * :mod:`.routines` — routine … (leads' daily and weekly routines)
 * :mod:`.stays` — stay list, stay set (arrivals, departures, the night audit's no-shows)
 * :mod:`.report` — report (the manager's service figures)
+* :mod:`.settings_file` — config show, path, set (the user's config file: :mod:`butler_tui.userconfig`)
 """
 
 from __future__ import annotations
@@ -46,6 +47,7 @@ from butler_tui.cli import (
     roster,
     routines,
     sessions,
+    settings_file,
     staff,
     station,
     stays,
@@ -93,17 +95,25 @@ class DatabaseOption(click.ParamType):  # type: ignore[type-arg]
     help="Database file, or a PostgreSQL server's postgresql://… address (default: $BUTLER_DB, else ./butler.db).",
 )
 @click.option("--lang", default=None, help="en or zh (default: $BUTLER_LANG, else the locale).")
+@click.option("-v", "--verbose", count=True, help="Also write the log to stderr (-vv: debug too).")
 @click.version_option(__version__, prog_name="butler")
 @click.pass_context
-def cli(ctx: click.Context, db: Path | str | None, lang: str | None) -> None:
+def cli(ctx: click.Context, db: Path | str | None, lang: str | None, verbose: int) -> None:
     """butler-tui: the butler team's stations on one shared SQLite file."""
-    ctx.obj = Options(db=db or default_db_path())
-    set_language(detect(lang))  # the language is already chosen; this refuses one we do not speak
+    from butler_tui import logs, userconfig
+
+    logs.setup(verbose)
+    # `butler config …` works on a broken file too (path, set); every other command refuses to guess.
+    config = (userconfig.read_quietly() if ctx.invoked_subcommand == settings_file.GROUP_NAME
+              else userconfig.read())
+    ctx.obj = Options(db=db or default_db_path(config.database), config=config)
+    # The language is already chosen; this refuses one we do not speak.
+    set_language(detect(lang or language.configured(config)))
 
 
 def _add_commands(group: click.Group) -> None:
     for module in (sessions, admin, station, messages, tasks, guests, handover, pms, staff, roster, rooms, found,
-                   routines, stays, report):
+                   routines, stays, report, settings_file):
         for command in module.COMMANDS:
             group.add_command(command)
 

@@ -14,6 +14,7 @@ from butler_tui.cli.common import BY_PIN, acting_as, options, use_store
 from butler_tui.cli.output import say
 from butler_tui.errors import ButlerError
 from butler_tui.i18n import t as tr
+from butler_tui.logs import log
 
 
 @click.command()
@@ -115,6 +116,8 @@ def backup(ctx: click.Context, dest: Path, keep: int | None) -> None:
             target = run_backup(store, dest, progress=progress)
         else:
             target, removed = backup_rotated(store, dest, keep, progress=progress)
+    log.info("backup of %s to %s (%d bytes); deleted %d old backup(s)", store.path, target, target.stat().st_size,
+             len(removed))
     say(tr("backed up {path} to {target} ({size:,} bytes)", path=store.path, target=target,
                   size=target.stat().st_size))
     for old in removed:
@@ -174,6 +177,7 @@ def restore(ctx: click.Context, backup_file: Path, force: bool, full: bool, by: 
     else:
         result = maintenance.restore_missing(path, backup_file, version=version,
                                              sign_in=lambda copy: admin_sign_in(copy, by, by_pin).staff_no)
+    log.warning("restored %s to %s (admin staff %s)", result.backup, result.path, by)
     if as_json:
         echo_json(result.to_json())
         return
@@ -196,6 +200,8 @@ def sweep(ctx: click.Context, station: str | None) -> None:
     store = use_store(ctx)
     who = acting_as(ctx, store, staff=None, station=station, right="sweep")
     report = run_sweep(store, station=who.station)
+    log.info("sweep at %s (butler sweep): examined %d, changed %d, DND checks %d, audited %s", who.station,
+             report.examined, report.changed, report.dnd_checks, report.audited_day or "-")
     say(tr("examined {examined}, escalated {escalated}, reminders {repeated}, fell back {fell_back},"
                   " undeferred {undeferred}", examined=report.examined, escalated=report.escalated,
                   repeated=report.repeated, fell_back=report.fell_back, undeferred=report.undeferred))

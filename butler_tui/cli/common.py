@@ -9,7 +9,7 @@ import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -19,6 +19,7 @@ from butler_tui.cli.output import json_text
 from butler_tui.errors import ButlerError
 from butler_tui.i18n import t as tr
 from butler_tui.store import Store
+from butler_tui.userconfig import UserConfig
 
 if TYPE_CHECKING:
     from butler_tui.services.auth import Person
@@ -31,6 +32,7 @@ class Options:
 
     db: Path | str
     """The database: a file's path, or a PostgreSQL address (``postgresql://…``, a ``str``)."""
+    config: UserConfig = field(default_factory=UserConfig)  # the user's config file (butler_tui.userconfig)
 
 
 def options(ctx: click.Context) -> Options:

@@ -7,6 +7,8 @@ parsing), so :class:`~butler_tui.cli.ButlerGroup` can make the invocation's
 
 from __future__ import annotations
 
+import os
+
 import click
 import click.core
 import click.decorators
@@ -17,6 +19,7 @@ import click.types
 
 from butler_tui.i18n import LANGUAGES, detect
 from butler_tui.i18n import t as tr
+from butler_tui.userconfig import UserConfig, read_quietly
 
 _CLICK_MODULES = (click.core, click.decorators, click.exceptions, click.formatting, click.parser, click.types)
 
@@ -31,10 +34,17 @@ def lang_in(args: list[str]) -> str | None:
     return None
 
 
+def configured(config: UserConfig | None = None) -> str | None:
+    """``$BUTLER_LANG``, else the ``language`` of the user's config file (``None``: neither says)."""
+    if os.environ.get("BUTLER_LANG"):
+        return os.environ["BUTLER_LANG"]
+    return (config or read_quietly()).language
+
+
 def chosen(args: list[str]) -> str:
-    """The language ``args`` ask for (else ``$BUTLER_LANG``, else the locale's); English when that is
-    no language of ours — the group's callback then reports the bad value, in English."""
-    lang = detect(lang_in(args))
+    """The language ``args`` ask for (else ``$BUTLER_LANG``, else the config file's, else the locale's);
+    English when that is no language of ours — the group's callback then reports the bad value, in English."""
+    lang = detect(lang_in(args) or configured())
     return lang if lang in LANGUAGES else "en"
 
 

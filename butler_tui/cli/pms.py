@@ -9,6 +9,7 @@ import click
 from butler_tui.cli.common import acting_as, by_pin_option, echo_json, use_store
 from butler_tui.cli.output import say
 from butler_tui.i18n import t as tr
+from butler_tui.logs import log
 
 
 @click.group(name="import")
@@ -39,6 +40,9 @@ def import_arrivals_cmd(ctx: click.Context, file: Path, profile: str | None, enc
     store = use_store(ctx)
     who = acting_as(ctx, store, staff=staff_no, station=None, right="import", by_pin=by_pin)
     report = import_arrivals(store, file, staff_no=who.staff_no, profile=profile, encoding=encoding, dry_run=dry_run)
+    log.info("PMS arrivals import of %s by staff %s%s: %d rows, %d new, %d updated, %d unchanged, %d refused", file,
+             who.staff_no, " (dry run)" if dry_run else "", report.rows, report.created, report.updated,
+             report.unchanged, report.refused)
     if as_json:
         echo_json(report.as_dict())
         return

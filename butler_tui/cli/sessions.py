@@ -18,6 +18,7 @@ from butler_tui.cli.common import (
 )
 from butler_tui.cli.output import say
 from butler_tui.i18n import t as tr
+from butler_tui.logs import log
 
 
 def _read_pin(staff_no: str) -> str:
@@ -38,10 +39,16 @@ def _read_pin(staff_no: str) -> str:
 def login(ctx: click.Context, station: str, staff_no: str, hours: float | None, print_token: bool) -> None:
     """Sign in (PIN from the terminal, or the first line of stdin): the commands that change data act as you."""
     from butler_tui import clock
+    from butler_tui.errors import ButlerError
     from butler_tui.services import sessions
 
     store = use_store(ctx)
-    token, session = sessions.login(store, staff_no, _read_pin(staff_no), station=station, hours=hours)
+    try:
+        token, session = sessions.login(store, staff_no, _read_pin(staff_no), station=station, hours=hours)
+    except ButlerError as exc:  # the reason, never the PIN
+        log.warning("sign-in refused: staff %s at %s (butler login): %s", staff_no, station, type(exc).__name__)
+        raise
+    log.info("signed in: staff %s at %s (butler login)", session.staff_no, session.station)
     if print_token:
         say(token)
         return
@@ -68,6 +75,7 @@ def logout(ctx: click.Context) -> None:
     finally:
         if not os.environ.get("BUTLER_TOKEN"):
             forget_token(db)  # the kept one: ended, expired or unknown, it is of no use either
+    log.info("signed out: staff %s (butler logout)", session.staff_no)
     say(tr("signed out {staff_no} {name}", staff_no=session.staff_no, name=session.name))
 
 

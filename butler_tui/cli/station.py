@@ -44,7 +44,7 @@ def demo(ctx: click.Context, no_tui: bool, reset: bool, station: str, staff_no: 
 
 
 @click.command()
-@click.option("--station", required=True, help="Station code, e.g. lobby or floors-high.")
+@click.option("--station", default=None, help="Station code, e.g. lobby or floors-high (default: the config file's).")
 @click.option("--staff", "staff_no", default=None, help="Staff no. of the person at the station.")
 @click.option("--keymap", "keymap_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="TOML file remapping keys by binding id (see `butler keys`).")
@@ -52,8 +52,11 @@ def demo(ctx: click.Context, no_tui: bool, reset: bool, station: str, staff_no: 
 # (textual-serve's web driver over pipes), so the stdin-is-a-TTY check does not apply.
 @click.option("--served", is_flag=True, hidden=True)
 @click.pass_context
-def run(ctx: click.Context, station: str, staff_no: str | None, keymap_file: Path | None, served: bool) -> None:
+def run(ctx: click.Context, station: str | None, staff_no: str | None, keymap_file: Path | None, served: bool) -> None:
     """Open the TUI as a station (it asks for staff no. and PIN)."""
+    station = station or options(ctx).config.station
+    if not station:
+        raise click.UsageError(tr("give --station CODE, or keep one: butler config set station CODE"))
     _run_app(use_store(ctx), station, staff_no, keymap_file=keymap_file, served=served)
 
 
@@ -116,7 +119,8 @@ def _run_app(store: Store, station: str, staff_no: str | None, *, ask_pin: bool 
     from butler_tui.keymap import find_keymap_file, load_keymap
     from butler_tui.services.directory import get_staff, get_station
 
-    keymap = load_keymap(find_keymap_file(keymap_file))
+    config = options(click.get_current_context()).config
+    keymap = load_keymap(find_keymap_file(keymap_file, config.keymap))
 
     station_info = get_station(store, station)
     staff_info = get_staff(store, staff_no) if staff_no else None
@@ -124,8 +128,10 @@ def _run_app(store: Store, station: str, staff_no: str | None, *, ask_pin: bool 
         raise ButlerError(tr("the station app needs a terminal (stdin is not a TTY); use --no-tui for scripts"))
     from butler_tui.app import ButlerApp
 
-    ButlerApp(store.path, station_info.code, staff_info.staff_no if staff_info else None, ask_pin=ask_pin,
-              sign_in_hint=hint, keymap=keymap).run()
+    app = ButlerApp(store.path, station_info.code, staff_info.staff_no if staff_info else None, ask_pin=ask_pin,
+                    sign_in_hint=hint, keymap=keymap)
+    app.remember_theme(config.theme)  # the config file's theme; a theme chosen in the palette is kept there
+    app.run()
 
 
 COMMANDS: list[click.Command] = [demo, run, serve, keys, screenshots]

@@ -66,15 +66,15 @@ def departure_cells(s: StayRow) -> dict[str, Text]:
         "guest": Text(s.guest_label),
         "vip": vip_mark(s.vip_level),
         "room": Text(s.room_number or "—"),
+        # Next to the room: an overdue departure shows at 80 columns too.
+        "status": (Text(t("OVERDUE"), style="bold white on red") if s.overdue
+                   else Text(t(stays.STATUS_LABEL[s.status]))),
         "wakeup": Text(s.wakeup_time or "?", style="" if s.wakeup_time else "yellow"),
         "breakfast": Text(s.breakfast_time or "?", style="" if s.breakfast_time else "yellow"),
         "luggage": Text(s.luggage_time or "?", style="" if s.luggage_time else "yellow"),
         "car": Text(s.airport_car or ""),
         "evening": stage_cell(s, "pre_departure"),
         "checkout": stage_cell(s, "departure"),
-        # Past the departure time (or flagged so by the night audit) and not checked out.
-        "status": (Text(t("OVERDUE"), style="bold white on red") if s.overdue
-                   else Text(t(stays.STATUS_LABEL[s.status]))),
     }
 
 
@@ -103,10 +103,12 @@ def follow_up_cells(s: StayRow) -> dict[str, Text]:
 ARRIVAL_COLUMNS = [("eta", "ETA", 5), ("guest", "Guest", 18), ("vip", "VIP", 5), ("room", "Room", 4),
                    ("ready", "Room ready", 12), ("butler", "Butler", 8), ("car", "Car / bay", 16),
                    ("prep", "Prep ●", 8), ("status", "Status", 18)]
+# Status (OVERDUE: past the departure time, or flagged so by the night audit, and not checked out) next to
+# the room, so it is on the screen at 80 columns.
 DEPARTURE_COLUMNS = [("time", "Leaves", 6), ("guest", "Guest", 18), ("vip", "VIP", 5), ("room", "Room", 4),
-                     ("wakeup", "Wake-up", 7), ("breakfast", "Breakfast", 9), ("luggage", "Luggage", 7),
-                     ("car", "Airport car", 14), ("evening", "Evening ●", 9), ("checkout", "Check-out ●", 11),
-                     ("status", "Status", 14)]
+                     ("status", "Status", 14), ("wakeup", "Wake-up", 7), ("breakfast", "Breakfast", 9),
+                     ("luggage", "Luggage", 7), ("car", "Airport car", 14), ("evening", "Evening ●", 9),
+                     ("checkout", "Check-out ●", 11)]
 FOLLOW_UP_COLUMNS = [("due", "Call due", 11), ("state", "", 12), ("guest", "Guest", 20), ("vip", "VIP", 5),
                      ("room", "Room", 4), ("departed", "Departed", 11), ("butler", "Butler", 10)]
 

@@ -104,13 +104,16 @@ class Board(AtStation, Screen[None]):
 
     @property
     def active_bindings(self) -> dict[str, ActiveBinding]:
+        """The keys, those the rule rules out dimmed, and ``esc`` back first: on a narrow terminal (80
+        columns, Chinese labels) the footer cuts off its end, and the way back must not be cut."""
         active = super().active_bindings
         for key, found in active.items():
             if found.node is self and found.enabled:
                 _namespace, name, parameters = parse(found.binding.action)
                 if self.ruled_out(name, parameters):
                     active[key] = found._replace(enabled=False)
-        return active
+        back = {key: found for key, found in active.items() if found.binding.action == "back"}
+        return {**back, **{key: found for key, found in active.items() if key not in back}}
 
     def rules_may_have_changed(self) -> None:
         """The selection or the data moved: show the keys again if what is ruled out changed."""

@@ -13,6 +13,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label
 
 from butler_tui.i18n import N_, t
+from butler_tui.logs import log
 from butler_tui.services import auth
 from butler_tui.services.auth import Person
 from butler_tui.ui.base import AtStation
@@ -77,6 +78,8 @@ class SignInScreen(AtStation, ModalScreen[Person]):
                             then=self.dismiss, on_error=self._failed)
 
     def _failed(self, error: Exception) -> None:
+        log.warning("sign-in refused: staff %s at %s (station): %s", self.query_one("#sign-in-staff", Input).value,
+                    self.station.station_code, type(error).__name__)
         self.query_one("#sign-in-error", Label).update(Text(str(error)))
         self.query_one("#sign-in-pin", Input).focus()
 

@@ -20,7 +20,7 @@ from butler_tui.ui.base import AtStation
 class StoppedScreen(AtStation, ModalScreen[None]):
     DEFAULT_CSS = """
     StoppedScreen { align: center middle; background: $error 60%; }
-    StoppedScreen > Vertical { width: 84; height: auto; border: heavy $error; background: $surface; padding: 1 2; }
+    StoppedScreen > Vertical { width: 84; max-width: 100%; height: auto; max-height: 100%; border: heavy $error; background: $surface; padding: 1 2; }
     StoppedScreen #stopped-title { text-style: bold; color: $error; margin-bottom: 1; }
     StoppedScreen #stopped-reason { text-style: bold; margin-bottom: 1; }
     StoppedScreen .hint { color: $text-muted; }

@@ -1,5 +1,8 @@
 """A DataTable whose rows are keyed, so a live refresh updates cells in place and the cursor stays
-on the row it was on (``clear()`` would send it back to the top)."""
+on the row it was on (``clear()`` would send it back to the top). Its text column (the widest of fixed
+width, or the one named ``grow``) takes the room a wider terminal gives: at 200 columns a task's name or a
+guest's name is shown whole instead of cut at the width chosen for 120 (and gives some back at 80, when that
+makes the table fit)."""
 
 from __future__ import annotations
 
@@ -16,16 +19,50 @@ Signature = tuple[tuple[str, str, int], ...]
 """What a row looks like, cheap to compare (:meth:`KeyedTable.signature`)."""
 
 
+GROW_LIMIT = 4  # the growing column is at most this many times its width as given
+
+
 class KeyedTable(DataTable[Text]):
-    def __init__(self, columns: Sequence[tuple[str, str, int | None]], **kwargs: Any) -> None:
+    def __init__(self, columns: Sequence[tuple[str, str, int | None]], *, grow: str | None = None,
+                 **kwargs: Any) -> None:
         super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)
         self._columns_spec = columns
         self._cells: dict[str, dict[str, Text]] = {}
         self._signatures: dict[str, Signature] = {}
+        widths = {key: width for key, _label, width in columns if width}
+        self._grow = grow if grow is not None else max(widths, key=lambda k: widths[k], default=None)
+        self._base_width = widths.get(self._grow or "", 0)
 
     def on_mount(self) -> None:
         for key, label, width in self._columns_spec:
             self.add_column(t(label), key=key, width=width)
+        self._fit_columns()
+
+    def on_resize(self) -> None:
+        self._fit_columns()
+
+    def _fit_columns(self) -> None:
+        """The growing column: its own width plus what the table has to spare; on a narrow terminal, down to
+        half its width when that makes every column fit (no sideways scrolling, no scrollbar taking a row)."""
+        grow = self._grow
+        if grow is None or grow not in self.columns or not self._base_width:
+            return
+        # Room for the vertical scrollbar kept either way: rows arriving later must not make it scroll sideways.
+        available = self.scrollable_content_region.width - (
+            0 if self.show_vertical_scrollbar else self.styles.scrollbar_size_vertical)
+        if available <= 0:
+            return
+        others = sum(column.get_render_width(self) for key, column in self.columns.items() if key != grow)
+        spare = available - others - self._base_width - 2 * self.cell_padding
+        width = min(self._base_width + spare, self._base_width * GROW_LIMIT)
+        if width < max(self._base_width // 2, 8):  # it would not fit even so: keep the width, scroll sideways
+            width = self._base_width
+        column = self.columns[grow]  # type: ignore[index]
+        if column.width != width:
+            column.width = width
+            self._require_update_dimensions = True
+            self._clear_caches()
+            self.refresh()
 
     @property
     def selected_key(self) -> str | None:

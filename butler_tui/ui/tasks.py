@@ -89,21 +89,26 @@ TASK_COLUMNS = [("id", "#", 4), ("p", "P", 2), ("task", "Task", 26), ("room", "R
                 ("due", "Due", 16), ("level", "Esc", 3)]
 
 
-def room_board(rooms: list[RoomRow], marks: dict[str, str]) -> Text:
+def room_board(rooms: list[RoomRow], marks: dict[str, str], columns: int | None = None) -> Text:
+    """One line a floor, one token a room. In ``columns`` too few for a floor's rooms (80: 18 of 25), each
+    floor goes on in a block below, under a header of its own room numbers: every token stays in its column."""
     floors: dict[int, list[RoomRow]] = {}
     for r in rooms:
         floors.setdefault(r.floor, []).append(r)
     width = max((len(v) for v in floors.values()), default=0)
+    per_line = max(1, (columns - 5) // 4) if columns else width
     text = Text(no_wrap=True)
-    text.append("     " + "".join(f"{i:02d}  " for i in range(1, width + 1)) + "\n", style="dim")
-    for floor in sorted(floors, reverse=True):
-        text.append(f"{floor:>3}F ", style="bold")
-        for r in sorted(floors[floor], key=lambda x: x.number):
-            mark = "z" if r.dnd else marks.get(r.number, "·")
-            token = f"{OCC[r.occupancy]}{HK[r.hk_status]}{mark}"
-            text.append(token, style=HK_STYLE[r.hk_status] + (" bold" if mark in "!‼" else ""))
-            text.append(" ")
-        text.append("\n")
+    for first in range(0, max(width, 1), per_line):
+        last = min(width, first + per_line)
+        text.append("     " + "".join(f"{i:02d}  " for i in range(first + 1, last + 1)) + "\n", style="dim")
+        for floor in sorted(floors, reverse=True):
+            text.append(f"{floor:>3}F ", style="bold")
+            for r in sorted(floors[floor], key=lambda x: x.number)[first:last]:
+                mark = "z" if r.dnd else marks.get(r.number, "·")
+                token = f"{OCC[r.occupancy]}{HK[r.hk_status]}{mark}"
+                text.append(token, style=HK_STYLE[r.hk_status] + (" bold" if mark in "!‼" else ""))
+                text.append(" ")
+            text.append("\n")
     text.append(tr(LEGEND), style="dim")
     return text
 
@@ -495,7 +500,7 @@ class RoomsScreen(TaskBoard):
 
     def _show(self, data: BoardData) -> None:
         self.data = data
-        self.query_one("#room-board", Static).update(room_board(data.rooms, data.marks))
+        self._show_room_board()
         everything: list[TaskRow] = []
         shown_on: dict[str, list[TaskRow]] = {}
         for tab in BOARD_TABS:
@@ -520,6 +525,14 @@ class RoomsScreen(TaskBoard):
                        " · 4 scheduled · F room board · P routines"),
                     style="dim")
         self.query_one("#tasks-head", Static).update(head)
+
+    def _show_room_board(self) -> None:
+        if self.data is not None:
+            board = self.query_one("#room-board", Static)
+            board.update(room_board(self.data.rooms, self.data.marks, self.size.width - 2))  # padding 0 1
+
+    def on_resize(self) -> None:
+        self._show_room_board()
 
     def action_tab(self, tab: str) -> None:
         self.query_one(TabbedContent).active = tab
