@@ -7,9 +7,10 @@ profile (:mod:`butler_tui.services.pms_profiles`). Idempotent by reservation no.
 file changes nothing.
 
 Everything is prepared outside the write lock — the rows checked, guests matched, overlaps found, the
-rows to insert and update built with their ids — and written in one short transaction of
-``executemany`` calls. The transaction first checks that no guest, stay or room changed since the
-preparation read them (else it prepares again).
+rows to insert and update built with their ids — and written with ``executemany`` calls: a day's file in
+one transaction, a larger one in short transactions that are still all or nothing (an import run undone
+when it cannot finish: :func:`_write_in_parts`). Each transaction first checks that no guest, stay or room
+changed since the preparation read them (else it prepares again).
 
 A re-import overwrites a field only when the profile says the PMS owns it or the field still holds the
 value the PMS gave last time (``pms_values``): what the hotel changed by hand is kept and reported.
@@ -865,14 +866,15 @@ def _write_in_parts(store: Store, p: Plan, ready: Prepared, path: Path) -> None:
 UNDO_PART = 1_000
 
 
-def undo_abandoned(store: Store, *, now: float | None = None) -> list[int]:
+def undo_abandoned(store: Store, *, now: float | None = None, station: str | None = None) -> list[int]:
     """Undo the runs left 'running' by an import whose process died (no transaction for
-    :data:`ABANDONED_AFTER` seconds); their ids."""
+    :data:`ABANDONED_AFTER` seconds); their ids. The next import and every station's sweep call it (one
+    read of an index that holds only running imports)."""
     found = store.rows("SELECT id, beat_at FROM import_runs WHERE status = 'running'")
     moment = clock.now().timestamp() if now is None else now
     gone = [r["id"] for r in found if moment - clock.parse(r["beat_at"]).timestamp() > ABANDONED_AFTER]
     for run in gone:
-        undo_run(store, run, "pms-import", None)
+        undo_run(store, run, "pms-import", station)
     return gone
 
 
