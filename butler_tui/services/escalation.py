@@ -252,7 +252,7 @@ def sweep(store: Store, *, station: str | None = None, now: datetime | None = No
     _daily(store, station, now, report)
     from butler_tui.services import pms_import  # a PMS import whose process died: what it wrote is taken out
 
-    pms_import.undo_abandoned(store, now=now.timestamp(), station=station)
+    pms_import.undo_abandoned(store, station=station)
     return report
 
 

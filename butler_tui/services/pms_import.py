@@ -27,7 +27,7 @@ import re
 import time
 import unicodedata
 from dataclasses import asdict, dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -806,7 +806,7 @@ def _write_in_parts(store: Store, p: Plan, ready: Prepared, path: Path) -> None:
     floors' messages and the import's event come last, with the run 'done', in one transaction. Each part
     first checks that no other station changed guests, stays or rooms since the import read them; if one
     did, or anything fails, what the run wrote is taken out again (:func:`undo_run`) and the import plans
-    again (or fails with nothing imported). A run whose process died is undone by the next import."""
+    again (or fails with nothing imported). A run whose process died is undone by the next sweep or import."""
     report = p.report
     timed = _Timed(report)
     lo_guest, hi_guest = p.max_guest, p.max_guest + len(ready.guests)
@@ -818,7 +818,7 @@ def _write_in_parts(store: Store, p: Plan, ready: Prepared, path: Path) -> None:
                 tx.execute("SELECT coalesce(max(id), 0) FROM stays").fetchone()[0] != p.max_stay:
             raise _Stale
         _running(tx)
-        now = clock.now_iso()
+        now = _beat()
         run = tx.insert("import_runs", {"file": path.name, "status": "running", "started_at": now, "beat_at": now,
                                         "guests_from": lo_guest, "guests_to": hi_guest, "stays_from": lo_stay,
                                         "stays_to": hi_stay})
@@ -843,7 +843,7 @@ def _write_in_parts(store: Store, p: Plan, ready: Prepared, path: Path) -> None:
                     else:
                         _put_stays(tx, ready, part)
                     tx.events(created)
-                    tx.execute("UPDATE import_runs SET beat_at = ? WHERE id = ?", (clock.now_iso(), run))
+                    tx.execute("UPDATE import_runs SET beat_at = ? WHERE id = ?", (_beat(), run))
                     stamp = tx.event_ids[-1]
                 timed.done()
                 size = max(200, min(20_000, int(len(part) * LOCK_TARGET / max(timed.held, 1e-3))))
@@ -854,7 +854,7 @@ def _write_in_parts(store: Store, p: Plan, ready: Prepared, path: Path) -> None:
             timed.begun()
             _fresh(tx, stamp)
             _put_changes(tx, p, ready, path)
-            tx.execute("UPDATE import_runs SET status = 'done', beat_at = ? WHERE id = ?", (clock.now_iso(), run))
+            tx.execute("UPDATE import_runs SET status = 'done', beat_at = ? WHERE id = ?", (_beat(), run))
             tx.event("imports", run, "done")
         timed.done()
     except BaseException:
@@ -866,29 +866,34 @@ def _write_in_parts(store: Store, p: Plan, ready: Prepared, path: Path) -> None:
 UNDO_PART = 1_000
 
 
-def undo_abandoned(store: Store, *, now: float | None = None, station: str | None = None) -> list[int]:
+def _beat() -> str:
+    """The instant a run's transaction is written, by the host's clock (never a frozen or training clock:
+    another station tells from it whether the importing process is still alive)."""
+    return clock.iso(datetime.now(UTC))
+
+
+def undo_abandoned(store: Store, *, station: str | None = None) -> list[int]:
     """Undo the runs left 'running' by an import whose process died (no transaction for
-    :data:`ABANDONED_AFTER` seconds); their ids. The next import and every station's sweep call it (one
-    read of an index that holds only running imports)."""
+    :data:`ABANDONED_AFTER` seconds by the host's clock); their ids. The next import and every station's
+    sweep call it (one read of an index that holds only running imports)."""
     found = store.rows("SELECT id, beat_at FROM import_runs WHERE status = 'running'")
-    moment = clock.now().timestamp() if now is None else now
+    moment = datetime.now(UTC).timestamp()
     gone = [r["id"] for r in found if moment - clock.parse(r["beat_at"]).timestamp() > ABANDONED_AFTER]
     for run in gone:
         undo_run(store, run, "pms-import", station)
     return gone
 
 
-def _kept(store: Store, table: str, lo: int, hi: int, ours: set[tuple[str, str]]) -> set[int]:
+def _kept(tx: Tx, table: str, lo: int, hi: int, ours: set[tuple[str, str]]) -> set[int]:
     """Ids in (lo, hi] of ``table`` that rows of other tables (not the import's own ``ours``) refer to."""
-    refs = store.rows("SELECT m.name AS child, f.[from] AS col FROM sqlite_master m,"
-                      " pragma_foreign_key_list(m.name) f WHERE m.type = 'table' AND f.[table] = ?", (table,))
+    refs = tx.execute("SELECT m.name, f.[from] FROM sqlite_master m, pragma_foreign_key_list(m.name) f"
+                      " WHERE m.type = 'table' AND f.[table] = ?", (table,)).fetchall()
     kept: set[int] = set()
-    for r in refs:
-        if (r["child"], r["col"]) in ours:
+    for child, col in refs:
+        if (child, col) in ours:
             continue
-        kept |= {row[0] for row in store.db.conn.execute(
-            f"SELECT DISTINCT [{r['col']}] FROM [{r['child']}] WHERE [{r['col']}] > ? AND [{r['col']}] <= ?",
-            (lo, hi)).fetchall()}
+        kept |= {row[0] for row in tx.execute(
+            f"SELECT DISTINCT [{col}] FROM [{child}] WHERE [{col}] > ? AND [{col}] <= ?", (lo, hi)).fetchall()}
     return kept
 
 
@@ -899,37 +904,38 @@ def undo_run(store: Store, run: int, actor: str, station: str | None) -> None:
     row = store.row("SELECT * FROM import_runs WHERE id = ? AND status = 'running'", (run,))
     if row is None:
         return
-    own_stay = {("checklist_items", "stay_id"), ("checklists_packed", "stay_id")}
-    own_guest = {("guest_search", "guest_id")}
+    own = {"stays": {("checklist_items", "stay_id"), ("checklists_packed", "stay_id")},
+           "guests": {("guest_search", "guest_id")}}
     for table, lo_all, hi_all in (("stays", row["stays_from"], row["stays_to"]),
                                   ("guests", row["guests_from"], row["guests_to"])):
         for lo in range(lo_all, hi_all, UNDO_PART):
             hi = min(lo + UNDO_PART, hi_all)
-            kept = _kept(store, table, lo, hi, own_stay if table == "stays" else own_guest)
-            if table == "guests":
-                found = store.rows("SELECT id, name, mobile, member_no FROM guests WHERE id > ? AND id <= ?", (lo, hi))
-                ids = [g["id"] for g in found if g["id"] not in kept]
-                keys = [(k, kind, g["id"]) for g in found if g["id"] not in kept
-                        for k, kind in search_keys(g["name"], g["mobile"], g["member_no"], None)]
-            else:
-                ids = [r["id"] for r in store.rows("SELECT id FROM stays WHERE id > ? AND id <= ?", (lo, hi))
-                       if r["id"] not in kept]
-            if not ids:
-                continue
             time.sleep(GAP)
-            with store.bulk_write(actor, station, []) as tx:  # the references were looked at above
+            # Foreign keys unchecked row by row (a guest's search keys have no index by guest): the rows that
+            # refer to these are looked up at once, under the lock, and those rows kept.
+            with store.bulk_write(actor, station, []) as tx:
                 conn = tx.db.conn
-                if table == "stays":
+                kept = _kept(tx, table, lo, hi, own[table])
+                if table == "guests":
+                    found = [g for g in conn.execute("SELECT id, name, mobile, member_no FROM guests"
+                                                     " WHERE id > ? AND id <= ?", (lo, hi)).fetchall()
+                             if g[0] not in kept]
+                    ids = [g[0] for g in found]
+                    conn.executemany("DELETE FROM guest_search WHERE key = ? AND kind = ? AND guest_id = ?",
+                                     [(k, kind, g[0]) for g in found for k, kind in search_keys(g[1], g[2], g[3], None)])
+                    conn.executemany("DELETE FROM guests WHERE id = ?", [(i,) for i in ids])
+                else:
+                    ids = [r[0] for r in conn.execute("SELECT id FROM stays WHERE id > ? AND id <= ?", (lo, hi))
+                           if r[0] not in kept]
                     conn.executemany("DELETE FROM checklist_items WHERE stay_id = ?", [(i,) for i in ids])
                     conn.executemany("DELETE FROM checklists_packed WHERE stay_id = ?", [(i,) for i in ids])
                     conn.executemany("DELETE FROM stays WHERE id = ?", [(i,) for i in ids])
-                else:
-                    conn.executemany("DELETE FROM guest_search WHERE key = ? AND kind = ? AND guest_id = ?", keys)
-                    conn.executemany("DELETE FROM guests WHERE id = ?", [(i,) for i in ids])
+                if not ids:
+                    tx.abandon()
                 tx.event(table, None, "import_undo", after={"run": run, "ids": [ids[0], ids[-1]], "count": len(ids),
                                                             "kept": sorted(kept)})
     with store.write(actor, station) as tx:
-        tx.execute("UPDATE import_runs SET status = 'undone', beat_at = ? WHERE id = ?", (clock.now_iso(), run))
+        tx.execute("UPDATE import_runs SET status = 'undone', beat_at = ? WHERE id = ?", (_beat(), run))
         tx.event("imports", run, "undo")
 
 
