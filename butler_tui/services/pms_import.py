@@ -800,8 +800,8 @@ def _write_tx(store: Store, p: Plan, ready: Prepared, path: Path) -> None:
 def _write_in_parts(store: Store, p: Plan, ready: Prepared, path: Path) -> None:
     """A large file in short transactions, so that a station writing meanwhile waits a fraction of a second.
 
-    Still all or nothing: the run is recorded first ('running'); the new guests, then the new stays, are
-    written in parts from the highest id down — so a guest or stay another station creates meanwhile takes
+    Still all or nothing: the run is recorded ('running') with the first part; the new guests, then the new
+    stays, are written in parts from the highest id down — so a guest or stay another station creates meanwhile takes
     an id above the run's, never one the run still has to write; the changes to rows already there, the
     floors' messages and the import's event come last, with the run 'done', in one transaction. Each part
     first checks that no other station changed guests, stays or rooms since the import read them; if one
@@ -811,44 +811,45 @@ def _write_in_parts(store: Store, p: Plan, ready: Prepared, path: Path) -> None:
     timed = _Timed(report)
     lo_guest, hi_guest = p.max_guest, p.max_guest + len(ready.guests)
     lo_stay, hi_stay = p.max_stay, p.max_stay + len(ready.stays)
-    with store.write(ready.actor, ready.station) as tx:
-        timed.begun()
-        _fresh(tx, p.stamp)
-        if tx.execute("SELECT coalesce(max(id), 0) FROM guests").fetchone()[0] != p.max_guest or \
-                tx.execute("SELECT coalesce(max(id), 0) FROM stays").fetchone()[0] != p.max_stay:
-            raise _Stale
-        _running(tx)
-        now = _beat()
-        run = tx.insert("import_runs", {"file": path.name, "status": "running", "started_at": now, "beat_at": now,
-                                        "guests_from": lo_guest, "guests_to": hi_guest, "stays_from": lo_stay,
-                                        "stays_to": hi_stay})
-        stamp = tx.event("imports", run, "start", after={"file": path.name, "guests": [lo_guest, hi_guest],
-                                                          "stays": [lo_stay, hi_stay]})
-    timed.done()
+    run: int | None = None  # once its first transaction committed
+    stamp = p.stamp
     try:
         size = ONE_GO
         for table, rows in (("guests", ready.guests), ("stays", ready.stays)):
             end = len(rows)
             while end > 0:
                 part = rows[max(0, end - size):end]
-                created = _created(ready, table, part, run)
                 lo, hi = part[0][0] - 1, part[-1][0]
                 checks = _checks(0, 0, lo, hi) if table == "stays" else []
-                time.sleep(GAP)
+                if run is not None:
+                    _between_parts()
                 with store.bulk_write(ready.actor, ready.station, checks) as tx:
                     timed.begun()
                     _fresh(tx, stamp)
+                    mine = run
+                    if mine is None:  # the first part records the run: a first part that fails leaves nothing
+                        if tx.execute("SELECT coalesce(max(id), 0) FROM guests").fetchone()[0] != p.max_guest or \
+                                tx.execute("SELECT coalesce(max(id), 0) FROM stays").fetchone()[0] != p.max_stay:
+                            raise _Stale
+                        _running(tx)
+                        now = _beat()
+                        mine = tx.insert("import_runs", {
+                            "file": path.name, "status": "running", "started_at": now, "beat_at": now,
+                            "guests_from": lo_guest, "guests_to": hi_guest, "stays_from": lo_stay, "stays_to": hi_stay})
+                        tx.event("imports", mine, "start", after={"file": path.name, "guests": [lo_guest, hi_guest],
+                                                                   "stays": [lo_stay, hi_stay]})
                     if table == "guests":
                         _put_guests(tx, ready, part)
                     else:
                         _put_stays(tx, ready, part)
-                    tx.events(created)
-                    tx.execute("UPDATE import_runs SET beat_at = ? WHERE id = ?", (_beat(), run))
+                    tx.events(_created(ready, table, part, mine))
+                    tx.execute("UPDATE import_runs SET beat_at = ? WHERE id = ?", (_beat(), mine))
                     stamp = tx.event_ids[-1]
+                run = mine
                 timed.done()
                 size = max(200, min(20_000, int(len(part) * LOCK_TARGET / max(timed.held, 1e-3))))
                 end -= len(part)
-        time.sleep(GAP)
+        _between_parts()
         touched = ",".join(str(int(u[0])) for u in p.stay_updates)
         with store.bulk_write(ready.actor, ready.station, _checks(0, 0, 0, 0, touched)) as tx:
             timed.begun()
@@ -858,9 +859,15 @@ def _write_in_parts(store: Store, p: Plan, ready: Prepared, path: Path) -> None:
             tx.event("imports", run, "done")
         timed.done()
     except BaseException:
-        with contextlib.suppress(Exception):  # else the next import undoes it (the run stays 'running')
-            undo_run(store, run, ready.actor, ready.station)
+        if run is not None:
+            with contextlib.suppress(Exception):  # else the next sweep or import undoes it (it stays 'running')
+                undo_run(store, run, ready.actor, ready.station)
         raise
+
+
+def _between_parts() -> None:
+    """The lock let go: a station waiting for it gets in (see :data:`GAP`)."""
+    time.sleep(GAP)
 
 
 UNDO_PART = 1_000
