@@ -101,7 +101,8 @@ def main() -> None:
     print(f"import of {args.rows:,} rows: {elapsed:.1f} s, {args.rows / elapsed:,.0f} rows/s;"
           f" {report.created:,} stays, {report.guests_created:,} guests created ({stays:,} in the file)")
     print(f"write phase {report.write_seconds:.2f} s in {report.transactions} transactions: lock held"
-          f" {report.lock_seconds:.2f} s in all, longest {report.longest_lock * 1000:.0f} ms"
+          f" {report.lock_seconds:.2f} s in all, longest {report.longest_lock * 1000:.0f} ms; waited for it"
+          f" {report.waited:.2f} s"
           f" (load average {os.getloadavg()[0]:.1f})")
     print(f"concurrent writer: {seen['sends']:,} sends, {seen['failures']} failed, median {seen['median'] * 1000:.1f} ms,"
           f" longest wait {seen['max'] * 1000:.0f} ms")

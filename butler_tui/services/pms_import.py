@@ -98,6 +98,7 @@ class ImportReport:
     transactions: int = 0  # how many transactions it wrote in
     lock_seconds: float = 0.0  # how long they held the write lock in all
     longest_lock: float = 0.0  # the longest of them
+    waited: float = 0.0  # how long the import waited for the lock (other stations writing)
 
     def summary(self) -> dict[str, Any]:
         return {"rows": self.rows, "created": self.created, "updated": self.updated, "unchanged": self.unchanged,
@@ -735,10 +736,18 @@ class _Timed:
         self.report = report
         self.began = 0.0
         self.held = 0.0
+        self.asked = 0.0
+
+    def asking(self) -> None:
+        """Call right before the transaction asks for the lock (``BEGIN IMMEDIATE``)."""
+        self.asked = time.perf_counter()
 
     def begun(self) -> None:
         """Call first thing inside the transaction."""
         self.began = time.perf_counter()
+        if self.asked:
+            self.report.waited += self.began - self.asked
+            self.asked = 0.0
 
     def done(self) -> None:
         """Call right after the transaction committed."""
@@ -823,6 +832,7 @@ def _write_in_parts(store: Store, p: Plan, ready: Prepared, path: Path) -> None:
                 checks = _checks(0, 0, lo, hi) if table == "stays" else []
                 if run is not None:
                     _between_parts()
+                timed.asking()
                 with store.bulk_write(ready.actor, ready.station, checks) as tx:
                     timed.begun()
                     _fresh(tx, stamp)
@@ -851,6 +861,7 @@ def _write_in_parts(store: Store, p: Plan, ready: Prepared, path: Path) -> None:
                 end -= len(part)
         _between_parts()
         touched = ",".join(str(int(u[0])) for u in p.stay_updates)
+        timed.asking()
         with store.bulk_write(ready.actor, ready.station, _checks(0, 0, 0, 0, touched)) as tx:
             timed.begun()
             _fresh(tx, stamp)
