@@ -904,10 +904,8 @@ def undo_abandoned(store: Store, *, station: str | None = None) -> list[int]:
 
 def _kept(tx: Tx, table: str, lo: int, hi: int, ours: set[tuple[str, str]]) -> set[int]:
     """Ids in (lo, hi] of ``table`` that rows of other tables (not the import's own ``ours``) refer to."""
-    refs = tx.execute("SELECT m.name, f.[from] FROM sqlite_master m, pragma_foreign_key_list(m.name) f"
-                      " WHERE m.type = 'table' AND f.[table] = ?", (table,)).fetchall()
     kept: set[int] = set()
-    for child, col in refs:
+    for child, col in tx.referring(table):
         if (child, col) in ours:
             continue
         kept |= {row[0] for row in tx.execute(

@@ -1213,7 +1213,7 @@ CREATE INDEX import_runs_running ON import_runs(status) WHERE status = 'running'
 """
 
 
-@MIGRATIONS(name="0026_import_runs")
+@MIGRATIONS(name="0027_import_runs")
 def _import_runs(db: sqlite_utils.Database) -> None:
     """The runs of a PMS import written in several transactions (all or nothing across them)."""
     _executescript_in_tx(db, _IMPORT_RUNS)
