@@ -340,15 +340,15 @@ def _with_a_writer(store: Store, work):
     return result, sends, failures, longest
 
 
-def _fifty_thousand(tmp_path: Path) -> tuple[Path, Path]:
+def _many(tmp_path: Path, n: int = 50_000) -> tuple[Path, Path]:
     rows = [_row(i, eta="", guest_name=f"客人{i}", mobile=f"138{i:08d}", arrival_date="2027-02-01",
-                 departure_date="2027-02-03") for i in range(50_000)]
-    bad = _file(tmp_path, _text([*rows[:-1], _row(49_999, room_number="9999")]), name="bad.csv")
+                 departure_date="2027-02-03") for i in range(n)]
+    bad = _file(tmp_path, _text([*rows[:-1], _row(n - 1, room_number="9999")]), name="bad.csv")
     return bad, _file(tmp_path, _text(rows), name="good.csv")
 
 
 def test_50000_rows_all_or_nothing_while_another_process_writes(tmp_path: Path, demo_store: Store):
-    bad, _good = _fifty_thousand(tmp_path)
+    bad, _good = _many(tmp_path)
     before = _counts(demo_store)
 
     def refused() -> dict[int, str]:
@@ -362,16 +362,121 @@ def test_50000_rows_all_or_nothing_while_another_process_writes(tmp_path: Path, 
     assert sends > 0 and failures == 0
 
 
-@pytest.mark.skipif(not os.environ.get("BUTLER_SLOW_TESTS"),
-                    reason="a minute of two cores; the lock is held ~8 s on a loaded machine (bench/import.py)")
-def test_50000_rows_imported_while_another_process_writes_it_never_fails(tmp_path: Path, demo_store: Store):
-    _bad, good = _fifty_thousand(tmp_path)
+# 20,000 rows by default (half a minute of a loaded core); the full 50,000 with BUTLER_SLOW_TESTS=1.
+# bench/import.py measures the figure the README gives (the longest wait about a second at 50,000 rows).
+BIG = 50_000 if os.environ.get("BUTLER_SLOW_TESTS") else 20_000
+
+
+def test_a_large_import_keeps_a_station_writing_meanwhile_waiting_less_than_3_s(tmp_path: Path,
+                                                                               demo_store: Store):
+    from butler_tui.store.chain import verify
+
+    _bad, good = _many(tmp_path, BIG)
     before = demo_store.scalar("SELECT count(*) FROM stays")
     report, sends, failures, longest = _with_a_writer(demo_store, lambda: import_arrivals(demo_store, good))
-    assert report.created == 50_000 and demo_store.scalar("SELECT count(*) FROM stays") == before + 50_000
+    assert report.created == BIG and demo_store.scalar("SELECT count(*) FROM stays") == before + BIG
+    assert report.transactions > 3  # written in parts, the write lock let go between them
     assert sends > 0 and failures == 0
-    print(f"50,000 rows: write transaction {report.write_seconds:.1f} s; the other station's longest wait"
-          f" {longest:.1f} s over {sends} sends")
+    assert longest < 3.0, f"the other station waited {longest:.1f} s"
+    created = sum(len(json.loads(r["after"])["created"]) for r in demo_store.rows(
+        "SELECT after FROM events WHERE entity = 'stays' AND action = 'import_create'"))
+    assert created == BIG  # every new stay is in an event
+    assert demo_store.scalar("SELECT status FROM import_runs") == "done"
+    assert verify(demo_store.db.conn)[1] is None
+
+
+def _parts(monkeypatch: pytest.MonkeyPatch) -> None:
+    from butler_tui.services import pms_import
+
+    monkeypatch.setattr(pms_import, "ONE_GO", 10)
+    monkeypatch.setattr(pms_import, "GAP", 0)
+    monkeypatch.setattr(pms_import, "LOCK_TARGET", 1e-9)  # parts of the smallest size
+
+
+def test_a_part_that_fails_takes_out_what_the_parts_before_it_wrote(tmp_path: Path, demo_store: Store,
+                                                                    monkeypatch: pytest.MonkeyPatch):
+    from butler_tui.services import pms_import
+    from butler_tui.store.chain import verify
+
+    _parts(monkeypatch)
+    near = (clock.today() + timedelta(days=1)).isoformat()
+    leave = (clock.today() + timedelta(days=3)).isoformat()
+    path = _file(tmp_path, _text([_row(i, eta="", arrival_date=near, departure_date=leave) for i in range(700)]))
+    before = _counts(demo_store)
+    items = demo_store.scalar("SELECT count(*) FROM checklist_items")
+    real, calls = pms_import._put_stays, []
+
+    def fails_on_the_third(tx, ready, rows):
+        calls.append(1)
+        if len(calls) == 3:
+            raise OSError("disk unplugged")
+        real(tx, ready, rows)
+
+    monkeypatch.setattr(pms_import, "_put_stays", fails_on_the_third)
+    with pytest.raises(OSError):
+        import_arrivals(demo_store, path)
+    assert _counts(demo_store)[:2] == before[:2]
+    assert demo_store.scalar("SELECT count(*) FROM checklist_items") == items
+    assert demo_store.scalar("SELECT status FROM import_runs") == "undone"
+    assert demo_store.scalar("SELECT count(*) FROM events WHERE action = 'import_undo'") > 0
+    assert verify(demo_store.db.conn)[1] is None
+    monkeypatch.setattr(pms_import, "_put_stays", real)
+    assert import_arrivals(demo_store, path).created == 700
+
+
+def test_a_station_changing_a_stay_between_parts_makes_the_import_undo_and_plan_again(
+        tmp_path: Path, demo_store: Store, monkeypatch: pytest.MonkeyPatch):
+    from butler_tui.services import pms_import
+
+    _parts(monkeypatch)
+    path = _file(tmp_path, _text([_row(i, eta="") for i in range(300)]))
+    before = _counts(demo_store)
+    station = Store(demo_store.path)
+    calls = []
+
+    def meanwhile():
+        calls.append(1)
+        if len(calls) == 3:  # between two parts, once
+            with station.write("8002", "fo") as tx:
+                tx.execute("UPDATE stays SET remarks = 'by hand' WHERE id = 1")
+                tx.event("stays", 1, "edit")
+
+    monkeypatch.setattr(pms_import, "_between_parts", meanwhile)
+    report = import_arrivals(demo_store, path)
+    station.close()
+    assert report.created == 300 and _counts(demo_store)[0] == before[0] + 300
+    assert [r["status"] for r in demo_store.rows("SELECT status FROM import_runs ORDER BY id")] == ["undone", "done"]
+    assert demo_store.scalar("SELECT remarks FROM stays WHERE id = 1") == "by hand"
+
+
+def test_an_import_whose_process_died_is_undone_by_the_sweep(tmp_path: Path, demo_store: Store,
+                                                            monkeypatch: pytest.MonkeyPatch):
+    from butler_tui.services import pms_import
+    from butler_tui.services.escalation import sweep
+
+    _parts(monkeypatch)
+    path = _file(tmp_path, _text([_row(i, eta="") for i in range(300)]))
+    before = _counts(demo_store)
+    with monkeypatch.context() as died:  # the process dies before its last transaction: nothing undoes it
+        died.setattr(pms_import, "_put_changes", _raise(KeyboardInterrupt))
+        died.setattr(pms_import, "undo_run", lambda *a, **k: None)
+        with pytest.raises(KeyboardInterrupt):
+            import_arrivals(demo_store, path)
+    assert _counts(demo_store)[0] == before[0] + 300  # written, not yet done
+    with pytest.raises(InvalidInput, match="another import"):  # while it may still be running
+        import_arrivals(demo_store, path)
+    monkeypatch.setattr(pms_import, "ABANDONED_AFTER", -1.0)  # its last transaction long ago
+    sweep(demo_store, station="fo")  # a station's sweep takes out what it wrote
+    assert _counts(demo_store)[:2] == before[:2]
+    report = import_arrivals(demo_store, path)
+    assert report.created == 300 and _counts(demo_store)[0] == before[0] + 300
+    assert [r["status"] for r in demo_store.rows("SELECT status FROM import_runs ORDER BY id")] == ["undone", "done"]
+
+
+def _raise(exc_type):
+    def fail(*args, **kwargs):
+        raise exc_type()
+    return fail
 
 
 def test_bulk_write_checks_references_at_once_and_rolls_back(demo_store: Store):

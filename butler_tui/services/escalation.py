@@ -250,6 +250,9 @@ def sweep(store: Store, *, station: str | None = None, now: datetime | None = No
 
     report.raised += scheduling.raise_due(store, station=station, now=now)
     _daily(store, station, now, report)
+    from butler_tui.services import pms_import  # a PMS import whose process died: what it wrote is taken out
+
+    pms_import.undo_abandoned(store, station=station)
     return report
 
 

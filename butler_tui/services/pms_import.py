@@ -7,9 +7,10 @@ profile (:mod:`butler_tui.services.pms_profiles`). Idempotent by reservation no.
 file changes nothing.
 
 Everything is prepared outside the write lock — the rows checked, guests matched, overlaps found, the
-rows to insert and update built with their ids — and written in one short transaction of
-``executemany`` calls. The transaction first checks that no guest, stay or room changed since the
-preparation read them (else it prepares again).
+rows to insert and update built with their ids — and written with ``executemany`` calls: a day's file in
+one transaction, a larger one in short transactions that are still all or nothing (an import run undone
+when it cannot finish: :func:`_write_in_parts`). Each transaction first checks that no guest, stay or room
+changed since the preparation read them (else it prepares again).
 
 A re-import overwrites a field only when the profile says the PMS owns it or the field still holds the
 value the PMS gave last time (``pms_values``): what the hotel changed by hand is kept and reported.
@@ -26,7 +27,7 @@ import re
 import time
 import unicodedata
 from dataclasses import asdict, dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -93,7 +94,11 @@ class ImportReport:
     dry_run: bool = False
     changed_ids: list[int] = field(default_factory=list)
     outcomes: list[RowOutcome] = field(default_factory=list)
-    write_seconds: float = 0.0  # how long the write transaction held the lock (for bench/import.py)
+    write_seconds: float = 0.0  # the write phase, first transaction to last (for bench/import.py)
+    transactions: int = 0  # how many transactions it wrote in
+    lock_seconds: float = 0.0  # how long they held the write lock in all
+    longest_lock: float = 0.0  # the longest of them
+    waited: float = 0.0  # how long the import waited for the lock (other stations writing)
 
     def summary(self) -> dict[str, Any]:
         return {"rows": self.rows, "created": self.created, "updated": self.updated, "unchanged": self.unchanged,
@@ -576,16 +581,20 @@ _NEW_GUEST_COLS = ["id", "name", "salutation", "member_no", "mobile", "vip_level
 class Prepared:
     """The plan as rows ready for ``executemany``, built before the lock is taken."""
 
-    guests: list[tuple[Any, ...]]
-    search: list[tuple[str, str, int]]
+    guests: list[tuple[Any, ...]]  # new guests, by id
+    keys: dict[int, list[tuple[str, str, int]]]  # the new guests' search keys, by guest id
+    search: list[tuple[str, str, int]]  # keys of guests updated
     search_gone: list[tuple[str, str, int]]
     guest_updates: list[tuple[str, list[Any]]]
-    stays: list[tuple[Any, ...]]
-    checklist: list[tuple[Any, ...]]
-    packed: list[tuple[int, bytes]]
+    stays: list[tuple[Any, ...]]  # new stays, by id
+    checklist: dict[int, list[tuple[Any, ...]]]  # items by stay id (arrivals within EAGER_DAYS)
+    packed: dict[int, bytes]  # packed checklists by stay id (later arrivals)
     expected_rooms: list[tuple[str]]
     stay_updates: list[tuple[str, list[Any]]]
-    events: EventBatch
+    events: EventBatch  # those of the changes to rows already there
+    source: str = ""
+    actor: str = "pms-import"
+    station: str | None = None
 
 
 EAGER_DAYS = 2
@@ -593,21 +602,30 @@ EAGER_DAYS = 2
 (one row, unpacked on its first tick: :func:`butler_tui.services.checklists.ensure_checklist`), so that a
 year of bookings is not a million rows written under the lock."""
 
+ONE_GO = 2_000
+"""New guests and stays up to this many are written in one transaction (a day's file: milliseconds)."""
+LOCK_TARGET = 0.3
+"""Seconds one transaction of a larger import should hold the write lock: the size of the next part is
+set from how long the last one took (a loaded machine gets smaller parts)."""
+GAP = 0.12
+"""Seconds between two transactions of an import: SQLite's busy handler makes a station that has waited
+a while look again every 100 ms, so a gap shorter than that may find nobody looking and take the lock again."""
+ABANDONED_AFTER = 120.0
+"""Seconds after its last transaction a 'running' import counts as abandoned (its process died)."""
+
 
 def prepare(p: Plan, source: str, staff_no: str | None = None, station: str | None = None) -> Prepared:
     guests = [tuple(g.get(c) if c != "vip_level" else g.get(c, 0) for c in _NEW_GUEST_COLS) for g in p.new_guests]
     guests = [tuple("" if (c == "salutation" and v is None) else v for c, v in zip(_NEW_GUEST_COLS, g, strict=True))
               for g in guests]
-    search = [(key, kind, g["id"]) for g in p.new_guests
-              for key, kind in search_keys(g["name"], g.get("mobile"), g.get("member_no"), None)]
+    keys = {g["id"]: [(key, kind, g["id"]) for key, kind in search_keys(g["name"], g.get("mobile"), g.get("member_no"),
+                                                                       None)] for g in p.new_guests}
+    search: list[tuple[str, str, int]] = []
     search_gone: list[tuple[str, str, int]] = []
     guest_updates: list[tuple[str, list[Any]]] = []
-    # New rows are listed in one event per table (a row's own ``create`` event each made 50,000 rows
-    # 100,000 hashed events under the lock); changes to rows already there keep one event each.
+    # New rows are listed in one event per table and transaction (``_created``); changes to rows already
+    # there keep one event each.
     events: list[tuple[str, Any, str, Any, Any]] = []
-    if p.new_guests:
-        events.append(("guests", None, "import_create", None, {"source": source, "created": [
-            [g["id"], g["name"]] for g in p.new_guests]}))
     now = clock.now_iso()
     for gid, before, after, old_keys in p.guest_updates:
         sets = ", ".join(f"{k} = ?" for k in after)
@@ -621,84 +639,320 @@ def prepare(p: Plan, source: str, staff_no: str | None = None, station: str | No
             events.append(("guests", gid, "pms_update", before, {k: v for k, v in after.items() if k != "pms_values"}))
     stays = [tuple(s[c] for c in _NEW_STAY_COLS) for s in p.new_stays]
     soon = (clock.today().toordinal() + EAGER_DAYS)
-    checklist: list[tuple[Any, ...]] = []
-    packed: list[tuple[int, bytes]] = []
+    checklist: dict[int, list[tuple[Any, ...]]] = {}
+    packed: dict[int, bytes] = {}
     blobs: dict[tuple[bool, bool], bytes] = {}
     for s in p.new_stays:
         items = build_items({"id": s["id"], "car_plate": s["car_plate"]}, int(s["vip_level"] or 0))
         if date.fromisoformat(s["arrival_date"]).toordinal() <= soon:
-            checklist += [(i["stay_id"], i["stage"], i["code"], i["mandatory"], i["position"]) for i in items]
+            checklist[s["id"]] = [(i["stay_id"], i["stage"], i["code"], i["mandatory"], i["position"]) for i in items]
             continue
         kind = (bool(s["vip_level"]), bool(s["car_plate"]))
         if kind not in blobs:  # the items carry no stay id: four checklists cover every new stay
             blobs[kind] = pack_checklist([[i.get(c) if c != "id" else None for c in ITEM_COLUMNS] for i in items], [])
-        packed.append((s["id"], blobs[kind]))
+        packed[s["id"]] = blobs[kind]
     expected_rooms = [(s["room_number"],) for s in p.new_stays if s["room_number"]]
-    if p.new_stays:
-        events.append(("stays", None, "import_create", None, {"source": source, "created": [
-            [s["id"], s["reservation_no"]] for s in p.new_stays]}))
     stay_updates: list[tuple[str, list[Any]]] = []
     for stay_id, before, changes, pms in p.stay_updates:
         sets = ", ".join(f"{k} = ?" for k in changes)
         stay_updates.append((f"UPDATE stays SET {sets}, pms_values = ?, updated_at = ? WHERE id = ?",
                              [*changes.values(), pms, now, stay_id]))
         events.append(("stays", stay_id, "pms_update", before, changes))
-    search.sort()  # in the index's order: the b-tree is appended to, not split all over
-    return Prepared(guests, search, search_gone, guest_updates, stays, checklist, packed, expected_rooms, stay_updates,
-                    event_batch(staff_no or "pms-import", station, events))
+    actor = staff_no or "pms-import"
+    return Prepared(guests, keys, search, search_gone, guest_updates, stays, checklist, packed, expected_rooms,
+                    stay_updates, event_batch(actor, station, events), source, actor, station)
+
+
+def _created(ready: Prepared, table: str, rows: list[tuple[Any, ...]], run: int | None) -> EventBatch:
+    """The event listing new rows of ``table`` (a guest's id and name, a stay's id and reservation no.)."""
+    after: dict[str, Any] = {"source": ready.source, "created": [[r[0], r[1]] for r in rows]}
+    if run is not None:
+        after["run"] = run
+    return event_batch(ready.actor, ready.station, [(table, None, "import_create", None, after)])
+
+
+def _checks(lo_guest: int, hi_guest: int, lo_stay: int, hi_stay: int, touched: str = "") -> list[str]:
+    """The references the rows written make, checked at once (not row by row: Store.bulk_write): new stays
+    and stays updated, new checklists."""
+    also = f" OR s.id IN ({touched})" if touched else ""
+    return [
+        f"SELECT s.id FROM stays s WHERE ((s.id > {lo_stay} AND s.id <= {hi_stay}){also}) AND (NOT EXISTS"
+        " (SELECT 1 FROM guests g WHERE g.id = s.guest_id)"
+        " OR (s.room_number IS NOT NULL AND NOT EXISTS (SELECT 1 FROM rooms r WHERE r.number = s.room_number))"
+        " OR (s.booked_by IS NOT NULL AND NOT EXISTS (SELECT 1 FROM staff f WHERE f.staff_no = s.booked_by))) LIMIT 1",
+        f"SELECT c.stay_id FROM checklists_packed c WHERE c.stay_id > {lo_stay} AND c.stay_id <= {hi_stay} AND NOT EXISTS"
+        " (SELECT 1 FROM stays s WHERE s.id = c.stay_id) LIMIT 1",
+        f"SELECT c.stay_id FROM checklist_items c WHERE c.stay_id > {lo_stay} AND c.stay_id <= {hi_stay}"
+        " AND NOT EXISTS (SELECT 1 FROM stays s WHERE s.id = c.stay_id) LIMIT 1",
+    ] if hi_stay > lo_stay or touched else []
+
+
+def _fresh(tx: Tx, stamp: int) -> None:
+    """Raise :class:`_Stale` when another station changed guests, stays or rooms since event ``stamp``."""
+    if tx.execute("SELECT 1 FROM events WHERE id > ? AND entity IN ('stays', 'guests', 'rooms', 'schema')"
+                  " LIMIT 1", (stamp,)).fetchone():
+        raise _Stale
+
+
+def _put_guests(tx: Tx, ready: Prepared, rows: list[tuple[Any, ...]]) -> None:
+    tx.insert_many("guests", _NEW_GUEST_COLS, rows)
+    keys = sorted(k for r in rows for k in ready.keys[r[0]])  # in the index's order: appended to, not split
+    tx.db.conn.executemany("INSERT OR IGNORE INTO guest_search (key, kind, guest_id) VALUES (?, ?, ?)", keys)
+
+
+def _put_stays(tx: Tx, ready: Prepared, rows: list[tuple[Any, ...]]) -> None:
+    conn = tx.db.conn
+    tx.insert_many("stays", _NEW_STAY_COLS, rows)
+    conn.executemany("INSERT INTO checklist_items (stay_id, stage, code, mandatory, position) VALUES (?, ?, ?, ?, ?)",
+                     [item for r in rows for item in ready.checklist.get(r[0], ())])
+    conn.executemany("INSERT INTO checklists_packed (stay_id, items) VALUES (?, ?)",
+                     [(r[0], ready.packed[r[0]]) for r in rows if r[0] in ready.packed])
+
+
+def _put_changes(tx: Tx, p: Plan, ready: Prepared, path: Path) -> None:
+    """The changes to rows already there, the floors told, the import's own event."""
+    conn = tx.db.conn
+    for sql, params in ready.guest_updates:
+        conn.execute(sql, params)
+    conn.executemany("DELETE FROM guest_search WHERE key = ? AND kind = ? AND guest_id = ?", ready.search_gone)
+    conn.executemany("INSERT OR IGNORE INTO guest_search (key, kind, guest_id) VALUES (?, ?, ?)", sorted(ready.search))
+    conn.executemany("UPDATE rooms SET occupancy = 'expected' WHERE number = ? AND occupancy = 'vacant'",
+                     ready.expected_rooms)
+    for sql, params in ready.stay_updates:
+        conn.execute(sql, params)
+    conn.executemany("UPDATE stays SET pms_values = ? WHERE id = ?", p.bookkeeping)
+    _move_rooms(tx, p)
+    tx.events(ready.events)
+    for notice in p.notices:
+        _tell_floors(tx, notice, ready.station)
+    tx.event("stays", None, "import", after={"file": path.name} | p.report.summary())
+
+
+class _Timed:
+    """How long each transaction of the import held the write lock — from its ``BEGIN IMMEDIATE`` done to
+    its ``COMMIT`` (for the sizes of the parts, the report and bench/import.py)."""
+
+    def __init__(self, report: ImportReport):
+        self.report = report
+        self.began = 0.0
+        self.held = 0.0
+        self.asked = 0.0
+
+    def asking(self) -> None:
+        """Call right before the transaction asks for the lock (``BEGIN IMMEDIATE``)."""
+        self.asked = time.perf_counter()
+
+    def begun(self) -> None:
+        """Call first thing inside the transaction."""
+        self.began = time.perf_counter()
+        if self.asked:
+            self.report.waited += self.began - self.asked
+            self.asked = 0.0
+
+    def done(self) -> None:
+        """Call right after the transaction committed."""
+        self.held = time.perf_counter() - self.began
+        self.report.transactions += 1
+        self.report.longest_lock = max(self.report.longest_lock, self.held)
+        self.report.lock_seconds += self.held
 
 
 def _write(store: Store, p: Plan, ready: Prepared, path: Path, staff_no: str | None, station: str | None) -> None:
     report = p.report
     started = time.perf_counter()
     try:
-        _write_tx(store, p, ready, path, staff_no, station)
+        if len(ready.guests) + len(ready.stays) <= ONE_GO:
+            _write_tx(store, p, ready, path)
+        else:
+            _write_in_parts(store, p, ready, path)
     finally:
         report.write_seconds = time.perf_counter() - started
 
 
-def _write_tx(store: Store, p: Plan, ready: Prepared, path: Path, staff_no: str | None, station: str | None) -> None:
+def _running(tx: Tx) -> None:
+    """Refuse to write while another import is being written (it would be matched against half a file)."""
+    row = tx.execute("SELECT started_at, file FROM import_runs WHERE status = 'running' LIMIT 1").fetchone()
+    if row is not None:
+        raise _another(row[1], row[0])
+
+
+def _another(file: str, at: str) -> InvalidInput:
+    return InvalidInput(tr("another import ({file}, started {at}) is being written; try again in a minute",
+                           file=file, at=at))
+
+
+def _write_tx(store: Store, p: Plan, ready: Prepared, path: Path) -> None:
+    """A day's file: everything in one transaction."""
     report = p.report
     touched = ",".join(str(int(u[0])) for u in p.stay_updates)
-    also = f" OR s.id IN ({touched})" if touched else ""
-    checks = [  # the references the rows written make, checked at once (not row by row: Store.bulk_write)
-        f"SELECT s.id FROM stays s WHERE (s.id > {int(p.max_stay)}{also}) AND (NOT EXISTS (SELECT 1 FROM guests g"
-        " WHERE g.id = s.guest_id)"
-        " OR (s.room_number IS NOT NULL AND NOT EXISTS (SELECT 1 FROM rooms r WHERE r.number = s.room_number))"
-        " OR (s.booked_by IS NOT NULL AND NOT EXISTS (SELECT 1 FROM staff f WHERE f.staff_no = s.booked_by))) LIMIT 1",
-        f"SELECT c.stay_id FROM checklists_packed c WHERE c.stay_id > {int(p.max_stay)} AND NOT EXISTS"
-        " (SELECT 1 FROM stays s WHERE s.id = c.stay_id) LIMIT 1",
-        f"SELECT c.stay_id FROM checklist_items c WHERE c.id > {int(p.max_item)} AND NOT EXISTS"
-        " (SELECT 1 FROM stays s WHERE s.id = c.stay_id) LIMIT 1",
-    ]
-    with store.bulk_write(staff_no or "pms-import", station, checks) as tx:
-        if tx.execute("SELECT 1 FROM events WHERE id > ? AND entity IN ('stays', 'guests', 'rooms', 'schema')"
-                      " LIMIT 1", (p.stamp,)).fetchone() or \
-                tx.execute("SELECT coalesce(max(id), 0) FROM guests").fetchone()[0] != p.max_guest or \
+    checks = _checks(p.max_guest, p.max_guest + len(ready.guests), p.max_stay, p.max_stay + len(ready.stays), touched)
+    timed = _Timed(report)
+    with store.bulk_write(ready.actor, ready.station, checks) as tx:
+        timed.begun()
+        _fresh(tx, p.stamp)
+        if tx.execute("SELECT coalesce(max(id), 0) FROM guests").fetchone()[0] != p.max_guest or \
                 tx.execute("SELECT coalesce(max(id), 0) FROM stays").fetchone()[0] != p.max_stay:
             raise _Stale
         if not report.changed_ids and not report.guests_created and not any(u[1] for u in p.guest_updates):
             tx.abandon()
-        conn = tx.db.conn
-        tx.insert_many("guests", _NEW_GUEST_COLS, ready.guests)
-        for sql, params in ready.guest_updates:
-            conn.execute(sql, params)
-        conn.executemany("DELETE FROM guest_search WHERE key = ? AND kind = ? AND guest_id = ?", ready.search_gone)
-        conn.executemany("INSERT OR IGNORE INTO guest_search (key, kind, guest_id) VALUES (?, ?, ?)", ready.search)
-        tx.insert_many("stays", _NEW_STAY_COLS, ready.stays)
-        conn.executemany("INSERT INTO checklist_items (stay_id, stage, code, mandatory, position)"
-                         " VALUES (?, ?, ?, ?, ?)", ready.checklist)
-        conn.executemany("INSERT INTO checklists_packed (stay_id, items) VALUES (?, ?)", ready.packed)
-        conn.executemany("UPDATE rooms SET occupancy = 'expected' WHERE number = ? AND occupancy = 'vacant'",
-                         ready.expected_rooms)
-        for sql, params in ready.stay_updates:
-            conn.execute(sql, params)
-        conn.executemany("UPDATE stays SET pms_values = ? WHERE id = ?", p.bookkeeping)
-        _move_rooms(tx, p)
-        tx.events(ready.events)
-        for notice in p.notices:
-            _tell_floors(tx, notice, station)
-        tx.event("stays", None, "import", after={"file": path.name} | report.summary())
+        _running(tx)
+        _put_guests(tx, ready, ready.guests)
+        if ready.guests:
+            tx.events(_created(ready, "guests", ready.guests, None))
+        _put_stays(tx, ready, ready.stays)
+        if ready.stays:
+            tx.events(_created(ready, "stays", ready.stays, None))
+        _put_changes(tx, p, ready, path)
+    timed.done()
+
+
+def _write_in_parts(store: Store, p: Plan, ready: Prepared, path: Path) -> None:
+    """A large file in short transactions, so that a station writing meanwhile waits a fraction of a second.
+
+    Still all or nothing: the run is recorded ('running') with the first part; the new guests, then the new
+    stays, are written in parts from the highest id down — so a guest or stay another station creates meanwhile takes
+    an id above the run's, never one the run still has to write; the changes to rows already there, the
+    floors' messages and the import's event come last, with the run 'done', in one transaction. Each part
+    first checks that no other station changed guests, stays or rooms since the import read them; if one
+    did, or anything fails, what the run wrote is taken out again (:func:`undo_run`) and the import plans
+    again (or fails with nothing imported). A run whose process died is undone by the next sweep or import."""
+    report = p.report
+    timed = _Timed(report)
+    lo_guest, hi_guest = p.max_guest, p.max_guest + len(ready.guests)
+    lo_stay, hi_stay = p.max_stay, p.max_stay + len(ready.stays)
+    run: int | None = None  # once its first transaction committed
+    stamp = p.stamp
+    try:
+        size = ONE_GO
+        for table, rows in (("guests", ready.guests), ("stays", ready.stays)):
+            end = len(rows)
+            while end > 0:
+                part = rows[max(0, end - size):end]
+                lo, hi = part[0][0] - 1, part[-1][0]
+                checks = _checks(0, 0, lo, hi) if table == "stays" else []
+                if run is not None:
+                    _between_parts()
+                timed.asking()
+                with store.bulk_write(ready.actor, ready.station, checks) as tx:
+                    timed.begun()
+                    _fresh(tx, stamp)
+                    mine = run
+                    if mine is None:  # the first part records the run: a first part that fails leaves nothing
+                        if tx.execute("SELECT coalesce(max(id), 0) FROM guests").fetchone()[0] != p.max_guest or \
+                                tx.execute("SELECT coalesce(max(id), 0) FROM stays").fetchone()[0] != p.max_stay:
+                            raise _Stale
+                        _running(tx)
+                        now = _beat()
+                        mine = tx.insert("import_runs", {
+                            "file": path.name, "status": "running", "started_at": now, "beat_at": now,
+                            "guests_from": lo_guest, "guests_to": hi_guest, "stays_from": lo_stay, "stays_to": hi_stay})
+                        tx.event("imports", mine, "start", after={"file": path.name, "guests": [lo_guest, hi_guest],
+                                                                   "stays": [lo_stay, hi_stay]})
+                    if table == "guests":
+                        _put_guests(tx, ready, part)
+                    else:
+                        _put_stays(tx, ready, part)
+                    tx.events(_created(ready, table, part, mine))
+                    tx.execute("UPDATE import_runs SET beat_at = ? WHERE id = ?", (_beat(), mine))
+                    stamp = tx.event_ids[-1]
+                run = mine
+                timed.done()
+                size = max(200, min(20_000, int(len(part) * LOCK_TARGET / max(timed.held, 1e-3))))
+                end -= len(part)
+        _between_parts()
+        touched = ",".join(str(int(u[0])) for u in p.stay_updates)
+        timed.asking()
+        with store.bulk_write(ready.actor, ready.station, _checks(0, 0, 0, 0, touched)) as tx:
+            timed.begun()
+            _fresh(tx, stamp)
+            _put_changes(tx, p, ready, path)
+            tx.execute("UPDATE import_runs SET status = 'done', beat_at = ? WHERE id = ?", (_beat(), run))
+            tx.event("imports", run, "done")
+        timed.done()
+    except BaseException:
+        if run is not None:
+            with contextlib.suppress(Exception):  # else the next sweep or import undoes it (it stays 'running')
+                undo_run(store, run, ready.actor, ready.station)
+        raise
+
+
+def _between_parts() -> None:
+    """The lock let go: a station waiting for it gets in (see :data:`GAP`)."""
+    time.sleep(GAP)
+
+
+UNDO_PART = 1_000
+
+
+def _beat() -> str:
+    """The instant a run's transaction is written, by the host's clock (never a frozen or training clock:
+    another station tells from it whether the importing process is still alive)."""
+    return clock.iso(datetime.now(UTC))
+
+
+def undo_abandoned(store: Store, *, station: str | None = None) -> list[int]:
+    """Undo the runs left 'running' by an import whose process died (no transaction for
+    :data:`ABANDONED_AFTER` seconds by the host's clock); their ids. The next import and every station's
+    sweep call it (one read of an index that holds only running imports)."""
+    found = store.rows("SELECT id, beat_at FROM import_runs WHERE status = 'running'")
+    moment = datetime.now(UTC).timestamp()
+    gone = [r["id"] for r in found if moment - clock.parse(r["beat_at"]).timestamp() > ABANDONED_AFTER]
+    for run in gone:
+        undo_run(store, run, "pms-import", station)
+    return gone
+
+
+def _kept(tx: Tx, table: str, lo: int, hi: int, ours: set[tuple[str, str]]) -> set[int]:
+    """Ids in (lo, hi] of ``table`` that rows of other tables (not the import's own ``ours``) refer to."""
+    kept: set[int] = set()
+    for child, col in tx.referring(table):
+        if (child, col) in ours:
+            continue
+        kept |= {row[0] for row in tx.execute(
+            f"SELECT DISTINCT [{col}] FROM [{child}] WHERE [{col}] > ? AND [{col}] <= ?", (lo, hi)).fetchall()}
+    return kept
+
+
+def undo_run(store: Store, run: int, actor: str, station: str | None) -> None:
+    """Take out what import run ``run`` wrote, in short transactions each with its event: its stays with
+    their checklists, then its guests with their search keys; a row another station already refers to (a
+    task for a new guest) is kept. The run is 'undone' at the end."""
+    row = store.row("SELECT * FROM import_runs WHERE id = ? AND status = 'running'", (run,))
+    if row is None:
+        return
+    own = {"stays": {("checklist_items", "stay_id"), ("checklists_packed", "stay_id")},
+           "guests": {("guest_search", "guest_id")}}
+    for table, lo_all, hi_all in (("stays", row["stays_from"], row["stays_to"]),
+                                  ("guests", row["guests_from"], row["guests_to"])):
+        for lo in range(lo_all, hi_all, UNDO_PART):
+            hi = min(lo + UNDO_PART, hi_all)
+            time.sleep(GAP)
+            # Foreign keys unchecked row by row (a guest's search keys have no index by guest): the rows that
+            # refer to these are looked up at once, under the lock, and those rows kept.
+            with store.bulk_write(actor, station, []) as tx:
+                conn = tx.db.conn
+                kept = _kept(tx, table, lo, hi, own[table])
+                if table == "guests":
+                    found = [g for g in conn.execute("SELECT id, name, mobile, member_no FROM guests"
+                                                     " WHERE id > ? AND id <= ?", (lo, hi)).fetchall()
+                             if g[0] not in kept]
+                    ids = [g[0] for g in found]
+                    conn.executemany("DELETE FROM guest_search WHERE key = ? AND kind = ? AND guest_id = ?",
+                                     [(k, kind, g[0]) for g in found for k, kind in search_keys(g[1], g[2], g[3], None)])
+                    conn.executemany("DELETE FROM guests WHERE id = ?", [(i,) for i in ids])
+                else:
+                    ids = [r[0] for r in conn.execute("SELECT id FROM stays WHERE id > ? AND id <= ?", (lo, hi))
+                           if r[0] not in kept]
+                    conn.executemany("DELETE FROM checklist_items WHERE stay_id = ?", [(i,) for i in ids])
+                    conn.executemany("DELETE FROM checklists_packed WHERE stay_id = ?", [(i,) for i in ids])
+                    conn.executemany("DELETE FROM stays WHERE id = ?", [(i,) for i in ids])
+                if not ids:
+                    tx.abandon()
+                tx.event(table, None, "import_undo", after={"run": run, "ids": [ids[0], ids[-1]], "count": len(ids),
+                                                            "kept": sorted(kept)})
+    with store.write(actor, station) as tx:
+        tx.execute("UPDATE import_runs SET status = 'undone', beat_at = ? WHERE id = ?", (_beat(), run))
+        tx.event("imports", run, "undo")
 
 
 def _move_rooms(tx: Tx, p: Plan) -> None:
@@ -755,6 +1009,11 @@ def import_arrivals(store: Store, path: str | Path, *, staff_no: str | None = No
     path = Path(path)
     parsed = ImportReport(dry_run=dry_run)
     rows, chosen = _parse(path, store, profile=profile, encoding=encoding, report=parsed)
+    if not dry_run:
+        undo_abandoned(store)
+    running = store.row("SELECT started_at, file FROM import_runs WHERE status = 'running' LIMIT 1")
+    if running is not None:  # what it has written so far would be taken for the hotel's book
+        raise _another(running["file"], running["started_at"])
     for attempt in range(4):  # the file is read and checked once; what it changes is planned again when stale
         report = ImportReport(dry_run=dry_run, profile=parsed.profile, encoding=parsed.encoding,
                               separator=parsed.separator)

@@ -173,6 +173,13 @@ class Tx:
         self.event_ids.append(event_id)
         return event_id
 
+    def referring(self, table: str) -> list[tuple[str, str]]:
+        """``(table, column)`` of every foreign key that refers to ``table`` (an undo that deletes rows
+        looks up at once which of them others refer to)."""
+        return [(r[0], r[1]) for r in self.db.conn.execute(
+            "SELECT m.name, f.[from] FROM sqlite_master m, pragma_foreign_key_list(m.name) f"
+            " WHERE m.type = 'table' AND f.[table] = ? ORDER BY m.name", (table,)).fetchall()]
+
     def insert_many(self, table: str, columns: list[str], rows: list[tuple[Any, ...]]) -> None:
         """Insert many rows with one ``executemany`` (ids given by the caller). Guests: their names go to
         the trigram index in one statement instead of through its trigger row by row — FTS5 flushes its

@@ -1239,6 +1239,33 @@ def _reports(db: sqlite_utils.Database) -> None:
                         [(role, "see_reports") for role in DEFAULT_PERMISSIONS["see_reports"]])
 
 
+_IMPORT_RUNS = """
+-- A PMS import writes a large file in several short transactions (a station writing meanwhile waits a
+-- fraction of a second, not the whole file): its run is 'running' while it writes, 'done' at its last
+-- transaction, 'undone' when what it wrote was taken out again (a later part failed, or the process died:
+-- beat_at, touched at every transaction, stops moving and the next import undoes it). The run owns the
+-- guest ids in (guests_from, guests_to] and the stay ids in (stays_from, stays_to].
+CREATE TABLE import_runs (
+    id INTEGER PRIMARY KEY,
+    file TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('running', 'done', 'undone')),
+    started_at TEXT NOT NULL,
+    beat_at TEXT NOT NULL,
+    guests_from INTEGER NOT NULL,
+    guests_to INTEGER NOT NULL,
+    stays_from INTEGER NOT NULL,
+    stays_to INTEGER NOT NULL
+);
+CREATE INDEX import_runs_running ON import_runs(status) WHERE status = 'running';
+"""
+
+
+@MIGRATIONS(name="0027_import_runs")
+def _import_runs(db: sqlite_utils.Database) -> None:
+    """The runs of a PMS import written in several transactions (all or nothing across them)."""
+    _executescript_in_tx(db, _IMPORT_RUNS)
+
+
 SCHEMA_VERSION = len(MIGRATIONS.steps)
 KNOWN = set(MIGRATIONS.names)
 
