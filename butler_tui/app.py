@@ -22,6 +22,7 @@ from textual.binding import Binding
 from textual.css.query import NoMatches
 from textual.filter import LineFilter
 from textual.message import Message
+from textual.message_pump import MessagePump
 from textual.notifications import Notification, Notifications, SeverityLevel
 from textual.screen import Screen
 from textual.widgets._toast import ToastRack
@@ -85,6 +86,15 @@ class FileChanged(Message):
     """The database file was deleted, replaced or moved (``reason``): the station stops."""
 
     reason: str
+
+
+def _unless_gone(callback: Callable[[Any], Any], value: Any) -> None:
+    """``callback(value)``, unless the callback is a screen's or a widget's that has left the app meanwhile
+    (a read answered after its board was closed: it would look for tables that are no longer there)."""
+    owner = getattr(callback, "__self__", None)
+    if isinstance(owner, MessagePump) and not owner.is_attached:
+        return
+    callback(value)
 
 
 class ButlerApp(App[None]):
@@ -386,10 +396,10 @@ class ButlerApp(App[None]):
                 except ButlerError as exc:
                     if on_error is None:
                         raise
-                    self.call_from_thread(on_error, exc)
+                    self.call_from_thread(_unless_gone, on_error, exc)
                     return None
                 if then is not None:
-                    self.call_from_thread(then, result)
+                    self.call_from_thread(_unless_gone, then, result)
                 return result
             finally:
                 if exclusive:

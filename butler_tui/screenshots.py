@@ -215,6 +215,15 @@ async def _drive_stay_edit(app: ButlerApp, pilot: Pilot[None]) -> None:
     await _keys(app, pilot, "p", screen="FormScreen")
 
 
+async def _drive_import(app: ButlerApp, pilot: Pilot[None]) -> None:
+    await _keys(app, pilot, "U", screen="ImportScreen")
+    for key in "sample":
+        await pilot.press(key)
+    await pilot.press("ctrl+t")
+    await until(pilot, lambda: getattr(app.screen, "checked", None) is not None)  # the dry run has answered
+    await settle(app, pilot)
+
+
 def _plain(*keys: str, screen: str | None = None) -> Drive:
     async def drive(app: ButlerApp, pilot: Pilot[None]) -> None:
         await _keys(app, pilot, *keys, screen=screen)
@@ -245,7 +254,7 @@ SCENARIOS = [
     Scenario("lost-and-found", "floors-high", "2001", _drive_found),
     Scenario("task-detail", "floors-mid", "2003", _plain("t", "enter", screen="TaskDetailScreen")),
     Scenario("reports", "cs", "0003", _plain("R", screen="ReportsScreen")),
-    Scenario("pms-import", "lobby", "1001", _plain("U", screen="ImportScreen")),
+    Scenario("pms-import", "lobby", "1001", _drive_import),
     Scenario("guest-edit", "fnb", "4001", _drive_guest_edit),
     Scenario("stay-edit", "lobby", "1002", _drive_stay_edit),
     # The smallest terminal the station supports: a form fits it, its fields scroll, its save hint shows.

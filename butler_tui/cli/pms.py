@@ -33,10 +33,9 @@ def import_arrivals_cmd(ctx: click.Context, file: Path, profile: str | None, enc
                         as_json: bool, staff_no: str | None, by_pin: str | None) -> None:
     """Import the PMS arrivals export FILE (all rows or none; idempotent by reservation no.).
     FILE "sample" is the sample export shipped with butler-tui."""
-    from butler_tui.services.pms_import import import_arrivals, sample_path, summary_lines
+    from butler_tui.services.pms_import import export_path, import_arrivals, summary_lines
 
-    if str(file) == "sample" and not file.exists():
-        file = sample_path()
+    file = export_path(file)
     store = use_store(ctx)
     who = acting_as(ctx, store, staff=staff_no, station=None, right="import", by_pin=by_pin)
     report = import_arrivals(store, file, staff_no=who.staff_no, profile=profile, encoding=encoding, dry_run=dry_run)

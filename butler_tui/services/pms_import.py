@@ -1006,7 +1006,7 @@ def _tell_floors(tx: Tx, notice: dict[str, Any], station: str | None) -> None:
 def import_arrivals(store: Store, path: str | Path, *, staff_no: str | None = None, station: str | None = None,
                     profile: str | None = None, encoding: str | None = None, dry_run: bool = False) -> ImportReport:
     """Import the file (or, ``dry_run``, only say what importing it would do); the report of it."""
-    path = Path(path)
+    path = export_path(path)
     parsed = ImportReport(dry_run=dry_run)
     rows, chosen = _parse(path, store, profile=profile, encoding=encoding, report=parsed)
     if not dry_run:
@@ -1052,6 +1052,13 @@ def summary_lines(report: ImportReport, file: str | Path, *, limit: int = 200) -
 
 
 OUTCOME_LABEL = {"new": N_("new"), "updated": N_("updated"), "unchanged": N_("unchanged"), "refused": N_("refused")}
+
+
+def export_path(name: str | Path) -> Path:
+    """The file an import reads: ``sample`` (with no such file here) is the sample export shipped with
+    butler-tui, for a first try and for training, at a station as on the command line."""
+    path = Path(name)
+    return sample_path() if str(name).strip() == "sample" and not path.exists() else path
 
 
 def sample_path() -> Path:

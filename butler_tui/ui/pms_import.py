@@ -59,7 +59,7 @@ class ImportScreen(AtStation, Screen[None]):
         yield StationBar()
         yield UnackedBanner()
         with Horizontal(id="import-form"):
-            yield Input(placeholder=t("Path of the PMS export (.csv)"), id="import-path")
+            yield Input(placeholder=t("Path of the PMS export (.csv), or sample"), id="import-path")
             yield Select([(t("Profile: find from the columns"), AUTO),
                           *[(f"{p.name} — {t(p.description)}", p.name) for p in pms_profiles.shipped()]],
                          value=AUTO, allow_blank=False, id="import-profile")

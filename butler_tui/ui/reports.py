@@ -21,11 +21,11 @@ from butler_tui.store import Store
 from butler_tui.ui.board import Board
 from butler_tui.ui.table import KeyedTable
 
-COLUMNS = [("group", "Group", 14), ("requests", "Requests", 8), ("ack", "Ack median", 10), ("ack90", "Ack p90", 8),
-           ("done", "Done median", 11), ("done90", "Done p90", 9), ("sla", "Within SLA", 10),
-           ("esc", "Escalations", 11), ("reopen", "Reopened", 9), ("sat", "Satisfied", 9)]
-TASK_COLUMNS = [("id", "Task", 7), ("name", "Name", 30), ("room", "Room", 6), ("status", "Status", 12),
-                ("created", "Created", 12)]
+COLUMNS = [("group", N_("Group"), 14), ("requests", N_("Requests"), 8), ("ack", N_("Ack median"), 10), ("ack90", N_("Ack p90"), 8),
+           ("done", N_("Done median"), 11), ("done90", N_("Done p90"), 9), ("sla", N_("Within SLA"), 10),
+           ("esc", N_("Escalations"), 11), ("reopen", N_("Reopened"), 9), ("sat", N_("Satisfied"), 9)]
+TASK_COLUMNS = [("id", N_("Task"), 7), ("name", N_("Name"), 30), ("room", N_("Room"), 6), ("status", N_("Status"), 12),
+                ("created", N_("Created"), 12)]
 
 
 def load(store: Store, staff_no: str | None, period: str, by: str,
@@ -96,21 +96,23 @@ class ReportsScreen(Board):
             "{period}: {start} – {end} (hotel time), by {by}", period=label,
             start=clock.show_local(report.start, "%Y-%m-%d %H:%M"), end=clock.show_local(report.end, "%Y-%m-%d %H:%M"),
             by=t(self.by))))
-        self.query_one("#chart-sla", Sparkline).data = [p or 0.0 for _d, p in report.sla_by_day] or [0.0]
         shown = [p for _d, p in report.sla_by_day if p is not None]
+        # A day without figures is no 0 %: only days with figures are drawn, and no chart at all without any.
+        self._chart("#chart-sla", shown)
         self.query_one("#chart-sla-label", Static).update(Text(t(
             "Within SLA per day, {first} → {last}: lowest {low}, highest {high} (scale 0–100%)",
             first=report.sla_by_day[0][0] if report.sla_by_day else "—",
             last=report.sla_by_day[-1][0] if report.sla_by_day else "—",
             low=reports.percent(min(shown) if shown else None), high=reports.percent(max(shown) if shown else None))))
-        self.query_one("#chart-hours", Sparkline).data = [float(n) for n in report.requests_by_hour]
+        self._chart("#chart-hours", [float(n) for n in report.requests_by_hour] if any(report.requests_by_hour) else [])
         busiest = max(range(24), key=lambda h: report.requests_by_hour[h])
         self.query_one("#chart-hours-label", Static).update(Text(t(
             "Requests per hour of day, 00 → 23: busiest {hour}:00 with {n}", hour=f"{busiest:02d}",
             n=report.requests_by_hour[busiest])))
-        self.query_one("#chart-team", Sparkline).data = [float(s or 0) for _g, s in report.done_median_by_team] or [0.0]
-        self.query_one("#chart-team-label", Static).update(Text(t("Time to done by team") + ": " + ", ".join(
-            f"{g} {reports.duration(s)}" for g, s in report.done_median_by_team)))
+        done = [(g, s) for g, s in report.done_median_by_team if s is not None]
+        self._chart("#chart-team", [float(s) for _g, s in done])
+        self.query_one("#chart-team-label", Static).update(Text(t("Time to done by team") + ": " + (", ".join(
+            f"{g} {reports.duration(s)}" for g, s in done) or t("no task done in the period"))))
         rows: dict[str, dict[str, Text]] = {}
         for r in [*report.rows, report.total] if report.by else report.rows:
             key = r.group if r is not report.total else "*"
@@ -128,6 +130,13 @@ class ReportsScreen(Board):
             within=f["within_24h"], departed=f["departed"], pct=reports.percent(f["within_24h_pct"]),
             sat=reports.percent(f["satisfaction_pct"]), scored=f["scored"], target=int(f["target_pct"]),
             late=report.unacked_at_shift_end)))
+
+    def _chart(self, selector: str, data: list[float]) -> None:
+        """A chart of ``data``, hidden when there is nothing to draw (a Sparkline of one value or none draws
+        full bars, which would read as a figure)."""
+        chart = self.query_one(selector, Sparkline)
+        chart.display = bool(data)
+        chart.data = data or [0.0]
 
     def action_custom(self) -> None:
         from butler_tui.services.times import parse_day

@@ -22,8 +22,8 @@ from butler_tui.ui.board import DayBoard, board_keys, day_keys
 from butler_tui.ui.forms import ConfirmScreen, FormScreen
 from butler_tui.ui.table import KeyedTable
 
-ROSTER_COLUMNS = [("shift", "Shift", 14), ("staff_no", "Staff no.", 9), ("name", "Name", 10), ("role", "Role", 12),
-                  ("team", "Team", 6), ("duty", "Duty manager", 16)]
+ROSTER_COLUMNS = [("shift", N_("Shift"), 14), ("staff_no", N_("Staff no."), 9), ("name", N_("Name"), 10), ("role", N_("Role"), 12),
+                  ("team", N_("Team"), 6), ("duty", N_("Duty manager"), 16)]
 WRITE_ACTIONS = frozenset({"add", "remove"})
 """The keys that change the roster: for those who may ``set_roster``."""
 

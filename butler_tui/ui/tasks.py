@@ -443,6 +443,7 @@ def scheduled_cells(s: Scheduled) -> dict[str, Text]:
 class RoomsScreen(TaskBoard):
     TITLE = N_("Rooms & tasks 房务与任务")
     DEFAULT_CSS = """
+    RoomsScreen #room-board-box { height: auto; max-height: 50%; }
     RoomsScreen #room-board { height: auto; padding: 0 1; }
     RoomsScreen #tasks-head { height: 1; padding: 0 1; background: $boost; }
     RoomsScreen TabbedContent, RoomsScreen TabPane, RoomsScreen KeyedTable { height: 1fr; }
@@ -472,7 +473,10 @@ class RoomsScreen(TaskBoard):
 
     def compose(self) -> ComposeResult:
         yield from self.top()
-        yield Static(Text(tr("Loading rooms…")), id="room-board")
+        # The floor grid takes at most half the screen and scrolls (a 12-floor station at 80×24 would leave
+        # no row of its tasks in sight otherwise).
+        with VerticalScroll(id="room-board-box", can_focus=False):
+            yield Static(Text(tr("Loading rooms…")), id="room-board")
         yield Static(id="tasks-head")
         yield self.filter_box(tr("Filter tasks by text, room or team — Esc clears"))
         with TabbedContent(initial=self.first_tab):
