@@ -161,7 +161,7 @@ def _replace(node: Any, primary_keys: dict[str, tuple[str, ...]]) -> None:
     name = table.name if isinstance(table, exp.Table) else ""
     keys = primary_keys.get(name)
     if not keys or not isinstance(schema, exp.Schema):
-        raise ValueError(f"INSERT OR REPLACE INTO {name}: its columns and a primary key are needed on PostgreSQL")
+        raise RuntimeError(f"INSERT OR REPLACE INTO {name}: its columns and a primary key are needed on PostgreSQL")
     columns = [c.name for c in schema.expressions]
     node.set("alternative", None)
     rest = [c for c in columns if c not in keys]

@@ -146,7 +146,7 @@ class PgConnection:
         (PostgreSQL cannot call back into Python): each worked out here, once, into a temporary table that a
         temporary SQL function of that name looks up; a statement of this connection naming it calls it."""
         if narg != 1 or not re.fullmatch(r"[a-z_][a-z0-9_]*", name):
-            raise ValueError(f"{name}: only a function of one value can be made on PostgreSQL")
+            raise RuntimeError(f"{name}: only a function of one value can be made on PostgreSQL")
         table = f"pg_temp._fn_{name}"
         values = {row[0] for row in self.execute(args_sql, params).fetchall()} if args_sql else set()
         with _as_sqlite_errors(), self.raw.cursor() as cur:
