@@ -24,7 +24,7 @@ from __future__ import annotations
 import bisect
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from butler_tui import clock
 from butler_tui.config import current_shifts, shift_window
@@ -34,6 +34,9 @@ from butler_tui.i18n import t as tr
 from butler_tui.services import auth
 from butler_tui.services.stays import FOLLOW_UP_HOURS
 from butler_tui.store import Store
+
+if TYPE_CHECKING:
+    import sqlite3
 
 GROUPS = ("team", "type", "station", "staff")
 PERIODS = ("today", "shift", "7d", "30d", "custom")
@@ -219,35 +222,14 @@ _TASK_COLUMNS = ("id, type, status, owner_team, second_team, station_code, assig
                  " acknowledged_at, done_at, due_at, held_seconds, clock_started_at, repeat_count, updated_at")
 
 
-ARCHIVE_SCHEMA = "report_archive"
-
-
 class _Sources:
-    """The hotel's file, and its archive (``butler archive``) attached for the report's reading when there is
-    one: archived history still counts, so figures do not change when history is archived."""
+    """What a report reads: the hotel's tables, and its archive's when there is one (Store.reading_with_archive):
+    archived history still counts, so figures do not change when history is archived."""
 
-    def __init__(self, store: Store) -> None:
-        self.conn = store.db.conn
-        self.schemas = ["main"]
-        from butler_tui.store.archive import TABLES, archive_path
-
-        path = archive_path(store)
-        if not path.exists():
-            return
-        attached = {r[1] for r in self.conn.execute("PRAGMA database_list")}
-        if ARCHIVE_SCHEMA not in attached:
-            import sqlite3
-
-            try:
-                self.conn.execute("ATTACH ? AS " + ARCHIVE_SCHEMA, (str(path),))
-            except sqlite3.OperationalError:  # inside a caller's transaction (SQLite refuses): the hotel's file only
-                return
-            self._attached = True
-        have = {r[0] for r in self.conn.execute(f"SELECT name FROM {ARCHIVE_SCHEMA}.sqlite_master WHERE type = 'table'")}
-        if set(TABLES) <= have:
-            self.schemas.append(ARCHIVE_SCHEMA)
-
-    _attached = False
+    def __init__(self, reading: Any) -> None:
+        self.reading = reading
+        self.conn: sqlite3.Connection = reading.conn  # or PostgreSQL's look-alike
+        self.schemas: list[str] = reading.schemas
 
     def tasks(self) -> str:
         """The tasks of the hotel's file and of its archive, as one table."""
@@ -255,25 +237,14 @@ class _Sources:
             return "main.tasks"
         return "(" + " UNION ALL ".join(f"SELECT {_TASK_COLUMNS} FROM {s}.tasks" for s in self.schemas) + ")"
 
-    def close(self) -> None:
-        if self._attached:
-            import contextlib
-            import sqlite3
-
-            with contextlib.suppress(sqlite3.Error):
-                self.conn.execute("DETACH " + ARCHIVE_SCHEMA)
-
 
 def figures(store: Store, start: datetime, end: datetime, by: str | None = None, *,
             now: datetime | None = None) -> Report:
     """The figures of the tasks created, messages sent and stays departed in [start, end)."""
     if by is not None and by not in GROUPS:
         raise InvalidInput(tr("--by: one of {choices} (got {by!r})", choices=", ".join(GROUPS), by=by))
-    src = _Sources(store)
-    try:
-        return _figures(store, src, start, end, by, now or clock.now())
-    finally:
-        src.close()
+    with store.reading_with_archive() as reading:
+        return _figures(store, _Sources(reading), start, end, by, now or clock.now())
 
 
 def _figures(store: Store, src: _Sources, start: datetime, end: datetime, by: str | None, now: datetime) -> Report:
@@ -468,10 +439,10 @@ class _ShiftEnds:
 def _messages(src: _Sources, ends: _ShiftEnds, params: dict[str, str]) -> list[Any]:
     """Per station: acknowledgements asked, the seconds to each acknowledgement, and those still missing at
     the end of the sending shift (worked out once per message, in Python)."""
-    src.conn.create_function("report_shift_end", 1, ends, deterministic=True)
     msgs = " UNION ALL ".join(
         f"SELECT '{s}' AS s, m.id, m.created_at FROM {s}.messages m"
         " WHERE m.created_at >= :start AND m.created_at < :end AND m.requires_ack" for s in src.schemas)
+    src.reading.function("report_shift_end", ends, f"SELECT created_at FROM ({msgs})", params)
     joined = " UNION ALL ".join(
         f"SELECT a.station_code AS station, m.created_at AS created_at, m.shift_end AS shift_end, a.acked_at AS acked_at"
         f" FROM m JOIN {s}.acks a ON a.message_id = m.id WHERE m.s = '{s}'" for s in src.schemas)

@@ -8,10 +8,13 @@ it unchanged: ``tasks`` is the archive's, ``staff``, ``ladders`` or ``stays`` th
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 import threading
 import weakref
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 from butler_tui.store.database import Connection, Store
 
@@ -33,6 +36,58 @@ def archive_path(store: Store) -> Path:
     """Where this hotel's archive is (the last ``butler archive --to``, else next to the file)."""
     row = store.db.conn.execute("SELECT value FROM settings WHERE name = 'archive_path'").fetchone()
     return Path(row[0]) if row else default_path(store.path)
+
+
+ARCHIVE_SCHEMA = "report_archive"
+
+
+class Reading:
+    """A read of the hotel's tables and, when there is one, its archive's (:func:`reading_with_archive`):
+    ``schemas`` are the schemas to read each table from (``main`` first; ``main.`` is the hotel's tables on
+    either backend)."""
+
+    def __init__(self, conn: Any, schemas: list[str]) -> None:
+        self.conn = conn
+        self.schemas = schemas
+
+    def function(self, name: str, func: Callable[[str], Any], args_sql: str, params: Any = ()) -> None:
+        """Let this read's statements call ``name(value)`` = ``func(value)``, a function of one text value. On
+        SQLite it is called back; on PostgreSQL it is worked out beforehand for every value ``args_sql`` (a
+        query of one column, with ``params``) gives."""
+        if isinstance(self.conn, sqlite3.Connection):
+            self.conn.create_function(name, 1, func, deterministic=True)
+        else:
+            self.conn.create_function(name, 1, func, deterministic=True, args_sql=args_sql, params=params)
+
+
+@contextlib.contextmanager
+def reading_with_archive(store: Store) -> Iterator[Reading]:
+    """The hotel's tables, and its archive's (``butler archive``) attached for the read when there is one:
+    archived history still counts. PostgreSQL has no archive yet: the hotel's tables only."""
+    conn = store.db.conn
+    schemas = ["main"]
+    if store.url is not None:
+        yield Reading(conn, schemas)
+        return
+    attached = False
+    path = archive_path(store)
+    if path.exists():
+        if ARCHIVE_SCHEMA not in {r[1] for r in conn.execute("PRAGMA database_list")}:
+            try:
+                conn.execute("ATTACH ? AS " + ARCHIVE_SCHEMA, (str(path),))
+                attached = True
+            except sqlite3.OperationalError:  # inside a caller's transaction (SQLite refuses): the hotel's only
+                path = None  # type: ignore[assignment]
+        if path is not None:
+            have = {r[0] for r in conn.execute(f"SELECT name FROM {ARCHIVE_SCHEMA}.sqlite_master WHERE type = 'table'")}
+            if set(TABLES) <= have:
+                schemas.append(ARCHIVE_SCHEMA)
+    try:
+        yield Reading(conn, schemas)
+    finally:
+        if attached:
+            with contextlib.suppress(sqlite3.Error):
+                conn.execute("DETACH " + ARCHIVE_SCHEMA)
 
 
 def prepare(path: Path, store: Store) -> None:

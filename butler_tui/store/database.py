@@ -176,7 +176,13 @@ class Tx:
     def referring(self, table: str) -> list[tuple[str, str]]:
         """``(table, column)`` of every foreign key that refers to ``table`` (an undo that deletes rows
         looks up at once which of them others refer to)."""
-        return [(r[0], r[1]) for r in self.db.conn.execute(
+        conn = self.db.conn
+        if not isinstance(conn, sqlite3.Connection):  # PostgreSQL: its catalogue (single-column keys, as here)
+            return [(r[0], r[1]) for r in conn.execute_pg(
+                "SELECT c.conrelid::regclass::text, a.attname FROM pg_constraint c"
+                " JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1]"
+                " WHERE c.contype = 'f' AND c.confrelid = to_regclass(%s) ORDER BY 1, 2", (table,)).fetchall()]
+        return [(r[0], r[1]) for r in conn.execute(
             "SELECT m.name, f.[from] FROM sqlite_master m, pragma_foreign_key_list(m.name) f"
             " WHERE m.type = 'table' AND f.[table] = ? ORDER BY m.name", (table,)).fetchall()]
 
@@ -190,7 +196,7 @@ class Tx:
         conn = self.db.conn
         sql = f"INSERT INTO [{table}] ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})"
         feed = _FTS_FEEDS.get(table)
-        if feed is None or len(rows) < 100:
+        if feed is None or len(rows) < 100 or not isinstance(conn, sqlite3.Connection):  # PostgreSQL: no FTS5
             conn.executemany(sql, rows)
             return
         trigger, insert, keys = feed
@@ -351,6 +357,13 @@ class Store:
         self._local = threading.local()
 
     # -- reads ---------------------------------------------------------------------------------
+    def reading_with_archive(self) -> contextlib.AbstractContextManager[Any]:
+        """A read of the hotel's tables and its archive's, when there is one (:class:`store.archive.Reading`:
+        ``conn``, ``schemas``, ``function``)."""
+        from butler_tui.store.archive import reading_with_archive
+
+        return reading_with_archive(self)
+
     def rows(self, sql: str, params: Any = ()) -> list[dict[str, Any]]:
         """Run a query and materialise the rows (an open cursor would pin a read snapshot)."""
         cur = self.db.conn.execute(sql, params)
@@ -387,16 +400,20 @@ class Store:
         conn = self.db.conn
         if conn.in_transaction:
             raise RuntimeError("nested write transaction on one connection")
-        conn.execute("PRAGMA foreign_keys = OFF")  # a no-op inside a transaction: set before BEGIN
+        if self.url is None:
+            conn.execute("PRAGMA foreign_keys = OFF")  # a no-op inside a transaction: set before BEGIN
         try:
             with self.write(actor, station) as tx:
+                if self.url is not None:  # PostgreSQL: keys made deferrable are checked at the commit
+                    conn.execute_pg("SET CONSTRAINTS ALL DEFERRED")  # type: ignore[attr-defined]
                 yield tx
                 for sql in checks:
                     broken = conn.execute(sql).fetchone()
                     if broken is not None:
                         raise sqlite3.IntegrityError(f"FOREIGN KEY constraint failed: {sql} gives {tuple(broken)}")
         finally:
-            conn.execute("PRAGMA foreign_keys = ON")
+            if self.url is None:
+                conn.execute("PRAGMA foreign_keys = ON")
 
     def _write(self, conn: sqlite3.Connection, actor: str | None, station: str | None) -> Iterator[Tx]:
         try:

@@ -8,6 +8,8 @@ The services write SQLite-dialect SQL with ``?`` marks; the PostgreSQL connectio
 * an integer used as a condition (``WHERE active``) → ``(active <> 0)``; a comparison used as a value
   (``sum(status = 'done')``, ``SELECT a = b``) → ``CAST(… AS INTEGER)``: SQLite has no boolean type and the
   services read 0/1 back;
+* ``INSERT OR REPLACE`` → ``ON CONFLICT (primary key) DO UPDATE``; ``main.table`` → ``table``;
+  ``group_concat(x)`` → ``string_agg(x::text, ',')``;
 * ``LIKE`` → ``ILIKE`` (SQLite's ``LIKE`` ignores ASCII case);
 * ``CAST(x AS INTEGER)`` → ``butler_int(x)`` (SQLite takes the leading digits of ``'12A'``; PostgreSQL
   would raise);
@@ -77,7 +79,11 @@ def _as_condition(node: exp.Expression) -> None:
     node.replace(exp.Paren(this=exp.NEQ(this=node.copy(), expression=exp.Literal.number(0))))
 
 
-def _rewrite(tree: Any, rowid_keys: dict[str, str]) -> Any:
+def _rewrite(tree: Any, rowid_keys: dict[str, str], primary_keys: dict[str, tuple[str, ...]] | None = None) -> Any:
+    # 0. ``main.table``: the one schema there is
+    for node in list(tree.find_all(exp.Table)):
+        if node.args.get("db") is not None and node.db.lower() == "main":
+            node.set("db", None)
     # 1. conditions that are integers
     for node in list(tree.walk()):
         for slot in _condition_slots(node):
@@ -111,6 +117,8 @@ def _rewrite(tree: Any, rowid_keys: dict[str, str]) -> Any:
         if (node.args.get("alternative") or "").upper() == "IGNORE":
             node.set("alternative", None)
             node.set("conflict", exp.OnConflict(action=exp.var("DO NOTHING")))
+        elif (node.args.get("alternative") or "").upper() == "REPLACE":
+            _replace(node, primary_keys or {})
         conflict = node.args.get("conflict")
         if conflict is not None:
             keys = conflict.args.get("conflict_keys") or []
@@ -121,6 +129,10 @@ def _rewrite(tree: Any, rowid_keys: dict[str, str]) -> Any:
         if (name in rowid_keys and isinstance(values, exp.Values) and len(values.expressions) == 1
                 and not node.args.get("returning")):
             node.set("returning", exp.Returning(expressions=[exp.column(rowid_keys[name])]))
+    # 5b. group_concat(x) → string_agg(x::text, ',')
+    for node in list(tree.find_all(exp.GroupConcat)):
+        if not isinstance(node.this, (exp.Distinct, exp.Order)):
+            node.set("this", exp.Cast(this=node.this.copy(), to=exp.DataType.build("TEXT")))
     # 6. PostgreSQL names every subquery in FROM
     for n, node in enumerate(list(tree.find_all(exp.Subquery))):
         if isinstance(node.parent, (exp.From, exp.Join)) and not node.alias:
@@ -142,8 +154,32 @@ def _rewrite(tree: Any, rowid_keys: dict[str, str]) -> Any:
     return tree
 
 
-def translate(sql: str, rowid_keys: dict[str, str] | None = None) -> str:
-    """``sql`` (SQLite, ``?`` marks) as PostgreSQL (``%s`` marks); cached."""
+def _replace(node: Any, primary_keys: dict[str, tuple[str, ...]]) -> None:
+    """``INSERT OR REPLACE`` → ``ON CONFLICT (primary key) DO UPDATE SET`` every other column given."""
+    schema = node.this
+    table = schema.this if isinstance(schema, exp.Schema) else schema
+    name = table.name if isinstance(table, exp.Table) else ""
+    keys = primary_keys.get(name)
+    if not keys or not isinstance(schema, exp.Schema):
+        raise RuntimeError(f"INSERT OR REPLACE INTO {name}: its columns and a primary key are needed on PostgreSQL")
+    columns = [c.name for c in schema.expressions]
+    node.set("alternative", None)
+    rest = [c for c in columns if c not in keys]
+    if rest:
+        action = exp.var("DO UPDATE")
+        sets = [exp.EQ(this=exp.column(c), expression=exp.column(c, table="excluded")) for c in rest]
+        node.set("conflict", exp.OnConflict(conflict_keys=[exp.to_identifier(k) for k in keys], action=action,
+                                            expressions=sets))
+    else:
+        node.set("conflict", exp.OnConflict(conflict_keys=[exp.to_identifier(k) for k in keys],
+                                            action=exp.var("DO NOTHING")))
+
+
+def translate(sql: str, rowid_keys: dict[str, str] | None = None,
+              primary_keys: dict[str, tuple[str, ...]] | None = None) -> str:
+    """``sql`` (SQLite, ``?`` marks) as PostgreSQL (``%s`` marks); cached. ``primary_keys`` (by table) are
+    what ``INSERT OR REPLACE`` replaces on (a table's key does not change between versions: not in the
+    cache's key)."""
     keys = rowid_keys or {}
     cache_key = (sql, frozenset(keys.items()))
     found = _CACHE.get(cache_key)
@@ -164,7 +200,7 @@ def translate(sql: str, rowid_keys: dict[str, str] | None = None) -> str:
         for tree in trees:
             if tree is None:
                 continue
-            parts.append(_rewrite(tree, keys).sql(dialect="postgres"))
+            parts.append(_rewrite(tree, keys, primary_keys).sql(dialect="postgres"))
         # psycopg reads ``%`` as the start of a mark: a literal one (``LIKE 'a%'``) is written ``%%``
         out = _LITERAL_PERCENT.sub("%%", "; ".join(parts))
     with _LOCK:

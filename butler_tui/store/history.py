@@ -248,9 +248,12 @@ def unpack_checklist(conn: sqlite3.Connection, stay_id: int) -> bool:
     found = packed_checklist(conn, stay_id)
     if found is None:
         return False
-    conn.executemany(f"INSERT INTO checklist_items (stay_id, {', '.join(ITEM_COLUMNS)})"
-                     f" VALUES (?, {', '.join('?' for _ in ITEM_COLUMNS)})",
-                     [(stay_id, *(i[c] for c in ITEM_COLUMNS)) for i in found["items"]])
+    columns: tuple[str, ...] = ITEM_COLUMNS
+    if all(i["id"] is None for i in found["items"]):  # packed by an import before it had ids: new ones
+        columns = ITEM_COLUMNS[1:]  # (an explicit NULL id is a new one in SQLite only, not on PostgreSQL)
+    conn.executemany(f"INSERT INTO checklist_items (stay_id, {', '.join(columns)})"
+                     f" VALUES (?, {', '.join('?' for _ in columns)})",
+                     [(stay_id, *(i[c] for c in columns)) for i in found["items"]])
     conn.executemany(f"INSERT INTO stay_stages (stay_id, {', '.join(STAGE_COLUMNS)})"
                      f" VALUES (?, {', '.join('?' for _ in STAGE_COLUMNS)})",
                      [(stay_id, *(s[c] for c in STAGE_COLUMNS)) for s in found["stages"]])

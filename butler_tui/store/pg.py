@@ -116,6 +116,8 @@ class PgConnection:
     def __init__(self, raw: psycopg.Connection[Any]):
         self.raw = raw
         self.rowid_keys: dict[str, str] = {}
+        self.primary_keys: dict[str, tuple[str, ...]] = {}
+        self.temp_functions: dict[str, re.Pattern[str]] = {}
         self.load_rowid_keys()
 
     def load_rowid_keys(self) -> None:
@@ -125,9 +127,37 @@ class PgConnection:
             if found and found[0] is not None:
                 cur.execute(f"SELECT name, key FROM {ROWID_TABLE}")
                 self.rowid_keys = dict(cur.fetchall())
+            cur.execute("SELECT t.relname, array_agg(a.attname::text ORDER BY array_position(c.conkey, a.attnum))"
+                        " FROM pg_constraint c JOIN pg_class t ON t.oid = c.conrelid"
+                        " JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = ANY (c.conkey)"
+                        " WHERE c.contype = 'p' AND t.relnamespace = current_schema()::regnamespace"
+                        " GROUP BY t.relname")
+            self.primary_keys = {name: tuple(cols) for name, cols in cur.fetchall()}
 
     def translate(self, sql: str) -> str:
-        return dialect.translate(sql, self.rowid_keys)
+        text = dialect.translate(sql, self.rowid_keys, self.primary_keys)
+        for name, pattern in self.temp_functions.items():
+            text = pattern.sub(f"pg_temp.{name}(", text)
+        return text
+
+    def create_function(self, name: str, narg: int, func: Any, *, deterministic: bool = False,
+                        args_sql: str = "", params: Any = ()) -> None:
+        """sqlite3's ``create_function`` for a function of one text value, over the values ``args_sql`` gives
+        (PostgreSQL cannot call back into Python): each worked out here, once, into a temporary table that a
+        temporary SQL function of that name looks up; a statement of this connection naming it calls it."""
+        if narg != 1 or not re.fullmatch(r"[a-z_][a-z0-9_]*", name):
+            raise RuntimeError(f"{name}: only a function of one value can be made on PostgreSQL")
+        table = f"pg_temp._fn_{name}"
+        values = {row[0] for row in self.execute(args_sql, params).fetchall()} if args_sql else set()
+        with _as_sqlite_errors(), self.raw.cursor() as cur:
+            cur.execute(f"CREATE TEMPORARY TABLE IF NOT EXISTS _fn_{name} (arg text PRIMARY KEY, value text)")
+            cur.execute(f"DELETE FROM {table}")
+            if values:
+                cur.executemany(f"INSERT INTO {table} (arg, value) VALUES (%s, %s)",
+                                [(v, func(v)) for v in values if v is not None])
+            cur.execute(f"CREATE OR REPLACE FUNCTION pg_temp.{name}(a text) RETURNS text LANGUAGE sql STABLE AS"
+                        f" $$ SELECT value FROM {table} WHERE arg = a $$")
+        self.temp_functions[name] = re.compile(rf"(?<![.\w]){name}\(", re.IGNORECASE)
 
     @property
     def in_transaction(self) -> bool:
@@ -222,6 +252,8 @@ CREATE OR REPLACE FUNCTION date(v text) RETURNS text LANGUAGE sql IMMUTABLE AS
 $$ SELECT to_char(v::timestamp, 'YYYY-MM-DD') $$;
 CREATE OR REPLACE FUNCTION date(v text, modifier text) RETURNS text LANGUAGE sql IMMUTABLE AS
 $$ SELECT to_char(v::timestamp + modifier::interval, 'YYYY-MM-DD') $$;
+CREATE OR REPLACE FUNCTION unixepoch(v text) RETURNS bigint LANGUAGE sql IMMUTABLE AS
+$$ SELECT floor(extract(epoch from v::timestamp))::bigint $$;
 CREATE OR REPLACE FUNCTION json_each(doc text) RETURNS TABLE (key text, value text) LANGUAGE sql IMMUTABLE AS
 $$ SELECT (e.n - 1)::text, e.v #>> '{}' FROM jsonb_array_elements(doc::jsonb) WITH ORDINALITY AS e(v, n) $$;
 """
@@ -393,7 +425,7 @@ def _foreign_keys(ref: sqlite3.Connection, name: str) -> list[str]:
         there = ", ".join(f'"{p[4]}"' for p in parts if p[4])
         ref_cols = f" ({there})" if there else ""
         out.append(f'ALTER TABLE "{name}" ADD CONSTRAINT "{name}_fk{fk_id}" FOREIGN KEY ({here})'
-                   f' REFERENCES "{target}"{ref_cols}')
+                   f' REFERENCES "{target}"{ref_cols} DEFERRABLE INITIALLY IMMEDIATE')  # deferred by bulk_write only
     return out
 
 

@@ -1186,6 +1186,9 @@ def fold_search_keys(conn: sqlite3.Connection) -> int:
             keys.update((zh[i:], "zhs", gid) for i in range(1, len(zh)))
             continue
         keys.update((key, kind, gid) for key, kind in search_keys(name, mobile, member_no, car_plate))
+    if not isinstance(conn, sqlite3.Connection):  # PostgreSQL: no page cache to widen
+        conn.executemany("INSERT OR IGNORE INTO guest_search (key, kind, guest_id) VALUES (?, ?, ?)", sorted(keys))
+        return len(keys)
     cache = conn.execute("PRAGMA cache_size").fetchone()[0]
     conn.execute("PRAGMA cache_size = -65536")
     try:
