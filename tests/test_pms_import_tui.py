@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from textual.widgets import Button, DataTable, Input, Label, Select, Static
 
 from butler_tui.app import ButlerApp
@@ -79,3 +80,55 @@ async def test_a_butler_may_not_import(tmp_path: Path, demo_db: Path):
         screen.query_one("#import-path", Input).value = str(_file(tmp_path, _text([_row(1)])))
         await pilot.press("ctrl+t")
         assert app.store.scalar("SELECT count(*) FROM stays WHERE reservation_no = 'P900001'") == 0
+
+
+def _exports(tmp_path: Path) -> dict[str, tuple[Path, str, str]]:
+    """Each kind of file the command line's tests take, made here: (file, profile, what the check says)."""
+    from tests.test_pms_import import OPERA
+
+    header, body = _text([_row(1)]).split("\n", 1)
+    shouted = ",".join(" " + h.upper().replace("_", " ") + " " for h in header.split(",")) + "\n" + body
+    lines = _text([_row(1), _row(2), _row(3)]).split("\n")
+    lines[2] += ",extra"
+    odd = tmp_path / "odd.csv"
+    odd.write_bytes(_text([_row(1, guest_name="X")]).encode() + b"P900002,\x81\x8d\x9d\xff,,,,0,2026-11-25,,2026-11-27,,,1,,,\n")
+    return {
+        "cp1252": (_file(tmp_path, _text([_row(1, guest_name="José Müller", salutation="Mr")]), "cp1252", "w.csv"),
+                   "", "cp1252"),
+        "utf-16": (_file(tmp_path, _text([_row(1), _row(2)]), "utf-16", "u.csv"), "", "2 new"),
+        "semicolon": (_file(tmp_path, _text([_row(1, remarks="a, b")], sep=";"), name="s.csv"), "", "1 new"),
+        "tab": (_file(tmp_path, _text([_row(1)], sep="\t"), name="t.csv"), "", "1 new"),
+        "upper-case headers": (_file(tmp_path, shouted, name="h.csv"), "", "1 new"),
+        "opera": (_file(tmp_path, OPERA, name="o.csv"), "opera", "2 new"),
+        "unknown encoding": (odd, "", "--encoding"),
+        "stray quote": (_file(tmp_path, _text([_row(1), _row(2, remarks="QUOTE"), _row(3)]).replace("QUOTE", '"oops'),
+                              name="q.csv"), "", "line 3"),
+        "wrong field count": (_file(tmp_path, "\n".join(lines), name="f.csv"), "", "16 fields, expected 15"),
+        "oversized field": (_file(tmp_path, _text([_row(1), _row(2, remarks="x" * 200_000)]), name="b.csv"), "",
+                            "longer than"),
+    }
+
+
+CASES = ["cp1252", "utf-16", "semicolon", "tab", "upper-case headers", "opera", "unknown encoding", "stray quote",
+         "wrong field count", "oversized field"]
+
+
+@pytest.mark.parametrize("case", CASES)
+async def test_the_import_view_checks_every_kind_of_export(tmp_path: Path, demo_db: Path, case: str):
+    """The station's check says what the command line says of each kind of file: read and counted, or
+    refused inline with the reason and its line, and nothing imported either way."""
+    path, profile, says = _exports(tmp_path)[case]
+    app = ButlerApp(demo_db, "floors-mid", "2001")
+    async with app.run_test(size=(120, 36)) as pilot:
+        screen = await _open(app, pilot)
+        before = app.store.scalar("SELECT count(*) FROM stays")
+        screen.query_one("#import-path", Input).value = str(path)
+        if profile:
+            screen.query_one("#import-profile", Select).value = profile
+        await pilot.press("ctrl+t")
+        error = screen.query_one("#import-error", Label)
+        await await_until(pilot, lambda: says in _summary(screen) or says in str(error.content))
+        refused = says in str(error.content)
+        assert refused == (case in ("unknown encoding", "stray quote", "wrong field count", "oversized field"))
+        assert screen.query_one("#import-go", Button).disabled == refused
+        assert app.store.scalar("SELECT count(*) FROM stays") == before
