@@ -40,6 +40,7 @@ def test_set_show_and_path_keep_the_settings_in_a_0600_file():
     ("language", "fr", "bad value for language"),
     ("station", "front desk", "bad value for station"),
     ("theme", "", "bad value for theme"),
+    ("theme", "nosuch", "unknown theme 'nosuch'; themes: ansi-dark"),
 ])
 def test_a_bad_key_or_value_is_refused_with_one_message_and_exit_2(key: str, value: str, says: str):
     result = butler("config", "set", key, value)

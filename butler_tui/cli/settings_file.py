@@ -10,6 +10,7 @@ import click
 
 from butler_tui import userconfig
 from butler_tui.cli.output import json_text, say
+from butler_tui.errors import InvalidInput
 from butler_tui.i18n import t as tr
 
 GROUP_NAME = "config"
@@ -43,6 +44,12 @@ def show_cmd(as_json: bool) -> None:
 @click.argument("value", metavar="VALUE")
 def set_cmd(key: str, value: str) -> None:
     """Keep VALUE for KEY (database, station, language, theme, keymap) in the settings file."""
+    if key == "theme":  # the themes are Textual's: asked here, where setting one is (not at every start)
+        from textual.theme import BUILTIN_THEMES
+
+        if value.strip() not in BUILTIN_THEMES:
+            raise InvalidInput(tr("unknown theme {theme!r}; themes: {known}", theme=value.strip(),
+                                  known=", ".join(sorted(BUILTIN_THEMES))))
     path = userconfig.set_value(key, value)
     say(tr("{key} = {value} (in {path})", key=key, value=userconfig.read(path).as_dict()[key], path=path))
 
