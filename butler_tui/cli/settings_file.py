@@ -44,8 +44,9 @@ def show_cmd(as_json: bool) -> None:
 @click.argument("value", metavar="VALUE")
 def set_cmd(key: str, value: str) -> None:
     """Keep VALUE for KEY (database, station, language, theme, keymap) in the settings file."""
-    if key == "theme" and userconfig.check_value(key, value):  # the themes are Textual's: asked where one is
-        from textual.theme import BUILTIN_THEMES                # set, not at every start
+    # The themes are Textual's: asked where one is set, not at every start.
+    if key == "theme" and userconfig.check_value(key, value):
+        from textual.theme import BUILTIN_THEMES
 
         if value.strip() not in BUILTIN_THEMES:
             raise InvalidInput(tr("unknown theme {theme!r}; themes: {known}", theme=value.strip(),
