@@ -215,4 +215,8 @@ def run_daily(store: Store, *, station: str | None = None, now: datetime | None 
     report = DailyReport()
     report.dnd_checks, report.dnd_escalated = raise_dnd_checks(store, station=station, now=now)
     report.audited_day, report.no_shows, report.overdue = night_audit(store, station=station, now=now)
+    if report.audited_day is not None:  # once a day, by the sweeper that ran the audit
+        from butler_tui.services import reports
+
+        reports.keep_days(store, now=now)
     return report
