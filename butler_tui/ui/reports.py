@@ -18,6 +18,7 @@ from butler_tui.errors import ButlerError
 from butler_tui.i18n import N_, t
 from butler_tui.services import reports, tasks
 from butler_tui.store import Store
+from butler_tui.ui.base import StationChanged
 from butler_tui.ui.board import Board
 from butler_tui.ui.table import KeyedTable
 
@@ -80,7 +81,12 @@ class ReportsScreen(Board):
         self.query_one("#reports-tasks").display = False
         self.refresh_data()
 
-    def refresh_data(self) -> None:
+    def concerns(self, message: StationChanged) -> bool:
+        """A period's figures are read when the period or the grouping changes, not at every change the
+        hotel makes (a year's report is most of a second)."""
+        return False
+
+    def load(self) -> None:
         self.station.run_db(load, self.station.staff_no, self.period_name, self.by, self.days, then=self._show,
                             on_error=self._refused)
 
