@@ -150,3 +150,15 @@ def test_cli_guest_commands(demo_db: Path):
     missing = run("guest", "find", "nobodyatall")
     assert missing.exit_code == 1
     assert run("guest", "show", "999999").exit_code == 1
+
+
+def test_a_note_kind_may_be_typed_in_chinese(demo_store):
+    """The note form lists each kind with its Chinese name; a Chinese station's butler types that name."""
+    from butler_tui.services import guests as g
+
+    assert [g.parse_kind(k) for k in ("过敏", "忌讳", "喜好", "起居习惯", "纪念日", "投诉")] == [
+        "dietary", "dislike", "preference", "habit", "special_date", "complaint"]
+    assert "dietary 饮食过敏" in g.kinds_hint() and "suggestion 建议" in g.kinds_hint()
+    guest_id = demo_store.scalar("SELECT min(id) FROM guests")
+    note_id = g.add_note(demo_store, guest_id, "过敏", "花生", staff_no="1002", station="lobby")
+    assert demo_store.scalar("SELECT kind FROM guest_notes WHERE id = ?", (note_id,)) == "dietary"

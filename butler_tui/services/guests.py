@@ -326,11 +326,22 @@ def profile(store: Store, guest_id: int, *, staff_no: str | None = None, station
     )
 
 
+# A note's kind as a butler may type it: the code, a short English word, or its Chinese name.
+KIND_ALIASES = {"allergy": "dietary", "diet": "dietary", "pref": "preference", "trace": "life_trace",
+                "date": "special_date", "living": "habit",
+                "饮食过敏": "dietary", "过敏": "dietary", "饮食": "dietary", "忌讳": "dislike", "喜好": "preference",
+                "偏好": "preference", "起居习惯": "habit", "习惯": "habit", "生活痕迹": "life_trace", "纪念日": "special_date",
+                "投诉": "complaint", "建议": "suggestion"}
+
+
+def kinds_hint() -> str:
+    """The kinds a note may have, each with its Chinese name (for the note forms)."""
+    return ", ".join(f"{k} {KIND_LABEL[k].rsplit(' ', 1)[-1]}" for k in KIND_ORDER)
+
+
 def parse_kind(kind: str) -> str:
     kind = kind.strip().lower().replace("-", "_").replace(" ", "_")
-    aliases = {"allergy": "dietary", "diet": "dietary", "pref": "preference", "trace": "life_trace",
-               "date": "special_date", "living": "habit"}
-    kind = aliases.get(kind, kind)
+    kind = KIND_ALIASES.get(kind, kind)
     if kind not in NOTE_KINDS:
         raise InvalidInput(tr("note kind {kind!r} is not one of: {choices}", kind=kind, choices=", ".join(NOTE_KINDS)))
     return kind

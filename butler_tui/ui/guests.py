@@ -17,7 +17,6 @@ from textual.widgets import DataTable, Footer, Input, Label, Static
 from butler_tui import clock
 from butler_tui.errors import InvalidInput
 from butler_tui.i18n import N_, t
-from butler_tui.models import NOTE_KINDS
 from butler_tui.services import found, guests, stays
 from butler_tui.services.found import FoundItem
 from butler_tui.services.guests import GuestHit, Note, Profile
@@ -244,7 +243,7 @@ class GuestProfileScreen(Board):
                                 on_error=form.show_error, then=form.close_and(self.refresh_data),
                                 **self.who)
 
-        self.app.push_screen(FormScreen("Edit note 修改", [("kind", t("Kind: {kinds}", kinds=", ".join(NOTE_KINDS)),
+        self.app.push_screen(FormScreen("Edit note 修改", [("kind", t("Kind: {kinds}", kinds=guests.kinds_hint()),
                                                            note.kind, False), ("text", "Note", note.text, True)], submit))
 
     def _merged(self, p: Profile) -> bool:
@@ -340,5 +339,5 @@ def note_form(station: StationApp, guest_id: int, after: Callable[[], Any] | Non
         station.run_db(guests.add_note, guest_id, values["kind"], values["text"], staff_no=station.staff_no,
                        station=station.station_code, on_error=form.show_error, then=form.close_and(added))
 
-    return FormScreen(title, [("kind", t("Kind: {kinds} (allergy → dietary)", kinds=", ".join(NOTE_KINDS)),
+    return FormScreen(title, [("kind", t("Kind: {kinds} (allergy → dietary)", kinds=guests.kinds_hint()),
                                "preference", False), ("text", "Note (up to 1,000 characters)", "", True)], submit)
