@@ -134,3 +134,64 @@ def test_the_stations_role_writes_as_the_program_does_but_cannot_change_events(p
             conn.execute_pg(forbidden)
     assert station.scalar("SELECT count(*) FROM events WHERE action = 'forged'") == 0
     station.close()
+
+
+def _listing(dump: Path) -> str:
+    from butler_tui.store.maintenance import pg_dump_program
+
+    program = pg_dump_program()
+    assert program is not None
+    listed = subprocess.run([str(Path(program).with_name("pg_restore")), "--list", str(dump)],
+                            capture_output=True, text=True)
+    assert listed.returncode == 0, listed.stderr
+    return listed.stdout
+
+
+def test_backup_on_a_server_is_a_pg_dump_that_pg_restore_reads_and_rotates(pg_empty: str, tmp_path: Path):
+    assert run(pg_empty, "init").exit_code == 0
+    assert run(pg_empty, "demo", "--no-tui").exit_code == 0
+    dest = tmp_path / "hotel.dump"
+    done = run(pg_empty, "backup", str(dest))
+    assert done.exit_code == 0, done.output
+    assert f"to {dest}" in done.output
+    assert " TABLE public events " in _listing(dest)
+    assert not list(tmp_path.glob("*.partial"))
+
+    rotated = tmp_path / "rotated"
+    rotated.mkdir()
+    (rotated / "notes.txt").write_text("not a backup")
+    name = pg_empty.split("?")[0].rsplit("/", 1)[1]  # the database's name names the dated dumps
+    for stamp in ("20250101-000000", "20250102-000000"):
+        (rotated / f"{name}-{stamp}.dump").write_bytes(b"old")
+    kept = run(pg_empty, "backup", str(rotated), "--keep", "2")
+    assert kept.exit_code == 0, kept.output
+    assert "deleted the old backup" in kept.output
+    files = sorted(p.name for p in rotated.iterdir())
+    assert len(files) == 3 and "notes.txt" in files and f"{name}-20250102-000000.dump" in files
+    newest = max(p for p in rotated.iterdir() if p.suffix == ".dump")
+    assert " TABLE public events " in _listing(newest)
+
+
+def test_a_failing_pg_dump_is_one_message_and_no_file(pg_empty: str, tmp_path: Path, monkeypatch):
+    from butler_tui.store import maintenance
+
+    assert run(pg_empty, "init").exit_code == 0
+    dest = tmp_path / "hotel.dump"
+    # the store opens, then pg_dump cannot reach the database (a database of that name is not there)
+    real = maintenance.pg_dump_program()
+    fake = tmp_path / "pg_dump"
+    fake.write_text(f"#!/bin/sh\nexec {real} \"$@\" --dbname=postgresql:///no_such_database_here?host=/nonexistent\n")
+    fake.chmod(0o755)
+    monkeypatch.setattr(maintenance, "pg_dump_program", lambda: str(fake))
+    failed = run(pg_empty, "backup", str(dest))
+    assert failed.exit_code != 0
+    assert isinstance(failed.exception, SystemExit) and "Traceback" not in failed.output
+    assert "backup to" in failed.output and "connection to server" in failed.output  # pg_dump's own reason
+    assert len([line for line in failed.output.splitlines() if line.strip()]) == 1
+    assert not list(tmp_path.glob("hotel.dump*"))
+
+    monkeypatch.setattr(maintenance, "pg_dump_program", lambda: None)
+    missing = run(pg_empty, "backup", str(dest))
+    assert missing.exit_code != 0 and isinstance(missing.exception, SystemExit)
+    assert "pg_dump not found" in missing.output
+    assert not list(tmp_path.glob("hotel.dump*"))

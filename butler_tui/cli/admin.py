@@ -101,11 +101,12 @@ def check(ctx: click.Context, full: bool) -> None:
 @click.command()
 @click.argument("dest", type=click.Path(path_type=Path))
 @click.option("--keep", type=int, default=None, metavar="N",
-              help="DEST is a directory: write a dated backup into it (NAME-YYYYMMDD-HHMMSS.db, hotel time) and"
-                   " delete the oldest of those beyond the N newest.")
+              help="DEST is a directory: write a dated backup into it (NAME-YYYYMMDD-HHMMSS.db, .dump on a server;"
+                   " hotel time) and delete the oldest of those beyond the N newest.")
 @click.pass_context
 def backup(ctx: click.Context, dest: Path, keep: int | None) -> None:
-    """Copy the live database to DEST with SQLite's online backup API."""
+    """Copy the live database to DEST with SQLite's online backup API; on a PostgreSQL server with pg_dump's
+    custom format (NAME.dump: put it back with `pg_restore -d postgresql://… FILE`)."""
     from butler_tui.services.maintenance import backup as run_backup
     from butler_tui.services.maintenance import backup_rotated
 
@@ -116,9 +117,10 @@ def backup(ctx: click.Context, dest: Path, keep: int | None) -> None:
             target = run_backup(store, dest, progress=progress)
         else:
             target, removed = backup_rotated(store, dest, keep, progress=progress)
-    log.info("backup of %s to %s (%d bytes); deleted %d old backup(s)", store.path, target, target.stat().st_size,
+    source = store.path if store.url is None else _redacted(store.url)  # never a password in a message
+    log.info("backup of %s to %s (%d bytes); deleted %d old backup(s)", source, target, target.stat().st_size,
              len(removed))
-    say(tr("backed up {path} to {target} ({size:,} bytes)", path=store.path, target=target,
+    say(tr("backed up {path} to {target} ({size:,} bytes)", path=source, target=target,
                   size=target.stat().st_size))
     for old in removed:
         say(tr("deleted the old backup {path}", path=old))

@@ -35,7 +35,8 @@ def check(store: Store, *, full: bool = False, progress: Progress | None = None)
 
 
 def backup(store: Store, dest: str | os.PathLike[str], *, progress: Progress | None = None) -> Path:
-    """Copy the live database to ``dest`` with SQLite's online backup API; the file written."""
+    """Copy the live database to ``dest`` with SQLite's online backup API (on a server: pg_dump's custom
+    format); the file written."""
     return _maintenance.backup(store, dest, progress=progress)
 
 
@@ -58,9 +59,9 @@ def backup_rotated(store: Store, directory: Path, keep: int, *,
     if not directory.is_dir():
         raise InvalidInput(tr("{path} is not a directory (--keep writes dated backups into a directory)",
                               path=directory))
-    target = _maintenance.backup(store, directory / f"{store.path.stem}-{_stamp()}{store.path.suffix}",
-                                 progress=progress)
-    pattern = rotation_pattern(store.path)
+    name = _maintenance.backup_name(store)  # the file's name; on a server the database's, ``.dump``
+    target = _maintenance.backup(store, directory / f"{name.stem}-{_stamp()}{name.suffix}", progress=progress)
+    pattern = rotation_pattern(name)
     ours = sorted(p for p in directory.iterdir() if pattern.match(p.name) and p.is_file())
     gone = [p for p in ours[:-keep] if p != target]
     for old in gone:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import glob
 import os
 import shutil
 import sqlite3
 import stat
+import subprocess
 import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -230,11 +232,88 @@ def check(store: Store, *, full: bool = False, progress: Progress | None = None)
     return report
 
 
+def backup_name(store: Store) -> Path:
+    """The name a backup of ``store`` takes in a directory (its stem and suffix name the dated, rotated ones):
+    the file's own name, or on PostgreSQL the database's name with ``.dump`` (pg_dump's custom format)."""
+    if store.url is None:
+        return Path(store.path.name)
+    conn: Any = store.db.conn  # a PgConnection (store/pg.py)
+    name = str(conn.execute_pg("SELECT current_database()").fetchone()[0])
+    return Path((name.replace("/", "_") or "butler") + ".dump")
+
+
+def pg_dump_program() -> str | None:
+    """The ``pg_dump`` to run: the one on PATH, else the newest under /usr/lib/postgresql/*/bin; None: none."""
+    found = shutil.which("pg_dump")
+    if found:
+        return found
+    for bin_dir in sorted(glob.glob("/usr/lib/postgresql/*/bin"), key=_version_key, reverse=True):
+        program = os.path.join(bin_dir, "pg_dump")
+        if os.access(program, os.X_OK):
+            return program
+    return None
+
+
+def _version_key(bin_dir: str) -> tuple[int, ...]:
+    version = Path(bin_dir).parent.name
+    return tuple(int(part) if part.isdigit() else -1 for part in version.split("."))
+
+
+def _backup_server(store: Store, target: Path, progress: Progress | None) -> Path:
+    """:func:`backup` on PostgreSQL: ``pg_dump -Fc`` of the database at the store's address (a consistent
+    snapshot: stations may keep writing) into a temporary name, renamed to ``target`` once whole. The
+    password goes to pg_dump in its environment, not on its command line."""
+    from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+    from butler_tui.store import pg
+
+    assert store.url is not None
+    program = pg_dump_program()
+    if program is None:
+        raise StoreUnavailable(tr("pg_dump not found (on PATH or in /usr/lib/postgresql/*/bin): install the"
+                                  " PostgreSQL client programs to back up a hotel on a server"))
+    params = {key: str(value) for key, value in conninfo_to_dict(store.url).items() if value is not None}
+    env = dict(os.environ)
+    password = params.pop("password", None)
+    if password is not None:
+        env["PGPASSWORD"] = password
+    tmp = target.with_name(target.name + ".partial")
+    try:
+        tmp.unlink(missing_ok=True)
+        os.close(os.open(tmp, os.O_CREAT | os.O_WRONLY, 0o600))  # the owner's only: it holds guest data
+        done = subprocess.run([program, "--format=custom", "--no-password", "--file", str(tmp),
+                               "--dbname", make_conninfo(**params)],
+                              env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True, check=False)
+        if done.returncode != 0:
+            # pg_dump's own words on one line ("pg_dump: error: connection … failed: …" and its detail lines)
+            lines = [line.strip().removeprefix("pg_dump: ").removeprefix("error: ")
+                     for line in done.stderr.splitlines() if line.strip()]
+            why = " ".join(lines) or tr("exit status {code}", code=done.returncode)
+            if password:
+                why = why.replace(password, "***")
+            raise StoreUnavailable(tr("backup to {target} failed: {exc}", target=target, exc=pg.redact(why)))
+        os.replace(tmp, target)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise StoreUnavailable(tr("backup to {target} failed: {exc}", target=target, exc=exc)) from exc
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    if progress:
+        progress(1, 1)
+    return target
+
+
 def backup(store: Store, dest: str | os.PathLike[str], *, progress: Progress | None = None) -> Path:
-    """Copy the live database with SQLite's online backup API (stations may keep writing)."""
+    """Copy the live database with SQLite's online backup API (stations may keep writing); on PostgreSQL
+    with ``pg_dump`` in its custom format (``pg_restore`` reads it)."""
     target = Path(dest)
     if target.is_dir():
-        target = target / store.path.name
+        target = target / backup_name(store)
+    if store.url is not None:
+        if not target.parent.exists():
+            raise StoreUnavailable(tr("directory {parent} does not exist", parent=target.parent))
+        return _backup_server(store, target, progress)
     if target.resolve() == store.path.resolve():
         raise StoreUnavailable(tr("backup destination is the database itself"))
     if not target.parent.exists():
