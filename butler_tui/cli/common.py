@@ -7,7 +7,7 @@ import hashlib
 import json
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from butler_tui.cli.output import json_text
+from butler_tui.cli.output import json_text, say
 from butler_tui.errors import ButlerError
 from butler_tui.i18n import t as tr
 from butler_tui.store import Store
@@ -196,3 +196,21 @@ def signed_person(ctx: click.Context, store: Store, by: str | None, by_pin: str 
 def echo_json(value: Any) -> None:
     """``value`` as indented JSON, non-ASCII kept as it is (the shapes are in the README)."""
     click.echo(json_text(value))
+
+
+def dash(value: object) -> str:
+    """A value as a command shows it: ``-`` for none."""
+    return "-" if value is None or value == "" else str(value)
+
+
+def say_changes(changed: Mapping[str, tuple[Any, Any]], labels: Mapping[str, str], *, as_json: bool,
+                shown_as: Callable[[Any], str] = dash) -> None:
+    """What an edit changed (``{field: (old, new)}``): ``{field: {old, new}}`` as JSON, else a line per
+    field under its label (``-`` for none), or that nothing changed."""
+    if as_json:
+        echo_json({k: {"old": old, "new": new} for k, (old, new) in changed.items()})
+        return
+    if not changed:
+        say(tr("nothing changed"))
+    for key, (old, new) in changed.items():
+        say(f"{tr(labels[key])}: {shown_as(old)} → {shown_as(new)}")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from butler_tui.cli.common import acting_as, by_pin_option, echo_json, use_store
+from butler_tui.cli.common import acting_as, by_pin_option, dash, echo_json, say_changes, use_store
 from butler_tui.cli.output import say
 from butler_tui.cli.types import ID
 from butler_tui.i18n import t as tr
@@ -117,7 +117,7 @@ def _shown(value: object) -> str:
         from butler_tui.services.guests import dates_text
 
         return dates_text(value) or "-"
-    return "-" if value is None or value == "" else str(value)
+    return dash(value)
 
 
 @guest.command(name="edit")
@@ -155,13 +155,7 @@ def guest_edit(ctx: click.Context, guest_id: int, vip_level: str | None, butler_
     if not changes:
         raise InvalidInput(tr("nothing to change: give --vip-level, --butler, --language, --car-plate or a date"))
     changed = guests.edit_guest(store, guest_id, staff_no=who.staff_no, station=who.station, **changes)
-    if as_json:
-        echo_json({k: {"old": old, "new": new} for k, (old, new) in changed.items()})
-        return
-    if not changed:
-        say(tr("nothing changed"))
-    for key, (old, new) in changed.items():
-        say(f"{tr(guests.FIELD_LABEL[key])}: {_shown(old)} → {_shown(new)}")
+    say_changes(changed, guests.FIELD_LABEL, as_json=as_json, shown_as=_shown)
 
 
 @guest.command(name="merge")

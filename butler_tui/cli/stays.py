@@ -8,7 +8,14 @@ from typing import TYPE_CHECKING
 
 import click
 
-from butler_tui.cli.common import acting_as, by_pin_option, echo_json, guest_details_reader, use_store
+from butler_tui.cli.common import (
+    acting_as,
+    by_pin_option,
+    echo_json,
+    guest_details_reader,
+    say_changes,
+    use_store,
+)
 from butler_tui.cli.output import say
 from butler_tui.cli.types import ID
 from butler_tui.i18n import t as tr
@@ -136,13 +143,7 @@ def stay_edit(ctx: click.Context, stay_id: int, car_plate: str | None, parking_b
     if not changes:
         raise InvalidInput(tr("nothing to change: give --car-plate or --parking-bay"))
     changed = stays.edit_stay(store, stay_id, staff_no=who.staff_no, station=who.station, **changes)
-    if as_json:
-        echo_json({k: {"old": old, "new": new} for k, (old, new) in changed.items()})
-        return
-    if not changed:
-        say(tr("nothing changed"))
-    for key, (old, new) in changed.items():
-        say(f"{tr(stays.STAY_FIELD_LABEL[key])}: {old or '-'} → {new or '-'}")
+    say_changes(changed, stays.STAY_FIELD_LABEL, as_json=as_json)
 
 
 @stay.command(name="follow-up")
