@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -31,6 +32,11 @@ def database_address(value: str | os.PathLike[str]) -> Path | str:
     anything else is a file's path (``~`` expanded)."""
     text = os.fspath(value)
     return text if text.startswith(("postgresql://", "postgres://")) else Path(text).expanduser()
+
+
+def redact(address: str) -> str:
+    """A database address (or a server's message naming it) without its password, for messages and logs."""
+    return re.sub(r"(://[^:/@]+):[^@]*@", r"\1:***@", address)
 
 
 def _hhmm(value: object) -> str:

@@ -12,6 +12,7 @@ import click
 
 from butler_tui.cli.common import BY_PIN, acting_as, options, use_store
 from butler_tui.cli.output import say
+from butler_tui.config import redact
 from butler_tui.errors import ButlerError
 from butler_tui.i18n import t as tr
 from butler_tui.logs import log
@@ -117,7 +118,7 @@ def backup(ctx: click.Context, dest: Path, keep: int | None) -> None:
             target = run_backup(store, dest, progress=progress)
         else:
             target, removed = backup_rotated(store, dest, keep, progress=progress)
-    source = store.path if store.url is None else _redacted(store.url)  # never a password in a message
+    source = store.path if store.url is None else redact(store.url)  # never a password in a message
     log.info("backup of %s to %s (%d bytes); deleted %d old backup(s)", source, target, target.stat().st_size,
              len(removed))
     say(tr("backed up {path} to {target} ({size:,} bytes)", path=source, target=target,
@@ -142,13 +143,9 @@ def migrate_to(ctx: click.Context, url: str, as_json: bool) -> None:
         echo_json({"rows": counts, "events": counts.get("events", 0)})
         return
     say(tr("copied {rows:,} rows ({events:,} events, chain verified) into {url}", rows=sum(counts.values()),
-           events=counts.get("events", 0), url=_redacted(url)))
+           events=counts.get("events", 0), url=redact(url)))
 
 
-def _redacted(url: str) -> str:
-    import re
-
-    return re.sub(r"(://[^:/@]+):[^@]*@", r"\1:***@", url)
 
 
 @click.command()

@@ -30,6 +30,7 @@ import psycopg
 from psycopg import pq
 from psycopg.adapt import Dumper, Loader
 
+from butler_tui.config import redact
 from butler_tui.store import dialect
 
 STATION_ROLE = "butler_station"  # the role the stations connect as, granted what the program does (README)
@@ -41,11 +42,6 @@ ROWID_TABLE = "_butler_rowid_keys"
 
 def is_url(address: object) -> bool:
     return isinstance(address, str) and address.startswith(("postgresql://", "postgres://"))
-
-
-def redact(url: str) -> str:
-    """The address without its password (for messages)."""
-    return re.sub(r"(://[^:/@]+):[^@]*@", r"\1:***@", url)
 
 
 class _IntUnknown(Dumper):
@@ -258,18 +254,24 @@ CREATE OR REPLACE FUNCTION json_each(doc text) RETURNS TABLE (key text, value te
 $$ SELECT (e.n - 1)::text, e.v #>> '{}' FROM jsonb_array_elements(doc::jsonb) WITH ORDINALITY AS e(v, n) $$;
 """
 
+
+def _refusal(trigger: str, function: str, operation: str, table: str, message: str) -> str:
+    """A trigger that refuses every ``operation`` (UPDATE, DELETE) on ``table`` with ``message``: what the
+    append-only rows (events, duty-log entries, chain anchors) need."""
+    return (f"CREATE OR REPLACE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $$\n"
+            f"BEGIN RAISE EXCEPTION '{message}'; END $$;\n"
+            f"DROP TRIGGER IF EXISTS {trigger} ON {table};\n"
+            f"CREATE TRIGGER {trigger} BEFORE {operation} ON {table} FOR EACH ROW EXECUTE FUNCTION {function}();\n")
+
+
 # PL/pgSQL for each SQLite trigger of the schema, by its name. ``None``: not needed on PostgreSQL (the
 # FTS5 index of guest names is a view there).
 TRIGGERS: dict[str, str | None] = {
     "guests_fts_insert": None,
     "guests_fts_delete": None,
     "guests_fts_update": None,
-    "events_no_update": """
-CREATE OR REPLACE FUNCTION butler_events_no_update() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN RAISE EXCEPTION 'events are append-only: UPDATE refused'; END $$;
-DROP TRIGGER IF EXISTS events_no_update ON events;
-CREATE TRIGGER events_no_update BEFORE UPDATE ON events FOR EACH ROW EXECUTE FUNCTION butler_events_no_update();
-""",
+    "events_no_update": _refusal("events_no_update", "butler_events_no_update", "UPDATE", "events",
+                              "events are append-only: UPDATE refused"),
     "events_no_delete": """
 CREATE OR REPLACE FUNCTION butler_events_no_delete() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
@@ -291,20 +293,10 @@ END $$;
 DROP TRIGGER IF EXISTS events_hashed ON events;
 CREATE TRIGGER events_hashed BEFORE INSERT ON events FOR EACH ROW EXECUTE FUNCTION butler_events_hashed();
 """,
-    "log_entries_no_update": """
-CREATE OR REPLACE FUNCTION butler_log_entries_no_update() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN RAISE EXCEPTION 'duty log entries are never edited: add a correction'; END $$;
-DROP TRIGGER IF EXISTS log_entries_no_update ON log_entries;
-CREATE TRIGGER log_entries_no_update BEFORE UPDATE ON log_entries FOR EACH ROW
-EXECUTE FUNCTION butler_log_entries_no_update();
-""",
-    "log_entries_no_delete": """
-CREATE OR REPLACE FUNCTION butler_log_entries_no_delete() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN RAISE EXCEPTION 'duty log entries are never deleted: add a correction'; END $$;
-DROP TRIGGER IF EXISTS log_entries_no_delete ON log_entries;
-CREATE TRIGGER log_entries_no_delete BEFORE DELETE ON log_entries FOR EACH ROW
-EXECUTE FUNCTION butler_log_entries_no_delete();
-""",
+    "log_entries_no_update": _refusal("log_entries_no_update", "butler_log_entries_no_update", "UPDATE", "log_entries",
+                              "duty log entries are never edited: add a correction"),
+    "log_entries_no_delete": _refusal("log_entries_no_delete", "butler_log_entries_no_delete", "DELETE", "log_entries",
+                              "duty log entries are never deleted: add a correction"),
     "event_chain_anchors_in_archive": """
 CREATE OR REPLACE FUNCTION butler_anchors_in_archive() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
@@ -317,20 +309,10 @@ DROP TRIGGER IF EXISTS event_chain_anchors_in_archive ON event_chain_anchors;
 CREATE TRIGGER event_chain_anchors_in_archive BEFORE INSERT ON event_chain_anchors FOR EACH ROW
 EXECUTE FUNCTION butler_anchors_in_archive();
 """,
-    "event_chain_anchors_no_update": """
-CREATE OR REPLACE FUNCTION butler_anchors_no_update() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN RAISE EXCEPTION 'chain anchors are append-only: UPDATE refused'; END $$;
-DROP TRIGGER IF EXISTS event_chain_anchors_no_update ON event_chain_anchors;
-CREATE TRIGGER event_chain_anchors_no_update BEFORE UPDATE ON event_chain_anchors FOR EACH ROW
-EXECUTE FUNCTION butler_anchors_no_update();
-""",
-    "event_chain_anchors_no_delete": """
-CREATE OR REPLACE FUNCTION butler_anchors_no_delete() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN RAISE EXCEPTION 'chain anchors are append-only: DELETE refused'; END $$;
-DROP TRIGGER IF EXISTS event_chain_anchors_no_delete ON event_chain_anchors;
-CREATE TRIGGER event_chain_anchors_no_delete BEFORE DELETE ON event_chain_anchors FOR EACH ROW
-EXECUTE FUNCTION butler_anchors_no_delete();
-""",
+    "event_chain_anchors_no_update": _refusal("event_chain_anchors_no_update", "butler_anchors_no_update", "UPDATE", "event_chain_anchors",
+                              "chain anchors are append-only: UPDATE refused"),
+    "event_chain_anchors_no_delete": _refusal("event_chain_anchors_no_delete", "butler_anchors_no_delete", "DELETE", "event_chain_anchors",
+                              "chain anchors are append-only: DELETE refused"),
     "tasks_origin": """
 CREATE OR REPLACE FUNCTION butler_tasks_origin() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
