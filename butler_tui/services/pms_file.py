@@ -94,20 +94,16 @@ def decode(raw: bytes, path: str | Path, encoding: str | None = None) -> tuple[s
 
     found = {_canonical(m.encoding) for m in from_bytes(raw)}
     plausible: list[tuple[str, str]] = []
-    if found & _CHINESE:
+    for family, encoding, reads_right in ((_CHINESE, "gb18030", _plausible_chinese),
+                                          (_WESTERN, "cp1252", _plausible_western)):
+        if not found & family:
+            continue
         try:
-            text = raw.decode("gb18030")
-            if _plausible_chinese(text):
-                plausible.append(("gb18030", text))
+            text = raw.decode(encoding)
         except UnicodeDecodeError:
-            pass
-    if found & _WESTERN:
-        try:
-            text = raw.decode("cp1252")
-            if _plausible_western(text):
-                plausible.append(("cp1252", text))
-        except UnicodeDecodeError:
-            pass
+            continue
+        if reads_right(text):
+            plausible.append((encoding, text))
     if len(plausible) == 1:
         return plausible[0][1], plausible[0][0]
     raise InvalidInput(tr("{path}: not UTF-8, and its encoding cannot be told for sure; give it with --encoding"
