@@ -270,6 +270,14 @@ BEGIN SELECT RAISE(ABORT, 'events are append-only: DELETE refused'); END;
 """
 
 
+def _grant(db: sqlite_utils.Database, *actions: str) -> None:
+    """Give a migration's new ``actions`` to the roles that have them by default (defaults.py)."""
+    from butler_tui.defaults import DEFAULT_PERMISSIONS
+
+    db.conn.executemany("INSERT OR IGNORE INTO permissions (role, action) VALUES (?, ?)",
+                        [(role, action) for action in actions for role in DEFAULT_PERMISSIONS[action]])
+
+
 def _executescript_in_tx(db: sqlite_utils.Database, script: str) -> None:
     """``executescript`` would COMMIT first; run statement by statement inside the transaction."""
     buffer = ""
@@ -594,12 +602,10 @@ ALTER TABLE escalations_rounds RENAME TO escalations;
 def _task_routing(db: sqlite_utils.Database) -> None:
     """Task notices (closed acks, the task's messages by index), ``task list --mine``, a ladder re-armed
     by a reopen, and who may close a safety emergency outside Security."""
-    from butler_tui.defaults import DEFAULT_PERMISSIONS
 
     _executescript_in_tx(db, _TASK_ROUTING)
     # 0006 seeds every default action a new file knows, this one among them: only what is missing.
-    db.conn.executemany("INSERT OR IGNORE INTO permissions (role, action) VALUES (?, ?)",
-                        [(role, "close_safety_emergency") for role in DEFAULT_PERMISSIONS["close_safety_emergency"]])
+    _grant(db, "close_safety_emergency")
 
 
 
@@ -626,11 +632,9 @@ ALTER TABLE escalations ADD COLUMN notify_staff TEXT;
 @MIGRATIONS(name="0011_duty_roster")
 def _duty_roster(db: sqlite_utils.Database) -> None:
     """The duty roster, who may set it, and whom an escalation named."""
-    from butler_tui.defaults import DEFAULT_PERMISSIONS
 
     _executescript_in_tx(db, _DUTY_ROSTER)
-    db.conn.executemany("INSERT OR IGNORE INTO permissions (role, action) VALUES (?, ?)",
-                        [(role, "set_roster") for role in DEFAULT_PERMISSIONS["set_roster"]])
+    _grant(db, "set_roster")
 
 
 _LADDERS = """
@@ -700,12 +704,9 @@ UPDATE rooms SET ooo_kind = 'out_of_order', ooo_reason = '' WHERE hk_status = 'o
 @MIGRATIONS(name="0014_rooms_live")
 def _rooms_live(db: sqlite_utils.Database) -> None:
     """Rooms' out-of-order details and make-up flag; who may inspect a room and change the settings."""
-    from butler_tui.defaults import DEFAULT_PERMISSIONS
 
     _executescript_in_tx(db, _ROOMS_LIVE)
-    db.conn.executemany("INSERT OR IGNORE INTO permissions (role, action) VALUES (?, ?)",
-                        [(role, action) for action in ("inspect_room", "change_settings")
-                         for role in DEFAULT_PERMISSIONS[action]])
+    _grant(db, "inspect_room", "change_settings")
 
 
 _DND_AUDIT = """
@@ -801,11 +802,9 @@ CREATE INDEX found_items_open ON found_items(status, id) WHERE status IN ('found
 @MIGRATIONS(name="0016_lost_found")
 def _lost_found(db: sqlite_utils.Database) -> None:
     """The lost & found register, and who may dispose of an item."""
-    from butler_tui.defaults import DEFAULT_PERMISSIONS
 
     _executescript_in_tx(db, _LOST_FOUND)
-    db.conn.executemany("INSERT OR IGNORE INTO permissions (role, action) VALUES (?, ?)",
-                        [(role, "dispose_found_item") for role in DEFAULT_PERMISSIONS["dispose_found_item"]])
+    _grant(db, "dispose_found_item")
 _SCHEDULED = """
 -- Scheduled and recurring work (issue 17). A task due at a time waits in scheduled_tasks (seen by no
 -- board as a task) until its raise time, when the sweep raises it; a routine (a lead's daily or weekly
@@ -861,7 +860,7 @@ CREATE INDEX scheduled_tasks_due ON scheduled_tasks(raise_at) WHERE state = 'pen
 def _scheduled_tasks(db: sqlite_utils.Database) -> None:
     """Tasks due at a time and raised ahead of it; leads' daily and weekly routines; the wake-up call
     type; who may set routines."""
-    from butler_tui.defaults import DEFAULT_PERMISSIONS, DEFAULT_TYPES
+    from butler_tui.defaults import DEFAULT_TYPES
 
     _executescript_in_tx(db, _SCHEDULED)
     for t in DEFAULT_TYPES:
@@ -871,8 +870,7 @@ def _scheduled_tasks(db: sqlite_utils.Database) -> None:
             (t.code, t.name, t.name_zh, t.priority, t.due_minutes, t.team_code, t.ladder.model_dump_json(),
              t.lead_minutes),
         )
-    db.conn.executemany("INSERT OR IGNORE INTO permissions (role, action) VALUES (?, ?)",
-                        [(role, "manage_routines") for role in DEFAULT_PERMISSIONS["manage_routines"]])
+    _grant(db, "manage_routines")
 
 
 _COMPACT_HISTORY = """
@@ -987,12 +985,10 @@ def _compact_history(db: sqlite_utils.Database) -> None:
     """Checklists, search keys and stage completions in less room; the events of a message sent and of a
     task created refer to its row instead of repeating it (store/history.py reads them back the same);
     the archive runs that alone may remove events."""
-    from butler_tui.defaults import DEFAULT_PERMISSIONS
     from butler_tui.store.history import REF, compact_after, pack_checklists
 
     _executescript_in_tx(db, _COMPACT_HISTORY)
-    db.conn.executemany("INSERT OR IGNORE INTO permissions (role, action) VALUES (?, ?)",
-                        [(role, "archive_history") for role in DEFAULT_PERMISSIONS["archive_history"]])
+    _grant(db, "archive_history")
     conn = db.conn
     conn.execute("DROP TRIGGER events_no_update")
     rows = conn.execute("SELECT id, entity, action, entity_id, after FROM events"
@@ -1054,11 +1050,9 @@ CREATE INDEX sessions_staff ON sessions(staff_no) WHERE staff_no IS NOT NULL;
 @MIGRATIONS(name="0020_sessions")
 def _sessions(db: sqlite_utils.Database) -> None:
     """Sessions and service accounts; cancelling a task someone else raised is for leads and up."""
-    from butler_tui.defaults import DEFAULT_PERMISSIONS
 
     _executescript_in_tx(db, _SESSIONS)
-    db.conn.executemany("INSERT OR IGNORE INTO permissions (role, action) VALUES (?, ?)",
-                        [(role, "cancel_task") for role in DEFAULT_PERMISSIONS["cancel_task"]])
+    _grant(db, "cancel_task")
 
 
 _EVENT_CHAIN = """
@@ -1140,11 +1134,9 @@ ALTER TABLE stays ADD COLUMN pms_values TEXT;
 def _pms_values(db: sqlite_utils.Database) -> None:
     """The PMS's last values of imported guest and stay fields (hand edits survive a re-import); who may
     import at a station."""
-    from butler_tui.defaults import DEFAULT_PERMISSIONS
 
     _executescript_in_tx(db, _PMS_VALUES)
-    db.conn.executemany("INSERT OR IGNORE INTO permissions (role, action) VALUES (?, ?)",
-                        [(role, "import_arrivals") for role in DEFAULT_PERMISSIONS["import_arrivals"]])
+    _grant(db, "import_arrivals")
 
 
 _GUEST_RECORDS = """
@@ -1202,12 +1194,9 @@ def fold_search_keys(conn: sqlite3.Connection) -> int:
 def _guest_records(db: sqlite_utils.Database) -> None:
     """Special dates and merges of guests; who may change a VIP level and merge guests; the search keys
     that folding adds (a guest written as 張偉 or ＷＡＮＧ or José is found as 张伟, wang, jose)."""
-    from butler_tui.defaults import DEFAULT_PERMISSIONS
 
     _executescript_in_tx(db, _GUEST_RECORDS)
-    db.conn.executemany("INSERT OR IGNORE INTO permissions (role, action) VALUES (?, ?)",
-                        [(role, action) for action in ("edit_guest_vip", "merge_guests")
-                         for role in DEFAULT_PERMISSIONS[action]])
+    _grant(db, "edit_guest_vip", "merge_guests")
     fold_search_keys(db.conn)
 _REPORTS = """
 -- The manager's figures (issue 21) read a period's tasks by creation time, its messages by sending time and
@@ -1235,11 +1224,9 @@ ALTER TABLE stays ADD COLUMN follow_up_comment TEXT;
 def _reports(db: sqlite_utils.Database) -> None:
     """Indexes for the manager's figures by period; the follow-up call's score and comment on the stay; who
     may read the figures."""
-    from butler_tui.defaults import DEFAULT_PERMISSIONS
 
     _executescript_in_tx(db, _REPORTS)
-    db.conn.executemany("INSERT OR IGNORE INTO permissions (role, action) VALUES (?, ?)",
-                        [(role, "see_reports") for role in DEFAULT_PERMISSIONS["see_reports"]])
+    _grant(db, "see_reports")
 
 
 _IMPORT_RUNS = """
