@@ -20,6 +20,7 @@ from butler_tui.services import messaging, stays
 from butler_tui.services.pms_import import ImportRejected, import_arrivals
 from butler_tui.store import Store
 from tests.test_arrivals import _row
+from tests.test_overlaps import _holder
 
 from .conftest import signed_env
 
@@ -184,15 +185,6 @@ def test_wrong_field_count_and_oversized_field(tmp_path: Path, demo_store: Store
 
 
 # -- dry run, in-house changes, hand edits, duplicates --------------------------------------------
-
-def _holder(store: Store) -> stays.StayRow:
-    for row in store.rows("SELECT s.id FROM stays s WHERE s.status = 'in_house' AND s.room_number IS NOT NULL"
-                          " AND s.departure_date > ? AND NOT EXISTS (SELECT 1 FROM stays o WHERE o.room_number ="
-                          " s.room_number AND o.id != s.id AND o.status NOT IN ('cancelled','departed'))"
-                          " ORDER BY s.id", (clock.today().isoformat(),)):
-        return stays.get_stay(store, row["id"])
-    raise AssertionError("the demo has no such stay")
-
 
 def _floor_station(store: Store, room: str) -> str:
     floor = int(room[:-2])
