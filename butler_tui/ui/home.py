@@ -49,9 +49,6 @@ class Card(Vertical):
     Card .card-help, Card .card-zh {
         color: $text-muted;
     }
-    Card .card-help {
-        width: 100%;
-    }
     """
 
     def __init__(self, field: str, title: str, title_zh: str, help_text: str) -> None:
@@ -90,17 +87,7 @@ class HomeScreen(AtStation, Screen[None]):
         padding: 0 2;
         color: $text-muted;
     }
-    /* Under 100 columns (80×24): narrower gutters and no inner padding, so a card's title fits its card
-       ("Unacked messages") and its help line wraps under it instead of being cut. */
-    HomeScreen.-narrow Grid {
-        grid-gutter: 1 1;
-        padding: 1 1;
-    }
-    HomeScreen.-narrow Card {
-        padding: 0;
-    }
     """
-    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
 
     def compose(self) -> ComposeResult:
         yield StationBar()
