@@ -42,8 +42,11 @@ def station(path: str, code: str, interval: float, ready, go_idle, stop_idle, st
             if e.entity == "messages" and e.action == "send" and code in (e.after or {}).get("to", []):
                 received.setdefault(int(e.entity_id), now)
 
-    thread = threading.Thread(target=follow, args=(path, deliver), kwargs={"interval": interval, "stop": halt})
+    started = threading.Event()
+    thread = threading.Thread(target=follow, args=(path, deliver),
+                              kwargs={"interval": interval, "stop": halt, "started": started})
     thread.start()
+    started.wait()  # connected and warm, as an open station's feed is, before the idle measurement
     ready.wait()
     go_idle.wait()
     t0, c0 = time.monotonic(), sum(os.times()[:2])
@@ -168,11 +171,17 @@ def main() -> None:
             p.join()
         app_cpu = None
         if url is None:
+            from butler_tui.services import dnd_audit
             from butler_tui.services.demo import load_demo
             from butler_tui.store import Store
 
             demo = Path(tmp) / "demo.db"
-            load_demo(Store(demo))
+            demo_store = Store(demo)
+            load_demo(demo_store)
+            # the day's DND checks and night audit, as the hotel's sweeper ran them at their hour: a fresh demo
+            # after the audit hour would otherwise run them (and keep a year of report days) in the idle window
+            dnd_audit.run_daily(demo_store)
+            demo_store.close()
             app_q = ctx.Queue()
             app_proc = ctx.Process(target=app_idle_cpu, args=(str(demo), args.idle, app_q))
             app_proc.start()

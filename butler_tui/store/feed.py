@@ -107,21 +107,26 @@ class ChangeFeed:
         file now holds another history than the one followed so far."""
         if not self.changed():
             return []
-        if not self.history_intact():
-            raise HistoryReplaced
-        events = self.read_new(limit)
-        if events:
-            self.history_intact()  # remember how the newest event looks now
-        return events
+        return self.read_new(limit)
 
     def read_new(self, limit: int = 1000) -> list[Event]:
+        """Events after ``last_id``, read from ``last_id`` itself so that one query also checks the
+        history is the one followed (the event last seen is still there, as it was)."""
         out: list[Event] = []
+        check = self.last_id > 0
         while True:
             rows = self.conn.execute(
-                "SELECT id, at, actor, station, entity, entity_id, action, before, after FROM events"
-                " WHERE id > ? ORDER BY id LIMIT ?",
-                (self.last_id, limit),
+                "SELECT id, at, actor, station, entity, entity_id, action, before, after, hash FROM events"
+                f" WHERE id {'>=' if check else '>'} ? ORDER BY id LIMIT ?",
+                (self.last_id, limit + 1 if check else limit),
             ).fetchall()
+            if check:
+                mark = (rows[0][1], rows[0][9]) if rows and rows[0][0] == self.last_id else None
+                if mark is None or (self._last_mark is not None and mark != self._last_mark):
+                    raise HistoryReplaced
+                self._last_mark = mark
+                rows = rows[1:]
+                check = False
             for row in rows:
                 after = expand_after(self.conn, row[4], row[6], row[5], row[8])
                 out.append(
@@ -132,7 +137,7 @@ class ChangeFeed:
                     )
                 )
                 self.last_id = row[0]
-                self._last_mark = None  # taken again, from the file, at the next check
+                self._last_mark = (row[1], row[9])
             if len(rows) < limit:
                 return out
 
@@ -229,11 +234,13 @@ def follow(
     start_at: int | None = None,
     identity: FileIdentity | None = None,
     on_file_change: Callable[[str], object] | None = None,
+    started: threading.Event | None = None,
 ) -> None:
     """Hand new events to ``deliver`` as they are committed, until ``stop`` — or until ``path`` no longer
     names the file it named at the start (``identity``, when the caller opened it earlier): then
     ``on_file_change(reason)`` is called (``deleted``, ``moved``, ``replaced`` or ``gone``) and the loop
     ends; without ``on_file_change`` it raises :class:`~butler_tui.errors.DatabaseFileChanged`.
+    ``started`` is set once the feed is connected and ready to deliver.
 
     This is the loop every open station runs (in a thread worker); the propagation benchmark runs it
     too. With a file watch it sleeps until the file is written (at most ``interval`` s for a couple of
@@ -241,7 +248,7 @@ def follow(
     over the next ~30 ms: a commit is visible a moment after its WAL write (the fsync of
     ``synchronous=FULL``, then the index in ``-shm``). Without a watch it polls every ``interval`` s."""
     if _server_url(path) is not None:
-        _follow_server(str(path), deliver, interval=interval, stop=stop, start_at=start_at)
+        _follow_server(str(path), deliver, interval=interval, stop=stop, start_at=start_at, started=started)
         return
     db = Path(path)
     if identity is None:
@@ -274,7 +281,10 @@ def follow(
         return bool(events)
 
     try:
+        _warm()
         feed.history_intact()  # how the newest event looks at the start
+        if started is not None:
+            started.set()
         while not stop.is_set():
             if time.monotonic() - checked >= IDLE_WAIT and file_changed():
                 return
@@ -300,11 +310,19 @@ def follow(
             watch.close()
 
 
-RECONNECT_PAUSE = 0.2  # after a dropped connection, before the next try (the server restarting)
+def _warm() -> None:
+    """Build the event model's validator now, in the follower's thread: it is built on first use
+    (``defer_build``, for a quick CLI start), and that first use — pydantic's plugin scan included — took
+    15–35 ms, so a station's first change after a start arrived that much later than the rest."""
+    Event(id=0, at="2000-01-01T00:00:00.000000+00:00", entity="events", action="warm")
+
+
+RECONNECT_PAUSE = 0.2
+SAFETY_READ = 5.0  # PostgreSQL: read by id this often even when nothing was notified  # after a dropped connection, before the next try (the server restarting)
 
 
 def _follow_server(url: str, deliver: Callable[[list[Event]], object], *, interval: float,
-                   stop: threading.Event, start_at: int | None) -> None:
+                   stop: threading.Event, start_at: int | None, started: threading.Event | None = None) -> None:
     """:func:`follow` on PostgreSQL: read what is new, then sleep on the LISTEN connection until an event is
     notified (at most ``interval`` s for a couple of seconds after a change, :data:`IDLE_WAIT` s otherwise).
     A dropped connection or a server restart is survived: the feed reconnects and reads by id from the last
@@ -313,21 +331,30 @@ def _follow_server(url: str, deliver: Callable[[list[Event]], object], *, interv
 
     feed = ChangeFeed(url, start_at=start_at)
     hot_until = time.monotonic() + HOT_SECONDS
+    read_at = float("-inf")
+    notified = True
     try:
+        _warm()
         feed.history_intact()
+        if started is not None:
+            started.set()
         while not stop.is_set():
-            try:
-                events = feed.poll()
-            except Exception as exc:  # the connection lost, or the server not there (yet)
-                if not is_transient(exc):
-                    raise
-                feed.drop()
-                stop.wait(RECONNECT_PAUSE)
-                continue
-            if events:
-                deliver(events)
-                hot_until = time.monotonic() + HOT_SECONDS
-            if feed.wait(interval if time.monotonic() < hot_until else IDLE_WAIT):
+            # read when notified, when the connection is new (catch-up), and every SAFETY_READ s anyway
+            if notified or feed._conn is None or time.monotonic() - read_at >= SAFETY_READ:
+                try:
+                    events = feed.poll()
+                except Exception as exc:  # the connection lost, or the server not there (yet)
+                    if not is_transient(exc):
+                        raise
+                    feed.drop()
+                    stop.wait(RECONNECT_PAUSE)
+                    continue
+                read_at = time.monotonic()
+                if events:
+                    deliver(events)
+                    hot_until = time.monotonic() + HOT_SECONDS
+            notified = feed.wait(interval if time.monotonic() < hot_until else IDLE_WAIT)
+            if notified:
                 hot_until = time.monotonic() + HOT_SECONDS
     except HistoryReplaced:
         raise file_changed_error(Path(url), "replaced") from None
