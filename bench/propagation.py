@@ -10,8 +10,9 @@ idle for a while and their CPU use is measured.
     python bench/propagation.py [--stations 10] [--messages 200] [--rate 20] [--idle 5]
                                 [--postgresql postgresql://postgres@/postgres?host=/tmp/pgsock]
 
-With ``--postgresql`` (an address whose role may create databases) the same runs on a throwaway database on
-that server: the feed wakes on LISTEN/NOTIFY there (the whole-app idle measurement is the SQLite one only).
+With ``--postgresql`` (an address whose role may create databases) the same runs again on a throwaway database
+on that server, and the two are printed side by side: the feed wakes on LISTEN/NOTIFY there (the whole-app
+idle measurement is the SQLite one only).
 """
 
 from __future__ import annotations
@@ -143,8 +144,42 @@ def main() -> None:
                         help="run on a throwaway database of this PostgreSQL server instead of a SQLite file")
     args = parser.parse_args()
 
+    rows = []
+    app_cpu = None
+    for admin in [None] + ([args.postgresql] if args.postgresql else []):
+        outcomes, committed, idle_app = run(admin, args)
+        app_cpu = idle_app if idle_app is not None else app_cpu
+        latencies: list[float] = []
+        lost = 0
+        cpu = []
+        for _code, received, cpu_share in outcomes:
+            cpu.append(cpu_share * 100)
+            for mid, t_commit in committed.items():
+                if mid in received:
+                    latencies.append((received[mid] - t_commit) * 1000)
+                else:
+                    lost += 1
+        rows.append(("PostgreSQL" if admin else "SQLite", latencies, lost, cpu))
+
+    print(f"propagation: {args.stations} stations, {args.messages} messages at {args.rate:g}/s, "
+          f"poll interval {args.interval * 1000:g} ms, {os.cpu_count()} CPUs")
+    print("| backend | stations | messages | deliveries | p50 ms | p95 ms | p99 ms | max ms | lost "
+          "| idle CPU per station (mean / max) |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---|")
+    for backend, latencies, lost, cpu in rows:
+        print(
+            f"| {backend} | {args.stations} | {args.messages} | {len(latencies)} | {statistics.median(latencies):.1f} | "
+            f"{percentile(latencies, 95):.1f} | {percentile(latencies, 99):.1f} | {max(latencies):.1f} | {lost} | "
+            f"{statistics.mean(cpu):.2f} % / {max(cpu):.2f} % of a core |"
+        )
+    if app_cpu is not None:
+        print(f"whole station app (Textual, headless, demo hotel) idle: {app_cpu:.2f} % of a core")
+
+
+def run(admin: str | None, args: argparse.Namespace) -> tuple[list, dict[int, float], float | None]:
+    """One backend: the stations' outcomes, the sender's commit instants, and (SQLite) a whole app's idle CPU."""
     ctx = mp.get_context("spawn")
-    with tempfile.TemporaryDirectory() as tmp, server_database(args.postgresql) as url:
+    with tempfile.TemporaryDirectory() as tmp, server_database(admin) as url:
         path: Path | str = url or Path(tmp) / "bench.db"
         codes = prepare(path, args.stations)
         ready = ctx.Barrier(args.stations + 1)
@@ -187,29 +222,7 @@ def main() -> None:
             app_proc.start()
             app_cpu = app_q.get(timeout=120) * 100
             app_proc.join()
-
-    latencies: list[float] = []
-    lost = 0
-    cpu = []
-    for _code, received, cpu_share in outcomes:
-        cpu.append(cpu_share * 100)
-        for mid, t_commit in committed.items():
-            if mid in received:
-                latencies.append((received[mid] - t_commit) * 1000)
-            else:
-                lost += 1
-    print(f"propagation ({'PostgreSQL' if args.postgresql else 'SQLite'}): {args.stations} stations, "
-          f"{args.messages} messages at {args.rate:g}/s, poll interval {args.interval * 1000:g} ms, "
-          f"{os.cpu_count()} CPUs")
-    print("| stations | messages | deliveries | p50 ms | p95 ms | p99 ms | max ms | lost | idle CPU per station (mean / max) |")
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|---|")
-    print(
-        f"| {args.stations} | {args.messages} | {len(latencies)} | {statistics.median(latencies):.1f} | "
-        f"{percentile(latencies, 95):.1f} | {percentile(latencies, 99):.1f} | {max(latencies):.1f} | {lost} | "
-        f"{statistics.mean(cpu):.2f} % / {max(cpu):.2f} % of a core |"
-    )
-    if app_cpu is not None:
-        print(f"whole station app (Textual, headless, demo hotel) idle: {app_cpu:.2f} % of a core")
+    return outcomes, committed, app_cpu
 
 
 if __name__ == "__main__":
