@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from butler_tui.cli import cli
@@ -195,3 +196,88 @@ def test_a_failing_pg_dump_is_one_message_and_no_file(pg_empty: str, tmp_path: P
     assert missing.exit_code != 0 and isinstance(missing.exception, SystemExit)
     assert "pg_dump not found" in missing.output
     assert not list(tmp_path.glob("hotel.dump*"))
+
+
+# -- a server database in use meets a newer program ------------------------------------------------------
+
+def _back_to_before(address: str, migration: str, drop: list[str]) -> None:
+    """Make the database look as an older program left it: ``migration`` not applied, its objects gone."""
+    import psycopg
+
+    with psycopg.connect(address, autocommit=True) as conn:
+        for sql in drop:
+            conn.execute(sql)
+        conn.execute("DELETE FROM _butler_migrations WHERE name = %s", (migration,))
+
+
+def test_a_pending_migration_is_applied_to_a_server_in_use_and_recorded(pg_empty: str):
+    assert run(pg_empty, "demo", "--no-tui").exit_code == 0
+    _back_to_before(pg_empty, "0027_import_runs", ["DROP TABLE import_runs"])
+    behind = run(pg_empty, "check")
+    assert "schema version 26 is behind 27" in behind.output, behind.output
+    assert run(pg_empty, "init").exit_code == 0  # as a station starting does (Store migrates)
+    checked = run(pg_empty, "check")
+    assert checked.exit_code == 0 and "schema objects: ok" in checked.output, checked.output
+    server = Store(pg_empty)
+    assert server.row("SELECT count(*) AS n FROM import_runs") == {"n": 0}
+    last = server.row("SELECT entity, action, after FROM events WHERE entity = 'schema' ORDER BY id DESC LIMIT 1")
+    assert last["action"] == "migrate" and "0027_import_runs" in last["after"]
+    assert server.row("SELECT count(*) AS n FROM guests")["n"] > 0  # the hotel's rows are all still there
+    server.close()
+
+
+def test_a_migration_that_changes_rows_replays_them_on_the_server(pg_empty: str, monkeypatch):
+    """A (test-only) migration adds a column filled from old rows: on a file its SQLite step does it, on a server
+    in use its SERVER_STEPS entry does, in the migrating transaction."""
+    from butler_tui.store import schema
+
+    assert run(pg_empty, "demo", "--no-tui").exit_code == 0
+
+    def sqlite_step(db):
+        db.conn.execute("ALTER TABLE guests ADD COLUMN name_upper TEXT")
+        db.conn.execute("UPDATE guests SET name_upper = upper(name)")
+
+    def server_step(conn):
+        conn.execute("UPDATE guests SET name_upper = upper(name)")
+
+    steps = [*schema.MIGRATIONS.steps, ("9999_test_name_upper", sqlite_step)]
+    monkeypatch.setattr(schema.MIGRATIONS, "steps", steps)
+    monkeypatch.setattr(schema, "SCHEMA_VERSION", len(steps))
+    monkeypatch.setattr(schema, "KNOWN", {name for name, _ in steps})
+    monkeypatch.setattr(schema, "SERVER_STEPS", {**schema.SERVER_STEPS, "9999_test_name_upper": server_step})
+
+    server = Store(pg_empty)
+    assert server.row("SELECT count(*) AS n FROM guests WHERE name_upper IS NULL OR name_upper != upper(name)") \
+        == {"n": 0}
+    assert "9999_test_name_upper" in schema.applied(server.db)
+    server.close()
+
+
+def test_a_migration_that_cannot_be_made_on_a_server_changes_nothing(pg_empty: str, monkeypatch):
+    from butler_tui.errors import StoreUnavailable
+    from butler_tui.store import schema
+
+    assert run(pg_empty, "demo", "--no-tui").exit_code == 0
+
+    def sqlite_step(db):
+        db.conn.execute("ALTER TABLE guests ADD COLUMN name_upper TEXT")
+
+    steps = [*schema.MIGRATIONS.steps, ("9999_test_unlisted", sqlite_step)]
+    monkeypatch.setattr(schema.MIGRATIONS, "steps", steps)
+    monkeypatch.setattr(schema, "SCHEMA_VERSION", len(steps))
+    monkeypatch.setattr(schema, "KNOWN", {name for name, _ in steps})
+    with pytest.raises(StoreUnavailable, match="9999_test_unlisted cannot be applied on PostgreSQL"):
+        Store(pg_empty)
+    monkeypatch.undo()
+    server = Store(pg_empty)  # the program as it is opens it as before: nothing was changed
+    assert "name_upper" not in server.row("SELECT * FROM guests LIMIT 1")
+    server.close()
+
+
+def test_every_migration_since_postgresql_says_how_it_runs_on_a_server():
+    from butler_tui.store import schema
+
+    names = schema.MIGRATIONS.names
+    later = names[names.index(schema.SERVER_SINCE) + 1:]
+    assert [name for name in later if name not in schema.SERVER_STEPS] == []
+    assert set(schema.SERVER_STEPS) <= set(later)

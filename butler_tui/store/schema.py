@@ -22,7 +22,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol
 
 from butler_tui import clock
-from butler_tui.errors import SchemaTooNew
+from butler_tui.errors import SchemaTooNew, StoreUnavailable
 from butler_tui.i18n import t as tr
 
 if TYPE_CHECKING:
@@ -1259,6 +1259,21 @@ def _import_runs(db: sqlite_utils.Database) -> None:
 SCHEMA_VERSION = len(MIGRATIONS.steps)
 KNOWN = set(MIGRATIONS.names)
 
+# -- the migrations on a PostgreSQL server already in use ------------------------------------------
+# A server's schema is made from the one these migrations give SQLite (store/pg.py ``build_schema``: the tables,
+# columns, indexes and triggers it lacks). That is all a migration needs when it only adds things. One that also
+# changes rows already there (fills a new column from old ones, moves data, rewrites values) must say how that is
+# done on a server database in use: its ``SERVER_STEPS`` entry, a function of the connection run in the migrating
+# transaction after ``build_schema`` (SQL in SQLite's dialect is translated as everywhere in store/). ``None``
+# says the migration only adds; a test keeps every migration after ``SERVER_SINCE`` listed here, so a new one
+# cannot forget.
+ServerStep = Callable[[Any], None]
+SERVER_SINCE = "0026_reports"
+"""The last migration before PostgreSQL support: every server database was made at this version or later."""
+SERVER_STEPS: dict[str, ServerStep | None] = {
+    "0027_import_runs": None,  # a new table and its index
+}
+
 
 class _HasConn(Protocol):
     @property
@@ -1333,7 +1348,9 @@ def migrate(db: _HasConn) -> list[str]:
 
 def _migrate_server(db: _HasConn) -> list[str]:
     """PostgreSQL: the schema is made from the one these migrations give SQLite (store/pg.py), under the
-    writers' lock so that stations starting at once apply it once."""
+    writers' lock so that stations starting at once apply it once. On a database in use, the rows the pending
+    migrations change are changed by their :data:`SERVER_STEPS`, in the same transaction; then the schema must
+    be this version's, or nothing is changed."""
     from butler_tui.store import pg
     from butler_tui.store.chain import append
 
@@ -1344,8 +1361,21 @@ def _migrate_server(db: _HasConn) -> list[str]:
         check_version(db)
         done = set(applied(db))
         pending = [name for name in MIGRATIONS.names if name not in done]
+        in_use = bool(done)
+        if pending and in_use:
+            _server_steps_known(pending)
         if pending:
             pg.build_schema(conn)
+            if in_use:
+                for name in pending:
+                    step = SERVER_STEPS[name]
+                    if step is not None:
+                        step(conn)
+                differences = pg.schema_differences(conn)
+                if differences:
+                    raise StoreUnavailable(tr(
+                        "this version's schema could not be made on the server ({what}): nothing was changed",
+                        what="; ".join(differences)))
             pg.record_applied(conn, SET_NAME, pending, clock.now_iso())
             append(conn, clock.now_iso(), None, None, "schema", str(SCHEMA_VERSION), "migrate",
                    None, json.dumps({"applied": pending}))
@@ -1355,3 +1385,16 @@ def _migrate_server(db: _HasConn) -> list[str]:
             conn.execute("ROLLBACK")
         raise
     return pending
+
+
+def _server_steps_known(pending: list[str]) -> None:
+    """Every migration pending on a server database in use says how it is done there (:data:`SERVER_STEPS`);
+    one made before PostgreSQL support cannot be pending on a server."""
+    names = MIGRATIONS.names
+    since = names.index(SERVER_SINCE)
+    early = [name for name in pending if names.index(name) <= since]
+    unknown = [name for name in pending if names.index(name) > since and name not in SERVER_STEPS]
+    if early or unknown:
+        raise StoreUnavailable(tr(
+            "this server database cannot be brought to this version: {names} cannot be applied on PostgreSQL"
+            " (nothing was changed)", names=", ".join(early + unknown)))
