@@ -128,7 +128,7 @@ def _run_app(store: Store, station: str, staff_no: str | None, *, ask_pin: bool 
         raise ButlerError(tr("the station app needs a terminal (stdin is not a TTY); use --no-tui for scripts"))
     from butler_tui.app import ButlerApp
 
-    app = ButlerApp(store.path, station_info.code, staff_info.staff_no if staff_info else None, ask_pin=ask_pin,
+    app = ButlerApp(store.url or store.path, station_info.code, staff_info.staff_no if staff_info else None, ask_pin=ask_pin,
                     sign_in_hint=hint, keymap=keymap)
     app.remember_theme(config.theme)  # the config file's theme; a theme chosen in the palette is kept there
     app.run()
