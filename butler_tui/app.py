@@ -29,6 +29,7 @@ from textual.widgets._toast import ToastRack
 from textual.worker import Worker, WorkerState
 
 from butler_tui import context
+from butler_tui.config import database_address
 from butler_tui.errors import ButlerError, DatabaseFileChanged
 from butler_tui.i18n import N_, own_part, t
 from butler_tui.logs import log
@@ -139,7 +140,7 @@ class ButlerApp(App[None]):
         language of the context the app is made in; the app keeps its own context (language, the
         hotel's shifts) and shares only the clock with its maker (see :mod:`butler_tui.context`)."""
         super().__init__()
-        self.db_path = Path(db_path)
+        self.db_path = database_address(db_path)  # a PostgreSQL address stays text (a Path folds its //)
         self.station_code = station
         self.staff_no = None if ask_pin else staff_no
         self._prefill_staff = staff_no or ""

@@ -1,4 +1,5 @@
-"""The channel in the real app: two stations on one file, another process, the emergency modal."""
+"""The channel in the real app: two stations on one database (a file or a PostgreSQL server), another
+process, the emergency modal."""
 
 from __future__ import annotations
 
@@ -37,9 +38,9 @@ async def _compose_and_send(app: ButlerApp, pilot, *, to: str, body: str) -> Non
     await pilot.press("enter")
 
 
-async def test_send_at_a_appears_at_b_ack_at_b_shows_acked_at_a(demo_db: Path):
-    a = ButlerApp(demo_db, "lobby", "1002")
-    b = ButlerApp(demo_db, "floors-high", "2001")
+async def test_send_at_a_appears_at_b_ack_at_b_shows_acked_at_a(demo_address: str | Path):
+    a = ButlerApp(demo_address, "lobby", "1002")
+    b = ButlerApp(demo_address, "floors-high", "2001")
     async with a.run_test(size=(120, 36)) as pa, b.run_test(size=(120, 36)) as pb:
         await pa.press("l")
         await pb.press("l")
@@ -81,15 +82,15 @@ async def test_live_update_keeps_the_cursor_where_it_was(demo_db: Path):
         assert table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value == first_key
 
 
-async def test_a_message_from_another_process_appears_in_a_running_app(demo_db: Path):
-    app = ButlerApp(demo_db, "fnb", "4001")
+async def test_a_message_from_another_process_appears_in_a_running_app(demo_address: str | Path):
+    app = ButlerApp(demo_address, "fnb", "4001")
     async with app.run_test(size=(120, 36)) as pilot:
         await await_until(pilot, lambda: app.state is not None)
         before = app.unacked
         args = ["send", "--from", "cs", "--to", "fnb", "--priority", "urgent", "Banquet hall B needs 20 more chairs"]
         proc = subprocess.run(
-            [sys.executable, "-m", "butler_tui", "--db", str(demo_db), *args],
-            capture_output=True, text=True, timeout=60, env={**os.environ, **signed_env(demo_db, args)},
+            [sys.executable, "-m", "butler_tui", "--db", str(demo_address), *args],
+            capture_output=True, text=True, timeout=60, env={**os.environ, **signed_env(demo_address, args)},
         )
         assert proc.returncode == 0, proc.stderr
         await await_until(pilot, lambda: app.unacked == before + 1)

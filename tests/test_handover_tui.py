@@ -15,11 +15,11 @@ from butler_tui.ui.table import KeyedTable
 from .conftest import await_until, on_screen
 
 
-async def test_unsigned_handover_is_shown_on_start_until_the_incoming_shift_signs(demo_db: Path):
-    store = Store(demo_db)
+async def test_unsigned_handover_is_shown_on_start_until_the_incoming_shift_signs(demo_address: Path | str):
+    store = Store(demo_address)
     handover.sign_out(store, "lobby", staff_no="1001")
     store.close()
-    app = ButlerApp(demo_db, "lobby", "1002")
+    app = ButlerApp(demo_address, "lobby", "1002")
     async with app.run_test(size=(120, 36)) as pilot:
         await await_until(pilot, lambda: on_screen(app, HandoverScreen) and app.screen.record is not None)
         bar = app.screen.query_one(StationBar)

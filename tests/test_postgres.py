@@ -3,6 +3,7 @@ server address, the tamper evidence the server enforces, and many writers at onc
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import subprocess
 import sys
@@ -12,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from butler_tui.cli import cli
-from butler_tui.services import messaging, tasks
+from butler_tui.services import handover, messaging, tasks
 from butler_tui.store import Store
 
 from .conftest import signed_env
@@ -281,3 +282,31 @@ def test_every_migration_since_postgresql_says_how_it_runs_on_a_server():
     later = names[names.index(schema.SERVER_SINCE) + 1:]
     assert [name for name in later if name not in schema.SERVER_STEPS] == []
     assert set(schema.SERVER_STEPS) <= set(later)
+
+
+def test_a_handover_signed_where_the_report_column_was_text_reads_back_whole(demo_address: str | Path):
+    """A signed report is packed bytes; a server database made when its column was TEXT kept their text form
+    (``\\x78…``), and the handover screen failed on it. The next schema build turns the column into BYTEA and
+    the reports into the bytes they were."""
+    import pytest
+
+    from butler_tui.store import pg
+
+    if isinstance(demo_address, Path):
+        pytest.skip("a PostgreSQL column's type")
+    store = Store(demo_address)
+    conn = store.db.conn
+    conn.execute_pg("ALTER TABLE handovers ALTER COLUMN report TYPE TEXT")  # as databases were made before
+    handover_id = handover.sign_out(store, "lobby", staff_no="1001")
+    assert store.scalar("SELECT report FROM handovers WHERE id = ?", (handover_id,)).startswith("\\x78313a")
+    conn.execute("BEGIN")
+    pg.build_schema(conn)
+    conn.execute("COMMIT")
+    record = handover.pending(store, "lobby")
+    assert record is not None and record.id == handover_id and record.report["station"] == "lobby"
+    signed = json.loads(store.scalar("SELECT after FROM events WHERE entity = 'handovers' AND action = 'sign_out'"
+                                     " AND entity_id = ?", (handover_id,)))
+    assert len(record.report["open_tasks"]) == signed["open_tasks"] and record.report["shift"] == signed["shift"]
+    handover.sign_in(store, handover_id, staff_no="1002", station="lobby")  # the incoming shift signs, as ever
+    assert handover.latest(store, "lobby").signed_in_by == "1002"
+    store.close()

@@ -38,9 +38,10 @@ async def _roster(app: ButlerApp, pilot) -> RosterScreen:
     return await await_until(pilot, lambda: on_screen(app, RosterScreen) and app.screen)
 
 
-async def test_a_lead_puts_a_duty_manager_on_shift_and_another_station_sees_it_but_may_not(demo_db: Path):
-    lead = ButlerApp(demo_db, "floors-mid", "2001")  # 李云敏, Rooms lead: may set the roster
-    butler = ButlerApp(demo_db, "lobby", "1002")  # 李晓莉, a lobby butler: may not
+async def test_a_lead_puts_a_duty_manager_on_shift_and_another_station_sees_it_but_may_not(
+        demo_address: str | Path):
+    lead = ButlerApp(demo_address, "floors-mid", "2001")  # 李云敏, Rooms lead: may set the roster
+    butler = ButlerApp(demo_address, "lobby", "1002")  # 李晓莉, a lobby butler: may not
     async with lead.run_test(size=(120, 36)) as pl, butler.run_test(size=(120, 36)) as pb:
         board = await _roster(lead, pl)
         watching = await _roster(butler, pb)

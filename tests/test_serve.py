@@ -3,6 +3,8 @@ command each browser session runs (tests/test_browser.py drives the real thing i
 
 from __future__ import annotations
 
+import os
+import shlex
 import sys
 from pathlib import Path
 
@@ -30,18 +32,26 @@ def started(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, dict]]:
     return servers
 
 
-def _serve(db: Path, *args: str):
+def _serve(db: Path | str, *args: str):
     return CliRunner().invoke(cli, ["--lang", "en", "--db", str(db), "serve", "--station", "lobby", *args])
 
 
-def test_serve_listens_on_localhost_and_each_session_starts_without_a_tty_check(demo_db: Path, started):
-    result = _serve(demo_db)
+def test_serve_listens_on_localhost_and_each_session_starts_without_a_tty_check(
+        demo_address: Path | str, started, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.delenv("BUTLER_DB", raising=False)  # serve sets it for its sessions: put back after the test
+    result = _serve(demo_address)
     assert result.exit_code == 0, result.output
     [(command, kwargs)] = started
     assert kwargs["host"] == "127.0.0.1" and kwargs["port"] == 8000
     # The child is a station started for a browser: its terminal is textual-serve's pipes, not a TTY.
     assert command.endswith("run --station lobby --served") and sys.executable in command
     assert Path(kwargs["templates_path"], "app_index.html").is_file()
+    # It opens the same database: a file by its path; a server by the address in its environment (textual-serve
+    # passes the server's on), never on a command line that `ps` shows with its password.
+    if isinstance(demo_address, Path):
+        assert f" --db {shlex.quote(str(demo_address.resolve()))} " in command
+    else:
+        assert "--db" not in command and "postgresql" not in command and os.environ["BUTLER_DB"] == demo_address
 
 
 def test_serve_refuses_another_address_unless_told_and_then_points_at_tls(demo_db: Path, started):

@@ -152,8 +152,9 @@ def test_serve_refuses_an_unknown_station(demo_db: Path):
 
 
 @pytest.mark.tui
-def test_the_real_command_paints_in_a_terminal_and_quits_cleanly(demo_db: Path):
-    """`butler demo` in a pseudo-terminal: the path a person takes, not run_test()."""
+def test_the_real_command_paints_in_a_terminal_and_quits_cleanly(demo_address: Path | str):
+    """`butler demo` in a pseudo-terminal: the path a person takes, not run_test() (on a file, and on a
+    PostgreSQL server: the command hands the app the server's address)."""
     import fcntl
     import os
     import pty
@@ -164,7 +165,7 @@ def test_the_real_command_paints_in_a_terminal_and_quits_cleanly(demo_db: Path):
     pid, fd = pty.fork()
     if pid == 0:
         os.environ["TERM"] = "xterm-256color"
-        os.execv(sys.executable, [sys.executable, "-m", "butler_tui", "--db", str(demo_db), "demo"])
+        os.execv(sys.executable, [sys.executable, "-m", "butler_tui", "--db", str(demo_address), "demo"])
     fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", 36, 120, 0, 0))
 
     def read_until(needle: bytes, timeout: float) -> bytes:

@@ -1,5 +1,5 @@
 """The task boards — to do, waiting for my verification, closed today — and a task's loop across two
-stations on one database file: raised on the floor, done by Engineering, verified on the floor."""
+stations on one database (a file or a PostgreSQL server): raised on the floor, done by Engineering, verified on the floor."""
 
 from __future__ import annotations
 
@@ -39,9 +39,10 @@ async def _select(pilot, board: RoomsScreen, tab: str, task_id: int) -> KeyedTab
     return table
 
 
-async def test_a_repair_raised_on_the_floor_is_done_by_engineering_and_verified_on_the_floor(demo_db: Path):
-    floor = ButlerApp(demo_db, "floors-mid", "2005")  # 何丽娟, ROOMS supervisor: may verify
-    eng = ButlerApp(demo_db, "eng", "9001")  # 刘建国, Engineering lead
+async def test_a_repair_raised_on_the_floor_is_done_by_engineering_and_verified_on_the_floor(
+        demo_address: str | Path):
+    floor = ButlerApp(demo_address, "floors-mid", "2005")  # 何丽娟, ROOMS supervisor: may verify
+    eng = ButlerApp(demo_address, "eng", "9001")  # 刘建国, Engineering lead
     async with floor.run_test(size=(120, 36)) as pf, eng.run_test(size=(120, 36)) as pe:
         floor_board = await _rooms(floor, pf)
         eng_board = await _rooms(eng, pe)

@@ -78,7 +78,8 @@ def serve(ctx: click.Context, station: str, host: str, port: int, public_url: st
 
     with opened_store(ctx) as store:  # closed before serving: the sessions open the file themselves
         code = get_station(store, station).code
-        path = store.path.resolve()
+        server = store.url
+        where = ["--db", str(store.path.resolve())] if server is None else []
     if host not in LOCAL_HOSTS:
         if not allow_remote:
             raise ButlerError(tr("refusing to listen on {host}: a browser station there is plain HTTP; add"
@@ -86,9 +87,12 @@ def serve(ctx: click.Context, station: str, host: str, port: int, public_url: st
         say(tr("warning: listening on {host} without TLS or authentication of its own — reach it only through"
                " a TLS reverse proxy (deploy/nginx-butler.conf, README: Deploying); staff still sign in with"
                " staff no. and PIN", host=host), err=True)
-    # Each browser session is a station process of its own: same file, same station, same language.
-    command = [sys.executable, "-m", "butler_tui", "--db", str(path), "--lang", language(), "run", "--station", code,
-               "--served"]
+    # Each browser session is a station process of its own: same database, same station, same language. A
+    # server's address (a password in it, maybe) reaches the sessions in their environment (textual-serve
+    # passes its own on), not on a command line any user's `ps` shows.
+    if server is not None:
+        os.environ["BUTLER_DB"] = server
+    command = [sys.executable, "-m", "butler_tui", *where, "--lang", language(), "run", "--station", code, "--served"]
     make_server(command, host=host, port=port, title=f"butler · {code}", public_url=public_url).serve()
 
 
@@ -128,7 +132,7 @@ def _run_app(store: Store, station: str, staff_no: str | None, *, ask_pin: bool 
         raise ButlerError(tr("the station app needs a terminal (stdin is not a TTY); use --no-tui for scripts"))
     from butler_tui.app import ButlerApp
 
-    app = ButlerApp(store.path, station_info.code, staff_info.staff_no if staff_info else None, ask_pin=ask_pin,
+    app = ButlerApp(store.url or store.path, station_info.code, staff_info.staff_no if staff_info else None, ask_pin=ask_pin,
                     sign_in_hint=hint, keymap=keymap)
     app.remember_theme(config.theme)  # the config file's theme; a theme chosen in the palette is kept there
     app.run()

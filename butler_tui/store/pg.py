@@ -352,8 +352,31 @@ def reference_schema() -> sqlite3.Connection:
     return conn
 
 
-def _pg_type(declared: str) -> str:
-    return _TYPES.get(declared.upper().split("(")[0].strip(), "TEXT")
+_COLUMN_TYPES = {("handovers", "report"): "BYTEA"}
+"""Columns whose SQLite declaration does not say what they hold: a signed handover's report is packed bytes
+(store/packing.py) in a column declared ``TEXT`` (SQLite keeps whatever is written). A PostgreSQL ``TEXT``
+column took the bytes as their text form (``\\x7831…``), which read back as no report at all."""
+
+
+def _pg_type(declared: str, table: str = "", column: str = "") -> str:
+    return _COLUMN_TYPES.get((table, column)) or _TYPES.get(declared.upper().split("(")[0].strip(), "TEXT")
+
+
+def _retype(conn: PgConnection) -> list[str]:
+    """A database made before :data:`_COLUMN_TYPES` said so: the column turned into what it holds, its values
+    read back from the text form the server wrote them in (``\\x`` and hex digits); what is not in that form
+    is text as written (JSON, from before the reports were packed) and kept as its UTF-8 bytes."""
+    done = []
+    for (table, column), kind in _COLUMN_TYPES.items():
+        row = conn.execute_pg("SELECT data_type FROM information_schema.columns WHERE table_schema = current_schema()"
+                              " AND table_name = %s AND column_name = %s", (table, column)).fetchone()
+        if row is not None and row[0] == "text" and kind == "BYTEA":
+            sql = (f'ALTER TABLE "{table}" ALTER COLUMN "{column}" TYPE BYTEA USING CASE'
+                   f' WHEN "{column}" ~ \'^\\\\x([0-9a-f]{{2}})*$\' THEN decode(substr("{column}", 3), \'hex\')'
+                   f' ELSE convert_to("{column}", \'UTF8\') END')
+            conn.execute_pg(sql)
+            done.append(sql)
+    return done
 
 
 def _checks(create_sql: str) -> list[str]:
@@ -380,7 +403,7 @@ def _table_ddl(ref: sqlite3.Connection, name: str, sql: str) -> tuple[str, str |
         else None
     lines = []
     for _cid, col, declared, notnull, default, _pk in cols:
-        line = f'"{col}" {_pg_type(declared)}'
+        line = f'"{col}" {_pg_type(declared, name, col)}'
         if notnull:
             line += " NOT NULL"
         if default is not None:
@@ -485,12 +508,13 @@ def build_schema(conn: PgConnection, rows_from: sqlite3.Connection | None = None
             continue
         for _cid, col, declared, notnull, default, _pk in ref.execute(f"PRAGMA table_info([{name}])").fetchall():
             if (name, col) not in have_cols:
-                line = f'ALTER TABLE "{name}" ADD COLUMN "{col}" {_pg_type(declared)}'
+                line = f'ALTER TABLE "{name}" ADD COLUMN "{col}" {_pg_type(declared, name, col)}'
                 if default is not None:
                     line += f" DEFAULT {default}"
                 if notnull:
                     line += " NOT NULL"
                 run(line)
+    done.extend(_retype(conn))
     conn.load_rowid_keys()
     for name in new_tables:  # the rows the migrations seed (teams, permissions, templates, …), or a hotel's
         if rows_from is not None:
