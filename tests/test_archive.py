@@ -306,9 +306,9 @@ def test_archive_refuses_a_bad_date_and_those_without_the_right(history_db: Path
     assert not history_db.with_name("hotel.archive.sqlite").exists()
 
 
-def test_vacuum_shrinks_the_file(demo_db: Path):
-    done = run(demo_db, "vacuum")
-    assert done.exit_code == 0 and "bytes" in done.output
+def test_vacuum_shrinks_the_file(demo_address: Path | str):
+    done = run(demo_address, "vacuum")
+    assert done.exit_code == 0 and "bytes" in done.output, done.output
 
 
 def test_a_packed_checklist_gives_back_exactly_what_went_in():
@@ -324,3 +324,50 @@ def test_a_packed_checklist_gives_back_exactly_what_went_in():
     # An instant not in the store's own format is kept as it is (the plain packing).
     odd = [[*items[0][:5], "2026-11-30T10:00:00Z", *items[0][6:]]]
     assert unpack(pack_checklist(odd, [])) == {"items": odd, "stages": []}
+
+
+def test_on_a_server_only_the_owner_archives_and_the_stations_read_the_archive(history_db: Path, pg_empty: str,
+                                                                                tmp_path: Path):
+    import psycopg
+
+    from butler_tui.store import pg
+    from butler_tui.store.maintenance import migrate_to
+
+    with psycopg.connect(pg_empty, autocommit=True) as conn:  # README: the lines an admin runs, before init
+        conn.execute("DO $$ BEGIN CREATE ROLE butler_station LOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$")
+    store = Store(history_db)
+    built = json.loads(store.scalar("SELECT value FROM settings WHERE name = 'bench_history'"))
+    migrate_to(store, pg_empty)
+    store.close()
+    with psycopg.connect(pg_empty, autocommit=True) as conn:
+        for sql in pg.station_grants():
+            conn.execute(sql)
+    clock.freeze(clock.parse(built["now"]))
+    before_day = (clock.today() - timedelta(days=2)).isoformat()
+    station = pg_empty.replace("postgresql://postgres@", "postgresql://butler_station@", 1)
+    owner = Store(pg_empty)
+    old = owner.scalar("SELECT min(id) FROM tasks WHERE status = 'closed' AND type != 'lost_found'")
+    owner.close()
+    shown = run(station, "task", "show", str(old))
+    assert shown.exit_code == 0, shown.output
+
+    refused = run(station, "archive", "--before", before_day, *ADMIN)
+    assert refused.exit_code == 4 and "Traceback" not in refused.output
+    assert "run `butler archive` as the database owner role" in refused.output
+    to_file = run(pg_empty, "archive", "--before", before_day, "--to", str(tmp_path / "a.sqlite"), *ADMIN)
+    assert to_file.exit_code == 2 and "the archive is the schema report_archive of the same database" in to_file.output
+    assert not (tmp_path / "a.sqlite").exists()
+
+    moved = run(pg_empty, "archive", "--before", before_day, "--no-vacuum", *ADMIN, "--json")
+    assert moved.exit_code == 0, moved.output
+    assert json.loads(moved.output)["moved"]["tasks"] > 0
+    # The stations read what moved (the archive's tables are granted to their role), and cannot change it.
+    assert run(station, "task", "show", str(old)).output == shown.output
+    reader = Store(station)
+    with pytest.raises(sqlite3.Error, match="permission denied"):
+        reader.db.conn.execute("DELETE FROM report_archive.tasks")
+    reader.close()
+    vacuumed = run(pg_empty, "vacuum")
+    assert vacuumed.exit_code == 0 and "bytes" in vacuumed.output, vacuumed.output
+    checked = run(pg_empty, "check")
+    assert checked.exit_code == 0 and "event chain:    ok" in checked.output, checked.output
