@@ -27,7 +27,7 @@ BENCH = Path(__file__).resolve().parent.parent / "bench" / "history.py"
 ADMIN = ["--by", "0009", "--by-pin", "1234"]
 
 
-def run(db: Path, *args: str):
+def run(db: Path | str, *args: str):
     return CliRunner().invoke(cli, ["--db", str(db), *args], env=signed_env(db, args))
 
 
@@ -196,7 +196,35 @@ def history_db(_history: Path, tmp_path: Path) -> Path:
     return path
 
 
-def test_archive_moves_closed_history_and_lookups_still_read_it(history_db: Path):
+@pytest.fixture(params=["sqlite", "postgresql"])
+def history_address(request: pytest.FixtureRequest, history_db: Path) -> Path | str:
+    """The generated history: the file, or a PostgreSQL database it was copied into (``butler migrate-to``)."""
+    if request.param == "sqlite":
+        return history_db
+    from butler_tui.store.maintenance import migrate_to
+
+    url: str = request.getfixturevalue("pg_empty")
+    store = Store(history_db)
+    try:
+        migrate_to(store, url)
+    finally:
+        store.close()
+    return url
+
+
+def _size(address: Path | str) -> int:
+    if isinstance(address, Path):
+        return address.stat().st_size
+    store = Store(address)
+    try:
+        return int(store.db.conn.execute_pg("SELECT pg_database_size(current_database())").fetchone()[0])
+    finally:
+        store.close()
+
+
+def test_archive_moves_closed_history_and_lookups_still_read_it(history_address: Path | str):
+    history_db = history_address
+    on_server = isinstance(history_db, str)
     store = Store(history_db)
     built = json.loads(store.scalar("SELECT value FROM settings WHERE name = 'bench_history'"))
     clock.freeze(clock.parse(built["now"]))
@@ -213,15 +241,18 @@ def test_archive_moves_closed_history_and_lookups_still_read_it(history_db: Path
     shown = run(history_db, "task", "show", str(old["id"]))
     guest_shown = run(history_db, "guest", "show", str(guest))
     assert shown.exit_code == 0 and guest_shown.exit_code == 0
-    size = history_db.stat().st_size
+    size = _size(history_db)
 
     moved = run(history_db, "archive", "--before", before_day, *ADMIN, "--json")
     assert moved.exit_code == 0, moved.output
     result = json.loads(moved.output)
-    archive = history_db.with_name("hotel.archive.sqlite")
-    assert result["archive"] == str(archive) and archive.exists()
     assert all(result["moved"][t] > 0 for t in ("tasks", "messages", "acks", "events", "checklists_packed"))
-    assert result["size_after"] < result["size_before"] and history_db.stat().st_size < size
+    if on_server:  # the schema report_archive of the same database; VACUUM frees the space for reuse only
+        assert result["archive"] == "report_archive" and result["size_before"] > 0 and result["size_after"] > 0
+    else:
+        archive = history_db.with_name("hotel.archive.sqlite")
+        assert result["archive"] == str(archive) and archive.exists()
+        assert result["size_after"] < result["size_before"] and _size(history_db) < size
 
     store = Store(history_db)
     assert store.scalar("SELECT count(*) FROM tasks WHERE id = ?", (old["id"],)) == 0
@@ -244,12 +275,20 @@ def test_archive_moves_closed_history_and_lookups_still_read_it(history_db: Path
     assert "integrity:      ok" in checked.output and "event chain:    ok" in checked.output  # anchored over the gaps
 
     # The events stay append-only for anyone else.
-    conn = sqlite3.connect(history_db)
-    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
-        conn.execute("DELETE FROM events WHERE id = (SELECT min(id) FROM events)")
-    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
-        conn.execute("UPDATE events SET action = 'forged' WHERE id = (SELECT min(id) FROM events)")
-    conn.close()
+    if on_server:
+        store = Store(history_db)
+        for statement in ("DELETE FROM events WHERE id = (SELECT min(id) FROM events)",
+                          "UPDATE events SET action = 'forged' WHERE id = (SELECT min(id) FROM events)"):
+            with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+                store.db.conn.execute(statement)
+        store.close()
+    else:
+        conn = sqlite3.connect(history_db)
+        with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+            conn.execute("DELETE FROM events WHERE id = (SELECT min(id) FROM events)")
+        with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+            conn.execute("UPDATE events SET action = 'forged' WHERE id = (SELECT min(id) FROM events)")
+        conn.close()
 
     # Twice: nothing more to move.
     again = run(history_db, "archive", "--before", before_day, *ADMIN, "--json")
@@ -267,9 +306,9 @@ def test_archive_refuses_a_bad_date_and_those_without_the_right(history_db: Path
     assert not history_db.with_name("hotel.archive.sqlite").exists()
 
 
-def test_vacuum_shrinks_the_file(demo_db: Path):
-    done = run(demo_db, "vacuum")
-    assert done.exit_code == 0 and "bytes" in done.output
+def test_vacuum_shrinks_the_file(demo_address: Path | str):
+    done = run(demo_address, "vacuum")
+    assert done.exit_code == 0 and "bytes" in done.output, done.output
 
 
 def test_a_packed_checklist_gives_back_exactly_what_went_in():
@@ -285,3 +324,50 @@ def test_a_packed_checklist_gives_back_exactly_what_went_in():
     # An instant not in the store's own format is kept as it is (the plain packing).
     odd = [[*items[0][:5], "2026-11-30T10:00:00Z", *items[0][6:]]]
     assert unpack(pack_checklist(odd, [])) == {"items": odd, "stages": []}
+
+
+def test_on_a_server_only_the_owner_archives_and_the_stations_read_the_archive(history_db: Path, pg_empty: str,
+                                                                                tmp_path: Path):
+    import psycopg
+
+    from butler_tui.store import pg
+    from butler_tui.store.maintenance import migrate_to
+
+    with psycopg.connect(pg_empty, autocommit=True) as conn:  # README: the lines an admin runs, before init
+        conn.execute("DO $$ BEGIN CREATE ROLE butler_station LOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$")
+    store = Store(history_db)
+    built = json.loads(store.scalar("SELECT value FROM settings WHERE name = 'bench_history'"))
+    migrate_to(store, pg_empty)
+    store.close()
+    with psycopg.connect(pg_empty, autocommit=True) as conn:
+        for sql in pg.station_grants():
+            conn.execute(sql)
+    clock.freeze(clock.parse(built["now"]))
+    before_day = (clock.today() - timedelta(days=2)).isoformat()
+    station = pg_empty.replace("postgresql://postgres@", "postgresql://butler_station@", 1)
+    owner = Store(pg_empty)
+    old = owner.scalar("SELECT min(id) FROM tasks WHERE status = 'closed' AND type != 'lost_found'")
+    owner.close()
+    shown = run(station, "task", "show", str(old))
+    assert shown.exit_code == 0, shown.output
+
+    refused = run(station, "archive", "--before", before_day, *ADMIN)
+    assert refused.exit_code == 4 and "Traceback" not in refused.output
+    assert "run `butler archive` as the database owner role" in refused.output
+    to_file = run(pg_empty, "archive", "--before", before_day, "--to", str(tmp_path / "a.sqlite"), *ADMIN)
+    assert to_file.exit_code == 2 and "the archive is the schema report_archive of the same database" in to_file.output
+    assert not (tmp_path / "a.sqlite").exists()
+
+    moved = run(pg_empty, "archive", "--before", before_day, "--no-vacuum", *ADMIN, "--json")
+    assert moved.exit_code == 0, moved.output
+    assert json.loads(moved.output)["moved"]["tasks"] > 0
+    # The stations read what moved (the archive's tables are granted to their role), and cannot change it.
+    assert run(station, "task", "show", str(old)).output == shown.output
+    reader = Store(station)
+    with pytest.raises(sqlite3.Error, match="permission denied"):
+        reader.db.conn.execute("DELETE FROM report_archive.tasks")
+    reader.close()
+    vacuumed = run(pg_empty, "vacuum")
+    assert vacuumed.exit_code == 0 and "bytes" in vacuumed.output, vacuumed.output
+    checked = run(pg_empty, "check")
+    assert checked.exit_code == 0 and "event chain:    ok" in checked.output, checked.output

@@ -217,7 +217,8 @@ def sweep(ctx: click.Context, station: str | None) -> None:
 @click.command(name="archive")
 @click.option("--before", "before", required=True, help="Move closed history from before this day (YYYY-MM-DD).")
 @click.option("--to", "to", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="The archive file (default: next to the database, NAME.archive.sqlite).")
+              help="The archive file (default: next to the database, NAME.archive.sqlite). On PostgreSQL the"
+                   " archive is the schema report_archive of the same database: no --to.")
 @click.option("--no-vacuum", is_flag=True, help="Leave the freed pages in the file (run `butler vacuum` later).")
 @click.option("--by", default=None, help="Staff no. of the manager or admin doing this.")
 @BY_PIN
@@ -225,7 +226,9 @@ def sweep(ctx: click.Context, station: str | None) -> None:
 @click.pass_context
 def archive_cmd(ctx: click.Context, before: str, to: Path | None, no_vacuum: bool, by: str | None, by_pin: str | None,
                 as_json: bool) -> None:
-    """Move closed history (done tasks, acknowledged messages, past stays' checklists) to an archive file."""
+    """Move closed history (done tasks, acknowledged messages, past stays' checklists) to an archive file.
+
+    On PostgreSQL: to the schema report_archive of the same database, as the database's owner role."""
     from butler_tui.cli.common import echo_json, signed_person
     from butler_tui.services import archive
 
@@ -245,7 +248,10 @@ def archive_cmd(ctx: click.Context, before: str, to: Path | None, no_vacuum: boo
 @click.command()
 @click.pass_context
 def vacuum(ctx: click.Context) -> None:
-    """Rebuild the file so that it shrinks by the space freed (after `butler archive --no-vacuum`)."""
+    """Rebuild the file so that it shrinks by the space freed (after `butler archive --no-vacuum`).
+
+    On PostgreSQL: VACUUM (ANALYZE), which frees the space for reuse without shrinking the files (VACUUM FULL
+    would lock the tables while it copies them)."""
     from butler_tui.services.archive import compact
 
     store = use_store(ctx)

@@ -357,7 +357,8 @@ def _escalations(src: _Sources, by: str | None, params: dict[str, str], cond: st
     sql = " UNION ALL ".join(
         f"SELECT {_KEY[by]} AS g, e.level AS level FROM {s}.escalations e JOIN {s}.tasks t ON t.id = e.task_id"
         f" WHERE t.created_at >= :start AND t.created_at < :end {cond}" for s in src.schemas)
-    return src.conn.execute(f"SELECT g, level, count(*) FROM ({sql}) GROUP BY 1, 2", params).fetchall()
+    # (in order: PostgreSQL gives a GROUP BY in no order, and the levels are keys of the JSON in this order)
+    return src.conn.execute(f"SELECT g, level, count(*) FROM ({sql}) GROUP BY 1, 2 ORDER BY 1, 2", params).fetchall()
 
 
 def _follow_ups(src: _Sources, s_iso: str, e_iso: str, now: datetime) -> dict[str, Any]:

@@ -1,9 +1,15 @@
-"""The archive file: closed history moved out of the shared file by ``butler archive``.
+"""The archive: closed history moved out of the shared tables by ``butler archive``.
 
 It holds the moved rows of ``tasks``, ``escalations``, ``messages``, ``acks``, ``events``,
-``checklist_items``, ``stay_stages`` and ``checklists_packed`` (same columns, no constraints). :class:`ArchiveReader` opens it
-read-only with the hotel's file attached read-only behind it, so that the services' own queries run on
-it unchanged: ``tasks`` is the archive's, ``staff``, ``ladders`` or ``stays`` the hotel's.
+``checklist_items``, ``stay_stages`` and ``checklists_packed`` (same columns, no constraints). On SQLite it is a
+file of its own; on PostgreSQL the schema ``report_archive`` of the same database. Either way the move
+writes ``report_archive.TABLE`` (the file is attached under that name). :class:`ArchiveReader` (and on a
+server :class:`PgArchiveReader`) reads it read-only with the hotel's tables behind it, so that the services'
+own queries run on it unchanged: ``tasks`` is the archive's, ``staff``, ``ladders`` or ``stays`` the hotel's.
+
+The backends' differences for ``butler archive`` and ``butler vacuum`` stay here: :func:`target`,
+:func:`prepare`, :func:`attach`, :func:`columns`, :func:`defer_references`, :func:`broken_references`,
+:func:`size` and :func:`vacuum`.
 """
 
 from __future__ import annotations
@@ -12,11 +18,13 @@ import contextlib
 import sqlite3
 import threading
 import weakref
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from butler_tui.store.database import Connection, Store
+from butler_tui.errors import InvalidInput, StoreUnavailable
+from butler_tui.i18n import t as tr
+from butler_tui.store.database import Connection, Store, Tx
 
 TABLES = ("tasks", "task_origins", "escalations", "messages", "acks", "events", "checklist_items", "stay_stages",
           "checklists_packed")
@@ -60,13 +68,25 @@ class Reading:
             self.conn.create_function(name, 1, func, deterministic=True, args_sql=args_sql, params=params)
 
 
+def _pg_archive_readable(conn: Any) -> bool:
+    """On a server: the schema ``report_archive`` is there with every table of :data:`TABLES`, readable by
+    this connection's role."""
+    row = conn.execute_pg(
+        "SELECT count(*), bool_and(has_table_privilege(format('%%I.%%I', schemaname, tablename), 'SELECT'))"
+        " FROM pg_tables WHERE schemaname = %s AND tablename = ANY (%s)", (ARCHIVE_SCHEMA, list(TABLES))).fetchone()
+    return bool(row and row[0] == len(TABLES) and row[1])
+
+
 @contextlib.contextmanager
 def reading_with_archive(store: Store) -> Iterator[Reading]:
-    """The hotel's tables, and its archive's (``butler archive``) attached for the read when there is one:
-    archived history still counts. PostgreSQL has no archive yet: the hotel's tables only."""
+    """The hotel's tables, and its archive's (``butler archive``) for the read when there is one: archived
+    history still counts. On SQLite the archive file is attached for the read; on PostgreSQL it is the
+    schema ``report_archive`` of the same database."""
     conn = store.db.conn
     schemas = ["main"]
     if store.url is not None:
+        if _pg_archive_readable(conn):
+            schemas.append(ARCHIVE_SCHEMA)
         yield Reading(conn, schemas)
         return
     attached = False
@@ -90,23 +110,168 @@ def reading_with_archive(store: Store) -> Iterator[Reading]:
                 conn.execute("DETACH " + ARCHIVE_SCHEMA)
 
 
-def prepare(path: Path, store: Store) -> None:
+# -- butler archive ------------------------------------------------------------------------------------
+
+
+def target(store: Store, to: Path | None) -> str:
+    """Where this run's archive is, as its ``archive`` field says: the file (``--to``, else the last one, else
+    next to the hotel's), resolved; on a server the schema ``report_archive`` (``--to`` is refused there)."""
+    if store.url is not None:
+        if to is not None:
+            raise InvalidInput(tr("on PostgreSQL the archive is the schema {schema} of the same database: --to"
+                                  " is for a SQLite file only", schema=ARCHIVE_SCHEMA))
+        return ARCHIVE_SCHEMA
+    path = (to or archive_path(store)).resolve()
+    if path == store.path.resolve():
+        raise InvalidInput(tr("the archive cannot be the database itself"))
+    if not path.parent.exists():
+        raise InvalidInput(tr("directory {parent} does not exist", parent=path.parent))
+    return str(path)
+
+
+def require_owner(store: Store) -> None:
+    """On a server, archiving removes events and makes the archive's tables: the stations' role may do
+    neither (store/pg.py ``station_grants``); one clear refusal before anything is done."""
+    if store.url is None:
+        return
+    row = store.db.conn.execute_pg(  # type: ignore[attr-defined]
+        "SELECT has_table_privilege('events', 'DELETE'), current_user").fetchone()
+    if not row[0]:
+        raise StoreUnavailable(tr("the database role {role} may not remove events: run `butler archive` as the"
+                                  " database owner role (the one that ran `butler init`)", role=row[1]))
+
+
+def columns(conn: Any, table: str, schema: str = "main") -> list[str]:
+    """The names of ``table``'s columns, in order, on either backend (``main``: the hotel's)."""
+    return [name for name, _type in _columns(conn, table, schema)]
+
+
+def _columns(conn: Any, table: str, schema: str) -> list[tuple[str, str]]:
+    if isinstance(conn, sqlite3.Connection):
+        return [(r[1], r[2]) for r in conn.execute(f"PRAGMA {schema}.table_info({table})").fetchall()]
+    where = f'"{table}"' if schema == "main" else f'"{schema}"."{table}"'
+    return [(r[0], r[1]) for r in conn.execute_pg(
+        "SELECT attname::text, format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = to_regclass(%s)"
+        " AND attnum > 0 AND NOT attisdropped ORDER BY attnum", (where,)).fetchall()]
+
+
+def prepare(store: Store, where: str) -> None:
     """Create the archive's tables (as the hotel's, without constraints) and their lookup indexes, or add
-    the columns the hotel's tables have gained since."""
-    conn = sqlite3.connect(str(path), isolation_level=None)
+    the columns the hotel's tables have gained since; on a server, let the stations' role read them."""
+    if store.url is not None:
+        _prepare_schema(store)
+        return
+    conn = sqlite3.connect(where, isolation_level=None)
     try:
         conn.execute("ATTACH ? AS hotel", (str(store.path),))
         for table in TABLES:
             conn.execute(f"CREATE TABLE IF NOT EXISTS main.{table} AS SELECT * FROM hotel.{table} WHERE 0")
             conn.execute(f"CREATE INDEX IF NOT EXISTS main.{table}_lookup ON {table}({INDEXES[table]})")
             # An archive begun before a column was added to the hotel's table (events.hash, …) gets it too.
-            have = {r[1] for r in conn.execute(f"PRAGMA main.table_info({table})").fetchall()}
-            for column in conn.execute(f"PRAGMA hotel.table_info({table})").fetchall():
-                if column[1] not in have:
-                    conn.execute(f'ALTER TABLE main.{table} ADD COLUMN "{column[1]}"')
+            have = set(columns(conn, table))
+            for column in columns(conn, table, "hotel"):
+                if column not in have:
+                    conn.execute(f'ALTER TABLE main.{table} ADD COLUMN "{column}"')
         conn.execute("DETACH hotel")
     finally:
         conn.close()
+
+
+def _prepare_schema(store: Store) -> None:
+    from butler_tui.store.pg import STATION_ROLE
+
+    conn: Any = store.db.conn
+    run = conn.execute_pg
+    run("BEGIN")
+    try:
+        run(f"CREATE SCHEMA IF NOT EXISTS {ARCHIVE_SCHEMA}")
+        for table in TABLES:
+            # LIKE copies the columns, their types and defaults (and NOT NULL), no key, check or reference.
+            run(f'CREATE TABLE IF NOT EXISTS {ARCHIVE_SCHEMA}."{table}" (LIKE "{table}" INCLUDING DEFAULTS)')
+            run(f'CREATE INDEX IF NOT EXISTS "{table}_lookup" ON {ARCHIVE_SCHEMA}."{table}" ({INDEXES[table]})')
+            have = set(columns(conn, table, ARCHIVE_SCHEMA))
+            for column, kind in _columns(conn, table, "main"):
+                if column not in have:
+                    run(f'ALTER TABLE {ARCHIVE_SCHEMA}."{table}" ADD COLUMN "{column}" {kind}')
+        if run("SELECT 1 FROM pg_roles WHERE rolname = %s", (STATION_ROLE,)).fetchone():
+            run(f'GRANT USAGE ON SCHEMA {ARCHIVE_SCHEMA} TO "{STATION_ROLE}"')
+            run(f'GRANT SELECT ON ALL TABLES IN SCHEMA {ARCHIVE_SCHEMA} TO "{STATION_ROLE}"')
+        run("COMMIT")
+    except BaseException:
+        run("ROLLBACK")
+        raise
+
+
+@contextlib.contextmanager
+def moving(store: Store, where: str, actor: str | None, station: str | None) -> Iterator[Tx]:
+    """:meth:`Store.write` for the move: the archive reachable as ``report_archive.TABLE`` (on SQLite its file
+    attached under that name), and the hotel's references not checked row by row — deleting a task or a
+    message would look for rows referring to it in tables without an index on the reference (a scan per
+    row); :func:`broken_references` checks them once before the COMMIT instead."""
+    conn: Any = store.db.conn
+    if store.url is not None:
+        with store.write(actor=actor, station=station) as tx:
+            conn.execute_pg("SET CONSTRAINTS ALL DEFERRED")  # the hotel's keys are DEFERRABLE (store/pg.py)
+            yield tx
+        return
+    conn.execute("ATTACH ? AS " + ARCHIVE_SCHEMA, (where,))
+    conn.execute("PRAGMA foreign_keys = OFF")  # a no-op inside a transaction: set before BEGIN
+    try:
+        with store.write(actor=actor, station=station) as tx:
+            yield tx
+    finally:
+        conn.execute("PRAGMA foreign_keys = ON")
+        with contextlib.suppress(Exception):
+            conn.execute("DETACH " + ARCHIVE_SCHEMA)
+
+
+def broken_references(tx: Tx, tables: Iterable[str]) -> tuple[str, int | None] | None:
+    """Inside :func:`moving`, before the COMMIT: the first of ``tables`` with rows whose reference is now
+    broken, and how many (``None``: not counted — PostgreSQL checks its deferred keys all at once and
+    names the first table); ``None`` when every reference holds."""
+    conn: Any = tx.db.conn
+    if isinstance(conn, sqlite3.Connection):
+        for table in tables:
+            broken = conn.execute(f"PRAGMA main.foreign_key_check({table})").fetchall()
+            if broken:
+                return table, len(broken)
+        return None
+    try:
+        conn.execute_pg("SET CONSTRAINTS ALL IMMEDIATE")  # the deferred checks, now
+    except sqlite3.IntegrityError as exc:
+        diag = getattr(exc.__cause__, "diag", None)
+        return str(getattr(diag, "table_name", None) or "?"), None
+    return None
+
+
+# -- sizes and butler vacuum -------------------------------------------------------------------------
+
+
+def size(store: Store) -> int:
+    """The hotel's size in bytes: the file and its WAL, or on a server the database's."""
+    if store.url is not None:
+        return int(store.db.conn.execute_pg(  # type: ignore[attr-defined]
+            "SELECT pg_database_size(current_database())").fetchone()[0])
+    return sum(p.stat().st_size for p in (store.path, Path(f"{store.path}-wal")) if p.exists())
+
+
+def vacuum(store: Store) -> None:
+    """SQLite: rebuild the file so that it shrinks by the pages freed, and empty the WAL. PostgreSQL:
+    ``VACUUM (ANALYZE)`` of the hotel's and the archive's tables — the space of the rows removed is free for
+    new rows, the files do not shrink (``VACUUM FULL`` would, locking every table while it copies it)."""
+    conn: Any = store.db.conn
+    if store.url is None:
+        conn.execute("VACUUM")
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        return
+    tables = [r[0] for r in conn.execute_pg(
+        "SELECT format('%%I.%%I', schemaname, tablename) FROM pg_tables WHERE (schemaname = current_schema()"
+        " OR schemaname = %s) AND pg_has_role(tableowner, 'USAGE') ORDER BY 1", (ARCHIVE_SCHEMA,)).fetchall()]
+    if tables:  # VACUUM cannot run inside a transaction: the connection is in autocommit mode between writes
+        conn.execute_pg("VACUUM (ANALYZE) " + ", ".join(tables))
+
+
+# -- reading the archive -----------------------------------------------------------------------------
 
 
 class ArchiveReader(Store):
@@ -115,6 +280,10 @@ class ArchiveReader(Store):
     def __init__(self, path: Path, hotel: Path) -> None:
         self.path = path
         self.hotel = hotel
+        self.url = None
+        self.dialect = "sqlite"
+        self.identity = None
+        self.stopped = None
         self._local = threading.local()
         self._all: weakref.WeakSet[Connection] = weakref.WeakSet()
         self._lock = threading.Lock()
@@ -123,17 +292,44 @@ class ArchiveReader(Store):
     def db(self) -> Connection:
         db: Connection | None = getattr(self._local, "db", None)
         if db is None:
-            conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, isolation_level=None)
-            conn.execute("ATTACH ? AS hotel", (f"file:{self.hotel}?mode=ro",))
-            db = Connection(conn)
+            db = self._open()
             self._local.db = db
             with self._lock:
                 self._all.add(db)
         return db
 
+    def _open(self) -> Connection:
+        conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, isolation_level=None)
+        conn.execute("ATTACH ? AS hotel", (f"file:{self.hotel}?mode=ro",))
+        return Connection(conn)
+
+
+class PgArchiveReader(ArchiveReader):
+    """On a server: the schema ``report_archive`` first and the hotel's schema behind it on the search path,
+    every transaction read-only."""
+
+    def __init__(self, url: str, hotel_schema: str) -> None:
+        super().__init__(Path(ARCHIVE_SCHEMA), Path(hotel_schema))
+        self.url = url
+        self.dialect = "postgresql"
+
+    def _open(self) -> Connection:
+        from butler_tui.store import pg
+
+        assert self.url is not None
+        conn = pg.connect(self.url, application_name="butler archive reader")
+        conn.execute_pg(f'SET search_path = {ARCHIVE_SCHEMA}, "{self.hotel}"')
+        conn.execute_pg("SET default_transaction_read_only = on")
+        return Connection(conn)  # type: ignore[arg-type]
+
 
 def reader(store: Store) -> ArchiveReader | None:
     """The hotel's archive to read, or ``None`` when it has none."""
+    if store.url is not None:
+        conn: Any = store.db.conn
+        if not _pg_archive_readable(conn):
+            return None
+        return PgArchiveReader(store.url, str(conn.execute_pg("SELECT current_schema()").fetchone()[0]))
     path = archive_path(store)
     if not path.exists():
         return None

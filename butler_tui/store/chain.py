@@ -95,7 +95,7 @@ def anchor_gaps(conn: sqlite3.Connection, doomed: str) -> int:
         "  SELECT (SELECT e.id FROM events e WHERE e.id > d.id ORDER BY e.id LIMIT 1) AS next_id,"
         "   (SELECT e.hash FROM events e WHERE e.id = d.id) AS prev_hash"
         f"  FROM {doomed} d) n"
-        f" WHERE n.next_id IS NOT NULL AND n.next_id NOT IN {doomed}"
+        f" WHERE n.next_id IS NOT NULL AND n.next_id NOT IN (SELECT id FROM {doomed})"
         " AND n.next_id NOT IN (SELECT event_id FROM event_chain_anchors)")
     return cur.rowcount
 

@@ -541,15 +541,20 @@ def build_schema(conn: PgConnection, rows_from: sqlite3.Connection | None = None
 
 
 def station_grants(role: str = STATION_ROLE) -> list[str]:
-    """What the stations' role may do: read and write the hotel's rows, as the program does; never change or
-    remove an event, a chain anchor or a duty-log entry (the triggers refuse it too, and only the owner, a
-    separate role, could lift a trigger), never touch the schema or the migrations' record."""
+    """What the stations' role may do: read and write the hotel's rows, as the program does, and read the
+    archive's (``report_archive``); never change or remove an event, a chain anchor or a duty-log entry (the
+    triggers refuse it too, and only the owner, a separate role, could lift a trigger), never touch the schema
+    or the migrations' record."""
     return [
         f'GRANT USAGE ON SCHEMA public TO "{role}"',
         f'GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO "{role}"',
         f'REVOKE UPDATE, DELETE, TRUNCATE ON events, event_chain_anchors, log_entries FROM "{role}"',
         f'REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON {META}, {ROWID_TABLE} FROM "{role}"',
         f'GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO "{role}"',
+        # the archive (``butler archive``: store/archive.py), read only, when there is one
+        "DO $$ BEGIN IF EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = 'report_archive') THEN"
+        f' GRANT USAGE ON SCHEMA report_archive TO "{role}";'
+        f' GRANT SELECT ON ALL TABLES IN SCHEMA report_archive TO "{role}"; END IF; END $$',
     ]
 
 
