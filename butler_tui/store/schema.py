@@ -1256,6 +1256,14 @@ def _import_runs(db: sqlite_utils.Database) -> None:
     _executescript_in_tx(db, _IMPORT_RUNS)
 
 
+@MIGRATIONS(name="0028_server_report_bytes")
+def _server_report_bytes(db: sqlite_utils.Database) -> None:
+    """Nothing on a file. On a PostgreSQL server the schema build this migration sets off turns
+    ``handovers.report`` into BYTEA with its signed reports as the bytes they were (store/pg.py ``_retype``):
+    a server database made while that column was TEXT kept their text form, and the handover screen failed
+    on it."""
+
+
 SCHEMA_VERSION = len(MIGRATIONS.steps)
 KNOWN = set(MIGRATIONS.names)
 
@@ -1272,6 +1280,7 @@ SERVER_SINCE = "0026_reports"
 """The last migration before PostgreSQL support: every server database was made at this version or later."""
 SERVER_STEPS: dict[str, ServerStep | None] = {
     "0027_import_runs": None,  # a new table and its index
+    "0028_server_report_bytes": None,  # the schema build retypes handovers.report (store/pg.py _retype)
 }
 
 
