@@ -160,16 +160,23 @@ def migrate_to(ctx: click.Context, url: str, as_json: bool) -> None:
 def restore(ctx: click.Context, backup_file: Path, force: bool, full: bool, by: str, by_pin: str | None,
             as_json: bool) -> None:
     """Put BACKUP in place of the database: the backup is checked, the file in place is kept aside
-    (NAME.before-restore-YYYYMMDD-HHMMSS), and the restore is recorded in the restored file."""
+    (NAME.before-restore-YYYYMMDD-HHMMSS), and the restore is recorded in the restored file. On a PostgreSQL
+    server BACKUP is a `butler backup` there (pg_dump); the database is dumped aside next to it
+    (NAME.before-restore-YYYYMMDD-HHMMSS.dump) and replaced in one transaction."""
     from butler_tui.cli.common import admin_sign_in, echo_json
     from butler_tui.services import maintenance
 
     # A damaged backup, or open stations, are refused before anyone is asked for a PIN.
-    version = maintenance.check_backup(backup_file, full=full)
-    path = Path(options(ctx).db)
-    if not force:
-        maintenance.refuse_open_stations(path)
-    if path.exists():
+    db = options(ctx).db
+    version = maintenance.check_backup(backup_file, full=full, server=isinstance(db, str))
+    path = Path(db)
+    if isinstance(db, str):  # a server (postgresql://…): the backup is a pg_dump, the stations its connections
+        store = use_store(ctx)
+        if not force:
+            maintenance.refuse_open_stations(store)
+        who = admin_sign_in(store, by, by_pin)
+        result = maintenance.restore(store, backup_file, staff_no=who.staff_no, force=force, version=version)
+    elif path.exists():
         store = use_store(ctx)
         who = admin_sign_in(store, by, by_pin)
         result = maintenance.restore(store, backup_file, staff_no=who.staff_no, force=force, version=version)
@@ -182,7 +189,9 @@ def restore(ctx: click.Context, backup_file: Path, force: bool, full: bool, by: 
         return
     say(tr("restored {backup} to {path} (schema version {version})", backup=result.backup,
                   path=result.path, version=result.schema_version))
-    if result.kept:
+    if result.kept and isinstance(db, str):
+        say(tr("the database as it was is kept as {kept} (a pg_dump: `butler restore` reads it)", kept=result.kept))
+    elif result.kept:
         say(tr("the file that was in place is kept as {kept}", kept=result.kept))
     if result.stations_stopped:
         say(tr("{n} station(s) stopped: start them again", n=result.stations_stopped))
