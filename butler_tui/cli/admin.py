@@ -152,7 +152,8 @@ def migrate_to(ctx: click.Context, url: str, as_json: bool) -> None:
 @click.argument("backup_file", metavar="BACKUP", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--force", is_flag=True,
               help="Even while stations have the file open: they stop (showing why) and let go of it first.")
-@click.option("--full", is_flag=True, help="Check the whole backup (integrity_check), not only quick_check.")
+@click.option("--full", is_flag=True, help="Check the whole backup (integrity_check), not only quick_check; on a"
+                                          " server, read all its data (pg_restore), not only its list.")
 @click.option("--by", required=True, help="Staff no. of the director or admin doing this.")
 @BY_PIN
 @click.option("--json", "as_json", is_flag=True)
