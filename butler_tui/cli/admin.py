@@ -152,8 +152,7 @@ def migrate_to(ctx: click.Context, url: str, as_json: bool) -> None:
 @click.argument("backup_file", metavar="BACKUP", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--force", is_flag=True,
               help="Even while stations have the file open: they stop (showing why) and let go of it first.")
-@click.option("--full", is_flag=True, help="Check the whole backup (integrity_check), not only quick_check; on a"
-                                          " server, read all its data (pg_restore), not only its list.")
+@click.option("--full", is_flag=True, help="Check the whole backup (integrity_check), not only quick_check.")
 @click.option("--by", required=True, help="Staff no. of the director or admin doing this.")
 @BY_PIN
 @click.option("--json", "as_json", is_flag=True)
@@ -161,9 +160,7 @@ def migrate_to(ctx: click.Context, url: str, as_json: bool) -> None:
 def restore(ctx: click.Context, backup_file: Path, force: bool, full: bool, by: str, by_pin: str | None,
             as_json: bool) -> None:
     """Put BACKUP in place of the database: the backup is checked, the file in place is kept aside
-    (NAME.before-restore-YYYYMMDD-HHMMSS), and the restore is recorded in the restored file. On a PostgreSQL
-    server BACKUP is a `butler backup` there (pg_dump); the database is dumped aside next to it
-    (NAME.before-restore-YYYYMMDD-HHMMSS.dump) and replaced in one transaction."""
+    (NAME.before-restore-YYYYMMDD-HHMMSS), and the restore is recorded in the restored file."""
     from butler_tui.cli.common import admin_sign_in, echo_json
     from butler_tui.services import maintenance
 
@@ -190,9 +187,7 @@ def restore(ctx: click.Context, backup_file: Path, force: bool, full: bool, by: 
         return
     say(tr("restored {backup} to {path} (schema version {version})", backup=result.backup,
                   path=result.path, version=result.schema_version))
-    if result.kept and isinstance(db, str):
-        say(tr("the database as it was is kept as {kept} (a pg_dump: `butler restore` reads it)", kept=result.kept))
-    elif result.kept:
+    if result.kept:  # on a server: a pg_dump of the database as it was (`butler restore` reads it)
         say(tr("the file that was in place is kept as {kept}", kept=result.kept))
     if result.stations_stopped:
         say(tr("{n} station(s) stopped: start them again", n=result.stations_stopped))

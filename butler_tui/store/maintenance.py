@@ -522,8 +522,8 @@ def dump_tables(path: Path) -> set[str]:
     """The tables a ``pg_dump -Fc`` archive holds (its table of contents); refused when it is not one."""
     program, listed = _run_pg_restore(["--list", str(path)])
     if listed.returncode != 0:
-        raise StoreUnavailable(tr("{path} is not a PostgreSQL backup of a hotel (pg_dump's custom format, as"
-                                  " `butler backup` writes on a server): {exc}", path=path,
+        # "… input file does not appear to be a valid archive": not what `butler backup` writes on a server
+        raise StoreUnavailable(tr("backup {path} is damaged or not a database: {exc}", path=path,
                                   exc=_program_says(listed, program, None)))
     return {name for _schema, name in _LISTED_TABLE.findall(listed.stdout)}
 
@@ -539,7 +539,10 @@ def check_server_backup(path: Path, *, full: bool = False) -> int:
 
     if not path.is_file():
         raise StoreUnavailable(tr("no backup at {path}", path=path))
-    if pg.META not in dump_tables(path):
+    tables = dump_tables(path)
+    if "events" not in tables:
+        raise StoreUnavailable(tr("{path} is not a butler database (no events table)", path=path))
+    if pg.META not in tables:
         raise StoreUnavailable(tr("{path} is not a butler database (no {table} table)", path=path, table=pg.META))
     program, data = _run_pg_restore(["--data-only", f"--table={pg.META}", "--file=-", str(path)])
     if data.returncode != 0:
