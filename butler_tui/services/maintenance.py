@@ -219,7 +219,7 @@ def _restore_server(store: Store, backup_file: Path, *, staff_no: str, force: bo
     store.close()
     try:
         broken = _maintenance.restore_dump(url, backup_file)
-    except BaseException:
+    except _maintenance.RestoreFailed:
         kept.unlink(missing_ok=True)  # nothing was changed: the dump of it is the database itself
         raise
     if broken is not None:

@@ -587,22 +587,33 @@ def server_connections(store: Store) -> int:
     return int(counts.get(FEED_APPLICATION) or counts.get("butler") or 0)
 
 
+class RestoreFailed(StoreUnavailable):
+    """``pg_restore`` failed: its one transaction rolled back, the database is as it was."""
+
+
 def restore_dump(url: str, dump: Path) -> int | None:
     """Replace the database at ``url`` with the ``pg_dump -Fc`` archive ``dump``: ``pg_restore --clean
-    --if-exists --single-transaction --exit-on-error`` (all of it or nothing; objects owned by whoever runs
-    this, ``--no-owner``), the password in the environment. Then the tables the archive does not have (a
-    newer schema's) are dropped, so that the migration makes them anew; the stations' role is granted what
-    :func:`pg.station_grants` says; and the events' chain is walked. The first event where the chain breaks
-    (None: it holds). The caller's connections to the database should be closed."""
-    from butler_tui.store import pg
-
+    --if-exists --single-transaction --exit-on-error`` (all of it or nothing: :class:`RestoreFailed` says
+    nothing was changed; objects owned by whoever runs this, ``--no-owner``), the password in the
+    environment. Then :func:`settle_restored`; the first event where the restored chain breaks (None: it
+    holds). The caller's own connections to the database should be closed."""
     tables = dump_tables(dump)
     address, env, password = _server_address(url)
     program, done = _run_pg_restore(["--clean", "--if-exists", "--single-transaction", "--no-owner",
                                      "--exit-on-error", "--no-password", "--dbname", address, str(dump)], env)
     if done.returncode != 0:
-        raise StoreUnavailable(tr("restore of {backup} failed, nothing was changed: {exc}", backup=dump,
-                                  exc=_program_says(done, program, password)))
+        raise RestoreFailed(tr("restore of {backup} failed, nothing was changed: {exc}", backup=dump,
+                               exc=_program_says(done, program, password)))
+    return settle_restored(url, tables)
+
+
+def settle_restored(url: str, tables: set[str]) -> int | None:
+    """After ``pg_restore``: the tables the archive did not have (``tables``: those it had; the extra ones a
+    newer schema's, still holding rows written after the backup) are dropped, so that the migration makes
+    them anew; the stations' role, when it exists, is granted what :func:`pg.station_grants` says; the
+    events' chain is walked. The first event where it breaks (None: it holds)."""
+    from butler_tui.store import pg
+
     conn = pg.connect(url, application_name="butler-restore")
     try:
         conn.execute("BEGIN")
