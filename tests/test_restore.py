@@ -455,3 +455,37 @@ def test_server_restore_is_refused_while_a_station_follows_and_force_replaces_it
             changes.poll()
     finally:
         changes.close()
+
+
+def test_a_server_backup_changed_around_the_program_is_put_back_out(pg_demo: str, pg_backup: Path, tmp_path: Path):
+    """A dump of a database whose audit trail was edited by its owner (the trigger disabled, a row rewritten):
+    the chain is walked once it is in, and the database as it was goes back."""
+    import psycopg
+
+    from butler_tui.store.maintenance import pg_dump_program
+
+    forged_db = pg_demo.replace("/butler_t_", "/butler_f_", 1)
+    name = forged_db.split("?")[0].rsplit("/", 1)[1]
+    with psycopg.connect(pg_demo, autocommit=True) as conn:
+        template = pg_demo.split("?")[0].rsplit("/", 1)[1]
+        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+    forged = tmp_path / "forged.dump"
+    try:
+        with psycopg.connect(forged_db, autocommit=True) as conn:
+            victim = conn.execute("SELECT min(id) FROM events").fetchone()[0]  # type: ignore[index]
+            conn.execute("ALTER TABLE events DISABLE TRIGGER events_no_update")
+            conn.execute("UPDATE events SET actor = '0001' WHERE id = %s", (victim,))
+            conn.execute("ALTER TABLE events ENABLE TRIGGER events_no_update")
+        dumped = subprocess.run([str(pg_dump_program()), "-Fc", "-f", str(forged), "--dbname", forged_db],
+                                capture_output=True, text=True)
+        assert dumped.returncode == 0, dumped.stderr
+    finally:
+        with psycopg.connect(pg_demo, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    send_one(pg_demo, "kept in place")
+    refused = run(pg_demo, "restore", str(forged), *ADMIN)
+    assert refused.exit_code == 4, refused.output
+    assert f"event chain breaks at event {victim}" in refused.output and "Traceback" not in refused.output
+    assert "kept in place" in _server_bodies(pg_demo)
+    assert not _aside(tmp_path)
+    assert run(pg_demo, "check").exit_code == 0
