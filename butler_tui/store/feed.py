@@ -93,10 +93,13 @@ class ChangeFeed:
         """Is the last event this feed saw still there, as it was? A file copied over the database in
         place (``cp backup.db hotel.db``: same inode, so no rename to notice) holds another history: that
         event is gone or different, and the station must stop rather than write into someone else's."""
-        conn = self.conn  # opened first: a feed that starts at the newest event learns which one it is here
+        if self.url is not None:
+            # opened first: a server's feed that starts at the newest event learns which one it is here (a
+            # file's is opened after its file is checked: a deleted file would be made anew, empty)
+            self.conn  # noqa: B018
         if self.last_id <= 0:
             return True
-        row = conn.execute("SELECT at, hash FROM events WHERE id = ?", (self.last_id,)).fetchone()
+        row = self.conn.execute("SELECT at, hash FROM events WHERE id = ?", (self.last_id,)).fetchone()
         mark = tuple(row) if row is not None else None
         if self._last_mark is None:
             self._last_mark = mark
