@@ -165,11 +165,16 @@ def restore(ctx: click.Context, backup_file: Path, force: bool, full: bool, by: 
     from butler_tui.services import maintenance
 
     # A damaged backup, or open stations, are refused before anyone is asked for a PIN.
-    version = maintenance.check_backup(backup_file, full=full)
-    path = Path(options(ctx).db)
-    if not force:
-        maintenance.refuse_open_stations(path)
-    if path.exists():
+    db = options(ctx).db
+    version = maintenance.check_backup(backup_file, full=full, server=isinstance(db, str))
+    path = Path(db)
+    if isinstance(db, str):  # a server (postgresql://…): the backup is a pg_dump, the stations its connections
+        store = use_store(ctx)
+        if not force:
+            maintenance.refuse_open_stations(store)
+        who = admin_sign_in(store, by, by_pin)
+        result = maintenance.restore(store, backup_file, staff_no=who.staff_no, force=force, version=version)
+    elif path.exists():
         store = use_store(ctx)
         who = admin_sign_in(store, by, by_pin)
         result = maintenance.restore(store, backup_file, staff_no=who.staff_no, force=force, version=version)
@@ -182,7 +187,7 @@ def restore(ctx: click.Context, backup_file: Path, force: bool, full: bool, by: 
         return
     say(tr("restored {backup} to {path} (schema version {version})", backup=result.backup,
                   path=result.path, version=result.schema_version))
-    if result.kept:
+    if result.kept:  # on a server: a pg_dump of the database as it was (`butler restore` reads it)
         say(tr("the file that was in place is kept as {kept}", kept=result.kept))
     if result.stations_stopped:
         say(tr("{n} station(s) stopped: start them again", n=result.stations_stopped))

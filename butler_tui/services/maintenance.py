@@ -69,14 +69,18 @@ def backup_rotated(store: Store, directory: Path, keep: int, *,
     return target, gone
 
 
-def check_backup(backup_file: Path, *, full: bool = False) -> int:
-    """Refuse a backup that is damaged, not a butler database or newer than this code; its schema version."""
+def check_backup(backup_file: Path, *, full: bool = False, server: bool = False) -> int:
+    """Refuse a backup that is damaged, not a butler database or newer than this code; its schema version.
+    ``server``: the hotel is on PostgreSQL, and its backup a ``pg_dump`` archive (``butler backup`` there)."""
+    if server:
+        return _maintenance.check_server_backup(backup_file, full=full)
     return _maintenance.check_backup(backup_file, full=full)
 
 
-def refuse_open_stations(path: Path) -> None:
-    """Refuse (unless there is nobody) while other processes have the database open."""
-    others = stations_open(path)
+def refuse_open_stations(where: Path | Store) -> None:
+    """Refuse (unless there is nobody) while other processes have the database open: a file's path, or the
+    store of a hotel on a server (its other connections)."""
+    others = stations_open(where)
     if others is None:
         raise StoreUnavailable(tr("cannot tell here whether stations have the file open: close them all, then"
                                   " run again with --force"))
@@ -85,14 +89,17 @@ def refuse_open_stations(path: Path) -> None:
                                   " --force to stop them: they will show the stop screen)", n=others))
 
 
-def stations_open(path: Path) -> int | None:
-    """How many other processes (stations, commands) have the database open; ``None``: cannot tell here."""
-    return _maintenance.open_elsewhere(path)
+def stations_open(where: Path | Store) -> int | None:
+    """How many other processes (stations, commands) have the database open; ``None``: cannot tell here.
+    ``where``: the file's path, or the store of a hotel on a server."""
+    if isinstance(where, Store):
+        return _maintenance.server_connections(where)
+    return _maintenance.open_elsewhere(where)
 
 
 @dataclass
 class RestoreResult:
-    path: Path
+    path: Path | str  # the file, or the server's address (without its password)
     backup: Path
     kept: Path | None  # where the file that was in place is now (None: there was none)
     schema_version: int
@@ -155,7 +162,9 @@ def restore(store: Store, backup_file: Path, *, staff_no: str, force: bool = Fal
     (:data:`RESTORE_ROLES`), and that no station has the file open — with ``force`` they are stopped
     instead: the file moves away, each shows its stop screen and lets go, then the backup goes in. The
     restore is recorded in the restored file. ``store`` is closed at the end. ``version``: the backup's,
-    when :func:`check_backup` has just said it."""
+    when :func:`check_backup` has just said it. On a server: :func:`_restore_server`."""
+    if store.url is not None:
+        return _restore_server(store, backup_file, staff_no=staff_no, force=force, version=version)
     path = store.path
     if backup_file.resolve() == path.resolve():
         raise InvalidInput(tr("the backup is the database itself"))
@@ -182,6 +191,52 @@ def restore(store: Store, backup_file: Path, *, staff_no: str, force: bool = Fal
         ready.unlink(missing_ok=True)
     return RestoreResult(path=path, backup=backup_file, kept=kept, schema_version=version,
                          stations_stopped=others or 0)
+
+
+def _restore_server(store: Store, backup_file: Path, *, staff_no: str, force: bool,
+                    version: int | None) -> RestoreResult:
+    """:func:`restore` on PostgreSQL. ``backup_file`` is a ``pg_dump`` archive; the database as it is now is
+    dumped first next to it (``NAME.before-restore-YYYYMMDD-HHMMSS.dump``), then replaced in one
+    transaction by ``pg_restore`` (it fails whole: nothing changed, the dump just made is removed). A
+    backup whose event chain breaks is refused and the database put back as it was. Then the schema is
+    brought to this version and the restore recorded. The open stations (``force``) are not waited for:
+    each one's feed finds the event it saw last gone or different and stops the station."""
+    from butler_tui.config import redact
+
+    assert store.url is not None
+    url = store.url
+    if version is None:
+        version = check_backup(backup_file, server=True)
+    _authorise(store, staff_no, backup_file)
+    if not force:
+        refuse_open_stations(store)
+    others = stations_open(store) or 0
+    name = _maintenance.backup_name(store)
+    kept = backup_file.resolve().parent / f"{name.stem}.before-restore-{_stamp()}{name.suffix}"
+    if kept.exists():
+        raise StoreUnavailable(tr("{path} exists already: wait a second and try again", path=kept))
+    _maintenance.backup(store, kept)
+    store.close()
+    try:
+        broken = _maintenance.restore_dump(url, backup_file)
+    except _maintenance.RestoreFailed:
+        kept.unlink(missing_ok=True)  # nothing was changed: the dump of it is the database itself
+        raise
+    if broken is not None:
+        _maintenance.restore_dump(url, kept)
+        kept.unlink(missing_ok=True)
+        raise StoreUnavailable(tr("backup {path}: its event chain breaks at event {id} — it was changed"
+                                  " around the program; not restored", path=backup_file, id=broken))
+    restored = Store(url)  # an older backup is migrated to this code's schema here
+    try:
+        with restored.write(actor=staff_no) as tx:
+            tx.event("database", None, "restore", after={
+                "backup": str(backup_file.resolve()), "kept": str(kept), "schema_version": version,
+                "stations_stopped": others})
+    finally:
+        restored.close()
+    return RestoreResult(path=redact(url), backup=backup_file, kept=kept, schema_version=version,
+                         stations_stopped=others)
 
 
 def _wait_let_go(path: Path, seconds: float) -> int:

@@ -93,6 +93,10 @@ class ChangeFeed:
         """Is the last event this feed saw still there, as it was? A file copied over the database in
         place (``cp backup.db hotel.db``: same inode, so no rename to notice) holds another history: that
         event is gone or different, and the station must stop rather than write into someone else's."""
+        if self.url is not None:
+            # opened first: a server's feed that starts at the newest event learns which one it is here (a
+            # file's is opened after its file is checked: a deleted file would be made anew, empty)
+            self.conn  # noqa: B018
         if self.last_id <= 0:
             return True
         row = self.conn.execute("SELECT at, hash FROM events WHERE id = ?", (self.last_id,)).fetchone()
@@ -113,6 +117,7 @@ class ChangeFeed:
         """Events after ``last_id``, read from ``last_id`` itself so that one query also checks the
         history is the one followed (the event last seen is still there, as it was)."""
         out: list[Event] = []
+        self.conn  # noqa: B018 - opened first: it sets ``last_id`` to the newest event when the feed starts there
         check = self.last_id > 0
         while True:
             rows = self.conn.execute(
@@ -248,7 +253,8 @@ def follow(
     over the next ~30 ms: a commit is visible a moment after its WAL write (the fsync of
     ``synchronous=FULL``, then the index in ``-shm``). Without a watch it polls every ``interval`` s."""
     if _server_url(path) is not None:
-        _follow_server(str(path), deliver, interval=interval, stop=stop, start_at=start_at, started=started)
+        _follow_server(str(path), deliver, interval=interval, stop=stop, start_at=start_at, started=started,
+                       on_file_change=on_file_change)
         return
     db = Path(path)
     if identity is None:
@@ -322,11 +328,13 @@ SAFETY_READ = 5.0  # PostgreSQL: read by id this often even when nothing was not
 
 
 def _follow_server(url: str, deliver: Callable[[list[Event]], object], *, interval: float,
-                   stop: threading.Event, start_at: int | None, started: threading.Event | None = None) -> None:
+                   stop: threading.Event, start_at: int | None, started: threading.Event | None = None,
+                   on_file_change: Callable[[str], object] | None = None) -> None:
     """:func:`follow` on PostgreSQL: read what is new, then sleep on the LISTEN connection until an event is
     notified (at most ``interval`` s for a couple of seconds after a change, :data:`IDLE_WAIT` s otherwise).
     A dropped connection or a server restart is survived: the feed reconnects and reads by id from the last
-    event it delivered, so nothing committed meanwhile is missed."""
+    event it delivered, so nothing committed meanwhile is missed. Another history in the database (``butler
+    restore``) is told ``on_file_change("replaced")``, as a file replaced is, and ends the loop."""
     from butler_tui.store.pg import is_transient
 
     feed = ChangeFeed(url, start_at=start_at)
@@ -357,6 +365,8 @@ def _follow_server(url: str, deliver: Callable[[list[Event]], object], *, interv
             if notified:
                 hot_until = time.monotonic() + HOT_SECONDS
     except HistoryReplaced:
-        raise file_changed_error(Path(url), "replaced") from None
+        if on_file_change is None:
+            raise file_changed_error(Path(url), "replaced") from None
+        on_file_change("replaced")
     finally:
         feed.close()

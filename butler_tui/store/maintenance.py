@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import glob
 import os
+import re
 import shutil
 import sqlite3
 import stat
@@ -242,16 +243,55 @@ def backup_name(store: Store) -> Path:
     return Path((name.replace("/", "_") or "butler") + ".dump")
 
 
-def pg_dump_program() -> str | None:
-    """The ``pg_dump`` to run: the one on PATH, else the newest under /usr/lib/postgresql/*/bin; None: none."""
-    found = shutil.which("pg_dump")
+def pg_program(name: str) -> str | None:
+    """The PostgreSQL client program ``name`` to run (``pg_dump``, ``pg_restore``): the one on PATH, else the
+    newest under /usr/lib/postgresql/*/bin (Debian's); None: none."""
+    found = shutil.which(name)
     if found:
         return found
     for bin_dir in sorted(glob.glob("/usr/lib/postgresql/*/bin"), key=_version_key, reverse=True):
-        program = os.path.join(bin_dir, "pg_dump")
+        program = os.path.join(bin_dir, name)
         if os.access(program, os.X_OK):
             return program
     return None
+
+
+def pg_dump_program() -> str | None:
+    """The ``pg_dump`` to run (:func:`pg_program`)."""
+    return pg_program("pg_dump")
+
+
+def pg_restore_program() -> str | None:
+    """The ``pg_restore`` to run (:func:`pg_program`)."""
+    return pg_program("pg_restore")
+
+
+def _server_address(url: str) -> tuple[str, dict[str, str], str | None]:
+    """What a PostgreSQL client program is given to reach ``url``: the address without its password (for
+    ``--dbname``), the environment with the password in ``PGPASSWORD`` (never on a command line, where
+    ``ps`` shows it), and the password (to blank it out of the program's messages)."""
+    from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+    params = {key: str(value) for key, value in conninfo_to_dict(url).items() if value is not None}
+    env = dict(os.environ)
+    password = params.pop("password", None)
+    if password is not None:
+        env["PGPASSWORD"] = password
+    return make_conninfo(**params), env, password
+
+
+def _program_says(done: subprocess.CompletedProcess[str], program: str, password: str | None) -> str:
+    """A client program's own words on one line (``pg_dump: error: connection … failed: …`` and its detail
+    lines), without the program's name and without the password."""
+    from butler_tui.store import pg
+
+    name = Path(program).name
+    lines = [line.strip().removeprefix(f"{name}: ").removeprefix("error: ")
+             for line in done.stderr.splitlines() if line.strip()]
+    why = " ".join(lines) or tr("exit status {code}", code=done.returncode)
+    if password:
+        why = why.replace(password, "***")
+    return pg.redact(why)
 
 
 def _version_key(bin_dir: str) -> tuple[int, ...]:
@@ -263,35 +303,22 @@ def _backup_server(store: Store, target: Path, progress: Progress | None) -> Pat
     """:func:`backup` on PostgreSQL: ``pg_dump -Fc`` of the database at the store's address (a consistent
     snapshot: stations may keep writing) into a temporary name, renamed to ``target`` once whole. The
     password goes to pg_dump in its environment, not on its command line."""
-    from psycopg.conninfo import conninfo_to_dict, make_conninfo
-
-    from butler_tui.store import pg
-
     assert store.url is not None
     program = pg_dump_program()
     if program is None:
         raise StoreUnavailable(tr("pg_dump not found (on PATH or in /usr/lib/postgresql/*/bin): install the"
                                   " PostgreSQL client programs to back up a hotel on a server"))
-    params = {key: str(value) for key, value in conninfo_to_dict(store.url).items() if value is not None}
-    env = dict(os.environ)
-    password = params.pop("password", None)
-    if password is not None:
-        env["PGPASSWORD"] = password
+    address, env, password = _server_address(store.url)
     tmp = target.with_name(target.name + ".partial")
     try:
         tmp.unlink(missing_ok=True)
         os.close(os.open(tmp, os.O_CREAT | os.O_WRONLY, 0o600))  # the owner's only: it holds guest data
         done = subprocess.run([program, "--format=custom", "--no-password", "--file", str(tmp),
-                               "--dbname", make_conninfo(**params)],
+                               "--dbname", address],
                               env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True, check=False)
         if done.returncode != 0:
-            # pg_dump's own words on one line ("pg_dump: error: connection … failed: …" and its detail lines)
-            lines = [line.strip().removeprefix("pg_dump: ").removeprefix("error: ")
-                     for line in done.stderr.splitlines() if line.strip()]
-            why = " ".join(lines) or tr("exit status {code}", code=done.returncode)
-            if password:
-                why = why.replace(password, "***")
-            raise StoreUnavailable(tr("backup to {target} failed: {exc}", target=target, exc=pg.redact(why)))
+            raise StoreUnavailable(tr("backup to {target} failed: {exc}", target=target,
+                                      exc=_program_says(done, program, password)))
         os.replace(tmp, target)
     except OSError as exc:
         tmp.unlink(missing_ok=True)
@@ -476,3 +503,133 @@ def migrate_to(store: Store, url: str) -> dict[str, int]:
     if not pg.is_url(url):
         raise StoreUnavailable(tr("{url} is not a PostgreSQL address (postgresql://…)", url=url))
     return pg.copy_hotel(store.db.conn, url, SET_NAME)
+
+
+# -- restore on a PostgreSQL server ----------------------------------------------------------------
+_LISTED_TABLE = re.compile(r"^\d+; \d+ \d+ TABLE (\S+) (\S+) ", re.MULTILINE)  # a table in `pg_restore --list`
+
+
+def _run_pg_restore(args: list[str], env: dict[str, str] | None = None) -> tuple[str, subprocess.CompletedProcess[str]]:
+    program = pg_restore_program()
+    if program is None:
+        raise StoreUnavailable(tr("pg_restore not found (on PATH or in /usr/lib/postgresql/*/bin): install the"
+                                  " PostgreSQL client programs to restore a hotel on a server"))
+    return program, subprocess.run([program, *args], env=env, stdin=subprocess.DEVNULL, capture_output=True,
+                                   text=True, check=False)
+
+
+def dump_tables(path: Path) -> set[str]:
+    """The tables a ``pg_dump -Fc`` archive holds (its table of contents); refused when it is not one."""
+    program, listed = _run_pg_restore(["--list", str(path)])
+    if listed.returncode != 0:
+        # "… input file does not appear to be a valid archive": not what `butler backup` writes on a server
+        raise StoreUnavailable(tr("backup {path} is damaged or not a database: {exc}", path=path,
+                                  exc=_program_says(listed, program, None)))
+    return {name for _schema, name in _LISTED_TABLE.findall(listed.stdout)}
+
+
+def check_server_backup(path: Path, *, full: bool = False) -> int:
+    """:func:`check_backup` for a hotel on PostgreSQL: ``path`` must be a ``pg_dump -Fc`` archive
+    (``pg_restore --list`` reads its table of contents) of a butler hotel (a ``_butler_migrations`` table)
+    whose migrations this code knows; ``full`` reads every table's data too (``pg_restore -f /dev/null``).
+    Its schema version. Nothing is written anywhere."""
+    from butler_tui.errors import SchemaTooNew
+    from butler_tui.store import pg
+    from butler_tui.store.schema import KNOWN, SET_NAME
+
+    if not path.is_file():
+        raise StoreUnavailable(tr("no backup at {path}", path=path))
+    tables = dump_tables(path)
+    if "events" not in tables:
+        raise StoreUnavailable(tr("{path} is not a butler database (no events table)", path=path))
+    if pg.META not in tables:
+        raise StoreUnavailable(tr("{path} is not a butler database (no {table} table)", path=path, table=pg.META))
+    program, data = _run_pg_restore(["--data-only", f"--table={pg.META}", "--file=-", str(path)])
+    if data.returncode != 0:
+        raise StoreUnavailable(tr("backup {path} is damaged or not a database: {exc}", path=path,
+                                  exc=_program_says(data, program, None)))
+    names, copying = [], False
+    for line in data.stdout.splitlines():  # COPY public._butler_migrations (migration_set, name, …) FROM stdin;
+        if line.startswith("COPY ") and f".{pg.META} " in line:
+            copying = True
+        elif copying and line == "\\.":
+            copying = False
+        elif copying:
+            fields = line.split("\t")
+            if len(fields) >= 2 and fields[0] == SET_NAME:
+                names.append(fields[1])
+    version = len(names)
+    unknown = [name for name in names if name not in KNOWN]
+    if version > SCHEMA_VERSION or unknown:
+        raise SchemaTooNew(
+            tr("this database has schema version {version}, newer than this butler-tui understands ({known});"
+               " upgrade butler-tui instead of opening it", version=max(version, SCHEMA_VERSION + len(unknown)),
+               known=SCHEMA_VERSION))
+    if full:
+        program, whole = _run_pg_restore(["--file", os.devnull, str(path)])
+        if whole.returncode != 0:
+            raise StoreUnavailable(tr("backup {path} is damaged or not a database: {exc}", path=path,
+                                      exc=_program_says(whole, program, None)))
+    return version
+
+
+def server_connections(store: Store) -> int:
+    """How many stations have the hotel's database open on its server: the change feeds' connections (one
+    per open station, ``butler-feed``); where none follows it, the other program connections (``butler``:
+    commands, a station starting). This store's own connection is not counted."""
+    from butler_tui.store.feed import FEED_APPLICATION
+
+    conn: Any = store.db.conn
+    counts = dict(conn.execute_pg(
+        "SELECT application_name, count(*) FROM pg_stat_activity WHERE datname = current_database()"
+        " AND pid <> pg_backend_pid() AND application_name IN ('butler', %s) GROUP BY application_name",
+        (FEED_APPLICATION,)).fetchall())
+    return int(counts.get(FEED_APPLICATION) or counts.get("butler") or 0)
+
+
+class RestoreFailed(StoreUnavailable):
+    """``pg_restore`` failed: its one transaction rolled back, the database is as it was."""
+
+
+def restore_dump(url: str, dump: Path) -> int | None:
+    """Replace the database at ``url`` with the ``pg_dump -Fc`` archive ``dump``: ``pg_restore --clean
+    --if-exists --single-transaction --exit-on-error`` (all of it or nothing: :class:`RestoreFailed` says
+    nothing was changed; objects owned by whoever runs this, ``--no-owner``), the password in the
+    environment. Then :func:`settle_restored`; the first event where the restored chain breaks (None: it
+    holds). The caller's own connections to the database should be closed."""
+    tables = dump_tables(dump)
+    address, env, password = _server_address(url)
+    program, done = _run_pg_restore(["--clean", "--if-exists", "--single-transaction", "--no-owner",
+                                     "--exit-on-error", "--no-password", "--dbname", address, str(dump)], env)
+    if done.returncode != 0:
+        raise RestoreFailed(tr("restore of {backup} failed, nothing was changed: {exc}", backup=dump,
+                               exc=_program_says(done, program, password)))
+    return settle_restored(url, tables)
+
+
+def settle_restored(url: str, tables: set[str]) -> int | None:
+    """After ``pg_restore``: the tables the archive did not have (``tables``: those it had; the extra ones a
+    newer schema's, still holding rows written after the backup) are dropped, so that the migration makes
+    them anew; the stations' role, when it exists, is granted what :func:`pg.station_grants` says; the
+    events' chain is walked. The first event where it breaks (None: it holds)."""
+    from butler_tui.store import pg
+
+    conn = pg.connect(url, application_name="butler-restore")
+    try:
+        conn.execute("BEGIN")
+        conn.execute_pg(f"SELECT pg_advisory_xact_lock({pg.WRITE_LOCK})")
+        for extra in sorted(pg.pg_tables(conn) - tables):
+            conn.execute_pg(f'DROP TABLE IF EXISTS "{extra}" CASCADE')
+        if conn.execute_pg("SELECT 1 FROM pg_roles WHERE rolname = %s", (pg.STATION_ROLE,)).fetchone():
+            for sql in pg.station_grants():
+                conn.execute_pg(sql)
+        conn.execute("COMMIT")
+        conn.load_rowid_keys()
+        _checked, broken = chain.verify(conn)  # type: ignore[arg-type]
+        return broken
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    finally:
+        conn.close()
