@@ -68,6 +68,7 @@ def test_the_command_line_takes_a_server_address(pg_empty: str):
     assert "loaded demo hotel" in demo.output
     checked = run(pg_empty, "check")
     assert checked.exit_code == 0 and "event chain:    ok" in checked.output
+    assert "database:       postgresql://postgres@/" in checked.output  # the address as given (not a path's postgresql:/)
 
 
 def test_an_event_changed_around_the_program_is_found(pg_empty: str):

@@ -28,7 +28,7 @@ NETWORK_FILESYSTEMS = {"nfs", "nfs4", "cifs", "smb", "smbfs", "smb3", "sshfs", "
 
 @dataclass
 class CheckReport:
-    path: Path
+    path: Path | str  # a file's path, or a server's address without its password
     integrity: list[str] = field(default_factory=list)
     schema_version: int = 0
     journal_mode: str = ""
@@ -182,9 +182,12 @@ def check(store: Store, *, full: bool = False, progress: Progress | None = None)
     and the foreign-key check, both of which read the whole file. Then the tamper evidence: the events'
     hash chain, walked in full (linear), and every table, index and trigger compared with this version's
     schema (on a file at this version)."""
-    report = CheckReport(path=store.path)
     if store.url is not None:
+        from butler_tui.store import pg
+
+        report = CheckReport(path=pg.redact(store.url))
         return _check_server(store, report, progress)
+    report = CheckReport(path=store.path)
     conn = store.db.conn
     tables = _tables(store)
     report.schema_version = check_version(store.db)
