@@ -19,6 +19,7 @@ from butler_tui.cli import cli
 from butler_tui.services import checklists, guests, handover, messaging, reports, stays, tasks
 from butler_tui.services.demo import load_demo
 from butler_tui.store import Store, expand_rows, schema
+from butler_tui.store.feed import ChangeFeed, HistoryReplaced
 from butler_tui.store.schema import MIGRATIONS
 
 from .conftest import signed_env
@@ -242,6 +243,9 @@ def test_archive_moves_closed_history_and_lookups_still_read_it(history_address:
     guest_shown = run(history_db, "guest", "show", str(guest))
     assert shown.exit_code == 0 and guest_shown.exit_code == 0
     size = _size(history_db)
+    store = Store(history_db)
+    seen = {bytes(r["hash"]): (r["id"], r["at"]) for r in store.rows("SELECT id, at, hash FROM events")}
+    store.close()
 
     moved = run(history_db, "archive", "--before", before_day, *ADMIN, "--json")
     assert moved.exit_code == 0, moved.output
@@ -255,6 +259,23 @@ def test_archive_moves_closed_history_and_lookups_still_read_it(history_address:
         assert result["size_after"] < result["size_before"] and _size(history_db) < size
 
     store = Store(history_db)
+    # A station whose last event seen was moved to the archive goes on (the chain's anchor says so); one whose
+    # last event is gone without an anchor naming it holds another history.
+    anchor = store.row("SELECT event_id, prev_hash FROM event_chain_anchors ORDER BY event_id DESC LIMIT 1")
+    assert anchor is not None
+    last_id, last_at = seen[bytes(anchor["prev_hash"])]
+    assert store.scalar("SELECT count(*) FROM events WHERE id = ?", (last_id,)) == 0
+    feed = ChangeFeed(history_db, start_at=last_id)
+    feed._last_mark = (last_at, bytes(anchor["prev_hash"]))
+    assert any(e.entity == "archive" and e.action == "archive" for e in feed.poll())
+    feed.close()
+    other_id, other_at = next(v for h, v in seen.items() if v[0] < last_id and h != bytes(anchor["prev_hash"])
+                              and not store.scalar("SELECT count(*) FROM events WHERE id = ?", (v[0],)))
+    feed = ChangeFeed(history_db, start_at=other_id)
+    feed._last_mark = (other_at, b"not this one")
+    with pytest.raises(HistoryReplaced):
+        feed.poll()
+    feed.close()
     assert store.scalar("SELECT count(*) FROM tasks WHERE id = ?", (old["id"],)) == 0
     assert store.scalar("SELECT count(*) FROM messages m WHERE created_at < ? AND NOT EXISTS"
                         " (SELECT 1 FROM acks a WHERE a.message_id = m.id AND a.acked_at IS NULL)"
@@ -369,5 +390,7 @@ def test_on_a_server_only_the_owner_archives_and_the_stations_read_the_archive(h
     reader.close()
     vacuumed = run(pg_empty, "vacuum")
     assert vacuumed.exit_code == 0 and "bytes" in vacuumed.output, vacuumed.output
+    not_theirs = run(station, "vacuum")  # the stations' role owns no table: told so, not a vacuum of nothing
+    assert not_theirs.exit_code == 4 and "run `butler vacuum` as the database owner role" in not_theirs.output
     checked = run(pg_empty, "check")
     assert checked.exit_code == 0 and "event chain:    ok" in checked.output, checked.output

@@ -313,3 +313,14 @@ def test_a_handover_signed_where_the_report_column_was_text_reads_back_whole(dem
     handover.sign_in(store, handover_id, staff_no="1002", station="lobby")  # the incoming shift signs, as ever
     assert handover.latest(store, "lobby").signed_in_by == "1002"
     store.close()
+
+
+def test_a_station_stopped_by_a_restore_names_the_server_without_its_password(pg_empty: str):
+    address = pg_empty.replace("postgresql://postgres@", "postgresql://postgres:s3cret@", 1)  # trust: any password
+    store = Store(address)
+    stopped = store.stop("replaced")
+    text = str(stopped)
+    assert "s3cret" not in text and "postgresql://postgres:***@/" in text and "restored" in text
+    with pytest.raises(type(stopped)):
+        store.db  # noqa: B018 - every read and write is refused from then on
+    store.close()

@@ -489,3 +489,29 @@ def test_a_server_backup_changed_around_the_program_is_put_back_out(pg_demo: str
     assert "kept in place" in _server_bodies(pg_demo)
     assert not _aside(tmp_path)
     assert run(pg_demo, "check").exit_code == 0
+
+
+def test_a_server_backup_from_before_an_archive_restores_without_its_rows_twice(pg_demo: str, tmp_path: Path):
+    """The archive made after the backup neither blocks the restore (its tables are tied to nothing of the
+    hotel's) nor stays beside the restored rows, where reports would count them twice."""
+    from butler_tui import clock
+    from butler_tui.services import archive
+
+    send_one(pg_demo, "an old message, acknowledged by nobody")
+    backup = tmp_path / "before-archive.dump"
+    assert run(pg_demo, "backup", str(backup)).exit_code == 0
+    store = Store(pg_demo)
+    try:
+        archive.archive(store, clock.today().isoformat(), staff_no="0009")
+        assert store.scalar("SELECT count(*) FROM information_schema.schemata WHERE schema_name = 'report_archive'")
+    finally:
+        store.close()
+
+    done = run(pg_demo, "restore", str(backup), *ADMIN)
+    assert done.exit_code == 0, done.output
+    store = Store(pg_demo)
+    try:
+        assert not store.scalar("SELECT count(*) FROM information_schema.schemata WHERE schema_name = 'report_archive'")
+    finally:
+        store.close()
+    assert run(pg_demo, "check").exit_code == 0

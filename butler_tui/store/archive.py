@@ -186,13 +186,18 @@ def _prepare_schema(store: Store) -> None:
     try:
         run(f"CREATE SCHEMA IF NOT EXISTS {ARCHIVE_SCHEMA}")
         for table in TABLES:
-            # LIKE copies the columns, their types and defaults (and NOT NULL), no key, check or reference.
-            run(f'CREATE TABLE IF NOT EXISTS {ARCHIVE_SCHEMA}."{table}" (LIKE "{table}" INCLUDING DEFAULTS)')
+            # LIKE copies the columns, their types and NOT NULL: no default (an id's would tie the archive to the
+            # hotel's sequence, and a backup from before the archive could not be restored over it), key, check
+            # or reference. Rows come in with every column given.
+            run(f'CREATE TABLE IF NOT EXISTS {ARCHIVE_SCHEMA}."{table}" (LIKE "{table}")')
             run(f'CREATE INDEX IF NOT EXISTS "{table}_lookup" ON {ARCHIVE_SCHEMA}."{table}" ({INDEXES[table]})')
             have = set(columns(conn, table, ARCHIVE_SCHEMA))
             for column, kind in _columns(conn, table, "main"):
                 if column not in have:
                     run(f'ALTER TABLE {ARCHIVE_SCHEMA}."{table}" ADD COLUMN "{column}" {kind}')
+        for table, column in run("SELECT table_name, column_name FROM information_schema.columns"
+                                 " WHERE table_schema = %s AND column_default IS NOT NULL", (ARCHIVE_SCHEMA,)).fetchall():
+            run(f'ALTER TABLE {ARCHIVE_SCHEMA}."{table}" ALTER COLUMN "{column}" DROP DEFAULT')  # one made with them
         if run("SELECT 1 FROM pg_roles WHERE rolname = %s", (STATION_ROLE,)).fetchone():
             run(f'GRANT USAGE ON SCHEMA {ARCHIVE_SCHEMA} TO "{STATION_ROLE}"')
             run(f'GRANT SELECT ON ALL TABLES IN SCHEMA {ARCHIVE_SCHEMA} TO "{STATION_ROLE}"')
@@ -267,8 +272,12 @@ def vacuum(store: Store) -> None:
     tables = [r[0] for r in conn.execute_pg(
         "SELECT format('%%I.%%I', schemaname, tablename) FROM pg_tables WHERE (schemaname = current_schema()"
         " OR schemaname = %s) AND pg_has_role(tableowner, 'USAGE') ORDER BY 1", (ARCHIVE_SCHEMA,)).fetchall()]
-    if tables:  # VACUUM cannot run inside a transaction: the connection is in autocommit mode between writes
-        conn.execute_pg("VACUUM (ANALYZE) " + ", ".join(tables))
+    if not tables:  # the stations' role owns none: VACUUM would skip every table, saying nothing
+        role = conn.execute_pg("SELECT current_user").fetchone()[0]
+        raise StoreUnavailable(tr("the database role {role} owns none of the hotel's tables: run `butler vacuum` as"
+                                  " the database owner role (the one that ran `butler init`)", role=role))
+    # VACUUM cannot run inside a transaction: the connection is in autocommit mode between writes
+    conn.execute_pg("VACUUM (ANALYZE) " + ", ".join(tables))
 
 
 # -- reading the archive -----------------------------------------------------------------------------

@@ -105,8 +105,15 @@ def file_change(path: str | os.PathLike[str], identity: FileIdentity | None, hin
     return hint if hint in ("deleted", "moved") else "gone"
 
 
-def file_changed_error(path: Path, reason: str) -> DatabaseFileChanged:
-    """The one clear sentence a station and a command show when their file changed under them."""
+def file_changed_error(path: Path | str, reason: str) -> DatabaseFileChanged:
+    """The one clear sentence a station and a command show when their file changed under them (a server's
+    address, a ``str``: its history was replaced, by a restore; named without its password)."""
+    if isinstance(path, str):
+        from butler_tui.config import redact
+
+        return DatabaseFileChanged(
+            tr("The database at {address} now holds another history (a backup was restored): stopped, nothing more"
+               " is written to it. Start the station again.", address=redact(path)), reason=reason)
     what = {
         "deleted": tr("The database file {path} was deleted", path=path),
         "moved": tr("The database file {path} was moved away", path=path),
@@ -337,7 +344,7 @@ class Store:
         """The file changed (``reason``, as :func:`file_change` says): from now on every read and write of
         this store is refused with the error returned."""
         if self.stopped is None:
-            self.stopped = file_changed_error(self.path, reason)
+            self.stopped = file_changed_error(self.url if self.url is not None else self.path, reason)
         return self.stopped
 
     def _let_go(self) -> None:

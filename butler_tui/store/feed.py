@@ -71,8 +71,11 @@ class ChangeFeed:
             if self.last_id < 0:
                 self.last_id = int(self._conn.execute("SELECT coalesce(max(id), 0) FROM events").fetchone()[0])
         if self._conn is None:
-            self._conn = sqlite3.connect(
-                str(self.path), timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False
+            from urllib.parse import quote
+
+            self._conn = sqlite3.connect(  # mode=rw: a file deleted meanwhile is not made anew, empty
+                f"file:{quote(str(self.path.resolve()))}?mode=rw", uri=True, timeout=BUSY_TIMEOUT_MS / 1000,
+                isolation_level=None, check_same_thread=False,
             )
             self._conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             if self.last_id < 0:
@@ -126,12 +129,15 @@ class ChangeFeed:
                 (self.last_id, limit + 1 if check else limit),
             ).fetchall()
             if check:
-                mark = (rows[0][1], rows[0][9]) if rows and rows[0][0] == self.last_id else None
-                if mark is None or (self._last_mark is not None and mark != self._last_mark):
-                    raise HistoryReplaced
-                self._last_mark = mark
-                rows = rows[1:]
                 check = False
+                if rows and rows[0][0] == self.last_id:
+                    mark = (rows[0][1], rows[0][9])
+                    if self._last_mark is not None and mark != self._last_mark:
+                        raise HistoryReplaced
+                    self._last_mark = mark
+                    rows = rows[1:]
+                elif not self._archived(rows[0][0] if rows else None):
+                    raise HistoryReplaced
             for row in rows:
                 after = expand_after(self.conn, row[4], row[6], row[5], row[8])
                 out.append(
@@ -146,6 +152,15 @@ class ChangeFeed:
             if len(rows) < limit:
                 return out
 
+    def _archived(self, next_id: int | None) -> bool:
+        """The event last seen is gone: moved out by ``butler archive`` (the history goes on), or another
+        history is in place (a restore)? The archive anchors the chain over its gap: the first event left after
+        it keeps the hash of the one before it, which is this one's when it moved."""
+        if next_id is None or self._last_mark is None:
+            return False
+        row = self.conn.execute("SELECT prev_hash FROM event_chain_anchors WHERE event_id = ?", (next_id,)).fetchone()
+        return row is not None and row[0] is not None and bytes(row[0]) == bytes(self._last_mark[1] or b"")
+
     def wait(self, seconds: float) -> bool:
         """PostgreSQL: sleep until an event is notified (``True``) or ``seconds`` pass; a dropped connection
         is let go (the next read opens another and catches up by id)."""
@@ -153,7 +168,11 @@ class ChangeFeed:
 
         try:
             raw = self.conn.raw
-            return any(True for _ in raw.notifies(timeout=seconds, stop_after=1))
+            woken = any(True for _ in raw.notifies(timeout=seconds, stop_after=1))
+            if woken:  # the rest of a burst's notifications: one read takes all their events
+                for _ in raw.notifies(timeout=0):
+                    pass
+            return woken
         except psycopg.Error:
             self.drop()
             return False
@@ -288,6 +307,9 @@ def follow(
 
     try:
         _warm()
+        if file_changed():
+            return
+        feed.conn  # noqa: B018 - connected, and the newest event taken as the last seen, before ``started``
         feed.history_intact()  # how the newest event looks at the start
         if started is not None:
             started.set()
@@ -323,8 +345,8 @@ def _warm() -> None:
     Event(id=0, at="2000-01-01T00:00:00.000000+00:00", entity="events", action="warm")
 
 
-RECONNECT_PAUSE = 0.2
-SAFETY_READ = 5.0  # PostgreSQL: read by id this often even when nothing was notified  # after a dropped connection, before the next try (the server restarting)
+RECONNECT_PAUSE = 0.2  # after a dropped connection, before the next try (the server restarting)
+SAFETY_READ = 5.0  # PostgreSQL: read by id this often even when nothing was notified
 
 
 def _follow_server(url: str, deliver: Callable[[list[Event]], object], *, interval: float,
@@ -366,7 +388,7 @@ def _follow_server(url: str, deliver: Callable[[list[Event]], object], *, interv
                 hot_until = time.monotonic() + HOT_SECONDS
     except HistoryReplaced:
         if on_file_change is None:
-            raise file_changed_error(Path(url), "replaced") from None
+            raise file_changed_error(url, "replaced") from None
         on_file_change("replaced")
     finally:
         feed.close()

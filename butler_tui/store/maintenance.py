@@ -528,7 +528,11 @@ def dump_tables(path: Path) -> set[str]:
         # "… input file does not appear to be a valid archive": not what `butler backup` writes on a server
         raise StoreUnavailable(tr("backup {path} is damaged or not a database: {exc}", path=path,
                                   exc=_program_says(listed, program, None)))
-    return {name for _schema, name in _LISTED_TABLE.findall(listed.stdout)}
+    from butler_tui.store.archive import ARCHIVE_SCHEMA
+
+    # the hotel's tables by name; the archive's (``butler archive`` on a server) as report_archive.NAME
+    return {name if schema != ARCHIVE_SCHEMA else f"{schema}.{name}"
+            for schema, name in _LISTED_TABLE.findall(listed.stdout)}
 
 
 def check_server_backup(path: Path, *, full: bool = False) -> int:
@@ -616,13 +620,23 @@ def settle_restored(url: str, tables: set[str]) -> int | None:
     them anew; the stations' role, when it exists, is granted what :func:`pg.station_grants` says; the
     events' chain is walked. The first event where it breaks (None: it holds)."""
     from butler_tui.store import pg
+    from butler_tui.store.archive import ARCHIVE_SCHEMA
 
+    ref = pg.reference_schema()
+    try:
+        known = {name for (name,) in ref.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    finally:
+        ref.close()
     conn = pg.connect(url, application_name="butler-restore")
     try:
         conn.execute("BEGIN")
         conn.execute_pg(f"SELECT pg_advisory_xact_lock({pg.WRITE_LOCK})")
-        for extra in sorted(pg.pg_tables(conn) - tables):
+        for extra in sorted((pg.pg_tables(conn) - tables) & known):  # only this program's tables, never others'
             conn.execute_pg(f'DROP TABLE IF EXISTS "{extra}" CASCADE')
+        if not any(name.startswith(f"{ARCHIVE_SCHEMA}.") for name in tables):
+            # a backup from before the first archive: the archive made since would count its rows twice (they
+            # are back in the hotel's tables); the dump set aside keeps it
+            conn.execute_pg(f"DROP SCHEMA IF EXISTS {ARCHIVE_SCHEMA} CASCADE")
         if conn.execute_pg("SELECT 1 FROM pg_roles WHERE rolname = %s", (pg.STATION_ROLE,)).fetchone():
             for sql in pg.station_grants():
                 conn.execute_pg(sql)
