@@ -87,9 +87,25 @@ class HomeScreen(AtStation, Screen[None]):
         padding: 0 2;
         color: $text-muted;
     }
+    /* 80 columns: narrower gutters and no inner padding, so that a card holds a 16-character title
+       ("Arrivals to come") and its line of help wraps under the figure instead of being cut */
+    HomeScreen.-narrow Grid {
+        grid-gutter: 1 1;
+        padding: 1 1;
+    }
+    HomeScreen.-narrow Card {
+        padding: 0;
+    }
+    HomeScreen.-narrow Card .card-help {
+        width: 100%;
+    }
     """
+    NARROW = 100  # columns below which the home screen packs its cards closer
 
     def compose(self) -> ComposeResult:
+        # Set before the first layout (the terminal's size is known by now), so the first picture is the
+        # right one; a resize changes it after.
+        self.set_class(self.app.size.width < self.NARROW, "-narrow")
         yield StationBar()
         yield UnackedBanner()
         with Grid():
@@ -97,6 +113,9 @@ class HomeScreen(AtStation, Screen[None]):
                 yield Card(*card)
         yield Static(Text(t("Loading…")), id="home-status")
         yield Footer()
+
+    def on_resize(self) -> None:
+        self.set_class(self.app.size.width < self.NARROW, "-narrow")
 
     def on_mount(self) -> None:
         state = self.station.state
