@@ -22,7 +22,10 @@ from butler_tui.ui.cells import STAY_ENTITIES, vip_mark
 from butler_tui.ui.forms import FormScreen
 from butler_tui.ui.table import KeyedTable
 
-COLUMNS = [("stage", "Stage", 10), ("mark", "", 1), ("item", "Item", 42), ("done", "Done by", 32), ("note", "Note", 22)]
+COLUMNS = [("stage", "Stage", 13), ("mark", "", 1), ("item", "Item", 42), ("done", "Done by", 32), ("note", "Note", 22)]
+# The stage column's English, short enough for it ("Evening before departure" is the stage's whole name)
+STAGE_SHORT = {"pre_arrival": "Pre-arrival", "arrival": "Arrival", "pre_departure": "Eve of dep.",
+               "departure": "Departure", "follow_up": "Follow-up"}
 
 
 def item_label(item: Item) -> str:
@@ -31,8 +34,9 @@ def item_label(item: Item) -> str:
 
 
 def item_cells(item: Item, completed: bool) -> dict[str, Text]:
-    _en, zh = checklists.STAGE_NAMES[item.stage]
-    stage = Text(zh + (" ✓" if completed else ""), style="green" if completed else "")
+    en, zh = checklists.STAGE_NAMES[item.stage]
+    stage = Text(pick(STAGE_SHORT.get(item.stage, en), zh) + (" ✓" if completed else ""),
+                 style="green" if completed else "", no_wrap=True, overflow="ellipsis")
     if item.done_at:
         who = item.done_by_name or item.done_by or ""
         done = Text(f"✓ {who} @{item.done_station or '?'} {clock.show_local(item.done_at, '%m-%d %H:%M')}",
