@@ -317,6 +317,10 @@ def test_a_handover_signed_where_the_report_column_was_text_reads_back_whole(dem
 
 def test_a_station_stopped_by_a_restore_names_the_server_without_its_password(pg_empty: str):
     address = pg_empty.replace("postgresql://postgres@", "postgresql://postgres:s3cret@", 1)  # trust: any password
+    for args, said in ((["init"], "created postgresql://postgres:***@/"), (["init"], "migrated postgresql://postgres:***@/"),
+                       (["demo", "--no-tui"], "loaded demo hotel into postgresql://postgres:***@/")):
+        told = run(address, *args)
+        assert told.exit_code == 0 and said in told.output and "s3cret" not in told.output, told.output
     store = Store(address)
     stopped = store.stop("replaced")
     text = str(stopped)

@@ -24,15 +24,19 @@ from butler_tui.logs import log
 @click.pass_context
 def init(ctx: click.Context, training: bool) -> None:
     """Create the database, or migrate it to this version's schema."""
+    from butler_tui.cli.common import shown_db
+    from butler_tui.services.settings import use_hotel_settings
     from butler_tui.store import SCHEMA_VERSION
 
     path = options(ctx).db
-    existed = Path(path).exists()
-    store = use_store(ctx, create=True, training=training)  # opening it creates or migrates it
+    store = use_store(ctx, create=True, training=training, migrate=False)
+    existed = len(store.migrate()) < SCHEMA_VERSION  # a new database takes every migration (file or server)
+    use_hotel_settings(store)
     if training:
         from butler_tui.services.training import make_training
 
         make_training(store)
+    path = shown_db(path)
     params = {"path": path, "version": SCHEMA_VERSION}
     say(tr("migrated {path} (schema version {version})", **params) if existed
                else tr("created {path} (schema version {version})", **params))

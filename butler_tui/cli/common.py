@@ -35,6 +35,13 @@ class Options:
     config: UserConfig = field(default_factory=UserConfig)  # the user's config file (butler_tui.userconfig)
 
 
+def shown_db(db: Path | str) -> Path | str:
+    """The database as a message names it: a server's address without its password."""
+    from butler_tui.config import redact
+
+    return redact(db) if isinstance(db, str) else db
+
+
 def options(ctx: click.Context) -> Options:
     found = ctx.find_object(Options)
     if found is None:

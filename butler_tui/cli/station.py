@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from butler_tui.cli.common import opened_store, options, use_store
+from butler_tui.cli.common import opened_store, options, shown_db, use_store
 from butler_tui.cli.output import say
 from butler_tui.errors import ButlerError
 from butler_tui.i18n import t as tr
@@ -26,16 +26,19 @@ def demo(ctx: click.Context, no_tui: bool, reset: bool, station: str, staff_no: 
     from butler_tui.services.demo import DEMO_PIN, load_demo
 
     path = options(ctx).db
+    if reset and isinstance(path, str):
+        raise click.UsageError(tr("--reset deletes a demo file; on a PostgreSQL server drop and create the"
+                                  " database instead"))
     if reset:
         for suffix in ("", "-wal", "-shm"):
             Path(str(path) + suffix).unlink(missing_ok=True)
     store = use_store(ctx, create=True, training=True)
     report = load_demo(store)
     if report.total == 0:
-        say(tr("demo hotel already loaded in {path}", path=path))
+        say(tr("demo hotel already loaded in {path}", path=shown_db(path)))
     else:
         parts = ", ".join(f"{n} {tr(table)}" for table, n in report.inserted.items() if n)
-        say(tr("loaded demo hotel into {path}: {parts}", path=path, parts=parts))
+        say(tr("loaded demo hotel into {path}: {parts}", path=shown_db(path), parts=parts))
     if no_tui:
         say(tr("demo staff sign in with PIN {pin}", pin=DEMO_PIN))
     else:
