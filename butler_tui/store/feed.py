@@ -63,21 +63,22 @@ class ChangeFeed:
 
     @property
     def conn(self) -> Any:
-        if self._conn is None and self.url is not None:
-            from butler_tui.store import pg
-
-            self._conn = pg.connect(self.url, application_name=FEED_APPLICATION)
-            self._conn.raw.execute(f"LISTEN {pg.CHANNEL}")
-            if self.last_id < 0:
-                self.last_id = int(self._conn.execute("SELECT coalesce(max(id), 0) FROM events").fetchone()[0])
+        """The feed's own connection, opened on first use; a feed without ``start_at`` starts at the newest
+        event there is then."""
         if self._conn is None:
-            from urllib.parse import quote
+            if self.url is not None:
+                from butler_tui.store import pg
 
-            self._conn = sqlite3.connect(  # mode=rw: a file deleted meanwhile is not made anew, empty
-                f"file:{quote(str(self.path.resolve()))}?mode=rw", uri=True, timeout=BUSY_TIMEOUT_MS / 1000,
-                isolation_level=None, check_same_thread=False,
-            )
-            self._conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+                self._conn = pg.connect(self.url, application_name=FEED_APPLICATION)
+                self._conn.raw.execute(f"LISTEN {pg.CHANNEL}")
+            else:
+                from urllib.parse import quote
+
+                self._conn = sqlite3.connect(  # mode=rw: a file deleted meanwhile is not made anew, empty
+                    f"file:{quote(str(self.path.resolve()))}?mode=rw", uri=True, timeout=BUSY_TIMEOUT_MS / 1000,
+                    isolation_level=None, check_same_thread=False,
+                )
+                self._conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             if self.last_id < 0:
                 self.last_id = int(self._conn.execute("SELECT coalesce(max(id), 0) FROM events").fetchone()[0])
         return self._conn
@@ -96,10 +97,7 @@ class ChangeFeed:
         """Is the last event this feed saw still there, as it was? A file copied over the database in
         place (``cp backup.db hotel.db``: same inode, so no rename to notice) holds another history: that
         event is gone or different, and the station must stop rather than write into someone else's."""
-        if self.url is not None:
-            # opened first: a server's feed that starts at the newest event learns which one it is here (a
-            # file's is opened after its file is checked: a deleted file would be made anew, empty)
-            self.conn  # noqa: B018
+        self.conn  # noqa: B018 - opened first: a feed that starts at the newest event learns which one it is
         if self.last_id <= 0:
             return True
         row = self.conn.execute("SELECT at, hash FROM events WHERE id = ?", (self.last_id,)).fetchone()
@@ -306,13 +304,9 @@ def follow(
         return bool(events)
 
     try:
-        _warm()
         if file_changed():
             return
-        feed.conn  # noqa: B018 - connected, and the newest event taken as the last seen, before ``started``
-        feed.history_intact()  # how the newest event looks at the start
-        if started is not None:
-            started.set()
+        _start(feed, started)
         while not stop.is_set():
             if time.monotonic() - checked >= IDLE_WAIT and file_changed():
                 return
@@ -329,20 +323,29 @@ def follow(
             if watch.file_event is not None and file_changed(watch.take_file_event()):
                 return
     except HistoryReplaced:
-        if on_file_change is None:
-            raise file_changed_error(db, "replaced") from None
-        on_file_change("replaced")
+        _replaced(db, on_file_change)
     finally:
         feed.close()
         if watch is not None:
             watch.close()
 
 
-def _warm() -> None:
-    """Build the event model's validator now, in the follower's thread: it is built on first use
-    (``defer_build``, for a quick CLI start), and that first use — pydantic's plugin scan included — took
-    15–35 ms, so a station's first change after a start arrived that much later than the rest."""
+def _start(feed: ChangeFeed, started: threading.Event | None) -> None:
+    """What both loops do before their first read: build the event model's validator now, in the follower's
+    thread (it is built on first use — ``defer_build``, for a quick CLI start — and that first use, pydantic's
+    plugin scan included, took 15–35 ms, so a station's first change after a start arrived that much later than
+    the rest); connect, and take the newest event as the last one seen; then say so."""
     Event(id=0, at="2000-01-01T00:00:00.000000+00:00", entity="events", action="warm")
+    feed.history_intact()
+    if started is not None:
+        started.set()
+
+
+def _replaced(where: Path | str, on_file_change: Callable[[str], object] | None) -> None:
+    """Another history is in place (a file copied over, a restore): told, or raised when nobody listens."""
+    if on_file_change is None:
+        raise file_changed_error(where, "replaced") from None
+    on_file_change("replaced")
 
 
 RECONNECT_PAUSE = 0.2  # after a dropped connection, before the next try (the server restarting)
@@ -364,10 +367,7 @@ def _follow_server(url: str, deliver: Callable[[list[Event]], object], *, interv
     read_at = float("-inf")
     notified = True
     try:
-        _warm()
-        feed.history_intact()
-        if started is not None:
-            started.set()
+        _start(feed, started)
         while not stop.is_set():
             # read when notified, when the connection is new (catch-up), and every SAFETY_READ s anyway
             if notified or feed._conn is None or time.monotonic() - read_at >= SAFETY_READ:
@@ -387,8 +387,6 @@ def _follow_server(url: str, deliver: Callable[[list[Event]], object], *, interv
             if notified:
                 hot_until = time.monotonic() + HOT_SECONDS
     except HistoryReplaced:
-        if on_file_change is None:
-            raise file_changed_error(url, "replaced") from None
-        on_file_change("replaced")
+        _replaced(url, on_file_change)
     finally:
         feed.close()
