@@ -629,24 +629,16 @@ def settle_restored(url: str, tables: set[str]) -> int | None:
         ref.close()
     conn = pg.connect(url, application_name="butler-restore")
     try:
-        conn.execute("BEGIN")
-        conn.execute_pg(f"SELECT pg_advisory_xact_lock({pg.WRITE_LOCK})")
-        for extra in sorted((pg.pg_tables(conn) - tables) & known):  # only this program's tables, never others'
-            conn.execute_pg(f'DROP TABLE IF EXISTS "{extra}" CASCADE')
-        if not any(name.startswith(f"{ARCHIVE_SCHEMA}.") for name in tables):
-            # a backup from before the first archive: the archive made since would count its rows twice (they
-            # are back in the hotel's tables); the dump set aside keeps it
-            conn.execute_pg(f"DROP SCHEMA IF EXISTS {ARCHIVE_SCHEMA} CASCADE")
-        if conn.execute_pg("SELECT 1 FROM pg_roles WHERE rolname = %s", (pg.STATION_ROLE,)).fetchone():
-            for sql in pg.station_grants():
-                conn.execute_pg(sql)
-        conn.execute("COMMIT")
+        with pg.writing(conn):
+            for extra in sorted((pg.pg_tables(conn) - tables) & known):  # only this program's, never others'
+                conn.execute_pg(f'DROP TABLE IF EXISTS "{extra}" CASCADE')
+            if not any(name.startswith(f"{ARCHIVE_SCHEMA}.") for name in tables):
+                # a backup from before the first archive: the archive made since would count its rows twice
+                # (they are back in the hotel's tables); the dump set aside keeps it
+                conn.execute_pg(f"DROP SCHEMA IF EXISTS {ARCHIVE_SCHEMA} CASCADE")
+            pg.grant_station(conn)
         conn.load_rowid_keys()
         _checked, broken = chain.verify(conn)  # type: ignore[arg-type]
         return broken
-    except BaseException:
-        if conn.in_transaction:
-            conn.execute("ROLLBACK")
-        raise
     finally:
         conn.close()

@@ -534,10 +534,19 @@ def build_schema(conn: PgConnection, rows_from: sqlite3.Connection | None = None
             run(TRIGGERS[name] or "")
     ref.close()
     conn.load_rowid_keys()
-    if conn.execute_pg("SELECT 1 FROM pg_roles WHERE rolname = %s", (STATION_ROLE,)).fetchone():
-        for sql in station_grants():
-            run(sql)
+    done.extend(grant_station(conn))
     return done
+
+
+def grant_station(conn: PgConnection) -> list[str]:
+    """Give the stations' role what :func:`station_grants` says, when the role exists (the admin makes it:
+    README); the statements run."""
+    if not conn.execute_pg("SELECT 1 FROM pg_roles WHERE rolname = %s", (STATION_ROLE,)).fetchone():
+        return []
+    grants = station_grants()
+    for sql in grants:
+        conn.execute_pg(sql)
+    return grants
 
 
 def station_grants(role: str = STATION_ROLE) -> list[str]:
@@ -629,31 +638,41 @@ def copy_hotel(source: sqlite3.Connection, url: str, set_name: str) -> dict[str,
         if pg_tables(conn) - {META, ROWID_TABLE}:
             raise InvalidInput(tr("{url} is not empty: migrate-to copies a hotel into a new database only",
                                   url=redact(url)))
-        conn.execute("BEGIN")
-        conn.execute_pg(f"SELECT pg_advisory_xact_lock({WRITE_LOCK})")
-        build_schema(conn, rows_from=source)
-        record_applied(conn, set_name, migrations, clock.now_iso())
-        counts = {}
-        for name in tables:
-            want = int(source.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0])
-            got = int(conn.execute_pg(f'SELECT count(*) FROM "{name}"').fetchone()[0])  # type: ignore[index]
-            if want != got:
-                raise InvalidInput(tr("{table}: {got} rows copied of {want}; nothing copied", table=name,
-                                      got=got, want=want))
-            counts[name] = got
-        checked, broken = chain.verify(conn)  # type: ignore[arg-type]
-        if broken is not None or checked != checked_before:
-            raise InvalidInput(tr("the copied event chain does not hold (at event {id}); nothing copied", id=broken))
-        chain.append(conn, clock.now_iso(), None, None, "schema", None, "migrated_to_postgresql",  # type: ignore[arg-type]
-                     None, json.dumps({"rows": counts}, sort_keys=True))
-        conn.execute("COMMIT")
+        with writing(conn):
+            build_schema(conn, rows_from=source)
+            record_applied(conn, set_name, migrations, clock.now_iso())
+            counts = {}
+            for name in tables:
+                want = int(source.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0])
+                got = int(conn.execute_pg(f'SELECT count(*) FROM "{name}"').fetchone()[0])  # type: ignore[index]
+                if want != got:
+                    raise InvalidInput(tr("{table}: {got} rows copied of {want}; nothing copied", table=name,
+                                          got=got, want=want))
+                counts[name] = got
+            checked, broken = chain.verify(conn)  # type: ignore[arg-type]
+            if broken is not None or checked != checked_before:
+                raise InvalidInput(tr("the copied event chain does not hold (at event {id}); nothing copied",
+                                      id=broken))
+            chain.append(conn, clock.now_iso(), None, None, "schema", None,  # type: ignore[arg-type]
+                         "migrated_to_postgresql", None, json.dumps({"rows": counts}, sort_keys=True))
         return counts
+    finally:
+        conn.close()
+
+
+@contextlib.contextmanager
+def writing(conn: PgConnection) -> Iterator[PgConnection]:
+    """A transaction under the writers' lock (:data:`WRITE_LOCK`, as :meth:`Store.write` takes it) for work
+    done on a connection of its own: committed at the end, rolled back on any error."""
+    conn.execute("BEGIN")
+    try:
+        conn.execute_pg(f"SELECT pg_advisory_xact_lock({WRITE_LOCK})")
+        yield conn
+        conn.execute("COMMIT")
     except BaseException:
         if conn.in_transaction:
             conn.execute("ROLLBACK")
         raise
-    finally:
-        conn.close()
 
 
 def applied(conn: PgConnection, set_name: str) -> list[str]:
@@ -681,5 +700,5 @@ def reset_sequences(conn: PgConnection) -> None:
                         f" (SELECT count(*) > 0 FROM \"{name}\"))")
 
 
-__all__ = ["CHANNEL", "WRITE_LOCK", "PgConnection", "applied", "build_schema", "connect", "is_url",
-           "next_event_id", "record_applied", "redact", "reference_schema", "reset_sequences"]
+__all__ = ["CHANNEL", "WRITE_LOCK", "PgConnection", "applied", "build_schema", "connect", "grant_station", "is_url",
+           "next_event_id", "record_applied", "redact", "reference_schema", "reset_sequences", "writing"]

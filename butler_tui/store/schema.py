@@ -1343,10 +1343,7 @@ def migrate(db: _HasConn) -> list[str]:
         MIGRATIONS.migration_set().apply(utils_db)
         conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         if pending:
-            from butler_tui.store.chain import append
-
-            append(conn, clock.now_iso(), None, None, "schema", str(SCHEMA_VERSION), "migrate",
-                   None, json.dumps({"applied": pending}))
+            _record_migration(conn, pending)
         conn.execute("COMMIT")
     except BaseException:
         if conn.in_transaction:
@@ -1361,23 +1358,19 @@ def _migrate_server(db: _HasConn) -> list[str]:
     migrations change are changed by their :data:`SERVER_STEPS`, in the same transaction; then the schema must
     be this version's, or nothing is changed."""
     from butler_tui.store import pg
-    from butler_tui.store.chain import append
 
     conn: Any = db.conn
-    conn.execute("BEGIN")
-    try:
-        conn.execute_pg(f"SELECT pg_advisory_xact_lock({pg.WRITE_LOCK})")
+    with pg.writing(conn):
         check_version(db)
         done = set(applied(db))
         pending = [name for name in MIGRATIONS.names if name not in done]
-        in_use = bool(done)
-        if pending and in_use:
-            _server_steps_known(pending)
         if pending:
+            in_use = bool(done)
+            if in_use:
+                _server_steps_known(pending)
             pg.build_schema(conn)
             if in_use:
-                for name in pending:
-                    step = SERVER_STEPS[name]
+                for step in (SERVER_STEPS[name] for name in pending):
                     if step is not None:
                         step(conn)
                 differences = pg.schema_differences(conn)
@@ -1386,14 +1379,16 @@ def _migrate_server(db: _HasConn) -> list[str]:
                         "this version's schema could not be made on the server ({what}): nothing was changed",
                         what="; ".join(differences)))
             pg.record_applied(conn, SET_NAME, pending, clock.now_iso())
-            append(conn, clock.now_iso(), None, None, "schema", str(SCHEMA_VERSION), "migrate",
-                   None, json.dumps({"applied": pending}))
-        conn.execute("COMMIT")
-    except BaseException:
-        if conn.in_transaction:
-            conn.execute("ROLLBACK")
-        raise
+            _record_migration(conn, pending)
     return pending
+
+
+def _record_migration(conn: Any, pending: list[str]) -> None:
+    """The ``migrate`` event, in the migrating transaction (either backend)."""
+    from butler_tui.store.chain import append
+
+    append(conn, clock.now_iso(), None, None, "schema", str(SCHEMA_VERSION), "migrate", None,
+           json.dumps({"applied": pending}))
 
 
 def _server_steps_known(pending: list[str]) -> None:
