@@ -21,7 +21,7 @@ from butler_tui.cli import cli
 from butler_tui.errors import DatabaseFileChanged, StoreUnavailable
 from butler_tui.services import maintenance
 from butler_tui.store import SCHEMA_VERSION, Store
-from tests.workers import open_station, processes, send_one, station
+from tests.workers import open_station, processes, send_on, send_one, station
 
 ADMIN = ["--by", "0009", "--by-pin", "1234"]  # the demo's system admin
 
@@ -48,12 +48,17 @@ def _last_event(path: Path) -> tuple[str, str, str, dict]:
         conn.close()
 
 
+def _backed_up(db: Path | str, target: Path) -> Path:
+    """``butler backup TARGET`` of ``db`` (its directory made first): TARGET."""
+    target.parent.mkdir()
+    done = run(db, "backup", str(target))
+    assert done.exit_code == 0, done.output
+    return target
+
+
 @pytest.fixture
 def backup_file(demo_db: Path, tmp_path: Path) -> Path:
-    (tmp_path / "bk").mkdir()
-    done = run(demo_db, "backup", str(tmp_path / "bk" / "before.db"))
-    assert done.exit_code == 0, done.output
-    return tmp_path / "bk" / "before.db"
+    return _backed_up(demo_db, tmp_path / "bk" / "before.db")
 
 
 def test_backup_change_restore_round_trip(demo_db: Path, backup_file: Path):
@@ -227,10 +232,7 @@ def pg_demo(request: pytest.FixtureRequest) -> Iterator[str]:
 
 @pytest.fixture
 def pg_backup(pg_demo: str, tmp_path: Path) -> Path:
-    (tmp_path / "bk").mkdir()
-    done = run(pg_demo, "backup", str(tmp_path / "bk" / "before.dump"))
-    assert done.exit_code == 0, done.output
-    return tmp_path / "bk" / "before.dump"
+    return _backed_up(pg_demo, tmp_path / "bk" / "before.dump")
 
 
 def _server_bodies(url: str) -> list[str]:
@@ -271,18 +273,12 @@ def _station_role_can_write(url: str) -> bool:
     except StoreUnavailable:  # "permission denied for table …" as it opens
         return False
     try:
-        send_one_store(station, "from the station's role")
+        send_on(station, "from the station's role")
         return True
     except (sqlite3.Error, StoreUnavailable):
         return False
     finally:
         station.close()
-
-
-def send_one_store(store: Store, body: str) -> None:
-    from butler_tui.services import messaging
-
-    messaging.send(store, from_station="fo", to="lobby", body=body)
 
 
 def test_server_backup_change_restore_round_trip(pg_demo: str, tmp_path: Path):

@@ -112,13 +112,18 @@ def station(path: str, code: str, staff: str, inbox, outbox) -> None:
 
 def send_one(path: str | Path, body: str) -> None:
     """One message from fo to lobby, as another station sends it (in a child process, or in the test's)."""
-    from butler_tui.services import messaging
-
     store = Store(path)
     try:
-        messaging.send(store, from_station="fo", to="lobby", body=body)
+        send_on(store, body)
     finally:
         store.close()
+
+
+def send_on(store: Store, body: str) -> None:
+    """:func:`send_one` on a store the caller opened (e.g. as another database role)."""
+    from butler_tui.services import messaging
+
+    messaging.send(store, from_station="fo", to="lobby", body=body)
 
 
 def sweep_raising(path: str, moment: datetime, barrier, out) -> None:
