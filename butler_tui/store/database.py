@@ -21,7 +21,7 @@ import sqlite3
 import threading
 import time
 import weakref
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -467,19 +467,25 @@ def _begin_immediate(conn: sqlite3.Connection) -> None:
     SQLite's own busy handler backs off to 100 ms between tries, so a writer waiting behind busy ones saw the
     lock free only by luck (bench/writes.py: 8 writers in a tight loop, the longest wait 4.3 s); trying often
     finds the moment between one writer's COMMIT and its next BEGIN."""
-    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
     conn.execute("PRAGMA busy_timeout = 0")  # (~2 µs each way) the other statements keep the handler
     try:
-        while True:
-            try:
-                conn.execute("BEGIN IMMEDIATE")
-                return
-            except sqlite3.OperationalError as exc:
-                if ("locked" not in str(exc) and "busy" not in str(exc)) or time.monotonic() > deadline:
-                    raise
-            time.sleep(random.uniform(*WRITE_RETRY))
+        _while_busy(lambda: conn.execute("BEGIN IMMEDIATE"), WRITE_RETRY)
     finally:
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+
+
+def _while_busy(attempt: Callable[[], object], pause: tuple[float, float]) -> None:
+    """``attempt()`` again after a random pause in ``pause`` (s) while SQLite answers locked or busy, until
+    the busy timeout; then, or on any other error, that error."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            attempt()
+            return
+        except sqlite3.OperationalError as exc:
+            if ("locked" not in str(exc) and "busy" not in str(exc)) or time.monotonic() > deadline:
+                raise
+        time.sleep(random.uniform(*pause))
 
 
 def _refusal_event(store: Store, exc: PermissionDenied, actor: str | None, station: str | None) -> None:
@@ -517,20 +523,16 @@ def _enable_wal(db: Connection, path: Path) -> None:
     """Switch a new file to WAL. Several stations starting on a new file race for the exclusive lock
     this needs, and SQLite may answer SQLITE_BUSY without calling the busy handler; so retry, with
     jitter, until the busy timeout."""
-    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
-    while True:
-        try:
-            mode = db.conn.execute("PRAGMA journal_mode").fetchone()[0]
-            if mode != "wal":
-                db.conn.execute("PRAGMA journal_mode = WAL")
-            return
-        except sqlite3.OperationalError as exc:
-            busy = "locked" in str(exc) or "busy" in str(exc)
-            if not busy or time.monotonic() > deadline:
-                raise _unavailable(path, exc) from exc
-            time.sleep(random.uniform(0.005, 0.05))
-        except sqlite3.DatabaseError as exc:
-            raise StoreUnavailable(tr("{path} is not a butler database (not SQLite)", path=path)) from exc
+    def attempt() -> None:
+        if db.conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+            db.conn.execute("PRAGMA journal_mode = WAL")
+
+    try:
+        _while_busy(attempt, (0.005, 0.05))
+    except sqlite3.OperationalError as exc:
+        raise _unavailable(path, exc) from exc
+    except sqlite3.DatabaseError as exc:
+        raise StoreUnavailable(tr("{path} is not a butler database (not SQLite)", path=path)) from exc
 
 
 __all__ = ["DatabaseFileChanged", "SchemaTooNew", "Store", "Tx", "file_change", "file_identity"]
