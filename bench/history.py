@@ -1040,6 +1040,29 @@ def archive_copy(path: Path, tmp: Path, keep_days: int) -> str:
             f" {Path(result.path).stat().st_size / 1e6:,.0f} MB; moved {moved}")
 
 
+def same_day_copy(path: Path, tmp: Path) -> Path:
+    """The same hotel on the same day without its history: a copy of the year-old file after ``butler archive
+    --before`` yesterday, the archive file then deleted (the boards never read it). Today's work (every open
+    task, unacknowledged message, arrival, departure and follow-up call, the shifts' tasks and messages) is
+    the year-old file's, row for row; what is gone is the closed history. A read that costs what today's work
+    costs takes the same time on both; one that costs what history costs does not."""
+    import shutil
+
+    from butler_tui import clock
+    from butler_tui.services import archive
+    from butler_tui.store import Store
+
+    copy = tmp / "same-day.db"
+    shutil.copyfile(path, copy)
+    store = Store(copy, create=False)
+    result = archive.archive(store, (clock.today() - timedelta(days=1)).isoformat(), to=tmp / "history.sqlite",
+                             staff_no="0009", vacuum=True)
+    store.db.conn.execute("DELETE FROM settings WHERE name = 'archive_path'")
+    store.close()
+    Path(result.path).unlink()
+    return copy
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--days", type=int, default=365, help="days of history (the rates are per year)")
@@ -1096,6 +1119,7 @@ def main() -> None:
               + f"; unacked acks {unacked:,}; open tasks {open_tasks:,}")
         first = first_report(out)
         fresh_t = measure(fresh, args.runs)
+        same_t = measure(same_day_copy(out, Path(tmp)), args.runs)
         year_t = measure(out, args.runs)
         scans = full_scans(out, year_t)
         archived = archive_copy(out, Path(tmp), args.keep_days)
@@ -1105,13 +1129,17 @@ def main() -> None:
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     print(f"\nreads a station repeats, {args.runs} runs each, clock frozen at {iso(now)} (ms; {os.cpu_count()} CPUs,"
           f" load average {load})")
-    print(f"| {'read':<{width}} | fresh med | fresh p95 | year med | year p95 |   × med | rows fresh / year |")
-    print(f"|{'-' * (width + 2)}|----------:|----------:|---------:|---------:|--------:|------------------:|")
+    print(f"| {'read':<{width}} | fresh demo | same day | year med | year p95 | × same day | × fresh |"
+          " rows fresh / same day / year |")
+    print(f"|{'-' * (width + 2)}|-----------:|---------:|---------:|---------:|-----------:|--------:|"
+          "-----------------------------:|")
     for label, f in fresh_t.items():
-        y = year_t[label]
-        ratio = y.median / f.median if f.median else 0
-        print(f"| {label}{' ' * (width - columns(label))} | {f.median:9.2f} | {f.p95:9.2f} | {y.median:8.2f} |"
-              f" {y.p95:8.2f} | {ratio:7,.{1 if ratio < 100 else 0}f} | {f.rows:>7,} / {y.rows:<7,} |")
+        d, y = same_t[label], year_t[label]
+        by_day = y.median / d.median if d.median else 0
+        by_fresh = y.median / f.median if f.median else 0
+        print(f"| {label}{' ' * (width - columns(label))} | {f.median:10.2f} | {d.median:8.2f} | {y.median:8.2f} |"
+              f" {y.p95:8.2f} | {by_day:10,.1f} | {by_fresh:7,.{1 if by_fresh < 100 else 0}f} |"
+              f" {f.rows:>7,} / {d.rows:>6,} / {y.rows:<7,} |")
     print(f"\nthe first report of the year by team, on a file with no days kept yet: {first:.1f} s"
           " (it keeps every day that is over in report_days: the next reports read those)")
     print(f"\n{archived}")

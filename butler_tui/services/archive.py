@@ -1,8 +1,8 @@
 """``butler archive --before DATE``: closed history moves to an archive file, or on a PostgreSQL server to
 the schema ``report_archive`` of the same database (issue 15).
 
-What moves, when it was over before DATE (local midnight): tasks done, verified, closed or cancelled
-(but not lost & found, which the handover report of their day lists, nor a task a duty-log entry names),
+What moves, when it was over before DATE (local midnight): tasks verified, closed or cancelled (not a
+task done and not verified yet: its owner's station still has it to verify; nor lost & found, which the handover report of their day lists, nor a task a duty-log entry names),
 with their escalations and events; messages whose every acknowledgement is in, with their acks and
 events — a message moves with its task, a thread with its first message, and none that a VIP notice or a
 task still here refers to; the checklists (items, stages) of stays departed or cancelled, once no
@@ -34,7 +34,8 @@ from butler_tui.store import archive as stored
 from butler_tui.store.archive import ARCHIVE_SCHEMA, TABLES
 from butler_tui.store.chain import anchor_gaps
 
-CLOSED_TASKS = ("done", "verified", "closed", "cancelled")
+CLOSED_TASKS = ("verified", "closed", "cancelled")
+"""The tasks that are history. A done task is not: it waits on its owner's station's verify list, however old."""
 # The tables whose rows refer to tasks or messages (checked after the move: see :func:`archive`).
 REFERRING = ("messages", "acks", "escalations", "log_entries", "vip_notices", "task_origins")
 
