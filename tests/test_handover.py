@@ -15,7 +15,7 @@ from click.testing import CliRunner
 from butler_tui import clock, context
 from butler_tui.cli import cli
 from butler_tui.errors import InvalidInput, PermissionDenied
-from butler_tui.services import handover, messaging, tasks
+from butler_tui.services import handover, messaging, stays, tasks
 from butler_tui.services.demo import load_demo
 from butler_tui.store import Store
 from tests.conftest import host_zone
@@ -204,3 +204,34 @@ def test_a_signed_report_is_kept_packed_and_reads_back_whole(seeded):
 
     zlibbed = b"z1:" + zlib.compress(json.dumps(record.report, ensure_ascii=False, separators=(",", ":")).encode(), 6)
     assert unpack(zlibbed) == record.report and len(stored) < len(zlibbed)
+
+
+def test_departures_handed_over_are_the_departures_board_s_still_in_house(seeded):
+    """The report takes the next shift's departures from the stays in house (one read, not two more): the
+    same stays in the same order as the departures board of each day, those already gone left out, a stay
+    the night audit flagged overdue yesterday first."""
+    store, _ = seeded
+    clock.freeze(datetime(2026, 11, 24, 10, 0).astimezone())  # the early shift: the next one leaves today
+    flagged = store.row("SELECT id FROM stays WHERE status = 'in_house' AND departure_date > ? ORDER BY id",
+                        (clock.today().isoformat(),))
+    assert flagged is not None
+    with store.write(actor=None) as tx:
+        tx.execute("UPDATE stays SET departure_date = ?, departure_time = NULL, etd = NULL, overdue_at = ?"
+                   " WHERE id = ?", ("2026-11-23", clock.now_iso(), flagged["id"]))
+        tx.event("stays", flagged["id"], "overdue")
+    report = handover.build_report(store, None)
+    shift, day = handover.current()
+    nxt, nxt_day = handover.next_shift(shift, day)
+    n_start, n_end = handover.shift_window(nxt, nxt_day)
+    expected = []
+    for d in sorted({n_start.date(), n_end.date()}):
+        for s in stays.departures(store, d, progress=False):
+            leaves = clock.local_at(d, s.departure_time) if s.departure_time else (
+                clock.parse(s.etd) if s.etd else None)
+            if s.status != "departed" and (leaves is None or n_start <= leaves < n_end):
+                expected.append(s.id)
+    shown = [s["id"] for s in report["departures_next_shift"]]
+    assert flagged["id"] in shown and len(shown) > 3
+    assert sorted(shown) == sorted(expected)
+    assert [s["id"] for s in sorted(report["departures_next_shift"],
+                                    key=lambda s: (s["leaves"] is None, s["leaves"] or ""))] == shown

@@ -141,7 +141,7 @@ def build_report(store: Store, station: str | None, shift_name: str | None = Non
         "id": t.id, "priority": t.priority, "name": t.name, "room": t.room_number, "status": t.status,
         "owner": t.owner_name or t.owner_no, "owner_team": t.owner_team, "second_team": t.second_team,
         "due": clock.iso(due) if (due := t.clock.effective_due(now)) else None,
-        "minutes_over": round(t.clock.minutes_over(now) or 0) if (t.clock.minutes_over(now) or 0) > 0 else 0,
+        "minutes_over": round(over) if (over := t.clock.minutes_over(now) or 0) > 0 else 0,
         "escalation_level": t.escalation_level, "hold_reason": t.hold_reason,
     } for t in open_rows]
     lost_found = [{"id": t["id"], "kind": "task", "name": t["name"], "room": t["room_number"], "status": t["status"],
@@ -174,8 +174,8 @@ def build_report(store: Store, station: str | None, shift_name: str | None = Non
     vips = [stay_item(s, departure=s.departure_date) for s in in_house if s.vip_level and on_floors(s.room_number)]
     departures, wakeups = [], []
     for d in sorted({n_start.date(), n_end.date()}):
-        for s in stays.departures(store, d, progress=False):
-            if s.status == "departed" or not on_floors(s.room_number):
+        for s in _leaving(in_house, d):
+            if not on_floors(s.room_number):
                 continue
             leaves = _at(d, s.departure_time) or (clock.parse(s.etd) if s.etd else None)
             if leaves is None or n_start <= leaves < n_end:
@@ -199,8 +199,8 @@ def build_report(store: Store, station: str | None, shift_name: str | None = Non
                                                 "status": None, "butler": None}
         wakeups.append(item | {"wake": booked.due_at, "scheduled": booked.id, "asked_by": _staff_label(
             store, booked.created_by)})
-    follow_ups = [stay_item(s, due=s.follow_up_due, overdue=clock.parse(s.follow_up_due) < now)
-                  for s in stays.follow_up_queue(store, progress=False) if s.follow_up_due and clock.parse(s.follow_up_due) < n_end]
+    follow_ups = [stay_item(s, due=due, overdue=at < now) for s in stays.follow_up_queue(store, progress=False)
+                  if (due := s.follow_up_due) and (at := clock.parse(due)) < n_end]
     dnd = [{"room": r["number"], "since": r["dnd_since"]} for r in store.rows(
         "SELECT number, dnd_since FROM rooms WHERE dnd ORDER BY number") if on_floors(r["number"])]
     log = entries(store, station, shift.name, day)
@@ -233,6 +233,19 @@ def build_report(store: Store, station: str | None, shift_name: str | None = Non
 
 def _in_house(store: Store) -> list[stays.StayRow]:
     return stays._rows(store, "s.status IN ('arrived','in_house','due_out')", [], "s.room_number", progress=False)
+
+
+def _leaving(in_house: list[stays.StayRow], day: date) -> list[stays.StayRow]:
+    """The departures board of ``day`` (:func:`stays.departures`) without those already departed, in its
+    order, from the stays in house (it holds every one of them): no second read of the stays."""
+    on_day = day.isoformat()
+    found = sorted((s for s in in_house if s.departure_date == on_day),
+                   key=lambda s: (s.leaves is None, s.leaves_at, s.id))
+    if day != clock.today():
+        return found
+    earlier = sorted((s for s in in_house if s.overdue_at is not None and s.departure_date < on_day),
+                     key=lambda s: (s.departure_date, s.id))
+    return earlier + found
 
 
 def _staff_label(store: Store, staff_no: str | None) -> str | None:
