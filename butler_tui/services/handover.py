@@ -199,8 +199,8 @@ def build_report(store: Store, station: str | None, shift_name: str | None = Non
                                                 "status": None, "butler": None}
         wakeups.append(item | {"wake": booked.due_at, "scheduled": booked.id, "asked_by": _staff_label(
             store, booked.created_by)})
-    follow_ups = [stay_item(s, due=due, overdue=at < now) for s in stays.follow_up_queue(store, progress=False)
-                  if (due := s.follow_up_due) and (at := clock.parse(due)) < n_end]
+    follow_ups = [stay_item(s, due=call, overdue=at < now) for s in stays.follow_up_queue(store, progress=False)
+                  if (call := s.follow_up_due) and (at := clock.parse(call)) < n_end]
     dnd = [{"room": r["number"], "since": r["dnd_since"]} for r in store.rows(
         "SELECT number, dnd_since FROM rooms WHERE dnd ORDER BY number") if on_floors(r["number"])]
     log = entries(store, station, shift.name, day)
