@@ -61,6 +61,24 @@ def test_migrate_to_copies_every_row_and_event_and_the_chain_holds(demo_store: S
     assert refused.exit_code != 0 and "is not empty" in refused.output
 
 
+def test_migrate_to_copies_kept_report_days_packed_or_as_json_text(demo_store: Store, demo_db: Path, pg_empty: str):
+    """A file's report_days holds packed rows and JSON text kept before packing (services/reports.py); on the
+    server the column is BYTEA: the text arrives as its UTF-8 bytes, backslashes and all."""
+    from butler_tui.store import pack_fast, unpack
+
+    old = [["lobby", 2, "60,120", 0.0], ["Zo\u00eb \\ \"bar\"", 1, None, 1.0]]
+    demo_store.db.conn.executemany("INSERT INTO report_days (day, part, stamp, data) VALUES (?, ?, ?, ?)",
+                                   [("2026-03-10", "messages", "s", json.dumps(old)),
+                                    ("2026-03-11", "messages", "s", pack_fast(old))])
+    demo_store.close()
+    result = run(demo_db, "migrate-to", pg_empty, "--json")
+    assert result.exit_code == 0, result.output
+    server = Store(pg_empty)
+    kept = server.rows("SELECT day, data FROM report_days ORDER BY day")
+    assert [(r["day"], unpack(bytes(r["data"]))) for r in kept] == [("2026-03-10", old), ("2026-03-11", old)]
+    server.close()
+
+
 def test_the_command_line_takes_a_server_address(pg_empty: str):
     assert run(pg_empty, "init").exit_code == 0
     demo = run(pg_empty, "demo", "--no-tui")

@@ -15,8 +15,10 @@ Tasks (local time; the team is the doing team):
 
 from __future__ import annotations
 
+import itertools
 import json
 from datetime import date, datetime, timedelta
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -25,7 +27,7 @@ from butler_tui import clock
 from butler_tui.cli import cli
 from butler_tui.errors import InvalidInput, PermissionDenied
 from butler_tui.services import checklists, reports
-from butler_tui.store import Store
+from butler_tui.store import Store, pack_fast, unpack
 
 from .conftest import signed_env
 
@@ -192,3 +194,80 @@ def test_days_that_are_over_are_kept_and_worked_out_again_when_they_change(day_s
     s.db.conn.execute("UPDATE acks SET acked_at = ? WHERE message_id = 90002", (at("12:00", DAY + timedelta(days=2)),))
     fnb = next(m for m in read()["messages"] if m["station"] == "fnb")
     assert fnb["ack_median_s"] is not None and fnb["unacked_at_shift_end"] == 2
+
+
+def _kept_as_text(part: str, kept: Any) -> str:
+    """A kept day as it was written before packing: JSON text, the seconds as ``group_concat`` gave them."""
+    def text(gaps: list[int]) -> str | None:
+        return ",".join(map(str, itertools.accumulate(gaps))) or None
+
+    if part == "messages":
+        return json.dumps([[station, n, text(gaps), late] for station, n, gaps, late in kept])
+    return json.dumps({**kept, "cells": [[*c[:8], *map(text, c[8:])] for c in kept["cells"]]})
+
+
+def _kept_days(store: Store) -> list[dict]:
+    return store.rows("SELECT day, part, stamp, data FROM report_days ORDER BY day, part")
+
+
+def test_kept_days_are_packed_and_those_kept_before_as_json_text_read_the_same(day_store: Store) -> None:
+    s = day_store
+    start, end = reports.days_window(DAY - timedelta(days=1), DAY + timedelta(days=1))
+
+    def read() -> dict:
+        return reports.figures(s, start, end, "team", now=end + timedelta(days=3)).to_json()
+
+    first = read()
+    kept = _kept_days(s)
+    assert len(kept) == 4 and all(bytes(r["data"]).startswith(b"z1:") for r in kept)  # zlib'd JSON
+    # The seconds are kept sorted, as the first and the gaps to the next ones.
+    cells = unpack(next(r["data"] for r in kept if r["day"] == DAY.isoformat() and r["part"] == "team"))["cells"]
+    rooms = next(c for c in cells if c[0] == "ROOMS")
+    assert list(itertools.accumulate(rooms[8])) == sorted([4 * 60, 2 * 60, 10 * 60])  # acknowledged after
+    # Days kept before as JSON text (a server's column turned into BYTEA holds it as its UTF-8 bytes).
+    on_server = getattr(s.db.conn, "dialect", "sqlite") == "postgresql"
+    for r in kept:
+        text = _kept_as_text(r["part"], unpack(r["data"]))
+        s.db.conn.execute("UPDATE report_days SET data = ? WHERE day = ? AND part = ?",
+                          (text.encode() if on_server else text, r["day"], r["part"]))
+    assert read() == first
+    assert [bytes(r["data"]) if on_server else r["data"] for r in _kept_days(s)] \
+        == [_kept_as_text(r["part"], unpack(r["data"])).encode() if on_server
+            else _kept_as_text(r["part"], unpack(r["data"])) for r in kept]  # read as they are, not rewritten
+    s.db.conn.execute("DELETE FROM report_days")
+    assert read() == first
+
+
+def test_packing_reads_zlib_packs_json_text_and_its_utf8_bytes() -> None:
+    doc = {"cells": [["ROOMS", "ROOMS", 3, 0.0, [120, 120, 360]]], "day": "2026-03-10", "who": "Zoë"}
+    packed = pack_fast(doc)
+    assert packed.startswith(b"z1:") and unpack(packed) == doc
+    assert unpack(json.dumps(doc)) == doc == unpack(json.dumps(doc, ensure_ascii=False).encode())
+
+
+def test_a_server_whose_kept_days_were_json_text_reads_them_after_the_schema_build(day_store: Store) -> None:
+    """report_days.data was TEXT on a server (JSON text); the schema build of 0029 turns it into BYTEA, the
+    text into its UTF-8 bytes, and the figures read the same."""
+    from butler_tui.store import pg
+
+    s = day_store
+    if getattr(s.db.conn, "dialect", "sqlite") != "postgresql":
+        pytest.skip("a PostgreSQL column's type")
+    start, end = reports.days_window(DAY - timedelta(days=1), DAY + timedelta(days=1))
+
+    def read() -> dict:
+        return reports.figures(s, start, end, "team", now=end + timedelta(days=3)).to_json()
+
+    first = read()
+    before = [(r["day"], r["part"], r["stamp"], _kept_as_text(r["part"], unpack(r["data"]))) for r in _kept_days(s)]
+    conn = s.db.conn
+    conn.execute("DELETE FROM report_days")
+    conn.execute_pg("ALTER TABLE report_days ALTER COLUMN data TYPE TEXT")  # as servers were made before 0029
+    conn.executemany("INSERT INTO report_days (day, part, stamp, data) VALUES (?, ?, ?, ?)", before)
+    conn.execute("BEGIN")
+    pg.build_schema(conn)
+    conn.execute("COMMIT")
+    assert conn.execute_pg("SELECT data_type FROM information_schema.columns WHERE table_schema = current_schema()"
+                           " AND table_name = 'report_days' AND column_name = 'data'").fetchone()[0] == "bytea"
+    assert [bytes(r["data"]) for r in _kept_days(s)] == [text.encode() for *_k, text in before]
+    assert read() == first

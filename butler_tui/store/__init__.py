@@ -13,8 +13,8 @@ from butler_tui.store.history import (
                                      packed_checklist,
                                      unpack_checklist,
 )
-from butler_tui.store.packing import pack, unpack
+from butler_tui.store.packing import pack, pack_fast, unpack
 from butler_tui.store.schema import SCHEMA_VERSION
 
 __all__ = ["ITEM_COLUMNS", "SCHEMA_VERSION", "EventBatch", "NoChange", "Store", "Tx", "event_batch", "expand_rows", "pack",
-           "pack_checklist", "pack_checklists", "packed_checklist", "unpack", "unpack_checklist"]
+           "pack_checklist", "pack_checklists", "pack_fast", "packed_checklist", "unpack", "unpack_checklist"]

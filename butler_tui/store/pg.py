@@ -352,10 +352,11 @@ def reference_schema() -> sqlite3.Connection:
     return conn
 
 
-_COLUMN_TYPES = {("handovers", "report"): "BYTEA"}
-"""Columns whose SQLite declaration does not say what they hold: a signed handover's report is packed bytes
-(store/packing.py) in a column declared ``TEXT`` (SQLite keeps whatever is written). A PostgreSQL ``TEXT``
-column took the bytes as their text form (``\\x7831…``), which read back as no report at all."""
+_COLUMN_TYPES = {("handovers", "report"): "BYTEA", ("report_days", "data"): "BYTEA"}
+"""Columns whose SQLite declaration does not say what they hold: a signed handover's report and a closed day's
+kept figures are packed bytes (store/packing.py) in a column declared ``TEXT`` (SQLite keeps whatever is
+written). A PostgreSQL ``TEXT`` column took the bytes as their text form (``\\x7831…``), which read back as
+no report at all."""
 
 
 def _pg_type(declared: str, table: str = "", column: str = "") -> str:
@@ -568,14 +569,19 @@ def station_grants(role: str = STATION_ROLE) -> list[str]:
 
 
 def copy_rows(source: sqlite3.Connection, conn: PgConnection, table: str, batch: int = 5000) -> int:
-    """Copy every row of ``table`` from a SQLite database into the same table here; the number copied."""
+    """Copy every row of ``table`` from a SQLite database into the same table here; the number copied. Text in
+    a column that is BYTEA here (:data:`_COLUMN_TYPES`: JSON written before it was packed) arrives as its UTF-8
+    bytes, as :func:`_retype` makes it (as text, COPY would read its backslashes as bytea escapes)."""
     cur = source.execute(f'SELECT * FROM "{table}"')
     names = [d[0] for d in cur.description]
     cols = ", ".join(f'"{n}"' for n in names)
+    binary = [i for i, n in enumerate(names) if _COLUMN_TYPES.get((table, n)) == "BYTEA"]
     copied = 0
     with conn.raw.cursor() as pg_cur, pg_cur.copy(f'COPY "{table}" ({cols}) FROM STDIN') as copy:
         while rows := cur.fetchmany(batch):
             for row in rows:
+                if binary:
+                    row = tuple(v.encode() if i in binary and isinstance(v, str) else v for i, v in enumerate(row))
                 copy.write_row(row)
             copied += len(rows)
     return copied

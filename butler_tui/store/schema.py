@@ -1206,7 +1206,8 @@ CREATE INDEX tasks_created ON tasks(created_at, updated_at);
 CREATE INDEX tasks_open_created ON tasks(created_at) WHERE status NOT IN ('done', 'verified', 'closed', 'cancelled');
 CREATE INDEX messages_created ON messages(created_at);
 -- The figures of hotel days that are over, kept per grouping with a stamp of what they were worked out from
--- (services/reports.py): a cache of the record, not a record (no events; deleting it loses nothing).
+-- (services/reports.py): a cache of the record, not a record (no events; deleting it loses nothing). ``data``
+-- is packed JSON (store/packing.py: a BLOB; JSON text in rows kept before 0029, BYTEA on a server).
 CREATE TABLE report_days (
     day TEXT NOT NULL,
     part TEXT NOT NULL,
@@ -1264,6 +1265,14 @@ def _server_report_bytes(db: sqlite_utils.Database) -> None:
     on it."""
 
 
+@MIGRATIONS(name="0029_server_report_days_bytes")
+def _server_report_days_bytes(db: sqlite_utils.Database) -> None:
+    """Nothing on a file: a closed day's kept figures are now written packed (services/reports.py, a BLOB in
+    the ``TEXT`` column), and the rows kept before as JSON text read as they are. On a PostgreSQL server the
+    schema build this migration sets off turns ``report_days.data`` into BYTEA (store/pg.py ``_retype``), its
+    JSON text into its UTF-8 bytes, which read as they were."""
+
+
 SCHEMA_VERSION = len(MIGRATIONS.steps)
 KNOWN = set(MIGRATIONS.names)
 
@@ -1281,6 +1290,7 @@ SERVER_SINCE = "0026_reports"
 SERVER_STEPS: dict[str, ServerStep | None] = {
     "0027_import_runs": None,  # a new table and its index
     "0028_server_report_bytes": None,  # the schema build retypes handovers.report (store/pg.py _retype)
+    "0029_server_report_days_bytes": None,  # the schema build retypes report_days.data (store/pg.py _retype)
 }
 
 
