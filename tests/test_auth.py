@@ -113,6 +113,31 @@ async def test_station_asks_for_the_pin_and_shows_who_signed_in(demo_db: Path):
         await await_until(pilot, lambda: "李晓莉" in str(app.screen.query_one(StationBar).content))
 
 
+@pytest.mark.parametrize("between", ["\t", "\r"], ids=["tab", "enter"])
+async def test_staff_no_tab_and_pin_typed_as_one_burst_sign_in(demo_db: Path, between: str):
+    """A terminal hands a fast typist's keys over together: staff no., Tab, PIN, Enter in one burst. The PIN
+    goes into the PIN box (never shown in clear in the staff box) and the person is signed in; Enter after the
+    staff no. moves on the same way."""
+    from textual import events
+    from textual.widgets import Input
+
+    app = ButlerApp(demo_db, "lobby", None, ask_pin=True)
+
+    def burst(keys: str) -> None:
+        for char in keys:
+            key = {"\t": "tab", "\r": "enter"}.get(char, char)
+            app.post_message(events.Key(key, None if key in ("tab", "enter") else char))
+
+    async with app.run_test(size=(120, 36)) as pilot:
+        await await_until(pilot, lambda: on_screen(app, SignInScreen) and app.screen.query("#sign-in-staff"))
+        screen = app.screen
+        burst(f"1003{between}12")
+        await await_until(pilot, lambda: screen.query_one("#sign-in-pin", Input).value == "12")
+        assert screen.query_one("#sign-in-staff", Input).value == "1003"
+        burst("34\r")
+        await await_until(pilot, lambda: not isinstance(app.screen, SignInScreen) and app.staff_no == "1003")
+
+
 async def test_sign_out_switch_user_and_idle_lock(demo_db: Path):
     app = ButlerApp(demo_db, "lobby", "1002")
     async with app.run_test(size=(120, 36)) as pilot:

@@ -27,7 +27,14 @@ class SignInScreen(AtStation, ModalScreen[Person]):
     SignInScreen #sign-in-error { color: $error; height: auto; }
     SignInScreen .hint { color: $text-muted; }
     """
-    BINDINGS = [Binding("escape", "nothing", N_("Sign in to continue"), show=False, id="sign_in.escape")]
+    BINDINGS = [
+        Binding("escape", "nothing", N_("Sign in to continue"), show=False, id="sign_in.escape"),
+        # Tab or Enter after the staff no. moves to the PIN before the next key is routed (a priority binding
+        # runs as the key arrives): typed fast — staff no., Tab, PIN in one burst — the PIN went into the staff
+        # box in clear, behind the keys the box had not handled yet. (Focus moved by the box's own Enter, or by
+        # the app's Tab, comes after them.)
+        Binding("tab,enter", "to_pin", N_("PIN"), show=False, priority=True, id="sign_in.to_pin"),
+    ]
 
     def __init__(self, station_label: str, staff_no: str = "", reason: str = "", hint: str = "") -> None:
         super().__init__()
@@ -64,9 +71,14 @@ class SignInScreen(AtStation, ModalScreen[Person]):
         for title in self.query("#sign-in-title").results(Label):
             title.update(Text(t("Sign in 登录 · {station}", station=label)))
 
-    @on(Input.Submitted, "#sign-in-staff")
-    def _next(self) -> None:
-        self.query_one("#sign-in-pin", Input).focus()
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "to_pin":  # only from the staff box: elsewhere Tab and Enter do what they always do
+            return self.focused is not None and self.focused.id == "sign-in-staff"
+        return True
+
+    def action_to_pin(self) -> None:
+        for box in self.query("#sign-in-pin").results(Input):
+            self.set_focus(box)  # now, not after the keys already on their way (Widget.focus waits for those)
 
     @on(Input.Submitted, "#sign-in-pin")
     def _submit(self) -> None:
