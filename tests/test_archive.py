@@ -239,7 +239,8 @@ def test_archive_moves_closed_history_and_lookups_still_read_it(history_address:
     assert month["total"]["requests"] > 0 and month["messages"]
     guest = store.scalar("SELECT guest_id FROM stays WHERE status = 'departed' ORDER BY id")
     cut = clock.iso(clock.local_at(clock.today() - timedelta(days=2), "00:00"))
-    waiting = [r["id"] for r in store.rows("SELECT id FROM tasks WHERE status = 'done' AND updated_at < ?", (cut,))]
+    waiting = [r["id"] for r in store.rows("SELECT id FROM tasks WHERE status = 'done' AND updated_at < ?"
+                                           " ORDER BY id", (cut,))]
     assert waiting  # done days ago and never verified
     store.close()
     shown = run(history_db, "task", "show", str(old["id"]))
@@ -281,7 +282,7 @@ def test_archive_moves_closed_history_and_lookups_still_read_it(history_address:
     feed.close()
     assert store.scalar("SELECT count(*) FROM tasks WHERE id = ?", (old["id"],)) == 0
     # A task done and not verified is work its owner's station still has to do: it stays, however old.
-    assert [r["id"] for r in store.rows("SELECT id FROM tasks WHERE status = 'done' AND updated_at < ?",
+    assert [r["id"] for r in store.rows("SELECT id FROM tasks WHERE status = 'done' AND updated_at < ? ORDER BY id",
                                         (cut,))] == waiting
     assert store.scalar("SELECT count(*) FROM messages m WHERE created_at < ? AND NOT EXISTS"
                         " (SELECT 1 FROM acks a WHERE a.message_id = m.id AND a.acked_at IS NULL)"
