@@ -351,6 +351,7 @@ class ButlerApp(App[None]):
         for bar in screen.query(StationBar):
             if self.station:
                 bar.station_label = self.station.label
+            bar.staff_no_label = f"{self.staff.name} ({self.staff.staff_no})" if self.staff else ""
             bar.staff_label = (
                 f"{self.staff.name} ({self.staff.staff_no}) {own_part(self.staff.title)}"
                 if self.staff

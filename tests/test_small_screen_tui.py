@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from textual.widgets import Input, Label
 
 from butler_tui.app import ButlerApp
@@ -88,3 +89,27 @@ async def test_the_palette_reaches_the_room_board_routines_and_scheduled_tasks(d
     async with zh.run_test(size=(80, 24)):
         titles = [c.title for c in zh.get_system_commands(zh.screen)]
         assert "房态板 · Room board" in titles and "例行工作 · Routines" in titles  # found by either word
+
+
+@pytest.mark.parametrize(("language", "alert"), [("zh", "条未确认"), ("en", "unacked")])
+async def test_the_top_bar_keeps_its_alert_and_the_time_at_80_columns(demo_db: Path, language: str, alert: str):
+    """At 80 columns the bar gives up what is least needed first — the station's name in the other language,
+    the date, the person's title, the word "shift" — so the unacknowledged count and the time stay in sight,
+    in either language; wide enough, it shows everything again."""
+    from butler_tui.services import messaging
+    from butler_tui.store import Store
+    from butler_tui.ui.station_bar import StationBar
+
+    store = Store(demo_db)
+    messaging.send(store, from_station="lobby", to="cs", body="Wheelchair to the lobby", priority="urgent")
+    store.close()
+    app = ButlerApp(demo_db, "cs", "1003", language=language)
+    async with app.run_test(size=(80, 24)) as pilot:
+        bar = await await_until(pilot, lambda: app.screen.query(StationBar) and app.screen.query_one(StationBar))
+        await await_until(pilot, lambda: alert in str(bar.content))
+        line = str(bar.content)
+        assert len(line) + sum(ord(c) > 0x2E80 for c in line) <= 78, line  # a Chinese character: two cells
+        assert line.rstrip()[-5:].replace(":", "").isdigit(), line  # ends with the time, HH:MM
+        assert ("客服中心" in line) == (language == "zh") and ("Guest-service" in line) == (language == "en")
+        await pilot.resize_terminal(140, 24)
+        await await_until(pilot, lambda: "Guest-service centre 客服中心" in str(bar.content))
