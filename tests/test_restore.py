@@ -453,9 +453,11 @@ def test_server_restore_is_refused_while_a_station_follows_and_force_replaces_it
         changes.close()
 
 
-def test_a_server_backup_changed_around_the_program_is_put_back_out(pg_demo: str, pg_backup: Path, tmp_path: Path):
+def test_a_server_backup_changed_around_the_program_is_refused_before_it_is_in(pg_demo: str, pg_backup: Path,
+                                                                              tmp_path: Path):
     """A dump of a database whose audit trail was edited by its owner (the trigger disabled, a row rewritten):
-    the chain is walked once it is in, and the database as it was goes back."""
+    its chain is walked from the dump's data before anything is restored, so the forged history is never live,
+    not even for a moment (the events table is the same table: nothing was dropped and made again)."""
     import psycopg
 
     from butler_tui.store.maintenance import pg_dump_program
@@ -479,11 +481,15 @@ def test_a_server_backup_changed_around_the_program_is_put_back_out(pg_demo: str
         with psycopg.connect(pg_demo, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     send_one(pg_demo, "kept in place")
+    with psycopg.connect(pg_demo, autocommit=True) as conn:
+        table = conn.execute("SELECT 'events'::regclass::oid").fetchone()
     refused = run(pg_demo, "restore", str(forged), *ADMIN)
     assert refused.exit_code == 4, refused.output
     assert f"event chain breaks at event {victim}" in refused.output and "Traceback" not in refused.output
     assert "kept in place" in _server_bodies(pg_demo)
     assert not _aside(tmp_path)
+    with psycopg.connect(pg_demo, autocommit=True) as conn:
+        assert conn.execute("SELECT 'events'::regclass::oid").fetchone() == table
     assert run(pg_demo, "check").exit_code == 0
 
 

@@ -198,7 +198,8 @@ def _restore_server(store: Store, backup_file: Path, *, staff_no: str, force: bo
     """:func:`restore` on PostgreSQL. ``backup_file`` is a ``pg_dump`` archive; the database as it is now is
     dumped first next to it (``NAME.before-restore-YYYYMMDD-HHMMSS.dump``), then replaced in one
     transaction by ``pg_restore`` (it fails whole: nothing changed, the dump just made is removed). A
-    backup whose event chain breaks is refused and the database put back as it was. Then the schema is
+    backup whose event chain breaks is refused before anything changes (its data is read first); walked
+    again once it is in (defence in depth), and the database put back as it was if that ever fails. Then the schema is
     brought to this version and the restore recorded. The open stations (``force``) are not waited for:
     each one's feed finds the event it saw last gone or different and stops the station."""
     from butler_tui.config import redact
@@ -208,6 +209,10 @@ def _restore_server(store: Store, backup_file: Path, *, staff_no: str, force: bo
     if version is None:
         version = check_backup(backup_file, server=True)
     _authorise(store, staff_no, backup_file)
+    broken = _maintenance.dump_chain_break(backup_file)  # before anything changes: never live for a moment
+    if broken is not None:
+        raise StoreUnavailable(tr("backup {path}: its event chain breaks at event {id} — it was changed"
+                                  " around the program; not restored", path=backup_file, id=broken))
     if not force:
         refuse_open_stations(store)
     others = stations_open(store) or 0

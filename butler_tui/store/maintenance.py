@@ -517,8 +517,9 @@ def _run_pg_restore(args: list[str], env: dict[str, str] | None = None) -> tuple
     if program is None:
         raise StoreUnavailable(tr("pg_restore not found (on PATH or in /usr/lib/postgresql/*/bin): install the"
                                   " PostgreSQL client programs to restore a hotel on a server"))
+    # UTF-8 whatever the locale (a dump's data is the hotel's UTF-8 text, Chinese included)
     return program, subprocess.run([program, *args], env=env, stdin=subprocess.DEVNULL, capture_output=True,
-                                   text=True, check=False)
+                                   encoding="utf-8", errors="replace", check=False)
 
 
 def dump_tables(path: Path) -> set[str]:
@@ -578,6 +579,58 @@ def check_server_backup(path: Path, *, full: bool = False) -> int:
             raise StoreUnavailable(tr("backup {path} is damaged or not a database: {exc}", path=path,
                                       exc=_program_says(whole, program, None)))
     return version
+
+
+_COPY_ESCAPE = re.compile(r"\\(?:([0-7]{1,3})|x([0-9a-fA-F]{1,2})|(.))")
+_COPY_CHARS = {"b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t", "v": "\v"}
+
+
+def _copy_field(text: str) -> str | None:
+    """One field of ``COPY … TO`` text format as its value (``\\N``: NULL)."""
+    if text == "\\N":
+        return None
+    if "\\" not in text:
+        return text
+    return _COPY_ESCAPE.sub(lambda m: chr(int(m.group(1), 8)) if m.group(1) else chr(int(m.group(2), 16))
+                            if m.group(2) else _COPY_CHARS.get(m.group(3), m.group(3)), text)
+
+
+def _bytea(text: str | None) -> bytes | None:
+    return bytes.fromhex(text[2:]) if text is not None and text.startswith("\\x") else None
+
+
+def dump_chain_break(path: Path) -> int | None:
+    """Walk the event chain of a ``pg_dump`` archive from its data, before anything is restored: the first event
+    whose hash does not follow (None: the chain holds, or the dump has no events). The hotel's events and
+    anchors only, not the archive schema's (``butler archive`` moved those out; the anchors bridge them)."""
+    from butler_tui.store.archive import ARCHIVE_SCHEMA
+
+    program, data = _run_pg_restore(["--data-only", "--table=events", "--table=event_chain_anchors", "--file=-",
+                                     str(path)])
+    if data.returncode != 0:
+        raise StoreUnavailable(tr("backup {path} is damaged or not a database: {exc}", path=path,
+                                  exc=_program_says(data, program, None)))
+    rows: dict[str, list[dict[str, str | None]]] = {"events": [], "event_chain_anchors": []}
+    target: list[dict[str, str | None]] | None = None
+    names: list[str] = []
+    for line in data.stdout.split("\n"):  # COPY public.events (id, at, …) FROM stdin; rows; \.
+        if target is None:
+            found = re.match(r'COPY "?(\w+)"?\."?(\w+)"? \((.*)\) FROM stdin;$', line)
+            if found and found.group(1) != ARCHIVE_SCHEMA and found.group(2) in rows:
+                target, names = rows[found.group(2)], [n.strip().strip('"') for n in found.group(3).split(",")]
+        elif line == "\\.":
+            target = None
+        else:
+            target.append(dict(zip(names, map(_copy_field, line.split("\t")), strict=True)))
+    anchors = {int(a["event_id"] or 0): _bytea(a["prev_hash"]) for a in rows["event_chain_anchors"]}
+    prev: bytes | None = None
+    for event in sorted(rows["events"], key=lambda e: int(e["id"] or 0)):
+        event_id = int(event["id"] or 0)
+        expected = chain.link(anchors.get(event_id, prev), [event_id, *(event[c] for c in chain.COLUMNS[1:])])
+        if _bytea(event["hash"]) != expected:
+            return event_id
+        prev = expected
+    return None
 
 
 def server_connections(store: Store) -> int:
