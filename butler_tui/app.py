@@ -31,7 +31,7 @@ from textual.worker import Worker, WorkerState
 from butler_tui import context
 from butler_tui.config import database_address
 from butler_tui.errors import ButlerError, DatabaseFileChanged
-from butler_tui.i18n import N_, own_part, t
+from butler_tui.i18n import N_, own_part, pick, t
 from butler_tui.logs import log
 from butler_tui.models import Event
 from butler_tui.services import auth, messaging
@@ -350,6 +350,7 @@ class ButlerApp(App[None]):
             banner.show_unacked(unacked)
         for bar in screen.query(StationBar):
             if self.station:
+                bar.station_short = pick(self.station.name, self.station.name_zh)
                 bar.station_label = self.station.label
             bar.staff_no_label = f"{self.staff.name} ({self.staff.staff_no})" if self.staff else ""
             bar.staff_label = (

@@ -91,8 +91,13 @@ async def test_the_palette_reaches_the_room_board_routines_and_scheduled_tasks(d
         assert "房态板 · Room board" in titles and "例行工作 · Routines" in titles  # found by either word
 
 
-@pytest.mark.parametrize(("language", "alert"), [("zh", "条未确认"), ("en", "unacked")])
-async def test_the_top_bar_keeps_its_alert_and_the_time_at_80_columns(demo_db: Path, language: str, alert: str):
+@pytest.mark.parametrize(("language", "station", "staff", "own", "other"), [
+    ("zh", "cs", "1003", "客服中心", "Guest-service"), ("en", "cs", "1003", "Guest-service centre", "客服中心"),
+    # a Chinese name that starts with the floors' numbers, as the English one ends with them
+    ("zh", "floors-high", "2004", "11–14楼行政楼层", "Floors 11"), ("en", "floors-high", "2004", "Floors 11–14 (club)",
+                                                                   "行政楼层")])
+async def test_the_top_bar_keeps_its_alert_and_the_time_at_80_columns(demo_db: Path, language: str, station: str,
+                                                                     staff: str, own: str, other: str):
     """At 80 columns the bar gives up what is least needed first — the station's name in the other language,
     the date, the person's title, the word "shift" — so the unacknowledged count and the time stay in sight,
     in either language; wide enough, it shows everything again."""
@@ -101,15 +106,16 @@ async def test_the_top_bar_keeps_its_alert_and_the_time_at_80_columns(demo_db: P
     from butler_tui.ui.station_bar import StationBar
 
     store = Store(demo_db)
-    messaging.send(store, from_station="lobby", to="cs", body="Wheelchair to the lobby", priority="urgent")
+    messaging.send(store, from_station="lobby", to=station, body="Wheelchair to the lobby", priority="urgent")
     store.close()
-    app = ButlerApp(demo_db, "cs", "1003", language=language)
+    alert = {"zh": "条未确认", "en": "unacked"}[language]
+    app = ButlerApp(demo_db, station, staff, language=language)
     async with app.run_test(size=(80, 24)) as pilot:
         bar = await await_until(pilot, lambda: app.screen.query(StationBar) and app.screen.query_one(StationBar))
         await await_until(pilot, lambda: alert in str(bar.content))
         line = str(bar.content)
         assert len(line) + sum(ord(c) > 0x2E80 for c in line) <= 78, line  # a Chinese character: two cells
         assert line.rstrip()[-5:].replace(":", "").isdigit(), line  # ends with the time, HH:MM
-        assert ("客服中心" in line) == (language == "zh") and ("Guest-service" in line) == (language == "en")
+        assert line.startswith(own) and other not in line, line
         await pilot.resize_terminal(140, 24)
-        await await_until(pilot, lambda: "Guest-service centre 客服中心" in str(bar.content))
+        await await_until(pilot, lambda: own in str(bar.content) and other in str(bar.content))

@@ -235,7 +235,8 @@ def sweep(ctx: click.Context, station: str | None) -> None:
 @click.pass_context
 def archive_cmd(ctx: click.Context, before: str, to: Path | None, no_vacuum: bool, by: str | None, by_pin: str | None,
                 as_json: bool) -> None:
-    """Move closed history (done tasks, acknowledged messages, past stays' checklists) to an archive file.
+    """Move closed history (verified, closed and cancelled tasks, acknowledged messages, past stays' checklists) to an
+    archive file; a task done and not yet verified stays on its station's verify list.
 
     On PostgreSQL: to the schema report_archive of the same database, as the database's owner role."""
     from butler_tui.cli.common import echo_json, signed_person

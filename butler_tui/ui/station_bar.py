@@ -11,7 +11,7 @@ from textual.widgets import Static
 
 from butler_tui import clock
 from butler_tui.config import shift_label
-from butler_tui.i18n import moment_label, own_part, t
+from butler_tui.i18n import moment_label, t
 from butler_tui.ui.base import AtStation
 
 
@@ -31,6 +31,9 @@ class StationBar(AtStation, Static):
     station_label: reactive[str] = reactive("…")
     staff_label: reactive[str] = reactive("not signed in")
     staff_no_label: str = ""
+    """The person without their title (``李菲菲 (1003)``), for a bar too narrow for the whole label."""
+    station_short: str = ""
+    """The station's name in the station's language only (``客服中心``), for a bar too narrow for both."""
     """The person without their title (``李菲菲 (1003)``), for a bar too narrow for the whole label."""
     unacked: reactive[int] = reactive(0)
     handover_unsigned: reactive[bool] = reactive(False)
@@ -79,7 +82,7 @@ class StationBar(AtStation, Static):
         """The bar's line; from ``level`` 1 on the station's name in the station's language only, from 2 the
         time without the date, from 3 the person without their title, at 4 the shift without its word."""
         text = Text(no_wrap=True, overflow="ellipsis")
-        text.append(own_part(self.station_label) if level >= 1 else self.station_label, style="bold")
+        text.append(self.station_short or self.station_label if level >= 1 else self.station_label, style="bold")
         text.append(" │ ")
         if self.staff_label == "not signed in":
             text.append(t("not signed in"))
