@@ -330,6 +330,40 @@ def test_archive_moves_closed_history_and_lookups_still_read_it(history_address:
     assert set(json.loads(again.output)["moved"].values()) == {0}
 
 
+def test_a_copy_of_the_file_does_not_archive_into_the_original_s_archive(history_db: Path, tmp_path: Path):
+    """A copy of an archived hotel (a backup, a test copy) remembers the original's archive file: its next run
+    is refused there, naming both databases — its rows would be counted twice in the original's reports —
+    and goes on with ``--to`` its own archive; the original's archive is left as it was."""
+    store = Store(history_db)
+    built = json.loads(store.scalar("SELECT value FROM settings WHERE name = 'bench_history'"))
+    store.close()
+    clock.freeze(clock.parse(built["now"]))
+    try:
+        assert run(history_db, "archive", "--before", (clock.today() - timedelta(days=3)).isoformat(),
+                   *ADMIN).exit_code == 0
+        original_archive = history_db.with_name("hotel.archive.sqlite")
+        size = original_archive.stat().st_size
+        copy_dir = tmp_path / "copy"
+        copy_dir.mkdir()
+        copy = copy_dir / "hotel.db"
+        copy.write_bytes(history_db.read_bytes())
+        later = (clock.today() - timedelta(days=1)).isoformat()
+        refused = run(copy, "archive", "--before", later, *ADMIN)
+        assert refused.exit_code == 2, refused.output
+        assert str(history_db.resolve()) in refused.output and str(copy.resolve()) in refused.output
+        assert "--to" in refused.output and "Traceback" not in refused.output
+        assert original_archive.stat().st_size == size
+        own = copy_dir / "copy.archive.sqlite"
+        moved = run(copy, "archive", "--before", later, "--to", str(own), *ADMIN, "--json")
+        assert moved.exit_code == 0, moved.output
+        assert json.loads(moved.output)["archive"] == str(own) and sum(json.loads(moved.output)["moved"].values())
+        assert original_archive.stat().st_size == size
+        # the original goes on with its own, as before
+        assert run(history_db, "archive", "--before", later, *ADMIN).exit_code == 0
+    finally:
+        clock.freeze(None)
+
+
 def test_archive_refuses_a_bad_date_and_those_without_the_right(history_db: Path):
     bad = run(history_db, "archive", "--before", "30/11/2026", *ADMIN)
     assert bad.exit_code != 0 and "not a date: use YYYY-MM-DD" in bad.output

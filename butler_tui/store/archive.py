@@ -126,7 +126,34 @@ def target(store: Store, to: Path | None) -> str:
         raise InvalidInput(tr("the archive cannot be the database itself"))
     if not path.parent.exists():
         raise InvalidInput(tr("directory {parent} does not exist", parent=path.parent))
+    owner = archived_for(path)
+    here = str(store.path.resolve())
+    if to is None and owner is not None and owner != here:
+        # A copy of a hotel's file (a backup, a test copy) remembers the original's archive: moving its rows
+        # there would put them in the original's reports twice (the original still has them).
+        raise InvalidInput(tr("the archive {path} is the one of the database at {owner}, not of {here} (a copy, or a"
+                              " moved file?): give --to for this one's own archive, or --to {path} to go on with"
+                              " that one", path=path, owner=owner, here=here))
     return str(path)
+
+
+_OWNER = "archive_of"
+"""The table of an archive file naming the database whose history it holds (its resolved path)."""
+
+
+def archived_for(path: Path) -> str | None:
+    """The database whose archive the file at ``path`` is (None: no such file, or one from before it was said)."""
+    if not path.exists():
+        return None
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            row = conn.execute(f"SELECT db_path FROM {_OWNER}").fetchone()
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return None
+    return row[0] if row else None
 
 
 def require_owner(store: Store) -> None:
@@ -173,6 +200,11 @@ def prepare(store: Store, where: str) -> None:
                 if column not in have:
                     conn.execute(f'ALTER TABLE main.{table} ADD COLUMN "{column}"')
         conn.execute("DETACH hotel")
+        conn.execute(f"CREATE TABLE IF NOT EXISTS main.{_OWNER} (db_path TEXT NOT NULL)")
+        conn.execute("BEGIN IMMEDIATE")
+        conn.execute(f"DELETE FROM main.{_OWNER}")
+        conn.execute(f"INSERT INTO main.{_OWNER} (db_path) VALUES (?)", (str(store.path.resolve()),))
+        conn.execute("COMMIT")
     finally:
         conn.close()
 
