@@ -561,13 +561,15 @@ class ButlerApp(App[None]):
         if urgent:
             title = (t("New {priority} message", priority=t("urgent")) if len(urgent) == 1
                      else t("{n} new urgent messages", n=len(urgent)))
-            self.notify(self._alert_text(urgent[0]), title=title, markup=False, severity="warning", timeout=10)
+            self.notify(self._alert_text(urgent[0], several=len(urgent) > 1), title=title, markup=False,
+                        severity="warning", timeout=10)
 
-    def _alert_text(self, m: MessageView) -> str:
+    def _alert_text(self, m: MessageView, *, several: bool = False) -> str:
         """What a toast says of a message: the message itself to whoever is signed in; behind the lock
-        screen only that one is waiting (the lock hides every board, and a toast must not undo that)."""
+        screen only that one is waiting — or ``several`` (the lock hides every board, and a toast must not undo
+        that)."""
         if self.staff_no is None:  # locked (lock() clears it before the sign-in screen goes up)
-            return t("Sign in to read it")
+            return t("Sign in to read them") if several else t("Sign in to read it")
         return message_line(m).plain
 
     def _realert(self) -> None:

@@ -169,6 +169,8 @@ async def test_a_message_arriving_behind_the_lock_does_not_show_its_text(demo_db
         said = [str(n.message) for n in app._notifications]
         assert "Sign in to read it" in said
         assert not [s for s in said if "safe opened" in s]
+        waiting = app.state.unacked[0] if app.state and app.state.unacked else None
+        assert waiting is not None and app._alert_text(waiting, several=True) == "Sign in to read them"  # a burst
         await pilot.pause()
         assert "safe opened" not in _screen_text(app)
         await pilot.press(*"1002", "enter", *"1234", "enter")  # signed in: the banner says it, the toast goes
