@@ -160,3 +160,29 @@ async def test_sign_out_switch_user_and_idle_lock(demo_db: Path):
         await await_until(pilot, lambda: len(sessions()) == 3)
         assert sessions() == [("sign_out", "1002"), ("sign_in", "1001"), ("sign_out", "1001")]
         assert "idle" in app.store.scalar("SELECT after FROM events WHERE entity='sessions' ORDER BY id DESC")
+
+
+async def test_a_wrong_pin_and_the_right_one_typed_on_its_heels_are_two_tries(demo_db: Path):
+    """Enter hands the PIN box's text over and empties the box in the box's own turn: the right PIN typed
+    before the wrong one's error shows is the next try, not glued to the wrong one."""
+    from textual import events
+
+    app = ButlerApp(demo_db, "lobby", None, ask_pin=True)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await await_until(pilot, lambda: on_screen(app, SignInScreen) and app.screen.query("#sign-in-staff"))
+        for char in "1003\t0000\r1234\r":
+            key = {"\t": "tab", "\r": "enter"}.get(char, char)
+            app.post_message(events.Key(key, None if key in ("tab", "enter") else char))
+        await await_until(pilot, lambda: not isinstance(app.screen, SignInScreen) and app.staff_no == "1003")
+        store = Store(demo_db)
+        try:
+            def tries(action: str) -> int:
+                return int(store.scalar("SELECT count(*) FROM events WHERE entity = 'sessions' AND entity_id = '1003'"
+                                        " AND action = ?", (action,)) or 0)
+
+            # the two tries run side by side: the wrong one may be written after the right one
+            await await_until(pilot, lambda: tries("sign_in_failed") == 1 and tries("sign_in") == 1)
+            await pilot.pause()
+            assert (tries("sign_in_failed"), tries("sign_in")) == (1, 1)  # the wrong one alone, then the right one
+        finally:
+            store.close()

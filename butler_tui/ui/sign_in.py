@@ -5,7 +5,7 @@ opaque, so Textual does not draw the screens below it."""
 from __future__ import annotations
 
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -17,6 +17,21 @@ from butler_tui.logs import log
 from butler_tui.services import auth
 from butler_tui.services.auth import Person
 from butler_tui.ui.base import AtStation
+
+
+class PinInput(Input):
+    """The PIN box: Enter hands over exactly what was typed before it and empties the box, in the box's own turn
+    among its keys. (Input's Enter is a binding, run once the key has gone round the app, after the keys that
+    followed it: the next try, typed before the error showed, was taken with this one.)"""
+
+    async def _on_key(self, event: events.Key) -> None:
+        if event.key == "enter":
+            event.stop()
+            event.prevent_default()
+            pin, self.value = self.value, ""
+            self.post_message(self.Submitted(self, pin))
+            return
+        await super()._on_key(event)
 
 
 class SignInScreen(AtStation, ModalScreen[Person]):
@@ -52,7 +67,7 @@ class SignInScreen(AtStation, ModalScreen[Person]):
             yield Label(Text(t("Staff no. 工号")))
             yield Input(value=self.prefill, id="sign-in-staff", max_length=12)
             yield Label(Text(t("PIN 密码")))
-            yield Input(password=True, id="sign-in-pin", max_length=8)
+            yield PinInput(password=True, id="sign-in-pin", max_length=8)
             yield Label(Text(""), id="sign-in-error")
             yield Label(Text(self.hint or t("Enter signs in · ctrl+q quits the station")), classes="hint")
 
@@ -81,15 +96,16 @@ class SignInScreen(AtStation, ModalScreen[Person]):
             self.set_focus(box)  # now, not after the keys already on their way (Widget.focus waits for those)
 
     @on(Input.Submitted, "#sign-in-pin")
-    def _submit(self) -> None:
+    def _submit(self, event: Input.Submitted) -> None:
         staff_no = self.query_one("#sign-in-staff", Input).value
-        pin_box = self.query_one("#sign-in-pin", Input)
-        pin, pin_box.value = pin_box.value, ""
+        pin = event.value  # the box emptied itself as it handed it over (PinInput)
         self.query_one("#sign-in-error", Label).update("")
         self.station.run_db(auth.sign_in, staff_no, pin, station=self.station.station_code,
                             then=self.dismiss, on_error=self._failed)
 
     def _failed(self, error: Exception) -> None:
+        if self not in self.app.screen_stack:  # a later try, typed on this one's heels, signed in meanwhile
+            return
         log.warning("sign-in refused: staff %s at %s (station): %s", self.query_one("#sign-in-staff", Input).value,
                     self.station.station_code, type(error).__name__)
         self.query_one("#sign-in-error", Label).update(Text(str(error)))
