@@ -352,12 +352,8 @@ class ButlerApp(App[None]):
             if self.station:
                 bar.station_short = pick(self.station.name, self.station.name_zh)
                 bar.station_label = self.station.label
-            bar.staff_no_label = f"{self.staff.name} ({self.staff.staff_no})" if self.staff else ""
-            bar.staff_label = (
-                f"{self.staff.name} ({self.staff.staff_no}) {own_part(self.staff.title)}"
-                if self.staff
-                else "not signed in"
-            )
+            bar.staff_no_label = self.staff.label if self.staff else ""
+            bar.staff_label = f"{self.staff.label} {own_part(self.staff.title)}" if self.staff else "not signed in"
             bar.unacked = self.unacked
             bar.handover_unsigned = bool(self.state and self.state.handover_unsigned)
 

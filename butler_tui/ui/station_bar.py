@@ -34,7 +34,6 @@ class StationBar(AtStation, Static):
     """The person without their title (``李菲菲 (1003)``), for a bar too narrow for the whole label."""
     station_short: str = ""
     """The station's name in the station's language only (``客服中心``), for a bar too narrow for both."""
-    """The person without their title (``李菲菲 (1003)``), for a bar too narrow for the whole label."""
     unacked: reactive[int] = reactive(0)
     handover_unsigned: reactive[bool] = reactive(False)
 
