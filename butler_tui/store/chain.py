@@ -19,7 +19,7 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 HASH_BYTES = 16
@@ -100,6 +100,22 @@ def anchor_gaps(conn: sqlite3.Connection, doomed: str) -> int:
     return cur.rowcount
 
 
+def walk(rows: Iterable[Sequence[Any]], anchors: Mapping[int, bytes | None], prev: bytes | None = None
+         ) -> tuple[int, int | None, bytes | None]:
+    """Follow the chain over ``rows`` (the values of :data:`COLUMNS` and the hash, in id order) after an event
+    hashed ``prev``, an anchor standing in for the hash before a gap: (events that hold, id of the first whose
+    hash does not follow or ``None``, the last hash that held)."""
+    done = 0
+    for row in rows:
+        event_id = row[0]
+        expected = link(anchors.get(event_id, prev), row[:-1])
+        if row[-1] != expected:
+            return done, event_id, prev
+        prev = expected
+        done += 1
+    return done, None, prev
+
+
 def verify(conn: sqlite3.Connection, progress: Callable[[int, int], None] | None = None,
            batch: int = 20_000) -> tuple[int, int | None]:
     """Walk the chain in id order: (events checked, id of the first event whose hash does not follow, or
@@ -113,19 +129,17 @@ def verify(conn: sqlite3.Connection, progress: Callable[[int, int], None] | None
         rows = conn.execute(f"{_SELECT} WHERE id > ? ORDER BY id LIMIT ?", (after_id, batch)).fetchall()
         if not rows:
             return done, None
-        for row in rows:
-            event_id = row[0]
-            expected = link(anchors.get(event_id, prev), row[:-1])
-            if row[-1] != expected:
-                return done, event_id
-            prev = expected
-            done += 1
+        held, broken, prev = walk(rows, anchors, prev)
+        done += held
+        if broken is not None:
+            return done, broken
         after_id = rows[-1][0]
         if progress:
             progress(done, total)
 
 
-__all__ = ["COLUMNS", "HASH_BYTES", "anchor_gaps", "append", "chained", "last", "link", "rehash_all", "verify"]
+__all__ = ["COLUMNS", "HASH_BYTES", "anchor_gaps", "append", "chained", "last", "link", "rehash_all", "verify",
+           "walk"]
 
 
 def tails(rows: Iterable[Sequence[Any]]) -> list[str]:

@@ -623,14 +623,9 @@ def dump_chain_break(path: Path) -> int | None:
         else:
             target.append(dict(zip(names, map(_copy_field, line.split("\t")), strict=True)))
     anchors = {int(a["event_id"] or 0): _bytea(a["prev_hash"]) for a in rows["event_chain_anchors"]}
-    prev: bytes | None = None
-    for event in sorted(rows["events"], key=lambda e: int(e["id"] or 0)):
-        event_id = int(event["id"] or 0)
-        expected = chain.link(anchors.get(event_id, prev), [event_id, *(event[c] for c in chain.COLUMNS[1:])])
-        if _bytea(event["hash"]) != expected:
-            return event_id
-        prev = expected
-    return None
+    events = [[int(e["id"] or 0), *(e[c] for c in chain.COLUMNS[1:]), _bytea(e["hash"])]
+              for e in sorted(rows["events"], key=lambda e: int(e["id"] or 0))]
+    return chain.walk(events, anchors)[1]
 
 
 def server_connections(store: Store) -> int:
