@@ -174,7 +174,7 @@ def build_report(store: Store, station: str | None, shift_name: str | None = Non
     vips = [stay_item(s, departure=s.departure_date) for s in in_house if s.vip_level and on_floors(s.room_number)]
     departures, wakeups = [], []
     for d in sorted({n_start.date(), n_end.date()}):
-        for s in _leaving(in_house, d):
+        for s in stays.still_leaving(in_house, d):
             if not on_floors(s.room_number):
                 continue
             leaves = _at(d, s.departure_time) or (clock.parse(s.etd) if s.etd else None)
@@ -233,19 +233,6 @@ def build_report(store: Store, station: str | None, shift_name: str | None = Non
 
 def _in_house(store: Store) -> list[stays.StayRow]:
     return stays._rows(store, "s.status IN ('arrived','in_house','due_out')", [], "s.room_number", progress=False)
-
-
-def _leaving(in_house: list[stays.StayRow], day: date) -> list[stays.StayRow]:
-    """The departures board of ``day`` (:func:`stays.departures`) without those already departed, in its
-    order, from the stays in house (it holds every one of them): no second read of the stays."""
-    on_day = day.isoformat()
-    found = sorted((s for s in in_house if s.departure_date == on_day),
-                   key=lambda s: (s.leaves is None, s.leaves_at, s.id))
-    if day != clock.today():
-        return found
-    earlier = sorted((s for s in in_house if s.overdue_at is not None and s.departure_date < on_day),
-                     key=lambda s: (s.departure_date, s.id))
-    return earlier + found
 
 
 def _staff_label(store: Store, staff_no: str | None) -> str | None:

@@ -187,8 +187,25 @@ def departures(store: Store, day: date | None = None, *, progress: bool = True) 
     earlier = overdue_departures(store, before=day, progress=progress) if day == clock.today() else []
     found = _rows(store, "s.departure_date = ? AND s.status IN ('in_house','due_out','departed','arrived')",
                   [day.isoformat()], "s.id", progress=progress)
-    # By the moment each leaves (a planned wall-clock time or an ETD instant: not comparable as text).
-    found.sort(key=lambda s: (s.status == "departed", s.leaves is None, s.leaves_at, s.id))
+    found.sort(key=_leaving_order)
+    return earlier + found
+
+
+def _leaving_order(s: StayRow) -> tuple[bool, bool, datetime, int]:
+    """A departures board's order: by the moment each leaves (a planned wall-clock time or an ETD instant: not
+    comparable as text), those gone last."""
+    return s.status == "departed", s.leaves is None, s.leaves_at, s.id
+
+
+def still_leaving(in_house: list[StayRow], day: date) -> list[StayRow]:
+    """:func:`departures` of ``day`` without those already departed, in its order, from the stays in house
+    (they hold every one of them), for a reader that has them already: no second read of the stays."""
+    on_day = day.isoformat()
+    found = sorted((s for s in in_house if s.departure_date == on_day), key=_leaving_order)
+    if day != clock.today():
+        return found
+    earlier = sorted((s for s in in_house if s.overdue_at is not None and s.departure_date < on_day),
+                     key=lambda s: (s.departure_date, s.id))  # as overdue_departures orders them
     return earlier + found
 
 
