@@ -22,8 +22,9 @@ the demo's rows come after the history's ids) and one escalation sweep. The same
 Measure: the clock frozen at the build instant, each read ``--runs`` times on the fresh demo, on the same day
 without its history (a copy of the year-old file after ``butler archive`` of all but the last day, its archive
 deleted: today's work row for row, the closed history gone) and on the year-old file, median and p95 in ms —
-the reads a station repeats on every change, and those asked for once, marked "on demand"; then EXPLAIN QUERY PLAN of every statement those reads ran
-(captured with the connection's trace callback) on the year-old file, listing those that scan a
+the reads a station repeats on every change, and those asked for once, marked "on demand"; then EXPLAIN
+QUERY PLAN of every statement those reads ran (captured with the connection's trace callback) on the
+year-old file, listing those that scan a
 history table without an index, with the time each takes alone. Size: the file as built (as a live file
 grows), then, on a copy, after ``butler vacuum`` and after ``butler archive --before`` ``--keep-days``
 ago (90) with the archive file's size.
