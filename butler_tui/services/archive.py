@@ -3,10 +3,11 @@ the schema ``report_archive`` of the same database (issue 15).
 
 What moves, when it was over before DATE (local midnight): tasks verified, closed or cancelled (not a
 task done and not verified yet: its owner's station still has it to verify; nor lost & found, which the
-handover report of their day lists, nor a task a duty-log entry names), with their escalations and events; messages whose every acknowledgement is in, with their acks and
-events — a message moves with its task, a thread with its first message, and none that a VIP notice or a
-task still here refers to; the checklists (items, stages) of stays departed or cancelled, once no
-follow-up call waits. Guests, stays, the duty log and the handover book stay.
+handover report of their day lists, nor a task a duty-log entry names), with their escalations and events;
+messages whose every acknowledgement is in, with their acks and events — a message moves with its task, a
+thread with its first message, and none that a VIP notice or a task still here refers to; the checklists
+(items, stages) of stays departed or cancelled, once no follow-up call waits. Guests, stays, the duty log
+and the handover book stay.
 
 One write transaction on the hotel's tables, after the archive's tables are ready: ``INSERT … SELECT``
 into ``report_archive.TABLE`` (the attached file, or the schema), then ``DELETE``; the backends' differences
