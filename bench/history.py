@@ -51,7 +51,9 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-FORMAT = 8  # bump when the generated history changes: --reuse then rebuilds
+from butler_tui.clock import Instant
+
+FORMAT = 9  # bump when the generated history changes: --reuse then rebuilds
 PER_YEAR = {"guests": 100_000, "tasks": 250_000, "messages": 150_000, "log_entries": 36_000}
 # Tasks left open (whatever the length of the history): which states, created within how many days, of which types
 STUCK = [(["on_hold"], 30, {"repair", "lost_found", "complaint", "guest_request"}, 100),
@@ -119,12 +121,13 @@ def percentile(values: list[float], p: float) -> float:
 # ------------------------------------------------------------------------------------------------
 
 
-def iso(moment: datetime) -> str:
-    """``clock.iso``, for millions of rows: ``2026-11-24T08:30:00.000Z``."""
+def iso(moment: datetime) -> Instant:
+    """``clock.iso``, for millions of rows: ``2026-11-24T08:30:00.000Z`` (bound as its milliseconds, as the
+    database holds instants: store/instants.py)."""
     if moment.tzinfo is not UTC:
         moment = moment.astimezone(UTC)
-    return (f"{moment.year:04d}-{moment.month:02d}-{moment.day:02d}T{moment.hour:02d}:{moment.minute:02d}:"
-            f"{moment.second:02d}.{moment.microsecond // 1000:03d}Z")
+    return Instant(f"{moment.year:04d}-{moment.month:02d}-{moment.day:02d}T{moment.hour:02d}:{moment.minute:02d}:"
+                   f"{moment.second:02d}.{moment.microsecond // 1000:03d}Z")
 
 
 def dumps(value: Any) -> str:

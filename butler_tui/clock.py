@@ -1,7 +1,9 @@
 """The one clock of the application.
 
-Instants are stored as UTC ISO-8601 strings with millisecond precision and a trailing ``Z``
-(fixed width, so they sort as text). Calendar things a hotel thinks of in local time — an
+An instant is handled as a UTC ISO-8601 string with millisecond precision and a trailing ``Z``
+(fixed width, so it sorts as text): an :class:`Instant`. The database holds it as integer milliseconds since
+the epoch (6 bytes instead of 24; store/instants.py converts at the edge, so the services, the command line's
+``--json`` and the events' JSON see the ISO text). Calendar things a hotel thinks of in local time — an
 arrival date, a shift — are stored as local dates. "Local" is always the *hotel's* time: the IANA
 zone of its ``timezone`` setting, read into the current context when a station or a command opens
 the database (:func:`use_zone`); the host's zone only while the hotel has set none. Nothing else in
@@ -111,18 +113,69 @@ def today() -> date:
     return local_now().date()
 
 
-def iso(moment: datetime) -> str:
+class Instant(str):
+    """An instant as the application handles it: ``2026-11-24T08:30:00.000Z``. A plain ``str`` to everything
+    that shows, compares or serialises it; bound as a query parameter it is its :func:`ms` (the store registers
+    that), which is how the database holds it."""
+
+    __slots__ = ()
+
+
+_EPOCH_DAY = date(1970, 1, 1).toordinal()
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def from_ms(value: int) -> Instant:
+    """The instant ``value`` milliseconds after the epoch (how the database holds it)."""
+    days, rest = divmod(value, 86_400_000)
+    day = date.fromordinal(_EPOCH_DAY + days)
+    seconds, milli = divmod(rest, 1000)
+    hours, seconds = divmod(seconds, 3600)
+    minutes, seconds = divmod(seconds, 60)
+    return Instant(f"{day.year:04d}-{day.month:02d}-{day.day:02d}T{hours:02d}:{minutes:02d}:{seconds:02d}"
+                   f".{milli:03d}Z")
+
+
+def ms(value: str | datetime) -> int:
+    """An instant (ISO text, as :func:`iso` writes it or any ISO form with an offset, or an aware datetime)
+    as milliseconds since the epoch; ``ValueError`` for text that is not one."""
+    if isinstance(value, datetime):
+        delta = to_hotel(value) - _EPOCH
+        return delta.days * 86_400_000 + delta.seconds * 1000 + delta.microseconds // 1000
+    if len(value) == 24 and value[4] == "-" and value[10] == "T" and value[19] == "." and value[23] == "Z":
+        try:
+            days = date(int(value[0:4]), int(value[5:7]), int(value[8:10])).toordinal() - _EPOCH_DAY
+            return (days * 86_400 + int(value[11:13]) * 3600 + int(value[14:16]) * 60 + int(value[17:19])) * 1000 \
+                + int(value[20:23])
+        except ValueError:
+            pass
+    moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    if moment.tzinfo is None:
+        raise ValueError(value)  # no UTC offset: not an instant
+    return ms(moment)
+
+
+def iso(moment: datetime) -> Instant:
     """Store format: ``2026-11-24T08:30:00.000Z``."""
     utc = to_hotel(moment).astimezone(UTC)
-    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
+    return Instant(utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z")
 
 
-def now_iso() -> str:
+def now_iso() -> Instant:
     return iso(now())
 
 
-def parse(value: str) -> datetime:
+def instant(value: str | None) -> Instant | None:
+    """An instant's ISO text (from an event's JSON, a report, a file) as the :class:`Instant` a query binds."""
+    if value is None or isinstance(value, Instant):
+        return value
+    return from_ms(ms(value))
+
+
+def parse(value: str | int) -> datetime:
     """Parse a stored instant back to an aware datetime."""
+    if isinstance(value, int):
+        return _EPOCH + timedelta(milliseconds=value)
     return datetime.fromisoformat(value.replace("Z", "+00:00"))
 
 

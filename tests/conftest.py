@@ -34,12 +34,17 @@ from butler_tui import context
 from butler_tui.screenshots import showing as on_screen  # noqa: F401  (screen composed, not only pushed)
 from butler_tui.services.demo import load_demo
 from butler_tui.store import Store
+from butler_tui.store.instants import CHECK_ENV
 
 
 def pytest_configure(config: pytest.Config) -> None:
     """Hypothesis keeps its example database (failing examples are replayed first) and its caches under
     pytest's cache (``.pytest_cache/``), not in a ``.hypothesis/`` of the working tree; without the cache
-    plugin (``-p no:cacheprovider``), in the temporary directory."""
+    plugin (``-p no:cacheprovider``), in the temporary directory.
+
+    Every SQLite connection of the suite, and of the processes it starts, refuses an instant bound as plain
+    text (store/instants.py ``CheckedConnection``)."""
+    os.environ[CHECK_ENV] = "1"
     cache = getattr(config, "cache", None)
     set_hypothesis_home_dir(cache.mkdir("hypothesis") if cache is not None
                             else Path(tempfile.gettempdir()) / "butler-tui-hypothesis")

@@ -21,6 +21,7 @@ from butler_tui.services.demo import load_demo
 from butler_tui.store import Store, expand_rows, schema
 from butler_tui.store.feed import ChangeFeed, HistoryReplaced
 from butler_tui.store.schema import MIGRATIONS
+from tests.old_files import as_before_0030
 
 from .conftest import signed_env
 
@@ -45,13 +46,14 @@ _HISTORY = ("SELECT e.action, e.actor, e.after, s.name AS actor_name FROM events
 
 
 def _as_before_0018(db: Path) -> None:
-    """Turn a file of this release into what the release before 0018 stored: whole JSON in every event,
+    """Turn a file of this release into what the release before 0018 stored: instants as text, whole JSON in every event,
     one row per checklist item with its (stay, code) index, search keys and stage completions with rowids."""
     from butler_tui.store import unpack_checklist
 
     conn = sqlite3.connect(db, isolation_level=None)
     for (stay_id,) in conn.execute("SELECT stay_id FROM checklists_packed").fetchall():
         unpack_checklist(conn, stay_id)
+    as_before_0030(db)  # (instants as text, as then)
     conn.execute("DROP TRIGGER events_no_update")
     rows = [dict(zip(("id", "entity", "action", "entity_id", "after"), r, strict=True)) for r in conn.execute(
         "SELECT id, entity, action, entity_id, after FROM events")]
@@ -294,7 +296,8 @@ def test_archive_moves_closed_history_and_lookups_still_read_it(history_address:
                         " (SELECT 1 FROM acks a WHERE a.message_id = m.id AND a.acked_at IS NULL)"
                         " AND task_id IS NULL AND parent_id IS NULL AND NOT EXISTS"
                         " (SELECT 1 FROM messages c WHERE c.parent_id = m.id)"
-                        " AND NOT EXISTS (SELECT 1 FROM vip_notices v WHERE v.message_id = m.id)", (result["cut"],)) == 0
+                        " AND NOT EXISTS (SELECT 1 FROM vip_notices v WHERE v.message_id = m.id)",
+                        (clock.instant(result["cut"]),)) == 0
     event = store.row("SELECT after FROM events WHERE entity = 'archive' AND action = 'archive'")
     assert event is not None and json.loads(event["after"])["moved"] == result["moved"]
     # What was looked up before is shown the same from the archive.

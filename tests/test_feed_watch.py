@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from butler_tui import clock
 from butler_tui.store import feed
 from tests.workers import processes, send_one
 
@@ -123,7 +124,7 @@ def test_a_file_holding_another_history_stops_the_feed(demo_db: Path):
         conn = sqlite3.connect(demo_db)
         trigger = conn.execute("SELECT sql FROM sqlite_master WHERE name = 'events_no_update'").fetchone()[0]
         conn.execute("DROP TRIGGER events_no_update")
-        conn.execute("UPDATE events SET at = '2020-01-01T00:00:00.000Z' WHERE id = ?", (max(seen),))
+        conn.execute("UPDATE events SET at = ? WHERE id = ?", (clock.ms("2020-01-01T00:00:00.000Z"), max(seen)))
         conn.execute(trigger)
         conn.commit()
         conn.close()

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
+from butler_tui import clock
 from butler_tui.cli import cli
 from butler_tui.errors import InvalidInput, NotFound, PermissionDenied
 from butler_tui.services import guests, stays
@@ -59,9 +60,9 @@ def test_full_width_digits_find_a_mobile(demo_store: Store):
 def test_migration_0025_adds_the_folded_keys_of_guests_written_before(demo_store: Store):
     conn = demo_store.db.conn
     with demo_store.write(actor="suite") as tx:  # as written before 0025: unfolded keys, no 简 name keys
-        renee = tx.insert("guests", {"name": "Renée Dubois", "created_at": "x", "updated_at": "x"})
+        renee = tx.insert("guests", {"name": "Renée Dubois", "created_at": clock.now_iso(), "updated_at": clock.now_iso()})
         tx.execute("INSERT INTO guest_search (key, kind, guest_id) VALUES ('renedubois', 'py', ?)", (renee,))
-        zhang = tx.insert("guests", {"name": "張偉明", "created_at": "x", "updated_at": "x"})
+        zhang = tx.insert("guests", {"name": "張偉明", "created_at": clock.now_iso(), "updated_at": clock.now_iso()})
         tx.execute("INSERT INTO guest_search (key, kind, guest_id) VALUES ('zhangweiming', 'py', ?)", (zhang,))
         tx.event("guests", renee, "create")
     assert renee not in _ids(demo_store, "renee") and zhang not in _ids(demo_store, "伟明")

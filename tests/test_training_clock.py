@@ -30,7 +30,8 @@ def _events(db: Path) -> tuple[int, str]:
     """How many events, and the instant of the last."""
     conn = sqlite3.connect(db)
     try:
-        return conn.execute("SELECT count(*), (SELECT at FROM events ORDER BY id DESC LIMIT 1) FROM events").fetchone()
+        n, at = conn.execute("SELECT count(*), (SELECT at FROM events ORDER BY id DESC LIMIT 1) FROM events").fetchone()
+        return n, clock.from_ms(at)
     finally:
         conn.close()
 

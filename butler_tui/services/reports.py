@@ -173,29 +173,33 @@ def _pct(part: int, whole: int) -> float | None:
     return round(100.0 * part / whole, 1) if whole else None
 
 
+QUARTER_MS = 900_000
+
+
 class _Buckets:
-    """UTC quarter hours (``2026-11-24T08`` and the quarter 0–3) → hotel day and hour of day: every zone's
-    offset is a whole number of quarter hours, so all the instants of a quarter share a local day and hour."""
+    """UTC quarter hours (an instant's milliseconds // :data:`QUARTER_MS`) → hotel day and hour of day: every
+    zone's offset is a whole number of quarter hours, so all the instants of a quarter share a local day and
+    hour."""
 
     def __init__(self) -> None:
-        self._seen: dict[str, tuple[str, int]] = {}
+        self._seen: dict[int, tuple[str, int]] = {}
 
-    def __call__(self, hour: str, quarter: int) -> tuple[str, int]:
-        key = f"{hour}{quarter}"
-        found = self._seen.get(key)
+    def __call__(self, quarter: int) -> tuple[str, int]:
+        found = self._seen.get(quarter)
         if found is None:
-            local = clock.local(clock.parse(f"{hour}:{quarter * 15:02d}:00.000Z"))
-            found = self._seen[key] = (local.date().isoformat(), local.hour)
+            local = clock.local(clock.parse(quarter * QUARTER_MS))
+            found = self._seen[quarter] = (local.date().isoformat(), local.hour)
         return found
 
 
-# Seconds between two stored instants (whole seconds: unixepoch() is the cheap reading of the ISO text).
-_ACK_S = "(unixepoch(t.acknowledged_at) - unixepoch(coalesce(t.clock_started_at, t.created_at)))"
-_DONE_S = "(unixepoch(t.done_at) - unixepoch(coalesce(t.clock_started_at, t.created_at)) - t.held_seconds)"
+# Whole seconds between two stored instants (milliseconds: store/instants.py), each taken to its second first,
+# as the figures have always been counted.
+_ACK_S = "(t.acknowledged_at / 1000 - coalesce(t.clock_started_at, t.created_at) / 1000)"
+_DONE_S = "(t.done_at / 1000 - coalesce(t.clock_started_at, t.created_at) / 1000 - t.held_seconds)"
 _SLA = """CASE WHEN t.due_at IS NULL OR t.status = 'cancelled' THEN NULL
-            WHEN t.done_at IS NOT NULL THEN unixepoch(t.done_at) - unixepoch(t.due_at) <= t.held_seconds
+            WHEN t.done_at IS NOT NULL THEN t.done_at / 1000 - t.due_at / 1000 <= t.held_seconds
             WHEN t.status = 'on_hold' THEN NULL
-            WHEN unixepoch(:asof) - unixepoch(t.due_at) > t.held_seconds THEN 0
+            WHEN :asof / 1000 - t.due_at / 1000 > t.held_seconds THEN 0
             END"""
 
 # One row per group and doing team: the counts, and the seconds to acknowledge / to done as lists (sorted in
@@ -210,9 +214,9 @@ GROUP BY 1, 2
 """
 # The within-SLA share per hotel day and the requests per hour of day, by UTC quarter hour.
 _QUARTERS_SQL = """
-SELECT substr(t.created_at, 1, 13), CAST(substr(t.created_at, 15, 2) AS INTEGER) / 15, count(*), count(sla), total(sla)
+SELECT t.created_at / {quarter}, count(*), count(sla), total(sla)
 FROM (SELECT t.created_at, {sla} AS sla FROM {src} t WHERE t.created_at >= :start AND t.created_at < :end {cond}) t
-GROUP BY 1, 2
+GROUP BY 1
 """
 
 
@@ -374,8 +378,8 @@ def _follow_ups(src: _Sources, s_iso: str, e_iso: str, now: datetime) -> dict[st
     ) + " NULL" + ")" * len(src.schemas)
     rows = src.conn.execute(
         "SELECT coalesce(butler_no, '-'), follow_up_score, count(*), count(done_at),"
-        " total(unixepoch(done_at) <= unixepoch(departed_at) + :window),"
-        " total(done_at IS NULL AND unixepoch(departed_at) + :window > unixepoch(:now))"
+        " total(done_at / 1000 <= departed_at / 1000 + :window),"
+        " total(done_at IS NULL AND departed_at / 1000 + :window > :now / 1000)"
         f" FROM (SELECT s.departed_at, s.butler_no, s.follow_up_score, {done_at} AS done_at FROM main.stays s"
         "       WHERE s.departed_at >= :start AND s.departed_at < :end AND +s.status = 'departed')"  # by stays_departed
         " GROUP BY 1, 2",
@@ -403,9 +407,13 @@ def _follow_ups(src: _Sources, s_iso: str, e_iso: str, now: datetime) -> dict[st
     }
 
 
+_TEN_MINUTES = 600_000
+
+
 class _ShiftEnds:
     """The end of the shift a message was sent in (in the overnight gap: the next shift's end), by the
-    message's 10-minute prefix (shifts start and end on whole 10 minutes, local)."""
+    message's 10 minutes (shifts start and end on whole 10 minutes, local); instants as the database holds
+    them, milliseconds."""
 
     def __init__(self, s_iso: str, e_iso: str) -> None:
         first = clock.local(clock.parse(s_iso)).date() - timedelta(days=1)
@@ -415,22 +423,22 @@ class _ShiftEnds:
         while day <= last:
             for s in current_shifts():
                 begin, finish = shift_window(s, day)
-                windows.append((clock.iso(begin), clock.iso(finish)))
+                windows.append((clock.ms(begin), clock.ms(finish)))
             day += timedelta(days=1)
         windows.sort()
         self.starts = [w[0] for w in windows]
         self.windows = windows
-        self.longest = max(((clock.parse(f) - clock.parse(b)) for b, f in windows), default=timedelta(0))
-        self._seen: dict[str, str] = {}
+        self.longest = max((f - b for b, f in windows), default=0)
+        self._seen: dict[int, int] = {}
 
-    def __call__(self, iso: str) -> str:
-        prefix = iso[:15]
+    def __call__(self, sent: int) -> int:
+        prefix = sent // _TEN_MINUTES
         found = self._seen.get(prefix)
         if found is None:
-            at = prefix + "0:00.000Z"
+            at = prefix * _TEN_MINUTES
             i = bisect.bisect_right(self.starts, at)
             # the windows that started before and are still running: only those of the last day or so
-            j = bisect.bisect_left(self.starts, clock.iso(clock.parse(at) - self.longest))
+            j = bisect.bisect_left(self.starts, at - self.longest)
             covering = [w[1] for w in self.windows[j:i] if w[1] > at]
             if covering:
                 found = max(covering)
@@ -448,13 +456,13 @@ def _messages(src: _Sources, ends: _ShiftEnds, params: dict[str, str]) -> list[A
     msgs = " UNION ALL ".join(
         f"SELECT '{s}' AS s, m.id, m.created_at FROM {s}.messages m"
         " WHERE m.created_at >= :start AND m.created_at < :end AND m.requires_ack" for s in src.schemas)
-    src.reading.function("report_shift_end", ends, f"SELECT created_at FROM ({msgs})", params)
+    src.reading.function("report_shift_end", ends, f"SELECT created_at AS ms FROM ({msgs})", params, "bigint")
     joined = " UNION ALL ".join(
         f"SELECT a.station_code AS station, m.created_at AS created_at, m.shift_end AS shift_end, a.acked_at AS acked_at"
         f" FROM m JOIN {s}.acks a ON a.message_id = m.id WHERE m.s = '{s}'" for s in src.schemas)
     return src.conn.execute(
         f"WITH m AS MATERIALIZED (SELECT s, id, created_at, report_shift_end(created_at) AS shift_end FROM ({msgs}))"
-        " SELECT station, count(*), group_concat(unixepoch(acked_at) - unixepoch(created_at)),"
+        " SELECT station, count(*), group_concat(acked_at / 1000 - created_at / 1000),"
         " total(shift_end <= :asof AND (acked_at IS NULL OR acked_at > shift_end))"
         f" FROM ({joined}) GROUP BY station", params).fetchall()
 
@@ -487,9 +495,9 @@ def _part(src: _Sources, ends: _ShiftEnds, by: str | None, params: dict[str, str
     conn = src.conn
     bucket = _Buckets()
     hours: dict[tuple[str, int], list[int]] = {}
-    for hour_prefix, quarter, n, counted, met in conn.execute(_QUARTERS_SQL.format(sla=_SLA, src=tasks_src, cond=cond),
-                                                              params):
-        seen = hours.setdefault(bucket(hour_prefix, quarter), [0, 0, 0])
+    for quarter, n, counted, met in conn.execute(_QUARTERS_SQL.format(quarter=QUARTER_MS, sla=_SLA, src=tasks_src,
+                                                                               cond=cond), params):
+        seen = hours.setdefault(bucket(quarter), [0, 0, 0])
         seen[0] += n
         seen[1] += counted
         seen[2] += int(met)

@@ -58,14 +58,16 @@ class Reading:
         self.conn = conn
         self.schemas = schemas
 
-    def function(self, name: str, func: Callable[[str], Any], args_sql: str, params: Any = ()) -> None:
-        """Let this read's statements call ``name(value)`` = ``func(value)``, a function of one text value. On
-        SQLite it is called back; on PostgreSQL it is worked out beforehand for every value ``args_sql`` (a
-        query of one column, with ``params``) gives."""
+    def function(self, name: str, func: Callable[[Any], Any], args_sql: str, params: Any = (),
+                 sql_type: str = "text") -> None:
+        """Let this read's statements call ``name(value)`` = ``func(value)``, a function of one value of
+        ``sql_type`` (``text`` or ``bigint``) giving one of the same. On SQLite it is called back; on PostgreSQL it
+        is worked out beforehand for every value ``args_sql`` (a query of one column, with ``params``) gives."""
         if isinstance(self.conn, sqlite3.Connection):
             self.conn.create_function(name, 1, func, deterministic=True)
         else:
-            self.conn.create_function(name, 1, func, deterministic=True, args_sql=args_sql, params=params)
+            self.conn.create_function(name, 1, func, deterministic=True, args_sql=args_sql, params=params,
+                                      sql_type=sql_type)
 
 
 def _pg_archive_readable(conn: Any) -> bool:

@@ -22,6 +22,8 @@ import sqlite3
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
+from butler_tui.clock import from_ms, instant
+
 HASH_BYTES = 16
 COLUMNS = ("id", "at", "actor", "station", "entity", "entity_id", "action", "before", "after")
 _SELECT = f"SELECT {', '.join(COLUMNS)}, hash FROM events"
@@ -38,7 +40,10 @@ def _text(value: Any) -> Any:
 
 def link(prev: bytes | None, row: Sequence[Any]) -> bytes:
     """The hash of an event whose content is ``row`` (the values of :data:`COLUMNS`, as stored) after an
-    event hashed ``prev`` (``None``: the first)."""
+    event hashed ``prev`` (``None``: the first). The instant is hashed as its ISO text, as it was when instants
+    were stored so (store/instants.py): the chain written then still holds."""
+    if type(row[1]) is int:
+        row = (row[0], from_ms(row[1]), *row[2:])
     content = json.dumps(list(row), ensure_ascii=False, separators=(",", ":"), default=_plain)
     return hashlib.sha256((prev or b"") + content.encode("utf-8", "surrogatepass")).digest()[:HASH_BYTES]
 
@@ -61,7 +66,7 @@ def append(conn: sqlite3.Connection, at: str, actor: str | None, station: str | 
            entity_id: str | None, action: str, before: str | None, after: str | None) -> int:
     """Insert one event with its hash (inside the caller's write transaction); its id."""
     event_id, prev = last(conn)
-    row = (event_id, *(_text(v) for v in (at, actor, station, entity, entity_id, action, before, after)))
+    row = (event_id, instant(at), *(_text(v) for v in (actor, station, entity, entity_id, action, before, after)))
     conn.execute("INSERT INTO events (id, at, actor, station, entity, entity_id, action, before, after, hash)"
                  " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", (*row, link(prev, row)))
     return event_id

@@ -30,6 +30,7 @@ from butler_tui.errors import ButlerError, DatabaseFileChanged, PermissionDenied
 from butler_tui.i18n import t as tr
 from butler_tui.store.chain import append, chain_tails, last, tails
 from butler_tui.store.history import compact_after
+from butler_tui.store.instants import connection_factory, instant_columns, row_factory
 
 BUSY_TIMEOUT_MS = 10_000
 PAGE_SIZE = 8192
@@ -61,7 +62,8 @@ def _open_server_connection(url: str) -> Connection:
 def _open_connection(path: Path) -> Connection:
     try:
         conn = sqlite3.connect(
-            str(path), timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=True
+            str(path), timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=True,
+            factory=connection_factory(),
         )
     except sqlite3.OperationalError as exc:
         raise StoreUnavailable(tr("cannot open database {path}: {exc}", path=path, exc=exc)) from exc
@@ -70,6 +72,7 @@ def _open_connection(path: Path) -> Connection:
         conn.execute("PRAGMA foreign_keys = ON")
         conn.execute("PRAGMA synchronous = FULL")
         conn.execute("PRAGMA recursive_triggers = ON")  # as sqlite-utils set it on every connection before
+        conn.row_factory = row_factory()  # instants come out as their ISO text (store/instants.py)
         db = Connection(conn)
     except sqlite3.DatabaseError as exc:
         conn.close()
@@ -146,10 +149,12 @@ class Tx:
         raise NoChange
 
     def insert(self, table: str, row: dict[str, Any]) -> int:
-        """Insert one row and return its rowid."""
+        """Insert one row and return its rowid (its instants given as ISO text or as :class:`clock.Instant`)."""
         cols = ", ".join(f"[{c}]" for c in row)
         marks = ", ".join("?" for _ in row)
-        cur = self.db.conn.execute(f"INSERT INTO [{table}] ({cols}) VALUES ({marks})", list(row.values()))
+        at = instant_columns(table)
+        values = [clock.instant(v) if c in at and isinstance(v, str) else v for c, v in row.items()]
+        cur = self.db.conn.execute(f"INSERT INTO [{table}] ({cols}) VALUES ({marks})", values)
         return int(cur.lastrowid or 0)
 
     def event(
@@ -202,6 +207,10 @@ class Tx:
             return
         conn = self.db.conn
         sql = f"INSERT INTO [{table}] ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})"
+        at = [i for i, c in enumerate(columns) if c in instant_columns(table)]
+        if at:
+            rows = [tuple(clock.instant(v) if i in at and isinstance(v, str) else v for i, v in enumerate(r))
+                    for r in rows]
         feed = _FTS_FEEDS.get(table)
         if feed is None or len(rows) < 100 or not isinstance(conn, sqlite3.Connection):  # PostgreSQL: no FTS5
             conn.executemany(sql, rows)

@@ -33,6 +33,7 @@ from typing import Any
 
 from butler_tui.models import Event
 from butler_tui.store.database import BUSY_TIMEOUT_MS, FileIdentity, file_change, file_changed_error, file_identity
+from butler_tui.store.instants import row_factory
 from butler_tui.store.history import expand_after
 
 FEED_APPLICATION = "butler-feed"  # PostgreSQL: the application_name of a feed's LISTEN connection
@@ -79,6 +80,7 @@ class ChangeFeed:
                     isolation_level=None, check_same_thread=False,
                 )
                 self._conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+                self._conn.row_factory = row_factory()
             if self.last_id < 0:
                 self.last_id = int(self._conn.execute("SELECT coalesce(max(id), 0) FROM events").fetchone()[0])
         return self._conn

@@ -16,13 +16,13 @@ Readers (a task's history, the change feed) call :func:`expand_after` and see wh
 
 from __future__ import annotations
 
-import calendar
 import itertools
 import json
 import sqlite3
-import time
 import zlib
 from typing import Any
+
+from butler_tui.clock import Instant, from_ms, ms
 
 REF = "@"
 _TASK_FIXED = {"type": "type", "owner": "owner_no", "owner_team": "owner_team"}
@@ -134,23 +134,18 @@ _ZDICT = json.dumps([["pre_arrival", "arrival", "pre_departure", "departure", "f
     separators=(",", ":")).encode()
 
 
-def _ms(value: str | None) -> int | None:
-    """The store's instant (``2026-11-24T08:30:00.000Z``) as milliseconds since the epoch."""
-    if value is None:
-        return None
+def _ms(value: str | int | None) -> int | None:
+    """An instant (its ISO text, ``2026-11-24T08:30:00.000Z``, or the milliseconds the column holds) as
+    milliseconds since the epoch."""
+    if value is None or type(value) is int:
+        return value
     if len(value) != 24 or value[19] != "." or value[23] != "Z":
         raise ValueError(value)
-    seconds = calendar.timegm((int(value[0:4]), int(value[5:7]), int(value[8:10]), int(value[11:13]),
-                               int(value[14:16]), int(value[17:19]), 0, 0, 0))
-    return seconds * 1000 + int(value[20:23])
+    return ms(value)
 
 
-def _iso(ms: int | None) -> str | None:
-    if ms is None:
-        return None
-    t = time.gmtime(ms // 1000)
-    return (f"{t.tm_year:04d}-{t.tm_mon:02d}-{t.tm_mday:02d}T{t.tm_hour:02d}:{t.tm_min:02d}:{t.tm_sec:02d}"
-            f".{ms % 1000:03d}Z")
+def _iso(value: int | None) -> Instant | None:
+    return None if value is None else from_ms(value)
 
 
 def _encode(items: list[list[Any]], stages: list[list[Any]]) -> bytes:

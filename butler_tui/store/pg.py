@@ -30,8 +30,9 @@ import psycopg
 from psycopg import pq
 from psycopg.adapt import Dumper, Loader
 
+from butler_tui.clock import Instant, ms
 from butler_tui.config import redact
-from butler_tui.store import dialect
+from butler_tui.store import dialect, instants
 
 STATION_ROLE = "butler_station"  # the role the stations connect as, granted what the program does (README)
 WRITE_LOCK = 0x6275746C  # 'butl': the one advisory lock every writer takes
@@ -52,6 +53,16 @@ class _IntUnknown(Dumper):
 
     def dump(self, obj: Any) -> bytes:
         return str(int(obj)).encode()
+
+
+class _InstantDumper(Dumper):
+    """An instant (:class:`~butler_tui.clock.Instant`) as the milliseconds a ``BIGINT`` column holds
+    (store/instants.py), untyped as an ``int`` is."""
+
+    oid = 0
+
+    def dump(self, obj: Any) -> bytes:
+        return str(ms(obj)).encode()
 
 
 class _NumericLoader(Loader):
@@ -76,6 +87,9 @@ class PgCursor:
         rows: list[tuple[Any, ...]] = []
         if cur.description is not None:
             rows = list(cur.fetchall())
+            where = instants.positions(cur.description)
+            if where:  # instants come out as their ISO text, as on SQLite (store/instants.py)
+                rows = [instants.convert(row, where) for row in rows]
             if returning_rowid:
                 self.lastrowid = rows[0][0] if rows else None
                 rows, self.description = [], None
@@ -137,21 +151,23 @@ class PgConnection:
         return text
 
     def create_function(self, name: str, narg: int, func: Any, *, deterministic: bool = False,
-                        args_sql: str = "", params: Any = ()) -> None:
-        """sqlite3's ``create_function`` for a function of one text value, over the values ``args_sql`` gives
-        (PostgreSQL cannot call back into Python): each worked out here, once, into a temporary table that a
-        temporary SQL function of that name looks up; a statement of this connection naming it calls it."""
-        if narg != 1 or not re.fullmatch(r"[a-z_][a-z0-9_]*", name):
+                        args_sql: str = "", params: Any = (), sql_type: str = "text") -> None:
+        """sqlite3's ``create_function`` for a function of one value (``sql_type``: ``text`` or ``bigint``), over
+        the values ``args_sql`` gives (PostgreSQL cannot call back into Python): each worked out here, once, into a
+        temporary table that a temporary SQL function of that name looks up; a statement of this connection
+        naming it calls it."""
+        if narg != 1 or not re.fullmatch(r"[a-z_][a-z0-9_]*", name) or sql_type not in ("text", "bigint"):
             raise RuntimeError(f"{name}: only a function of one value can be made on PostgreSQL")
         table = f"pg_temp._fn_{name}"
         values = {row[0] for row in self.execute(args_sql, params).fetchall()} if args_sql else set()
         with _as_sqlite_errors(), self.raw.cursor() as cur:
-            cur.execute(f"CREATE TEMPORARY TABLE IF NOT EXISTS _fn_{name} (arg text PRIMARY KEY, value text)")
+            cur.execute(f"CREATE TEMPORARY TABLE IF NOT EXISTS _fn_{name} (arg {sql_type} PRIMARY KEY,"
+                        f" value {sql_type})")
             cur.execute(f"DELETE FROM {table}")
             if values:
                 cur.executemany(f"INSERT INTO {table} (arg, value) VALUES (%s, %s)",
                                 [(v, func(v)) for v in values if v is not None])
-            cur.execute(f"CREATE OR REPLACE FUNCTION pg_temp.{name}(a text) RETURNS text LANGUAGE sql STABLE AS"
+            cur.execute(f"CREATE OR REPLACE FUNCTION pg_temp.{name}(a {sql_type}) RETURNS {sql_type} LANGUAGE sql STABLE AS"
                         f" $$ SELECT value FROM {table} WHERE arg = a $$")
         self.temp_functions[name] = re.compile(rf"(?<![.\w]){name}\(", re.IGNORECASE)
 
@@ -229,6 +245,7 @@ def connect(url: str, *, application_name: str = "butler") -> PgConnection:
     raw = psycopg.connect(url, autocommit=True, application_name=application_name)
     raw.adapters.register_dumper(int, _IntUnknown)
     raw.adapters.register_dumper(bool, _IntUnknown)
+    raw.adapters.register_dumper(Instant, _InstantDumper)
     raw.adapters.register_loader("numeric", _NumericLoader)
     raw.execute("SET TIME ZONE 'UTC'")
     return PgConnection(raw)
@@ -332,7 +349,7 @@ CREATE TRIGGER tasks_origin BEFORE UPDATE ON tasks FOR EACH ROW EXECUTE FUNCTION
 """,
 }
 
-_TYPES = {"INTEGER": "BIGINT", "INT": "BIGINT", "TEXT": "TEXT", "BLOB": "BYTEA", "REAL": "DOUBLE PRECISION",
+_TYPES = {"INTEGER": "BIGINT", "INT": "BIGINT", instants.DECLARED: "BIGINT", "TEXT": "TEXT", "BLOB": "BYTEA", "REAL": "DOUBLE PRECISION",
           "": "TEXT", "NUMERIC": "NUMERIC", "FLOAT": "DOUBLE PRECISION"}
 
 
@@ -367,7 +384,7 @@ def _retype(conn: PgConnection) -> list[str]:
     """A database made before :data:`_COLUMN_TYPES` said so: the column turned into what it holds, its values
     read back from the text form the server wrote them in (``\\x`` and hex digits); what is not in that form
     is text as written (JSON, from before the reports were packed) and kept as its UTF-8 bytes."""
-    done = []
+    done = _retype_instants(conn)
     for (table, column), kind in _COLUMN_TYPES.items():
         row = conn.execute_pg("SELECT data_type FROM information_schema.columns WHERE table_schema = current_schema()"
                               " AND table_name = %s AND column_name = %s", (table, column)).fetchone()
@@ -377,6 +394,26 @@ def _retype(conn: PgConnection) -> list[str]:
                    f' ELSE convert_to("{column}", \'UTF8\') END')
             conn.execute_pg(sql)
             done.append(sql)
+    return done
+
+
+def _retype_instants(conn: PgConnection) -> list[str]:
+    """A database made while instants were text (migration 0030): each instant column, the hotel's and the
+    archive's (``report_archive``), turned into the ``BIGINT`` milliseconds it holds now."""
+    from butler_tui.store.archive import ARCHIVE_SCHEMA, TABLES
+
+    text = {(r[0], r[1], r[2]) for r in conn.execute_pg(
+        "SELECT table_schema, table_name, column_name FROM information_schema.columns"
+        " WHERE table_schema IN (current_schema(), %s) AND data_type = 'text'", (ARCHIVE_SCHEMA,)).fetchall()}
+    done = []
+    for schema, table, column in sorted(text):
+        if column not in instants.COLUMNS.get(table, ()) or (schema == ARCHIVE_SCHEMA and table not in TABLES):
+            continue
+        where = f'"{table}"' if schema != ARCHIVE_SCHEMA else f'{ARCHIVE_SCHEMA}."{table}"'
+        sql = (f'ALTER TABLE {where} ALTER COLUMN "{column}" TYPE BIGINT'
+               f' USING (extract(epoch FROM "{column}"::timestamptz) * 1000)::bigint')
+        conn.execute_pg(sql)
+        done.append(sql)
     return done
 
 
@@ -391,6 +428,8 @@ def _checks(create_sql: str) -> list[str]:
     out = []
     for node in tree.find_all(exp.CheckColumnConstraint, exp.Check):
         cond = node.this
+        if "typeof(" in cond.sql(dialect="sqlite").lower():
+            continue  # an instant's CHECK (store/instants.py): the column's BIGINT type says it here
         out.append(dialect._rewrite(cond.copy(), {}).sql(dialect="postgres"))
     return out
 

@@ -9,7 +9,8 @@ write lock: the first applies them, the others find nothing pending. ``PRAGMA us
 the schema version; a file whose version is higher than this code knows is refused.
 
 Conventions: tables are the plural snake_case nouns; a thing with a name has a ``name`` column;
-instants are UTC ISO strings (``2026-11-24T08:30:00.000Z``), calendar days are local
+instants are integer milliseconds since the epoch in columns declared ``INSTANT`` (store/instants.py; the
+services see ``2026-11-24T08:30:00.000Z``), calendar days are local
 ``YYYY-MM-DD``; lists are JSON text. The ``acks`` table holds one row per addressed station,
 created with the message; ``acked_at`` is filled when that station acknowledges.
 """
@@ -1273,6 +1274,78 @@ def _server_report_days_bytes(db: sqlite_utils.Database) -> None:
     JSON text into its UTF-8 bytes, which read as they were."""
 
 
+@MIGRATIONS(name="0030_instants_ms")
+def _instants_ms(db: sqlite_utils.Database) -> None:
+    """Every instant as integer milliseconds (store/instants.py): 6 bytes where its ISO text took 24 (a year of
+    history ~50 MB smaller). Each instant column is declared ``INSTANT`` with a CHECK that it holds an integer
+    (or NULL), and its values are converted.
+
+    The declarations are changed by the edit SQLite documents for changes that leave the stored rows as they
+    are (``writable_schema``, as in 0015): no table is copied, no index or reference rebuilt. The CHECKs are
+    new, so the same transaction converts every value before it commits (a value that is not an instant
+    stops the migration: nothing is changed). The tables' triggers are lifted while their rows are rewritten
+    (the events' and the duty log's refuse an UPDATE; ``tasks_origin`` would take a due time converted for a
+    change of it) and put back as they were."""
+    convert_instants(db.conn)
+
+
+def _retyped(table: str, sql: str, columns: tuple[str, ...]) -> str:
+    import re
+
+    from butler_tui.store import instants
+
+    for column in columns:
+        pattern = re.compile(rf'((?:^|[(,])\s*"?{column}"?\s+)TEXT\b', re.MULTILINE)
+        if len(pattern.findall(sql)) != 1:
+            raise ValueError(tr("migration {name!r}: the column {column} of {table} is not declared as expected",
+                                name="0030", column=column, table=table))
+        sql = pattern.sub(lambda m: f"{m.group(1)}{instants.DECLARED} {instants.check(column)}", sql)
+    return sql
+
+
+def _stored_ms(value: Any) -> int | None:
+    if value is None or isinstance(value, int):
+        return value
+    text = str(value)
+    if text.isdigit():  # already milliseconds (bound as an instant into the column while it was TEXT)
+        return int(text)
+    return clock.ms(text)
+
+
+def convert_instants(conn: sqlite3.Connection, schema: str = "main") -> None:
+    """Declare and convert the instant columns of the tables of ``schema`` that have them (inside the caller's
+    transaction; see migration 0030)."""
+    from butler_tui.store import instants
+
+    master = f"{schema}.sqlite_master"
+    tables = {name: sql for name, sql in conn.execute(f"SELECT name, sql FROM {master} WHERE type = 'table'")}
+    todo = {table: cols for table, cols in instants.COLUMNS.items() if table in tables}
+    version = int(conn.execute(f"PRAGMA {schema}.schema_version").fetchone()[0])
+    conn.execute("PRAGMA writable_schema = ON")
+    try:
+        for table, cols in todo.items():
+            conn.execute(f"UPDATE {master} SET sql = ? WHERE type = 'table' AND name = ?",
+                         (_retyped(table, tables[table], cols), table))
+        conn.execute(f"PRAGMA {schema}.schema_version = {version + 1}")
+    finally:
+        conn.execute("PRAGMA writable_schema = OFF")
+    conn.create_function("butler_ms", 1, _stored_ms, deterministic=True)
+    for table, cols in todo.items():
+        declared = {r[1]: r[2] for r in conn.execute(f"PRAGMA {schema}.table_info({table})")}
+        if any(declared.get(c) != instants.DECLARED for c in cols):
+            raise ValueError(tr("migration {name!r}: the column {column} of {table} is not declared as expected",
+                                name="0030", column=cols, table=table))
+        triggers = conn.execute(f"SELECT name, sql FROM {master} WHERE type = 'trigger' AND tbl_name = ?",
+                                (table,)).fetchall()
+        for name, _sql in triggers:
+            conn.execute(f"DROP TRIGGER {schema}.{name}")
+        sets = ", ".join(f"{c} = butler_ms({c})" for c in cols)
+        texts = " OR ".join(f"typeof({c}) = 'text'" for c in cols)
+        conn.execute(f"UPDATE {schema}.{table} SET {sets} WHERE {texts}")
+        for _name, sql in triggers:
+            conn.execute(sql)
+
+
 SCHEMA_VERSION = len(MIGRATIONS.steps)
 KNOWN = set(MIGRATIONS.names)
 
@@ -1291,6 +1364,7 @@ SERVER_STEPS: dict[str, ServerStep | None] = {
     "0027_import_runs": None,  # a new table and its index
     "0028_server_report_bytes": None,  # the schema build retypes handovers.report (store/pg.py _retype)
     "0029_server_report_days_bytes": None,  # the schema build retypes report_days.data (store/pg.py _retype)
+    "0030_instants_ms": None,  # the schema build retypes every instant column to BIGINT (store/pg.py _retype)
 }
 
 
