@@ -18,10 +18,11 @@ from butler_tui import clock
 from butler_tui.cli import cli
 from butler_tui.services import checklists, guests, handover, messaging, reports, stays, tasks
 from butler_tui.services.demo import load_demo
-from butler_tui.store import Store, expand_rows, schema
+from butler_tui.store import Store, expand_rows, instants, schema
+from butler_tui.store.archive import ARCHIVE_FORMAT, TABLES
 from butler_tui.store.feed import ChangeFeed, HistoryReplaced
 from butler_tui.store.schema import MIGRATIONS
-from tests.old_files import as_before_0030
+from tests.old_files import archive_as_before_0030, as_before_0030
 
 from .conftest import signed_env
 
@@ -331,6 +332,40 @@ def test_archive_moves_closed_history_and_lookups_still_read_it(history_address:
     again = run(history_db, "archive", "--before", before_day, *ADMIN, "--json")
     assert again.exit_code == 0, again.output
     assert set(json.loads(again.output)["moved"].values()) == {0}
+
+
+def test_a_file_and_its_archive_from_before_0030_are_brought_up_to_date_and_read_the_same(history_db: Path):
+    store = Store(history_db)
+    clock.freeze(clock.parse(json.loads(store.scalar("SELECT value FROM settings WHERE name = 'bench_history'"))["now"]))
+    store.close()
+    day = clock.today() - timedelta(days=3)
+    assert run(history_db, "archive", "--before", (clock.today() - timedelta(days=2)).isoformat(), *ADMIN).exit_code == 0
+    archive = history_db.with_name("hotel.archive.sqlite")
+    task_id = sqlite3.connect(archive).execute("SELECT min(id) FROM tasks").fetchone()[0]
+    store = Store(history_db)
+    report = handover.build_report(store, "lobby", "early", day)
+    month = reports.figures(store, *reports.days_window(day - timedelta(days=2), clock.today())).to_json()
+    store.close()
+    shown = run(history_db, "task", "show", str(task_id))
+    assert shown.exit_code == 0
+
+    as_before_0030(history_db)
+    archive_as_before_0030(archive)
+    raw = sqlite3.connect(archive)
+    assert raw.execute("SELECT typeof(created_at) FROM tasks LIMIT 1").fetchone()[0] == "text"
+    raw.close()
+
+    assert run(history_db, "task", "show", str(task_id)).output == shown.output  # migrated, the archive brought up
+    raw = sqlite3.connect(archive)
+    assert raw.execute("PRAGMA user_version").fetchone()[0] == ARCHIVE_FORMAT
+    for table in TABLES:
+        for column in instants.instant_columns(table):
+            assert raw.execute(f"SELECT count(*) FROM {table} WHERE typeof({column}) = 'text'").fetchone()[0] == 0
+    raw.close()
+    store = Store(history_db)
+    assert handover.build_report(store, "lobby", "early", day) == report
+    assert reports.figures(store, *reports.days_window(day - timedelta(days=2), clock.today())).to_json() == month
+    store.close()
 
 
 def test_a_copy_of_the_file_does_not_archive_into_the_original_s_archive(history_db: Path, tmp_path: Path):

@@ -483,7 +483,7 @@ def test_bulk_write_checks_references_at_once_and_rolls_back(demo_store: Store):
     check = "SELECT s.id FROM stays s WHERE NOT EXISTS (SELECT 1 FROM guests g WHERE g.id = s.guest_id) LIMIT 1"
     with pytest.raises(sqlite3.IntegrityError), demo_store.bulk_write("8002", "fo", [check]) as tx:
         tx.execute("INSERT INTO stays (reservation_no, guest_id, arrival_date, departure_date, created_at, updated_at)"
-                   " VALUES ('X-999', 999999, '2026-11-25', '2026-11-26', 'now', 'now')")
+                   " VALUES ('X-999', 999999, '2026-11-25', '2026-11-26', ?, ?)", (clock.now_iso(), clock.now_iso()))
         tx.event("stays", None, "test")
     assert _counts(demo_store) == before
     if demo_store.dialect == "sqlite":  # references are checked row by row again after

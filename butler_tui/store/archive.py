@@ -24,7 +24,8 @@ from typing import Any
 
 from butler_tui.errors import InvalidInput, StoreUnavailable
 from butler_tui.i18n import t as tr
-from butler_tui.store.database import Connection, Store, Tx
+from butler_tui.store.database import BUSY_TIMEOUT_MS, Connection, Store, Tx
+from butler_tui.store.instants import row_factory
 
 TABLES = ("tasks", "task_origins", "escalations", "messages", "acks", "events", "checklist_items", "stay_stages",
           "checklists_packed")
@@ -33,6 +34,50 @@ INDEXES = {
     "events": "entity, entity_id", "checklist_items": "stay_id", "stay_stages": "stay_id",
     "checklists_packed": "stay_id",
 }
+
+
+ARCHIVE_FORMAT = 1
+"""``PRAGMA user_version`` of an archive file whose instants are milliseconds, as the hotel's (0: one written
+before migration 0030, its instants text): :func:`upgrade` brings one up to it the first time it is used."""
+
+
+def upgrade(path: Path) -> None:
+    """An archive file written before migration 0030, its instants converted to milliseconds (each table with
+    instants copied once, in one transaction); nothing when it is up to date. A file that cannot be written
+    is one clear refusal."""
+    from butler_tui.store import instants
+
+    try:
+        conn = sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
+        try:
+            if conn.execute("PRAGMA user_version").fetchone()[0] >= ARCHIVE_FORMAT:
+                return
+            conn.create_function("butler_ms", 1, instants.stored_ms, deterministic=True)
+            conn.execute("BEGIN IMMEDIATE")
+            if conn.execute("PRAGMA user_version").fetchone()[0] < ARCHIVE_FORMAT:  # (not done meanwhile)
+                have = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+                for table in TABLES:
+                    if table in have and instants.instant_columns(table):
+                        _instants_in(conn, table, instants.instant_columns(table))
+                conn.execute(f"PRAGMA user_version = {ARCHIVE_FORMAT}")
+            conn.execute("COMMIT")
+        finally:
+            conn.close()
+    except sqlite3.Error as exc:
+        raise StoreUnavailable(tr("the archive {path} was written by an older release and could not be brought up"
+                                  " to date: {exc}", path=path, exc=exc)) from exc
+
+
+def _instants_in(conn: sqlite3.Connection, table: str, instant: tuple[str, ...]) -> None:
+    cols = [(r[1], r[2]) for r in conn.execute(f"PRAGMA table_info({table})")]
+    ddl = ", ".join(f'"{name}" {"INT" if name in instant else kind}' for name, kind in cols)
+    names = ", ".join(f'"{name}"' for name, _kind in cols)
+    values = ", ".join(f'butler_ms("{name}")' if name in instant else f'"{name}"' for name, _kind in cols)
+    conn.execute(f"CREATE TABLE {table}__ms ({ddl})")
+    conn.execute(f"INSERT INTO {table}__ms ({names}) SELECT {values} FROM {table}")
+    conn.execute(f"DROP TABLE {table}")
+    conn.execute(f"ALTER TABLE {table}__ms RENAME TO {table}")
+    conn.execute(f"CREATE INDEX IF NOT EXISTS {table}_lookup ON {table}({INDEXES[table]})")
 
 
 def default_path(db_path: Path) -> Path:
@@ -94,6 +139,7 @@ def reading_with_archive(store: Store) -> Iterator[Reading]:
     attached = False
     path = archive_path(store)
     if path.exists():
+        upgrade(path)
         if ARCHIVE_SCHEMA not in {r[1] for r in conn.execute("PRAGMA database_list")}:
             try:
                 conn.execute("ATTACH ? AS " + ARCHIVE_SCHEMA, (str(path),))
@@ -190,6 +236,7 @@ def prepare(store: Store, where: str) -> None:
     if store.url is not None:
         _prepare_schema(store)
         return
+    upgrade(Path(where))  # (a new file: marked as one whose instants are milliseconds)
     conn = sqlite3.connect(where, isolation_level=None)
     try:
         conn.execute("ATTACH ? AS hotel", (str(store.path),))
@@ -343,6 +390,7 @@ class ArchiveReader(Store):
 
     def _open(self) -> Connection:
         conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, isolation_level=None)
+        conn.row_factory = row_factory()
         conn.execute("ATTACH ? AS hotel", (f"file:{self.hotel}?mode=ro",))
         return Connection(conn)
 
@@ -376,4 +424,5 @@ def reader(store: Store) -> ArchiveReader | None:
     path = archive_path(store)
     if not path.exists():
         return None
+    upgrade(path)
     return ArchiveReader(path, store.path)

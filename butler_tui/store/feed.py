@@ -33,8 +33,8 @@ from typing import Any
 
 from butler_tui.models import Event
 from butler_tui.store.database import BUSY_TIMEOUT_MS, FileIdentity, file_change, file_changed_error, file_identity
-from butler_tui.store.instants import row_factory
 from butler_tui.store.history import expand_after
+from butler_tui.store.instants import row_factory
 
 FEED_APPLICATION = "butler-feed"  # PostgreSQL: the application_name of a feed's LISTEN connection
 

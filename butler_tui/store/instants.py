@@ -80,6 +80,17 @@ def check(column: str) -> str:
     return f"CHECK (typeof({column}) IN ('integer', 'null'))"
 
 
+def stored_ms(value: Any) -> int | None:
+    """A value of an instant column as it was stored before migration 0030 (ISO text) as its milliseconds; one
+    already converted (or bound as an instant while the column was text: its digits) as it is."""
+    if value is None or isinstance(value, int):
+        return value
+    text = str(value)
+    if text.isdigit():
+        return int(text)
+    return ms(text)
+
+
 def _adapt(value: Instant) -> int:
     return ms(value)
 

@@ -599,6 +599,11 @@ def _bytea(text: str | None) -> bytes | None:
     return bytes.fromhex(text[2:]) if text is not None and text.startswith("\\x") else None
 
 
+def _instant(value: str | None) -> int | str | None:
+    """An event's instant as a dump holds it: milliseconds (its text when dumped before migration 0030)."""
+    return int(value) if value is not None and value.isdigit() else value
+
+
 def dump_chain_break(path: Path) -> int | None:
     """Walk the event chain of a ``pg_dump`` archive from its data, before anything is restored: the first event
     whose hash does not follow (None: the chain holds, or the dump has no events). The hotel's events and
@@ -623,7 +628,7 @@ def dump_chain_break(path: Path) -> int | None:
         else:
             target.append(dict(zip(names, map(_copy_field, line.split("\t")), strict=True)))
     anchors = {int(a["event_id"] or 0): _bytea(a["prev_hash"]) for a in rows["event_chain_anchors"]}
-    events = [[int(e["id"] or 0), *(e[c] for c in chain.COLUMNS[1:]), _bytea(e["hash"])]
+    events = [[int(e["id"] or 0), _instant(e["at"]), *(e[c] for c in chain.COLUMNS[2:]), _bytea(e["hash"])]
               for e in sorted(rows["events"], key=lambda e: int(e["id"] or 0))]
     return chain.walk(events, anchors)[1]
 

@@ -57,9 +57,9 @@ class _IntUnknown(Dumper):
 
 class _InstantDumper(Dumper):
     """An instant (:class:`~butler_tui.clock.Instant`) as the milliseconds a ``BIGINT`` column holds
-    (store/instants.py), untyped as an ``int`` is."""
+    (store/instants.py), typed so: untyped, ``? / 1000`` would take it for an ``integer`` (too small)."""
 
-    oid = 0
+    oid = psycopg.postgres.types["int8"].oid
 
     def dump(self, obj: Any) -> bytes:
         return str(ms(obj)).encode()

@@ -1299,49 +1299,39 @@ def _retyped(table: str, sql: str, columns: tuple[str, ...]) -> str:
         if len(pattern.findall(sql)) != 1:
             raise ValueError(tr("migration {name!r}: the column {column} of {table} is not declared as expected",
                                 name="0030", column=column, table=table))
-        sql = pattern.sub(lambda m: f"{m.group(1)}{instants.DECLARED} {instants.check(column)}", sql)
+        declared = f"{instants.DECLARED} {instants.check(column)}"
+        sql = pattern.sub(lambda m, declared=declared: f"{m.group(1)}{declared}", sql)
     return sql
 
 
-def _stored_ms(value: Any) -> int | None:
-    if value is None or isinstance(value, int):
-        return value
-    text = str(value)
-    if text.isdigit():  # already milliseconds (bound as an instant into the column while it was TEXT)
-        return int(text)
-    return clock.ms(text)
-
-
-def convert_instants(conn: sqlite3.Connection, schema: str = "main") -> None:
-    """Declare and convert the instant columns of the tables of ``schema`` that have them (inside the caller's
-    transaction; see migration 0030)."""
+def convert_instants(conn: sqlite3.Connection) -> None:
+    """Declare and convert the instant columns (inside the caller's transaction; see migration 0030)."""
     from butler_tui.store import instants
 
-    master = f"{schema}.sqlite_master"
-    tables = {name: sql for name, sql in conn.execute(f"SELECT name, sql FROM {master} WHERE type = 'table'")}
+    tables = dict(conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'table'").fetchall())
     todo = {table: cols for table, cols in instants.COLUMNS.items() if table in tables}
-    version = int(conn.execute(f"PRAGMA {schema}.schema_version").fetchone()[0])
+    version = int(conn.execute("PRAGMA schema_version").fetchone()[0])
     conn.execute("PRAGMA writable_schema = ON")
     try:
         for table, cols in todo.items():
-            conn.execute(f"UPDATE {master} SET sql = ? WHERE type = 'table' AND name = ?",
+            conn.execute("UPDATE sqlite_master SET sql = ? WHERE type = 'table' AND name = ?",
                          (_retyped(table, tables[table], cols), table))
-        conn.execute(f"PRAGMA {schema}.schema_version = {version + 1}")
+        conn.execute(f"PRAGMA schema_version = {version + 1}")
     finally:
         conn.execute("PRAGMA writable_schema = OFF")
-    conn.create_function("butler_ms", 1, _stored_ms, deterministic=True)
+    conn.create_function("butler_ms", 1, instants.stored_ms, deterministic=True)
     for table, cols in todo.items():
-        declared = {r[1]: r[2] for r in conn.execute(f"PRAGMA {schema}.table_info({table})")}
+        declared = {r[1]: r[2] for r in conn.execute(f"PRAGMA table_info({table})")}
         if any(declared.get(c) != instants.DECLARED for c in cols):
             raise ValueError(tr("migration {name!r}: the column {column} of {table} is not declared as expected",
                                 name="0030", column=cols, table=table))
-        triggers = conn.execute(f"SELECT name, sql FROM {master} WHERE type = 'trigger' AND tbl_name = ?",
+        triggers = conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ?",
                                 (table,)).fetchall()
         for name, _sql in triggers:
-            conn.execute(f"DROP TRIGGER {schema}.{name}")
+            conn.execute(f"DROP TRIGGER {name}")
         sets = ", ".join(f"{c} = butler_ms({c})" for c in cols)
         texts = " OR ".join(f"typeof({c}) = 'text'" for c in cols)
-        conn.execute(f"UPDATE {schema}.{table} SET {sets} WHERE {texts}")
+        conn.execute(f"UPDATE {table} SET {sets} WHERE {texts}")
         for _name, sql in triggers:
             conn.execute(sql)
 
