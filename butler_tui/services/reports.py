@@ -24,6 +24,7 @@ from __future__ import annotations
 import bisect
 import itertools
 import operator
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -360,7 +361,7 @@ def _days(start: datetime, end: datetime) -> list[str]:
     return [(first + timedelta(days=i)).isoformat() for i in range((last - first).days + 1)]
 
 
-def _escalations(src: _Sources, by: str | None, params: dict[str, str], cond: str) -> list[Any]:
+def _escalations(src: _Sources, by: str | None, params: Mapping[str, str], cond: str) -> list[Any]:
     """Escalations fired for the range's tasks, by group and level (a task and its escalations are archived
     together)."""
     sql = " UNION ALL ".join(
@@ -450,7 +451,7 @@ class _ShiftEnds:
         return found
 
 
-def _messages(src: _Sources, ends: _ShiftEnds, params: dict[str, str]) -> list[Any]:
+def _messages(src: _Sources, ends: _ShiftEnds, params: Mapping[str, str]) -> list[Any]:
     """Per station: acknowledgements asked, the seconds to each acknowledgement, and those still missing at
     the end of the sending shift (worked out once per message, in Python)."""
     msgs = " UNION ALL ".join(
@@ -488,7 +489,7 @@ FINAL = "+t.status IN ('done', 'verified', 'closed', 'cancelled')"
 OPEN = "t.status NOT IN ('done', 'verified', 'closed', 'cancelled')"
 
 
-def _part(src: _Sources, ends: _ShiftEnds, by: str | None, params: dict[str, str], which: str) -> dict[str, list[Any]]:
+def _part(src: _Sources, ends: _ShiftEnds, by: str | None, params: Mapping[str, str], which: str) -> dict[str, list[Any]]:
     """The rows of a range: ``which`` tasks (``all``, ``final``, ``open``) and, unless ``open``, its messages."""
     cond = {"all": "", "final": f"AND {FINAL}", "open": f"AND {OPEN}"}[which]
     tasks_src = src.tasks()

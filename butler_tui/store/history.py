@@ -137,7 +137,7 @@ _ZDICT = json.dumps([["pre_arrival", "arrival", "pre_departure", "departure", "f
 def _ms(value: str | int | None) -> int | None:
     """An instant (its ISO text, ``2026-11-24T08:30:00.000Z``, or the milliseconds the column holds) as
     milliseconds since the epoch."""
-    if value is None or type(value) is int:
+    if value is None or isinstance(value, int):
         return value
     if len(value) != 24 or value[19] != "." or value[23] != "Z":
         raise ValueError(value)

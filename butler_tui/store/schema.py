@@ -1299,8 +1299,7 @@ def _retyped(table: str, sql: str, columns: tuple[str, ...]) -> str:
         if len(pattern.findall(sql)) != 1:
             raise ValueError(tr("migration {name!r}: the column {column} of {table} is not declared as expected",
                                 name="0030", column=column, table=table))
-        declared = f"{instants.DECLARED} {instants.check(column)}"
-        sql = pattern.sub(lambda m, declared=declared: f"{m.group(1)}{declared}", sql)
+        sql = pattern.sub(rf"\g<1>{instants.DECLARED} {instants.check(column)}", sql)
     return sql
 
 
