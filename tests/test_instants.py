@@ -21,6 +21,10 @@ NOT_INSTANTS = {("found_items", "kept_at"), ("rooms", "ooo_until"), ("_sqlite_mi
 
 
 def _tables(conn: sqlite3.Connection) -> list[str]:
+    if getattr(conn, "dialect", "sqlite") == "postgresql":
+        return [r[0] for r in conn.execute_pg(  # type: ignore[attr-defined]
+            "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() AND tablename NOT LIKE '\\_%'"
+            " ORDER BY 1").fetchall()]
     return [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'"
                                        " AND name NOT LIKE 'sqlite_%' AND name NOT LIKE 'guests_fts%' ORDER BY name")]
 
@@ -68,7 +72,7 @@ def test_an_instant_compared_as_text_is_refused_in_the_suite(demo_store: Store):
 
 def _everything(store: Store) -> dict[str, object]:
     conn = store.db.conn
-    out: dict[str, object] = {t: sorted(store.rows(f"SELECT * FROM [{t}]"), key=repr) for t in _tables(conn)
+    out: dict[str, object] = {t: sorted(store.rows(f"SELECT * FROM {t}"), key=repr) for t in _tables(conn)
                               if t not in ("_sqlite_migrations", "events")}
     out["events"] = store.rows("SELECT * FROM events ORDER BY id")
     task_ids = [r["id"] for r in store.rows("SELECT id FROM tasks ORDER BY id")]
@@ -114,4 +118,36 @@ def test_a_file_with_instants_as_text_migrates_to_milliseconds_and_reads_the_sam
     raw.close()
     tasks.transition(store, task_id, "start", staff_no="1002", station="lobby")  # and the file goes on
     assert tasks.get_task(store, task_id).status == "in_progress"
+    store.close()
+
+
+def test_a_server_whose_instants_were_text_has_them_as_milliseconds_after_the_schema_build(demo_address: str | Path):
+    """A server database made before 0030 held its instants as TEXT: the next schema build (store/pg.py
+    ``_retype``) turns each into the BIGINT milliseconds it holds now, and everything reads as before."""
+    if isinstance(demo_address, Path):
+        pytest.skip("a PostgreSQL column's type")
+    from butler_tui.store import pg
+
+    clock.freeze(clock.now())
+    store = Store(demo_address)
+    mid = messaging.send(store, from_station="lobby", from_staff="1002", body="VIP at the door", room="1208")
+    messaging.ack(store, mid, station="cs", staff_no="5002")
+    want = _everything(store)
+    conn = store.db.conn
+    conn.execute("BEGIN")
+    for table, columns in instants.COLUMNS.items():  # as databases were made before 0030
+        for column in columns:
+            conn.execute_pg(f'ALTER TABLE "{table}" ALTER COLUMN "{column}" TYPE TEXT USING to_char(timestamptz'
+                            f" 'epoch' + \"{column}\" * interval '1 millisecond', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')")
+    conn.execute("COMMIT")
+    assert store.scalar("SELECT created_at FROM messages WHERE id = ?", (mid,)).endswith("Z")
+    conn.execute("BEGIN")
+    pg.build_schema(conn)
+    conn.execute("COMMIT")
+    kinds = {r[0] for r in conn.execute_pg(
+        "SELECT DISTINCT data_type FROM information_schema.columns WHERE table_schema = current_schema()"
+        " AND (table_name, column_name) IN (" + ", ".join(
+            f"('{t}', '{c}')" for t, cols in instants.COLUMNS.items() for c in cols) + ")").fetchall()}
+    assert kinds == {"bigint"}
+    assert _everything(store) == want
     store.close()
