@@ -53,7 +53,7 @@ from typing import Any
 
 from butler_tui.clock import Instant
 
-FORMAT = 9  # bump when the generated history changes: --reuse then rebuilds
+FORMAT = 10  # bump when the generated history changes: --reuse then rebuilds
 PER_YEAR = {"guests": 100_000, "tasks": 250_000, "messages": 150_000, "log_entries": 36_000}
 # Tasks left open (whatever the length of the history): which states, created within how many days, of which types
 STUCK = [(["on_hold"], 30, {"repair", "lost_found", "complaint", "guest_request"}, 100),

@@ -24,3 +24,12 @@ def test_a_short_history_builds_measures_and_passes_the_check(tmp_path: Path):
     check = CliRunner().invoke(cli, ["--db", str(db), "check", "--full"])
     assert check.exit_code == 0, check.output
     assert "integrity:      ok" in check.output
+    # Stored as the app stores it: a task's or a message's creation refers to its row (store/history.py), read
+    # back by a plain connection too (the instants it compares come back as milliseconds there).
+    import sqlite3
+
+    conn = sqlite3.connect(db)
+    kept = conn.execute("SELECT count(*), count(after) FROM events WHERE entity = 'tasks' AND action = 'create'"
+                        ).fetchone()
+    conn.close()
+    assert kept[0] > 1000 and kept[1] < kept[0] / 10, kept

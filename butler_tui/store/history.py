@@ -66,7 +66,7 @@ def _task_created(conn: sqlite3.Connection, task_id: int) -> dict[str, Any] | No
         return None
     kind, name, room, priority, owner, owner_team, second_team, due_at = row[9:] if row[0] else row[1:9]
     return {"type": kind, "name": name, "room": room, "priority": priority, "owner": owner,
-            "owner_team": owner_team, "doing_team": second_team or owner_team, "due_at": due_at}
+            "owner_team": owner_team, "doing_team": second_team or owner_team, "due_at": _iso(due_at)}
 
 
 def compact_after(conn: sqlite3.Connection, entity: str, action: str, entity_id: Any, after: Any) -> str | None:
@@ -144,8 +144,10 @@ def _ms(value: str | int | None) -> int | None:
     return ms(value)
 
 
-def _iso(value: int | None) -> Instant | None:
-    return None if value is None else from_ms(value)
+def _iso(value: int | str | None) -> Instant | str | None:
+    """An instant as the services write it, ISO text, whichever way the connection gives it back (a plain
+    ``sqlite3`` connection: the milliseconds the column holds)."""
+    return from_ms(value) if isinstance(value, int) else value
 
 
 def _encode(items: list[list[Any]], stages: list[list[Any]]) -> bytes:

@@ -108,7 +108,7 @@ def convert(row: tuple[Any, ...], where: tuple[int, ...]) -> tuple[Any, ...]:
     values = list(row)
     for i in where:
         value = values[i]
-        if type(value) is int:
+        if value.__class__ is int:
             values[i] = from_ms(value)
     return tuple(values)
 
@@ -124,7 +124,14 @@ def row_factory() -> Callable[[sqlite3.Cursor, tuple[Any, ...]], tuple[Any, ...]
         if description is not seen[0]:
             seen[0], seen[1] = description, positions(description)
         where = seen[1]
-        return convert(row, where) if where else row
+        if not where:
+            return row
+        values = list(row)
+        for i in where:
+            value = values[i]
+            if value.__class__ is int:
+                values[i] = from_ms(value)
+        return tuple(values)
 
     return factory
 
