@@ -12,7 +12,7 @@ import pytest
 
 from butler_tui import clock
 from butler_tui.services import messaging, reports, tasks
-from butler_tui.store import Store, instants
+from butler_tui.store import Store, archive, instants
 from butler_tui.store.chain import verify
 from tests.old_files import as_before_0030
 
@@ -132,13 +132,17 @@ def test_a_server_whose_instants_were_text_has_them_as_milliseconds_after_the_sc
     store = Store(demo_address)
     mid = messaging.send(store, from_station="lobby", from_staff="1002", body="VIP at the door", room="1208")
     messaging.ack(store, mid, station="cs", staff_no="5002")
-    want = _everything(store)
     conn = store.db.conn
+    archive.prepare(store, archive.ARCHIVE_SCHEMA)  # an archive (`butler archive`) holding a copy of the tasks
+    conn.execute_pg(f"INSERT INTO {archive.ARCHIVE_SCHEMA}.tasks SELECT * FROM tasks")
+    archived = store.rows(f"SELECT * FROM {archive.ARCHIVE_SCHEMA}.tasks ORDER BY id")
+    want = _everything(store)
     conn.execute("BEGIN")
     for table, columns in instants.COLUMNS.items():  # as databases were made before 0030
         for column in columns:
-            conn.execute_pg(f'ALTER TABLE "{table}" ALTER COLUMN "{column}" TYPE TEXT USING to_char(timestamptz'
-                            f" 'epoch' + \"{column}\" * interval '1 millisecond', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')")
+            for where in [f'"{table}"'] + ([f'{archive.ARCHIVE_SCHEMA}."{table}"'] if table == "tasks" else []):
+                conn.execute_pg(f'ALTER TABLE {where} ALTER COLUMN "{column}" TYPE TEXT USING to_char(timestamptz'
+                                f" 'epoch' + \"{column}\" * interval '1 millisecond', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')")
     conn.execute("COMMIT")
     assert store.scalar("SELECT created_at FROM messages WHERE id = ?", (mid,)).endswith("Z")
     conn.execute("BEGIN")
@@ -150,4 +154,8 @@ def test_a_server_whose_instants_were_text_has_them_as_milliseconds_after_the_sc
             f"('{t}', '{c}')" for t, cols in instants.COLUMNS.items() for c in cols) + ")").fetchall()}
     assert kinds == {"bigint"}
     assert _everything(store) == want
+    assert conn.execute_pg("SELECT data_type FROM information_schema.columns WHERE table_schema = %s"
+                           " AND table_name = 'tasks' AND column_name = 'created_at'", (archive.ARCHIVE_SCHEMA,)
+                           ).fetchone()[0] == "bigint"
+    assert store.rows(f"SELECT * FROM {archive.ARCHIVE_SCHEMA}.tasks ORDER BY id") == archived
     store.close()
