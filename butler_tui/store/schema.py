@@ -1276,14 +1276,14 @@ def _server_report_days_bytes(db: sqlite_utils.Database) -> None:
 
 @MIGRATIONS(name="0030_instants_ms")
 def _instants_ms(db: sqlite_utils.Database) -> None:
-    """Every instant as integer milliseconds (store/instants.py): 6 bytes where its ISO text took 24 (a year of
-    history ~50 MB smaller). Each instant column is declared ``INSTANT`` with a CHECK that it holds an integer
-    (or NULL), and its values are converted.
+    """Every instant as integer milliseconds (store/instants.py): 6 bytes where its ISO text took 24 (the
+    generated year 418 → 318 MB, vacuumed). Each instant column is declared ``INSTANT`` with a CHECK that it
+    holds an integer (or NULL), and its values are converted.
 
     The declarations are changed by the edit SQLite documents for changes that leave the stored rows as they
-    are (``writable_schema``, as in 0015): no table is copied, no index or reference rebuilt. The CHECKs are
-    new, so the same transaction converts every value before it commits (a value that is not an instant
-    stops the migration: nothing is changed). The tables' triggers are lifted while their rows are rewritten
+    are (``writable_schema``, as in 0015): no table is copied, no index or reference rebuilt. The rows there are
+    not checked against the new CHECKs, so the same transaction converts every value before it commits (a
+    value that is not an instant stops the migration: nothing is changed). The tables' triggers are lifted while their rows are rewritten
     (the events' and the duty log's refuse an UPDATE; ``tasks_origin`` would take a due time converted for a
     change of it) and put back as they were."""
     convert_instants(db.conn)
