@@ -1071,6 +1071,114 @@ def same_day_copy(path: Path, tmp: Path) -> Path:
     return copy
 
 
+# (label, key, the run_db group of the read that fills it) — the boards a duty butler opens
+BOARDS = [("task board (t)", "t", "rooms-board"), ("arrivals board (r)", "r", "arrivals"),
+          ("handover board (b)", "b", "handover"), ("message log (l)", "l", "messages-list")]
+FIRST_SHOW_DEADLINE = 60.0  # seconds a board may take to show before the bench gives up
+
+
+@dataclass
+class Shows:
+    times: list[float] = field(default_factory=list)  # ms, the timed opens
+    cold: float = 0.0  # ms, the first open in the app (imports, CSS, a cold page cache)
+    rows: int = 0  # rows in the board's tables once shown
+
+
+class _Timed:
+    """A ``then`` of ``run_db``, and ``done`` after it; it keeps the ``__self__`` of the callback it stands
+    for, so that the app still skips it when its board has gone (``_unless_gone``)."""
+
+    def __init__(self, then: Callable[[Any], Any], done: Callable[[], None]) -> None:
+        self.then, self.done = then, done
+        owner = getattr(then, "__self__", None)
+        if owner is not None:
+            self.__self__ = owner
+
+    def __call__(self, value: Any) -> None:
+        self.then(value)
+        self.done()
+
+
+async def _first_shows(path: Path, runs: int, station: str = "lobby", staff_no: str = "1002") -> dict[str, Shows]:
+    """A headless station (120×36) signed in at ``station``: each board opened by its key from the home
+    screen, timed from the key press until the screen has been repainted after the read that fills the
+    board was shown (``then`` ran, and a ``call_after_refresh`` queued from it ran); then escape. The first
+    open of each board is untimed (kept as ``cold``), the next ``runs`` are timed."""
+    from butler_tui.app import ButlerApp
+    from butler_tui.ui.home import HomeScreen
+    from butler_tui.ui.table import KeyedTable
+
+    groups = {group for _, _, group in BOARDS}
+    painted: dict[str, float] = {}
+    app = ButlerApp(path, station, staff_no)
+    run_db = app.run_db
+
+    def timed_run_db(fn: Callable[..., Any], *args: Any, then: Callable[[Any], Any] | None = None,
+                     group: str = "db", **kwargs: Any) -> Any:
+        if then is not None and group in groups and not isinstance(then, _Timed):
+            def done(group: str = group) -> None:
+                app.call_after_refresh(lambda: painted.setdefault(group, time.perf_counter()))
+            then = _Timed(then, done)
+        return run_db(fn, *args, then=then, group=group, **kwargs)
+
+    app.run_db = timed_run_db  # type: ignore[method-assign]
+
+    async def until(pilot: Any, condition: Callable[[], object], what: str) -> None:
+        deadline = time.monotonic() + FIRST_SHOW_DEADLINE
+        while not condition():
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{path.name}: {what} not within {FIRST_SHOW_DEADLINE:.0f} s")
+            await pilot.pause(0.005)
+
+    def at_home() -> bool:
+        return isinstance(app.screen, HomeScreen) and not (app._reading & groups)
+
+    out = {label: Shows() for label, _, _ in BOARDS}
+    async with app.run_test(size=(120, 36)) as pilot:
+        # Started: the station's first state is shown (an unsigned handover opens its board then: closed).
+        await until(pilot, lambda: app.state is not None and app.station is not None, "the station's first state")
+        await pilot.pause()
+        app.action_home()
+        await until(pilot, at_home, "the home screen")
+        for run in range(runs + 1):
+            for label, key, group in BOARDS:
+                painted.clear()
+                t0 = time.perf_counter()
+                await pilot.press(key)
+                await until(pilot, lambda group=group: group in painted, label)  # type: ignore[misc]
+                ms = (painted[group] - t0) * 1000
+                shows = out[label]
+                if run == 0:
+                    shows.cold = ms
+                else:
+                    shows.times.append(ms)
+                shows.rows = sum(t.row_count for t in app.screen.query(KeyedTable))
+                await pilot.press("escape")
+                if not isinstance(app.screen, HomeScreen):  # an emergency or a filter on top: straight home
+                    app.action_home()
+                await until(pilot, at_home, "the home screen after " + label)
+    if app._exception is not None:
+        raise app._exception
+    return out
+
+
+def first_shows(path: Path, runs: int) -> dict[str, Shows]:
+    import asyncio
+
+    return asyncio.run(_first_shows(path, runs))
+
+
+def run_stations(out: Path, stations: str, messages: int) -> int:
+    """``bench/stations.py --history OUT`` (its output printed through); its exit status."""
+    import subprocess
+
+    script = Path(__file__).resolve().parent / "stations.py"
+    command = [sys.executable, str(script), "--history", str(out), "--stations", stations, "--messages", str(messages)]
+    print(f"\n$ {' '.join(command[1:])}", flush=True)
+    sys.stderr.flush()
+    return subprocess.run(command, check=False).returncode
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--days", type=int, default=365, help="days of history (the rates are per year)")
@@ -1081,7 +1189,15 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=15, help="timed runs of each read")
     parser.add_argument("--keep-days", type=int, default=90,
                         help="on a copy, `butler archive --before` this many days ago, and its size")
+    parser.add_argument("--first-show-runs", type=int, default=5,
+                        help="timed opens of each board in a headless station (after one untimed)")
+    parser.add_argument("--stations", default="10,30,60",
+                        help="then bench/stations.py on the year-old file with these numbers of stations"
+                             " (\"\": skipped)")
+    parser.add_argument("--messages", type=int, default=20, help="bench/stations.py --messages")
     args = parser.parse_args()
+    if args.first_show_runs < 1:
+        parser.error("--first-show-runs must be at least 1")
 
     from butler_tui import clock
     from butler_tui.services.demo import load_demo
@@ -1127,8 +1243,12 @@ def main() -> None:
               + f"; unacked acks {unacked:,}; open tasks {open_tasks:,}")
         first = first_report(out)
         fresh_t = measure(fresh, args.runs)
-        same_t = measure(same_day_copy(out, Path(tmp)), args.runs)
+        same = same_day_copy(out, Path(tmp))
+        same_t = measure(same, args.runs)
         year_t = measure(out, args.runs)
+        # After the reads: a station writes (its sign-in, its sweeps) into the file it opens.
+        shows = {name: first_shows(path, args.first_show_runs) for name, path in
+                 (("fresh", fresh), ("same", same), ("year", out))}
         scans = full_scans(out, year_t)
         archived = archive_copy(out, Path(tmp), args.keep_days)
     clock.freeze(None)
@@ -1152,6 +1272,22 @@ def main() -> None:
           " the goals, each repeated read ≤ 2× and ≤ 20 ms, are for the others. \"same day\": the year-old file"
           " after `butler archive` of all but the last day, its archive deleted: the same day's work without the"
           " history.)")
+    print(f"\nboards' first show in a headless station (lobby, staff 1002, 120×36), ms from the key press until"
+          f" the board was repainted with the rows of its read; median / max of {args.first_show_runs} opens"
+          " after one untimed (cold: that first open in a newly started station)")
+    bwidth = max(columns(label) for label, _, _ in BOARDS)
+    print(f"| {'board':<{bwidth}} | fresh demo med / max | same day med / max | year med / max | year ÷ same day |"
+          " cold fresh / same day / year | rows fresh / same day / year |")
+    print(f"|{'-' * (bwidth + 2)}|---------------------:|-------------------:|---------------:|----------------:|"
+          "----------------------------:|-----------------------------:|")
+    for label, _, _ in BOARDS:
+        f_s, d_s, y_s = (shows[k][label] for k in ("fresh", "same", "year"))
+        med = {k: statistics.median(shows[k][label].times) for k in shows}
+        ratio = med["year"] / med["same"] if med["same"] else 0
+        print(f"| {label:<{bwidth}} | {med['fresh']:8.0f} / {max(f_s.times):8.0f} | {med['same']:7.0f} / "
+              f"{max(d_s.times):8.0f} | {med['year']:6.0f} / {max(y_s.times):5.0f} | {ratio:15.1f} |"
+              f" {f_s.cold:8.0f} / {d_s.cold:8.0f} / {y_s.cold:6.0f} | {f_s.rows:>7,} / {d_s.rows:>6,} /"
+              f" {y_s.rows:<7,} |")
     print(f"\nthe first report of the year by team, on a file with no days kept yet: {first:.1f} s"
           " (it keeps every day that is over in report_days: the next reports read those)")
     print(f"\n{archived}")
@@ -1165,6 +1301,8 @@ def main() -> None:
         print(f"      {text}")
         for line in plan:
             print(f"      {line}")
+    if args.stations.strip():
+        sys.exit(run_stations(out, args.stations, args.messages))
 
 
 if __name__ == "__main__":
