@@ -1294,9 +1294,9 @@ def main() -> None:
           f" board was repainted with the rows of its read; median / max of {args.first_show_runs} opens, each from"
           " the home screen, after one untimed open (cold: that first open in a newly started station)")
     bwidth = max(columns(label) for label, _, _ in BOARDS)
-    print(f"| {'board':<{bwidth}} |  fresh demo |    same day |        year | year ÷ same day |"
+    print(f"| {'board':<{bwidth}} | {'fresh demo':>13} | {'same day':>13} | {'year':>13} | year ÷ same day |"
           " cold fresh / same day / year | rows fresh / same day / year |")
-    print(f"|{'-' * (bwidth + 2)}|------------:|------------:|------------:|----------------:|"
+    print(f"|{'-' * (bwidth + 2)}|--------------:|--------------:|--------------:|----------------:|"
           "----------------------------:|-----------------------------:|")
     for label, _, _ in BOARDS:
         f_s, d_s, y_s = (shows[k][label] for k in ("fresh", "same", "year"))
