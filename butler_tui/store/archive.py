@@ -58,7 +58,7 @@ def upgrade(path: Path) -> None:
                 have = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
                 for table in TABLES:
                     if table in have and instants.instant_columns(table):
-                        _instants_in(conn, table, instants.instant_columns(table))
+                        retype(conn, table, instants.instant_columns(table), "INT", "butler_ms")
                 conn.execute(f"PRAGMA user_version = {ARCHIVE_FORMAT}")
             conn.execute("COMMIT")
         finally:
@@ -68,15 +68,18 @@ def upgrade(path: Path) -> None:
                                   " to date: {exc}", path=path, exc=exc)) from exc
 
 
-def _instants_in(conn: sqlite3.Connection, table: str, instant: tuple[str, ...]) -> None:
+def retype(conn: sqlite3.Connection, table: str, columns: tuple[str, ...], declared: str, function: str) -> None:
+    """Copy the archive's ``table`` into one whose ``columns`` are declared ``declared`` and hold their values
+    through the SQL function ``function`` (an archive table has no constraint, key or trigger; its lookup index
+    is made again)."""
     cols = [(r[1], r[2]) for r in conn.execute(f"PRAGMA table_info({table})")]
-    ddl = ", ".join(f'"{name}" {"INT" if name in instant else kind}' for name, kind in cols)
+    ddl = ", ".join(f'"{name}" {declared if name in columns else kind}' for name, kind in cols)
     names = ", ".join(f'"{name}"' for name, _kind in cols)
-    values = ", ".join(f'butler_ms("{name}")' if name in instant else f'"{name}"' for name, _kind in cols)
-    conn.execute(f"CREATE TABLE {table}__ms ({ddl})")
-    conn.execute(f"INSERT INTO {table}__ms ({names}) SELECT {values} FROM {table}")
+    values = ", ".join(f'{function}("{name}")' if name in columns else f'"{name}"' for name, _kind in cols)
+    conn.execute(f"CREATE TABLE {table}__new ({ddl})")
+    conn.execute(f"INSERT INTO {table}__new ({names}) SELECT {values} FROM {table}")
     conn.execute(f"DROP TABLE {table}")
-    conn.execute(f"ALTER TABLE {table}__ms RENAME TO {table}")
+    conn.execute(f"ALTER TABLE {table}__new RENAME TO {table}")
     conn.execute(f"CREATE INDEX IF NOT EXISTS {table}_lookup ON {table}({INDEXES[table]})")
 
 
