@@ -52,24 +52,15 @@ def as_before_0030(db: Path) -> None:
 def archive_as_before_0030(path: Path) -> None:
     """An archive file as ``butler archive`` wrote it before 0030: instants as text in ``TEXT`` columns, and no
     format mark."""
-    from butler_tui.store.archive import INDEXES, TABLES
+    from butler_tui.store.archive import TABLES, retype
 
     conn = sqlite3.connect(path, isolation_level=None)
     try:
         conn.create_function("iso_text", 1, _text, deterministic=True)
         conn.execute("BEGIN IMMEDIATE")
         for table in TABLES:
-            columns = instants.instant_columns(table)
-            if not columns:
-                continue
-            cols = [(r[1], r[2]) for r in conn.execute(f"PRAGMA table_info({table})")]
-            ddl = ", ".join(f'"{n}" {"TEXT" if n in columns else k}' for n, k in cols)
-            values = ", ".join(f'iso_text("{n}")' if n in columns else f'"{n}"' for n, _k in cols)
-            conn.execute(f"CREATE TABLE old_{table} ({ddl})")
-            conn.execute(f"INSERT INTO old_{table} SELECT {values} FROM {table}")
-            conn.execute(f"DROP TABLE {table}")
-            conn.execute(f"ALTER TABLE old_{table} RENAME TO {table}")
-            conn.execute(f"CREATE INDEX {table}_lookup ON {table}({INDEXES[table]})")
+            if instants.instant_columns(table):
+                retype(conn, table, instants.instant_columns(table), "TEXT", "iso_text")
         conn.execute("PRAGMA user_version = 0")
         conn.execute("COMMIT")
     finally:

@@ -354,6 +354,20 @@ def test_a_file_and_its_archive_from_before_0030_are_brought_up_to_date_and_read
     raw = sqlite3.connect(archive)
     assert raw.execute("SELECT typeof(created_at) FROM tasks LIMIT 1").fetchone()[0] == "text"
     raw.close()
+    # A copy tried with this release first (the original still at work, with the older one): the original's
+    # archive is not rewritten from the copy; the copy's read of it is refused, saying why.
+    copy = history_db.parent / "tryout" / "hotel.db"
+    copy.parent.mkdir()
+    copy.write_bytes(history_db.read_bytes())
+    size = archive.stat().st_size
+    refused = run(copy, "task", "show", str(task_id))
+    assert refused.exit_code != 0 and "Traceback" not in refused.output, refused.output
+    assert str(history_db.resolve()) in refused.output and "butler init" in refused.output
+    assert archive.stat().st_size == size
+    raw = sqlite3.connect(archive)
+    assert raw.execute("SELECT typeof(created_at), (SELECT user_version FROM pragma_user_version) FROM tasks"
+                       " LIMIT 1").fetchone() == ("text", 0)
+    raw.close()
 
     assert run(history_db, "task", "show", str(task_id)).output == shown.output  # migrated, the archive brought up
     raw = sqlite3.connect(archive)

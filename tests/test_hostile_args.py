@@ -212,6 +212,18 @@ if __name__ == "__main__":
     (["guest", "find", "a\x00b"], 2, "NUL"),
     (["backup", "x" * 5000], 1, "File name too long"),
     (["roster", "export", "--out", ""], 1, "cannot use"),
+    # days and moments the calendar's arithmetic runs out on (a day's window, an instant's milliseconds)
+    (["task", "add", "--type", "repair", "--room", "908", "--due", "9999-12-31T23:59:59Z", "--station", "lobby",
+      "--staff", "1002", "Tap"], 2, "out of range"),
+    (["task", "add", "--type", "repair", "--room", "908", "--due", "0001-01-01T00:00:00Z", "--station", "lobby",
+      "--staff", "1002", "Tap"], 2, "out of range"),
+    (["task", "defer", "1", "--until", "9999-12-31T23:59:59Z", "--station", "lobby", "--staff", "1002"], 2,
+     "out of range"),
+    (["report", "--from", "9999-01-01", "--to", "9999-12-31", "--staff", "0009", "--by-pin", "1234"], 2,
+     "out of range"),
+    (["report", "--from", "0001-01-01", "--to", "0001-01-07", "--staff", "0009", "--by-pin", "1234"], 2,
+     "out of range"),
+    (["archive", "--before", "0001-01-01", "--by", "0009", "--by-pin", "1234"], 2, "out of range"),
 ])
 def test_a_hostile_argument_gets_one_clear_line(sandbox: tuple[Path, Path], args: list[str], code: int, says: str):
     db, _files = sandbox

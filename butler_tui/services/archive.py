@@ -30,6 +30,7 @@ from butler_tui import clock
 from butler_tui.errors import InvalidInput, StoreUnavailable
 from butler_tui.i18n import t as tr
 from butler_tui.services.auth import require
+from butler_tui.services.times import in_years
 from butler_tui.store import Store, Tx
 from butler_tui.store import archive as stored
 from butler_tui.store.archive import ARCHIVE_SCHEMA, TABLES
@@ -57,9 +58,10 @@ class Archived:
 
 def parse_day(value: str) -> date:
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError:
         raise InvalidInput(tr("{value!r} is not a date: use YYYY-MM-DD", value=value)) from None
+    return in_years(day, value)
 
 
 def _select(tx: Tx, cut: str, day: str) -> None:

@@ -44,7 +44,7 @@ from butler_tui.services.pms_profiles import (
     REQUIRED,  # noqa: F401
     Profile,
 )
-from butler_tui.services.times import time_of_day
+from butler_tui.services.times import YEARS, time_of_day
 from butler_tui.store import ITEM_COLUMNS, EventBatch, Store, Tx, event_batch, pack_checklist
 
 STAY_FIELDS = ["room_type", "room_number", "arrival_date", "eta", "departure_date", "party_size", "car_plate",
@@ -146,12 +146,18 @@ def same_person(a: str, b: str) -> bool:
 # -- parsing ----------------------------------------------------------------------------------------
 
 def _date(value: str, formats: list[str]) -> str:
+    found: date | None = None
     for fmt in formats:
         try:
-            return datetime.strptime(value, fmt).date().isoformat()
+            found = datetime.strptime(value, fmt).date()
+            break
         except ValueError:
             continue
-    return date.fromisoformat(value).isoformat()  # raises ValueError
+    if found is None:
+        found = date.fromisoformat(value)  # raises ValueError
+    if not YEARS[0] <= found.year <= YEARS[1]:
+        raise ValueError(value)  # (a booking in year 9999: the day's arithmetic would run out of the calendar)
+    return found.isoformat()
 
 
 def _pick_profile(header: list[str], wanted: str | None) -> Profile:

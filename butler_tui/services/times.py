@@ -23,6 +23,17 @@ _HHMM = re.compile(r"(\d{1,2}):(\d{1,2})")
 _RELATIVE = re.compile(r"\+(\d{1,5})([mh])")
 _LOOKS_LIKE_A_TIME = re.compile(r"[+-]?\d*:\d*")  # "25:00", "-1:00", "6:", ":30": meant as a time of day
 RELATIVE_DAYS = {"yesterday": -1, "today": 0, "tomorrow": 1}
+YEARS = (1970, 2199)
+"""The years a day or a moment typed may fall in: a hotel's (beyond them the arithmetic of a day's window or
+an instant's milliseconds runs out of the calendar: year 1, year 9999)."""
+
+
+def in_years(day: date, value: object) -> date:
+    """``day`` when its year is one of :data:`YEARS`; refused with one sentence (naming ``value``) otherwise."""
+    if not YEARS[0] <= day.year <= YEARS[1]:
+        raise InvalidInput(tr("{value!r} is out of range: a day from {first} to {last}", value=value,
+                              first=f"{YEARS[0]}-01-01", last=f"{YEARS[1]}-12-31"))
+    return day
 
 
 def time_of_day(value: str | None) -> str | None:
@@ -59,10 +70,12 @@ def parse_when(value: str) -> datetime:
     try:
         if not re.match(r"\d{4}-\d{2}-\d{2}", text):
             raise ValueError(text)
-        return clock.to_hotel(datetime.fromisoformat(text.replace("Z", "+00:00")))
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except (ValueError, OverflowError):
         raise InvalidInput(tr("{value!r} is not a time: use HH:MM, +30m, +2h or an ISO date-time",
                               value=value)) from None
+    in_years(moment.date(), value)
+    return clock.to_hotel(moment)
 
 
 def parse_day(value: str | date | None) -> date:
@@ -73,10 +86,11 @@ def parse_day(value: str | date | None) -> date:
     if text in RELATIVE_DAYS:
         return clock.today() + timedelta(days=RELATIVE_DAYS[text])
     try:
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
     except ValueError:
         raise InvalidInput(tr("{value!r} is not a date: use YYYY-MM-DD, today, tomorrow or yesterday",
                               value=value)) from None
+    return in_years(day, value)
 
 
-__all__ = ["parse_day", "parse_hhmm", "parse_when", "time_of_day"]
+__all__ = ["YEARS", "in_years", "parse_day", "parse_hhmm", "parse_when", "time_of_day"]

@@ -58,7 +58,7 @@ def upgrade(path: Path) -> None:
                 have = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
                 for table in TABLES:
                     if table in have and instants.instant_columns(table):
-                        _instants_in(conn, table, instants.instant_columns(table))
+                        retype(conn, table, instants.instant_columns(table), "INT", "butler_ms")
                 conn.execute(f"PRAGMA user_version = {ARCHIVE_FORMAT}")
             conn.execute("COMMIT")
         finally:
@@ -68,15 +68,47 @@ def upgrade(path: Path) -> None:
                                   " to date: {exc}", path=path, exc=exc)) from exc
 
 
-def _instants_in(conn: sqlite3.Connection, table: str, instant: tuple[str, ...]) -> None:
+def _format(path: Path) -> int:
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            return int(conn.execute("PRAGMA user_version").fetchone()[0])
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return ARCHIVE_FORMAT  # not readable as an archive: the reads say so as before
+
+
+def readable(store: Store, path: Path) -> None:
+    """Before a read of the archive at ``path``: one written before migration 0030 is brought up to date when it
+    is this database's (or says no database: one from before archives named theirs). Another database's is
+    not written from here — a copy of a hotel (a backup, a file tried with a new release) remembers the
+    original's archive, and the original, still at work, perhaps with the older release, reads it as it is —
+    so the read is refused with one sentence instead of comparing its text with milliseconds."""
+    if _format(path) >= ARCHIVE_FORMAT:
+        return
+    owner = archived_for(path)
+    here = str(store.path.resolve())
+    if owner is not None and owner != here:
+        raise StoreUnavailable(tr("the archive {path} is the one of the database at {owner} and was written by an"
+                                  " older release: it is read from here once that database has been upgraded"
+                                  " (`butler init` there); a copy gets its own archive with `butler archive --to`",
+                                  path=path, owner=owner))
+    upgrade(path)
+
+
+def retype(conn: sqlite3.Connection, table: str, columns: tuple[str, ...], declared: str, function: str) -> None:
+    """Copy the archive's ``table`` into one whose ``columns`` are declared ``declared`` and hold their values
+    through the SQL function ``function`` (an archive table has no constraint, key or trigger; its lookup index
+    is made again)."""
     cols = [(r[1], r[2]) for r in conn.execute(f"PRAGMA table_info({table})")]
-    ddl = ", ".join(f'"{name}" {"INT" if name in instant else kind}' for name, kind in cols)
+    ddl = ", ".join(f'"{name}" {declared if name in columns else kind}' for name, kind in cols)
     names = ", ".join(f'"{name}"' for name, _kind in cols)
-    values = ", ".join(f'butler_ms("{name}")' if name in instant else f'"{name}"' for name, _kind in cols)
-    conn.execute(f"CREATE TABLE {table}__ms ({ddl})")
-    conn.execute(f"INSERT INTO {table}__ms ({names}) SELECT {values} FROM {table}")
+    values = ", ".join(f'{function}("{name}")' if name in columns else f'"{name}"' for name, _kind in cols)
+    conn.execute(f"CREATE TABLE {table}__new ({ddl})")
+    conn.execute(f"INSERT INTO {table}__new ({names}) SELECT {values} FROM {table}")
     conn.execute(f"DROP TABLE {table}")
-    conn.execute(f"ALTER TABLE {table}__ms RENAME TO {table}")
+    conn.execute(f"ALTER TABLE {table}__new RENAME TO {table}")
     conn.execute(f"CREATE INDEX IF NOT EXISTS {table}_lookup ON {table}({INDEXES[table]})")
 
 
@@ -139,7 +171,7 @@ def reading_with_archive(store: Store) -> Iterator[Reading]:
     attached = False
     path = archive_path(store)
     if path.exists():
-        upgrade(path)
+        readable(store, path)
         if ARCHIVE_SCHEMA not in {r[1] for r in conn.execute("PRAGMA database_list")}:
             try:
                 conn.execute("ATTACH ? AS " + ARCHIVE_SCHEMA, (str(path),))
@@ -424,5 +456,5 @@ def reader(store: Store) -> ArchiveReader | None:
     path = archive_path(store)
     if not path.exists():
         return None
-    upgrade(path)
+    readable(store, path)
     return ArchiveReader(path, store.path)
