@@ -1197,6 +1197,31 @@ def run_stations(out: Path, stations: str, messages: int) -> int:
     return subprocess.run(command, check=False).returncode
 
 
+def print_first_shows(shows: dict[str, dict[str, Any]], runs: int) -> None:
+    print(f"\nboards' first show in a headless station (lobby, staff 1002, 120×36): ms from the key press until the"
+          f" board was repainted with the rows of its read; median / max of {runs} opens, each from"
+          " the home screen, after one untimed open (cold: that first open in a newly started station)")
+    bwidth = max(columns(label) for label, _, _ in BOARDS)
+    print(f"| {'board':<{bwidth}} | {'fresh demo':>13} | {'same day':>13} | {'year':>13} | year ÷ same day |"
+          " cold fresh / same day / year | rows fresh / same day / year |")
+    print(f"|{'-' * (bwidth + 2)}|--------------:|--------------:|--------------:|----------------:|"
+          "----------------------------:|-----------------------------:|")
+    for label, _, _ in BOARDS:
+        f_s, d_s, y_s = (shows[k][label] for k in ("fresh", "same", "year"))
+        med = {k: statistics.median(shows[k][label].times) for k in shows}
+        ratio = med["year"] / med["same"] if med["same"] else 0
+        cells = " | ".join(f"{med[k]:5.0f} / {max(shows[k][label].times):5.0f}" for k in ("fresh", "same", "year"))
+        print(f"| {label:<{bwidth}} | {cells} | {ratio:15.1f} | {f_s.cold:8.0f} / {d_s.cold:8.0f} / {y_s.cold:6.0f} |"
+              f" {f_s.rows:>7,} / {d_s.rows:>6,} / {y_s.rows:<7,} |")
+    print("\nof which until the read's rows were put in the board (the read in its thread worker, then the"
+          " table filled; the rest is layout and paint), median ms")
+    print(f"| {'board':<{bwidth}} | fresh demo | same day |  year |")
+    print(f"|{'-' * (bwidth + 2)}|-----------:|---------:|------:|")
+    for label, _, _ in BOARDS:
+        fills = [statistics.median(shows[k][label].filled) for k in ("fresh", "same", "year")]
+        print(f"| {label:<{bwidth}} | {fills[0]:10.0f} | {fills[1]:8.0f} | {fills[2]:5.0f} |")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--days", type=int, default=365, help="days of history (the rates are per year)")
@@ -1208,14 +1233,14 @@ def main() -> None:
     parser.add_argument("--keep-days", type=int, default=90,
                         help="on a copy, `butler archive --before` this many days ago, and its size")
     parser.add_argument("--first-show-runs", type=int, default=5,
-                        help="timed opens of each board in a headless station (after one untimed)")
+                        help="timed opens of each board in a headless station (after one untimed; 0: skipped)")
     parser.add_argument("--stations", default="10,30,60",
                         help="then bench/stations.py on the year-old file with these numbers of stations"
                              " (\"\": skipped)")
     parser.add_argument("--messages", type=int, default=20, help="bench/stations.py --messages")
     args = parser.parse_args()
-    if args.first_show_runs < 1:
-        parser.error("--first-show-runs must be at least 1")
+    if args.first_show_runs < 0:
+        parser.error("--first-show-runs must be 0 or more")
 
     from butler_tui import clock
     from butler_tui.services.demo import load_demo
@@ -1266,7 +1291,7 @@ def main() -> None:
         year_t = measure(out, args.runs)
         # After the reads: a station writes (its sign-in, its sweeps) into the file it opens.
         shows = {name: first_shows(path, args.first_show_runs) for name, path in
-                 (("fresh", fresh), ("same", same), ("year", out))}
+                 (("fresh", fresh), ("same", same), ("year", out))} if args.first_show_runs else {}
         scans = full_scans(out, year_t)
         archived = archive_copy(out, Path(tmp), args.keep_days)
     clock.freeze(None)
@@ -1290,28 +1315,8 @@ def main() -> None:
           " the goals, each repeated read ≤ 2× and ≤ 20 ms, are for the others. \"same day\": the year-old file"
           " after `butler archive` of all but the last day, its archive deleted: the same day's work without the"
           " history.)")
-    print(f"\nboards' first show in a headless station (lobby, staff 1002, 120×36): ms from the key press until the"
-          f" board was repainted with the rows of its read; median / max of {args.first_show_runs} opens, each from"
-          " the home screen, after one untimed open (cold: that first open in a newly started station)")
-    bwidth = max(columns(label) for label, _, _ in BOARDS)
-    print(f"| {'board':<{bwidth}} | {'fresh demo':>13} | {'same day':>13} | {'year':>13} | year ÷ same day |"
-          " cold fresh / same day / year | rows fresh / same day / year |")
-    print(f"|{'-' * (bwidth + 2)}|--------------:|--------------:|--------------:|----------------:|"
-          "----------------------------:|-----------------------------:|")
-    for label, _, _ in BOARDS:
-        f_s, d_s, y_s = (shows[k][label] for k in ("fresh", "same", "year"))
-        med = {k: statistics.median(shows[k][label].times) for k in shows}
-        ratio = med["year"] / med["same"] if med["same"] else 0
-        cells = " | ".join(f"{med[k]:5.0f} / {max(shows[k][label].times):5.0f}" for k in ("fresh", "same", "year"))
-        print(f"| {label:<{bwidth}} | {cells} | {ratio:15.1f} | {f_s.cold:8.0f} / {d_s.cold:8.0f} / {y_s.cold:6.0f} |"
-              f" {f_s.rows:>7,} / {d_s.rows:>6,} / {y_s.rows:<7,} |")
-    print("\nof which until the read's rows were put in the board (the read in its thread worker, then the"
-          " table filled; the rest is layout and paint), median ms")
-    print(f"| {'board':<{bwidth}} | fresh demo | same day |  year |")
-    print(f"|{'-' * (bwidth + 2)}|-----------:|---------:|------:|")
-    for label, _, _ in BOARDS:
-        fills = [statistics.median(shows[k][label].filled) for k in ("fresh", "same", "year")]
-        print(f"| {label:<{bwidth}} | {fills[0]:10.0f} | {fills[1]:8.0f} | {fills[2]:5.0f} |")
+    if shows:
+        print_first_shows(shows, args.first_show_runs)
     print(f"\nthe first report of the year by team, on a file with no days kept yet: {first:.1f} s"
           " (it keeps every day that is over in report_days: the next reports read those)")
     print(f"\n{archived}")

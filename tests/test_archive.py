@@ -187,7 +187,8 @@ def test_new_rows_are_written_compact_and_read_back_whole(demo_store: Store):
 def _history(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("history") / "history.db"
     proc = subprocess.run([sys.executable, str(BENCH), "--days", "5", "--out", str(path), "--runs", "1",
-                           "--keep-days", "3"], capture_output=True, text=True, timeout=120)
+                           "--keep-days", "3", "--first-show-runs", "0", "--stations", ""],
+                          capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "after `butler archive --before" in proc.stdout
     return path
