@@ -2,6 +2,7 @@
 year later.
 
     python bench/history.py [--days 365] [--seed 15] [--now ISO] [--out PATH] [--reuse] [--runs 15]
+                            [--first-show-runs 5] [--stations 10,30,60] [--messages 20]
 
 Build: the demo hotel (300 rooms, 11 stations) with, under it, ``--days`` of history at the rates of
 a busy year — 100,000 guests (search keys, notes), ~48,000 stays (checklists ticked, stages signed,
@@ -28,6 +29,13 @@ year-old file, listing those that scan a
 history table without an index, with the time each takes alone. Size: the file as built (as a live file
 grows), then, on a copy, after ``butler vacuum`` and after ``butler archive --before`` ``--keep-days``
 ago (90) with the archive file's size.
+
+Boards' first show: a headless station (``ButlerApp`` under ``run_test``, 120×36, lobby, staff 1002) on each
+of the three files opens the task board, the arrivals board, the handover board and the message log by their
+keys from the home screen, each timed from the key press until the screen was repainted with its read's rows
+(``--first-show-runs`` times after one untimed open; 0 skips it). The station signs in and sweeps: it writes
+into the file, so it runs after the reads. Stations: last, ``bench/stations.py --history`` on the year-old
+file with ``--stations`` (sign-in storm, commit → shown on every station, CPU idle and busy; "" skips it).
 """
 
 from __future__ import annotations
