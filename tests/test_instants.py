@@ -55,6 +55,13 @@ def test_every_instant_column_is_declared_checked_and_holds_milliseconds(demo_db
         kinds = {r[0] for r in conn.execute(f"SELECT DISTINCT typeof({column}) FROM {table}")}
         assert kinds <= {"integer", "null"}, (table, column, kinds)
     assert conn.execute("SELECT count(*) FROM tasks WHERE typeof(created_at) = 'integer'").fetchone()[0] > 0
+    # An instant written where text is kept (a setting) is its ISO text there, not its milliseconds as digits.
+    for (table, column), kind in declared.items():
+        if kind != instants.DECLARED:
+            assert conn.execute(f"SELECT count(*) FROM [{table}] WHERE typeof([{column}]) = 'text'"
+                                f" AND [{column}] GLOB '1[0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9]'"
+                                ).fetchone()[0] == 0, (table, column)
+    assert conn.execute("SELECT value FROM settings WHERE name = 'demo_loaded_at'").fetchone()[0].endswith("Z")
     with pytest.raises(sqlite3.IntegrityError, match="typeof"):
         conn.execute("UPDATE tasks SET due_at = '2026-11-24T08:30:00.000Z'")
     conn.close()

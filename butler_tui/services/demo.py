@@ -231,7 +231,7 @@ def _load(store: Store, data: dict[str, Any], source: Path, report: LoadReport) 
                     tx.insert("acks", {"message_id": message_id, "station_code": recipient, "staff_no": acked_by,
                                        "acked_at": sent_at if acked_by else None})
                 count("messages", True)
-            tx.insert("settings", {"name": "demo_loaded_at", "value": stamp})
+            tx.insert("settings", {"name": "demo_loaded_at", "value": str(stamp)})  # a setting is text, as written
 
         if report.total == 0:
             tx.abandon()

@@ -40,7 +40,7 @@ def mark_training(tx: Tx) -> bool:
         return True
     if tx.execute("SELECT 1 FROM staff LIMIT 1").fetchone():
         return False
-    tx.execute("INSERT INTO settings (name, value) VALUES (?, ?)", (SETTING, clock.now_iso()))
+    tx.execute("INSERT INTO settings (name, value) VALUES (?, ?)", (SETTING, str(clock.now_iso())))  # (text)
     return True
 
 
