@@ -56,3 +56,19 @@ async def test_log_entry_and_correction_from_the_screen(demo_db: Path):
         await await_until(pilot, lambda: on_screen(app, HandoverScreen) and len(app.screen.entries) == 2)
         assert app.screen.entries[1].corrects_id == first.id
         assert str(table.get_cell(str(first.id), "ref")) == f"corrected by #{app.screen.entries[1].id}"
+
+
+async def test_the_report_is_one_widget_that_shows_its_tables(demo_db: Path):
+    """The report's tables are drawn inside one widget: Textual's Markdown made a widget of every table cell,
+    and a busy lobby's report took seconds to lay out."""
+    app = ButlerApp(demo_db, "lobby", "1002")
+    async with app.run_test(size=(120, 60)) as pilot:
+        await pilot.press("b")
+        await await_until(pilot, lambda: on_screen(app, HandoverScreen) and app.screen._markdown)
+        await pilot.pause()
+        screen = app.screen
+        assert "| Open tasks |" in screen._markdown  # its figures are a Markdown table
+        assert len(screen.query("#handover-report *")) == 1
+        shown = "\n".join(line.text for line in screen.query_one("#handover-markdown").render_lines(
+            screen.query_one("#handover-markdown").region.reset_offset))
+        assert "Open tasks" in shown and "Overdue" in shown and "| Open tasks |" not in shown
