@@ -91,11 +91,7 @@ def stored_ms(value: Any) -> int | None:
     return ms(text)
 
 
-def _adapt(value: Instant) -> int:
-    return ms(value)
-
-
-sqlite3.register_adapter(Instant, _adapt)
+sqlite3.register_adapter(Instant, ms)
 
 
 def positions(description: Sequence[Sequence[Any]] | None) -> tuple[int, ...]:
@@ -124,14 +120,7 @@ def row_factory() -> Callable[[sqlite3.Cursor, tuple[Any, ...]], tuple[Any, ...]
         if description is not seen[0]:
             seen[0], seen[1] = description, positions(description)
         where = seen[1]
-        if not where:
-            return row
-        values = list(row)
-        for i in where:
-            value = values[i]
-            if value.__class__ is int:
-                values[i] = from_ms(value)
-        return tuple(values)
+        return convert(row, where) if where else row
 
     return factory
 
