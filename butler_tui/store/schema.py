@@ -755,15 +755,22 @@ def _dnd_audit(db: sqlite_utils.Database) -> None:
     sql = conn.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'stays'").fetchone()[0]
     if _STAY_STATUS_OLD not in sql:
         raise ValueError(tr("migration {name!r}: the stays status CHECK is not the one expected", name="0015"))
+    _redeclare(conn, {"stays": sql.replace(_STAY_STATUS_OLD, _STAY_STATUS_NEW)})
+    _executescript_in_tx(db, _DND_AUDIT)
+
+
+def _redeclare(conn: sqlite3.Connection, tables: dict[str, str]) -> None:
+    """Give each of ``tables`` the ``CREATE TABLE`` text it names, for a change that leaves its stored rows as
+    they are (the ``writable_schema`` edit SQLite documents), inside the caller's transaction; then bump
+    ``schema_version`` so that every connection reads the schema again."""
     version = int(conn.execute("PRAGMA schema_version").fetchone()[0])
     conn.execute("PRAGMA writable_schema = ON")
     try:
-        conn.execute("UPDATE sqlite_master SET sql = ? WHERE type = 'table' AND name = 'stays'",
-                     (sql.replace(_STAY_STATUS_OLD, _STAY_STATUS_NEW),))
+        for table, sql in tables.items():
+            conn.execute("UPDATE sqlite_master SET sql = ? WHERE type = 'table' AND name = ?", (sql, table))
         conn.execute(f"PRAGMA schema_version = {version + 1}")
     finally:
         conn.execute("PRAGMA writable_schema = OFF")
-    _executescript_in_tx(db, _DND_AUDIT)
 
 
 
@@ -1309,15 +1316,7 @@ def convert_instants(conn: sqlite3.Connection) -> None:
 
     tables = dict(conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'table'").fetchall())
     todo = {table: cols for table, cols in instants.COLUMNS.items() if table in tables}
-    version = int(conn.execute("PRAGMA schema_version").fetchone()[0])
-    conn.execute("PRAGMA writable_schema = ON")
-    try:
-        for table, cols in todo.items():
-            conn.execute("UPDATE sqlite_master SET sql = ? WHERE type = 'table' AND name = ?",
-                         (_retyped(table, tables[table], cols), table))
-        conn.execute(f"PRAGMA schema_version = {version + 1}")
-    finally:
-        conn.execute("PRAGMA writable_schema = OFF")
+    _redeclare(conn, {table: _retyped(table, tables[table], cols) for table, cols in todo.items()})
     conn.create_function("butler_ms", 1, instants.stored_ms, deterministic=True)
     for table, cols in todo.items():
         declared = {r[1]: r[2] for r in conn.execute(f"PRAGMA table_info({table})")}
