@@ -44,7 +44,7 @@ from butler_tui.services.pms_profiles import (
     REQUIRED,  # noqa: F401
     Profile,
 )
-from butler_tui.services.times import YEARS, time_of_day
+from butler_tui.services.times import plausible, time_of_day
 from butler_tui.store import ITEM_COLUMNS, EventBatch, Store, Tx, event_batch, pack_checklist
 
 STAY_FIELDS = ["room_type", "room_number", "arrival_date", "eta", "departure_date", "party_size", "car_plate",
@@ -155,7 +155,7 @@ def _date(value: str, formats: list[str]) -> str:
             continue
     if found is None:
         found = date.fromisoformat(value)  # raises ValueError
-    if not YEARS[0] <= found.year <= YEARS[1]:
+    if not plausible(found):
         raise ValueError(value)  # (a booking in year 9999: the day's arithmetic would run out of the calendar)
     return found.isoformat()
 

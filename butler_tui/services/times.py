@@ -28,9 +28,14 @@ YEARS = (1970, 2199)
 an instant's milliseconds runs out of the calendar: year 1, year 9999)."""
 
 
+def plausible(day: date) -> bool:
+    """Is ``day``'s year one of :data:`YEARS`?"""
+    return YEARS[0] <= day.year <= YEARS[1]
+
+
 def in_years(day: date, value: object) -> date:
-    """``day`` when its year is one of :data:`YEARS`; refused with one sentence (naming ``value``) otherwise."""
-    if not YEARS[0] <= day.year <= YEARS[1]:
+    """``day`` when it is :func:`plausible`; refused with one sentence (naming ``value``) otherwise."""
+    if not plausible(day):
         raise InvalidInput(tr("{value!r} is out of range: a day from {first} to {last}", value=value,
                               first=f"{YEARS[0]}-01-01", last=f"{YEARS[1]}-12-31"))
     return day
@@ -93,4 +98,4 @@ def parse_day(value: str | date | None) -> date:
     return in_years(day, value)
 
 
-__all__ = ["YEARS", "in_years", "parse_day", "parse_hhmm", "parse_when", "time_of_day"]
+__all__ = ["YEARS", "in_years", "parse_day", "parse_hhmm", "parse_when", "plausible", "time_of_day"]
