@@ -48,6 +48,7 @@ import math
 import os
 import random
 import re
+import shutil
 import statistics
 import sys
 import tempfile
@@ -1033,7 +1034,6 @@ def file_mb(path: Path) -> float:
 def archive_copy(path: Path, tmp: Path, keep_days: int) -> str:
     """On a copy of the year-old file: archive what is older than ``keep_days`` (as ``butler archive
     --before`` does, then VACUUM); the sizes, one line."""
-    import shutil
 
     from butler_tui import clock
     from butler_tui.services import archive
@@ -1062,7 +1062,6 @@ def same_day_copy(path: Path, tmp: Path) -> Path:
     task, unacknowledged message, arrival, departure and follow-up call, the shifts' tasks and messages) is
     the year-old file's, row for row; what is gone is the closed history. A read that costs what today's work
     costs takes the same time on both; one that costs what history costs does not."""
-    import shutil
 
     from butler_tui import clock
     from butler_tui.services import archive
@@ -1297,9 +1296,15 @@ def main() -> None:
         same = same_day_copy(out, Path(tmp))
         same_t = measure(same, args.runs)
         year_t = measure(out, args.runs)
-        # After the reads: a station writes (its sign-in, its sweeps) into the file it opens.
-        shows = {name: first_shows(path, args.first_show_runs) for name, path in
-                 (("fresh", fresh), ("same", same), ("year", out))} if args.first_show_runs else {}
+        # After the reads: a station writes (its sign-in, its sweeps) into the file it opens — the year-old file's
+        # copy, so that the file --reuse keeps is the one built.
+        shows = {}
+        if args.first_show_runs:
+            year_copy = Path(tmp) / "year-shown.db"
+            shutil.copyfile(out, year_copy)
+            shows = {name: first_shows(path, args.first_show_runs) for name, path in
+                     (("fresh", fresh), ("same", same), ("year", year_copy))}
+            year_copy.unlink()
         scans = full_scans(out, year_t)
         archived = archive_copy(out, Path(tmp), args.keep_days)
     clock.freeze(None)
