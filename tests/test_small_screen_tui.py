@@ -112,7 +112,8 @@ async def test_the_top_bar_keeps_its_alert_and_the_time_at_80_columns(demo_db: P
     app = ButlerApp(demo_db, station, staff, language=language)
     async with app.run_test(size=(80, 24)) as pilot:
         bar = await await_until(pilot, lambda: app.screen.query(StationBar) and app.screen.query_one(StationBar))
-        await await_until(pilot, lambda: alert in str(bar.content))
+        # (signed in too: a state read can be shown a moment before the person's sign-in is)
+        await await_until(pilot, lambda: alert in str(bar.content) and f"({staff})" in str(bar.content))
         line = str(bar.content)
         assert len(line) + sum(ord(c) > 0x2E80 for c in line) <= 78, line  # a Chinese character: two cells
         assert line.rstrip()[-5:].replace(":", "").isdigit(), line  # ends with the time, HH:MM
